@@ -1,0 +1,65 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "infinitic-swift",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "InfiniticTransport", targets: ["InfiniticTransport"]),
+        .library(name: "InfiniticRedis", targets: ["InfiniticRedis"]),
+        .executable(name: "infinitic-demo", targets: ["InfiniticDemo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // hiredis 0.14 from Debian's libhiredis-dev. Only InfiniticRedis sees it.
+        .systemLibrary(name: "CHiredis", path: "Sources/CHiredis"),
+
+        // The broker contract (Transport) and its in-memory implementation.
+        .target(
+            name: "InfiniticTransport",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // The Redis client (hiredis behind a Sendable facade) and the Redis Streams transport.
+        .target(
+            name: "InfiniticRedis",
+            dependencies: [
+                "CHiredis",
+                "InfiniticTransport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // The main job for now: a demo pushing messages through the Redis Streams transport.
+        .executableTarget(
+            name: "InfiniticDemo",
+            dependencies: [
+                "InfiniticRedis",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // A consumer process the crash tests start and SIGKILL.
+        .executableTarget(
+            name: "TransportProbe",
+            dependencies: ["InfiniticRedis", "InfiniticTransport"],
+            path: "Tests/TransportProbe"
+        ),
+
+        .testTarget(
+            name: "InfiniticTransportTests",
+            dependencies: ["InfiniticTransport"]
+        ),
+        .testTarget(
+            name: "InfiniticRedisTests",
+            dependencies: ["InfiniticRedis", "InfiniticTransport", "TransportProbe"]
+        ),
+    ]
+)

@@ -1,0 +1,134 @@
+import Logging
+import Synchronization
+
+/// A small pool of Redis connections, the entry point of the Redis client.
+///
+/// Commands are spread over the pool's connections round-robin; each connection pipelines what its callers
+/// send concurrently. Scripts registered with `register(_:)` are called by SHA and loaded transparently when
+/// Redis answers `NOSCRIPT` (after a restart or `SCRIPT FLUSH`). Blocking reads get connections of their own
+/// (`makeBlockingConnection`) and are cancelled with `CLIENT UNBLOCK` from the pool.
+public final class RedisClient: Sendable {
+    public let configuration: RedisConfiguration
+    private let connections: [RedisConnection]
+    private let nextConnection = Atomic<Int>(0)
+    private let scripts = Mutex<[String: RedisScript]>([:])
+    private let logger: Logger
+
+    public init(configuration: RedisConfiguration, logger: Logger = Logger(label: "infinitic.redis")) {
+        self.configuration = configuration
+        self.logger = logger
+        connections = (0..<configuration.poolSize).map { index in
+            RedisConnection(configuration: configuration, name: "redis-pool-\(index)")
+        }
+    }
+
+    /// Parses the URL (see `RedisConfiguration(url:)`) and creates the pool.
+    public convenience init(url: String, logger: Logger = Logger(label: "infinitic.redis")) throws {
+        try self.init(configuration: RedisConfiguration(url: url), logger: logger)
+    }
+
+    deinit {
+        for connection in connections { connection.close() }
+    }
+
+    /// Checks that the server answers (connecting the first connection now).
+    public func ping() async throws {
+        try await send(RedisCommand("PING"))
+    }
+
+    /// Sends one command; an error reply is thrown as a `.server` `RedisError`.
+    @discardableResult
+    public func send(_ command: RedisCommand) async throws -> RedisReply {
+        try await pipeline([command])[0].orThrow(command: command.name)
+    }
+
+    /// Sends commands in one round trip on one connection; error replies come back in place.
+    /// `EVALSHA` commands answered with `NOSCRIPT` are resent once after loading their (registered) script.
+    public func pipeline(_ commands: [RedisCommand]) async throws -> [RedisReply] {
+        let connection = pick()
+        var replies = try await connection.pipeline(commands)
+        let missing = replies.indices.filter { index in
+            if case .error(let message) = replies[index], message.hasPrefix("NOSCRIPT") { return true }
+            return false
+        }
+        if missing.isEmpty { return replies }
+
+        var loads: [RedisCommand] = []
+        var loaded = Set<String>()
+        for index in missing {
+            let sha = String(decoding: commands[index].arguments[1], as: UTF8.self)
+            guard !loaded.contains(sha), let script = scripts.withLock({ $0[sha] }) else { continue }
+            loaded.insert(sha)
+            var load = RedisCommand("SCRIPT")
+            load.append("LOAD")
+            load.append(script.source)
+            loads.append(load)
+            logger.debug("loading Lua script", metadata: ["script": "\(script.name)", "sha": "\(sha)"])
+        }
+        guard !loads.isEmpty else { return replies }
+        for reply in try await connection.pipeline(loads) { try reply.orThrow(command: "SCRIPT LOAD") }
+        let retried = try await connection.pipeline(missing.map { commands[$0] })
+        for (index, reply) in zip(missing, retried) { replies[index] = reply }
+        return replies
+    }
+
+    /// Makes scripts callable by SHA through this client (loading them lazily on `NOSCRIPT`).
+    public func register(_ scripts: [RedisScript]) {
+        self.scripts.withLock { registry in
+            for script in scripts { registry[script.sha1] = script }
+        }
+    }
+
+    /// Loads registered scripts now, so that the first call does not pay for `NOSCRIPT`.
+    public func loadScripts() async throws {
+        let all = scripts.withLock { Array($0.values) }
+        let loads = all.map { RedisCommand(["SCRIPT", "LOAD", $0.source]) }
+        for reply in try await pick().pipeline(loads) { try reply.orThrow(command: "SCRIPT LOAD") }
+    }
+
+    /// Runs a registered script (registering it if needed); an error reply is thrown.
+    @discardableResult
+    public func run(_ script: RedisScript, keys: [String], arguments: [String] = []) async throws -> RedisReply {
+        register([script])
+        return try await send(script.invocation(keys: keys, arguments: arguments))
+    }
+
+    /// A connection of its own for blocking reads. Its read timeout must exceed the longest `BLOCK` it sends.
+    public func makeBlockingConnection(longestBlock: Duration, name: String = "redis-blocking") -> RedisConnection {
+        var configuration = configuration
+        configuration.clientName = configuration.clientName.map { "\($0)-blocking" }
+        return RedisConnection(
+            configuration: configuration, name: name, readTimeout: .some(longestBlock + .seconds(10)))
+    }
+
+    /// Sends a blocking command on `connection`. Cancelling the calling task unblocks it at once with
+    /// `CLIENT UNBLOCK` (sent from the pool) and throws `CancellationError`.
+    public func blockingSend(_ command: RedisCommand, on connection: RedisConnection) async throws -> RedisReply {
+        try Task.checkCancellation()
+        do {
+            return try await withTaskCancellationHandler {
+                try await connection.send(command)
+            } onCancel: {
+                unblock(connection)
+            }
+        } catch let error as RedisError where error.serverErrorPrefix == "UNBLOCKED" {
+            throw CancellationError()
+        }
+    }
+
+    /// Asks Redis to end the blocking command running on `connection`, if any (fire and forget).
+    public func unblock(_ connection: RedisConnection) {
+        guard let id = connection.clientID else { return }
+        pick().enqueue([RedisCommand(["CLIENT", "UNBLOCK", String(id), "ERROR"])]) { _ in }
+    }
+
+    /// Closes every pooled connection; later commands fail with `.closed`.
+    public func close() {
+        for connection in connections { connection.close() }
+    }
+
+    private func pick() -> RedisConnection {
+        let index = nextConnection.wrappingAdd(1, ordering: .relaxed).oldValue
+        return connections[index % connections.count]
+    }
+}

@@ -1,0 +1,72 @@
+/// A Redis command as a value: its arguments encoded once into one binary-safe buffer (argv).
+///
+/// Build it from a name and arguments, or with the typed constructors in `RedisCommand+Commands.swift`.
+public struct RedisCommand: Sendable, Hashable {
+    /// All arguments, concatenated.
+    @usableFromInline var bytes: [UInt8]
+    /// The length of each argument within `bytes`.
+    @usableFromInline var lengths: [Int]
+
+    /// A command with only its name; append arguments with `append`.
+    public init(_ name: String) {
+        bytes = []
+        lengths = []
+        bytes.reserveCapacity(64)
+        append(name)
+    }
+
+    /// A command from a list of string arguments, the first being the command's name.
+    public init(_ words: [String]) {
+        precondition(!words.isEmpty, "a Redis command needs a name")
+        self.init(words[0])
+        for word in words.dropFirst() { append(word) }
+    }
+
+    public mutating func append(_ argument: String) {
+        let before = bytes.count
+        bytes.append(contentsOf: argument.utf8)
+        lengths.append(bytes.count - before)
+    }
+
+    public mutating func append(_ argument: Int) {
+        append(String(argument))
+    }
+
+    public mutating func append(_ argument: Double) {
+        append(argument.isFinite ? String(argument) : (argument > 0 ? "+inf" : "-inf"))
+    }
+
+    public mutating func append(bytes argument: some Collection<UInt8>) {
+        bytes.append(contentsOf: argument)
+        lengths.append(argument.count)
+    }
+
+    public mutating func append(contentsOf arguments: [String]) {
+        for argument in arguments { append(argument) }
+    }
+
+    /// The number of arguments, the name included.
+    public var count: Int { lengths.count }
+
+    /// The arguments, decoded into separate byte arrays (for inspection and tests; not used on hot paths).
+    public var arguments: [[UInt8]] {
+        var result: [[UInt8]] = []
+        result.reserveCapacity(lengths.count)
+        var offset = 0
+        for length in lengths {
+            result.append(Array(bytes[offset..<offset + length]))
+            offset += length
+        }
+        return result
+    }
+
+    /// The command's name, upper-cased (`XADD`, `EVALSHA`, ...).
+    public var name: String {
+        String(decoding: bytes[0..<lengths[0]], as: UTF8.self).uppercased()
+    }
+}
+
+extension RedisCommand: CustomStringConvertible {
+    /// The command's name and argument count only: arguments may hold secrets or large payloads.
+    public var description: String { "\(name) (\(count - 1) arguments)" }
+}

@@ -1,0 +1,75 @@
+/// What a handler decided about a message. The transport applies it atomically where it can.
+public enum Disposition: Sendable {
+    /// Done: acknowledge the message, and in the same atomic step apply `commit` (publish messages, write
+    /// state). Nothing of the commit is visible unless the acknowledgement happens too.
+    case ack(Commit)
+    /// Deliver the message again after `delay` (0 = as soon as possible). Once it has been delivered
+    /// `maxDeliveries` times it goes to the dead-letter stream instead.
+    case retry(after: Duration, reason: String)
+    /// Give up on the message: move it to the topic's dead-letter stream with `reason`.
+    case deadLetter(reason: String)
+
+    /// Acknowledge with no other effect.
+    public static var ack: Disposition { .ack(Commit()) }
+}
+
+/// Effects committed together with an acknowledgement: messages to publish and state to write.
+public struct Commit: Sendable {
+    public var messages: [OutgoingMessage]
+    public var writes: [StateWrite]
+
+    public init(messages: [OutgoingMessage] = [], writes: [StateWrite] = []) {
+        self.messages = messages
+        self.writes = writes
+    }
+
+    public var isEmpty: Bool { messages.isEmpty && writes.isEmpty }
+}
+
+/// A write to the transport's co-located state store, applied atomically with the acknowledgement.
+public struct StateWrite: Sendable, Hashable {
+    public enum Operation: Sendable, Hashable {
+        /// Store `value`; the key's version becomes the previous version + 1.
+        case put([UInt8])
+        case delete
+        case addToSet([String])
+        case removeFromSet([String])
+    }
+
+    public var key: StateKey
+    public var operation: Operation
+    /// For `put`/`delete`: the version the key must have (0 = absent) or the whole commit is refused with a
+    /// conflict. nil writes unconditionally.
+    public var expectedVersion: Int?
+
+    public init(key: StateKey, operation: Operation, expectedVersion: Int? = nil) {
+        self.key = key
+        self.operation = operation
+        self.expectedVersion = expectedVersion
+    }
+}
+
+/// A key of the state store, with the partition it belongs to.
+public struct StateKey: Sendable, Hashable, CustomStringConvertible {
+    public var name: String
+    /// Chooses the partition; a commit is atomic only if its state keys share the input's partition.
+    public var partitionKey: String?
+
+    public init(_ name: String, partitionKey: String? = nil) {
+        self.name = name
+        self.partitionKey = partitionKey
+    }
+
+    public var description: String { name }
+}
+
+/// A stored value with its version (1 after the first write, +1 per write).
+public struct VersionedValue: Sendable, Hashable {
+    public var bytes: [UInt8]
+    public var version: Int
+
+    public init(bytes: [UInt8], version: Int) {
+        self.bytes = bytes
+        self.version = version
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+
+/// How a consumer reads a topic: as a member of a consumer group (one group per consuming role).
+public struct Subscription: Sendable, Hashable {
+    public var topic: Topic
+    /// The consumer group: every message goes to exactly one consumer of each group.
+    public var group: String
+    /// This consumer's name, unique in its group (defaults to host, process id and a random suffix).
+    public var consumer: String
+    /// Handlers running at once in this consumer.
+    public var concurrency: Int
+    /// The most messages fetched per read.
+    public var batchSize: Int
+    /// A message held this long by a silent consumer (one that stopped renewing it) is given to another.
+    /// Live consumers renew their messages, so a slow handler is not mistaken for a dead one.
+    public var visibilityTimeout: Duration
+    /// After this many deliveries, a message that still fails goes to the dead-letter stream.
+    public var maxDeliveries: Int
+    /// The time to live of a key lock (keyed topics); renewed while held, so it only matters when the
+    /// holder dies. Defaults to twice the visibility timeout.
+    public var lockTimeToLive: Duration
+    /// The longest pause between checks of scheduled (delayed) messages when idle.
+    public var schedulerInterval: Duration
+
+    public init(
+        topic: Topic, group: String, consumer: String = Subscription.uniqueConsumerName(), concurrency: Int = 32,
+        batchSize: Int = 100, visibilityTimeout: Duration = .seconds(30), maxDeliveries: Int = 10,
+        lockTimeToLive: Duration? = nil, schedulerInterval: Duration = .milliseconds(100)
+    ) {
+        precondition(!group.isEmpty && !consumer.isEmpty, "a subscription needs a group and a consumer name")
+        self.topic = topic
+        self.group = group
+        self.consumer = consumer
+        self.concurrency = max(1, concurrency)
+        self.batchSize = max(1, batchSize)
+        self.visibilityTimeout = max(visibilityTimeout, .milliseconds(100))
+        self.maxDeliveries = max(1, maxDeliveries)
+        self.lockTimeToLive = lockTimeToLive ?? self.visibilityTimeout * 2
+        self.schedulerInterval = max(schedulerInterval, .milliseconds(1))
+    }
+
+    /// `host-pid-random`: unique across the processes of a fleet and across restarts.
+    public static func uniqueConsumerName() -> String {
+        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
+        let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        return "\(host)-\(ProcessInfo.processInfo.processIdentifier)-\(suffix)"
+    }
+}

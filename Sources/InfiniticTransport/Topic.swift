@@ -1,0 +1,21 @@
+/// A named flow of messages (one Redis stream per partition).
+///
+/// A *keyed* topic serializes the processing of messages that carry the same key: two of them are never
+/// handled at the same time by one consumer group, and those from one producer are handled in the order sent.
+public struct Topic: Hashable, Sendable, CustomStringConvertible {
+    public let name: String
+    /// Messages with the same key are processed one at a time, in order (key-based consumption).
+    public let isKeyed: Bool
+    /// Whether several consumer groups read this topic. If not (the default), an entry is deleted as soon as
+    /// its one group acknowledges it; if so, entries are trimmed once every group has acknowledged them.
+    public let isShared: Bool
+
+    public init(_ name: String, keyed: Bool = false, shared: Bool = false) {
+        precondition(!name.isEmpty, "a topic needs a name")
+        self.name = name
+        self.isKeyed = keyed
+        self.isShared = shared
+    }
+
+    public var description: String { name }
+}

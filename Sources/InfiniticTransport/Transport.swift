@@ -1,0 +1,41 @@
+/// Handles one message and says what to do with it. Throwing asks for a retry (with backoff) until the
+/// message has been delivered `maxDeliveries` times, then it goes to the dead-letter stream.
+public typealias MessageHandler = @Sendable (ReceivedMessage) async throws -> Disposition
+
+/// The broker contract every role runs on. Implementations: `InMemoryTransport` (tests, one process) and
+/// `RedisStreamsTransport` (production). Both give the six guarantees:
+///
+/// - **persistent storage**: a message stays stored until every consumer group reading it acknowledged it;
+/// - **exclusive consumption**: each message goes to one consumer of a group at a time;
+/// - **key-based consumption**: on keyed topics, messages with the same key are handled one at a time, in
+///   the order one producer sent them; a message whose key is busy waits (parked) until the key frees;
+/// - **scheduled delivery**: a message sent with a delay or an instant is delivered at or after that time;
+/// - **retry**: a message whose consumer died is redelivered after the visibility timeout; a failing
+///   handler can ask for a delayed retry; after `maxDeliveries` the message goes to a dead-letter stream;
+/// - **at-least-once**: a message is acknowledged only together with its handler's effects (`Commit`).
+public protocol Transport: Sendable {
+    /// Publishes messages. At least once: if the connection is lost mid-way, retrying may store a message
+    /// twice (consumers deduplicate by their own ids).
+    func publish(_ messages: [OutgoingMessage]) async throws
+
+    /// Consumes `subscription` until the calling task is cancelled or a graceful shutdown of the service
+    /// lifecycle begins; then it stops reading, lets running handlers finish and returns. A cancelled
+    /// handler's message is not acknowledged and will be delivered again.
+    func consume(_ subscription: Subscription, handler: @escaping MessageHandler) async throws
+
+    /// Reads a value of the co-located state store (the one `Commit.writes` goes to), with its version.
+    func read(_ key: StateKey) async throws -> VersionedValue?
+
+    /// Reads the members of a set of the state store (`StateWrite.Operation.addToSet`).
+    func members(of key: StateKey) async throws -> Set<String>
+
+    /// The messages that went to `topic`'s dead-letter stream, oldest first.
+    func deadLetters(of topic: Topic, limit: Int) async throws -> [DeadLetter]
+}
+
+extension Transport {
+    /// Publishes one message.
+    public func publish(_ message: OutgoingMessage) async throws {
+        try await publish([message])
+    }
+}
