@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "InfiniticTransport", targets: ["InfiniticTransport"]),
         .library(name: "InfiniticRedis", targets: ["InfiniticRedis"]),
+        .library(name: "Infinitic", targets: ["Infinitic"]),
         .executable(name: "infinitic-demo", targets: ["InfiniticDemo"]),
     ],
     dependencies: [
@@ -37,6 +38,16 @@ let package = Package(
             ]
         ),
 
+        // The user API (services, workflows, client), the engines as pure state machines, the runtime roles.
+        .target(
+            name: "Infinitic",
+            dependencies: [
+                "InfiniticTransport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         // The main job for now: a demo pushing messages through the Redis Streams transport.
         .executableTarget(
             name: "InfiniticDemo",
@@ -56,6 +67,10 @@ let package = Package(
         .testTarget(
             name: "InfiniticTransportTests",
             dependencies: ["InfiniticTransport"]
+        ),
+        .testTarget(
+            name: "InfiniticTests",
+            dependencies: ["Infinitic", "InfiniticTransport"]
         ),
         .testTarget(
             name: "InfiniticRedisTests",

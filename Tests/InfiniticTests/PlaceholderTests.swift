@@ -1,0 +1,5 @@
+import Testing
+
+@testable import Infinitic
+
+@Test func moduleBuilds() {}
