@@ -1,0 +1,190 @@
+import Foundation
+import Synchronization
+
+/// A message handed to a consumer of `InMemoryTransport`, with what is needed to settle it.
+struct InMemoryDelivery: Sendable {
+    var topicName: String
+    var group: String
+    var sequence: UInt64
+    var message: ReceivedMessage
+}
+
+/// The signals a consumer of a topic waits on.
+struct InMemoryTopicSignals: Sendable {
+    /// Something may have become deliverable.
+    var messages: ChangeSignal
+    /// The soonest due time moved earlier.
+    var schedule: ChangeSignal
+}
+
+/// All the state of an `InMemoryTransport` (topics and state store) behind one lock, so that settling a
+/// message (acknowledge, write state, publish) is one atomic step.
+final class InMemoryBroker: Sendable {
+    private struct State {
+        var topics: [String: InMemoryTopic] = [:]
+        var store = InMemoryStateStore()
+
+        /// The topic named `name`, created empty if needed.
+        mutating func touch(_ name: String) {
+            if topics[name] == nil { topics[name] = InMemoryTopic() }
+        }
+
+        /// Stores a published message: in the log if immediate, else in the schedule.
+        mutating func enqueue(_ message: OutgoingMessage, now: Date, wake: inout Wakeups) {
+            let name = message.topic.name
+            touch(name)
+            let due: Date? =
+                switch message.delivery {
+                case .now: nil
+                case .after(let delay): delay <= .zero ? nil : now.addingTimeInterval(delay.timeInterval)
+                case .at(let instant): instant
+                }
+            guard let due else {
+                topics[name]!.append(key: message.key, payload: message.payload, publishedAt: now)
+                wake.add(topics[name]!.messagesChanged)
+                return
+            }
+            let scheduled = ScheduledMessage(
+                publicationID: message.id, key: message.key, payload: message.payload, publishedAt: now)
+            if topics[name]!.schedule(scheduled, due: due) {
+                wake.add(topics[name]!.scheduleChanged)
+            }
+        }
+    }
+
+    /// Signals to notify once the lock is released.
+    struct Wakeups {
+        private var signals: [ObjectIdentifier: ChangeSignal] = [:]
+
+        mutating func add(_ signal: ChangeSignal) {
+            signals[ObjectIdentifier(signal)] = signal
+        }
+
+        func notify() {
+            for signal in signals.values { signal.notify() }
+        }
+    }
+
+    private let state = Mutex(State())
+
+    func publish(_ messages: [OutgoingMessage], now: Date) {
+        var wake = Wakeups()
+        state.withLock { state in
+            for message in messages { state.enqueue(message, now: now, wake: &wake) }
+        }
+        wake.notify()
+    }
+
+    /// Creates the subscription's group if needed (reading from the oldest stored entry).
+    func join(_ subscription: Subscription) -> InMemoryTopicSignals {
+        state.withLock { state in
+            let name = subscription.topic.name
+            state.touch(name)
+            state.topics[name]!.join(subscription.group, topic: subscription.topic)
+            return InMemoryTopicSignals(
+                messages: state.topics[name]!.messagesChanged, schedule: state.topics[name]!.scheduleChanged)
+        }
+    }
+
+    /// Takes up to `limit` messages for a consumer of the subscription's group.
+    func take(_ subscription: Subscription, upTo limit: Int, now: Date) -> [InMemoryDelivery] {
+        let name = subscription.topic.name
+        let group = subscription.group
+        return state.withLock { state in
+            guard state.topics[name] != nil else { return [] }
+            let taken = state.topics[name]!.take(
+                from: group, upTo: limit, maxDeliveries: subscription.maxDeliveries, now: now)
+            return taken.map { held in
+                InMemoryDelivery(
+                    topicName: name, group: group, sequence: held.message.sequence,
+                    message: ReceivedMessage(
+                        id: held.message.id, topic: subscription.topic, key: held.message.key,
+                        payload: held.message.payload, deliveryCount: held.deliveries,
+                        publishedAt: held.message.publishedAt))
+            }
+        }
+    }
+
+    /// Applies what the handler decided about a delivery, atomically. `nil` gives the message back
+    /// unacknowledged. Returns the write whose version check failed, in which case nothing was applied and
+    /// the message is still in flight.
+    func settle(_ delivery: InMemoryDelivery, _ disposition: Disposition?, now: Date) -> StateWrite? {
+        let name = delivery.topicName
+        let group = delivery.group
+        let sequence = delivery.sequence
+        var wake = Wakeups()
+        let conflict = state.withLock { state -> StateWrite? in
+            guard state.topics[name]?.groups[group]?.inFlight[sequence] != nil else { return nil }
+            wake.add(state.topics[name]!.messagesChanged)
+            switch disposition {
+            case nil:
+                state.topics[name]!.groups[group]!.giveBack(sequence)
+            case .ack(let commit):
+                if let conflict = state.store.conflict(in: commit.writes) { return conflict }
+                state.store.apply(commit.writes)
+                for message in commit.messages { state.enqueue(message, now: now, wake: &wake) }
+                _ = state.topics[name]!.groups[group]!.settle(sequence)
+                state.topics[name]!.acknowledge(sequence, by: group)
+            case .retry(let delay, _):
+                guard let held = state.topics[name]!.groups[group]!.settle(sequence) else { return nil }
+                if delay <= .zero {
+                    state.topics[name]!.groups[group]!.requeue(held)
+                } else {
+                    let due = now.addingTimeInterval(delay.timeInterval)
+                    if state.topics[name]!.nextDue.map({ due < $0 }) ?? true {
+                        wake.add(state.topics[name]!.scheduleChanged)
+                    }
+                    state.topics[name]!.retries.insert(DelayedRetry(group: group, held: held), due: due)
+                    state.topics[name]!.groups[group]!.delayed += 1
+                }
+            case .deadLetter(let reason):
+                guard let held = state.topics[name]!.groups[group]!.settle(sequence) else { return nil }
+                state.topics[name]!.deadLetter(held, group: group, reason: reason, now: now)
+            }
+            return nil
+        }
+        wake.notify()
+        return conflict
+    }
+
+    /// Moves what is due in the topic's schedule and retries. Returns the next due time, if any.
+    func promoteDue(in topicName: String, now: Date) -> Date? {
+        let (promoted, next, signal) = state.withLock { state -> (Bool, Date?, ChangeSignal?) in
+            guard state.topics[topicName] != nil else { return (false, nil, nil) }
+            let promoted = state.topics[topicName]!.promoteDue(asOf: now)
+            return (promoted, state.topics[topicName]!.nextDue, state.topics[topicName]!.messagesChanged)
+        }
+        if promoted { signal?.notify() }
+        return next
+    }
+
+    func read(_ key: StateKey) -> VersionedValue? {
+        state.withLock { $0.store.value(key) }
+    }
+
+    func members(of key: StateKey) -> Set<String> {
+        state.withLock { $0.store.members(of: key) }
+    }
+
+    func deadLetters(of topic: Topic, limit: Int) -> [DeadLetter] {
+        state.withLock { state in
+            Array((state.topics[topic.name]?.deadLetters ?? []).prefix(max(0, limit)))
+        }
+    }
+
+    func snapshot(of topic: Topic) -> InMemoryTopicSnapshot {
+        state.withLock { state in
+            guard let stored = state.topics[topic.name] else {
+                return InMemoryTopicSnapshot(stored: 0, scheduled: 0, deadLetters: 0, groups: [:])
+            }
+            let groups = stored.groups.mapValues { group in
+                InMemoryTopicSnapshot.Group(
+                    unread: stored.log.keys.count { $0 >= group.cursor }, inFlight: group.inFlight.count,
+                    ready: group.ready.count, parked: group.parkedCount, delayed: group.delayed)
+            }
+            return InMemoryTopicSnapshot(
+                stored: stored.log.count, scheduled: stored.schedule.count, deadLetters: stored.deadLetters.count,
+                groups: groups)
+        }
+    }
+}

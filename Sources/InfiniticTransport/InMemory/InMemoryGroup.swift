@@ -1,0 +1,139 @@
+import Foundation
+
+/// A message of a topic's log.
+struct StoredMessage: Sendable {
+    /// Its position in the topic (1, 2, ...).
+    var sequence: UInt64
+    var key: String?
+    var payload: [UInt8]
+    var publishedAt: Date
+
+    /// The id consumers see, shaped like a Redis stream id.
+    var id: String { "0-\(sequence)" }
+}
+
+/// A group's copy of a message it has read and not yet settled, with its deliveries so far.
+struct HeldMessage: Sendable {
+    var message: StoredMessage
+    var deliveries: Int
+}
+
+/// What one consumer group has read of a topic and what it holds.
+///
+/// On keyed topics a key is *busy* while a message with that key is in flight, or has been handed the key and
+/// waits in `ready`. Messages whose key is busy wait in `parked`, oldest first, and are not looked at again
+/// until the key is released (no spinning). Invariant: a key with parked messages is busy.
+struct InMemoryGroup {
+    /// The subscription's view of the topic (keyed or not).
+    var topic: Topic
+    /// The next sequence of the log this group has not read yet.
+    var cursor: UInt64
+    /// Handed to a handler, not yet settled.
+    var inFlight: [UInt64: HeldMessage] = [:]
+    /// Deliverable now, before anything new from the log: redeliveries and key hand-overs.
+    var ready: [HeldMessage] = []
+    /// Waiting for their key, by key, oldest first.
+    var parked: [String: [HeldMessage]] = [:]
+    var busyKeys: Set<String> = []
+    /// How many of this group's messages wait for a delayed retry (they sit in the topic's timer queue).
+    var delayed = 0
+
+    init(topic: Topic, cursor: UInt64) {
+        self.topic = topic
+        self.cursor = cursor
+    }
+
+    private func serializedKey(of held: HeldMessage) -> String? {
+        topic.isKeyed ? held.message.key : nil
+    }
+
+    /// Takes up to `limit` messages for a consumer: redeliveries and hand-overs first, then new messages of
+    /// the log, parking those whose key is busy. A message that would be delivered more than
+    /// `maxDeliveries` times is returned in `exhausted` instead (its key released), for the dead letters.
+    mutating func take(
+        upTo limit: Int, log: [UInt64: StoredMessage], logEnd: UInt64, maxDeliveries: Int
+    ) -> (delivered: [HeldMessage], exhausted: [HeldMessage]) {
+        var delivered: [HeldMessage] = []
+        var exhausted: [HeldMessage] = []
+        while delivered.count < limit {
+            var held: HeldMessage
+            if !ready.isEmpty {
+                held = ready.removeFirst()
+            } else if cursor < logEnd {
+                let sequence = cursor
+                cursor += 1
+                guard let message = log[sequence] else { continue }
+                held = HeldMessage(message: message, deliveries: 0)
+                if let key = serializedKey(of: held) {
+                    if busyKeys.contains(key) {
+                        park(held, key: key)
+                        continue
+                    }
+                    busyKeys.insert(key)
+                }
+            } else {
+                break
+            }
+            held.deliveries += 1
+            if held.deliveries > maxDeliveries {
+                held.deliveries -= 1
+                exhausted.append(held)
+                releaseKey(of: held)
+            } else {
+                inFlight[held.message.sequence] = held
+                delivered.append(held)
+            }
+        }
+        return (delivered, exhausted)
+    }
+
+    /// Removes an in-flight message, releasing its key (handing it to the oldest parked message).
+    mutating func settle(_ sequence: UInt64) -> HeldMessage? {
+        guard let held = inFlight.removeValue(forKey: sequence) else { return nil }
+        releaseKey(of: held)
+        return held
+    }
+
+    /// Gives an in-flight message back unacknowledged: it is delivered again, before later messages of its key.
+    mutating func giveBack(_ sequence: UInt64) {
+        guard let held = inFlight.removeValue(forKey: sequence) else { return }
+        if let key = serializedKey(of: held) {
+            park(held, key: key)
+            releaseKey(of: held)
+        } else {
+            ready.append(held)
+        }
+    }
+
+    /// Makes a message whose retry delay is over deliverable again (parked if its key is busy).
+    mutating func requeue(_ held: HeldMessage) {
+        if let key = serializedKey(of: held) {
+            if busyKeys.contains(key) {
+                park(held, key: key)
+                return
+            }
+            busyKeys.insert(key)
+        }
+        ready.append(held)
+    }
+
+    /// Hands the key of `held` to the oldest message parked on it, or frees it.
+    private mutating func releaseKey(of held: HeldMessage) {
+        guard let key = serializedKey(of: held) else { return }
+        if parked[key] != nil {
+            ready.append(parked[key]!.removeFirst())
+            if parked[key]!.isEmpty { parked[key] = nil }
+        } else {
+            busyKeys.remove(key)
+        }
+    }
+
+    /// Inserts in sequence order (a redelivered message goes before the later ones of its key).
+    private mutating func park(_ held: HeldMessage, key: String) {
+        let sequence = held.message.sequence
+        let index = parked[key].flatMap { waiting in waiting.lastIndex { $0.message.sequence < sequence } } ?? -1
+        parked[key, default: []].insert(held, at: index + 1)
+    }
+
+    var parkedCount: Int { parked.values.reduce(0) { $0 + $1.count } }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import Logging
+
+/// The in-process implementation of `Transport`, for fast unit tests of the engines and for users' workflow
+/// tests. It gives the same observable guarantees as the Redis Streams transport:
+///
+/// - consumer groups: each message goes to one consumer of each group; a group reads from the oldest stored
+///   message when it first consumes; on a `Topic.isShared` topic a message is kept until every group that
+///   subscribed acknowledged it, otherwise it is deleted when acknowledged;
+/// - keyed topics: messages with the same key are handled one at a time per group, in publication order; a
+///   message whose key is busy is parked and handed the key when it frees;
+/// - scheduled delivery and retries are measured by `clock`, never early;
+/// - `Disposition.ack(_:)` applies its `Commit` in the same atomic step as the acknowledgement; a failed
+///   version check applies nothing and the handler runs again on the same message (up to
+///   `commitConflictReinvocations` times, then the message is retried after `commitConflictRetryDelay`).
+///
+/// Everything lives in memory and is lost with the instance. Consumers cannot die silently here, so the
+/// visibility timeout and lock time-to-live of a `Subscription` play no part: a handler cancelled by a
+/// shutdown gives its message back at once, and the next consumer of the group gets it.
+public final class InMemoryTransport: Transport {
+    /// How many times a handler runs again on the same message after its commit failed a version check.
+    public static let commitConflictReinvocations = 3
+    /// The retry delay of a message whose commit kept failing its version checks.
+    public static let commitConflictRetryDelay = Duration.milliseconds(100)
+
+    /// The clock that stamps messages and decides when scheduled messages and retries are due.
+    public let clock: any TransportClock
+    let broker = InMemoryBroker()
+    let logger: Logger
+
+    /// - Parameters:
+    ///   - clock: the wall clock by default; a `ManualTransportClock` lets a test move time itself.
+    ///   - logger: receives debug logs (dead letters, commit conflicts).
+    public init(
+        clock: any TransportClock = SystemTransportClock(),
+        logger: Logger = Logger(label: "infinitic.transport.in-memory")
+    ) {
+        self.clock = clock
+        self.logger = logger
+    }
+
+    public func publish(_ messages: [OutgoingMessage]) async throws {
+        broker.publish(messages, now: clock.now())
+    }
+
+    public func read(_ key: StateKey) async throws -> VersionedValue? {
+        broker.read(key)
+    }
+
+    public func members(of key: StateKey) async throws -> Set<String> {
+        broker.members(of: key)
+    }
+
+    public func deadLetters(of topic: Topic, limit: Int) async throws -> [DeadLetter] {
+        broker.deadLetters(of: topic, limit: limit)
+    }
+
+    /// What `topic` holds right now: stored, scheduled and dead messages, and what each group holds.
+    public func snapshot(of topic: Topic) -> InMemoryTopicSnapshot {
+        broker.snapshot(of: topic)
+    }
+}
