@@ -166,6 +166,11 @@ final class InMemoryBroker: Sendable {
         state.withLock { $0.store.members(of: key) }
     }
 
+    /// How many values and sets the state store holds.
+    var stateCount: (values: Int, sets: Int) {
+        state.withLock { $0.store.count }
+    }
+
     func deadLetters(of topic: Topic, limit: Int) -> [DeadLetter] {
         state.withLock { state in
             Array((state.topics[topic.name]?.deadLetters ?? []).prefix(max(0, limit)))
