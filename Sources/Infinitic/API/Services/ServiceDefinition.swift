@@ -1,0 +1,44 @@
+/// A service implementation registered by name: its methods callable by name with encoded arguments, and the
+/// retry policy of its tasks.
+///
+/// ```swift
+/// let hotel = ServiceDefinition(HotelBookingStub.self, implementation: HotelBookingImpl()) {
+///     $0.add("book", HotelBookingImpl.book)
+/// }
+/// ```
+public struct ServiceDefinition: Sendable {
+    public let name: String
+    /// Applied when a task fails. No retry unless configured.
+    public var retryPolicy: RetryPolicy
+    private let invokeMethod: @Sendable (String, [Payload], any PayloadCodec) async throws -> Payload
+    public let methodNames: Set<String>
+
+    /// Registers `implementation` under `name`, with the methods `methods` adds.
+    public init<Implementation: Sendable>(
+        name: String, implementation: Implementation, retryPolicy: RetryPolicy = .none,
+        methods: (inout MethodTable<Implementation>) -> Void
+    ) {
+        var table = MethodTable<Implementation>()
+        methods(&table)
+        self.name = name
+        self.retryPolicy = retryPolicy
+        self.methodNames = table.methodNames
+        self.invokeMethod = { [table] method, arguments, codec in
+            try await table.invoke(method, on: implementation, arguments: arguments, codec: codec)
+        }
+    }
+
+    /// Registers `implementation` under the stub's service name (or `name` if given).
+    public init<Stub: ServiceStub, Implementation: Sendable>(
+        _ stub: Stub.Type, implementation: Implementation, name: String? = nil, retryPolicy: RetryPolicy = .none,
+        methods: (inout MethodTable<Implementation>) -> Void
+    ) {
+        self.init(
+            name: name ?? Stub.serviceName, implementation: implementation, retryPolicy: retryPolicy, methods: methods)
+    }
+
+    /// Calls `method` with encoded `arguments` and returns the encoded result.
+    public func invoke(method: String, arguments: [Payload], codec: any PayloadCodec) async throws -> Payload {
+        try await invokeMethod(method, arguments, codec)
+    }
+}

@@ -1,0 +1,24 @@
+/// A typed stand-in for a service contract: a concrete type conforming to the contract protocol whose methods
+/// forward to a `StubInvoker`. Written by hand today; a `@Service` macro would generate exactly this.
+///
+/// ```swift
+/// struct HotelBookingStub: HotelBooking, ServiceStub {
+///     typealias Contract = any HotelBooking          // the service name defaults to "HotelBooking"
+///     let invoker: StubInvoker
+///     init(invoker: StubInvoker) { self.invoker = invoker }
+///     func book(_ request: BookingRequest) async throws -> BookingResult {
+///         try await invoker.call("book", request)
+///     }
+/// }
+/// ```
+public protocol ServiceStub: Sendable {
+    /// The contract protocol (as `any Contract`); its name is the default service name.
+    associatedtype Contract
+    /// The name the service is registered under. Defaults to the contract's name.
+    static var serviceName: String { get }
+    init(invoker: StubInvoker)
+}
+
+extension ServiceStub {
+    public static var serviceName: String { String(describing: Contract.self) }
+}

@@ -1,0 +1,101 @@
+import Foundation
+
+/// The only door of workflow code to the outside world. Everything it does goes through history so that the
+/// code can be replayed: typed stubs of services and workflows, `dispatch`, `inline`, deterministic time, the
+/// instance's identity.
+public final class WorkflowContext: Sendable {
+    let execution: WorkflowExecution
+
+    init(execution: WorkflowExecution) {
+        self.execution = execution
+    }
+
+    public var workflowId: String { execution.task.workflowId }
+    public var workflowName: String { execution.task.workflowName }
+    /// The running method (the first method's id is the workflow id).
+    public var methodId: String { execution.task.method.methodId }
+    public var methodName: String { execution.task.method.methodName }
+    public var tags: Set<String> { execution.task.tags }
+    public var meta: [String: String] { execution.task.meta }
+
+    /// Deterministic time: the instant of the workflow task that first ran the code being executed.
+    public var now: Date { execution.now }
+
+    /// A stub of a service: calling a method runs it as a task and waits for its result; inside `dispatch`
+    /// it only starts the task. Tasks get `tags` and `meta`.
+    public func service<Stub: ServiceStub>(
+        _ stub: Stub.Type, tags: Set<String> = [], meta: [String: String] = [:]
+    ) -> Stub {
+        Stub(
+            invoker: StubInvoker(
+                target: .service(name: Stub.serviceName, tags: tags, meta: meta), handler: execution,
+                codec: execution.codec))
+    }
+
+    /// A stub of the workflow instance `id` (of the stub's workflow name): calling a method starts that method
+    /// on the instance and waits for its outcome; inside `dispatch` it only starts it.
+    public func workflow<Stub: WorkflowStub>(_ stub: Stub.Type, id: String) -> Stub {
+        Stub(
+            invoker: StubInvoker(
+                target: .workflow(name: Stub.workflowName, id: id), handler: execution, codec: execution.codec))
+    }
+
+    /// A stub of this very instance, to run another of its methods concurrently (they share properties).
+    public func thisWorkflow<Stub: WorkflowStub>(_ stub: Stub.Type) -> Stub {
+        Stub(
+            invoker: StubInvoker(
+                target: .workflow(name: workflowName, id: workflowId), handler: execution, codec: execution.codec))
+    }
+
+    /// Starts the one stub call made in `call` without waiting for it:
+    /// `let hotel = try await context.dispatch { try await hotelStub.book(request) }`.
+    public func dispatch<Value: Decodable & Sendable>(
+        _ call: () async throws -> Value
+    ) async throws
+        -> Deferred<Value>
+    {
+        let codec = execution.codec
+        let commandId = try await execution.capturingDispatch { _ = try await call() }
+        return Deferred(step: .command(commandId), execution: execution) { result in
+            guard case .value(let payload) = result else {
+                throw WorkflowUsageError("a command step resolved to \(result)")
+            }
+            return try codec.value(Value.self, from: payload)
+        }
+    }
+
+    /// Starts the one stub call made in `call`, which returns nothing, without waiting for it.
+    public func dispatch(_ call: () async throws -> Void) async throws -> Deferred<Void> {
+        let commandId = try await execution.capturingDispatch { try await call() }
+        return Deferred(step: .command(commandId), execution: execution) { _ in () }
+    }
+
+    /// Runs a non-deterministic snippet once and records its result; replays return the recorded result. An
+    /// error it throws is recorded too and thrown (as its `ErrorDescription`) now and on every replay. It must
+    /// not use the context.
+    public func inline<Value: Codable & Sendable>(_ body: () throws -> Value) throws -> Value {
+        try execution.inline(body)
+    }
+
+    /// Completes when all complete, with their values in declaration order: `let (h, f) = try await
+    /// context.all(hotel, flight).value`. Fails with the first failure.
+    public func all<each Value: Sendable>(_ deferreds: repeat Deferred<each Value>) -> Deferred<(repeat each Value)> {
+        var steps: [StepSpec] = []
+        for deferred in repeat each deferreds {
+            steps.append(deferred.step)
+        }
+        let transforms = (repeat (each deferreds).transform)
+        let count = steps.count
+        return Deferred(step: .all(steps), execution: execution) { result in
+            guard case .all(let results) = result, results.count == count else {
+                throw WorkflowUsageError("an `all` step resolved to \(result)")
+            }
+            var index = 0
+            func next<V>(_ transform: @Sendable (StepResult) throws -> V) throws -> V {
+                defer { index += 1 }
+                return try transform(results[index])
+            }
+            return (repeat try next(each transforms))
+        }
+    }
+}

@@ -1,0 +1,16 @@
+import Foundation
+
+/// The default codec: JSON with sorted keys, so that equal values encode to equal bytes.
+public struct JSONPayloadCodec: PayloadCodec {
+    public init() {}
+
+    public func encode<Value: Encodable>(_ value: Value) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(value))
+    }
+
+    public func decode<Value: Decodable>(_ type: Value.Type, from bytes: [UInt8]) throws -> Value {
+        try JSONDecoder().decode(type, from: Data(bytes))
+    }
+}

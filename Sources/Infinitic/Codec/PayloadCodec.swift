@@ -1,0 +1,20 @@
+/// Turns values into bytes and back: user values (arguments, results, properties) and message envelopes.
+///
+/// The engines only need determinism from it: encoding the same value twice gives the same bytes (the strict
+/// determinism check compares encoded arguments).
+public protocol PayloadCodec: Sendable {
+    func encode<Value: Encodable>(_ value: Value) throws -> [UInt8]
+    func decode<Value: Decodable>(_ type: Value.Type, from bytes: [UInt8]) throws -> Value
+}
+
+extension PayloadCodec {
+    /// Encodes one value as a `Payload`.
+    public func payload<Value: Encodable>(_ value: Value) throws -> Payload {
+        Payload(try encode(value))
+    }
+
+    /// Decodes one value from a `Payload`.
+    public func value<Value: Decodable>(_ type: Value.Type, from payload: Payload) throws -> Value {
+        try decode(type, from: payload.bytes)
+    }
+}

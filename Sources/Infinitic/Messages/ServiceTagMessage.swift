@@ -1,0 +1,46 @@
+/// Messages to a service tag engine, keyed by tag.
+public enum ServiceTagMessage: Sendable, Codable {
+    case addTag(TaskTagChange)
+    case removeTag(TaskTagChange)
+    /// Answer the requesting client with the task ids carrying the tag.
+    case getIds(TaskTagQuery)
+
+    public var serviceName: String {
+        switch self {
+        case .addTag(let message), .removeTag(let message): message.serviceName
+        case .getIds(let message): message.serviceName
+        }
+    }
+
+    /// The tag (the topic key).
+    public var tag: String {
+        switch self {
+        case .addTag(let message), .removeTag(let message): message.tag
+        case .getIds(let message): message.tag
+        }
+    }
+}
+
+/// A task id to add to, or remove from, a tag's set.
+public struct TaskTagChange: Sendable, Codable {
+    public var serviceName: String
+    public var tag: String
+    public var taskId: String
+
+    public init(serviceName: String, tag: String, taskId: String) {
+        self.serviceName = serviceName
+        self.tag = tag
+        self.taskId = taskId
+    }
+}
+
+/// A tag of a service.
+public struct TaskTagQuery: Sendable, Codable {
+    public var serviceName: String
+    public var tag: String
+
+    public init(serviceName: String, tag: String) {
+        self.serviceName = serviceName
+        self.tag = tag
+    }
+}

@@ -1,0 +1,149 @@
+/// Commands and events for one workflow instance, consumed by its state engine.
+public enum WorkflowEngineMessage: Sendable, Codable {
+    /// Start a workflow instance with its first method.
+    case dispatchWorkflow(DispatchWorkflow)
+    /// Start another method on an existing instance.
+    case dispatchMethod(DispatchMethod)
+    /// Tell a client the outcome of a method when it ends.
+    case waitMethod(WaitMethod)
+    case cancelWorkflow(CancelWorkflow)
+    /// The outcome of a command (a task, a workflow method) the workflow dispatched.
+    case commandResult(CommandResult)
+    /// What a workflow task produced.
+    case workflowTaskCompleted(WorkflowTaskCompleted)
+
+    /// The instance the message is for (the topic key).
+    public var workflowId: String {
+        switch self {
+        case .dispatchWorkflow(let message): message.workflowId
+        case .dispatchMethod(let message): message.workflowId
+        case .waitMethod(let message): message.workflowId
+        case .cancelWorkflow(let message): message.workflowId
+        case .commandResult(let message): message.workflowId
+        case .workflowTaskCompleted(let message): message.workflowId
+        }
+    }
+
+    /// The workflow's name (the topic).
+    public var workflowName: String {
+        switch self {
+        case .dispatchWorkflow(let message): message.workflowName
+        case .dispatchMethod(let message): message.workflowName
+        case .waitMethod(let message): message.workflowName
+        case .cancelWorkflow(let message): message.workflowName
+        case .commandResult(let message): message.workflowName
+        case .workflowTaskCompleted(let message): message.workflowName
+        }
+    }
+}
+
+/// Start a workflow instance. Its first method's id is the workflow id.
+public struct DispatchWorkflow: Sendable, Codable {
+    public var workflowName: String
+    public var workflowId: String
+    public var methodName: String
+    public var arguments: [Payload]
+    public var tags: Set<String>
+    public var meta: [String: String]
+    /// Whether the requesting client waits for the method's outcome.
+    public var clientWaiting: Bool
+
+    public init(
+        workflowName: String, workflowId: String, methodName: String, arguments: [Payload], tags: Set<String> = [],
+        meta: [String: String] = [:], clientWaiting: Bool = false
+    ) {
+        self.workflowName = workflowName
+        self.workflowId = workflowId
+        self.methodName = methodName
+        self.arguments = arguments
+        self.tags = tags
+        self.meta = meta
+        self.clientWaiting = clientWaiting
+    }
+
+    public var methodId: String { workflowId }
+}
+
+/// Start another method on an existing instance; it shares the instance's properties.
+public struct DispatchMethod: Sendable, Codable {
+    public var workflowName: String
+    public var workflowId: String
+    public var methodName: String
+    /// When a workflow dispatches it, the command id (the result comes back as that command's result).
+    public var methodId: String
+    public var arguments: [Payload]
+    public var clientWaiting: Bool
+
+    public init(
+        workflowName: String, workflowId: String, methodName: String, methodId: String, arguments: [Payload],
+        clientWaiting: Bool = false
+    ) {
+        self.workflowName = workflowName
+        self.workflowId = workflowId
+        self.methodName = methodName
+        self.methodId = methodId
+        self.arguments = arguments
+        self.clientWaiting = clientWaiting
+    }
+}
+
+/// A client (the envelope's requester) wants the outcome of a method.
+public struct WaitMethod: Sendable, Codable {
+    public var workflowName: String
+    public var workflowId: String
+    public var methodId: String
+
+    public init(workflowName: String, workflowId: String, methodId: String) {
+        self.workflowName = workflowName
+        self.workflowId = workflowId
+        self.methodId = methodId
+    }
+}
+
+/// Cancel every running method of an instance; its state is deleted.
+public struct CancelWorkflow: Sendable, Codable {
+    public var workflowName: String
+    public var workflowId: String
+
+    public init(workflowName: String, workflowId: String) {
+        self.workflowName = workflowName
+        self.workflowId = workflowId
+    }
+}
+
+/// The outcome of a command: a service task's result or failure, a workflow method's outcome.
+public struct CommandResult: Sendable, Codable {
+    public var workflowName: String
+    public var workflowId: String
+    /// The method that dispatched the command.
+    public var methodId: String
+    public var commandId: String
+    public var outcome: CommandStatus
+
+    public init(workflowName: String, workflowId: String, methodId: String, commandId: String, outcome: CommandStatus) {
+        self.workflowName = workflowName
+        self.workflowId = workflowId
+        self.methodId = methodId
+        self.commandId = commandId
+        self.outcome = outcome
+    }
+}
+
+/// What a workflow task produced for one method.
+public struct WorkflowTaskCompleted: Sendable, Codable {
+    public var workflowName: String
+    public var workflowId: String
+    public var workflowTaskId: String
+    public var methodId: String
+    public var output: WorkflowTaskOutput
+
+    public init(
+        workflowName: String, workflowId: String, workflowTaskId: String, methodId: String, output: WorkflowTaskOutput
+    ) {
+        self.workflowName = workflowName
+        self.workflowId = workflowId
+        self.workflowTaskId = workflowTaskId
+        self.methodId = methodId
+        self.output = output
+    }
+}

@@ -1,0 +1,32 @@
+/// What replaying a method produced: new commands, steps it went past, updated properties, and where the
+/// method now stands.
+public struct WorkflowTaskOutput: Sendable, Hashable, Codable {
+    public enum Outcome: Sendable, Hashable, Codable {
+        /// The method waits on this step.
+        case waiting(WaitingStep)
+        /// The method returned this value.
+        case returned(Payload)
+        /// The method threw (an uncaught task failure, or an error of the workflow code).
+        case threw(DeferredFailure)
+        /// The workflow task itself failed (workflow changed, misuse of the context, unknown method...).
+        /// Nothing else of the output applies.
+        case workflowTaskFailed(WorkflowTaskFailedError)
+    }
+
+    /// Commands created by this workflow task (inline ones already completed).
+    public var newCommands: [CommandRecord]
+    /// Awaits reached in this workflow task whose outcome was already known.
+    public var passedSteps: [PastStep]
+    public var properties: [String: Payload]
+    public var outcome: Outcome
+
+    public init(
+        newCommands: [CommandRecord] = [], passedSteps: [PastStep] = [], properties: [String: Payload] = [:],
+        outcome: Outcome
+    ) {
+        self.newCommands = newCommands
+        self.passedSteps = passedSteps
+        self.properties = properties
+        self.outcome = outcome
+    }
+}

@@ -1,0 +1,380 @@
+import Foundation
+import Synchronization
+
+/// The replay of one method during one workflow task: it hands out positions, matches the code against the
+/// recorded history (the determinism check), records new commands, resolves awaits "as of" the workflow task
+/// that first ran the code, and holds the properties.
+///
+/// When the code reaches a step whose outcome is unknown, or misbehaves, the execution is *sealed*: the
+/// outcome is fixed, every later use of the context is ignored, and awaits throw `WorkflowSuspension`.
+final class WorkflowExecution: Sendable {
+    let task: WorkflowTask
+    let checkMode: CheckMode
+    let codec: any PayloadCodec
+    private let state: Mutex<ReplayState>
+
+    /// The execution running on the current Swift task (for `@WorkflowProperty`).
+    @TaskLocal static var current: WorkflowExecution?
+
+    enum Seal: Sendable {
+        case waiting(WaitingStep)
+        case failed(ErrorDescription)
+    }
+
+    private enum DispatchState {
+        case idle
+        case armed
+        case captured(String)
+    }
+
+    private struct ReplayState {
+        var position = 0
+        var asOfTaskIndex: Int
+        var instant: Date
+        var properties: [String: Payload]
+        let lastKnownPosition: Int
+        let recordedCommands: [Int: CommandRecord]
+        let recordedSteps: [Int: PastStep]
+        var commandsById: [String: CommandRecord]
+        var newCommands: [CommandRecord] = []
+        var passedSteps: [PastStep] = []
+        var seal: Seal?
+        var dispatch = DispatchState.idle
+        var inInline = false
+    }
+
+    init(task: WorkflowTask, start: Resumption, checkMode: CheckMode, codec: any PayloadCodec) {
+        self.task = task
+        self.checkMode = checkMode
+        self.codec = codec
+        let method = task.method
+        self.state = Mutex(
+            ReplayState(
+                asOfTaskIndex: start.taskIndex, instant: start.instant, properties: start.properties,
+                lastKnownPosition: method.lastKnownPosition,
+                recordedCommands: Dictionary(
+                    method.commands.map { ($0.position, $0) }, uniquingKeysWith: { a, _ in a }),
+                recordedSteps: Dictionary(method.pastSteps.map { ($0.position, $0) }, uniquingKeysWith: { a, _ in a }),
+                commandsById: Dictionary(method.commands.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })))
+    }
+
+    /// The instant of the workflow task that first ran the code now executing.
+    var now: Date { state.withLock { $0.instant } }
+
+    // MARK: commands
+
+    /// Records (or, when replaying, finds) the command the code issues at the next position, and returns its id.
+    /// Inside `dispatch`, throws `DispatchSignal` once recorded.
+    func command(_ descriptor: CommandDescriptor) throws -> String {
+        let (id, dispatched) = try state.withLock { state -> (String, Bool) in
+            try checkUsable(&state, doing: descriptor.description)
+            state.position += 1
+            let position = state.position
+            let id: String
+            if position <= state.lastKnownPosition {
+                id = try recordedCommand(&state, at: position, matching: descriptor).id
+            } else {
+                id = StableId.command(
+                    workflowId: task.workflowId, methodId: task.method.methodId, position: position,
+                    workflowTaskInstant: task.instant)
+                let record = CommandRecord(
+                    id: id, position: position, descriptor: descriptor, createdAtTaskIndex: task.taskIndex)
+                state.newCommands.append(record)
+                state.commandsById[id] = record
+            }
+            if case .armed = state.dispatch {
+                state.dispatch = .captured(id)
+                return (id, true)
+            }
+            return (id, false)
+        }
+        if dispatched { throw DispatchSignal() }
+        return id
+    }
+
+    /// Runs `call`, which must make exactly one stub call, and returns the id of the command it recorded.
+    func capturingDispatch(_ call: () async throws -> Void) async throws -> String {
+        try state.withLock { state in
+            try checkUsable(&state, doing: "dispatch")
+            state.dispatch = .armed
+        }
+        var thrown: (any Error)?
+        do {
+            try await call()
+        } catch is DispatchSignal {
+        } catch {
+            thrown = error
+        }
+        return try state.withLock { state in
+            defer { state.dispatch = .idle }
+            if state.seal != nil { throw WorkflowSuspension() }
+            if case .captured(let id) = state.dispatch { return id }
+            if let thrown { throw thrown }
+            seal(&state, failing: WorkflowUsageError("a `dispatch` closure must call one method of a stub"))
+            throw WorkflowSuspension()
+        }
+    }
+
+    /// Runs `body` once, records its outcome, and returns (or throws) the recorded outcome on replays.
+    func inline<Value: Codable>(_ body: () throws -> Value) throws -> Value {
+        let recorded: CommandRecord? = try state.withLock { state in
+            try checkUsable(&state, doing: "inline")
+            state.position += 1
+            guard state.position > state.lastKnownPosition else {
+                return try recordedCommand(&state, at: state.position, matching: .inline)
+            }
+            state.inInline = true
+            return nil
+        }
+        if let recorded {
+            switch recorded.status {
+            case .completed(let payload): return try codec.value(Value.self, from: payload)
+            case .failed(let failure): throw failure.error
+            case .ongoing: throw WorkflowUsageError("inline at position \(recorded.position) has no recorded result")
+            }
+        }
+
+        let outcome: Result<Value, any Error> = Result { try body() }
+        let status: CommandStatus
+        switch outcome {
+        case .success(let value):
+            do {
+                status = .completed(try codec.payload(value))
+            } catch {
+                state.withLock { seal(&$0, failing: WorkflowUsageError("an inline result does not encode: \(error)")) }
+                throw WorkflowSuspension()
+            }
+        case .failure(let error):
+            status = .failed(.error(ErrorDescription(error, codec: codec)))
+        }
+        try state.withLock { state in
+            state.inInline = false
+            if state.seal != nil { throw WorkflowSuspension() }
+            let position = state.position
+            let id = StableId.command(
+                workflowId: task.workflowId, methodId: task.method.methodId, position: position,
+                workflowTaskInstant: task.instant)
+            let record = CommandRecord(
+                id: id, position: position, descriptor: .inline, status: status, createdAtTaskIndex: task.taskIndex,
+                resolvedAtTaskIndex: task.taskIndex)
+            state.newCommands.append(record)
+            state.commandsById[id] = record
+        }
+        switch status {
+        case .completed: return try outcome.get()
+        case .failed(let failure): throw failure.error
+        case .ongoing: throw WorkflowSuspension()
+        }
+    }
+
+    // MARK: steps
+
+    /// Waits on `step` at the next position: returns its result or throws its failure when its outcome is
+    /// known as of the current workflow task; otherwise seals the execution on it and throws
+    /// `WorkflowSuspension`.
+    func awaitStep(_ step: StepSpec) throws -> StepResult {
+        let outcome = try state.withLock { state -> StepOutcome in
+            try checkUsable(&state, doing: step.description)
+            if case .armed = state.dispatch {
+                seal(&state, failing: WorkflowUsageError("a `dispatch` closure must not await"))
+                throw WorkflowSuspension()
+            }
+            state.position += 1
+            let position = state.position
+            if position <= state.lastKnownPosition {
+                guard let recorded = state.recordedSteps[position] else {
+                    let recordedCommand = state.recordedCommands[position]?.descriptor.description ?? "nothing"
+                    seal(&state, failing: changed(at: position, recorded: recordedCommand, current: step.description))
+                    throw WorkflowSuspension()
+                }
+                if checkMode != .none && recorded.step != step {
+                    seal(
+                        &state,
+                        failing: changed(at: position, recorded: recorded.step.description, current: step.description))
+                    throw WorkflowSuspension()
+                }
+                if let resumption = recorded.resumption {
+                    state.asOfTaskIndex = resumption.taskIndex
+                    state.instant = resumption.instant
+                    state.properties = resumption.properties
+                }
+                let outcome = evaluate(step, in: state)
+                guard outcome.isTerminated else {
+                    seal(&state, failing: WorkflowUsageError("step at position \(position) is past but unresolved"))
+                    throw WorkflowSuspension()
+                }
+                return outcome
+            }
+            let outcome = evaluate(step, in: state)
+            guard outcome.isTerminated else {
+                state.seal = .waiting(WaitingStep(position: position, step: step))
+                throw WorkflowSuspension()
+            }
+            state.passedSteps.append(PastStep(position: position, step: step))
+            return outcome
+        }
+        switch outcome {
+        case .completed(let result, _): return result
+        case .failed(let failure, _): throw failure.error
+        case .waiting: throw WorkflowSuspension()
+        }
+    }
+
+    /// The status of `step` as of the current workflow task.
+    func status(of step: StepSpec) -> DeferredStatus {
+        state.withLock { state in
+            guard state.seal == nil else { return .ongoing }
+            switch evaluate(step, in: state) {
+            case .waiting: return .ongoing
+            case .completed: return .completed
+            case .failed(let failure, _): return failure.deferredStatus
+            }
+        }
+    }
+
+    // MARK: properties
+
+    /// The current value of a property, or nil if never set (or not decodable, which fails the workflow task).
+    func property<Value: Decodable>(_ name: String, as type: Value.Type) -> Value? {
+        guard let payload = state.withLock({ $0.properties[name] }) else { return nil }
+        do {
+            return try codec.value(type, from: payload)
+        } catch {
+            state.withLock {
+                seal(&$0, failing: WorkflowUsageError("property \(name) does not decode as \(Value.self): \(error)"))
+            }
+            return nil
+        }
+    }
+
+    /// Sets a property (ignored once sealed).
+    func setProperty<Value: Encodable>(_ name: String, to value: Value) {
+        do {
+            let payload = try codec.payload(value)
+            state.withLock { state in
+                if state.seal == nil { state.properties[name] = payload }
+            }
+        } catch {
+            state.withLock {
+                seal(&$0, failing: WorkflowUsageError("property \(name) does not encode: \(error)"))
+            }
+        }
+    }
+
+    // MARK: end of the replay
+
+    /// The workflow task's output, once the method returned (`.success`) or threw (`.failure`).
+    func output(after methodResult: Result<Payload, any Error>) -> WorkflowTaskOutput {
+        state.withLock { state in
+            if state.seal == nil {
+                if state.position < state.lastKnownPosition {
+                    let recorded =
+                        state.recordedCommands[state.lastKnownPosition]?.descriptor.description
+                        ?? state.recordedSteps[state.lastKnownPosition]?.step.description ?? "more"
+                    let ending = (try? methodResult.get()) == nil ? "throws" : "returns"
+                    seal(
+                        &state,
+                        failing: changed(
+                            at: state.lastKnownPosition, recorded: recorded, current: "the method \(ending)"))
+                } else if case .failure(let error as InvocationError) = methodResult {
+                    seal(&state, failing: error)
+                }
+            }
+            switch state.seal {
+            case .failed(let error):
+                return WorkflowTaskOutput(outcome: .workflowTaskFailed(taskFailure(error)))
+            case .waiting(let step):
+                return WorkflowTaskOutput(
+                    newCommands: state.newCommands, passedSteps: state.passedSteps, properties: state.properties,
+                    outcome: .waiting(step))
+            case nil:
+                let outcome: WorkflowTaskOutput.Outcome
+                switch methodResult {
+                case .success(let payload): outcome = .returned(payload)
+                case .failure(let error): outcome = .threw(DeferredFailure(error, codec: codec))
+                }
+                return WorkflowTaskOutput(
+                    newCommands: state.newCommands, passedSteps: state.passedSteps, properties: state.properties,
+                    outcome: outcome)
+            }
+        }
+    }
+
+    /// A failed workflow task for `error`.
+    func taskFailure(_ error: ErrorDescription) -> WorkflowTaskFailedError {
+        WorkflowTaskFailedError(
+            workflowName: task.workflowName, workflowId: task.workflowId, workflowTaskId: task.workflowTaskId,
+            methodName: task.method.methodName, error: error)
+    }
+
+    // MARK: helpers
+
+    private func checkUsable(_ state: inout ReplayState, doing action: String) throws {
+        if state.seal != nil { throw WorkflowSuspension() }
+        if state.inInline {
+            seal(
+                &state,
+                failing: WorkflowUsageError("\(action) inside `inline`: an inline block must not use the context"))
+            throw WorkflowSuspension()
+        }
+        if case .captured = state.dispatch {
+            seal(&state, failing: WorkflowUsageError("\(action) inside `dispatch` after its stub call"))
+            throw WorkflowSuspension()
+        }
+    }
+
+    private func recordedCommand(
+        _ state: inout ReplayState, at position: Int, matching descriptor: CommandDescriptor
+    )
+        throws -> CommandRecord
+    {
+        guard let recorded = state.recordedCommands[position] else {
+            let recordedStep = state.recordedSteps[position]?.step.description ?? "nothing"
+            seal(&state, failing: changed(at: position, recorded: recordedStep, current: descriptor.description))
+            throw WorkflowSuspension()
+        }
+        guard recorded.descriptor.matches(descriptor, mode: checkMode) else {
+            seal(
+                &state,
+                failing: changed(
+                    at: position, recorded: recorded.descriptor.description, current: descriptor.description))
+            throw WorkflowSuspension()
+        }
+        return recorded
+    }
+
+    private func changed(at position: Int, recorded: String, current: String) -> WorkflowChangedError {
+        WorkflowChangedError(
+            workflowName: task.workflowName, methodName: task.method.methodName, position: position,
+            recorded: recorded, current: current)
+    }
+
+    private func seal(_ state: inout ReplayState, failing error: any Error) {
+        guard state.seal == nil else { return }
+        state.seal = .failed(ErrorDescription(error, codec: codec))
+    }
+
+    private func evaluate(_ step: StepSpec, in state: ReplayState) -> StepOutcome {
+        StepOutcome.evaluate(step, asOf: state.asOfTaskIndex) { state.commandsById[$0] }
+    }
+}
+
+extension WorkflowExecution: InvocationHandler {
+    /// A stub call: records the command, then (outside `dispatch`) waits for its result.
+    func invoke(_ target: InvocationTarget, method: String, arguments: [Payload]) async throws -> Payload {
+        let descriptor: CommandDescriptor
+        switch target {
+        case .service(let name, let tags, let meta):
+            descriptor = CommandDescriptor(
+                kind: .task, targetName: name, methodName: method, arguments: arguments, tags: tags, meta: meta)
+        case .workflow(let name, let id):
+            descriptor = CommandDescriptor(
+                kind: .workflowMethod, targetName: name, methodName: method, arguments: arguments, targetWorkflowId: id)
+        }
+        let id = try command(descriptor)
+        guard case .value(let payload) = try awaitStep(.command(id)) else {
+            throw WorkflowUsageError("a command step resolved to something else than a value")
+        }
+        return payload
+    }
+}

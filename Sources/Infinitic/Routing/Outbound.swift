@@ -1,0 +1,56 @@
+/// A message an engine or executor wants sent, with its destination. `outgoingMessage(codec:)` turns it into
+/// the transport's `OutgoingMessage` (topic, key, bytes), so routing lives here and nowhere else.
+public enum Outbound: Sendable {
+    case workflowEngine(WorkflowEngineEnvelope)
+    case workflowExecutor(WorkflowExecutorEnvelope)
+    case serviceExecutor(ServiceExecutorEnvelope, delivery: ScheduledDelivery)
+    case workflowTag(WorkflowTagEnvelope)
+    case serviceTag(ServiceTagEnvelope)
+    case client(name: String, ClientEnvelope)
+
+    /// The id of the message carried.
+    public var messageId: String {
+        switch self {
+        case .workflowEngine(let envelope): envelope.messageId
+        case .workflowExecutor(let envelope): envelope.messageId
+        case .serviceExecutor(let envelope, _): envelope.messageId
+        case .workflowTag(let envelope): envelope.messageId
+        case .serviceTag(let envelope): envelope.messageId
+        case .client(_, let envelope): envelope.messageId
+        }
+    }
+
+    /// The transport message: topic and key from `Topics`, the envelope encoded with `codec`, the message id as
+    /// the publication id (so a scheduled message emitted twice is stored once).
+    public func outgoingMessage(codec: any PayloadCodec) throws -> OutgoingMessage {
+        switch self {
+        case .workflowEngine(let envelope):
+            let message = envelope.message
+            return OutgoingMessage(
+                topic: Topics.workflowEngine(message.workflowName), key: message.workflowId,
+                payload: try codec.encode(envelope), id: envelope.messageId)
+        case .workflowExecutor(let envelope):
+            let task = envelope.message
+            return OutgoingMessage(
+                topic: Topics.workflowExecutor(task.workflowName), partitionKey: task.workflowId,
+                payload: try codec.encode(envelope), id: envelope.messageId)
+        case .serviceExecutor(let envelope, let delivery):
+            return OutgoingMessage(
+                topic: Topics.serviceExecutor(envelope.message.serviceName), payload: try codec.encode(envelope),
+                delivery: delivery, id: envelope.messageId)
+        case .workflowTag(let envelope):
+            let message = envelope.message
+            return OutgoingMessage(
+                topic: Topics.workflowTag(message.workflowName), key: message.tag, payload: try codec.encode(envelope),
+                id: envelope.messageId)
+        case .serviceTag(let envelope):
+            let message = envelope.message
+            return OutgoingMessage(
+                topic: Topics.serviceTag(message.serviceName), key: message.tag, payload: try codec.encode(envelope),
+                id: envelope.messageId)
+        case .client(let name, let envelope):
+            return OutgoingMessage(
+                topic: Topics.client(name), payload: try codec.encode(envelope), id: envelope.messageId)
+        }
+    }
+}

@@ -1,0 +1,50 @@
+/// The naming of every topic and state key, in one place.
+///
+/// | topic | key | consumer |
+/// |---|---|---|
+/// | `workflow-engine:<Name>` | workflow id | workflow state engine |
+/// | `workflow-executor:<Name>` | — (partitioned by workflow id) | workflow executor |
+/// | `service-executor:<Name>` | — | service executor |
+/// | `workflow-tag:<Name>` | tag | workflow tag engine |
+/// | `service-tag:<Name>` | tag | service tag engine |
+/// | `client:<clientName>` | — | a client |
+public enum Topics {
+    public static func workflowEngine(_ workflowName: String) -> Topic {
+        Topic("workflow-engine:\(workflowName)", keyed: true)
+    }
+
+    public static func workflowExecutor(_ workflowName: String) -> Topic {
+        Topic("workflow-executor:\(workflowName)")
+    }
+
+    public static func serviceExecutor(_ serviceName: String) -> Topic {
+        Topic("service-executor:\(serviceName)")
+    }
+
+    public static func workflowTag(_ workflowName: String) -> Topic {
+        Topic("workflow-tag:\(workflowName)", keyed: true)
+    }
+
+    public static func serviceTag(_ serviceName: String) -> Topic {
+        Topic("service-tag:\(serviceName)", keyed: true)
+    }
+
+    public static func client(_ clientName: String) -> Topic {
+        Topic("client:\(clientName)")
+    }
+
+    /// The state of a workflow instance, in the partition of its workflow id.
+    public static func workflowState(_ workflowName: String, workflowId: String) -> StateKey {
+        StateKey("workflow-state:\(workflowName):\(workflowId)", partitionKey: workflowId)
+    }
+
+    /// The set of workflow ids carrying `tag`, in the partition of the tag.
+    public static func workflowTagIds(_ workflowName: String, tag: String) -> StateKey {
+        StateKey("workflow-tag-ids:\(workflowName):\(tag)", partitionKey: tag)
+    }
+
+    /// The set of task ids carrying `tag`, in the partition of the tag.
+    public static func serviceTagIds(_ serviceName: String, tag: String) -> StateKey {
+        StateKey("service-tag-ids:\(serviceName):\(tag)", partitionKey: tag)
+    }
+}
