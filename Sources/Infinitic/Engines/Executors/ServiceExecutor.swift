@@ -1,0 +1,106 @@
+import Foundation
+
+/// Runs service tasks through their registered implementation, with a `TaskContext`, and turns the outcome
+/// into messages: the result to the requesting workflow, or a retry scheduled by the retry policy, or the
+/// final failure. Execution timeouts belong to the runtime loop.
+public struct ServiceExecutor: Sendable {
+    public let emitterName: String
+    public let codec: any PayloadCodec
+    private let definitions: [String: ServiceDefinition]
+
+    public init(definitions: [ServiceDefinition], emitterName: String, codec: any PayloadCodec = JSONPayloadCodec()) {
+        self.definitions = Dictionary(definitions.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
+        self.emitterName = emitterName
+        self.codec = codec
+    }
+
+    /// Runs the task and returns what to send. `random` draws r in [0, 1) for the retry jitter.
+    public func execute(
+        _ envelope: ServiceExecutorEnvelope, now: Date, random: @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) async -> [Outbound] {
+        let task = envelope.message
+        let result: Result<Payload, any Error>
+        if let definition = definitions[task.serviceName] {
+            let context = taskContext(task, requester: envelope.requester)
+            do {
+                let payload = try await TaskContext.$current.withValue(context) {
+                    try await definition.invoke(method: task.methodName, arguments: task.arguments, codec: codec)
+                }
+                result = .success(payload)
+            } catch {
+                result = .failure(error)
+            }
+        } else {
+            result = .failure(InvocationError(.unknownService, "no service \(task.serviceName) is registered here"))
+        }
+        return outputs(of: result, for: envelope, now: now, random: random)
+    }
+
+    /// The messages for a task outcome.
+    func outputs(
+        of result: Result<Payload, any Error>, for envelope: ServiceExecutorEnvelope, now: Date,
+        random: () -> Double
+    ) -> [Outbound] {
+        let task = envelope.message
+        var stamp = MessageStamp(inputMessageId: envelope.messageId, emitterName: emitterName, now: now)
+        switch result {
+        case .success(let payload):
+            var outputs: [Outbound] = task.tags.sorted().map { tag in
+                let change = TaskTagChange(serviceName: task.serviceName, tag: tag, taskId: task.taskId)
+                return .serviceTag(stamp.envelope(.removeTag(change), requester: envelope.requester))
+            }
+            outputs += resultMessage(.completed(payload), for: envelope, stamp: &stamp)
+            return outputs
+        case .failure(let error):
+            let description = ErrorDescription(error, codec: codec)
+            let policy = definitions[task.serviceName]?.retryPolicy ?? .none
+            let delay =
+                error is InvocationError
+                ? nil : policy.secondsBeforeRetry(retryIndex: task.retryIndex, error: description, random: random())
+            let failure = TaskFailure(
+                workerName: emitterName, error: description, retryIndex: task.retryIndex,
+                retrySequence: task.retrySequence, secondsBeforeRetry: delay, previous: task.lastFailure)
+            if let delay {
+                var retry = task
+                retry.retryIndex += 1
+                retry.lastFailure = failure
+                let retryEnvelope = Envelope(
+                    messageId: StableId.make(
+                        "retry", task.taskId, String(task.retrySequence), String(retry.retryIndex)),
+                    emitterName: emitterName, emittedAt: now, requester: envelope.requester, message: retry)
+                return [
+                    .serviceExecutor(retryEnvelope, delivery: .after(.milliseconds(Int64((delay * 1000).rounded()))))
+                ]
+            }
+            let failed = TaskFailedError(
+                serviceName: task.serviceName, methodName: task.methodName, taskId: task.taskId, lastFailure: failure)
+            return resultMessage(.failed(.taskFailed(failed)), for: envelope, stamp: &stamp)
+        }
+    }
+
+    /// The outcome for the requester: a command result for a workflow (clients do not dispatch tasks).
+    private func resultMessage(
+        _ outcome: CommandStatus, for envelope: ServiceExecutorEnvelope, stamp: inout MessageStamp
+    )
+        -> [Outbound]
+    {
+        guard case .workflow(let name, let id, let methodId) = envelope.requester else { return [] }
+        let result = CommandResult(
+            workflowName: name, workflowId: id, methodId: methodId, commandId: envelope.message.taskId, outcome: outcome
+        )
+        return [.workflowEngine(stamp.envelope(.commandResult(result), requester: envelope.requester))]
+    }
+
+    private func taskContext(_ task: ServiceTask, requester: Requester?) -> TaskContext {
+        var context = TaskContext(
+            taskId: task.taskId, serviceName: task.serviceName, methodName: task.methodName, tags: task.tags,
+            meta: task.meta, retryIndex: task.retryIndex, retrySequence: task.retrySequence,
+            lastFailure: task.lastFailure)
+        if case .workflow(let name, let id, let methodId) = requester {
+            context.workflowName = name
+            context.workflowId = id
+            context.methodId = methodId
+        }
+        return context
+    }
+}

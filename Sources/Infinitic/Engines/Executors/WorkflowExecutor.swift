@@ -1,0 +1,73 @@
+import Foundation
+
+/// Runs workflow tasks: replays the method against its history, then emits the result to the state engine
+/// and dispatches the new commands (service tasks, methods of workflow instances) in the same commit.
+public struct WorkflowExecutor: Sendable {
+    public let emitterName: String
+    public let checkMode: CheckMode
+    public let codec: any PayloadCodec
+    private let definitions: [String: WorkflowDefinition]
+
+    public init(
+        definitions: [WorkflowDefinition], emitterName: String, checkMode: CheckMode = .simple,
+        codec: any PayloadCodec = JSONPayloadCodec()
+    ) {
+        self.definitions = Dictionary(definitions.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
+        self.emitterName = emitterName
+        self.checkMode = checkMode
+        self.codec = codec
+    }
+
+    /// Replays the workflow task and returns what to send.
+    public func execute(_ envelope: WorkflowExecutorEnvelope, now: Date) async -> [Outbound] {
+        let task = envelope.message
+        let output: WorkflowTaskOutput
+        if let definition = definitions[task.workflowName] {
+            output = await Replayer(definition: definition, checkMode: checkMode, codec: codec).replay(task)
+        } else {
+            let error = InvocationError(.unknownWorkflow, "no workflow \(task.workflowName) is registered here")
+            output = WorkflowTaskOutput(
+                outcome: .workflowTaskFailed(
+                    WorkflowTaskFailedError(
+                        workflowName: task.workflowName, workflowId: task.workflowId,
+                        workflowTaskId: task.workflowTaskId, methodName: task.method.methodName,
+                        error: ErrorDescription(error, codec: codec))))
+        }
+        return outputs(of: output, for: envelope, now: now)
+    }
+
+    /// The result for the engine first, then the dispatch of each new command.
+    func outputs(of output: WorkflowTaskOutput, for envelope: WorkflowExecutorEnvelope, now: Date) -> [Outbound] {
+        let task = envelope.message
+        var stamp = MessageStamp(inputMessageId: envelope.messageId, emitterName: emitterName, now: now)
+        let requester = Requester.workflow(name: task.workflowName, id: task.workflowId, methodId: task.method.methodId)
+        let completed = WorkflowTaskCompleted(
+            workflowName: task.workflowName, workflowId: task.workflowId, workflowTaskId: task.workflowTaskId,
+            methodId: task.method.methodId, output: output)
+        var outputs: [Outbound] = [
+            .workflowEngine(stamp.envelope(.workflowTaskCompleted(completed), requester: requester))
+        ]
+        for command in output.newCommands {
+            let descriptor = command.descriptor
+            switch descriptor.kind {
+            case .task:
+                let serviceTask = ServiceTask(
+                    taskId: command.id, serviceName: descriptor.targetName, methodName: descriptor.methodName,
+                    arguments: descriptor.arguments, tags: descriptor.tags, meta: descriptor.meta)
+                for tag in descriptor.tags.sorted() {
+                    let change = TaskTagChange(serviceName: descriptor.targetName, tag: tag, taskId: command.id)
+                    outputs.append(.serviceTag(stamp.envelope(.addTag(change), requester: requester)))
+                }
+                outputs.append(.serviceExecutor(stamp.envelope(serviceTask, requester: requester), delivery: .now))
+            case .workflowMethod:
+                let dispatch = DispatchMethod(
+                    workflowName: descriptor.targetName, workflowId: descriptor.targetWorkflowId ?? task.workflowId,
+                    methodName: descriptor.methodName, methodId: command.id, arguments: descriptor.arguments)
+                outputs.append(.workflowEngine(stamp.envelope(.dispatchMethod(dispatch), requester: requester)))
+            case .inline:
+                break
+            }
+        }
+        return outputs
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+
+/// The workflow tag engine as pure logic: tag → workflow ids sets (as set writes), lookups, and the fan-out
+/// of by-tag commands to every instance carrying the tag. The caller reads the set when `needsIds` says so.
+public struct WorkflowTagEngine: Sendable {
+    public let emitterName: String
+
+    public init(emitterName: String) {
+        self.emitterName = emitterName
+    }
+
+    /// Whether handling the message needs the current ids of its tag.
+    public func needsIds(_ message: WorkflowTagMessage) -> Bool {
+        switch message {
+        case .addTag, .removeTag: false
+        case .getIds, .dispatchMethodByTag, .cancelByTag: true
+        }
+    }
+
+    /// The set of ids a message's tag maps to.
+    public func idsKey(_ message: WorkflowTagMessage) -> StateKey {
+        Topics.workflowTagIds(message.workflowName, tag: message.tag)
+    }
+
+    /// Handles a message, given the tag's ids when `needsIds` (empty otherwise).
+    public func handle(_ envelope: WorkflowTagEnvelope, ids: Set<String>, now: Date) -> TagEngineStep {
+        var stamp = MessageStamp(inputMessageId: envelope.messageId, emitterName: emitterName, now: now)
+        let message = envelope.message
+        // A by-tag command from a workflow does not apply to that workflow itself.
+        var targets = ids.sorted()
+        if case .workflow(let name, let id, _) = envelope.requester, name == message.workflowName {
+            targets.removeAll { $0 == id }
+        }
+        switch message {
+        case .addTag(let change):
+            return TagEngineStep(writes: [StateWrite(key: idsKey(message), operation: .addToSet([change.workflowId]))])
+        case .removeTag(let change):
+            return TagEngineStep(
+                writes: [StateWrite(key: idsKey(message), operation: .removeFromSet([change.workflowId]))])
+        case .getIds(let query):
+            guard case .client(let name) = envelope.requester else { return TagEngineStep() }
+            let answer = IdsByTag(name: query.workflowName, tag: query.tag, ids: ids.sorted())
+            return TagEngineStep(outputs: [.client(name: name, stamp.envelope(.workflowIds(answer), requester: nil))])
+        case .dispatchMethodByTag(let byTag):
+            let outputs: [Outbound] = targets.map { workflowId in
+                let dispatch = DispatchMethod(
+                    workflowName: byTag.workflowName, workflowId: workflowId, methodName: byTag.methodName,
+                    methodId: StableId.make("method-by-tag", envelope.messageId, workflowId),
+                    arguments: byTag.arguments, clientWaiting: byTag.clientWaiting)
+                return .workflowEngine(stamp.envelope(.dispatchMethod(dispatch), requester: envelope.requester))
+            }
+            return TagEngineStep(outputs: outputs)
+        case .cancelByTag(let query):
+            let outputs: [Outbound] = targets.map { workflowId in
+                let cancel = CancelWorkflow(workflowName: query.workflowName, workflowId: workflowId)
+                return .workflowEngine(stamp.envelope(.cancelWorkflow(cancel), requester: envelope.requester))
+            }
+            return TagEngineStep(outputs: outputs)
+        }
+    }
+}
