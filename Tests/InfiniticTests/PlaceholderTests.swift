@@ -1,5 +1,0 @@
-import Testing
-
-@testable import Infinitic
-
-@Test func moduleBuilds() {}

@@ -1,0 +1,273 @@
+import Foundation
+import Infinitic
+
+/// A whole Infinitic system in one test, without a transport: a queue of encoded messages routed by topic to
+/// the engines and executors, a versioned state store applying their commits, and a virtual clock for
+/// scheduled messages. It exercises exactly what the runtime will: `Outbound` → `OutgoingMessage` bytes →
+/// decode → engine → `Disposition` → commit.
+///
+/// `shuffleSeed` delivers messages in a random order that keeps, like the transport, the order of one
+/// producer's messages per key; `duplicateEvery` delivers every n-th message a second time.
+final class EngineLoop {
+    let codec = JSONPayloadCodec()
+    let workflowExecutor: WorkflowExecutor
+    let serviceExecutor: ServiceExecutor
+    let workflowTagEngine = WorkflowTagEngine(emitterName: "workflow-tag-engine")
+    let serviceTagEngine = ServiceTagEngine(emitterName: "service-tag-engine")
+    private var engines: [String: WorkflowStateEngine] = [:]
+
+    private(set) var clock = Date(timeIntervalSince1970: 1_700_000_000)
+    private(set) var states: [String: VersionedValue] = [:]
+    private(set) var sets: [String: Set<String>] = [:]
+    private(set) var clientInbox: [ClientEnvelope] = []
+    private(set) var processed = 0
+    private(set) var dispositions: [String: Int] = [:]
+
+    private struct Queued {
+        var message: OutgoingMessage
+        /// Which component emitted it: order is kept per (topic, key, source).
+        var source: String
+        var duplicable: Bool
+    }
+
+    private var queue: [Queued] = []
+    private var scheduled: [(due: Date, queued: Queued)] = []
+    private var random: SeededRandom?
+    private let duplicateEvery: Int?
+
+    init(
+        workflows: [WorkflowDefinition] = [WorkflowFixtures.trips], services: [ServiceDefinition] = Fixtures.services,
+        checkMode: CheckMode = .simple, shuffleSeed: UInt64? = nil, duplicateEvery: Int? = nil
+    ) {
+        workflowExecutor = WorkflowExecutor(
+            definitions: workflows, emitterName: "workflow-executor", checkMode: checkMode)
+        serviceExecutor = ServiceExecutor(definitions: services, emitterName: "service-executor")
+        for workflow in workflows {
+            engines[workflow.name] = WorkflowStateEngine(workflowName: workflow.name, emitterName: "workflow-engine")
+        }
+        random = shuffleSeed.map(SeededRandom.init)
+        self.duplicateEvery = duplicateEvery
+    }
+
+    // MARK: client side
+
+    /// Starts `method` of a new `workflowName` instance with a waiting client, as a client would.
+    @discardableResult
+    func startWorkflow(
+        _ workflowName: String = "Trips", id: String = UUID().uuidString, method: String, arguments: [Payload],
+        tags: Set<String> = [], client: String = "test-client"
+    ) throws -> String {
+        let dispatch = DispatchWorkflow(
+            workflowName: workflowName, workflowId: id, methodName: method, arguments: arguments, tags: tags,
+            clientWaiting: true)
+        try send(.workflowEngine(clientEnvelope(.dispatchWorkflow(dispatch), client: client)), source: client)
+        return id
+    }
+
+    /// Sends a message as the client `client`.
+    func sendAsClient(_ message: WorkflowEngineMessage, client: String = "test-client") throws {
+        try send(.workflowEngine(clientEnvelope(message, client: client)), source: client)
+    }
+
+    /// Sends a tag-engine message as the client `client`.
+    func sendAsClient(_ message: WorkflowTagMessage, client: String = "test-client") throws {
+        let envelope = Envelope(
+            messageId: UUID().uuidString, emitterName: client, emittedAt: clock, requester: .client(name: client),
+            message: message)
+        try send(.workflowTag(envelope), source: client)
+    }
+
+    func clientEnvelope<Message>(_ message: Message, client: String) -> Envelope<Message> {
+        Envelope(
+            messageId: UUID().uuidString, emitterName: client, emittedAt: clock, requester: .client(name: client),
+            message: message)
+    }
+
+    /// The client responses about `workflowId`.
+    func responses(for workflowId: String) -> [ClientMessage] {
+        clientInbox.map(\.message).filter { message in
+            switch message {
+            case .methodCompleted(let completed): completed.workflowId == workflowId
+            case .methodFailed(let error): error.workflowId == workflowId
+            case .methodCanceled(let error): error.workflowId == workflowId
+            case .methodUnknown(let error): error.workflowId == workflowId
+            case .workflowIds, .taskIds: false
+            }
+        }
+    }
+
+    /// The value the method `methodId` (default: the main method) returned, decoded.
+    func result<Value: Decodable>(_ type: Value.Type, workflowId: String, methodId: String? = nil) throws -> Value? {
+        for case .methodCompleted(let completed) in responses(for: workflowId)
+        where completed.methodId == (methodId ?? workflowId) {
+            return try codec.value(type, from: completed.value)
+        }
+        return nil
+    }
+
+    /// The stored state of an instance, if any.
+    func state(_ workflowId: String, workflowName: String = "Trips") throws -> WorkflowState? {
+        try states[Topics.workflowState(workflowName, workflowId: workflowId).name].map {
+            try WorkflowStateEngine.decodeState($0.bytes, codec: codec)
+        }
+    }
+
+    func ids(_ key: StateKey) -> Set<String> { sets[key.name] ?? [] }
+
+    // MARK: running
+
+    /// Enqueues an outbound message.
+    func send(_ outbound: Outbound, source: String, duplicable: Bool = false) throws {
+        let message = try outbound.outgoingMessage(codec: codec)
+        let queued = Queued(message: message, source: source, duplicable: duplicable)
+        switch message.delivery {
+        case .now: queue.append(queued)
+        case .after(let delay): scheduled.append((clock.addingTimeInterval(delay.seconds), queued))
+        case .at(let date): scheduled.append((date, queued))
+        }
+    }
+
+    /// Processes messages until none is left (moving the clock to scheduled ones), at most `limit`.
+    func run(limit: Int = 10_000) async throws {
+        while processed < limit {
+            if queue.isEmpty {
+                guard let next = scheduled.indices.min(by: { scheduled[$0].due < scheduled[$1].due }) else { return }
+                let (due, queued) = scheduled.remove(at: next)
+                clock = max(clock, due)
+                queue.append(queued)
+            }
+            let queued = queue.remove(at: nextIndex())
+            processed += 1
+            try await process(queued.message)
+            if let duplicateEvery, queued.duplicable, processed % duplicateEvery == 0 {
+                queue.append(Queued(message: queued.message, source: "redelivery-\(processed)", duplicable: false))
+            }
+        }
+        throw LoopError("still running after \(limit) messages")
+    }
+
+    /// FIFO, or a random message among those first of their (topic, key, source).
+    private func nextIndex() -> Int {
+        guard var random else { return 0 }
+        var seen: Set<String> = []
+        var candidates: [Int] = []
+        for (index, queued) in queue.enumerated() {
+            let group = "\(queued.message.topic.name)|\(queued.message.key ?? "")|\(queued.source)"
+            if seen.insert(group).inserted { candidates.append(index) }
+        }
+        let choice = candidates[Int(random.next() % UInt64(candidates.count))]
+        self.random = random
+        return choice
+    }
+
+    private func process(_ message: OutgoingMessage) async throws {
+        clock = clock.addingTimeInterval(0.001)
+        let name = message.topic.name
+        let received = ReceivedMessage(
+            id: message.id, topic: message.topic, key: message.key, payload: message.payload, deliveryCount: 1,
+            publishedAt: clock)
+        if name.hasPrefix("workflow-engine:") {
+            let engine = engines[String(name.dropFirst("workflow-engine:".count))]!
+            let key = try engine.stateKey(for: received, codec: codec)
+            let disposition = engine.disposition(for: received, stored: states[key.name], codec: codec, now: clock)
+            try apply(disposition, source: "engine")
+        } else if name.hasPrefix("workflow-executor:") {
+            let envelope = try codec.decode(WorkflowExecutorEnvelope.self, from: message.payload)
+            for outbound in await workflowExecutor.execute(envelope, now: clock) {
+                try send(outbound, source: "workflow-executor", duplicable: true)
+            }
+        } else if name.hasPrefix("service-executor:") {
+            let envelope = try codec.decode(ServiceExecutorEnvelope.self, from: message.payload)
+            for outbound in await serviceExecutor.execute(envelope, now: clock, random: { 0.5 }) {
+                try send(outbound, source: "service-executor", duplicable: true)
+            }
+        } else if name.hasPrefix("workflow-tag:") {
+            let envelope = try codec.decode(WorkflowTagEnvelope.self, from: message.payload)
+            let needed = workflowTagEngine.needsIds(envelope.message)
+            let ids = needed ? self.ids(workflowTagEngine.idsKey(envelope.message)) : []
+            try apply(
+                workflowTagEngine.handle(envelope, ids: ids, now: clock).disposition(codec: codec),
+                source: "workflow-tag")
+        } else if name.hasPrefix("service-tag:") {
+            let envelope = try codec.decode(ServiceTagEnvelope.self, from: message.payload)
+            let needed = serviceTagEngine.needsIds(envelope.message)
+            let ids = needed ? self.ids(serviceTagEngine.idsKey(envelope.message)) : []
+            try apply(
+                serviceTagEngine.handle(envelope, ids: ids, now: clock).disposition(codec: codec), source: "service-tag"
+            )
+        } else if name.hasPrefix("client:") {
+            clientInbox.append(try codec.decode(ClientEnvelope.self, from: message.payload))
+        } else {
+            throw LoopError("no consumer for topic \(name)")
+        }
+    }
+
+    /// Applies a commit like the transport: version checks first, then writes and publications.
+    private func apply(_ disposition: Disposition, source: String) throws {
+        guard case .ack(let commit) = disposition else {
+            throw LoopError("unexpected disposition \(disposition)")
+        }
+        dispositions["ack", default: 0] += 1
+        for write in commit.writes {
+            if let expected = write.expectedVersion, (states[write.key.name]?.version ?? 0) != expected {
+                throw LoopError("version conflict on \(write.key)")
+            }
+        }
+        for write in commit.writes {
+            switch write.operation {
+            case .put(let bytes):
+                states[write.key.name] = VersionedValue(
+                    bytes: bytes, version: (states[write.key.name]?.version ?? 0) + 1)
+            case .delete:
+                states[write.key.name] = nil
+            case .addToSet(let members):
+                sets[write.key.name, default: []].formUnion(members)
+            case .removeFromSet(let members):
+                sets[write.key.name, default: []].subtract(members)
+                if sets[write.key.name]?.isEmpty == true { sets[write.key.name] = nil }
+            }
+        }
+        for message in commit.messages {
+            let queued = Queued(message: message, source: source, duplicable: true)
+            switch message.delivery {
+            case .now: queue.append(queued)
+            case .after(let delay): scheduled.append((clock.addingTimeInterval(delay.seconds), queued))
+            case .at(let date): scheduled.append((date, queued))
+            }
+        }
+    }
+}
+
+struct LoopError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// SplitMix64: reproducible shuffles.
+struct SeededRandom {
+    private var state: UInt64
+    init(_ seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var value = state
+        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
+        return value ^ (value >> 31)
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}
+
+extension PayloadCodec {
+    /// Encodes each argument.
+    func arguments<each Argument: Encodable>(_ arguments: repeat each Argument) throws -> [Payload] {
+        var payloads: [Payload] = []
+        for argument in repeat each arguments { payloads.append(try payload(argument)) }
+        return payloads
+    }
+}
