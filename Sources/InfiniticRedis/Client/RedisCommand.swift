@@ -45,6 +45,22 @@ public struct RedisCommand: Sendable, Hashable {
         for argument in arguments { append(argument) }
     }
 
+    /// Appends every argument of `list` (built with `RedisCommand.argumentList()`).
+    public mutating func append(contentsOf list: RedisCommand) {
+        bytes.append(contentsOf: list.bytes)
+        lengths.append(contentsOf: list.lengths)
+    }
+
+    /// An empty list of arguments, to build a part of a command (e.g. a script's ARGV) before its head.
+    public static func argumentList() -> RedisCommand {
+        RedisCommand(bytes: [], lengths: [])
+    }
+
+    private init(bytes: [UInt8], lengths: [Int]) {
+        self.bytes = bytes
+        self.lengths = lengths
+    }
+
     /// The number of arguments, the name included.
     public var count: Int { lengths.count }
 

@@ -1,0 +1,233 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A `redis-server` child process on a free loopback port, with its data in a temporary folder: the embedded
+/// default of the demo and the fixture of the integration tests. It runs with AOF (`appendfsync everysec`)
+/// and `maxmemory-policy noeviction`, as production should.
+public final class RedisServerProcess: Sendable {
+    public let port: Int
+    /// The folder holding the server's AOF and log.
+    public let directory: String
+    public let executable: String
+    private let arguments: [String]
+    private let process: LockedProcess
+    /// A shell that kills the server if this process dies without stopping it (no orphan servers).
+    private let watchdog: LockedProcess
+
+    /// Starts a server and waits until it answers. The executable is `$REDIS_SERVER`, else `redis-server`
+    /// from the PATH. Throws a clear error if none is installed.
+    public static func start(
+        port: Int? = nil, appendOnly: Bool = true, extraArguments: [String] = [], directory: String? = nil
+    ) async throws -> RedisServerProcess {
+        let executable = try findExecutable()
+        let chosenPort = try port ?? freeLoopbackPort()
+        let folder = directory ?? NSTemporaryDirectory() + "infinitic-redis-\(chosenPort)-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var arguments = [
+            "--port", String(chosenPort), "--bind", "127.0.0.1", "--dir", folder, "--save", "",
+            "--appendonly", appendOnly ? "yes" : "no", "--appendfsync", "everysec",
+            "--maxmemory-policy", "noeviction", "--protected-mode", "no", "--daemonize", "no",
+            "--logfile", "redis.log",
+        ]
+        arguments += extraArguments
+        let server = RedisServerProcess(port: chosenPort, directory: folder, executable: executable, arguments: arguments)
+        try await server.launch()
+        return server
+    }
+
+    private init(port: Int, directory: String, executable: String, arguments: [String]) {
+        self.port = port
+        self.directory = directory
+        self.executable = executable
+        self.arguments = arguments
+        self.process = LockedProcess()
+        self.watchdog = LockedProcess()
+    }
+
+    deinit {
+        process.terminate(signal: SIGKILL)
+        watchdog.terminate(signal: SIGKILL)
+    }
+
+    /// `redis://127.0.0.1:<port>`.
+    public var url: String { "redis://127.0.0.1:\(port)" }
+
+    public var processIdentifier: Int32? { process.current }
+
+    /// Stops the server gracefully (SIGTERM: it flushes its AOF) and waits for it to exit.
+    public func stop() {
+        watchdog.terminate(signal: SIGKILL)
+        process.terminate(signal: SIGTERM)
+    }
+
+    /// Kills the server (SIGKILL: what was not yet fsynced is lost, as in a crash).
+    public func kill() {
+        watchdog.terminate(signal: SIGKILL)
+        process.terminate(signal: SIGKILL)
+    }
+
+    /// Starts the server again on the same port and folder (so it reloads its AOF).
+    public func restart() async throws {
+        stop()
+        try await launch()
+    }
+
+    /// Stops the server and deletes its folder.
+    public func stopAndRemoveData() {
+        stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private func launch() async throws {
+        let pid = try ChildProcess.spawn(executable, arguments)
+        process.set(pid)
+        watchdog.set(try? Self.startWatchdog(killing: pid))
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            if !process.isRunning {
+                let log = (try? String(contentsOfFile: directory + "/redis.log", encoding: .utf8)) ?? ""
+                throw RedisError(
+                    .connectionFailed,
+                    "redis-server exited at start (port \(port)): \(log.split(separator: "\n").suffix(3).joined(separator: " | "))")
+            }
+            if Self.canConnect(port: port) { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw RedisError(.connectionFailed, "redis-server did not accept connections on port \(port) within 10 s")
+    }
+
+    /// A shell that kills the server with SIGKILL once this process is gone.
+    private static func startWatchdog(killing pid: Int32) throws -> Int32 {
+        let parent = ProcessInfo.processInfo.processIdentifier
+        let script = "while kill -0 \(parent) 2>/dev/null && kill -0 \(pid) 2>/dev/null; do sleep 1; done; kill -9 \(pid) 2>/dev/null"
+        return try ChildProcess.spawn("/bin/sh", ["-c", script])
+    }
+
+    static func findExecutable() throws -> String {
+        if let configured = ProcessInfo.processInfo.environment["REDIS_SERVER"], !configured.isEmpty {
+            return configured
+        }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for folder in path.split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/local/sbin"] {
+            let candidate = "\(folder)/redis-server"
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        throw RedisError(
+            .connectionFailed,
+            "redis-server not found in PATH: install it (Debian: apt-get install -y redis-server) or set REDIS_SERVER")
+    }
+
+    /// A port the kernel says is free right now (bind to port 0 on loopback, read it, close).
+    public static func freeLoopbackPort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw RedisError(.connectionFailed, "socket() failed: errno \(errno)") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { throw RedisError(.connectionFailed, "bind() failed: errno \(errno)") }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func canConnect(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        return result == 0
+    }
+}
+
+/// The pid of a running child process, behind a lock.
+private final class LockedProcess: Sendable {
+    private let pid = Mutex<Int32?>(nil)
+
+    func set(_ child: Int32?) {
+        pid.withLock { $0 = child }
+    }
+
+    var current: Int32? { pid.withLock { $0 } }
+
+    var isRunning: Bool {
+        pid.withLock { pid in
+            guard let child = pid else { return false }
+            return ChildProcess.isRunning(child)
+        }
+    }
+
+    /// Signals the process and waits for it to exit (reaping it).
+    func terminate(signal: Int32) {
+        pid.withLock { pid in
+            guard let child = pid else { return }
+            pid = nil
+            ChildProcess.terminate(child, signal: signal)
+        }
+    }
+}
+
+/// Child processes with posix_spawn/waitpid (Foundation's `Process` reaps children on its own threads).
+enum ChildProcess {
+    /// Starts `executable` with `arguments`, its output discarded. Returns its pid.
+    static func spawn(_ executable: String, _ arguments: [String]) throws -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        // Swift's threads block signals, and a spawned process inherits the mask: unblock everything and
+        // restore default handlers, or the child would ignore SIGTERM.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let status = argv.withUnsafeBufferPointer { buffer in
+            posix_spawn(&pid, executable, &actions, &attributes, buffer.baseAddress!, environ)
+        }
+        guard status == 0 else {
+            throw RedisError(.connectionFailed, "cannot start \(executable): \(String(cString: strerror(status)))")
+        }
+        return pid
+    }
+
+    static func isRunning(_ pid: Int32) -> Bool {
+        var status: Int32 = 0
+        let result = waitpid(pid, &status, WNOHANG)
+        return result == 0
+    }
+
+    static func terminate(_ pid: Int32, signal: Int32) {
+        _ = kill(pid, signal)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+    }
+}

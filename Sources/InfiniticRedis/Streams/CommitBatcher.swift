@@ -1,0 +1,130 @@
+import InfiniticTransport
+import Synchronization
+
+/// Group commit for one stream partition: commits submitted while a flush is in flight are sent together
+/// in the next flush, as one `commit` script call (plus one `XACK`/`XDEL` pair for plain acknowledgements),
+/// in one round trip. At low load a commit goes out at once; at high load batches grow by themselves.
+///
+/// The first submitter that finds no flush running becomes the flusher and keeps flushing until the queue
+/// is empty, so no background task is needed.
+final class CommitBatcher: Sendable {
+    struct Context: Sendable {
+        var topic: Topic
+        var partition: Int
+        /// The input stream (any key of the partition for a publish-only batcher).
+        var stream: String
+        var group: String
+        var consumer: String
+        var lockTTLMilliseconds: Int
+        var shared: Bool
+    }
+
+    private struct State {
+        var queue: [(request: CommitRequest, promise: Promise<CommitOutcome>)] = []
+        var flushing = false
+    }
+
+    let context: Context
+    private let client: RedisClient
+    private let maxBatch: Int
+    private let state = Mutex(State())
+
+    init(context: Context, client: RedisClient, maxBatch: Int) {
+        self.context = context
+        self.client = client
+        self.maxBatch = max(1, maxBatch)
+    }
+
+    /// Applies `request` (batched with concurrent ones). Throws `RedisError` on connection failures: the
+    /// commit may or may not have been applied.
+    func commit(_ request: CommitRequest) async throws -> CommitOutcome {
+        let promise = Promise<CommitOutcome>()
+        let lead = state.withLock { state -> Bool in
+            state.queue.append((request, promise))
+            if state.flushing { return false }
+            state.flushing = true
+            return true
+        }
+        if lead { await flushUntilEmpty() }
+        return try await promise.value
+    }
+
+    private func flushUntilEmpty() async {
+        while true {
+            let batch = state.withLock { state -> [(request: CommitRequest, promise: Promise<CommitOutcome>)] in
+                let taken = Array(state.queue.prefix(maxBatch))
+                state.queue.removeFirst(taken.count)
+                if taken.isEmpty { state.flushing = false }
+                return taken
+            }
+            if batch.isEmpty { return }
+            await flush(batch)
+        }
+    }
+
+    private func flush(_ batch: [(request: CommitRequest, promise: Promise<CommitOutcome>)]) async {
+        var acks: [String] = []
+        var ackPromises: [Promise<CommitOutcome>] = []
+        var encoder = CommitBatchEncoder(inputStream: context.stream)
+        var scriptPromises: [Promise<CommitOutcome>] = []
+        for (request, promise) in batch {
+            if request.isPlainAck, let id = request.entryID {
+                acks.append(id)
+                ackPromises.append(promise)
+            } else {
+                encoder.add(request)
+                scriptPromises.append(promise)
+            }
+        }
+        var commands: [RedisCommand] = []
+        if !acks.isEmpty {
+            var ack = RedisCommand("XACK")
+            ack.append(context.stream)
+            ack.append(context.group)
+            ack.append(contentsOf: acks)
+            commands.append(ack)
+            if !context.shared {
+                var delete = RedisCommand("XDEL")
+                delete.append(context.stream)
+                delete.append(contentsOf: acks)
+                commands.append(delete)
+            }
+        }
+        if encoder.count > 0 {
+            commands.append(
+                encoder.command(
+                    group: context.group, consumer: context.consumer, lockTTL: context.lockTTLMilliseconds,
+                    shared: context.shared))
+        }
+        do {
+            let replies = try await client.pipeline(commands)
+            for reply in replies.dropLast(encoder.count > 0 ? 1 : 0) { try reply.orThrow(command: "XACK") }
+            for promise in ackPromises { promise.fulfill(.success(.applied(handedOver: nil))) }
+            if encoder.count > 0 {
+                let reply = try replies[replies.count - 1].orThrow(command: "EVALSHA commit")
+                guard let results = reply.array, results.count == scriptPromises.count else {
+                    throw reply.unexpected("\(scriptPromises.count) commit results", command: "EVALSHA commit")
+                }
+                for (result, promise) in zip(results, scriptPromises) {
+                    promise.fulfill(Result { try decode(result) })
+                }
+            }
+        } catch {
+            for promise in ackPromises + scriptPromises { promise.fulfill(.failure(error)) }
+        }
+    }
+
+    private func decode(_ result: RedisReply) throws -> CommitOutcome {
+        guard let parts = result.array, let status = parts.first?.int else {
+            throw result.unexpected("a commit result", command: "EVALSHA commit")
+        }
+        if status == 0 {
+            return .conflict(key: parts.count > 1 ? parts[1].string ?? "?" : "?")
+        }
+        if parts.count > 1, !parts[1].isNull {
+            let message = try StreamEntry.decodeScriptEntry(parts[1], topic: context.topic, partition: context.partition)
+            return .applied(handedOver: message)
+        }
+        return .applied(handedOver: nil)
+    }
+}

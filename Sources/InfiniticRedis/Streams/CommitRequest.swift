@@ -1,0 +1,148 @@
+import Foundation
+import InfiniticTransport
+
+/// One atomic step for the `commit` script: acknowledge an input entry (and release its key lock) together
+/// with version checks, state writes and messages. Without an entry it only publishes and writes.
+struct CommitRequest: Sendable {
+    /// The input entry to acknowledge; nil to only apply the ops.
+    var entryID: String?
+    /// The key lock and park list of the input entry, on keyed topics.
+    var lock: (lock: String, park: String)?
+    /// (state key, expected version): all must match or nothing applies.
+    var checks: [(key: String, version: Int)] = []
+    var ops: [CommitOp] = []
+
+    /// Only an acknowledgement: sent as plain `XACK`/`XDEL`, batched.
+    var isPlainAck: Bool { entryID != nil && lock == nil && checks.isEmpty && ops.isEmpty }
+}
+
+/// An effect of a commit, on keys of the input's partition.
+enum CommitOp: Sendable {
+    /// `XADD stream * fields`.
+    case append(stream: String, fields: [EntryField])
+    /// Add to a scheduled set, due at an instant (ms since 1970) or after a delay measured by Redis.
+    case schedule(set: String, due: Due, fields: [EntryField])
+    /// Store a value, incrementing its version.
+    case put(key: String, value: [UInt8])
+    case delete(key: String)
+    case addMembers(key: String, members: [String])
+    case removeMembers(key: String, members: [String])
+
+    enum Due: Sendable {
+        case at(milliseconds: Int)
+        case after(milliseconds: Int)
+    }
+}
+
+/// A field of a stream entry.
+struct EntryField: Sendable {
+    var name: String
+    var value: [UInt8]
+
+    init(_ name: String, _ value: [UInt8]) {
+        self.name = name
+        self.value = value
+    }
+
+    init(_ name: String, _ value: String) {
+        self.init(name, Array(value.utf8))
+    }
+}
+
+/// What became of a commit.
+enum CommitOutcome: Sendable {
+    /// Applied; the key lock was handed to this parked message, which the committer must process next.
+    case applied(handedOver: ReceivedMessage?)
+    /// A version check failed on this key; nothing was applied.
+    case conflict(key: String)
+}
+
+/// Encodes a batch of commits as one call of `StreamScripts.commit`, numbering the keys they use.
+struct CommitBatchEncoder {
+    private var keys: [String]
+    private var keyIndex: [String: Int]
+    private var arguments = RedisCommand.argumentList()
+    private(set) var count = 0
+
+    init(inputStream: String) {
+        keys = [inputStream]
+        keyIndex = [inputStream: 1]
+    }
+
+    private mutating func index(_ key: String) -> Int {
+        if let existing = keyIndex[key] { return existing }
+        keys.append(key)
+        keyIndex[key] = keys.count
+        return keys.count
+    }
+
+    mutating func add(_ request: CommitRequest) {
+        count += 1
+        arguments.append(request.entryID ?? "")
+        if let lock = request.lock {
+            arguments.append(index(lock.lock))
+            arguments.append(index(lock.park))
+        } else {
+            arguments.append(0)
+            arguments.append(0)
+        }
+        arguments.append(request.checks.count)
+        for check in request.checks {
+            arguments.append(index(check.key))
+            arguments.append(check.version)
+        }
+        arguments.append(request.ops.count)
+        for op in request.ops {
+            switch op {
+            case .append(let stream, let fields):
+                arguments.append("X")
+                arguments.append(index(stream))
+                append(fields)
+            case .schedule(let set, let due, let fields):
+                arguments.append("Z")
+                arguments.append(index(set))
+                switch due {
+                case .at(let milliseconds):
+                    arguments.append("a")
+                    arguments.append(milliseconds)
+                case .after(let milliseconds):
+                    arguments.append("d")
+                    arguments.append(milliseconds)
+                }
+                append(fields)
+            case .put(let key, let value):
+                arguments.append("P")
+                arguments.append(index(key))
+                arguments.append(bytes: value)
+            case .delete(let key):
+                arguments.append("D")
+                arguments.append(index(key))
+            case .addMembers(let key, let members), .removeMembers(let key, let members):
+                if case .addMembers = op { arguments.append("S") } else { arguments.append("R") }
+                arguments.append(index(key))
+                arguments.append(members.count)
+                arguments.append(contentsOf: members)
+            }
+        }
+    }
+
+    private mutating func append(_ fields: [EntryField]) {
+        arguments.append(fields.count * 2)
+        for field in fields {
+            arguments.append(field.name)
+            arguments.append(bytes: field.value)
+        }
+    }
+
+    /// The `EVALSHA` command for the batch.
+    func command(group: String, consumer: String, lockTTL: Int, shared: Bool) -> RedisCommand {
+        var command = StreamScripts.commit.invocation(keys: keys)
+        command.append(group)
+        command.append(consumer)
+        command.append(lockTTL)
+        command.append(shared ? "1" : "0")
+        command.append(count)
+        command.append(contentsOf: arguments)
+        return command
+    }
+}

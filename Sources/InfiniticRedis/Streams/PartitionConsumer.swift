@@ -1,0 +1,435 @@
+import Foundation
+import InfiniticTransport
+import Logging
+import Synchronization
+
+/// One consumer of one subscription on one partition's stream: reads, runs handlers with bounded
+/// concurrency, commits their outcomes, and in the background of its loop moves due scheduled messages,
+/// reclaims entries of dead consumers, renews what it holds and trims shared streams.
+final class PartitionConsumer: Sendable {
+    /// The PEL owner of parked entries (see `LuaPrelude`).
+    static let parkedConsumer = "~parked"
+
+    let subscription: Subscription
+    let partition: Int
+    let stream: String
+    let scheduled: String
+    let dead: String
+    let lockPrefix: String
+    let parkPrefix: String
+
+    private let client: RedisClient
+    private let configuration: RedisStreamsConfiguration
+    private let handler: MessageHandler
+    private let publish: @Sendable ([OutgoingMessage]) async throws -> Void
+    private let logger: Logger
+    private let permits: Permits
+    private let committer: CommitBatcher
+    private let blocking: RedisConnection
+    /// Entries being handled: id -> key (for renewal).
+    private let inFlight = Mutex<[String: String?]>([:])
+    private let stopping = Atomic<Bool>(false)
+
+    init(
+        subscription: Subscription, partition: Int, client: RedisClient, configuration: RedisStreamsConfiguration,
+        handler: @escaping MessageHandler, publish: @escaping @Sendable ([OutgoingMessage]) async throws -> Void,
+        logger: Logger
+    ) {
+        let keyspace = configuration.keyspace
+        let topic = subscription.topic
+        self.subscription = subscription
+        self.partition = partition
+        self.stream = keyspace.stream(topic, partition: partition)
+        self.scheduled = keyspace.scheduled(topic, partition: partition)
+        self.dead = keyspace.deadLetters(topic, partition: partition)
+        self.lockPrefix = keyspace.lockPrefix(topic, group: subscription.group, partition: partition)
+        self.parkPrefix = keyspace.parkPrefix(topic, group: subscription.group, partition: partition)
+        self.client = client
+        self.configuration = configuration
+        self.handler = handler
+        self.publish = publish
+        var logger = logger
+        logger[metadataKey: "topic"] = "\(topic.name)"
+        logger[metadataKey: "group"] = "\(subscription.group)"
+        logger[metadataKey: "partition"] = "\(partition)"
+        self.logger = logger
+        self.permits = Permits(subscription.concurrency)
+        self.committer = CommitBatcher(
+            context: .init(
+                topic: topic, partition: partition, stream: stream, group: subscription.group,
+                consumer: subscription.consumer, lockTTLMilliseconds: StreamEntry.milliseconds(subscription.lockTimeToLive),
+                shared: topic.isShared),
+            client: client, maxBatch: configuration.maxCommitBatch)
+        self.blocking = client.makeBlockingConnection(
+            longestBlock: configuration.longestBlock, name: "redis-read-\(topic.name)-\(partition)")
+    }
+
+    deinit {
+        blocking.close()
+    }
+
+    /// Stops reading (running handlers finish) and interrupts a blocked read.
+    func stop() {
+        stopping.store(true, ordering: .sequentiallyConsistent)
+        client.unblock(blocking)
+    }
+
+    private var isStopping: Bool { stopping.load(ordering: .sequentiallyConsistent) || Task.isCancelled }
+
+    /// Runs until `stop()` or cancellation, then waits for running handlers.
+    func run() async throws {
+        try await ensureGroup()
+        await withTaskGroup(of: Void.self) { background in
+            background.addTask { await self.renewLoop() }
+            await withDiscardingTaskGroup { handlers in
+                await readLoop { message, holdsPermit in
+                    handlers.addTask { await self.handle(message, holdsPermit: holdsPermit) }
+                }
+            }
+            background.cancelAll()
+        }
+        await releaseUnfinished()
+        blocking.close()
+    }
+
+    /// Creates the consumer group (reading from the start of the stream) unless it exists. Waits for Redis
+    /// while it cannot be reached, so a worker may start before its Redis.
+    private func ensureGroup() async throws {
+        var create = RedisCommand("XGROUP")
+        create.append(contentsOf: ["CREATE", stream, subscription.group, "0", "MKSTREAM"])
+        var failures = 0
+        while true {
+            do {
+                try await client.send(create)
+                return
+            } catch let error as RedisError where error.serverErrorPrefix == "BUSYGROUP" {
+                return  // The group exists: this consumer joins it.
+            } catch let error as RedisError where error.isConnectionError && !isStopping {
+                failures += 1
+                logger.warning("cannot reach Redis, waiting", metadata: ["error": "\(error)"])
+                try await Task.sleep(for: min(.milliseconds(100) * (1 << min(failures, 6)), .seconds(5)))
+            }
+        }
+    }
+
+    // MARK: - Reading
+
+    private func readLoop(spawn: (ReceivedMessage, Bool) -> Void) async {
+        let visibility = subscription.visibilityTimeout
+        var reclaimCursor = "0-0"
+        var nextReclaim = ContinuousClock.now
+        var nextMove = ContinuousClock.now
+        var nextTrim = ContinuousClock.now
+        var failures = 0
+
+        while !isStopping {
+            let slots = await permits.acquire(upTo: subscription.batchSize)
+            if slots == 0 { break }
+            if isStopping {
+                permits.release(slots)
+                break
+            }
+            var messages: [ReceivedMessage] = []
+            do {
+                var now = ContinuousClock.now
+                if now >= nextMove {
+                    let untilNext = try await moveDueMessages()
+                    nextMove = now + min(subscription.schedulerInterval, untilNext ?? subscription.schedulerInterval)
+                }
+                if now >= nextReclaim {
+                    let (reclaimed, cursor) = try await reclaim(cursor: reclaimCursor, count: slots)
+                    messages += reclaimed
+                    reclaimCursor = cursor
+                    nextReclaim = now + (cursor == "0-0" ? visibility / 4 : .zero)
+                }
+                if subscription.topic.isShared && now >= nextTrim {
+                    try await client.send(StreamScripts.trimAcknowledged.invocation(keys: [stream]))
+                    nextTrim = now + .seconds(1)
+                }
+                if messages.count < slots {
+                    now = ContinuousClock.now
+                    let wait = messages.isEmpty ? min(configuration.longestBlock, now.duration(to: min(nextMove, nextReclaim))) : .zero
+                    messages += try await readNew(count: slots - messages.count, wait: wait)
+                }
+                failures = 0
+            } catch {
+                if isStopping {
+                    permits.release(slots)
+                    break
+                }
+                failures += 1
+                permits.release(slots)
+                let pause = min(Duration.milliseconds(50) * (1 << min(failures, 7)), .seconds(5))
+                logger.warning("read failed, retrying in \(pause)", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: pause)
+                continue
+            }
+            if messages.count < slots { permits.release(slots - messages.count) }
+            for (index, message) in messages.enumerated() {
+                inFlight.withLock { $0[message.id] = message.key }
+                spawn(message, index < slots)
+            }
+        }
+    }
+
+    /// Reads new entries; blocks up to `wait` when there are none (no block if `wait` is zero).
+    private func readNew(count: Int, wait: Duration) async throws -> [ReceivedMessage] {
+        let block = StreamEntry.milliseconds(wait)
+        if subscription.topic.isKeyed {
+            var read = StreamScripts.readKeyed.invocation(keys: [stream])
+            read.append(contentsOf: [subscription.group, subscription.consumer, String(count)])
+            read.append(StreamEntry.milliseconds(subscription.lockTimeToLive))
+            read.append(contentsOf: [lockPrefix, parkPrefix, Self.parkedConsumer])
+            let reply = try await client.send(read)
+            guard let parts = reply.array, parts.count == 2, let entries = parts[0].array else {
+                throw reply.unexpected("{entries, last id}", command: "read-keyed")
+            }
+            let messages = try entries.map {
+                try StreamEntry.decodeScriptEntry($0, topic: subscription.topic, partition: partition)
+            }
+            if messages.isEmpty, block > 0, let lastID = parts[1].string {
+                // Nothing new: wait for an entry after the group's last delivered id, without consuming.
+                var wait = RedisCommand("XREAD")
+                wait.append(contentsOf: ["BLOCK", String(block), "COUNT", "1", "STREAMS", stream, lastID])
+                _ = try await client.blockingSend(wait, on: blocking)
+            }
+            return messages
+        }
+        var read = RedisCommand("XREADGROUP")
+        read.append(contentsOf: ["GROUP", subscription.group, subscription.consumer, "COUNT", String(count)])
+        if block > 0 { read.append(contentsOf: ["BLOCK", String(block)]) }
+        read.append(contentsOf: ["STREAMS", stream, ">"])
+        let reply = block > 0 ? try await client.blockingSend(read, on: blocking) : try await client.send(read)
+        guard let streams = reply.array, let first = streams.first?.array, first.count == 2,
+            let entries = first[1].array
+        else { return [] }
+        return try entries.map { try StreamEntry.decodeStreamEntry($0, topic: subscription.topic, partition: partition) }
+    }
+
+    /// Moves due scheduled messages into the stream; returns the time until the next one, if any.
+    private func moveDueMessages() async throws -> Duration? {
+        var move = StreamScripts.moveDue.invocation(keys: [scheduled, stream])
+        move.append(1000)
+        let reply = try await client.send(move)
+        guard let parts = reply.array, parts.count == 2, let moved = parts[0].int, let next = parts[1].int else {
+            throw reply.unexpected("{moved, next}", command: "move-due")
+        }
+        if moved > 0 { logger.trace("moved \(moved) due scheduled messages") }
+        if moved >= 1000 { return .zero }
+        return next < 0 ? nil : .milliseconds(next)
+    }
+
+    private func reclaim(cursor: String, count: Int) async throws -> ([ReceivedMessage], String) {
+        var reclaim = StreamScripts.reclaim.invocation(keys: [stream, dead])
+        reclaim.append(contentsOf: [subscription.group, subscription.consumer])
+        reclaim.append(StreamEntry.milliseconds(subscription.visibilityTimeout))
+        reclaim.append(count)
+        reclaim.append(cursor)
+        reclaim.append(subscription.maxDeliveries)
+        reclaim.append(subscription.topic.isKeyed ? "1" : "0")
+        reclaim.append(StreamEntry.milliseconds(subscription.lockTimeToLive))
+        reclaim.append(contentsOf: [lockPrefix, parkPrefix, Self.parkedConsumer])
+        reclaim.append(subscription.topic.isShared ? "1" : "0")
+        let reply = try await client.send(reclaim)
+        guard let parts = reply.array, parts.count == 2, let entries = parts[0].array, let next = parts[1].string else {
+            throw reply.unexpected("{entries, cursor}", command: "reclaim")
+        }
+        let messages = try entries.map {
+            try StreamEntry.decodeScriptEntry($0, topic: subscription.topic, partition: partition)
+        }
+        if !messages.isEmpty {
+            logger.info("reclaimed \(messages.count) messages from silent consumers or freed keys")
+        }
+        return (messages, next)
+    }
+
+    // MARK: - Handling
+
+    private func handle(_ first: ReceivedMessage, holdsPermit: Bool) async {
+        defer { if holdsPermit { permits.release() } }
+        var next: ReceivedMessage? = first
+        while let message = next {
+            next = nil
+            guard let outcome = await handleOne(message) else { return }  // cancelled: left for redelivery
+            inFlight.withLock { held in
+                held[message.id] = nil
+                if let handedOver = outcome { held[handedOver.id] = handedOver.key }
+            }
+            next = outcome
+        }
+    }
+
+    /// Runs the handler and commits its disposition. Returns nil if the message was left unacknowledged
+    /// (cancellation), else the parked message handed over with the key, if any.
+    private func handleOne(_ message: ReceivedMessage) async -> ReceivedMessage?? {
+        var conflicts = 0
+        while true {
+            guard var disposition = await HandlerRunner.run(handler, message, maxDeliveries: subscription.maxDeliveries) else {
+                return nil
+            }
+            if case .ack(var commit) = disposition {
+                if let problem = unsupported(commit) {
+                    disposition = .deadLetter(reason: problem)
+                } else {
+                    // Messages for other partitions cannot join the atomic step: publish them first (at least
+                    // once: if the commit then fails, the handler runs again and they may be sent twice).
+                    let keyspace = configuration.keyspace
+                    let remote = commit.messages.filter { keyspace.partition(for: $0.routingKey) != partition }
+                    if !remote.isEmpty {
+                        do {
+                            try await publish(remote)
+                        } catch {
+                            if Task.isCancelled { return nil }
+                            disposition = .retry(after: .milliseconds(100), reason: "publishing to other partitions failed: \(error)")
+                        }
+                        commit.messages.removeAll { keyspace.partition(for: $0.routingKey) != partition }
+                        if case .ack = disposition { disposition = .ack(commit) }
+                    }
+                }
+            }
+            let request = makeRequest(message, disposition)
+            let outcome: CommitOutcome
+            do {
+                outcome = try await commitRetryingConnectionErrors(request)
+            } catch {
+                return nil
+            }
+            switch outcome {
+            case .applied(let handedOver):
+                return .some(handedOver)
+            case .conflict(let key):
+                conflicts += 1
+                logger.debug("commit conflict, handling again", metadata: ["key": "\(key)", "id": "\(message.id)"])
+                if conflicts >= 3 {
+                    let retry = makeRequest(message, .retry(after: .milliseconds(100), reason: "state conflict on \(key)"))
+                    guard case .applied(let handedOver)? = try? await commitRetryingConnectionErrors(retry) else {
+                        return nil
+                    }
+                    return .some(handedOver)
+                }
+            }
+        }
+    }
+
+    /// Commits, retrying while the connection fails (a repeat is harmless: acks are idempotent, version
+    /// checks turn a repeated write into a conflict, and consumers deduplicate messages).
+    private func commitRetryingConnectionErrors(_ request: CommitRequest) async throws -> CommitOutcome {
+        var failures = 0
+        while true {
+            do {
+                return try await committer.commit(request)
+            } catch let error as RedisError where error.isConnectionError {
+                failures += 1
+                if Task.isCancelled { throw CancellationError() }
+                logger.warning("commit failed, retrying", metadata: ["error": "\(error)"])
+                try await Task.sleep(for: min(.milliseconds(20) * (1 << min(failures, 8)), .seconds(5)))
+            }
+        }
+    }
+
+    /// Effects a single atomic step cannot hold: state keys of another partition.
+    private func unsupported(_ commit: Commit) -> String? {
+        let keyspace = configuration.keyspace
+        for write in commit.writes where keyspace.partition(for: write.key.partitionKey ?? write.key.name) != partition {
+            return "state key '\(write.key)' is in partition \(keyspace.partition(for: write.key.partitionKey ?? write.key.name)), not the message's (\(partition))"
+        }
+        return nil
+    }
+
+    private func makeRequest(_ message: ReceivedMessage, _ disposition: Disposition) -> CommitRequest {
+        var request = CommitRequest(entryID: message.id)
+        if subscription.topic.isKeyed, let key = message.key {
+            request.lock = (lockPrefix + key, parkPrefix + key)
+        }
+        let keyspace = configuration.keyspace
+        switch disposition {
+        case .ack(let commit):
+            for write in commit.writes {
+                switch write.operation {
+                case .put(let value):
+                    let key = keyspace.state(write.key)
+                    if let expected = write.expectedVersion { request.checks.append((key, expected)) }
+                    request.ops.append(.put(key: key, value: value))
+                case .delete:
+                    let key = keyspace.state(write.key)
+                    if let expected = write.expectedVersion { request.checks.append((key, expected)) }
+                    request.ops.append(.delete(key: key))
+                case .addToSet(let members):
+                    request.ops.append(.addMembers(key: keyspace.set(write.key), members: members))
+                case .removeFromSet(let members):
+                    request.ops.append(.removeMembers(key: keyspace.set(write.key), members: members))
+                }
+            }
+            for outgoing in commit.messages {
+                request.ops.append(RedisStreamsTransport.op(for: outgoing, keyspace: keyspace, partition: partition))
+            }
+        case .retry(let delay, let reason):
+            logger.debug("retrying message", metadata: ["id": "\(message.id)", "reason": "\(reason)"])
+            let again = OutgoingMessage(
+                topic: message.topic, key: message.key, payload: message.payload,
+                delivery: .after(delay), id: "\(message.id)#\(message.deliveryCount)")
+            request.ops.append(
+                RedisStreamsTransport.op(
+                    for: again, keyspace: keyspace, partition: partition, attempts: message.deliveryCount,
+                    publishedAt: message.publishedAt))
+        case .deadLetter(let reason):
+            logger.warning("dead-lettering message", metadata: ["id": "\(message.id)", "reason": "\(reason)"])
+            var fields: [EntryField] = []
+            if let key = message.key { fields.append(EntryField(StreamEntry.key, key)) }
+            fields.append(EntryField(StreamEntry.payload, message.payload))
+            if let published = message.publishedAt {
+                fields.append(EntryField(StreamEntry.publishedAt, String(StreamEntry.milliseconds(published))))
+            }
+            fields += [
+                EntryField("reason", reason), EntryField("group", subscription.group),
+                EntryField("original-id", message.id), EntryField("deliveries", String(message.deliveryCount)),
+                EntryField("dead-at", String(StreamEntry.milliseconds(Date()))),
+            ]
+            request.ops.append(.append(stream: dead, fields: fields))
+        }
+        return request
+    }
+
+    // MARK: - Renewal and shutdown
+
+    private func renewLoop() async {
+        let period = subscription.visibilityTimeout / 3
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: period)
+            } catch {
+                return
+            }
+            let held = inFlight.withLock { $0 }
+            if held.isEmpty { continue }
+            var renew = StreamScripts.renew.invocation(keys: [stream])
+            renew.append(contentsOf: [subscription.group, subscription.consumer])
+            renew.append(StreamEntry.milliseconds(subscription.lockTimeToLive))
+            renew.append(lockPrefix)
+            for (id, key) in held {
+                renew.append(id)
+                renew.append((key ?? nil) ?? "")
+            }
+            do {
+                let lost = try await client.send(renew).array ?? []
+                if !lost.isEmpty {
+                    logger.warning("\(lost.count) in-flight messages were reclaimed by another consumer (this one stalled)")
+                }
+            } catch {
+                logger.warning("renewal failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// Entries this consumer still holds unfinished (handlers cancelled): mark them idle for a full
+    /// visibility timeout so the next reclaim pass of any consumer takes them at once.
+    private func releaseUnfinished() async {
+        let held = inFlight.withLock { $0 }
+        guard !held.isEmpty else { return }
+        var claim = RedisCommand("XCLAIM")
+        claim.append(contentsOf: [stream, subscription.group, subscription.consumer, "0"])
+        claim.append(contentsOf: Array(held.keys))
+        claim.append(contentsOf: ["IDLE", String(StreamEntry.milliseconds(subscription.visibilityTimeout)), "JUSTID"])
+        _ = try? await client.send(claim)
+    }
+}

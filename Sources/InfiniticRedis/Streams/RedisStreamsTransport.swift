@@ -1,0 +1,174 @@
+import Foundation
+import InfiniticTransport
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The production `Transport`: Redis Streams through hiredis, with the six broker guarantees.
+///
+/// - A topic is one stream per partition, read by one consumer group per role (`XREADGROUP`).
+/// - Keyed topics take a per-key lock when an entry is read (in the same script that reads it, so stream
+///   order decides); an entry whose key is busy is parked and handed over when the holder commits.
+/// - Scheduled messages wait in a sorted set per topic; consumers move due ones atomically.
+/// - Live consumers renew their entries and locks; entries of silent consumers are reclaimed after the
+///   visibility timeout, and dead-lettered after `maxDeliveries`.
+/// - A handler's outcome (acknowledgement, state writes, messages) is one atomic script call, batched with
+///   concurrent ones (group commit).
+public final class RedisStreamsTransport: Transport {
+    public let configuration: RedisStreamsConfiguration
+    /// The pool the transport uses (also usable for inspection).
+    public let client: RedisClient
+    private let logger: Logger
+    private let publishers = Mutex<[Int: CommitBatcher]>([:])
+
+    /// Connects, checks the server (see `BrokerCheck`) and loads the scripts.
+    public static func connect(
+        configuration: RedisStreamsConfiguration, logger: Logger = Logger(label: "infinitic.redis-streams")
+    ) async throws -> RedisStreamsTransport {
+        let transport = RedisStreamsTransport(configuration: configuration, logger: logger)
+        do {
+            try await transport.client.ping()
+        } catch let error as RedisError {
+            throw TransportError(
+                .unavailable, "cannot reach Redis at \(configuration.redis.redactedURL): \(error.message)", underlying: error)
+        }
+        try await configuration.brokerCheck.verify(transport.client, logger: logger)
+        try await transport.client.loadScripts()
+        return transport
+    }
+
+    /// Creates the transport without touching Redis (connections open on first use).
+    public init(configuration: RedisStreamsConfiguration, logger: Logger = Logger(label: "infinitic.redis-streams")) {
+        self.configuration = configuration
+        self.logger = logger
+        client = RedisClient(configuration: configuration.redis, logger: logger)
+        client.register(StreamScripts.all)
+    }
+
+    /// Closes the connections; consumers still running fail.
+    public func close() {
+        client.close()
+    }
+
+    public var keyspace: RedisKeyspace { configuration.keyspace }
+
+    // MARK: - Publishing
+
+    public func publish(_ messages: [OutgoingMessage]) async throws {
+        if messages.isEmpty { return }
+        var byPartition: [Int: [CommitOp]] = [:]
+        for message in messages {
+            try keyspace.validate(name: message.topic.name, what: "topic")
+            let partition = keyspace.partition(for: message.routingKey)
+            byPartition[partition, default: []].append(Self.op(for: message, keyspace: keyspace, partition: partition))
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (partition, ops) in byPartition {
+                let publisher = publisher(for: partition)
+                group.addTask { _ = try await publisher.commit(CommitRequest(ops: ops)) }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    private func publisher(for partition: Int) -> CommitBatcher {
+        publishers.withLock { publishers in
+            if let existing = publishers[partition] { return existing }
+            let anyKeyOfPartition = keyspace.stream(Topic("_publish"), partition: partition)
+            let batcher = CommitBatcher(
+                context: .init(
+                    topic: Topic("_publish"), partition: partition, stream: anyKeyOfPartition, group: "_", consumer: "_",
+                    lockTTLMilliseconds: 0, shared: false),
+                client: client, maxBatch: configuration.maxCommitBatch)
+            publishers[partition] = batcher
+            return batcher
+        }
+    }
+
+    /// The commit op that stores `message` in `partition`: appended to its stream, or scheduled.
+    static func op(
+        for message: OutgoingMessage, keyspace: RedisKeyspace, partition: Int, attempts: Int = 0,
+        publishedAt: Date? = nil
+    ) -> CommitOp {
+        var fields: [EntryField] = []
+        if let key = message.key { fields.append(EntryField(StreamEntry.key, key)) }
+        fields.append(EntryField(StreamEntry.payload, message.payload))
+        fields.append(EntryField(StreamEntry.publishedAt, String(StreamEntry.milliseconds(publishedAt ?? Date()))))
+        if attempts > 0 { fields.append(EntryField(StreamEntry.attempts, String(attempts))) }
+        let scheduledSet = keyspace.scheduled(message.topic, partition: partition)
+        switch message.delivery {
+        case .now:
+            return .append(stream: keyspace.stream(message.topic, partition: partition), fields: fields)
+        case .after(let delay) where delay <= .zero:
+            return .append(stream: keyspace.stream(message.topic, partition: partition), fields: fields)
+        case .after(let delay):
+            fields.append(EntryField(StreamEntry.publicationID, message.id))
+            return .schedule(set: scheduledSet, due: .after(milliseconds: StreamEntry.milliseconds(delay)), fields: fields)
+        case .at(let date):
+            fields.append(EntryField(StreamEntry.publicationID, message.id))
+            return .schedule(set: scheduledSet, due: .at(milliseconds: StreamEntry.milliseconds(date)), fields: fields)
+        }
+    }
+
+    // MARK: - Consuming
+
+    public func consume(_ subscription: Subscription, handler: @escaping MessageHandler) async throws {
+        try keyspace.validate(name: subscription.topic.name, what: "topic")
+        try keyspace.validate(name: subscription.group, what: "group")
+        let consumers = (0..<keyspace.partitions).map { partition in
+            PartitionConsumer(
+                subscription: subscription, partition: partition, client: client, configuration: configuration,
+                handler: handler, publish: { [weak self] messages in try await self?.publish(messages) },
+                logger: logger)
+        }
+        try await withGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for consumer in consumers {
+                    group.addTask { try await consumer.run() }
+                }
+                try await group.waitForAll()
+            }
+        } onGracefulShutdown: {
+            for consumer in consumers { consumer.stop() }
+        }
+    }
+
+    // MARK: - State
+
+    public func read(_ key: StateKey) async throws -> VersionedValue? {
+        var get = RedisCommand("HMGET")
+        get.append(contentsOf: [keyspace.state(key), "v", "d"])
+        let reply = try await client.send(get)
+        guard let parts = reply.array, parts.count == 2 else { throw reply.unexpected("[v, d]", command: "HMGET") }
+        guard let version = parts[0].int else { return nil }
+        return VersionedValue(bytes: parts[1].bytes ?? [], version: version)
+    }
+
+    public func members(of key: StateKey) async throws -> Set<String> {
+        let reply = try await client.send(RedisCommand(["SMEMBERS", keyspace.set(key)]))
+        return Set((reply.array ?? []).compactMap(\.string))
+    }
+
+    public func deadLetters(of topic: Topic, limit: Int) async throws -> [DeadLetter] {
+        var letters: [DeadLetter] = []
+        for partition in 0..<keyspace.partitions {
+            let reply = try await client.send(
+                RedisCommand(["XRANGE", keyspace.deadLetters(topic, partition: partition), "-", "+", "COUNT", String(limit)]))
+            for entry in reply.array ?? [] {
+                guard let parts = entry.array, parts.count == 2, let id = parts[0].string, let fields = parts[1].array else {
+                    continue
+                }
+                func text(_ name: String) -> String? {
+                    StreamEntry.value(of: name, in: fields).map { String(decoding: $0, as: UTF8.self) }
+                }
+                letters.append(
+                    DeadLetter(
+                        id: id, originalID: text("original-id") ?? "", topic: topic, group: text("group") ?? "",
+                        key: text(StreamEntry.key), payload: StreamEntry.value(of: StreamEntry.payload, in: fields) ?? [],
+                        reason: text("reason") ?? "", deliveryCount: Int(text("deliveries") ?? "") ?? 0,
+                        deadAt: Date(timeIntervalSince1970: (Double(text("dead-at") ?? "") ?? 0) / 1000)))
+            }
+        }
+        return Array(letters.sorted { $0.deadAt < $1.deadAt }.prefix(limit))
+    }
+}

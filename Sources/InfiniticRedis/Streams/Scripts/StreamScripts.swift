@@ -1,0 +1,329 @@
+/// The Lua scripts of the Redis Streams transport. Each runs atomically; the keys of one call share a
+/// partition's hash tag (lock and park keys are built inside the scripts from prefixes in that partition).
+enum StreamScripts {
+    /// Reads new entries of a **keyed** topic for one consumer, deciding for each, in stream order and
+    /// atomically, whether it can run (its key is free: take the lock) or must wait (park it).
+    ///
+    /// KEYS: stream. ARGV: group, consumer, count, lock ttl ms, lock prefix, park prefix, parked consumer.
+    /// Returns `{entries, last-delivered-id}`; the id (set only when nothing was read) is where a blocking
+    /// `XREAD` should wait from.
+    static let readKeyed = RedisScript(
+        name: "read-keyed",
+        source: LuaPrelude.source + #"""
+            local stream = KEYS[1]
+            local group, consumer, count, ttl = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+            local lock_prefix, park_prefix, parked = ARGV[5], ARGV[6], ARGV[7]
+            local reply = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', count, 'STREAMS', stream, '>')
+            local ready = {}
+            if reply and #reply > 0 and #reply[1][2] > 0 then
+                for _, e in ipairs(reply[1][2]) do
+                    local id, fields = e[1], e[2]
+                    local key = field(fields, 'k')
+                    if not key then
+                        ready[#ready + 1] = {id, fields, total_deliveries(1, fields)}
+                    else
+                        local lock, park = lock_prefix .. key, park_prefix .. key
+                        if redis.call('EXISTS', lock) == 1 then
+                            park_entry(stream, group, parked, park, id)
+                        elseif redis.call('LLEN', park) > 0 then
+                            -- The key is free but older messages wait for it: the oldest goes first.
+                            park_entry(stream, group, parked, park, id)
+                            local head = take_head(stream, group, consumer, lock, park, ttl)
+                            if head then ready[#ready + 1] = head end
+                        else
+                            redis.call('SET', lock, consumer .. '/' .. id, 'PX', ttl)
+                            ready[#ready + 1] = {id, fields, total_deliveries(1, fields)}
+                        end
+                    end
+                end
+                return {ready, false}
+            end
+            for _, g in ipairs(redis.call('XINFO', 'GROUPS', stream)) do
+                for j = 1, #g, 2 do
+                    if g[j] == 'name' and g[j + 1] ~= group then break end
+                    if g[j] == 'last-delivered-id' then return {ready, g[j + 1]} end
+                end
+            end
+            return {ready, '0-0'}
+            """#)
+
+    /// Recovers entries whose consumer went silent for longer than the visibility timeout, and dead-letters
+    /// those delivered too often.
+    ///
+    /// Unkeyed topics use `XAUTOCLAIM`. Keyed topics scan the PEL (`XPENDING IDLE`) so that parked entries
+    /// (owned by `parked`) are not mistaken for lost ones: a parked entry whose key has no holder any more is
+    /// handed over instead (the holder died); a lost entry takes its key back if the lock still names it
+    /// or is free, else it is parked behind the current holder.
+    ///
+    /// KEYS: stream, dead-letter stream. ARGV: group, consumer, min idle ms, count, cursor, max deliveries,
+    /// keyed (1/0), lock ttl ms, lock prefix, park prefix, parked consumer, shared (1/0).
+    /// Returns `{entries, next cursor}` (cursor `0-0` when the scan wrapped around).
+    static let reclaim = RedisScript(
+        name: "reclaim",
+        source: LuaPrelude.source + #"""
+            local stream, dead = KEYS[1], KEYS[2]
+            local group, consumer, min_idle, count, cursor = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+            local max_deliveries, keyed, ttl = tonumber(ARGV[6]), ARGV[7] == '1', tonumber(ARGV[8])
+            local lock_prefix, park_prefix, parked, shared = ARGV[9], ARGV[10], ARGV[11], ARGV[12] == '1'
+            local ready = {}
+            local reason = 'its consumer stopped renewing it (crashed or stalled) too many times'
+
+            if not keyed then
+                local r = redis.call('XAUTOCLAIM', stream, group, consumer, min_idle, cursor, 'COUNT', count)
+                for _, e in ipairs(r[2]) do
+                    local id, fields = e[1], e[2]
+                    local n = pel_count(stream, group, id) or 1
+                    local total = total_deliveries(n, fields)
+                    if total > max_deliveries then
+                        dead_letter(stream, dead, group, id, fields, total - 1, reason, shared)
+                    else
+                        ready[#ready + 1] = {id, fields, total}
+                    end
+                end
+                return {ready, r[1]}
+            end
+
+            local start = cursor == '0-0' and '-' or '(' .. cursor
+            local pending = redis.call('XPENDING', stream, group, 'IDLE', min_idle, start, '+', count)
+            local last = '0-0'
+            for _, p in ipairs(pending) do
+                local id, owner, n = p[1], p[2], tonumber(p[4])
+                last = id
+                local e = redis.call('XRANGE', stream, id, id)
+                if #e == 0 then
+                    redis.call('XACK', stream, group, id)
+                else
+                    local fields = e[1][2]
+                    local key = field(fields, 'k')
+                    local lock = key and (lock_prefix .. key)
+                    local park = key and (park_prefix .. key)
+                    if owner == parked and key and redis.call('LPOS', park, id) then
+                        -- Still waiting for its key: renew it, and hand the key over if its holder vanished.
+                        redis.call('XCLAIM', stream, group, parked, 0, id, 'JUSTID')
+                        if redis.call('EXISTS', lock) == 0 then
+                            local head = take_head(stream, group, consumer, lock, park, ttl)
+                            if head then ready[#ready + 1] = head end
+                        end
+                    else
+                        local total = total_deliveries(n + 1, fields)
+                        if owner == parked then total = total - 1 end
+                        if total > max_deliveries then
+                            dead_letter(stream, dead, group, id, fields, total - 1, reason, shared)
+                            if key then
+                                -- Free the key if the dead entry held it, and let the next parked entry run.
+                                local holder = redis.call('GET', lock)
+                                if not holder or string.sub(holder, -(#id + 1)) == '/' .. id then
+                                    local head = take_head(stream, group, consumer, lock, park, ttl)
+                                    if head then ready[#ready + 1] = head else redis.call('DEL', lock) end
+                                end
+                            end
+                        else
+                            local claimed
+                            if owner == parked then
+                                claimed = redis.call('XCLAIM', stream, group, consumer, 0, id, 'JUSTID')
+                            else
+                                -- JUSTID does not count a delivery: RETRYCOUNT counts this one.
+                                claimed = redis.call('XCLAIM', stream, group, consumer, min_idle, id,
+                                                     'RETRYCOUNT', n + 1, 'JUSTID')
+                            end
+                            if #claimed > 0 then
+                                if not key then
+                                    ready[#ready + 1] = {id, fields, total}
+                                else
+                                    local holder = redis.call('GET', lock)
+                                    if not holder or string.sub(holder, -(#id + 1)) == '/' .. id then
+                                        redis.call('SET', lock, consumer .. '/' .. id, 'PX', ttl)
+                                        ready[#ready + 1] = {id, fields, total}
+                                    else
+                                        park_entry(stream, group, parked, park, id)
+                                    end
+                                end
+                            end
+                        end
+                    end
+                end
+            end
+            if #pending < tonumber(count) then last = '0-0' end
+            return {ready, last}
+            """#)
+
+    /// Renews what a live consumer holds: resets the idle time of its in-flight entries (so they are not
+    /// reclaimed) and extends its key locks. Returns the ids it no longer owns.
+    ///
+    /// KEYS: stream. ARGV: group, consumer, lock ttl ms, lock prefix, then pairs (entry id, key or '').
+    static let renew = RedisScript(
+        name: "renew",
+        source: LuaPrelude.source + #"""
+            local stream = KEYS[1]
+            local group, consumer, ttl, lock_prefix = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+            local lost = {}
+            for j = 5, #ARGV, 2 do
+                local id, key = ARGV[j], ARGV[j + 1]
+                local _, owner = pel_count(stream, group, id)
+                if owner == consumer then
+                    redis.call('XCLAIM', stream, group, consumer, 0, id, 'JUSTID')
+                    if key ~= '' then
+                        local lock = lock_prefix .. key
+                        if redis.call('GET', lock) == consumer .. '/' .. id then
+                            redis.call('PEXPIRE', lock, ttl)
+                        end
+                    end
+                else
+                    lost[#lost + 1] = id
+                end
+            end
+            return lost
+            """#)
+
+    /// Moves due scheduled messages into their stream. Safe with several movers: each message is removed
+    /// from the sorted set in the same atomic step that adds it to the stream.
+    ///
+    /// KEYS: scheduled set, stream. ARGV: max count. Returns `{moved, ms until the next due or -1}`.
+    static let moveDue = RedisScript(
+        name: "move-due",
+        source: LuaPrelude.source + #"""
+            local scheduled, stream = KEYS[1], KEYS[2]
+            local now = now_ms(false)
+            local due = redis.call('ZRANGE', scheduled, '-inf', now, 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[1]))
+            for _, member in ipairs(due) do
+                redis.call('XADD', stream, '*', unpack(cmsgpack.unpack(member)))
+                redis.call('ZREM', scheduled, member)
+            end
+            local next = redis.call('ZRANGE', scheduled, 0, 0, 'WITHSCORES')
+            if #next == 0 then return {#due, -1} end
+            return {#due, math.max(0, tonumber(next[2]) - now)}
+            """#)
+
+    /// Trims a stream read by several groups below the oldest entry some group has not acknowledged.
+    ///
+    /// KEYS: stream. Returns the number of entries removed.
+    static let trimAcknowledged = RedisScript(
+        name: "trim-acknowledged",
+        source: #"""
+            local stream = KEYS[1]
+            if redis.call('EXISTS', stream) == 0 then return 0 end
+            local function parse(id)
+                local dash = string.find(id, '-', 1, true)
+                return tonumber(string.sub(id, 1, dash - 1)), tonumber(string.sub(id, dash + 1))
+            end
+            local min_ms, min_seq = nil, nil
+            local groups = redis.call('XINFO', 'GROUPS', stream)
+            if #groups == 0 then return 0 end
+            for _, g in ipairs(groups) do
+                local name, pending, last
+                for j = 1, #g, 2 do
+                    if g[j] == 'name' then name = g[j + 1] end
+                    if g[j] == 'pending' then pending = g[j + 1] end
+                    if g[j] == 'last-delivered-id' then last = g[j + 1] end
+                end
+                local ms, seq
+                if pending > 0 then
+                    ms, seq = parse(redis.call('XPENDING', stream, name)[2])
+                else
+                    ms, seq = parse(last)
+                    seq = seq + 1
+                end
+                if not min_ms or ms < min_ms or (ms == min_ms and seq < min_seq) then
+                    min_ms, min_seq = ms, seq
+                end
+            end
+            return redis.call('XTRIM', stream, 'MINID', string.format('%d-%d', min_ms, min_seq))
+            """#)
+
+    /// Applies a batch of commits, each atomically: version checks, then state writes, published and
+    /// scheduled messages, the acknowledgement of the input entry and the release of its key lock (handing
+    /// the key to the oldest parked entry). A commit whose check fails changes nothing.
+    ///
+    /// KEYS: the input stream, then every key the commits name (by index). ARGV: group, consumer, lock ttl
+    /// ms, shared (1/0), commit count, then per commit: entry id ('' to only publish), lock key index, park
+    /// key index (0 = none), check count, (key index, expected version)..., op count, ops. Ops:
+    /// `X idx n fields...` XADD; `Z idx a|d ms n fields...` schedule at an instant or after a delay;
+    /// `P idx value` put; `D idx` delete; `S idx n members...` add to set; `R idx n members...` remove.
+    /// Returns per commit `{1, handed-over entry or nil}` or `{0, conflicting key}`.
+    static let commit = RedisScript(
+        name: "commit",
+        source: LuaPrelude.source + #"""
+            local stream = KEYS[1]
+            local group, consumer, ttl, shared = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1'
+            local i = 6
+
+            local function slice(n)
+                local t = {}
+                for j = 0, n - 1 do t[j + 1] = ARGV[i + j] end
+                i = i + n
+                return t
+            end
+
+            local function run_ops(count, apply)
+                local now = nil
+                for _ = 1, count do
+                    local op, key = ARGV[i], KEYS[tonumber(ARGV[i + 1])]
+                    i = i + 2
+                    if op == 'X' then
+                        local n = tonumber(ARGV[i]); i = i + 1
+                        local fields = slice(n)
+                        if apply then redis.call('XADD', key, '*', unpack(fields)) end
+                    elseif op == 'Z' then
+                        local mode, ms, n = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]); i = i + 3
+                        local fields = slice(n)
+                        if apply then
+                            if mode == 'd' then
+                                now = now or now_ms(true)
+                                ms = now + ms
+                            end
+                            redis.call('ZADD', key, 'NX', ms, cmsgpack.pack(fields))
+                        end
+                    elseif op == 'P' then
+                        local value = ARGV[i]; i = i + 1
+                        if apply then
+                            local version = tonumber(redis.call('HGET', key, 'v') or '0') + 1
+                            redis.call('HSET', key, 'v', version, 'd', value)
+                        end
+                    elseif op == 'D' then
+                        if apply then redis.call('DEL', key) end
+                    elseif op == 'S' or op == 'R' then
+                        local n = tonumber(ARGV[i]); i = i + 1
+                        local members = slice(n)
+                        if apply and n > 0 then
+                            redis.call(op == 'S' and 'SADD' or 'SREM', key, unpack(members))
+                        end
+                    else
+                        return redis.error_reply('ERR commit: unknown op ' .. tostring(op))
+                    end
+                end
+            end
+
+            local results = {}
+            for c = 1, tonumber(ARGV[5]) do
+                local id, lock_index, park_index = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
+                local checks = tonumber(ARGV[i + 3])
+                i = i + 4
+                local conflict = nil
+                for _ = 1, checks do
+                    local key, expected = KEYS[tonumber(ARGV[i])], tonumber(ARGV[i + 1])
+                    i = i + 2
+                    if not conflict and tonumber(redis.call('HGET', key, 'v') or '0') ~= expected then
+                        conflict = key
+                    end
+                end
+                local ops = tonumber(ARGV[i]); i = i + 1
+                local failure = run_ops(ops, conflict == nil)
+                if failure then return failure end
+                if conflict then
+                    results[c] = {0, conflict}
+                else
+                    local handed = false
+                    if id ~= '' then
+                        ack(stream, group, id, shared)
+                        if lock_index > 0 then
+                            handed = release(stream, group, consumer, id, KEYS[lock_index], KEYS[park_index], ttl) or false
+                        end
+                    end
+                    results[c] = {1, handed}
+                end
+            end
+            return results
+            """#)
+
+    static let all = [readKeyed, reclaim, renew, moveDue, trimAcknowledged, commit]
+}

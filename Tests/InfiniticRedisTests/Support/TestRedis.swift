@@ -1,0 +1,93 @@
+import Foundation
+import InfiniticRedis
+import InfiniticTransport
+import Logging
+import Testing
+
+/// The redis-server shared by the tests of this process (started once on a free port, killed with the
+/// process), and helpers to build clients and transports isolated by a unique namespace.
+enum TestRedis {
+    private actor Shared {
+        var starting: Task<RedisServerProcess, any Error>?
+
+        func get() async throws -> RedisServerProcess {
+            if let starting { return try await starting.value }
+            let task = Task { try await RedisServerProcess.start() }
+            starting = task
+            return try await task.value
+        }
+    }
+
+    private static let shared = Shared()
+
+    static func server() async throws -> RedisServerProcess {
+        try await shared.get()
+    }
+
+    static func client() async throws -> RedisClient {
+        try RedisClient(url: try await server().url)
+    }
+
+    static func uniqueNamespace(_ name: String = "test") -> String {
+        "\(name)-\(UUID().uuidString.prefix(8))"
+    }
+
+    static func transport(
+        server: RedisServerProcess? = nil, namespace: String = uniqueNamespace(), partitions: Int = 1
+    ) async throws -> RedisStreamsTransport {
+        let server = if let server { server } else { try await self.server() }
+        return try await RedisStreamsTransport.connect(
+            configuration: RedisStreamsConfiguration(url: server.url, namespace: namespace, partitions: partitions),
+            logger: Logger(label: "test"))
+    }
+}
+
+/// Waits until `condition` holds, polling; fails the test after `timeout`.
+func eventually(
+    _ what: String, timeout: Duration = .seconds(20), sourceLocation: SourceLocation = #_sourceLocation,
+    _ condition: () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    Issue.record("timed out waiting for: \(what)", sourceLocation: sourceLocation)
+    throw CancellationError()
+}
+
+/// Runs `consume` in a child task for the duration of `body`, then cancels it and checks it stops promptly.
+func whileConsuming<T: Sendable>(
+    _ transport: any Transport, _ subscription: Subscription, handler: @escaping MessageHandler,
+    _ body: () async throws -> T
+) async throws -> T {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await transport.consume(subscription, handler: handler) }
+        let result = try await body()
+        group.cancelAll()
+        try await group.waitForAll()
+        return result
+    }
+}
+
+/// Thread-safe collection of observations made by handlers.
+final class Recorder<Element: Sendable>: Sendable {
+    private let items = Mutex<[Element]>([])
+
+    func append(_ element: Element) {
+        items.withLock { $0.append(element) }
+    }
+
+    var all: [Element] { items.withLock { $0 } }
+    var count: Int { items.withLock { $0.count } }
+}
+
+import Synchronization
+
+extension String {
+    var bytes: [UInt8] { Array(utf8) }
+}
+
+extension Array where Element == UInt8 {
+    var text: String { String(decoding: self, as: UTF8.self) }
+}
