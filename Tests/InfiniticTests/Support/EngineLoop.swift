@@ -21,7 +21,9 @@ final class EngineLoop {
     private(set) var sets: [String: Set<String>] = [:]
     private(set) var clientInbox: [ClientEnvelope] = []
     private(set) var processed = 0
-    private(set) var dispositions: [String: Int] = [:]
+    /// How often a stored state held buffered events, or results that arrived before their command.
+    private(set) var statesWithBufferedEvents = 0
+    private(set) var statesWithEarlyResults = 0
 
     private struct Queued {
         var message: OutgoingMessage
@@ -83,9 +85,10 @@ final class EngineLoop {
             message: message)
     }
 
-    /// The client responses about `workflowId`.
+    /// The client responses about `workflowId`, without redeliveries (a client drops a message id it has seen).
     func responses(for workflowId: String) -> [ClientMessage] {
-        clientInbox.map(\.message).filter { message in
+        var seen: Set<String> = []
+        return clientInbox.filter { seen.insert($0.messageId).inserted }.map(\.message).filter { message in
             switch message {
             case .methodCompleted(let completed): completed.workflowId == workflowId
             case .methodFailed(let error): error.workflowId == workflowId
@@ -145,6 +148,18 @@ final class EngineLoop {
         }
         throw LoopError("still running after \(limit) messages")
     }
+
+    /// Processes at most `steps` messages (fewer if the queue empties), without moving to scheduled ones.
+    func run(steps: Int) async throws {
+        for _ in 0..<steps where !queue.isEmpty {
+            let queued = queue.remove(at: nextIndex())
+            processed += 1
+            try await process(queued.message)
+        }
+    }
+
+    /// The number of messages waiting (immediate and scheduled).
+    var pendingCount: Int { queue.count + scheduled.count }
 
     /// FIFO, or a random message among those first of their (topic, key, source).
     private func nextIndex() -> Int {
@@ -207,7 +222,6 @@ final class EngineLoop {
         guard case .ack(let commit) = disposition else {
             throw LoopError("unexpected disposition \(disposition)")
         }
-        dispositions["ack", default: 0] += 1
         for write in commit.writes {
             if let expected = write.expectedVersion, (states[write.key.name]?.version ?? 0) != expected {
                 throw LoopError("version conflict on \(write.key)")
@@ -216,6 +230,10 @@ final class EngineLoop {
         for write in commit.writes {
             switch write.operation {
             case .put(let bytes):
+                if source == "engine", let state = try? WorkflowStateEngine.decodeState(bytes, codec: codec) {
+                    if !state.buffer.isEmpty { statesWithBufferedEvents += 1 }
+                    if !state.earlyResults.isEmpty { statesWithEarlyResults += 1 }
+                }
                 states[write.key.name] = VersionedValue(
                     bytes: bytes, version: (states[write.key.name]?.version ?? 0) + 1)
             case .delete:
