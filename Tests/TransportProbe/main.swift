@@ -1,1 +1,40 @@
-print("probe")
+// A consumer process for the crash tests: it consumes a topic through the Redis Streams transport and logs
+// each handling to a Redis list, so the test (another process) can SIGKILL it mid-flight and check what
+// happened.
+//
+// usage: TransportProbe <redis-url> <namespace> <topic> <group> <keyed 0|1> <handle-ms> <visibility-ms> <log-key>
+// Log lines: "start|<consumer>|<id>|<key>|<payload>|<deliveries>|<ms>" and "end|..." with the same fields.
+import Foundation
+import InfiniticRedis
+import InfiniticTransport
+
+let arguments = CommandLine.arguments
+guard arguments.count == 9, let handleMilliseconds = Int(arguments[6]), let visibility = Int(arguments[7]) else {
+    FileHandle.standardError.write(Data("usage: TransportProbe url namespace topic group keyed handle-ms visibility-ms log-key\n".utf8))
+    exit(2)
+}
+let (url, namespace, topicName, group, keyed, logKey) = (
+    arguments[1], arguments[2], arguments[3], arguments[4], arguments[5] == "1", arguments[8]
+)
+
+let transport = try await RedisStreamsTransport.connect(
+    configuration: RedisStreamsConfiguration(url: url, namespace: namespace))
+let log = try RedisClient(url: url)
+let consumer = "probe-\(ProcessInfo.processInfo.processIdentifier)"
+let subscription = Subscription(
+    topic: Topic(topicName, keyed: keyed), group: group, consumer: consumer, concurrency: 8,
+    visibilityTimeout: .milliseconds(visibility))
+
+@Sendable func line(_ event: String, _ message: ReceivedMessage) -> String {
+    let payload = String(decoding: message.payload, as: UTF8.self)
+    let now = Int(Date().timeIntervalSince1970 * 1000)
+    return "\(event)|\(consumer)|\(message.id)|\(message.key ?? "")|\(payload)|\(message.deliveryCount)|\(now)"
+}
+
+try await log.send(RedisCommand(["RPUSH", logKey, "ready|\(consumer)"]))
+try await transport.consume(subscription) { message in
+    try await log.send(RedisCommand(["RPUSH", logKey, line("start", message)]))
+    try await Task.sleep(for: .milliseconds(handleMilliseconds))
+    try await log.send(RedisCommand(["RPUSH", logKey, line("end", message)]))
+    return .ack
+}

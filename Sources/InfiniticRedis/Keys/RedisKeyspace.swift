@@ -46,9 +46,14 @@ public struct RedisKeyspace: Sendable, Hashable {
         prefix(partition, "stream") + topic.name
     }
 
-    /// The sorted set of a topic's scheduled messages, scored by due time (ms since 1970).
+    /// The sorted set of a topic's scheduled messages (publication ids), scored by due time (ms since 1970).
     public func scheduled(_ topic: Topic, partition: Int) -> String {
         prefix(partition, "scheduled") + topic.name
+    }
+
+    /// The hash holding the fields of a topic's scheduled messages, by publication id.
+    public func scheduledData(_ topic: Topic, partition: Int) -> String {
+        prefix(partition, "scheduled-data") + topic.name
     }
 
     /// The stream of a topic's dead letters.

@@ -20,8 +20,9 @@ struct CommitRequest: Sendable {
 enum CommitOp: Sendable {
     /// `XADD stream * fields`.
     case append(stream: String, fields: [EntryField])
-    /// Add to a scheduled set, due at an instant (ms since 1970) or after a delay measured by Redis.
-    case schedule(set: String, due: Due, fields: [EntryField])
+    /// Schedule a message (once per publication id), due at an instant (ms since 1970) or after a delay
+    /// measured by Redis; `set` holds the ids by due time, `data` their fields.
+    case schedule(set: String, data: String, id: String, due: Due, fields: [EntryField])
     /// Store a value, incrementing its version.
     case put(key: String, value: [UInt8])
     case delete(key: String)
@@ -98,9 +99,11 @@ struct CommitBatchEncoder {
                 arguments.append("X")
                 arguments.append(index(stream))
                 append(fields)
-            case .schedule(let set, let due, let fields):
+            case .schedule(let set, let data, let id, let due, let fields):
                 arguments.append("Z")
                 arguments.append(index(set))
+                arguments.append(index(data))
+                arguments.append(id)
                 switch due {
                 case .at(let milliseconds):
                     arguments.append("a")

@@ -14,6 +14,7 @@ final class PartitionConsumer: Sendable {
     let partition: Int
     let stream: String
     let scheduled: String
+    let scheduledData: String
     let dead: String
     let lockPrefix: String
     let parkPrefix: String
@@ -41,6 +42,7 @@ final class PartitionConsumer: Sendable {
         self.partition = partition
         self.stream = keyspace.stream(topic, partition: partition)
         self.scheduled = keyspace.scheduled(topic, partition: partition)
+        self.scheduledData = keyspace.scheduledData(topic, partition: partition)
         self.dead = keyspace.deadLetters(topic, partition: partition)
         self.lockPrefix = keyspace.lockPrefix(topic, group: subscription.group, partition: partition)
         self.parkPrefix = keyspace.parkPrefix(topic, group: subscription.group, partition: partition)
@@ -208,7 +210,7 @@ final class PartitionConsumer: Sendable {
 
     /// Moves due scheduled messages into the stream; returns the time until the next one, if any.
     private func moveDueMessages() async throws -> Duration? {
-        var move = StreamScripts.moveDue.invocation(keys: [scheduled, stream])
+        var move = StreamScripts.moveDue.invocation(keys: [scheduled, scheduledData, stream])
         move.append(1000)
         let reply = try await client.send(move)
         guard let parts = reply.array, parts.count == 2, let moved = parts[0].int, let next = parts[1].int else {

@@ -95,19 +95,20 @@ public final class RedisStreamsTransport: Transport {
         fields.append(EntryField(StreamEntry.payload, message.payload))
         fields.append(EntryField(StreamEntry.publishedAt, String(StreamEntry.milliseconds(publishedAt ?? Date()))))
         if attempts > 0 { fields.append(EntryField(StreamEntry.attempts, String(attempts))) }
-        let scheduledSet = keyspace.scheduled(message.topic, partition: partition)
+        let due: CommitOp.Due
         switch message.delivery {
         case .now:
             return .append(stream: keyspace.stream(message.topic, partition: partition), fields: fields)
         case .after(let delay) where delay <= .zero:
             return .append(stream: keyspace.stream(message.topic, partition: partition), fields: fields)
         case .after(let delay):
-            fields.append(EntryField(StreamEntry.publicationID, message.id))
-            return .schedule(set: scheduledSet, due: .after(milliseconds: StreamEntry.milliseconds(delay)), fields: fields)
+            due = .after(milliseconds: StreamEntry.milliseconds(delay))
         case .at(let date):
-            fields.append(EntryField(StreamEntry.publicationID, message.id))
-            return .schedule(set: scheduledSet, due: .at(milliseconds: StreamEntry.milliseconds(date)), fields: fields)
+            due = .at(milliseconds: StreamEntry.milliseconds(date))
         }
+        return .schedule(
+            set: keyspace.scheduled(message.topic, partition: partition),
+            data: keyspace.scheduledData(message.topic, partition: partition), id: message.id, due: due, fields: fields)
     }
 
     // MARK: - Consuming

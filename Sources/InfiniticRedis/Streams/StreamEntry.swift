@@ -3,43 +3,13 @@ import InfiniticTransport
 
 /// The fields of a stream entry, and conversions between entries and transport messages.
 ///
-/// An entry is `k` (key, optional), `p` (payload), `t` (publication time, ms since 1970), `a` (deliveries
-/// before a delayed retry, optional) and, for scheduled messages, `i` (publication id, so that a scheduled
-/// message published twice is stored once).
+/// An entry is `k` (key, optional), `p` (payload), `t` (publication time, ms since 1970) and `a` (deliveries
+/// before a delayed retry, optional).
 enum StreamEntry {
     static let key = "k"
     static let payload = "p"
     static let publishedAt = "t"
     static let attempts = "a"
-    static let publicationID = "i"
-
-    /// Appends the field count and the fields of `message` to a script's arguments.
-    static func appendFields(
-        of message: OutgoingMessage, attempts: Int = 0, publishedAt: Date = Date(), scheduled: Bool,
-        to arguments: inout RedisCommand
-    ) {
-        var count = 4
-        if message.key != nil { count += 2 }
-        if attempts > 0 { count += 2 }
-        if scheduled { count += 2 }
-        arguments.append(count)
-        if let key = message.key {
-            arguments.append(Self.key)
-            arguments.append(key)
-        }
-        arguments.append(Self.payload)
-        arguments.append(bytes: message.payload)
-        arguments.append(Self.publishedAt)
-        arguments.append(milliseconds(publishedAt))
-        if attempts > 0 {
-            arguments.append(Self.attempts)
-            arguments.append(attempts)
-        }
-        if scheduled {
-            arguments.append(Self.publicationID)
-            arguments.append(message.id)
-        }
-    }
 
     /// Decodes `{id, fields, deliveries}` as returned by the scripts.
     static func decodeScriptEntry(_ reply: RedisReply, topic: Topic, partition: Int) throws -> ReceivedMessage {

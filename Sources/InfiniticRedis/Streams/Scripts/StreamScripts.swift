@@ -178,16 +178,19 @@ enum StreamScripts {
     /// Moves due scheduled messages into their stream. Safe with several movers: each message is removed
     /// from the sorted set in the same atomic step that adds it to the stream.
     ///
-    /// KEYS: scheduled set, stream. ARGV: max count. Returns `{moved, ms until the next due or -1}`.
+    /// KEYS: scheduled set, scheduled data, stream. ARGV: max count.
+    /// Returns `{moved, ms until the next due or -1}`.
     static let moveDue = RedisScript(
         name: "move-due",
         source: LuaPrelude.source + #"""
-            local scheduled, stream = KEYS[1], KEYS[2]
+            local scheduled, data, stream = KEYS[1], KEYS[2], KEYS[3]
             local now = now_ms(false)
             local due = redis.call('ZRANGE', scheduled, '-inf', now, 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[1]))
-            for _, member in ipairs(due) do
-                redis.call('XADD', stream, '*', unpack(cmsgpack.unpack(member)))
-                redis.call('ZREM', scheduled, member)
+            for _, id in ipairs(due) do
+                local packed = redis.call('HGET', data, id)
+                if packed then redis.call('XADD', stream, '*', unpack(cmsgpack.unpack(packed))) end
+                redis.call('ZREM', scheduled, id)
+                redis.call('HDEL', data, id)
             end
             local next = redis.call('ZRANGE', scheduled, 0, 0, 'WITHSCORES')
             if #next == 0 then return {#due, -1} end
@@ -237,7 +240,7 @@ enum StreamScripts {
     /// KEYS: the input stream, then every key the commits name (by index). ARGV: group, consumer, lock ttl
     /// ms, shared (1/0), commit count, then per commit: entry id ('' to only publish), lock key index, park
     /// key index (0 = none), check count, (key index, expected version)..., op count, ops. Ops:
-    /// `X idx n fields...` XADD; `Z idx a|d ms n fields...` schedule at an instant or after a delay;
+    /// `X idx n fields...` XADD; `Z idx data-idx id a|d ms n fields...` schedule at an instant or after a delay (once per id);
     /// `P idx value` put; `D idx` delete; `S idx n members...` add to set; `R idx n members...` remove.
     /// Returns per commit `{1, handed-over entry or nil}` or `{0, conflicting key}`.
     static let commit = RedisScript(
@@ -264,14 +267,17 @@ enum StreamScripts {
                         local fields = slice(n)
                         if apply then redis.call('XADD', key, '*', unpack(fields)) end
                     elseif op == 'Z' then
-                        local mode, ms, n = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]); i = i + 3
+                        local data = KEYS[tonumber(ARGV[i])]
+                        local id, mode, ms, n = ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])
+                        i = i + 5
                         local fields = slice(n)
-                        if apply then
+                        -- A publication id already scheduled keeps its first time and fields.
+                        if apply and redis.call('HSETNX', data, id, cmsgpack.pack(fields)) == 1 then
                             if mode == 'd' then
                                 now = now or now_ms(true)
                                 ms = now + ms
                             end
-                            redis.call('ZADD', key, 'NX', ms, cmsgpack.pack(fields))
+                            redis.call('ZADD', key, ms, id)
                         end
                     elseif op == 'P' then
                         local value = ARGV[i]; i = i + 1

@@ -1,0 +1,292 @@
+import Foundation
+import InfiniticRedis
+import InfiniticTransport
+import Synchronization
+import Testing
+
+/// The broker contract, proven the same way on the in-memory and the Redis Streams transports.
+@Suite("Transport guarantees")
+struct TransportGuaranteeTests {
+    @Test(arguments: TransportKind.allCases)
+    func exclusiveConsumptionAmongConsumersOfAGroup(_ kind: TransportKind) async throws {
+        let transport = try await kind.make()
+        let topic = Topic("jobs")
+        let handled = Recorder<String>()
+        let count = 3000
+        try await transport.publish((0..<count).map { OutgoingMessage(topic: topic, payload: "m\($0)".bytes) })
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<3 {
+                let subscription = Subscription(topic: topic, group: "workers", consumer: "c\(index)", concurrency: 16)
+                group.addTask {
+                    try await transport.consume(subscription) { message in
+                        handled.append(message.payload.text)
+                        return .ack
+                    }
+                }
+            }
+            try await eventually("all handled") { handled.count >= count }
+            try await Task.sleep(for: .milliseconds(300))  // a duplicate would show up here
+            group.cancelAll()
+        }
+        #expect(handled.count == count)
+        #expect(Set(handled.all).count == count)
+    }
+
+    @Test(arguments: TransportKind.allCases)
+    func everyGroupReceivesEveryMessage(_ kind: TransportKind) async throws {
+        let transport = try await kind.make()
+        let topic = Topic("events", shared: true)
+        let first = Recorder<String>()
+        let second = Recorder<String>()
+        try await transport.publish((0..<200).map { OutgoingMessage(topic: topic, payload: "e\($0)".bytes) })
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await transport.consume(Subscription(topic: topic, group: "a")) { message in
+                    first.append(message.payload.text)
+                    return .ack
+                }
+            }
+            group.addTask {
+                try await transport.consume(Subscription(topic: topic, group: "b")) { message in
+                    second.append(message.payload.text)
+                    return .ack
+                }
+            }
+            try await eventually("both groups done") { first.count == 200 && second.count == 200 }
+            group.cancelAll()
+        }
+        #expect(Set(first.all) == Set(second.all))
+    }
+
+    @Test(arguments: TransportKind.allCases)
+    func messagesWithOneKeyRunOneAtATimeInTheOrderSent(_ kind: TransportKind) async throws {
+        let transport = try await kind.make()
+        let topic = Topic("engine", keyed: true)
+        let keys = (0..<8).map { "workflow-\($0)" }
+        let perKey = 60
+        // One producer, sending each key's messages in order (interleaved across keys).
+        var messages: [OutgoingMessage] = []
+        for sequence in 0..<perKey {
+            for key in keys { messages.append(OutgoingMessage(topic: topic, key: key, payload: "\(sequence)".bytes)) }
+        }
+        for chunk in stride(from: 0, to: messages.count, by: 50) {
+            try await transport.publish(Array(messages[chunk..<min(chunk + 50, messages.count)]))
+        }
+        let running = Locked<[String: Int]>([:])
+        let overlaps = Locked(0)
+        let seen = Locked<[String: [Int]]>([:])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<4 {
+                let subscription = Subscription(topic: topic, group: "engine", consumer: "c\(index)", concurrency: 8)
+                group.addTask {
+                    try await transport.consume(subscription) { message in
+                        let key = try #require(message.key)
+                        let concurrent = running.withLock { running -> Int in
+                            running[key, default: 0] += 1
+                            return running[key]!
+                        }
+                        if concurrent > 1 { overlaps.withLock { $0 += 1 } }
+                        seen.withLock { $0[key, default: []].append(Int(message.payload.text)!) }
+                        try await Task.sleep(for: .microseconds(Int.random(in: 0...1500)))
+                        running.withLock { $0[key]! -= 1 }
+                        return .ack
+                    }
+                }
+            }
+            try await eventually("all keyed messages handled", timeout: .seconds(60)) {
+                seen.withLock { $0.values.reduce(0) { $0 + $1.count } } >= keys.count * perKey
+            }
+            group.cancelAll()
+        }
+        #expect(overlaps.withLock { $0 } == 0, "two messages with one key ran at the same time")
+        for key in keys {
+            #expect(seen.withLock { $0[key] } == Array(0..<perKey), "order of \(key)")
+        }
+    }
+
+    @Test(arguments: TransportKind.allCases)
+    func scheduledMessagesAreNeverDeliveredEarly(_ kind: TransportKind) async throws {
+        let transport = try await kind.make()
+        let topic = Topic("timers")
+        let start = Date()
+        let dueAt = start.addingTimeInterval(0.6)
+        try await transport.publish([
+            OutgoingMessage(topic: topic, payload: "after".bytes, delivery: .after(.milliseconds(300))),
+            OutgoingMessage(topic: topic, payload: "at".bytes, delivery: .at(dueAt)),
+            OutgoingMessage(topic: topic, payload: "now".bytes),
+        ])
+        let received = Recorder<(String, Date)>()
+        try await whileConsuming(transport, Subscription(topic: topic, group: "g", schedulerInterval: .milliseconds(20))) {
+            message in
+            received.append((message.payload.text, Date()))
+            return .ack
+        } _: {
+            try await eventually("three deliveries") { received.count == 3 }
+        }
+        let times = Dictionary(uniqueKeysWithValues: received.all)
+        #expect(times["after"]! >= start.addingTimeInterval(0.3))
+        #expect(times["at"]! >= dueAt)
+        #expect(times["now"]! < start.addingTimeInterval(0.3))
+        #expect(times["at"]! < dueAt.addingTimeInterval(2), "late by more than 2 s")
+    }
+
+    @Test(arguments: TransportKind.allCases)
+    func aScheduledMessagePublishedTwiceIsStoredOnce(_ kind: TransportKind) async throws {
+        let transport = try await kind.make()
+        let topic = Topic("dedup")
+        let message = OutgoingMessage(topic: topic, payload: "once".bytes, delivery: .after(.milliseconds(100)))
+        try await transport.publish([message])
+        try await transport.publish([message])
+        let received = Recorder<String>()
+        try await whileConsuming(transport, Subscription(topic: topic, group: "g", schedulerInterval: .milliseconds(20))) {
+            message in
+            received.append(message.payload.text)
+            return .ack
+        } _: {
+            try await eventually("delivered") { received.count >= 1 }
+            try await Task.sleep(for: .milliseconds(400))
+        }
+        #expect(received.all == ["once"])
+    }
+
+    @Test(arguments: TransportKind.allCases)
+    func aHandlerCanAskForADelayedRetry(_ kind: TransportKind) async throws {
+        let transport = try await kind.make()
+        let topic = Topic("retry")
+        try await transport.publish(OutgoingMessage(topic: topic, key: "k", payload: "job".bytes))
+        let deliveries = Recorder<(Int, Date)>()
+        try await whileConsuming(transport, Subscription(topic: topic, group: "g", schedulerInterval: .milliseconds(20))) {
+            message in
+            deliveries.append((message.deliveryCount, Date()))
+            return message.deliveryCount == 1 ? .retry(after: .milliseconds(300), reason: "not yet") : .ack
+        } _: {
+            try await eventually("second delivery") { deliveries.count == 2 }
+        }
+        let all = deliveries.all
+        #expect(all.map(\.0) == [1, 2])
+        #expect(all[1].1.timeIntervalSince(all[0].1) >= 0.3)
+        let letters = try await transport.deadLetters(of: topic, limit: 10)
+        #expect(letters.isEmpty)
+    }
+
+    @Test(arguments: TransportKind.allCases)
+    func aMessageThatKeepsFailingGoesToTheDeadLetters(_ kind: TransportKind) async throws {
+        let transport = try await kind.make()
+        let topic = Topic("poison")
+        try await transport.publish(OutgoingMessage(topic: topic, key: "k", payload: "poison".bytes))
+        try await transport.publish(OutgoingMessage(topic: topic, payload: "fine".bytes))
+        let attempts = Recorder<Int>()
+        let fine = Recorder<String>()
+        try await whileConsuming(
+            transport, Subscription(topic: topic, group: "g", maxDeliveries: 3, schedulerInterval: .milliseconds(20))
+        ) { message in
+            if message.payload.text == "fine" {
+                fine.append("ok")
+                return .ack
+            }
+            attempts.append(message.deliveryCount)
+            throw Boom()
+        } _: {
+            try await eventually("dead-lettered") { try await !transport.deadLetters(of: topic, limit: 10).isEmpty }
+        }
+        #expect(attempts.all == [1, 2, 3])
+        #expect(fine.count == 1, "a poison message must not block the others")
+        let letter = try #require(try await transport.deadLetters(of: topic, limit: 10).first)
+        #expect(letter.payload.text == "poison")
+        #expect(letter.key == "k")
+        #expect(letter.deliveryCount == 3)
+        #expect(letter.group == "g")
+        #expect(letter.reason.contains("boom"))
+    }
+
+    @Test(arguments: TransportKind.allCases)
+    func anAcknowledgementCommitsStateAndMessagesAtomically(_ kind: TransportKind) async throws {
+        let transport = try await kind.make()
+        let input = Topic("commands", keyed: true)
+        let output = Topic("results")
+        let state = StateKey("counter", partitionKey: "w1")
+        try await transport.publish((0..<20).map { OutgoingMessage(topic: input, key: "w1", payload: "\($0)".bytes) })
+        let invocations = Locked(0)
+        let results = Recorder<String>()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await transport.consume(Subscription(topic: input, group: "engine", concurrency: 4)) { message in
+                    invocations.withLock { $0 += 1 }
+                    let current = try await transport.read(state)
+                    let total = (current.map { Int($0.bytes.text)! } ?? 0) + Int(message.payload.text)!
+                    return .ack(
+                        Commit(
+                            messages: [OutgoingMessage(topic: output, payload: "\(total)".bytes)],
+                            writes: [
+                                StateWrite(key: state, operation: .put("\(total)".bytes), expectedVersion: current?.version ?? 0),
+                                StateWrite(key: StateKey("seen", partitionKey: "w1"), operation: .addToSet([message.payload.text])),
+                            ]))
+                }
+            }
+            group.addTask {
+                try await transport.consume(Subscription(topic: output, group: "reader")) { message in
+                    results.append(message.payload.text)
+                    return .ack
+                }
+            }
+            try await eventually("all results") { results.count == 20 }
+            group.cancelAll()
+        }
+        let final = try #require(try await transport.read(state))
+        #expect(final.bytes.text == "190")
+        #expect(final.version == 20)
+        #expect(results.all.last == "190")
+        #expect(invocations.withLock { $0 } == 20, "no conflicts when the key lock serializes the handlers")
+        #expect(try await transport.members(of: StateKey("seen", partitionKey: "w1")) == Set((0..<20).map(String.init)))
+    }
+
+    @Test(arguments: TransportKind.allCases)
+    func aFailedVersionCheckAppliesNothingAndRunsTheHandlerAgain(_ kind: TransportKind) async throws {
+        let transport = try await kind.make()
+        let topic = Topic("cas")
+        let output = Topic("cas-out")
+        let state = StateKey("doc")
+        try await transport.publish(OutgoingMessage(topic: topic, payload: "x".bytes))
+        let versionsSeen = Recorder<Int>()
+        try await whileConsuming(transport, Subscription(topic: topic, group: "g")) { message in
+            let current = try await transport.read(state)?.version ?? 0
+            versionsSeen.append(current)
+            // The first attempt claims a stale version: its commit must change nothing.
+            let expected = versionsSeen.count == 1 ? current + 7 : current
+            return .ack(
+                Commit(
+                    messages: [OutgoingMessage(topic: output, payload: "attempt \(versionsSeen.count)".bytes)],
+                    writes: [StateWrite(key: state, operation: .put("v".bytes), expectedVersion: expected)]))
+        } _: {
+            try await eventually("committed") { try await transport.read(state) != nil }
+        }
+        #expect(versionsSeen.all == [0, 0])
+        #expect(try await transport.read(state)?.version == 1)
+        let outputs = Recorder<String>()
+        try await whileConsuming(transport, Subscription(topic: output, group: "r")) { message in
+            outputs.append(message.payload.text)
+            return .ack
+        } _: {
+            try await eventually("output read") { outputs.count >= 1 }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(outputs.all == ["attempt 2"], "the refused commit must not have published")
+    }
+
+    @Test(arguments: TransportKind.allCases)
+    func cancellingAConsumerReturnsPromptly(_ kind: TransportKind) async throws {
+        let transport = try await kind.make()
+        let task = Task {
+            try await transport.consume(Subscription(topic: Topic("idle"), group: "g")) { _ in .ack }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        let start = ContinuousClock.now
+        task.cancel()
+        _ = await task.result
+        #expect(start.duration(to: .now) < .seconds(2))
+    }
+}
+
+private struct Boom: Error, CustomStringConvertible {
+    var description: String { "boom" }
+}
