@@ -1,0 +1,303 @@
+import Foundation
+import Infinitic
+import Testing
+
+/// The state engine's rules, one message at a time.
+@Suite struct WorkflowStateEngineTests {
+    let engine = WorkflowStateEngine(workflowName: "Trips", emitterName: "engine")
+    let codec = JSONPayloadCodec()
+    let now = Date(timeIntervalSince1970: 1_900_000_000)
+    let hotel = CommandDescriptor(kind: .task, targetName: "HotelBooking", methodName: "book")
+
+    func envelope(
+        _ message: WorkflowEngineMessage, id: String = UUID().uuidString, requester: Requester? = .client(name: "c")
+    )
+        -> WorkflowEngineEnvelope
+    {
+        Envelope(messageId: id, emitterName: "test", emittedAt: now, requester: requester, message: message)
+    }
+
+    func dispatchWorkflow(tags: Set<String> = []) -> WorkflowEngineMessage {
+        .dispatchWorkflow(
+            DispatchWorkflow(
+                workflowName: "Trips", workflowId: "wf", methodName: "sequential", arguments: [], tags: tags,
+                clientWaiting: true))
+    }
+
+    func result(_ commandId: String, methodId: String = "wf", value: Int = 1) throws -> WorkflowEngineMessage {
+        .commandResult(
+            CommandResult(
+                workflowName: "Trips", workflowId: "wf", methodId: methodId, commandId: commandId,
+                outcome: .completed(try codec.payload(value))))
+    }
+
+    func taskCompleted(_ state: WorkflowState?, _ output: WorkflowTaskOutput) throws -> WorkflowEngineMessage {
+        let running = try #require(state?.runningWorkflowTask)
+        return .workflowTaskCompleted(
+            WorkflowTaskCompleted(
+                workflowName: "Trips", workflowId: "wf", workflowTaskId: running.id, methodId: running.methodId,
+                output: output))
+    }
+
+    func command(_ id: String, position: Int, createdAt: Int = 1) -> CommandRecord {
+        CommandRecord(id: id, position: position, descriptor: hotel, createdAtTaskIndex: createdAt)
+    }
+
+    func waitingOn(_ ids: [String], position: Int, createdAt: Int = 1) -> WorkflowTaskOutput {
+        WorkflowTaskOutput(
+            newCommands: ids.enumerated().map {
+                command($1, position: position - ids.count + $0, createdAt: createdAt)
+            },
+            outcome: .waiting(
+                WaitingStep(
+                    position: position, step: ids.count == 1 ? .command(ids[0]) : .all(ids.map { .command($0) }))))
+    }
+
+    /// Applies messages in order from `state`, returning the final state and the last transition.
+    func apply(
+        _ messages: [WorkflowEngineEnvelope], to state: WorkflowState?
+    ) -> (WorkflowState?, WorkflowEngineTransition) {
+        var state = state
+        var last = WorkflowEngineTransition.ignored
+        for message in messages {
+            last = engine.handle(message, state: state, now: now)
+            state = last.state(after: state)
+        }
+        return (state, last)
+    }
+
+    func workflowTasks(_ transition: WorkflowEngineTransition) -> [WorkflowTask] {
+        transition.outputs.compactMap {
+            if case .workflowExecutor(let envelope) = $0 { return envelope.message } else { return nil }
+        }
+    }
+
+    func isIgnored(_ transition: WorkflowEngineTransition) -> Bool {
+        if case .unchanged = transition.state { return transition.outputs.isEmpty }
+        return false
+    }
+
+    /// A started workflow whose first workflow task completed waiting on command `c1`.
+    func waitingOnC1() throws -> WorkflowState {
+        let (created, _) = apply([envelope(dispatchWorkflow())], to: nil)
+        let (state, _) = apply([envelope(try taskCompleted(created, waitingOn(["c1"], position: 2)))], to: created)
+        return try #require(state)
+    }
+
+    @Test func creatingAnInstanceDispatchesItsFirstWorkflowTaskAndAddsItsTags() throws {
+        let transition = engine.handle(envelope(dispatchWorkflow(tags: ["a", "b"])), state: nil, now: now)
+        let state = try #require(transition.state(after: nil))
+        #expect(state.runningWorkflowTask?.index == 1 && state.workflowTaskIndex == 1)
+        let task = try #require(workflowTasks(transition).first)
+        #expect(task.taskIndex == 1 && task.method.methodId == "wf" && task.method.start?.taskIndex == 1)
+        #expect(task.workflowTaskId == StableId.workflowTask(workflowId: "wf", index: 1))
+        let tagAdds = transition.outputs.filter { if case .workflowTag = $0 { return true } else { return false } }
+        #expect(tagAdds.count == 2)
+        #expect(state.methods.first?.waitingClients == ["c"])
+    }
+
+    @Test func theLastAppliedMessageIsIgnored() throws {
+        let message = envelope(dispatchWorkflow(), id: "m1")
+        let (state, _) = apply([message], to: nil)
+        #expect(isIgnored(engine.handle(message, state: state, now: now)))
+    }
+
+    @Test func aWorkflowTaskResultThatIsNotTheRunningOneIsIgnored() throws {
+        let (state, _) = apply([envelope(dispatchWorkflow())], to: nil)
+        let stale = WorkflowEngineMessage.workflowTaskCompleted(
+            WorkflowTaskCompleted(
+                workflowName: "Trips", workflowId: "wf", workflowTaskId: "an older one", methodId: "wf",
+                output: waitingOn(["c1"], position: 2)))
+        #expect(isIgnored(engine.handle(envelope(stale), state: state, now: now)))
+        let waiting = try waitingOnC1()
+        #expect(
+            isIgnored(
+                engine.handle(
+                    envelope(try taskCompleted(state, waitingOn(["c1"], position: 2))), state: waiting, now: now)),
+            "a duplicate of the applied result: no task runs any more")
+    }
+
+    @Test func aResultForATerminatedCommandIsIgnored() throws {
+        let waiting = try waitingOnC1()
+        let (state, _) = apply([envelope(try result("c1", value: 1))], to: waiting)
+        #expect(isIgnored(engine.handle(envelope(try result("c1", value: 2)), state: state, now: now)))
+    }
+
+    @Test func aMethodIdSeenBeforeIsIgnored() throws {
+        let waiting = try waitingOnC1()
+        let again = WorkflowEngineMessage.dispatchMethod(
+            DispatchMethod(workflowName: "Trips", workflowId: "wf", methodName: "other", methodId: "wf", arguments: []))
+        #expect(isIgnored(engine.handle(envelope(again, requester: nil), state: waiting, now: now)))
+        #expect(isIgnored(engine.handle(envelope(dispatchWorkflow(), requester: nil), state: waiting, now: now)))
+        // A client asking to wait on it is attached instead.
+        let attach = engine.handle(
+            envelope(dispatchWorkflow(), requester: .client(name: "other-client")), state: waiting, now: now)
+        #expect(attach.state(after: waiting)?.methods.first?.waitingClients == ["c", "other-client"])
+    }
+
+    @Test func eventsAreBufferedWhileAWorkflowTaskRunsThenAppliedInOrder() throws {
+        let (created, _) = apply([envelope(dispatchWorkflow())], to: nil)
+        let second = WorkflowEngineMessage.dispatchMethod(
+            DispatchMethod(
+                workflowName: "Trips", workflowId: "wf", methodName: "readNotes", methodId: "m2", arguments: []))
+        let buffering = engine.handle(envelope(second), state: created, now: now)
+        let buffered = try #require(buffering.state(after: created))
+        #expect(buffered.buffer.count == 1 && buffering.outputs.isEmpty && buffered.methods.count == 1)
+
+        let completing = engine.handle(
+            envelope(try taskCompleted(buffered, waitingOn(["c1"], position: 2))), state: buffered, now: now)
+        let state = try #require(completing.state(after: buffered))
+        #expect(state.buffer.isEmpty && state.methods.count == 2)
+        #expect(workflowTasks(completing).map(\.method.methodId) == ["m2"], "the buffered method starts next")
+        #expect(state.runningWorkflowTask?.index == 2)
+    }
+
+    @Test func aResultArrivingBeforeTheWorkflowTaskResultThatRecordsItsCommandIsApplied() throws {
+        let (created, _) = apply([envelope(dispatchWorkflow())], to: nil)
+        // The task ran faster than the workflow task result reached the engine.
+        let early = engine.handle(envelope(try result("c1", value: 7)), state: created, now: now)
+        let buffered = try #require(early.state(after: created))
+        #expect(buffered.buffer.count == 1)
+        let completing = engine.handle(
+            envelope(try taskCompleted(buffered, waitingOn(["c1"], position: 2))), state: buffered, now: now)
+        let state = try #require(completing.state(after: buffered))
+        let command = try #require(state.method("wf")?.history.command("c1"))
+        #expect(command.status == .completed(try codec.payload(7)) && command.resolvedAtTaskIndex == 2)
+        let next = try #require(workflowTasks(completing).first)
+        #expect(next.taskIndex == 2)
+        #expect(next.method.pastSteps.last?.resumption?.taskIndex == 2, "the step resumes at workflow task 2")
+    }
+
+    @Test func aResultForAnUnknownCommandWaitsForItsCommand() throws {
+        // Defensive path: no workflow task runs, the command is not recorded yet.
+        let waiting = try waitingOnC1()
+        let (kept, _) = apply([envelope(try result("c2", value: 2))], to: waiting)
+        #expect(kept?.earlyResults.keys.sorted() == ["c2"])
+        let (resumed, resuming) = apply([envelope(try result("c1"))], to: kept)
+        #expect(workflowTasks(resuming).count == 1)
+        let completing = engine.handle(
+            envelope(try taskCompleted(resumed, waitingOn(["c2"], position: 4, createdAt: 2))), state: resumed, now: now
+        )
+        let state = try #require(completing.state(after: resumed))
+        #expect(state.earlyResults.isEmpty)
+        #expect(state.method("wf")?.history.command("c2")?.status.isTerminated == true)
+        #expect(workflowTasks(completing).first?.taskIndex == 3, "its step resolved at once")
+    }
+
+    @Test func completionIsReportedAndTheStateDeletedOnceEverythingEnded() throws {
+        let (created, _) = apply([envelope(dispatchWorkflow(tags: ["t"]))], to: nil)
+        var output = WorkflowTaskOutput(
+            newCommands: [command("c1", position: 1)], outcome: .returned(try codec.payload("done")))
+        output.properties = ["p": try codec.payload(1)]
+        let returning = engine.handle(envelope(try taskCompleted(created, output)), state: created, now: now)
+        let state = try #require(returning.state(after: created), "c1 still runs: the state stays")
+        #expect(state.properties["p"] != nil)
+        let told = returning.outputs.compactMap { outbound -> ClientMessage? in
+            if case .client(let name, let envelope) = outbound, name == "c" { return envelope.message }
+            return nil
+        }
+        guard case .methodCompleted(let completed) = told.first else {
+            Issue.record("expected the client to be told, got \(returning.outputs)")
+            return
+        }
+        #expect(try codec.value(String.self, from: completed.value) == "done")
+
+        let ending = engine.handle(envelope(try result("c1")), state: state, now: now)
+        guard case .deleted = ending.state else {
+            Issue.record("expected deletion, got \(ending.state)")
+            return
+        }
+        let removals = ending.outputs.compactMap { outbound -> String? in
+            if case .workflowTag(let envelope) = outbound, case .removeTag(let change) = envelope.message {
+                return change.tag
+            }
+            return nil
+        }
+        #expect(removals == ["t"])
+    }
+
+    @Test func aMethodStartedByAWorkflowReportsItsOutcomeToThatWorkflow() throws {
+        let waiting = try waitingOnC1()
+        let requester = Requester.workflow(name: "Parent", id: "parent-1", methodId: "pm")
+        let dispatch = WorkflowEngineMessage.dispatchMethod(
+            DispatchMethod(
+                workflowName: "Trips", workflowId: "wf", methodName: "readNotes", methodId: "cmd-9", arguments: []))
+        let (started, _) = apply([envelope(dispatch, requester: requester)], to: waiting)
+        let failure = WorkflowTaskOutput(outcome: .threw(.error(ErrorDescription(typeName: "Oops", message: "bad"))))
+        let failing = engine.handle(envelope(try taskCompleted(started, failure)), state: started, now: now)
+        let results = failing.outputs.compactMap { outbound -> CommandResult? in
+            if case .workflowEngine(let envelope) = outbound, case .commandResult(let result) = envelope.message {
+                return result
+            }
+            return nil
+        }
+        let result = try #require(results.first)
+        #expect(result.workflowName == "Parent" && result.workflowId == "parent-1" && result.commandId == "cmd-9")
+        guard case .failed(.workflowFailed(let error)) = result.outcome, case .error(let cause) = error.cause else {
+            Issue.record("expected a workflow failure, got \(result.outcome)")
+            return
+        }
+        #expect(error.methodName == "readNotes" && cause.typeName == "Oops")
+        #expect(failing.state(after: started) != nil, "a failed method keeps the state")
+    }
+
+    @Test func messagesForAnInstanceWithoutStateAreIgnoredOrAnsweredUnknown() throws {
+        #expect(isIgnored(engine.handle(envelope(try result("c1")), state: nil, now: now)))
+        let dispatch = WorkflowEngineMessage.dispatchMethod(
+            DispatchMethod(workflowName: "Trips", workflowId: "wf", methodName: "m", methodId: "cmd", arguments: []))
+        let answer = engine.handle(
+            envelope(dispatch, requester: .workflow(name: "Parent", id: "p", methodId: "pm")), state: nil, now: now)
+        guard case .unchanged = answer.state, case .workflowEngine(let sent) = answer.outputs.first,
+            case .commandResult(let result) = sent.message, case .failed(.workflowUnknown) = result.outcome
+        else {
+            Issue.record("expected an unknown-workflow result, got \(answer.outputs)")
+            return
+        }
+        #expect(result.commandId == "cmd" && result.workflowId == "p")
+    }
+
+    @Test func theDispositionWritesTheStateWithItsVersion() throws {
+        let message = envelope(dispatchWorkflow())
+        let received = ReceivedMessage(
+            id: "1-0", topic: Topics.workflowEngine("Trips"), key: "wf", payload: try codec.encode(message),
+            deliveryCount: 1, publishedAt: now)
+        #expect(try engine.stateKey(for: received, codec: codec) == Topics.workflowState("Trips", workflowId: "wf"))
+        guard case .ack(let commit) = engine.disposition(for: received, stored: nil, codec: codec, now: now) else {
+            Issue.record("expected an ack")
+            return
+        }
+        #expect(commit.writes.count == 1 && commit.writes[0].expectedVersion == 0)
+        #expect(commit.messages.map(\.topic.name) == ["workflow-executor:Trips"])
+        guard case .put(let bytes) = commit.writes[0].operation else {
+            Issue.record("expected a put")
+            return
+        }
+        #expect(try WorkflowStateEngine.decodeState(bytes, codec: codec).workflowId == "wf")
+
+        // The same message again, with the stored state: acknowledged with no effect.
+        guard
+            case .ack(let again) = engine.disposition(
+                for: received, stored: VersionedValue(bytes: bytes, version: 1), codec: codec, now: now)
+        else {
+            Issue.record("expected an ack")
+            return
+        }
+        #expect(again.isEmpty)
+
+        let garbage = ReceivedMessage(
+            id: "2-0", topic: Topics.workflowEngine("Trips"), key: "wf", payload: Array("nope".utf8), deliveryCount: 1,
+            publishedAt: now)
+        guard case .deadLetter = engine.disposition(for: garbage, stored: nil, codec: codec, now: now) else {
+            Issue.record("an undecodable message goes to the dead letters")
+            return
+        }
+    }
+
+    @Test func aStateFromANewerSchemaIsRefused() throws {
+        var state = try waitingOnC1()
+        state.schemaVersion = WorkflowState.currentSchemaVersion + 1
+        #expect(throws: WorkflowUsageError.self) {
+            try WorkflowStateEngine.decodeState(try codec.encode(state), codec: codec)
+        }
+    }
+}
