@@ -187,6 +187,18 @@ import Testing
         #expect(loop.ids(Topics.workflowTagIds("Trips", tag: "t")).isEmpty)
     }
 
+    @Test func aMethodCanRunOnAnotherInstanceById() async throws {
+        let loop = EngineLoop()
+        let target = try loop.startWorkflow(method: "chargeUncaught", arguments: loop.codec.arguments(1000))
+        try await loop.run()  // fails, so its state stays
+        let caller = try loop.startWorkflow(method: "noteOn", arguments: loop.codec.arguments(target))
+        let lost = try loop.startWorkflow(method: "noteOn", arguments: loop.codec.arguments("no-such-id"))
+        try await loop.run()
+        #expect(try loop.result(String.self, workflowId: caller) == "1 notes")
+        #expect(try loop.result(String.self, workflowId: lost) == "unknown no-such-id")
+        #expect(try loop.state(caller) == nil && loop.state(lost) == nil)
+    }
+
     @Test func waitingForAnUnknownWorkflowAnswersUnknown() async throws {
         let loop = EngineLoop()
         try loop.sendAsClient(.waitMethod(WaitMethod(workflowName: "Trips", workflowId: "nope", methodId: "nope")))

@@ -16,6 +16,7 @@ protocol Trips: Sendable {
     func probe() async throws -> String
     func fireAndForget(_ guest: String) async throws -> String
     func statuses(_ guest: String) async throws -> [String]
+    func noteOn(_ workflowId: String) async throws -> String
 }
 
 /// What a `@Workflow` macro would generate.
@@ -36,6 +37,7 @@ struct TripsStub: Trips, WorkflowStub {
     func probe() async throws -> String { try await invoker.call("probe") }
     func fireAndForget(_ guest: String) async throws -> String { try await invoker.call("fireAndForget", guest) }
     func statuses(_ guest: String) async throws -> [String] { try await invoker.call("statuses", guest) }
+    func noteOn(_ workflowId: String) async throws -> String { try await invoker.call("noteOn", workflowId) }
 }
 
 extension Trips {
@@ -54,6 +56,7 @@ extension Trips {
         table.add("probe", Self.probe)
         table.add("fireAndForget", Self.fireAndForget)
         table.add("statuses", Self.statuses)
+        table.add("noteOn", Self.noteOn)
     }
 }
 
@@ -131,7 +134,19 @@ struct TripsImpl: Trips {
 
     func fireAndForget(_ guest: String) async throws -> String {
         _ = try await context.dispatch { try await hotel.book(BookingRequest(guest: guest)) }
+        let cancellation: Deferred<Void> = try await context.dispatch { try await hotel.cancel("H-\(guest)") }
+        _ = cancellation.id
         return "dispatched"
+    }
+
+    /// Adds a note on another instance, by id.
+    func noteOn(_ workflowId: String) async throws -> String {
+        do {
+            let count = try await context.workflow(TripsStub.self, id: workflowId).addNote("from \(context.workflowId)")
+            return "\(count) notes"
+        } catch let error as WorkflowUnknownError {
+            return "unknown \(error.workflowId)"
+        }
     }
 
     func statuses(_ guest: String) async throws -> [String] {
