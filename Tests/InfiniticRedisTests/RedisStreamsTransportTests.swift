@@ -1,0 +1,317 @@
+import Foundation
+import InfiniticTransport
+import Logging
+import Testing
+
+@testable import InfiniticRedis
+
+/// What only a real Redis can show: persistence, memory, crashes of real processes, lost connections and
+/// the server configuration check.
+@Suite("Redis Streams transport")
+struct RedisStreamsTransportTests {
+    @Test func messagesSurviveARedisRestart() async throws {
+        let server = try await RedisServerProcess.start()
+        defer { server.stopAndRemoveData() }
+        let namespace = TestRedis.uniqueNamespace()
+        let topic = Topic("durable", keyed: true)
+        do {
+            let transport = try await TestRedis.transport(server: server, namespace: namespace)
+            try await transport.publish((0..<500).map { OutgoingMessage(topic: topic, key: "k\($0 % 7)", payload: "\($0)".bytes) })
+            try await transport.publish(OutgoingMessage(topic: topic, payload: "later".bytes, delivery: .after(.milliseconds(500))))
+            transport.close()
+        }
+        try await server.restart()  // SIGTERM flushes the AOF; the new process reloads it
+        let transport = try await TestRedis.transport(server: server, namespace: namespace)
+        let received = Recorder<String>()
+        try await whileConsuming(transport, Subscription(topic: topic, group: "g", schedulerInterval: .milliseconds(20))) {
+            message in
+            received.append(message.payload.text)
+            return .ack
+        } _: {
+            try await eventually("all 501 delivered after the restart") { received.count >= 501 }
+        }
+        #expect(Set(received.all) == Set((0..<500).map(String.init) + ["later"]))
+    }
+
+    @Test func acknowledgedEntriesAreDeletedSoMemoryStaysBounded() async throws {
+        let transport = try await TestRedis.transport()
+        let client = transport.client
+        let topic = Topic("steady")
+        let stream = transport.keyspace.stream(topic, partition: 0)
+        let handled = Recorder<Int>()
+        var peak = 0
+        try await whileConsuming(transport, Subscription(topic: topic, group: "g", concurrency: 64)) { _ in
+            handled.append(1)
+            return .ack
+        } _: {
+            for round in 0..<20 {
+                try await transport.publish((0..<1000).map { OutgoingMessage(topic: topic, payload: "payload-\(round)-\($0)".bytes) })
+                peak = max(peak, try await client.send(RedisCommand(["XLEN", stream])).int ?? 0)
+            }
+            try await eventually("20,000 handled") { handled.count >= 20_000 }
+            try await eventually("stream emptied") { try await client.send(RedisCommand(["XLEN", stream])).int == 0 }
+        }
+        let memory = try await client.send(RedisCommand(["MEMORY", "USAGE", stream])).int ?? 0
+        #expect(memory < 64 * 1024, "an empty stream after 20,000 messages uses \(memory) bytes")
+        #expect(peak <= 20_000)
+    }
+
+    @Test func aSharedStreamIsTrimmedOnlyOnceEveryGroupAcknowledged() async throws {
+        let transport = try await TestRedis.transport()
+        let client = transport.client
+        let topic = Topic("fanout", shared: true)
+        let stream = transport.keyspace.stream(topic, partition: 0)
+        // Both groups exist before the messages arrive.
+        for group in ["fast", "slow"] {
+            try await client.send(RedisCommand(["XGROUP", "CREATE", stream, group, "0", "MKSTREAM"]))
+        }
+        try await transport.publish((0..<300).map { OutgoingMessage(topic: topic, payload: "\($0)".bytes) })
+        let fast = Recorder<Int>()
+        try await whileConsuming(transport, Subscription(topic: topic, group: "fast")) { _ in
+            fast.append(1)
+            return .ack
+        } _: {
+            try await eventually("fast group done") { fast.count == 300 }
+            try await Task.sleep(for: .milliseconds(1500))  // at least one trim pass
+        }
+        #expect(try await client.send(RedisCommand(["XLEN", stream])).int == 300, "trimmed before the slow group read")
+        let slow = Recorder<Int>()
+        try await whileConsuming(transport, Subscription(topic: topic, group: "slow")) { _ in
+            slow.append(1)
+            return .ack
+        } _: {
+            try await eventually("slow group done") { slow.count == 300 }
+            try await eventually("trimmed", timeout: .seconds(10)) {
+                try await client.send(RedisCommand(["XLEN", stream])).int == 0
+            }
+        }
+    }
+
+    @Test func aMessageWhoseConsumerWasKilledIsRedeliveredToAnother() async throws {
+        let transport = try await TestRedis.transport()
+        let server = try await TestRedis.server()
+        let namespace = transport.keyspace.namespace
+        let log = "probe-log-\(UUID())"
+        let topic = Topic("fragile")
+        let probe = try ProbeProcess.start(
+            url: server.url, namespace: namespace, topic: topic.name, group: "workers", keyed: false,
+            handleMilliseconds: 60_000, visibilityMilliseconds: 1000, logKey: log)
+        try await eventually("probe ready") { try await ProbeEvent.readyCount(transport.client, log) == 1 }
+        try await transport.publish((0..<3).map { OutgoingMessage(topic: topic, payload: "job\($0)".bytes) })
+        try await eventually("probe took all three") {
+            try await ProbeEvent.read(transport.client, log).filter { $0.event == "start" }.count == 3
+        }
+        probe.kill()
+
+        let redelivered = Recorder<(String, Int)>()
+        try await whileConsuming(
+            transport, Subscription(topic: topic, group: "workers", visibilityTimeout: .milliseconds(1000))
+        ) { message in
+            redelivered.append((message.payload.text, message.deliveryCount))
+            return .ack
+        } _: {
+            try await eventually("redelivered after the visibility timeout") { redelivered.count == 3 }
+        }
+        #expect(Set(redelivered.all.map(\.0)) == ["job0", "job1", "job2"])
+        #expect(redelivered.all.allSatisfy { $0.1 == 2 }, "second delivery of each")
+    }
+
+    @Test func aMessageKillingItsConsumersEveryTimeEndsInTheDeadLetters() async throws {
+        let transport = try await TestRedis.transport()
+        let topic = Topic("crashy")
+        let stream = transport.keyspace.stream(topic, partition: 0)
+        try await transport.client.send(RedisCommand(["XGROUP", "CREATE", stream, "g", "0", "MKSTREAM"]))
+        try await transport.publish(OutgoingMessage(topic: topic, payload: "poison".bytes))
+        // Three consumers in turn take the message and "die" (never ack, never renew).
+        for victim in 0..<3 {
+            try await transport.client.send(RedisCommand(["XREADGROUP", "GROUP", "g", "dead-\(victim)", "COUNT", "1", "STREAMS", stream, victim == 0 ? ">" : "0"]))
+            if victim > 0 {
+                try await transport.client.send(RedisCommand(["XCLAIM", stream, "g", "dead-\(victim)", "0", try await firstPending(transport, stream)]))
+            }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        let handled = Recorder<Int>()
+        try await whileConsuming(
+            transport, Subscription(topic: topic, group: "g", visibilityTimeout: .milliseconds(200), maxDeliveries: 3)
+        ) { message in
+            handled.append(message.deliveryCount)
+            return .ack
+        } _: {
+            try await eventually("dead-lettered") { try await !transport.deadLetters(of: topic, limit: 1).isEmpty }
+        }
+        #expect(handled.all.isEmpty, "a message delivered 3 times must not run a 4th time")
+        let letter = try #require(try await transport.deadLetters(of: topic, limit: 1).first)
+        #expect(letter.deliveryCount == 3)
+        #expect(letter.reason.contains("stopped renewing"))
+        #expect(try await transport.client.send(RedisCommand(["XLEN", stream])).int == 0)
+    }
+
+    private func firstPending(_ transport: RedisStreamsTransport, _ stream: String) async throws -> String {
+        let reply = try await transport.client.send(RedisCommand(["XPENDING", stream, "g", "-", "+", "1"]))
+        return reply.array?.first?.array?.first?.string ?? "0-0"
+    }
+
+    @Test func keyedMessagesStaySerializedAcrossProcessesAndADeadHoldersKeyIsHandedOn() async throws {
+        let transport = try await TestRedis.transport()
+        let server = try await TestRedis.server()
+        let namespace = transport.keyspace.namespace
+        let log = "probe-log-\(UUID())"
+        let topic = Topic("keyed-fleet", keyed: true)
+        let probes = try (0..<3).map { _ in
+            try ProbeProcess.start(
+                url: server.url, namespace: namespace, topic: topic.name, group: "engine", keyed: true,
+                handleMilliseconds: 5, visibilityMilliseconds: 1500, logKey: log)
+        }
+        defer { probes.forEach { $0.kill() } }
+        try await eventually("probes ready") { try await ProbeEvent.readyCount(transport.client, log) == 3 }
+        let keys = (0..<6).map { "w\($0)" }
+        let perKey = 25
+        for sequence in 0..<perKey {
+            try await transport.publish(keys.map { OutgoingMessage(topic: topic, key: $0, payload: "\(sequence)".bytes) })
+        }
+        try await eventually("all handled by the fleet", timeout: .seconds(60)) {
+            try await ProbeEvent.read(transport.client, log).filter { $0.event == "end" }.count == keys.count * perKey
+        }
+        let events = try await ProbeEvent.read(transport.client, log)
+        for key in keys {
+            let ofKey = events.filter { $0.key == key }
+            // Starts and ends alternate: no two handlings of one key overlapped, even across processes.
+            #expect(ofKey.map(\.event) == Array(repeating: ["start", "end"], count: perKey).flatMap { $0 }, "\(key)")
+            #expect(ofKey.filter { $0.event == "start" }.map { Int($0.payload)! } == Array(0..<perKey), "order of \(key)")
+        }
+        #expect(Set(events.filter { $0.event == "start" }.map(\.consumer)).count > 1, "the work was shared")
+    }
+
+    @Test func theKeyOfAKilledHolderIsHandedToTheParkedMessagesInOrder() async throws {
+        let transport = try await TestRedis.transport()
+        let server = try await TestRedis.server()
+        let log = "probe-log-\(UUID())"
+        let topic = Topic("keyed-crash", keyed: true)
+        let probe = try ProbeProcess.start(
+            url: server.url, namespace: transport.keyspace.namespace, topic: topic.name, group: "engine", keyed: true,
+            handleMilliseconds: 60_000, visibilityMilliseconds: 1000, logKey: log)
+        try await eventually("probe ready") { try await ProbeEvent.readyCount(transport.client, log) == 1 }
+        try await transport.publish(OutgoingMessage(topic: topic, key: "K", payload: "0".bytes))
+        try await eventually("the probe holds K") {
+            try await ProbeEvent.read(transport.client, log).contains { $0.event == "start" }
+        }
+        try await transport.publish((1..<5).map { OutgoingMessage(topic: topic, key: "K", payload: "\($0)".bytes) })
+        try await Task.sleep(for: .milliseconds(300))  // the probe reads and parks them
+        probe.kill()
+
+        let order = Recorder<String>()
+        try await whileConsuming(
+            transport, Subscription(topic: topic, group: "engine", visibilityTimeout: .milliseconds(1000))
+        ) { message in
+            order.append(message.payload.text)
+            return .ack
+        } _: {
+            try await eventually("all five handled") { order.count >= 5 }
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        #expect(order.all == ["0", "1", "2", "3", "4"])
+    }
+
+    /// A read whose reply is lost leaves its entries pending for this consumer: they come back through the
+    /// reclaim pass after the visibility timeout (1 s here).
+    @Test func connectionsKilledMidFlightLoseNothing() async throws {
+        let server = try await RedisServerProcess.start(appendOnly: false)
+        defer { server.stopAndRemoveData() }
+        let transport = try await TestRedis.transport(server: server)
+        let admin = RedisConnection(configuration: try RedisConfiguration(url: server.url))
+        defer { admin.close() }
+        let topic = Topic("turbulent", keyed: true)
+        let count = 2000
+        let handled = Locked<Set<String>>([])
+        let subscription = Subscription(topic: topic, group: "g", concurrency: 16, visibilityTimeout: .seconds(1))
+        try await whileConsuming(transport, subscription) { message in
+            try await Task.sleep(for: .microseconds(200))
+            _ = handled.withLock { $0.insert(message.payload.text) }
+            return .ack
+        } _: {
+            var killed = 0
+            for round in 0..<10 {
+                try await publishRetrying(transport, (0..<200).map {
+                    OutgoingMessage(topic: topic, key: "k\($0 % 10)", payload: "\(round * 200 + $0)".bytes)
+                })
+                try await Task.sleep(for: .milliseconds(30))
+                // Kill every client connection but the admin's: the transport's pool and blocking reads.
+                let me = try await admin.send(RedisCommand(["CLIENT", "ID"])).int ?? 0
+                let list = try await admin.send(RedisCommand(["CLIENT", "LIST"])).string ?? ""
+                for line in list.split(separator: "\n") {
+                    guard let idField = line.split(separator: " ").first(where: { $0.hasPrefix("id=") }),
+                        let id = Int(idField.dropFirst(3)), id != me
+                    else { continue }
+                    killed += (try? await admin.send(RedisCommand(["CLIENT", "KILL", "ID", String(id)])).int) ?? 0
+                }
+            }
+            #expect(killed >= 10)
+            try await eventually("every message handled despite the kills", timeout: .seconds(60)) {
+                handled.value.count == count
+            }
+            #expect(handled.value == Set((0..<count).map(String.init)))
+        }
+    }
+
+    /// Publishing is at least once: after a lost connection the caller publishes again.
+    private func publishRetrying(_ transport: RedisStreamsTransport, _ messages: [OutgoingMessage]) async throws {
+        while true {
+            do {
+                return try await transport.publish(messages)
+            } catch let error as RedisError where error.isConnectionError {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        }
+    }
+
+    @Test func refusesARedisThatMayEvictMessages() async throws {
+        let server = try await RedisServerProcess.start(appendOnly: false, extraArguments: ["--maxmemory-policy", "allkeys-lru"])
+        defer { server.stopAndRemoveData() }
+        do {
+            _ = try await RedisStreamsTransport.connect(configuration: RedisStreamsConfiguration(url: server.url))
+            Issue.record("expected the broker check to refuse allkeys-lru")
+        } catch let error as TransportError {
+            #expect(error.code == .misconfiguredBroker)
+            #expect(error.message.contains("noeviction"))
+            #expect(error.message.contains("allkeys-lru"))
+        }
+        var lenient = try RedisStreamsConfiguration(url: server.url)
+        lenient.brokerCheck = .warn
+        _ = try await RedisStreamsTransport.connect(configuration: lenient)
+    }
+
+    @Test func anUnreachableRedisIsAClearError() async throws {
+        let port = try RedisServerProcess.freeLoopbackPort()
+        var configuration = try RedisStreamsConfiguration(url: "redis://127.0.0.1:\(port)")
+        configuration.redis.connectTimeout = .seconds(1)
+        do {
+            _ = try await RedisStreamsTransport.connect(configuration: configuration)
+            Issue.record("expected a connection error")
+        } catch let error as TransportError {
+            #expect(error.code == .unavailable)
+            #expect(error.message.contains("127.0.0.1:\(port)"))
+        }
+    }
+
+    @Test func partitionsSpreadKeysAndKeepEachKeysMessagesTogether() async throws {
+        let transport = try await TestRedis.transport(partitions: 4)
+        let topic = Topic("partitioned", keyed: true)
+        try await transport.publish((0..<400).map { OutgoingMessage(topic: topic, key: "w\($0 % 40)", payload: "\($0)".bytes) })
+        var lengths: [Int] = []
+        for partition in 0..<4 {
+            lengths.append(try await transport.client.send(RedisCommand(["XLEN", transport.keyspace.stream(topic, partition: partition)])).int ?? 0)
+        }
+        #expect(lengths.reduce(0, +) == 400)
+        #expect(lengths.filter { $0 > 0 }.count >= 3, "40 keys over 4 partitions: \(lengths)")
+        let received = Recorder<(String, Int)>()
+        try await whileConsuming(transport, Subscription(topic: topic, group: "g")) { message in
+            received.append((message.key ?? "", message.partition))
+            return .ack
+        } _: {
+            try await eventually("all read from every partition") { received.count == 400 }
+        }
+        for (key, partition) in received.all {
+            #expect(transport.keyspace.partition(for: key) == partition)
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import InfiniticRedis
+
+@testable import InfiniticRedis
+
+/// A `TransportProbe` child process (built with the tests): a real consumer the crash tests can SIGKILL.
+struct ProbeProcess {
+    let pid: Int32
+
+    /// The probe executable, next to the test bundle.
+    static var executable: String {
+        get throws {
+            var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            for _ in 0..<4 {
+                let candidate = folder.appendingPathComponent("TransportProbe").path
+                if FileManager.default.fileExists(atPath: candidate) { return candidate }
+                folder = folder.deletingLastPathComponent()
+            }
+            throw RedisError(.connectionFailed, "TransportProbe not found near \(CommandLine.arguments[0])")
+        }
+    }
+
+    static func start(
+        url: String, namespace: String, topic: String, group: String, keyed: Bool, handleMilliseconds: Int,
+        visibilityMilliseconds: Int, logKey: String
+    ) throws -> ProbeProcess {
+        let pid = try ChildProcess.spawn(
+            try executable,
+            [url, namespace, topic, group, keyed ? "1" : "0", String(handleMilliseconds), String(visibilityMilliseconds), logKey])
+        return ProbeProcess(pid: pid)
+    }
+
+    func kill() {
+        ChildProcess.terminate(pid, signal: SIGKILL)
+    }
+
+    func stop() {
+        ChildProcess.terminate(pid, signal: SIGTERM)
+    }
+}
+
+/// One line of the probe log.
+struct ProbeEvent: Hashable {
+    var event: String
+    var consumer: String
+    var id: String
+    var key: String
+    var payload: String
+    var deliveries: Int
+    var milliseconds: Int
+
+    init?(_ line: String) {
+        let parts = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 7, let deliveries = Int(parts[5]), let milliseconds = Int(parts[6]) else { return nil }
+        (event, consumer, id, key, payload) = (parts[0], parts[1], parts[2], parts[3], parts[4])
+        self.deliveries = deliveries
+        self.milliseconds = milliseconds
+    }
+
+    static func read(_ client: RedisClient, _ key: String) async throws -> [ProbeEvent] {
+        let reply = try await client.send(RedisCommand(["LRANGE", key, "0", "-1"]))
+        return (reply.array ?? []).compactMap { $0.string.flatMap(ProbeEvent.init) }
+    }
+
+    static func readyCount(_ client: RedisClient, _ key: String) async throws -> Int {
+        let reply = try await client.send(RedisCommand(["LRANGE", key, "0", "-1"]))
+        return (reply.array ?? []).filter { $0.string?.hasPrefix("ready|") == true }.count
+    }
+}
