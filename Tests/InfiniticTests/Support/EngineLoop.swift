@@ -187,29 +187,21 @@ final class EngineLoop {
             let disposition = engine.disposition(for: received, stored: states[key.name], codec: codec, now: clock)
             try apply(disposition, source: "engine")
         } else if name.hasPrefix("workflow-executor:") {
-            let envelope = try codec.decode(WorkflowExecutorEnvelope.self, from: message.payload)
-            for outbound in await workflowExecutor.execute(envelope, now: clock) {
-                try send(outbound, source: "workflow-executor", duplicable: true)
-            }
+            try apply(await workflowExecutor.disposition(for: received, now: clock), source: "workflow-executor")
         } else if name.hasPrefix("service-executor:") {
-            let envelope = try codec.decode(ServiceExecutorEnvelope.self, from: message.payload)
-            for outbound in await serviceExecutor.execute(envelope, now: clock, random: { 0.5 }) {
-                try send(outbound, source: "service-executor", duplicable: true)
-            }
+            try apply(
+                await serviceExecutor.disposition(for: received, now: clock, random: { 0.5 }),
+                source: "service-executor")
         } else if name.hasPrefix("workflow-tag:") {
-            let envelope = try codec.decode(WorkflowTagEnvelope.self, from: message.payload)
-            let needed = workflowTagEngine.needsIds(envelope.message)
-            let ids = needed ? self.ids(workflowTagEngine.idsKey(envelope.message)) : []
-            try apply(
-                workflowTagEngine.handle(envelope, ids: ids, now: clock).disposition(codec: codec),
-                source: "workflow-tag")
+            let disposition = try await workflowTagEngine.disposition(for: received, codec: codec, now: clock) {
+                self.ids($0)
+            }
+            try apply(disposition, source: "workflow-tag")
         } else if name.hasPrefix("service-tag:") {
-            let envelope = try codec.decode(ServiceTagEnvelope.self, from: message.payload)
-            let needed = serviceTagEngine.needsIds(envelope.message)
-            let ids = needed ? self.ids(serviceTagEngine.idsKey(envelope.message)) : []
-            try apply(
-                serviceTagEngine.handle(envelope, ids: ids, now: clock).disposition(codec: codec), source: "service-tag"
-            )
+            let disposition = try await serviceTagEngine.disposition(for: received, codec: codec, now: clock) {
+                self.ids($0)
+            }
+            try apply(disposition, source: "service-tag")
         } else if name.hasPrefix("client:") {
             clientInbox.append(try codec.decode(ClientEnvelope.self, from: message.payload))
         } else {

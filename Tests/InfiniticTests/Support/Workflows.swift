@@ -65,7 +65,7 @@ struct TripsImpl: Trips {
     @WorkflowProperty("notes") var notes: [String] = []
 
     var hotel: HotelBookingStub { context.service(HotelBookingStub.self) }
-    var flight: FlightBookingStub { context.service(FlightBookingStub.self) }
+    var flight: FlightBookingStub { context.service() }
 
     func sequential(_ guest: String) async throws -> [BookingResult] {
         let hotelResult = try await hotel.book(BookingRequest(guest: guest, nights: 2))

@@ -21,10 +21,11 @@ public final class WorkflowContext: Sendable {
     /// Deterministic time: the instant of the workflow task that first ran the code being executed.
     public var now: Date { execution.now }
 
-    /// A stub of a service: calling a method runs it as a task and waits for its result; inside `dispatch`
+    /// A stub of a service (`context.service(HotelBookingStub.self)`, or `let hotel: HotelBookingStub =
+    /// context.service()`): calling a method runs it as a task and waits for its result; inside `dispatch`
     /// it only starts the task. Tasks get `tags` and `meta`.
     public func service<Stub: ServiceStub>(
-        _ stub: Stub.Type, tags: Set<String> = [], meta: [String: String] = [:]
+        _ stub: Stub.Type = Stub.self, tags: Set<String> = [], meta: [String: String] = [:]
     ) -> Stub {
         Stub(
             invoker: StubInvoker(
@@ -34,14 +35,14 @@ public final class WorkflowContext: Sendable {
 
     /// A stub of the workflow instance `id` (of the stub's workflow name): calling a method starts that method
     /// on the instance and waits for its outcome; inside `dispatch` it only starts it.
-    public func workflow<Stub: WorkflowStub>(_ stub: Stub.Type, id: String) -> Stub {
+    public func workflow<Stub: WorkflowStub>(_ stub: Stub.Type = Stub.self, id: String) -> Stub {
         Stub(
             invoker: StubInvoker(
                 target: .workflow(name: Stub.workflowName, id: id), handler: execution, codec: execution.codec))
     }
 
     /// A stub of this very instance, to run another of its methods concurrently (they share properties).
-    public func thisWorkflow<Stub: WorkflowStub>(_ stub: Stub.Type) -> Stub {
+    public func thisWorkflow<Stub: WorkflowStub>(_ stub: Stub.Type = Stub.self) -> Stub {
         Stub(
             invoker: StubInvoker(
                 target: .workflow(name: workflowName, id: workflowId), handler: execution, codec: execution.codec))
