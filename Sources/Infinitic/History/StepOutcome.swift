@@ -35,7 +35,7 @@ public enum StepOutcome: Sendable, Hashable {
                 case .waiting:
                     waiting = true
                 case .failed(let failure, let sequence):
-                    if firstFailure == nil || sequence < firstFailure!.1 { firstFailure = (failure, sequence) }
+                    if firstFailure.map({ sequence < $0.1 }) ?? true { firstFailure = (failure, sequence) }
                 case .completed(let result, let sequence):
                     results.append(result)
                     lastSequence = max(lastSequence, sequence)
@@ -55,11 +55,11 @@ public enum StepOutcome: Sendable, Hashable {
                 case .waiting:
                     waiting = true
                 case .completed(let result, let sequence):
-                    if firstCompleted == nil || sequence < firstCompleted!.sequence {
+                    if firstCompleted.map({ sequence < $0.sequence }) ?? true {
                         firstCompleted = (index, result, sequence)
                     }
                 case .failed(let failure, let sequence):
-                    if lastFailure == nil || sequence > lastFailure!.1 { lastFailure = (failure, sequence) }
+                    if lastFailure.map({ sequence > $0.1 }) ?? true { lastFailure = (failure, sequence) }
                 }
             }
             if let firstCompleted {
