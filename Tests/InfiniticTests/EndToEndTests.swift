@@ -215,7 +215,19 @@ import Testing
     /// leaves no state and no tag behind.
     @Test(arguments: 0..<12)
     func randomOrderAndDuplicatesStillGiveEveryResultOnce(seed: UInt64) async throws {
-        let loop = EngineLoop(shuffleSeed: seed, duplicateEvery: 3)
+        try await runManyWorkflows(EngineLoop(shuffleSeed: seed, duplicateEvery: 3))
+    }
+
+    /// The non-atomic path: an engine publishes its outputs but its state write is lost, and the input is
+    /// processed again. Output ids derived from the input make the republished messages recognisable.
+    @Test(arguments: 100..<106)
+    func lostStateWritesAfterPublishingStillGiveEveryResultOnce(seed: UInt64) async throws {
+        let loop = EngineLoop(shuffleSeed: seed, duplicateEvery: 7, loseStateWriteEvery: 5)
+        try await runManyWorkflows(loop)
+        #expect(loop.lostStateWrites > 0)
+    }
+
+    private func runManyWorkflows(_ loop: EngineLoop) async throws {
         var expectations: [(String, @Sendable (EngineLoop, String) throws -> Bool)] = []
         for index in 0..<4 {
             let guest = "g\(index)"
@@ -279,8 +291,5 @@ import Testing
         }
         #expect(loop.ids(Topics.workflowTagIds("Trips", tag: "batch")).isEmpty)
         #expect(loop.statesWithBufferedEvents > 0, "events arrived while workflow tasks ran")
-        print(
-            "seed \(seed): \(loop.processed) messages, \(loop.statesWithBufferedEvents) states with buffered events, \(loop.statesWithEarlyResults) with early results"
-        )
     }
 }

@@ -21,9 +21,8 @@ final class EngineLoop {
     private(set) var sets: [String: Set<String>] = [:]
     private(set) var clientInbox: [ClientEnvelope] = []
     private(set) var processed = 0
-    /// How often a stored state held buffered events, or results that arrived before their command.
+    /// How often a stored state held events buffered while a workflow task ran.
     private(set) var statesWithBufferedEvents = 0
-    private(set) var statesWithEarlyResults = 0
 
     private struct Queued {
         var message: OutgoingMessage
@@ -36,10 +35,14 @@ final class EngineLoop {
     private var scheduled: [(due: Date, queued: Queued)] = []
     private var random: SeededRandom?
     private let duplicateEvery: Int?
+    private let loseStateWriteEvery: Int?
+    /// How many engine commits published their messages but lost their state write (then were redelivered).
+    private(set) var lostStateWrites = 0
 
     init(
         workflows: [WorkflowDefinition] = [WorkflowFixtures.trips], services: [ServiceDefinition] = Fixtures.services,
-        checkMode: CheckMode = .simple, shuffleSeed: UInt64? = nil, duplicateEvery: Int? = nil
+        checkMode: CheckMode = .simple, shuffleSeed: UInt64? = nil, duplicateEvery: Int? = nil,
+        loseStateWriteEvery: Int? = nil
     ) {
         workflowExecutor = WorkflowExecutor(
             definitions: workflows, emitterName: "workflow-executor", checkMode: checkMode)
@@ -49,6 +52,7 @@ final class EngineLoop {
         }
         random = shuffleSeed.map(SeededRandom.init)
         self.duplicateEvery = duplicateEvery
+        self.loseStateWriteEvery = loseStateWriteEvery
     }
 
     // MARK: client side
@@ -185,6 +189,17 @@ final class EngineLoop {
             let engine = engines[String(name.dropFirst("workflow-engine:".count))]!
             let key = try engine.stateKey(for: received, codec: codec)
             let disposition = engine.disposition(for: received, stored: states[key.name], codec: codec, now: clock)
+            if let loseStateWriteEvery, processed % loseStateWriteEvery == 0, case .ack(var commit) = disposition,
+                !commit.writes.isEmpty
+            {
+                // Publish-then-save where the save is lost (a crash, or a version conflict): the outputs are out,
+                // the state is not written, and the input comes back.
+                lostStateWrites += 1
+                commit.writes = []
+                try apply(.ack(commit), source: "engine")
+                queue.append(Queued(message: message, source: "redelivery-\(processed)", duplicable: false))
+                return
+            }
             try apply(disposition, source: "engine")
         } else if name.hasPrefix("workflow-executor:") {
             try apply(await workflowExecutor.disposition(for: received, now: clock), source: "workflow-executor")
@@ -224,7 +239,6 @@ final class EngineLoop {
             case .put(let bytes):
                 if source == "engine", let state = try? WorkflowStateEngine.decodeState(bytes, codec: codec) {
                     if !state.buffer.isEmpty { statesWithBufferedEvents += 1 }
-                    if !state.earlyResults.isEmpty { statesWithEarlyResults += 1 }
                 }
                 states[write.key.name] = VersionedValue(
                     bytes: bytes, version: (states[write.key.name]?.version ?? 0) + 1)
