@@ -1,1 +1,14 @@
+// The Infinitic module, pure core (no I/O):
+//
+// - API/        what users write: service and workflow stubs and definitions (method tables called by name),
+//               `TaskContext`, `RetryPolicy`, `WorkflowContext`, `Deferred`, `@WorkflowProperty`.
+// - Errors/     typed, Codable errors: task failed, workflow failed (nested causes), canceled, unknown,
+//               workflow changed (determinism), workflow task failed.
+// - History/    what replay and the state engine share: commands, steps, their outcomes "as of" a workflow task.
+// - Replay/     `WorkflowExecution` (positions, determinism check, sealing) and `Replayer`.
+// - Messages/   one Codable `Envelope` per topic kind and the messages they carry.
+// - Routing/    `Topics` (every topic and state key name) and `Outbound` (message + destination).
+// - Engines/    the roles as pure logic: workflow state engine, workflow and service executors, tag engines,
+//               each with a `disposition(for:...)` giving the transport's `Disposition` for a received message.
+// - Codec/, Ids/  the swappable payload codec (JSON by default) and stable SHA-256-based ids.
 @_exported import InfiniticTransport
