@@ -57,6 +57,16 @@ let package = Package(
             ]
         ),
 
+        // Throughput of the transport against a raw hiredis loop (run in release, see Benchmarks/README.md).
+        .executableTarget(
+            name: "TransportBenchmark",
+            dependencies: [
+                "InfiniticRedis", "InfiniticTransport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/TransportBenchmark"
+        ),
+
         // A consumer process the crash tests start and SIGKILL.
         .executableTarget(
             name: "TransportProbe",
