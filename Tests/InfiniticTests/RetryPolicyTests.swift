@@ -17,6 +17,12 @@ import Testing
         #expect(abs(delay - 6 * 0.75) < 1e-9)
     }
 
+    @Test func anUnboundedPolicyNeverGivesAnInfiniteDelay() {
+        let policy = RetryPolicy(maximumSeconds: .infinity, backoffCoefficient: 1e300, maximumRetries: 10)
+        #expect(policy.secondsBeforeRetry(retryIndex: 0, error: error, random: 0.5) == 1)
+        #expect(policy.secondsBeforeRetry(retryIndex: 5, error: error, random: 0.5) == nil)
+    }
+
     @Test func retriesStopAfterTheMaximum() {
         let policy = RetryPolicy(maximumRetries: 2)
         #expect(policy.secondsBeforeRetry(retryIndex: 1, error: error, random: 0.5) != nil)

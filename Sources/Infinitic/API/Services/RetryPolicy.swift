@@ -42,7 +42,8 @@ public struct RetryPolicy: Sendable, Hashable, Codable {
     public func secondsBeforeRetry(retryIndex: Int, error: ErrorDescription, random: Double) -> Double? {
         guard retryIndex < maximumRetries, isRetryable(error) else { return nil }
         let base = min(maximumSeconds, minimumSeconds * pow(backoffCoefficient, Double(retryIndex)))
-        return max(0, base * (1 + randomFactor * (2 * random - 1)))
+        let delay = max(0, base * (1 + randomFactor * (2 * random - 1)))
+        return delay.isFinite ? delay : nil
     }
 
     /// Whether an error of this type may be retried.

@@ -7,6 +7,8 @@ public struct ServiceExecutor: Sendable {
     public let emitterName: String
     public let codec: any PayloadCodec
     private let definitions: [String: ServiceDefinition]
+    /// Retry delays are capped at one year.
+    static let longestRetryDelaySeconds: Double = 365 * 24 * 3600
 
     public init(definitions: [ServiceDefinition], emitterName: String, codec: any PayloadCodec = JSONPayloadCodec()) {
         self.definitions = Dictionary(definitions.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
@@ -68,8 +70,9 @@ public struct ServiceExecutor: Sendable {
                     messageId: StableId.make(
                         "retry", task.taskId, String(task.retrySequence), String(retry.retryIndex)),
                     emitterName: emitterName, emittedAt: now, requester: envelope.requester, message: retry)
+                let milliseconds = Int64((min(delay, Self.longestRetryDelaySeconds) * 1000).rounded())
                 return [
-                    .serviceExecutor(retryEnvelope, delivery: .after(.milliseconds(Int64((delay * 1000).rounded()))))
+                    .serviceExecutor(retryEnvelope, delivery: .after(.milliseconds(milliseconds)))
                 ]
             }
             let failed = TaskFailedError(
