@@ -14,6 +14,7 @@ struct Options {
     var rounds = 3
     var appendOnly = true
     var url: String?
+    var only: String?
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -23,6 +24,7 @@ struct Options {
             case "--rounds": rounds = Int(iterator.next() ?? "") ?? rounds
             case "--no-aof": appendOnly = false
             case "--url": url = iterator.next()
+            case "--only": only = iterator.next()
             default:
                 print("usage: TransportBenchmark [--messages N] [--rounds N] [--no-aof] [--url redis://host:port]")
                 exit(2)
@@ -155,6 +157,26 @@ final class Counter: Sendable {
     var value: Int { count.load(ordering: .relaxed) }
 }
 
+/// Calls per command since the last `CONFIG RESETSTAT`, from `INFO commandstats`.
+func commandCalls(_ client: RedisClient) async throws -> [(String, Int)] {
+    let info = try await client.send(RedisCommand(["INFO", "commandstats"])).string ?? ""
+    var calls: [(String, Int)] = []
+    for line in info.split(whereSeparator: \.isNewline) where line.hasPrefix("cmdstat_") {
+        let name = line.dropFirst("cmdstat_".count).split(separator: ":")[0]
+        if let field = line.split(separator: ",").first(where: { $0.contains("calls=") }),
+            let count = Int(field.split(separator: "=").last ?? "")
+        {
+            calls.append((String(name), count))
+        }
+    }
+    return calls.sorted { $0.1 > $1.1 }
+}
+
+func describeCalls(_ calls: [(String, Int)], per count: Int) -> String {
+    calls.filter { $0.0 != "info" && $0.0 != "config|resetstat" }
+        .map { String(format: "%@ %.3f", $0.0, Double($0.1) / Double(count)) }.joined(separator: ", ")
+}
+
 func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
     return sorted[sorted.count / 2]
@@ -167,10 +189,22 @@ var raw: [Double] = []
 var ours: [Double] = []
 var commits: [Double] = []
 for round in 0..<options.rounds {
+    try await transport.client.send(RedisCommand(["CONFIG", "RESETSTAT"]))
+    if options.only == "transport" {
+        print(try await transportLoop(options.messages, topic: Topic("plain-\(round)"), keys: nil, handler: { _ in .ack }, transport: transport))
+        continue
+    }
     raw.append(try rawLoop(options.messages, stream: "bench-raw-\(round)"))
+    let rawCalls = try await commandCalls(transport.client)
+    try await transport.client.send(RedisCommand(["CONFIG", "RESETSTAT"]))
     ours.append(
         try await transportLoop(
             options.messages, topic: Topic("plain-\(round)"), keys: nil, handler: { _ in .ack }, transport: transport))
+    let ourCalls = try await commandCalls(transport.client)
+    if round == 0 {
+        print("commands per message, raw: \(describeCalls(rawCalls, per: options.messages))")
+        print("commands per message, transport: \(describeCalls(ourCalls, per: options.messages))")
+    }
     // Consume-and-produce: on a keyed topic, each message takes its key's lock, reads nothing, and commits
     // atomically: a versioned state write, one published message, the ack and the lock release.
     let output = Topic("produced-\(round)")
@@ -190,6 +224,7 @@ for round in 0..<options.rounds {
             raw.last!, ours.last!, commits.last!))
 }
 
+if options.only != nil { exit(0) }
 let ratio = median(ours) / median(raw)
 print("")
 print(String(format: "raw pipelined hiredis loop (physical limit): %8.0f msg/s (median)", median(raw)))

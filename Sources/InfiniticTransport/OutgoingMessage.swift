@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A message to publish: a topic, an optional key, opaque payload bytes and when to deliver it.
 public struct OutgoingMessage: Sendable, Hashable {
@@ -15,7 +16,7 @@ public struct OutgoingMessage: Sendable, Hashable {
 
     public init(
         topic: Topic, key: String? = nil, partitionKey: String? = nil, payload: [UInt8],
-        delivery: ScheduledDelivery = .now, id: String = UUID().uuidString
+        delivery: ScheduledDelivery = .now, id: String = PublicationID.next()
     ) {
         self.topic = topic
         self.key = key
@@ -27,6 +28,17 @@ public struct OutgoingMessage: Sendable, Hashable {
 
     /// The key used for partitioning.
     public var routingKey: String? { partitionKey ?? key }
+}
+
+/// Unique publication ids, cheap enough to draw for every message: a random prefix drawn once per process
+/// and a counter.
+public enum PublicationID {
+    private static let prefix = String(UInt64.random(in: 0...UInt64.max), radix: 36) + "-"
+    private static let counter = Atomic<UInt64>(0)
+
+    public static func next() -> String {
+        prefix + String(counter.add(1, ordering: .relaxed).newValue, radix: 36)
+    }
 }
 
 /// When a published message becomes deliverable.

@@ -22,7 +22,7 @@ let transport = try await RedisStreamsTransport.connect(
 let log = try RedisClient(url: url)
 let consumer = "probe-\(ProcessInfo.processInfo.processIdentifier)"
 let subscription = Subscription(
-    topic: Topic(topicName, keyed: keyed), group: group, consumer: consumer, concurrency: 8,
+    topic: Topic(topicName, keyed: keyed), group: group, consumer: consumer, concurrency: 4, batchSize: 1,
     visibilityTimeout: .milliseconds(visibility))
 
 @Sendable func line(_ event: String, _ message: ReceivedMessage) -> String {

@@ -15,7 +15,7 @@ public struct RedisKeyspace: Sendable, Hashable {
 
     /// - Throws: `TransportError.invalidArgument` for an empty namespace or one holding `{`, `}` or `|`.
     public init(namespace: String = "infinitic", partitions: Int = 1) throws {
-        guard !namespace.isEmpty, !namespace.contains(where: { "{}|".contains($0) }) else {
+        guard !namespace.isEmpty, !namespace.utf8.contains(where: { "{}|".utf8.contains($0) }) else {
             throw TransportError(.invalidArgument, "namespace '\(namespace)' must be non-empty without '{', '}' or '|'")
         }
         guard partitions >= 1 && partitions <= 16384 else {
@@ -83,7 +83,7 @@ public struct RedisKeyspace: Sendable, Hashable {
 
     /// Checks that a topic or group name fits the layout.
     func validate(name: String, what: String) throws {
-        guard !name.isEmpty, !name.contains("|") else {
+        guard !name.isEmpty, !name.utf8.contains(UInt8(ascii: "|")) else {
             throw TransportError(.invalidArgument, "\(what) '\(name)' must be non-empty without '|'")
         }
     }

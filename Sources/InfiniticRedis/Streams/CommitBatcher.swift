@@ -21,6 +21,8 @@ final class CommitBatcher: Sendable {
 
     private struct State {
         var queue: [(request: CommitRequest, promise: Promise<CommitOutcome>)] = []
+        /// Plain acknowledgements: nobody waits for them (a lost one only means a later redelivery).
+        var acks: [String] = []
         var flushing = false
     }
 
@@ -49,21 +51,48 @@ final class CommitBatcher: Sendable {
         return try await promise.value
     }
 
+    /// Acknowledges an entry without waiting for it (unless this call ends up flushing). If the
+    /// acknowledgement is lost for good (Redis unreachable until the consumer stops), the entry is simply
+    /// delivered again after the visibility timeout.
+    func acknowledge(_ id: String) async {
+        let lead = state.withLock { state -> Bool in
+            state.acks.append(id)
+            if state.flushing { return false }
+            state.flushing = true
+            return true
+        }
+        if lead { await flushUntilEmpty() }
+    }
+
     private func flushUntilEmpty() async {
+        var failures = 0
         while true {
-            let batch = state.withLock { state -> [(request: CommitRequest, promise: Promise<CommitOutcome>)] in
+            let (batch, acks) = state.withLock {
+                state -> ([(request: CommitRequest, promise: Promise<CommitOutcome>)], [String]) in
                 let taken = Array(state.queue.prefix(maxBatch))
                 state.queue.removeFirst(taken.count)
-                if taken.isEmpty { state.flushing = false }
-                return taken
+                let acks = state.acks
+                state.acks.removeAll(keepingCapacity: true)
+                if taken.isEmpty && acks.isEmpty { state.flushing = false }
+                return (taken, acks)
             }
-            if batch.isEmpty { return }
-            await flush(batch)
+            if batch.isEmpty && acks.isEmpty { return }
+            if await flush(batch, acks: acks) {
+                failures = 0
+            } else if !Task.isCancelled {
+                // Keep the acknowledgements for the next flush, after a pause.
+                state.withLock { $0.acks.insert(contentsOf: acks, at: 0) }
+                failures += 1
+                try? await Task.sleep(for: min(.milliseconds(20) * (1 << min(failures, 8)), .seconds(2)))
+            }
         }
     }
 
-    private func flush(_ batch: [(request: CommitRequest, promise: Promise<CommitOutcome>)]) async {
-        var acks: [String] = []
+    /// Sends one batch; returns false if the connection failed (promises are failed, acks are not applied).
+    private func flush(
+        _ batch: [(request: CommitRequest, promise: Promise<CommitOutcome>)], acks plainAcks: [String]
+    ) async -> Bool {
+        var acks = plainAcks
         var ackPromises: [Promise<CommitOutcome>] = []
         var encoder = CommitBatchEncoder(inputStream: context.stream)
         var scriptPromises: [Promise<CommitOutcome>] = []
@@ -111,7 +140,9 @@ final class CommitBatcher: Sendable {
             }
         } catch {
             for promise in ackPromises + scriptPromises { promise.fulfill(.failure(error)) }
+            return false
         }
+        return true
     }
 
     private func decode(_ result: RedisReply) throws -> CommitOutcome {

@@ -290,6 +290,10 @@ final class PartitionConsumer: Sendable {
                 }
             }
             let request = makeRequest(message, disposition)
+            if request.isPlainAck {
+                await committer.acknowledge(message.id)
+                return .some(nil)
+            }
             let outcome: CommitOutcome
             do {
                 outcome = try await commitRetryingConnectionErrors(request)

@@ -54,18 +54,40 @@ public final class RedisStreamsTransport: Transport {
 
     // MARK: - Publishing
 
+    /// Immediate messages are plain `XADD`s sent as one pipeline; scheduled ones go through the commit
+    /// script (one call per partition) so that their sorted set and data stay consistent.
     public func publish(_ messages: [OutgoingMessage]) async throws {
         if messages.isEmpty { return }
-        var byPartition: [Int: [CommitOp]] = [:]
+        let publishedAt = String(StreamEntry.milliseconds(Date()))
+        var appends: [RedisCommand] = []
+        var scheduled: [Int: [CommitOp]] = [:]
         for message in messages {
             try keyspace.validate(name: message.topic.name, what: "topic")
             let partition = keyspace.partition(for: message.routingKey)
-            byPartition[partition, default: []].append(Self.op(for: message, keyspace: keyspace, partition: partition))
+            if message.delivery.isImmediate {
+                var add = RedisCommand("XADD")
+                add.append(keyspace.stream(message.topic, partition: partition))
+                add.append("*")
+                if let key = message.key {
+                    add.append(StreamEntry.key)
+                    add.append(key)
+                }
+                add.append(StreamEntry.payload)
+                add.append(bytes: message.payload)
+                add.append(StreamEntry.publishedAt)
+                add.append(publishedAt)
+                appends.append(add)
+            } else {
+                scheduled[partition, default: []].append(Self.op(for: message, keyspace: keyspace, partition: partition))
+            }
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for (partition, ops) in byPartition {
+            for (partition, ops) in scheduled {
                 let publisher = publisher(for: partition)
                 group.addTask { _ = try await publisher.commit(CommitRequest(ops: ops)) }
+            }
+            if !appends.isEmpty {
+                for reply in try await client.pipeline(appends) { try reply.orThrow(command: "XADD") }
             }
             try await group.waitForAll()
         }

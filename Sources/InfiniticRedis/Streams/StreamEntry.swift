@@ -19,39 +19,68 @@ enum StreamEntry {
         return try decode(id: id, fields: fields, deliveries: deliveries, topic: topic, partition: partition)
     }
 
-    /// Decodes an entry of `XREADGROUP`/`XRANGE` (`[id, [field, value, ...]]`); deliveries counts the
-    /// deliveries before this one recorded in field `a`, plus this one.
+    /// Decodes an entry of `XREADGROUP`/`XRANGE` (`[id, [field, value, ...]]`) on its first delivery
+    /// (deliveries = the ones before a delayed retry, recorded in field `a`, plus this one).
     static func decodeStreamEntry(_ reply: RedisReply, topic: Topic, partition: Int) throws -> ReceivedMessage {
-        guard let parts = reply.array, parts.count == 2, let id = parts[0].string, let fields = parts[1].array else {
+        guard case .array(let parts) = reply, parts.count == 2, let id = parts[0].string,
+            case .array(let fields) = parts[1]
+        else {
             throw TransportError(.malformedEntry, "unexpected stream entry \(reply)")
         }
-        let attempts = value(of: attempts, in: fields).flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
-        return try decode(id: id, fields: fields, deliveries: attempts + 1, topic: topic, partition: partition)
+        return try decode(id: id, fields: fields, deliveries: nil, topic: topic, partition: partition)
     }
 
+    /// Decodes the fields in one pass. `deliveries` nil means a first delivery (1 + field `a`).
     static func decode(
-        id: String, fields: [RedisReply], deliveries: Int, topic: Topic, partition: Int
+        id: String, fields: [RedisReply], deliveries: Int?, topic: Topic, partition: Int
     ) throws -> ReceivedMessage {
-        guard let payload = value(of: payload, in: fields) else {
+        var payload: [UInt8]?
+        var key: String?
+        var published: Date?
+        var attempts = 0
+        var index = 0
+        while index + 1 < fields.count {
+            guard case .bulk(let name) = fields[index], name.count == 1, case .bulk(let value) = fields[index + 1] else {
+                index += 2
+                continue
+            }
+            switch name[0] {
+            case UInt8(ascii: "p"): payload = value
+            case UInt8(ascii: "k"): key = String(decoding: value, as: UTF8.self)
+            case UInt8(ascii: "t"): published = integer(value).map { Date(timeIntervalSince1970: Double($0) / 1000) }
+            case UInt8(ascii: "a"): attempts = integer(value) ?? 0
+            default: break
+            }
+            index += 2
+        }
+        guard let payload else {
             throw TransportError(.malformedEntry, "entry \(id) of \(topic) has no payload field")
         }
-        let key = value(of: key, in: fields).map { String(decoding: $0, as: UTF8.self) }
-        let published = value(of: publishedAt, in: fields)
-            .flatMap { Double(String(decoding: $0, as: UTF8.self)) }
-            .map { Date(timeIntervalSince1970: $0 / 1000) }
         return ReceivedMessage(
-            id: id, topic: topic, key: key, payload: payload, deliveryCount: max(1, deliveries),
+            id: id, topic: topic, key: key, payload: payload, deliveryCount: max(1, deliveries ?? attempts + 1),
             publishedAt: published, partition: partition)
     }
 
+    /// The value of a field (for inspection paths such as dead letters).
     static func value(of name: String, in fields: [RedisReply]) -> [UInt8]? {
-        var index = 0
         let target = Array(name.utf8)
+        var index = 0
         while index + 1 < fields.count {
             if fields[index].bytes == target { return fields[index + 1].bytes }
             index += 2
         }
         return nil
+    }
+
+    /// A decimal integer written in ASCII.
+    static func integer(_ bytes: [UInt8]) -> Int? {
+        guard !bytes.isEmpty else { return nil }
+        var value = 0
+        for byte in bytes {
+            guard byte >= 48 && byte <= 57 else { return nil }
+            value = value &* 10 &+ Int(byte - 48)
+        }
+        return value
     }
 
     /// Milliseconds since 1970, rounded up (a due time is never early).
