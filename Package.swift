@@ -43,6 +43,7 @@ let package = Package(
             name: "Infinitic",
             dependencies: [
                 "InfiniticTransport",
+                "InfiniticRedis",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -74,17 +75,27 @@ let package = Package(
             path: "Tests/TransportProbe"
         ),
 
+        // Fixtures shared by the test targets: a redis-server per test process, waiting helpers.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "InfiniticRedis", "InfiniticTransport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/TestSupport"
+        ),
+
         .testTarget(
             name: "InfiniticTransportTests",
             dependencies: ["InfiniticTransport"]
         ),
         .testTarget(
             name: "InfiniticTests",
-            dependencies: ["Infinitic", "InfiniticTransport"]
+            dependencies: ["Infinitic", "InfiniticTransport", "TestSupport"]
         ),
         .testTarget(
             name: "InfiniticRedisTests",
-            dependencies: ["InfiniticRedis", "InfiniticTransport", "TransportProbe"]
+            dependencies: ["InfiniticRedis", "InfiniticTransport", "TestSupport", "TransportProbe"]
         ),
     ]
 )

@@ -1,6 +1,7 @@
 import Foundation
 import InfiniticTransport
 import Logging
+import TestSupport
 import Testing
 
 @testable import InfiniticRedis

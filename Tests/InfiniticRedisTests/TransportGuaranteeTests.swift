@@ -2,6 +2,7 @@ import Foundation
 import InfiniticRedis
 import InfiniticTransport
 import Synchronization
+import TestSupport
 import Testing
 
 /// The broker contract, proven the same way on the in-memory and the Redis Streams transports.

@@ -2,11 +2,12 @@ import Foundation
 import InfiniticRedis
 import InfiniticTransport
 import Logging
+import Synchronization
 import Testing
 
-/// The redis-server shared by the tests of this process (started once on a free port, killed with the
+/// The redis-server shared by the tests of a test process (started once on a free port, killed with the
 /// process), and helpers to build clients and transports isolated by a unique namespace.
-enum TestRedis {
+public enum TestRedis {
     private actor Shared {
         var starting: Task<RedisServerProcess, any Error>?
 
@@ -20,19 +21,19 @@ enum TestRedis {
 
     private static let shared = Shared()
 
-    static func server() async throws -> RedisServerProcess {
+    public static func server() async throws -> RedisServerProcess {
         try await shared.get()
     }
 
-    static func client() async throws -> RedisClient {
+    public static func client() async throws -> RedisClient {
         try RedisClient(url: try await server().url)
     }
 
-    static func uniqueNamespace(_ name: String = "test") -> String {
+    public static func uniqueNamespace(_ name: String = "test") -> String {
         "\(name)-\(UUID().uuidString.prefix(8))"
     }
 
-    static func transport(
+    public static func transport(
         server: RedisServerProcess? = nil, namespace: String = uniqueNamespace(), partitions: Int = 1
     ) async throws -> RedisStreamsTransport {
         let server = if let server { server } else { try await self.server() }
@@ -43,7 +44,7 @@ enum TestRedis {
 }
 
 /// Waits until `condition` holds, polling; fails the test after `timeout`.
-func eventually(
+public func eventually(
     _ what: String, timeout: Duration = .seconds(20), sourceLocation: SourceLocation = #_sourceLocation,
     _ condition: () async throws -> Bool
 ) async throws {
@@ -57,7 +58,7 @@ func eventually(
 }
 
 /// Runs `consume` in a child task for the duration of `body`, then cancels it and checks it stops promptly.
-func whileConsuming<T: Sendable>(
+public func whileConsuming<T: Sendable>(
     _ transport: any Transport, _ subscription: Subscription, handler: @escaping MessageHandler,
     _ body: () async throws -> T
 ) async throws -> T {
@@ -71,38 +72,38 @@ func whileConsuming<T: Sendable>(
 }
 
 /// Thread-safe collection of observations made by handlers.
-final class Recorder<Element: Sendable>: Sendable {
+public final class Recorder<Element: Sendable>: Sendable {
     private let items = Mutex<[Element]>([])
 
-    func append(_ element: Element) {
+    public init() {}
+
+    public func append(_ element: Element) {
         items.withLock { $0.append(element) }
     }
 
-    var all: [Element] { items.withLock { $0 } }
-    var count: Int { items.withLock { $0.count } }
+    public var all: [Element] { items.withLock { $0 } }
+    public var count: Int { items.withLock { $0.count } }
 }
 
-import Synchronization
-
 extension String {
-    var bytes: [UInt8] { Array(utf8) }
+    public var bytes: [UInt8] { Array(utf8) }
 }
 
 extension Array where Element == UInt8 {
-    var text: String { String(decoding: self, as: UTF8.self) }
+    public var text: String { String(decoding: self, as: UTF8.self) }
 }
 
 /// A mutable value shared by concurrent handlers in a test.
-final class Locked<Value: Sendable>: Sendable {
+public final class Locked<Value: Sendable>: Sendable {
     private let mutex: Mutex<Value>
 
-    init(_ value: Value) {
+    public init(_ value: Value) {
         mutex = Mutex(value)
     }
 
-    func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result {
+    public func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result {
         mutex.withLock { body(&$0) }
     }
 
-    var value: Value { mutex.withLock { $0 } }
+    public var value: Value { mutex.withLock { $0 } }
 }
