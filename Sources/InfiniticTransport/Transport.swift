@@ -31,6 +31,10 @@ public protocol Transport: Sendable {
 
     /// The messages that went to `topic`'s dead-letter stream, oldest first.
     func deadLetters(of topic: Topic, limit: Int) async throws -> [DeadLetter]
+
+    /// Removes a topic with its stored and scheduled messages and its consumer groups (its dead letters
+    /// stay for inspection). For topics nobody consumes any more, such as a closed client's responses.
+    func deleteTopic(_ topic: Topic) async throws
 }
 
 extension Transport {

@@ -275,6 +275,27 @@ struct TransportGuaranteeTests {
     }
 
     @Test(arguments: TransportKind.allCases)
+    func aDeletedTopicForgetsItsMessages(_ kind: TransportKind) async throws {
+        let transport = try await kind.make()
+        let topic = Topic("replies")
+        try await transport.publish((0..<5).map { OutgoingMessage(topic: topic, payload: "old\($0)".bytes) })
+        try await transport.publish(OutgoingMessage(topic: topic, payload: "later".bytes, delivery: .after(.milliseconds(50))))
+        try await transport.deleteTopic(topic)
+        try await Task.sleep(for: .milliseconds(100))
+        try await transport.publish(OutgoingMessage(topic: topic, payload: "new".bytes))
+        let received = Recorder<String>()
+        try await whileConsuming(transport, Subscription(topic: topic, group: "g", schedulerInterval: .milliseconds(20))) {
+            message in
+            received.append(message.payload.text)
+            return .ack
+        } _: {
+            try await eventually("the new message") { received.count >= 1 }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(received.all == ["new"])
+    }
+
+    @Test(arguments: TransportKind.allCases)
     func cancellingAConsumerReturnsPromptly(_ kind: TransportKind) async throws {
         let transport = try await kind.make()
         let task = Task {

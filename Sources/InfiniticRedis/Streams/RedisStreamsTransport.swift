@@ -172,6 +172,16 @@ public final class RedisStreamsTransport: Transport {
         return Set((reply.array ?? []).compactMap(\.string))
     }
 
+    public func deleteTopic(_ topic: Topic) async throws {
+        var delete = RedisCommand("DEL")
+        for partition in 0..<keyspace.partitions {
+            delete.append(keyspace.stream(topic, partition: partition))
+            delete.append(keyspace.scheduled(topic, partition: partition))
+            delete.append(keyspace.scheduledData(topic, partition: partition))
+        }
+        try await client.send(delete)
+    }
+
     public func deadLetters(of topic: Topic, limit: Int) async throws -> [DeadLetter] {
         var letters: [DeadLetter] = []
         for partition in 0..<keyspace.partitions {

@@ -158,6 +158,11 @@ final class InMemoryBroker: Sendable {
         return next
     }
 
+    /// Forgets a topic; consumers still attached find nothing more to take.
+    func deleteTopic(_ name: String) {
+        state.withLock { _ = $0.topics.removeValue(forKey: name) }
+    }
+
     func read(_ key: StateKey) -> VersionedValue? {
         state.withLock { $0.store.value(key) }
     }

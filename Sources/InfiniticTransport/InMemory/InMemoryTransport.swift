@@ -51,6 +51,10 @@ public final class InMemoryTransport: Transport {
         broker.members(of: key)
     }
 
+    public func deleteTopic(_ topic: Topic) async throws {
+        broker.deleteTopic(topic.name)
+    }
+
     public func deadLetters(of topic: Topic, limit: Int) async throws -> [DeadLetter] {
         broker.deadLetters(of: topic, limit: limit)
     }
