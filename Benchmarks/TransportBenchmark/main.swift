@@ -41,16 +41,21 @@ LoggingSystem.bootstrap { label in
 }
 let payload = [UInt8](repeating: UInt8(ascii: "x"), count: 64)
 
-let server: RedisServerProcess? = options.url == nil ? try await RedisServerProcess.start(appendOnly: options.appendOnly) : nil
+let server: RedisServerProcess? =
+    options.url == nil ? try await RedisServerProcess.start(appendOnly: options.appendOnly) : nil
 let url = options.url ?? server!.url
 let redis = try RedisConfiguration(url: url)
-print("redis-server at \(url) (AOF \(options.appendOnly ? "everysec" : "off")), \(options.messages) messages of \(payload.count) bytes, \(options.rounds) rounds")
+print(
+    "redis-server at \(url) (AOF \(options.appendOnly ? "everysec" : "off")), \(options.messages) messages of \(payload.count) bytes, \(options.rounds) rounds"
+)
 
 /// Raw hiredis, no Swift concurrency: one producer thread pipelining XADD by 100, one consumer thread doing
 /// XREADGROUP COUNT 100 then one XACK and one XDEL per batch.
 func rawLoop(_ count: Int, stream: String) throws -> Double {
     let setup = try RedisSyncConnection(configuration: redis)
-    _ = try setup.pipeline([RedisCommand(["DEL", stream]), RedisCommand(["XGROUP", "CREATE", stream, "g", "0", "MKSTREAM"])])
+    _ = try setup.pipeline([
+        RedisCommand(["DEL", stream]), RedisCommand(["XGROUP", "CREATE", stream, "g", "0", "MKSTREAM"]),
+    ])
     let done = DispatchSemaphore(value: 0)
     let failure = Mutex<String?>(nil)
     let start = ContinuousClock.now
@@ -80,7 +85,9 @@ func rawLoop(_ count: Int, stream: String) throws -> Double {
             var received = 0
             while received < count {
                 let reply = try connection.pipeline([
-                    RedisCommand(["XREADGROUP", "GROUP", "g", "c", "COUNT", "100", "BLOCK", "1000", "STREAMS", stream, ">"])
+                    RedisCommand([
+                        "XREADGROUP", "GROUP", "g", "c", "COUNT", "100", "BLOCK", "1000", "STREAMS", stream, ">",
+                    ])
                 ])[0]
                 guard let entries = reply.array?.first?.array?[1].array, !entries.isEmpty else { continue }
                 let ids = entries.compactMap { $0.array?.first?.string }
@@ -129,7 +136,8 @@ func transportLoop(
                 while index < count {
                     var batch: [OutgoingMessage] = []
                     while batch.count < 100 && index < count {
-                        batch.append(OutgoingMessage(topic: topic, key: keys.map { "key-\(index % $0)" }, payload: payload))
+                        batch.append(
+                            OutgoingMessage(topic: topic, key: keys.map { "key-\(index % $0)" }, payload: payload))
                         index += producers
                     }
                     try await transport.publish(batch)
@@ -183,7 +191,8 @@ func median(_ values: [Double]) -> Double {
 }
 
 let transport = try await RedisStreamsTransport.connect(
-    configuration: RedisStreamsConfiguration(redis: redis, keyspace: try RedisKeyspace(namespace: "bench-\(UUID().uuidString.prefix(6))")))
+    configuration: RedisStreamsConfiguration(
+        redis: redis, keyspace: try RedisKeyspace(namespace: "bench-\(UUID().uuidString.prefix(6))")))
 
 var raw: [Double] = []
 var ours: [Double] = []
@@ -191,7 +200,10 @@ var commits: [Double] = []
 for round in 0..<options.rounds {
     try await transport.client.send(RedisCommand(["CONFIG", "RESETSTAT"]))
     if options.only == "transport" {
-        print(try await transportLoop(options.messages, topic: Topic("plain-\(round)"), keys: nil, handler: { _ in .ack }, transport: transport))
+        print(
+            try await transportLoop(
+                options.messages, topic: Topic("plain-\(round)"), keys: nil, handler: { _ in .ack },
+                transport: transport))
         continue
     }
     raw.append(try rawLoop(options.messages, stream: "bench-raw-\(round)"))

@@ -128,7 +128,8 @@ struct RedisClientTests {
     @Test func anUnreachableServerGivesATypedConnectionError() async throws {
         let port = try RedisServerProcess.freeLoopbackPort()
         let connection = RedisConnection(
-            configuration: RedisConfiguration(port: port, connectTimeout: .seconds(1), reconnectBackoff: .milliseconds(10) ... .milliseconds(50)))
+            configuration: RedisConfiguration(
+                port: port, connectTimeout: .seconds(1), reconnectBackoff: .milliseconds(10) ... .milliseconds(50)))
         do {
             try await connection.connect()
             Issue.record("expected a connection failure")

@@ -17,14 +17,18 @@ struct RedisStreamsTransportTests {
         let topic = Topic("durable", keyed: true)
         do {
             let transport = try await TestRedis.transport(server: server, namespace: namespace)
-            try await transport.publish((0..<500).map { OutgoingMessage(topic: topic, key: "k\($0 % 7)", payload: "\($0)".bytes) })
-            try await transport.publish(OutgoingMessage(topic: topic, payload: "later".bytes, delivery: .after(.milliseconds(500))))
+            try await transport.publish(
+                (0..<500).map { OutgoingMessage(topic: topic, key: "k\($0 % 7)", payload: "\($0)".bytes) })
+            try await transport.publish(
+                OutgoingMessage(topic: topic, payload: "later".bytes, delivery: .after(.milliseconds(500))))
             transport.close()
         }
         try await server.restart()  // SIGTERM flushes the AOF; the new process reloads it
         let transport = try await TestRedis.transport(server: server, namespace: namespace)
         let received = Recorder<String>()
-        try await whileConsuming(transport, Subscription(topic: topic, group: "g", schedulerInterval: .milliseconds(20))) {
+        try await whileConsuming(
+            transport, Subscription(topic: topic, group: "g", schedulerInterval: .milliseconds(20))
+        ) {
             message in
             received.append(message.payload.text)
             return .ack
@@ -46,7 +50,8 @@ struct RedisStreamsTransportTests {
             return .ack
         } _: {
             for round in 0..<20 {
-                try await transport.publish((0..<1000).map { OutgoingMessage(topic: topic, payload: "payload-\(round)-\($0)".bytes) })
+                try await transport.publish(
+                    (0..<1000).map { OutgoingMessage(topic: topic, payload: "payload-\(round)-\($0)".bytes) })
                 peak = max(peak, try await client.send(RedisCommand(["XLEN", stream])).int ?? 0)
             }
             try await eventually("20,000 handled") { handled.count >= 20_000 }
@@ -125,9 +130,16 @@ struct RedisStreamsTransportTests {
         try await transport.publish(OutgoingMessage(topic: topic, payload: "poison".bytes))
         // Three consumers in turn take the message and "die" (never ack, never renew).
         for victim in 0..<3 {
-            try await transport.client.send(RedisCommand(["XREADGROUP", "GROUP", "g", "dead-\(victim)", "COUNT", "1", "STREAMS", stream, victim == 0 ? ">" : "0"]))
+            try await transport.client.send(
+                RedisCommand([
+                    "XREADGROUP", "GROUP", "g", "dead-\(victim)", "COUNT", "1", "STREAMS", stream,
+                    victim == 0 ? ">" : "0",
+                ]))
             if victim > 0 {
-                try await transport.client.send(RedisCommand(["XCLAIM", stream, "g", "dead-\(victim)", "0", try await firstPending(transport, stream)]))
+                try await transport.client.send(
+                    RedisCommand([
+                        "XCLAIM", stream, "g", "dead-\(victim)", "0", try await firstPending(transport, stream),
+                    ]))
             }
         }
         try await Task.sleep(for: .milliseconds(300))
@@ -168,7 +180,8 @@ struct RedisStreamsTransportTests {
         let keys = (0..<6).map { "w\($0)" }
         let perKey = 25
         for sequence in 0..<perKey {
-            try await transport.publish(keys.map { OutgoingMessage(topic: topic, key: $0, payload: "\(sequence)".bytes) })
+            try await transport.publish(
+                keys.map { OutgoingMessage(topic: topic, key: $0, payload: "\(sequence)".bytes) })
         }
         try await eventually("all handled by the fleet", timeout: .seconds(60)) {
             try await ProbeEvent.read(transport.client, log).filter { $0.event == "end" }.count == keys.count * perKey
@@ -178,7 +191,8 @@ struct RedisStreamsTransportTests {
             let ofKey = events.filter { $0.key == key }
             // Starts and ends alternate: no two handlings of one key overlapped, even across processes.
             #expect(ofKey.map(\.event) == Array(repeating: ["start", "end"], count: perKey).flatMap { $0 }, "\(key)")
-            #expect(ofKey.filter { $0.event == "start" }.map { Int($0.payload)! } == Array(0..<perKey), "order of \(key)")
+            #expect(
+                ofKey.filter { $0.event == "start" }.map { Int($0.payload)! } == Array(0..<perKey), "order of \(key)")
         }
         #expect(Set(events.filter { $0.event == "start" }.map(\.consumer)).count > 1, "the work was shared")
     }
@@ -232,9 +246,11 @@ struct RedisStreamsTransportTests {
         } _: {
             var killed = 0
             for round in 0..<10 {
-                try await publishRetrying(transport, (0..<200).map {
-                    OutgoingMessage(topic: topic, key: "k\($0 % 10)", payload: "\(round * 200 + $0)".bytes)
-                })
+                try await publishRetrying(
+                    transport,
+                    (0..<200).map {
+                        OutgoingMessage(topic: topic, key: "k\($0 % 10)", payload: "\(round * 200 + $0)".bytes)
+                    })
                 try await Task.sleep(for: .milliseconds(30))
                 // Kill every client connection but the admin's: the transport's pool and blocking reads.
                 let me = try await admin.send(RedisCommand(["CLIENT", "ID"])).int ?? 0
@@ -266,7 +282,8 @@ struct RedisStreamsTransportTests {
     }
 
     @Test func refusesARedisThatMayEvictMessages() async throws {
-        let server = try await RedisServerProcess.start(appendOnly: false, extraArguments: ["--maxmemory-policy", "allkeys-lru"])
+        let server = try await RedisServerProcess.start(
+            appendOnly: false, extraArguments: ["--maxmemory-policy", "allkeys-lru"])
         defer { server.stopAndRemoveData() }
         do {
             _ = try await RedisStreamsTransport.connect(configuration: RedisStreamsConfiguration(url: server.url))
@@ -297,10 +314,14 @@ struct RedisStreamsTransportTests {
     @Test func partitionsSpreadKeysAndKeepEachKeysMessagesTogether() async throws {
         let transport = try await TestRedis.transport(partitions: 4)
         let topic = Topic("partitioned", keyed: true)
-        try await transport.publish((0..<400).map { OutgoingMessage(topic: topic, key: "w\($0 % 40)", payload: "\($0)".bytes) })
+        try await transport.publish(
+            (0..<400).map { OutgoingMessage(topic: topic, key: "w\($0 % 40)", payload: "\($0)".bytes) })
         var lengths: [Int] = []
         for partition in 0..<4 {
-            lengths.append(try await transport.client.send(RedisCommand(["XLEN", transport.keyspace.stream(topic, partition: partition)])).int ?? 0)
+            lengths.append(
+                try await transport.client.send(
+                    RedisCommand(["XLEN", transport.keyspace.stream(topic, partition: partition)])
+                ).int ?? 0)
         }
         #expect(lengths.reduce(0, +) == 400)
         #expect(lengths.filter { $0 > 0 }.count >= 3, "40 keys over 4 partitions: \(lengths)")

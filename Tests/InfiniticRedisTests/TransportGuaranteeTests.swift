@@ -117,7 +117,9 @@ struct TransportGuaranteeTests {
             OutgoingMessage(topic: topic, payload: "now".bytes),
         ])
         let received = Recorder<(String, Date)>()
-        try await whileConsuming(transport, Subscription(topic: topic, group: "g", schedulerInterval: .milliseconds(20))) {
+        try await whileConsuming(
+            transport, Subscription(topic: topic, group: "g", schedulerInterval: .milliseconds(20))
+        ) {
             message in
             received.append((message.payload.text, Date()))
             return .ack
@@ -139,7 +141,9 @@ struct TransportGuaranteeTests {
         try await transport.publish([message])
         try await transport.publish([message])
         let received = Recorder<String>()
-        try await whileConsuming(transport, Subscription(topic: topic, group: "g", schedulerInterval: .milliseconds(20))) {
+        try await whileConsuming(
+            transport, Subscription(topic: topic, group: "g", schedulerInterval: .milliseconds(20))
+        ) {
             message in
             received.append(message.payload.text)
             return .ack
@@ -156,7 +160,9 @@ struct TransportGuaranteeTests {
         let topic = Topic("retry")
         try await transport.publish(OutgoingMessage(topic: topic, key: "k", payload: "job".bytes))
         let deliveries = Recorder<(Int, Date)>()
-        try await whileConsuming(transport, Subscription(topic: topic, group: "g", schedulerInterval: .milliseconds(20))) {
+        try await whileConsuming(
+            transport, Subscription(topic: topic, group: "g", schedulerInterval: .milliseconds(20))
+        ) {
             message in
             deliveries.append((message.deliveryCount, Date()))
             return message.deliveryCount == 1 ? .retry(after: .milliseconds(300), reason: "not yet") : .ack
@@ -219,8 +225,12 @@ struct TransportGuaranteeTests {
                         Commit(
                             messages: [OutgoingMessage(topic: output, payload: "\(total)".bytes)],
                             writes: [
-                                StateWrite(key: state, operation: .put("\(total)".bytes), expectedVersion: current?.version ?? 0),
-                                StateWrite(key: StateKey("seen", partitionKey: "w1"), operation: .addToSet([message.payload.text])),
+                                StateWrite(
+                                    key: state, operation: .put("\(total)".bytes),
+                                    expectedVersion: current?.version ?? 0),
+                                StateWrite(
+                                    key: StateKey("seen", partitionKey: "w1"),
+                                    operation: .addToSet([message.payload.text])),
                             ]))
                 }
             }
@@ -279,12 +289,15 @@ struct TransportGuaranteeTests {
         let transport = try await kind.make()
         let topic = Topic("replies")
         try await transport.publish((0..<5).map { OutgoingMessage(topic: topic, payload: "old\($0)".bytes) })
-        try await transport.publish(OutgoingMessage(topic: topic, payload: "later".bytes, delivery: .after(.milliseconds(50))))
+        try await transport.publish(
+            OutgoingMessage(topic: topic, payload: "later".bytes, delivery: .after(.milliseconds(50))))
         try await transport.deleteTopic(topic)
         try await Task.sleep(for: .milliseconds(100))
         try await transport.publish(OutgoingMessage(topic: topic, payload: "new".bytes))
         let received = Recorder<String>()
-        try await whileConsuming(transport, Subscription(topic: topic, group: "g", schedulerInterval: .milliseconds(20))) {
+        try await whileConsuming(
+            transport, Subscription(topic: topic, group: "g", schedulerInterval: .milliseconds(20))
+        ) {
             message in
             received.append(message.payload.text)
             return .ack

@@ -10,7 +10,8 @@ import InfiniticTransport
 
 let arguments = CommandLine.arguments
 guard arguments.count == 9, let handleMilliseconds = Int(arguments[6]), let visibility = Int(arguments[7]) else {
-    FileHandle.standardError.write(Data("usage: TransportProbe url namespace topic group keyed handle-ms visibility-ms log-key\n".utf8))
+    FileHandle.standardError.write(
+        Data("usage: TransportProbe url namespace topic group keyed handle-ms visibility-ms log-key\n".utf8))
     exit(2)
 }
 let (url, namespace, topicName, group, keyed, logKey) = (

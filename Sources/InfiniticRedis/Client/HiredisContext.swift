@@ -1,9 +1,9 @@
 import CHiredis
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// One hiredis connection. Not thread-safe and not Sendable: a `RedisConnection` confines it to its own thread.

@@ -2,9 +2,9 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// A `redis-server` child process on a free loopback port, with its data in a temporary folder: the embedded
@@ -27,7 +27,8 @@ public final class RedisServerProcess: Sendable {
     ) async throws -> RedisServerProcess {
         let executable = try findExecutable()
         let chosenPort = try port ?? freeLoopbackPort()
-        let folder = directory ?? NSTemporaryDirectory() + "infinitic-redis-\(chosenPort)-\(UUID().uuidString.prefix(8))"
+        let folder =
+            directory ?? NSTemporaryDirectory() + "infinitic-redis-\(chosenPort)-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var arguments = [
             "--port", String(chosenPort), "--bind", "127.0.0.1", "--dir", folder, "--save", "",
@@ -36,7 +37,8 @@ public final class RedisServerProcess: Sendable {
             "--logfile", "redis.log",
         ]
         arguments += extraArguments
-        let server = RedisServerProcess(port: chosenPort, directory: folder, executable: executable, arguments: arguments)
+        let server = RedisServerProcess(
+            port: chosenPort, directory: folder, executable: executable, arguments: arguments)
         try await server.launch()
         return server
     }
@@ -94,7 +96,8 @@ public final class RedisServerProcess: Sendable {
                 let log = (try? String(contentsOfFile: directory + "/redis.log", encoding: .utf8)) ?? ""
                 throw RedisError(
                     .connectionFailed,
-                    "redis-server exited at start (port \(port)): \(log.split(separator: "\n").suffix(3).joined(separator: " | "))")
+                    "redis-server exited at start (port \(port)): \(log.split(separator: "\n").suffix(3).joined(separator: " | "))"
+                )
             }
             if Self.canConnect(port: port) { return }
             try await Task.sleep(for: .milliseconds(20))
@@ -105,7 +108,8 @@ public final class RedisServerProcess: Sendable {
     /// A shell that kills the server with SIGKILL once this process is gone.
     private static func startWatchdog(killing pid: Int32) throws -> Int32 {
         let parent = ProcessInfo.processInfo.processIdentifier
-        let script = "while kill -0 \(parent) 2>/dev/null && kill -0 \(pid) 2>/dev/null; do sleep 1; done; kill -9 \(pid) 2>/dev/null"
+        let script =
+            "while kill -0 \(parent) 2>/dev/null && kill -0 \(pid) 2>/dev/null; do sleep 1; done; kill -9 \(pid) 2>/dev/null"
         return try ChildProcess.spawn("/bin/sh", ["-c", script])
     }
 
@@ -133,7 +137,9 @@ public final class RedisServerProcess: Sendable {
         address.sin_port = 0
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0 else { throw RedisError(.connectionFailed, "bind() failed: errno \(errno)") }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -152,7 +158,9 @@ public final class RedisServerProcess: Sendable {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         return result == 0
     }

@@ -10,12 +10,15 @@ extension BrokerCheck {
         var problems: [String] = []
 
         let info = try await client.send(RedisCommand(["INFO", "server"])).string ?? ""
-        let version = info.split(whereSeparator: \.isNewline)
+        let version =
+            info.split(whereSeparator: \.isNewline)
             .first { $0.hasPrefix("redis_version:") }
             .map { String($0.dropFirst("redis_version:".count)) } ?? "unknown"
         let major = Int(version.split(separator: ".").first ?? "") ?? 0
         if major < 7 {
-            problems.append("Redis \(version) is too old: Infinitic needs Redis 7.0 or newer (XAUTOCLAIM, XPENDING IDLE, ZRANGE BYSCORE)")
+            problems.append(
+                "Redis \(version) is too old: Infinitic needs Redis 7.0 or newer (XAUTOCLAIM, XPENDING IDLE, ZRANGE BYSCORE)"
+            )
         }
 
         let policy = try? await configValue("maxmemory-policy", client)
@@ -31,11 +34,14 @@ extension BrokerCheck {
 
         if let appendOnly = try? await configValue("appendonly", client), appendOnly != "yes" {
             logger.warning(
-                "Redis runs without AOF (appendonly no): messages written since the last snapshot are lost if Redis restarts. Set appendonly yes.")
+                "Redis runs without AOF (appendonly no): messages written since the last snapshot are lost if Redis restarts. Set appendonly yes."
+            )
         }
 
         guard !problems.isEmpty else { return }
-        let message = "Redis at \(client.configuration.redactedURL) is not safe for Infinitic: " + problems.joined(separator: "; ")
+        let message =
+            "Redis at \(client.configuration.redactedURL) is not safe for Infinitic: "
+            + problems.joined(separator: "; ")
         if self == .strict {
             throw TransportError(.misconfiguredBroker, message)
         }

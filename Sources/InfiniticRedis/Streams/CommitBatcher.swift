@@ -153,7 +153,8 @@ final class CommitBatcher: Sendable {
             return .conflict(key: parts.count > 1 ? parts[1].string ?? "?" : "?")
         }
         if parts.count > 1, !parts[1].isNull {
-            let message = try StreamEntry.decodeScriptEntry(parts[1], topic: context.topic, partition: context.partition)
+            let message = try StreamEntry.decodeScriptEntry(
+                parts[1], topic: context.topic, partition: context.partition)
             return .applied(handedOver: message)
         }
         return .applied(handedOver: nil)

@@ -59,7 +59,8 @@ final class PartitionConsumer: Sendable {
         self.committer = CommitBatcher(
             context: .init(
                 topic: topic, partition: partition, stream: stream, group: subscription.group,
-                consumer: subscription.consumer, lockTTLMilliseconds: StreamEntry.milliseconds(subscription.lockTimeToLive),
+                consumer: subscription.consumer,
+                lockTTLMilliseconds: StreamEntry.milliseconds(subscription.lockTimeToLive),
                 shared: topic.isShared),
             client: client, maxBatch: configuration.maxCommitBatch)
         self.blocking = client.makeBlockingConnection(
@@ -150,7 +151,9 @@ final class PartitionConsumer: Sendable {
                 }
                 if messages.count < slots {
                     now = ContinuousClock.now
-                    let wait = messages.isEmpty ? min(configuration.longestBlock, now.duration(to: min(nextMove, nextReclaim))) : .zero
+                    let wait =
+                        messages.isEmpty
+                        ? min(configuration.longestBlock, now.duration(to: min(nextMove, nextReclaim))) : .zero
                     messages += try await readNew(count: slots - messages.count, wait: wait)
                 }
                 failures = 0
@@ -205,7 +208,9 @@ final class PartitionConsumer: Sendable {
         guard let streams = reply.array, let first = streams.first?.array, first.count == 2,
             let entries = first[1].array
         else { return [] }
-        return try entries.map { try StreamEntry.decodeStreamEntry($0, topic: subscription.topic, partition: partition) }
+        return try entries.map {
+            try StreamEntry.decodeStreamEntry($0, topic: subscription.topic, partition: partition)
+        }
     }
 
     /// Moves due scheduled messages into the stream; returns the time until the next one, if any.
@@ -266,7 +271,8 @@ final class PartitionConsumer: Sendable {
     private func handleOne(_ message: ReceivedMessage) async -> ReceivedMessage?? {
         var conflicts = 0
         while true {
-            guard var disposition = await HandlerRunner.run(handler, message, maxDeliveries: subscription.maxDeliveries) else {
+            guard var disposition = await HandlerRunner.run(handler, message, maxDeliveries: subscription.maxDeliveries)
+            else {
                 return nil
             }
             if case .ack(var commit) = disposition {
@@ -282,7 +288,8 @@ final class PartitionConsumer: Sendable {
                             try await publish(remote)
                         } catch {
                             if Task.isCancelled { return nil }
-                            disposition = .retry(after: .milliseconds(100), reason: "publishing to other partitions failed: \(error)")
+                            disposition = .retry(
+                                after: .milliseconds(100), reason: "publishing to other partitions failed: \(error)")
                         }
                         commit.messages.removeAll { keyspace.partition(for: $0.routingKey) != partition }
                         if case .ack = disposition { disposition = .ack(commit) }
@@ -307,7 +314,8 @@ final class PartitionConsumer: Sendable {
                 conflicts += 1
                 logger.debug("commit conflict, handling again", metadata: ["key": "\(key)", "id": "\(message.id)"])
                 if conflicts >= 3 {
-                    let retry = makeRequest(message, .retry(after: .milliseconds(100), reason: "state conflict on \(key)"))
+                    let retry = makeRequest(
+                        message, .retry(after: .milliseconds(100), reason: "state conflict on \(key)"))
                     guard case .applied(let handedOver)? = try? await commitRetryingConnectionErrors(retry) else {
                         return nil
                     }
@@ -336,8 +344,10 @@ final class PartitionConsumer: Sendable {
     /// Effects a single atomic step cannot hold: state keys of another partition.
     private func unsupported(_ commit: Commit) -> String? {
         let keyspace = configuration.keyspace
-        for write in commit.writes where keyspace.partition(for: write.key.partitionKey ?? write.key.name) != partition {
-            return "state key '\(write.key)' is in partition \(keyspace.partition(for: write.key.partitionKey ?? write.key.name)), not the message's (\(partition))"
+        for write in commit.writes where keyspace.partition(for: write.key.partitionKey ?? write.key.name) != partition
+        {
+            return
+                "state key '\(write.key)' is in partition \(keyspace.partition(for: write.key.partitionKey ?? write.key.name)), not the message's (\(partition))"
         }
         return nil
     }
@@ -419,7 +429,8 @@ final class PartitionConsumer: Sendable {
             do {
                 let lost = try await client.send(renew).array ?? []
                 if !lost.isEmpty {
-                    logger.warning("\(lost.count) in-flight messages were reclaimed by another consumer (this one stalled)")
+                    logger.warning(
+                        "\(lost.count) in-flight messages were reclaimed by another consumer (this one stalled)")
                 }
             } catch {
                 logger.warning("renewal failed", metadata: ["error": "\(error)"])

@@ -23,7 +23,9 @@ public struct RedisStreamsConfiguration: Sendable {
 
     /// From a URL (`redis://user:password@host:port/db`) with defaults for the rest.
     public init(url: String, namespace: String = "infinitic", partitions: Int = 1) throws {
-        self.init(redis: try RedisConfiguration(url: url), keyspace: try RedisKeyspace(namespace: namespace, partitions: partitions))
+        self.init(
+            redis: try RedisConfiguration(url: url),
+            keyspace: try RedisKeyspace(namespace: namespace, partitions: partitions))
     }
 }
 

@@ -30,7 +30,8 @@ public final class RedisStreamsTransport: Transport {
             try await transport.client.ping()
         } catch let error as RedisError {
             throw TransportError(
-                .unavailable, "cannot reach Redis at \(configuration.redis.redactedURL): \(error.message)", underlying: error)
+                .unavailable, "cannot reach Redis at \(configuration.redis.redactedURL): \(error.message)",
+                underlying: error)
         }
         try await configuration.brokerCheck.verify(transport.client, logger: logger)
         try await transport.client.loadScripts()
@@ -78,7 +79,8 @@ public final class RedisStreamsTransport: Transport {
                 add.append(publishedAt)
                 appends.append(add)
             } else {
-                scheduled[partition, default: []].append(Self.op(for: message, keyspace: keyspace, partition: partition))
+                scheduled[partition, default: []].append(
+                    Self.op(for: message, keyspace: keyspace, partition: partition))
             }
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -99,7 +101,8 @@ public final class RedisStreamsTransport: Transport {
             let anyKeyOfPartition = keyspace.stream(Topic("_publish"), partition: partition)
             let batcher = CommitBatcher(
                 context: .init(
-                    topic: Topic("_publish"), partition: partition, stream: anyKeyOfPartition, group: "_", consumer: "_",
+                    topic: Topic("_publish"), partition: partition, stream: anyKeyOfPartition, group: "_",
+                    consumer: "_",
                     lockTTLMilliseconds: 0, shared: false),
                 client: client, maxBatch: configuration.maxCommitBatch)
             publishers[partition] = batcher
@@ -186,9 +189,12 @@ public final class RedisStreamsTransport: Transport {
         var letters: [DeadLetter] = []
         for partition in 0..<keyspace.partitions {
             let reply = try await client.send(
-                RedisCommand(["XRANGE", keyspace.deadLetters(topic, partition: partition), "-", "+", "COUNT", String(limit)]))
+                RedisCommand([
+                    "XRANGE", keyspace.deadLetters(topic, partition: partition), "-", "+", "COUNT", String(limit),
+                ]))
             for entry in reply.array ?? [] {
-                guard let parts = entry.array, parts.count == 2, let id = parts[0].string, let fields = parts[1].array else {
+                guard let parts = entry.array, parts.count == 2, let id = parts[0].string, let fields = parts[1].array
+                else {
                     continue
                 }
                 func text(_ name: String) -> String? {
@@ -197,7 +203,8 @@ public final class RedisStreamsTransport: Transport {
                 letters.append(
                     DeadLetter(
                         id: id, originalID: text("original-id") ?? "", topic: topic, group: text("group") ?? "",
-                        key: text(StreamEntry.key), payload: StreamEntry.value(of: StreamEntry.payload, in: fields) ?? [],
+                        key: text(StreamEntry.key),
+                        payload: StreamEntry.value(of: StreamEntry.payload, in: fields) ?? [],
                         reason: text("reason") ?? "", deliveryCount: Int(text("deliveries") ?? "") ?? 0,
                         deadAt: Date(timeIntervalSince1970: (Double(text("dead-at") ?? "") ?? 0) / 1000)))
             }

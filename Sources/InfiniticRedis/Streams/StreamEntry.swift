@@ -40,7 +40,8 @@ enum StreamEntry {
         var attempts = 0
         var index = 0
         while index + 1 < fields.count {
-            guard case .bulk(let name) = fields[index], name.count == 1, case .bulk(let value) = fields[index + 1] else {
+            guard case .bulk(let name) = fields[index], name.count == 1, case .bulk(let value) = fields[index + 1]
+            else {
                 index += 2
                 continue
             }

@@ -26,7 +26,10 @@ struct ProbeProcess {
     ) throws -> ProbeProcess {
         let pid = try ChildProcess.spawn(
             try executable,
-            [url, namespace, topic, group, keyed ? "1" : "0", String(handleMilliseconds), String(visibilityMilliseconds), logKey])
+            [
+                url, namespace, topic, group, keyed ? "1" : "0", String(handleMilliseconds),
+                String(visibilityMilliseconds), logKey,
+            ])
         return ProbeProcess(pid: pid)
     }
 
