@@ -49,6 +49,13 @@ let package = Package(
             ]
         ),
 
+        // The example application: a trip-booking saga (services, a workflow), compiled with the package.
+        .target(
+            name: "TripBooking",
+            dependencies: ["Infinitic"],
+            path: "Examples/TripBooking"
+        ),
+
         // The main job for now: a demo pushing messages through the Redis Streams transport.
         .executableTarget(
             name: "InfiniticDemo",

@@ -1,0 +1,130 @@
+import Foundation
+import Infinitic
+import Synchronization
+
+// MARK: - Contracts, shared by callers (workflows) and implementations
+
+/// Books and cancels hotel rooms.
+public protocol HotelService: Sendable {
+    func book(_ trip: Trip) async throws -> Booking
+    func cancel(_ reference: String) async throws
+}
+
+/// Books and cancels flights.
+public protocol FlightService: Sendable {
+    func book(_ trip: Trip) async throws -> Booking
+    func cancel(_ reference: String) async throws
+}
+
+/// Charges customers.
+public protocol PaymentService: Sendable {
+    func charge(_ customer: String, _ amount: Int) async throws -> String
+}
+
+// MARK: - Stubs and method tables (what `@Service` would generate)
+
+public struct HotelServiceStub: HotelService, ServiceStub {
+    public typealias Contract = any HotelService
+    public let invoker: StubInvoker
+    public init(invoker: StubInvoker) { self.invoker = invoker }
+    public func book(_ trip: Trip) async throws -> Booking { try await invoker.call("book", trip) }
+    public func cancel(_ reference: String) async throws { try await invoker.call("cancel", reference) }
+}
+
+extension HotelService {
+    public static func register(_ table: inout MethodTable<Self>) {
+        table.add("book", Self.book)
+        table.add("cancel", Self.cancel)
+    }
+}
+
+public struct FlightServiceStub: FlightService, ServiceStub {
+    public typealias Contract = any FlightService
+    public let invoker: StubInvoker
+    public init(invoker: StubInvoker) { self.invoker = invoker }
+    public func book(_ trip: Trip) async throws -> Booking { try await invoker.call("book", trip) }
+    public func cancel(_ reference: String) async throws { try await invoker.call("cancel", reference) }
+}
+
+extension FlightService {
+    public static func register(_ table: inout MethodTable<Self>) {
+        table.add("book", Self.book)
+        table.add("cancel", Self.cancel)
+    }
+}
+
+public struct PaymentServiceStub: PaymentService, ServiceStub {
+    public typealias Contract = any PaymentService
+    public let invoker: StubInvoker
+    public init(invoker: StubInvoker) { self.invoker = invoker }
+    public func charge(_ customer: String, _ amount: Int) async throws -> String {
+        try await invoker.call("charge", customer, amount)
+    }
+}
+
+extension PaymentService {
+    public static func register(_ table: inout MethodTable<Self>) {
+        table.add("charge", Self.charge)
+    }
+}
+
+// MARK: - Implementations (plain Swift; they would call real providers)
+
+/// A hotel provider that is sometimes briefly unavailable on a first attempt.
+public struct Hotels: HotelService {
+    /// Probability that a first attempt fails with `ProviderUnavailable`.
+    public var glitchRate: Double
+    public var latency: Duration
+
+    public init(glitchRate: Double = 0.2, latency: Duration = .milliseconds(20)) {
+        self.glitchRate = glitchRate
+        self.latency = latency
+    }
+
+    public func book(_ trip: Trip) async throws -> Booking {
+        try await Task.sleep(for: latency)
+        let context = TaskContext.current
+        if (context?.retryIndex ?? 0) == 0 && Double.random(in: 0..<1) < glitchRate {
+            throw ProviderUnavailable(provider: "hotel")
+        }
+        // The task id is stable across retries: a real provider would use it as an idempotency key.
+        let reference = "H-\(trip.destination.prefix(3).uppercased())-\(context?.taskId.prefix(6) ?? "local")"
+        return Booking(provider: "hotel", reference: reference)
+    }
+
+    public func cancel(_ reference: String) async throws {
+        try await Task.sleep(for: latency)
+    }
+}
+
+public struct Flights: FlightService {
+    public var latency: Duration
+
+    public init(latency: Duration = .milliseconds(30)) {
+        self.latency = latency
+    }
+
+    public func book(_ trip: Trip) async throws -> Booking {
+        try await Task.sleep(for: latency)
+        let id = TaskContext.current?.taskId.prefix(6) ?? "local"
+        return Booking(provider: "flight", reference: "F-\(trip.destination.prefix(3).uppercased())-\(id)")
+    }
+
+    public func cancel(_ reference: String) async throws {
+        try await Task.sleep(for: latency)
+    }
+}
+
+/// Declines any charge above `limit`.
+public struct Payments: PaymentService {
+    public var limit: Int
+
+    public init(limit: Int = 2_000) {
+        self.limit = limit
+    }
+
+    public func charge(_ customer: String, _ amount: Int) async throws -> String {
+        guard amount <= limit else { throw PaymentDeclined(amount: amount, limit: limit) }
+        return "receipt \(customer)/\(amount) EUR"
+    }
+}
