@@ -229,6 +229,88 @@ struct RedisStreamsTransportTests {
 
     /// A read whose reply is lost leaves its entries pending for this consumer: they come back through the
     /// reclaim pass after the visibility timeout (1 s here).
+    @Test func aLiveHolderKeepsItsKeyPastTheLockTTLAndADeadOnesKeyFreesByItself() async throws {
+        let transport = try await TestRedis.transport()
+        let server = try await TestRedis.server()
+        let topic = Topic("ttl", keyed: true)
+        let lock = transport.keyspace.lockPrefix(topic, group: "g", partition: 0) + "K"
+        // Alive: a handler running 5 times the lock TTL keeps the key (renewed), so the second message waits.
+        try await transport.publish((0..<2).map { OutgoingMessage(topic: topic, key: "K", payload: "\($0)".bytes) })
+        let running = Locked(0)
+        let overlap = Locked(false)
+        let handled = Recorder<String>()
+        let subscription = Subscription(
+            topic: topic, group: "g", visibilityTimeout: .seconds(1), lockTimeToLive: .milliseconds(300))
+        try await whileConsuming(transport, subscription) { message in
+            if running.withLock({
+                $0 += 1; return $0
+            }) > 1 {
+                overlap.withLock { $0 = true }
+            }
+            if message.payload.text == "0" {
+                for _ in 0..<5 {
+                    try await Task.sleep(for: .milliseconds(300))
+                    let ttl = try await transport.client.send(RedisCommand(["PTTL", lock])).int ?? -2
+                    #expect(ttl > 0, "the lock of a live holder must not expire")
+                }
+            }
+            running.withLock { $0 -= 1 }
+            handled.append(message.payload.text)
+            return .ack
+        } _: {
+            try await eventually("both handled") { handled.count == 2 }
+        }
+        #expect(!overlap.value)
+        #expect(handled.all == ["0", "1"])
+
+        // Dead: a holder killed mid-flight leaves its lock, which expires after its TTL (2 s for the probe).
+        let log = "probe-log-\(UUID())"
+        let probe = try ProbeProcess.start(
+            url: server.url, namespace: transport.keyspace.namespace, topic: "ttl-dead", group: "g", keyed: true,
+            handleMilliseconds: 60_000, visibilityMilliseconds: 1000, logKey: log)
+        try await eventually("probe ready") { try await ProbeEvent.readyCount(transport.client, log) == 1 }
+        try await transport.publish(
+            OutgoingMessage(topic: Topic("ttl-dead", keyed: true), key: "K", payload: "x".bytes))
+        try await eventually("the probe holds K") {
+            try await ProbeEvent.read(transport.client, log).contains { $0.event == "start" }
+        }
+        let deadLock = transport.keyspace.lockPrefix(Topic("ttl-dead", keyed: true), group: "g", partition: 0) + "K"
+        #expect(try await transport.client.send(RedisCommand(["EXISTS", deadLock])).int == 1)
+        probe.kill()
+        try await eventually("the dead holder's lock expired", timeout: .seconds(10)) {
+            try await transport.client.send(RedisCommand(["EXISTS", deadLock])).int == 0
+        }
+    }
+
+    @Test func severalConsumersMovingScheduledMessagesDeliverEachOnce() async throws {
+        let transport = try await TestRedis.transport()
+        let topic = Topic("many-movers")
+        let due = Date().addingTimeInterval(0.3)
+        try await transport.publish(
+            (0..<300).map { OutgoingMessage(topic: topic, payload: "\($0)".bytes, delivery: .at(due)) })
+        let received = Recorder<String>()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<3 {
+                let subscription = Subscription(
+                    topic: topic, group: "g", consumer: "mover-\(index)", schedulerInterval: .milliseconds(5))
+                group.addTask {
+                    try await transport.consume(subscription) { message in
+                        received.append(message.payload.text)
+                        return .ack
+                    }
+                }
+            }
+            try await eventually("all 300 delivered") { received.count >= 300 }
+            try await Task.sleep(for: .milliseconds(300))
+            group.cancelAll()
+        }
+        #expect(received.count == 300)
+        #expect(Set(received.all).count == 300)
+        #expect(
+            try await transport.client.send(RedisCommand(["ZCARD", transport.keyspace.scheduled(topic, partition: 0)]))
+                .int == 0)
+    }
+
     @Test func connectionsKilledMidFlightLoseNothing() async throws {
         let server = try await RedisServerProcess.start(appendOnly: false)
         defer { server.stopAndRemoveData() }

@@ -409,7 +409,8 @@ final class PartitionConsumer: Sendable {
     // MARK: - Renewal and shutdown
 
     private func renewLoop() async {
-        let period = subscription.visibilityTimeout / 3
+        // Renew well before either the visibility timeout or the lock TTL runs out.
+        let period = min(subscription.visibilityTimeout, subscription.lockTimeToLive) / 3
         while !Task.isCancelled {
             do {
                 try await Task.sleep(for: period)
