@@ -10,18 +10,24 @@ public struct ServiceDefinition: Sendable {
     public let name: String
     /// Applied when a task fails. No retry unless configured.
     public var retryPolicy: RetryPolicy
+    /// How long one attempt of any method may run before it fails with a `TaskExecutionTimeoutError` (then the
+    /// retry policy applies). nil: no limit (the default).
+    public var executionTimeout: Duration?
+    /// Per-method execution timeouts, overriding `executionTimeout`.
+    public var methodExecutionTimeouts: [String: Duration] = [:]
     private let invokeMethod: @Sendable (String, [Payload], any PayloadCodec) async throws -> Payload
     public let methodNames: Set<String>
 
     /// Registers `implementation` under `name`, with the methods `methods` adds.
     public init<Implementation: Sendable>(
         name: String, implementation: Implementation, retryPolicy: RetryPolicy = .none,
-        methods: (inout MethodTable<Implementation>) -> Void
+        executionTimeout: Duration? = nil, methods: (inout MethodTable<Implementation>) -> Void
     ) {
         var table = MethodTable<Implementation>()
         methods(&table)
         self.name = name
         self.retryPolicy = retryPolicy
+        self.executionTimeout = executionTimeout
         self.methodNames = table.methodNames
         self.invokeMethod = { [table] method, arguments, codec in
             try await table.invoke(method, on: implementation, arguments: arguments, codec: codec)
@@ -31,10 +37,23 @@ public struct ServiceDefinition: Sendable {
     /// Registers `implementation` under the stub's service name (or `name` if given).
     public init<Stub: ServiceStub, Implementation: Sendable>(
         _ stub: Stub.Type, implementation: Implementation, name: String? = nil, retryPolicy: RetryPolicy = .none,
-        methods: (inout MethodTable<Implementation>) -> Void
+        executionTimeout: Duration? = nil, methods: (inout MethodTable<Implementation>) -> Void
     ) {
         self.init(
-            name: name ?? Stub.serviceName, implementation: implementation, retryPolicy: retryPolicy, methods: methods)
+            name: name ?? Stub.serviceName, implementation: implementation, retryPolicy: retryPolicy,
+            executionTimeout: executionTimeout, methods: methods)
+    }
+
+    /// The execution timeout of `method`: its own, or the service's.
+    public func executionTimeout(for method: String) -> Duration? {
+        methodExecutionTimeouts[method] ?? executionTimeout
+    }
+
+    /// A copy where attempts of `method` may run at most `timeout`.
+    public func withExecutionTimeout(_ timeout: Duration, for method: String) -> ServiceDefinition {
+        var definition = self
+        definition.methodExecutionTimeouts[method] = timeout
+        return definition
     }
 
     /// Calls `method` with encoded `arguments` and returns the encoded result.

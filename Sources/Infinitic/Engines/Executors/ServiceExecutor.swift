@@ -2,7 +2,7 @@ import Foundation
 
 /// Runs service tasks through their registered implementation, with a `TaskContext`, and turns the outcome
 /// into messages: the result to the requesting workflow, or a retry scheduled by the retry policy, or the
-/// final failure. Execution timeouts belong to the runtime loop.
+/// final failure. Execution timeouts belong to the runtime loop (`ServiceExecutorRole`).
 public struct ServiceExecutor: Sendable {
     public let emitterName: String
     public let codec: any PayloadCodec
@@ -20,22 +20,29 @@ public struct ServiceExecutor: Sendable {
     public func execute(
         _ envelope: ServiceExecutorEnvelope, now: Date, random: @Sendable () -> Double = { Double.random(in: 0..<1) }
     ) async -> [Outbound] {
+        outputs(of: await invoke(envelope), for: envelope, now: now, random: random)
+    }
+
+    /// The registered definition of a service.
+    func definition(of serviceName: String) -> ServiceDefinition? {
+        definitions[serviceName]
+    }
+
+    /// Runs the task's method with its `TaskContext` and returns the encoded result or the error.
+    func invoke(_ envelope: ServiceExecutorEnvelope) async -> Result<Payload, any Error> {
         let task = envelope.message
-        let result: Result<Payload, any Error>
-        if let definition = definitions[task.serviceName] {
-            let context = taskContext(task, requester: envelope.requester)
-            do {
-                let payload = try await TaskContext.$current.withValue(context) {
-                    try await definition.invoke(method: task.methodName, arguments: task.arguments, codec: codec)
-                }
-                result = .success(payload)
-            } catch {
-                result = .failure(error)
-            }
-        } else {
-            result = .failure(InvocationError(.unknownService, "no service \(task.serviceName) is registered here"))
+        guard let definition = definitions[task.serviceName] else {
+            return .failure(InvocationError(.unknownService, "no service \(task.serviceName) is registered here"))
         }
-        return outputs(of: result, for: envelope, now: now, random: random)
+        let context = taskContext(task, requester: envelope.requester)
+        do {
+            let payload = try await TaskContext.$current.withValue(context) {
+                try await definition.invoke(method: task.methodName, arguments: task.arguments, codec: codec)
+            }
+            return .success(payload)
+        } catch {
+            return .failure(error)
+        }
     }
 
     /// The messages for a task outcome.

@@ -1,0 +1,35 @@
+/// How a client connects and behaves. Defaulted: `ClientConfiguration(transport: .redis(url: "redis://…"))`.
+public struct ClientConfiguration: Sendable {
+    public var transport: TransportConfiguration
+    /// The client's name, which must be unique among running clients (its responses topic is
+    /// `client:<name>`). nil (the default) draws `client-<uuid>`.
+    public var name: String?
+    /// How long a synchronous call (`try await trip.run(x)`) waits for the workflow's outcome before throwing
+    /// `InfiniticError.timedOut`; nil waits as long as it takes. The workflow goes on either way.
+    public var callTimeout: Duration?
+    /// How long id lookups by tag wait for the tag engine's answer.
+    public var queryTimeout: Duration
+    /// Must be the same for every worker and client of a deployment.
+    public var codec: any PayloadCodec
+
+    public init(
+        transport: TransportConfiguration, name: String? = nil, callTimeout: Duration? = nil,
+        queryTimeout: Duration = .seconds(30), codec: any PayloadCodec = JSONPayloadCodec()
+    ) {
+        self.transport = transport
+        self.name = name
+        self.callTimeout = callTimeout
+        self.queryTimeout = queryTimeout
+        self.codec = codec
+    }
+
+    /// A client of Redis Streams at `url` with default settings.
+    public static func redis(url: String, namespace: String = "infinitic", partitions: Int = 1) -> ClientConfiguration {
+        ClientConfiguration(transport: .redis(url: url, namespace: namespace, partitions: partitions))
+    }
+
+    /// A client of an in-memory transport (shared with a worker of the same process).
+    public static func inMemory(_ transport: InMemoryTransport) -> ClientConfiguration {
+        ClientConfiguration(transport: .inMemory(transport))
+    }
+}

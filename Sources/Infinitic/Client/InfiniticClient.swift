@@ -1,0 +1,298 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// Starts workflows and methods, awaits their outcomes, cancels them and finds them by tag.
+///
+/// ```swift
+/// let client = try await InfiniticClient(configuration: .redis(url: "redis://127.0.0.1:6379"))
+/// let trip = client.workflow(BookTripStub.self, tags: ["customer:42"])
+/// let result = try await trip.run(myTrip)                       // waits for the outcome
+/// let handle = try await client.dispatch { try await trip.run(myTrip) }
+/// print(handle.id, try await handle.result(timeout: .seconds(30)))
+/// await client.close()
+/// ```
+///
+/// A client has a unique name and receives the answers meant for it on the topic `client:<name>`, read by a
+/// task the client owns from creation to `close()` (which deletes the topic). One client serves any number of
+/// concurrent calls.
+public final class InfiniticClient: Sendable {
+    /// Unique among running clients.
+    public let name: String
+    public let configuration: ClientConfiguration
+    public let transport: any Transport
+    let router = ResponseRouter()
+    private let logger: Logger
+    private let closeTransport: @Sendable () -> Void
+    private let lifecycle = Mutex<Lifecycle>(Lifecycle())
+
+    private struct Lifecycle {
+        var consumer: Task<Void, Never>?
+        var closed = false
+    }
+
+    /// Connects with `configuration` (for Redis: reaches the server and checks it first) and starts
+    /// receiving answers.
+    public convenience init(
+        configuration: ClientConfiguration, logger: Logger = Logger(label: "infinitic.client")
+    ) async throws {
+        let connected = try await configuration.transport.connect(logger: logger)
+        try self.init(connected: connected, configuration: configuration, logger: logger)
+    }
+
+    /// A client of a transport you opened (and will close after the client).
+    public convenience init(
+        transport: any Transport, name: String? = nil, callTimeout: Duration? = nil,
+        codec: any PayloadCodec = JSONPayloadCodec(), logger: Logger = Logger(label: "infinitic.client")
+    ) throws {
+        let configuration = ClientConfiguration(
+            transport: .existing(transport), name: name, callTimeout: callTimeout, codec: codec)
+        try self.init(
+            connected: ConnectedTransport(transport: transport, close: {}), configuration: configuration,
+            logger: logger)
+    }
+
+    private init(connected: ConnectedTransport, configuration: ClientConfiguration, logger: Logger) throws {
+        let name = configuration.name ?? "client-\(UUID().uuidString.lowercased())"
+        guard !name.isEmpty, !name.contains("|") else {
+            connected.close()
+            throw InfiniticError(.invalidConfiguration, "the client name '\(name)' must be non-empty without '|'")
+        }
+        self.name = name
+        self.configuration = configuration
+        self.transport = connected.transport
+        self.closeTransport = connected.close
+        var logger = logger
+        logger[metadataKey: "client"] = "\(name)"
+        self.logger = logger
+        let consumer = Task { [router, transport, codec = configuration.codec] in
+            await Self.receiveResponses(
+                name: name, transport: transport, codec: codec, router: router, logger: logger)
+        }
+        lifecycle.withLock { $0.consumer = consumer }
+    }
+
+    deinit {
+        let consumer = lifecycle.withLock { $0.closed ? nil : $0.consumer }
+        if let consumer {
+            consumer.cancel()
+            logger.debug("client released without close(): its responses topic stays until deleted")
+        }
+    }
+
+    /// Reads the client's topic until cancelled; a failure fails every waiter.
+    private static func receiveResponses(
+        name: String, transport: any Transport, codec: any PayloadCodec, router: ResponseRouter, logger: Logger
+    ) async {
+        let subscription = Subscription(
+            topic: Topics.client(name), group: "client", consumer: name, concurrency: 16, batchSize: 100,
+            maxDeliveries: 3)
+        do {
+            try await transport.consume(subscription) { message in
+                let envelope: ClientEnvelope
+                do {
+                    envelope = try codec.decode(ClientEnvelope.self, from: message.payload)
+                } catch {
+                    logger.warning("undecodable response", metadata: ["id": "\(message.id)", "error": "\(error)"])
+                    return .deadLetter(reason: "undecodable client response: \(error)")
+                }
+                if !router.deliver(envelope) {
+                    logger.trace("dropped a redelivered response", metadata: ["messageId": "\(envelope.messageId)"])
+                }
+                return .ack
+            }
+        } catch {
+            if Task.isCancelled { return }
+            logger.error("the client stopped receiving responses", metadata: ["error": "\(error)"])
+            router.close(
+                with: InfiniticError(
+                    .responsesLost, "client \(name) stopped receiving responses", underlying: error))
+        }
+    }
+
+    // MARK: - Stubs
+
+    /// A stub whose every call starts a new instance of the workflow, with `tags` and `meta`, and waits for
+    /// the outcome of that method (inside `dispatch { }`, only starts it).
+    public func workflow<Stub: WorkflowStub>(
+        _ stub: Stub.Type = Stub.self, tags: Set<String> = [], meta: [String: String] = [:]
+    ) -> Stub {
+        makeStub(Stub.self, target: .newWorkflow(name: Stub.workflowName, tags: tags, meta: meta))
+    }
+
+    /// A stub of the running instance `id`: every call starts that method on it (sharing the instance's
+    /// properties) and waits for its outcome; `WorkflowUnknownError` if the instance does not exist.
+    public func workflow<Stub: WorkflowStub>(_ stub: Stub.Type = Stub.self, id: String) -> Stub {
+        makeStub(Stub.self, target: .existingWorkflow(name: Stub.workflowName, id: id))
+    }
+
+    /// A stub of every running instance carrying `tag`: use it in `dispatchByTag { }` (a method on many
+    /// instances has no single outcome to wait for) and with `cancel(_:tag:)`.
+    public func workflow<Stub: WorkflowStub>(_ stub: Stub.Type = Stub.self, tag: String) -> Stub {
+        makeStub(Stub.self, target: .taggedWorkflows(name: Stub.workflowName, tag: tag))
+    }
+
+    private func makeStub<Stub: WorkflowStub>(_ stub: Stub.Type, target: ClientTarget) -> Stub {
+        let invocationTarget: InvocationTarget
+        switch target {
+        case .existingWorkflow(let name, let id): invocationTarget = .workflow(name: name, id: id)
+        default: invocationTarget = .workflow(name: target.workflowName, id: "")
+        }
+        return Stub(
+            invoker: StubInvoker(
+                target: invocationTarget, handler: ClientStubHandler(client: self, target: target),
+                codec: configuration.codec))
+    }
+
+    // MARK: - Dispatch
+
+    /// Starts the one stub call made in `call` without waiting for it, and returns its handle:
+    /// `let handle = try await client.dispatch { try await trip.run(x) }`.
+    public func dispatch<Value: Decodable & Sendable>(
+        _ call: () async throws -> Value
+    ) async throws -> WorkflowHandle<Value> {
+        let codec = configuration.codec
+        let started = try await capture(mode: .single) { _ = try await call() }
+        return WorkflowHandle(waiter: started.waiter, client: self) { try codec.value(Value.self, from: $0) }
+    }
+
+    /// Starts the one stub call, returning nothing, made in `call` without waiting for it.
+    public func dispatch(_ call: () async throws -> Void) async throws -> WorkflowHandle<Void> {
+        let started = try await capture(mode: .single) { try await call() }
+        return WorkflowHandle(waiter: started.waiter, client: self) { _ in () }
+    }
+
+    /// Starts the one call made in `call` on a stub by tag: the method starts on every instance carrying the
+    /// tag when the tag engine handles the request. `try await client.dispatchByTag { try await tagged.add(x) }`
+    public func dispatchByTag<Value>(_ call: () async throws -> Value) async throws {
+        let capture = ClientDispatchCapture(mode: .byTag)
+        do {
+            _ = try await ClientDispatchCapture.$current.withValue(capture) { try await call() }
+        } catch is ClientDispatchSignal {
+            return
+        }
+        throw InfiniticError(.invalidUsage, "a dispatchByTag closure must call one method of a stub by tag")
+    }
+
+    private func capture(
+        mode: ClientDispatchCapture.Mode, _ call: () async throws -> Void
+    ) async throws -> ClientDispatchCapture.Started {
+        let capture = ClientDispatchCapture(mode: mode)
+        do {
+            try await ClientDispatchCapture.$current.withValue(capture) { try await call() }
+        } catch is ClientDispatchSignal {
+        }
+        guard let started = capture.started else {
+            throw InfiniticError(.invalidUsage, "a dispatch closure must call one method of a workflow stub")
+        }
+        return started
+    }
+
+    /// The handle of a method of an existing instance (by default the method that started it), to wait for
+    /// its outcome. If the instance already ended, its state is gone: waiting throws `WorkflowUnknownError`.
+    public func handle<Stub: WorkflowStub, Value: Decodable & Sendable>(
+        _ stub: Stub.Type, id: String, methodId: String? = nil, resultType: Value.Type = Value.self
+    ) -> WorkflowHandle<Value> {
+        let codec = configuration.codec
+        let waiter = MethodWaiter(
+            client: self, workflowName: Stub.workflowName,
+            key: ResponseRouter.MethodKey(workflowId: id, methodId: methodId ?? id), asked: false)
+        return WorkflowHandle(waiter: waiter, client: self) { try codec.value(Value.self, from: $0) }
+    }
+
+    // MARK: - Cancel and lookups
+
+    /// Cancels the instance `id`: its running methods end as canceled and its state is deleted.
+    public func cancel<Stub: WorkflowStub>(_ stub: Stub.Type, id: String) async throws {
+        try await cancel(workflowName: Stub.workflowName, id: id)
+    }
+
+    /// Cancels every instance carrying `tag`.
+    public func cancel<Stub: WorkflowStub>(_ stub: Stub.Type, tag: String) async throws {
+        try await send(.cancelByTag(WorkflowTagQuery(workflowName: Stub.workflowName, tag: tag)))
+    }
+
+    /// Cancels the instance `id` of the workflow `workflowName`.
+    public func cancel(workflowName: String, id: String) async throws {
+        try await send(.cancelWorkflow(CancelWorkflow(workflowName: workflowName, workflowId: id)))
+    }
+
+    /// The ids of the running instances carrying `tag`, as the workflow tag engine knows them.
+    public func workflowIds<Stub: WorkflowStub>(_ stub: Stub.Type, tag: String) async throws -> [String] {
+        let name = Stub.workflowName
+        return try await lookup(ResponseRouter.TagKey(kind: .workflow, name: name, tag: tag)) {
+            try await self.send(.getIds(WorkflowTagQuery(workflowName: name, tag: tag)))
+        }
+    }
+
+    /// The ids of the tasks of a service carrying `tag` that have not completed yet.
+    public func taskIds<Stub: ServiceStub>(_ stub: Stub.Type, tag: String) async throws -> [String] {
+        let name = Stub.serviceName
+        return try await lookup(ResponseRouter.TagKey(kind: .service, name: name, tag: tag)) {
+            try await self.send(.getIds(TaskTagQuery(serviceName: name, tag: tag)))
+        }
+    }
+
+    private func lookup(
+        _ key: ResponseRouter.TagKey, ask: () async throws -> Void
+    ) async throws -> [String] {
+        let answer = Settlement<ResponseRouter.IdsOutcome>()
+        try router.register(answer, for: key)
+        defer { router.remove(answer, for: key) }
+        try await ask()
+        let outcome = try await answer.value(
+            timeout: configuration.queryTimeout, waitingFor: "the ids tagged '\(key.tag)' of \(key.name)")
+        return try outcome.get()
+    }
+
+    // MARK: - Closing
+
+    /// Stops receiving answers (whoever still waits gets `InfiniticError.clientClosed`), deletes the client's
+    /// topic and closes the transport if the client opened it. Calling it again does nothing.
+    public func close() async {
+        let consumer = lifecycle.withLock { state -> Task<Void, Never>?? in
+            if state.closed { return nil }
+            state.closed = true
+            return .some(state.consumer)
+        }
+        guard let consumer else { return }
+        router.close(with: InfiniticError(.clientClosed, "client \(name) is closed"))
+        consumer?.cancel()
+        await consumer?.value
+        do {
+            try await transport.deleteTopic(Topics.client(name))
+        } catch {
+            logger.warning("could not delete the client's topic", metadata: ["error": "\(error)"])
+        }
+        closeTransport()
+        logger.debug("client closed")
+    }
+
+    /// Whether `close()` was called.
+    public var isClosed: Bool { lifecycle.withLock { $0.closed } }
+
+    // MARK: - Sending
+
+    func send(_ message: WorkflowEngineMessage) async throws {
+        try await publish(.workflowEngine(envelope(message)))
+    }
+
+    func send(_ message: WorkflowTagMessage) async throws {
+        try await publish(.workflowTag(envelope(message)))
+    }
+
+    func send(_ message: ServiceTagMessage) async throws {
+        try await publish(.serviceTag(envelope(message)))
+    }
+
+    private func envelope<Message>(_ message: Message) -> Envelope<Message> {
+        Envelope(
+            messageId: UUID().uuidString.lowercased(), emitterName: name, emittedAt: Date(),
+            requester: .client(name: name), message: message)
+    }
+
+    private func publish(_ outbound: Outbound) async throws {
+        if isClosed { throw InfiniticError(.clientClosed, "client \(name) is closed") }
+        try await transport.publish(outbound.outgoingMessage(codec: configuration.codec))
+    }
+}

@@ -1,0 +1,138 @@
+import Synchronization
+
+/// Hands the responses a client receives to whoever waits for them: a method's outcome to the waiters of
+/// that method, an id lookup's answer to the oldest lookup of that tag. Drops redelivered responses.
+final class ResponseRouter: Sendable {
+    typealias MethodOutcome = Result<Payload, any Error>
+    typealias IdsOutcome = Result<[String], any Error>
+
+    struct MethodKey: Hashable {
+        var workflowId: String
+        var methodId: String
+    }
+
+    struct TagKey: Hashable {
+        enum Kind: Hashable {
+            case workflow
+            case service
+        }
+        var kind: Kind
+        var name: String
+        var tag: String
+    }
+
+    private struct State {
+        var methods: [MethodKey: [ObjectIdentifier: Settlement<MethodOutcome>]] = [:]
+        var lookups: [TagKey: [Settlement<IdsOutcome>]] = [:]
+        var seen = SeenMessageIds()
+        var closedWith: InfiniticError?
+    }
+
+    private let state = Mutex(State())
+
+    /// Registers `slot` to receive the outcome of a method. Throws if the client is closed.
+    func register(_ slot: Settlement<MethodOutcome>, for key: MethodKey) throws {
+        try state.withLock { state in
+            if let error = state.closedWith { throw error }
+            state.methods[key, default: [:]][ObjectIdentifier(slot)] = slot
+        }
+    }
+
+    /// Stops routing to `slot` (its owner is gone, or it has its outcome).
+    func remove(_ slot: Settlement<MethodOutcome>, for key: MethodKey) {
+        state.withLock { state in
+            state.methods[key]?[ObjectIdentifier(slot)] = nil
+            if state.methods[key]?.isEmpty == true { state.methods[key] = nil }
+        }
+    }
+
+    /// Registers a lookup of the ids carrying a tag. Throws if the client is closed.
+    func register(_ lookup: Settlement<IdsOutcome>, for key: TagKey) throws {
+        try state.withLock { state in
+            if let error = state.closedWith { throw error }
+            state.lookups[key, default: []].append(lookup)
+        }
+    }
+
+    func remove(_ lookup: Settlement<IdsOutcome>, for key: TagKey) {
+        state.withLock { state in
+            state.lookups[key]?.removeAll { $0 === lookup }
+            if state.lookups[key]?.isEmpty == true { state.lookups[key] = nil }
+        }
+    }
+
+    /// Routes one response. Returns false if it was a redelivery.
+    @discardableResult
+    func deliver(_ envelope: ClientEnvelope) -> Bool {
+        switch envelope.message {
+        case .methodCompleted(let completed):
+            return settle(
+                MethodKey(workflowId: completed.workflowId, methodId: completed.methodId),
+                with: .success(completed.value), messageId: envelope.messageId)
+        case .methodFailed(let error):
+            return settle(
+                MethodKey(workflowId: error.workflowId, methodId: error.methodId), with: .failure(error),
+                messageId: envelope.messageId)
+        case .methodCanceled(let error):
+            return settle(
+                MethodKey(workflowId: error.workflowId, methodId: error.methodId ?? error.workflowId),
+                with: .failure(error), messageId: envelope.messageId)
+        case .methodUnknown(let error):
+            return settle(
+                MethodKey(workflowId: error.workflowId, methodId: error.methodId ?? error.workflowId),
+                with: .failure(error), messageId: envelope.messageId)
+        case .workflowIds(let answer):
+            return answerLookup(
+                TagKey(kind: .workflow, name: answer.name, tag: answer.tag), ids: answer.ids,
+                messageId: envelope.messageId)
+        case .taskIds(let answer):
+            return answerLookup(
+                TagKey(kind: .service, name: answer.name, tag: answer.tag), ids: answer.ids,
+                messageId: envelope.messageId)
+        }
+    }
+
+    /// Fails every waiter and refuses new ones.
+    func close(with error: InfiniticError) {
+        let (methods, lookups) = state.withLock { state in
+            if state.closedWith == nil { state.closedWith = error }
+            defer {
+                state.methods = [:]
+                state.lookups = [:]
+            }
+            return (state.methods.values.flatMap(\.values), state.lookups.values.flatMap { $0 })
+        }
+        for slot in methods { slot.settle(.failure(error)) }
+        for lookup in lookups { lookup.settle(.failure(error)) }
+    }
+
+    /// The number of registered waiters (for tests and diagnostics).
+    var waiterCount: Int {
+        state.withLock { state in
+            state.methods.values.reduce(0) { $0 + $1.count } + state.lookups.values.reduce(0) { $0 + $1.count }
+        }
+    }
+
+    private func settle(_ key: MethodKey, with outcome: MethodOutcome, messageId: String) -> Bool {
+        let slots = state.withLock { state -> [Settlement<MethodOutcome>]? in
+            guard state.seen.insert(messageId) else { return nil }
+            return state.methods.removeValue(forKey: key).map { Array($0.values) } ?? []
+        }
+        guard let slots else { return false }
+        for slot in slots { slot.settle(outcome) }
+        return true
+    }
+
+    private func answerLookup(_ key: TagKey, ids: [String], messageId: String) -> Bool {
+        let lookup = state.withLock { state -> Settlement<IdsOutcome>?? in
+            guard state.seen.insert(messageId) else { return nil }
+            guard var waiting = state.lookups[key], !waiting.isEmpty else { return .some(nil) }
+            let first = waiting.removeFirst()
+            state.lookups[key] = waiting.isEmpty ? nil : waiting
+            return .some(first)
+        }
+        guard let lookup else { return false }
+        lookup?.settle(.success(ids))
+        return true
+    }
+}

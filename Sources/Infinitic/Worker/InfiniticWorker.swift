@@ -1,0 +1,73 @@
+import Logging
+import ServiceLifecycle
+
+/// A worker: runs the roles its configuration selects, each consuming its topic on the transport, until its
+/// task is cancelled or a graceful shutdown begins (then every role stops reading, lets running handlers
+/// finish, and `run()` returns). Use it in a `ServiceGroup` for SIGTERM handling:
+///
+/// ```swift
+/// let worker = try InfiniticWorker(
+///     configuration: WorkerConfiguration(
+///         transport: .redis(url: "redis://127.0.0.1:6379"), services: [hotel], workflows: [bookTrip]),
+///     logger: logger)
+/// let group = ServiceGroup(services: [worker], gracefulShutdownSignals: [.sigterm], logger: logger)
+/// try await group.run()
+/// ```
+public final class InfiniticWorker: Service {
+    public let configuration: WorkerConfiguration
+    private let logger: Logger
+
+    /// Validates `configuration` (see `WorkerConfiguration.validate()`); connects only when run.
+    public init(configuration: WorkerConfiguration, logger: Logger = Logger(label: "infinitic.worker")) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "worker"] = "\(configuration.name)"
+        self.logger = logger
+    }
+
+    /// Connects the transport (for Redis: checks the server first, and fails with a clear error if it cannot be
+    /// used), then runs every role until cancellation or graceful shutdown. If a role fails, the others are
+    /// cancelled and the error is thrown.
+    public func run() async throws {
+        let connected = try await configuration.transport.connect(logger: logger)
+        defer { connected.close() }
+        let environment = RoleEnvironment(
+            transport: connected.transport, emitterName: configuration.name, codec: configuration.codec,
+            logger: logger)
+        let roles = configuration.resolvedRoles
+        let services = try roles.map { try service(for: $0, environment: environment) }
+        logger.info("worker started", metadata: ["roles": "\(roles.map(\.description).joined(separator: ", "))"])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for service in services {
+                group.addTask { try await service.run() }
+            }
+            try await group.waitForAll()
+        }
+        logger.info("worker stopped")
+    }
+
+    private func service(for role: WorkerRole, environment: RoleEnvironment) throws -> any Service {
+        let settings = configuration.settings(for: role)
+        switch role {
+        case .serviceExecutor(let name):
+            guard let definition = configuration.services.first(where: { $0.name == name }) else {
+                throw InfiniticError(.invalidConfiguration, "\(role) needs the ServiceDefinition of \(name)")
+            }
+            return ServiceExecutorRole(definition: definition, environment: environment, settings: settings)
+        case .serviceTagEngine(let name):
+            return ServiceTagEngineRole(serviceName: name, environment: environment, settings: settings)
+        case .workflowExecutor(let name):
+            guard let definition = configuration.workflows.first(where: { $0.name == name }) else {
+                throw InfiniticError(.invalidConfiguration, "\(role) needs the WorkflowDefinition of \(name)")
+            }
+            return WorkflowExecutorRole(
+                definition: definition, environment: environment, settings: settings,
+                checkMode: configuration.checkMode)
+        case .workflowStateEngine(let name):
+            return WorkflowStateEngineRole(workflowName: name, environment: environment, settings: settings)
+        case .workflowTagEngine(let name):
+            return WorkflowTagEngineRole(workflowName: name, environment: environment, settings: settings)
+        }
+    }
+}

@@ -1,0 +1,95 @@
+/// What a worker runs: its transport, the services and workflows it registers, and which roles it runs for
+/// them (by default every role of everything registered).
+///
+/// ```swift
+/// var configuration = WorkerConfiguration(
+///     transport: .redis(url: "redis://127.0.0.1:6379"), services: [hotel, flight], workflows: [bookTrip])
+/// configuration.roles = [.workflowStateEngine("BookTrip")]        // or one role per process
+/// configuration.roleSettings[.serviceExecutor("HotelBooking")] = ConsumerSettings(concurrency: 4)
+/// ```
+public struct WorkerConfiguration: Sendable {
+    public var transport: TransportConfiguration
+    /// Stamped on the messages the worker emits; unique consumer names derive from it.
+    public var name: String
+    public var services: [ServiceDefinition]
+    public var workflows: [WorkflowDefinition]
+    /// The roles to run; nil runs every role of every registered service and workflow. Executors need their
+    /// definition registered; engines only need the name.
+    public var roles: [WorkerRole]?
+    /// The consumer settings of every role without its own entry in `roleSettings`.
+    public var consumerSettings: ConsumerSettings
+    public var roleSettings: [WorkerRole: ConsumerSettings]
+    /// How strictly replays compare the code with the recorded history.
+    public var checkMode: CheckMode
+    /// Must be the same for every worker and client of a deployment.
+    public var codec: any PayloadCodec
+
+    public init(
+        transport: TransportConfiguration, name: String = Subscription.uniqueConsumerName(),
+        services: [ServiceDefinition] = [], workflows: [WorkflowDefinition] = [], roles: [WorkerRole]? = nil,
+        consumerSettings: ConsumerSettings = ConsumerSettings(), roleSettings: [WorkerRole: ConsumerSettings] = [:],
+        checkMode: CheckMode = .simple, codec: any PayloadCodec = JSONPayloadCodec()
+    ) {
+        self.transport = transport
+        self.name = name
+        self.services = services
+        self.workflows = workflows
+        self.roles = roles
+        self.consumerSettings = consumerSettings
+        self.roleSettings = roleSettings
+        self.checkMode = checkMode
+        self.codec = codec
+    }
+
+    /// The roles this configuration runs, without duplicates, in a stable order.
+    public var resolvedRoles: [WorkerRole] {
+        let roles =
+            self.roles
+            ?? services.flatMap { WorkerRole.allRoles(ofService: $0.name) }
+            + workflows.flatMap { WorkerRole.allRoles(ofWorkflow: $0.name) }
+        var seen: Set<WorkerRole> = []
+        return roles.filter { seen.insert($0).inserted }
+    }
+
+    /// The settings of one role.
+    public func settings(for role: WorkerRole) -> ConsumerSettings {
+        roleSettings[role] ?? consumerSettings
+    }
+
+    /// Checks that the roles can run: something to run, definitions registered once for executors, names
+    /// that fit topic names.
+    public func validate() throws {
+        var problems: [String] = []
+        let roles = resolvedRoles
+        if roles.isEmpty {
+            problems.append("no role to run: register services or workflows, or choose roles")
+        }
+        for (kind, names) in [("service", services.map(\.name)), ("workflow", workflows.map(\.name))] {
+            var seen: Set<String> = []
+            for name in names where !seen.insert(name).inserted {
+                problems.append("the \(kind) \(name) is registered twice")
+            }
+        }
+        let serviceNames = Set(services.map(\.name))
+        let workflowNames = Set(workflows.map(\.name))
+        for role in roles {
+            if role.name.isEmpty || role.name.contains("|") {
+                problems.append("\(role): a name must be non-empty without '|'")
+            }
+            switch role {
+            case .serviceExecutor(let name) where !serviceNames.contains(name):
+                problems.append("\(role) needs the ServiceDefinition of \(name) in `services`")
+            case .workflowExecutor(let name) where !workflowNames.contains(name):
+                problems.append("\(role) needs the WorkflowDefinition of \(name) in `workflows`")
+            default:
+                break
+            }
+        }
+        if name.isEmpty || name.contains("|") {
+            problems.append("the worker name '\(name)' must be non-empty without '|'")
+        }
+        guard problems.isEmpty else {
+            throw InfiniticError(.invalidConfiguration, problems.joined(separator: "; "))
+        }
+    }
+}
