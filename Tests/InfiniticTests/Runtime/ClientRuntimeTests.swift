@@ -1,0 +1,188 @@
+import Foundation
+import Infinitic
+import TestSupport
+import Testing
+
+/// What a client does beyond a plain call: handles, instances by id and by tag, cancel, timeouts, closing,
+/// concurrency — on both transports.
+@Suite(.timeLimit(.minutes(1))) struct ClientRuntimeTests {
+    @Test(arguments: TransportKind.allCases) func dispatchReturnsAHandle(_ kind: TransportKind) async throws {
+        try await RuntimeSystem.run(kind) { system in
+            let client = system.client
+            let trips = client.workflow(TripsStub.self)
+            let handle = try await client.dispatch { try await trips.sequential("fay") }
+            #expect(!handle.id.isEmpty && handle.methodId == handle.id && handle.workflowName == "Trips")
+            let result = try await handle.result()
+            #expect(result.map(\.reference) == ["H-fay-2", "F-fay"])
+            #expect(try await handle.value == result, "the outcome is kept")
+            let dispatched = try await client.dispatch { try await trips.fireAndForget("gus") }
+            #expect(try await dispatched.value == "dispatched")
+            let void = try await client.dispatch { try await client.workflow(OpsStub.self).note("x") as Int }
+            #expect(try await void.value == 1)
+        }
+    }
+
+    @Test(arguments: TransportKind.allCases) func awaitingAnEndedWorkflowById(_ kind: TransportKind) async throws {
+        try await RuntimeSystem.run(kind) { system in
+            let client = system.client
+            let handle = try await client.dispatch { try await client.workflow(TripsStub.self).sequential("hal") }
+            _ = try await handle.result()
+            try await eventually("the state is deleted") { try await !system.hasState("Trips", id: handle.id) }
+            let late = client.handle(TripsStub.self, id: handle.id, resultType: [BookingResult].self)
+            let error = try await #require(throws: WorkflowUnknownError.self) { try await late.result() }
+            #expect(error.workflowId == handle.id && error.workflowName == "Trips")
+            await #expect(throws: WorkflowUnknownError.self) {
+                try await client.workflow(TripsStub.self, id: "no-such-instance").readNotes()
+            }
+        }
+    }
+
+    @Test(arguments: TransportKind.allCases) func awaitingARunningWorkflowById(_ kind: TransportKind) async throws {
+        try await RuntimeSystem.run(kind) { system in
+            let key = RuntimeSystem.uniqueKey()
+            let client = system.client
+            let handle = try await client.dispatch { try await client.workflow(OpsStub.self).hold(key) }
+            let byId = client.handle(OpsStub.self, id: handle.id, resultType: String.self)
+            await #expect(throws: InfiniticError.self) { try await byId.result(timeout: .milliseconds(300)) }
+            system.controls.open(key)
+            #expect(try await byId.result() == "released \(key)")
+            #expect(try await handle.result() == "released \(key)")
+        }
+    }
+
+    @Test(arguments: TransportKind.allCases) func resultTimesOutThenArrives(_ kind: TransportKind) async throws {
+        try await RuntimeSystem.run(kind) { system in
+            let key = RuntimeSystem.uniqueKey()
+            let client = system.client
+            let handle = try await client.dispatch { try await client.workflow(OpsStub.self).hold(key) }
+            let error = try await #require(throws: InfiniticError.self) {
+                try await handle.result(timeout: .milliseconds(200))
+            }
+            #expect(error.code == .timedOut)
+            system.controls.open(key)
+            #expect(try await handle.result(timeout: .seconds(30)) == "released \(key)")
+        }
+    }
+
+    @Test(arguments: TransportKind.allCases) func cancelById(_ kind: TransportKind) async throws {
+        try await RuntimeSystem.run(kind) { system in
+            let key = RuntimeSystem.uniqueKey()
+            let client = system.client
+            let handle = try await client.dispatch { try await client.workflow(OpsStub.self).hold(key) }
+            try await eventually("the task runs") { system.controls.started(key) == 1 }
+            try await client.cancel(OpsStub.self, id: handle.id)
+            let error = try await #require(throws: WorkflowCanceledError.self) { try await handle.result() }
+            #expect(error.workflowId == handle.id)
+            try await eventually("the state is deleted") { try await !system.hasState("Ops", id: handle.id) }
+        }
+    }
+
+    @Test(arguments: TransportKind.allCases) func cancelByTagAndHandleCancel(_ kind: TransportKind) async throws {
+        try await RuntimeSystem.run(kind) { system in
+            let key = RuntimeSystem.uniqueKey()
+            let tag = RuntimeSystem.uniqueKey("batch")
+            let client = system.client
+            let tagged = client.workflow(OpsStub.self, tags: [tag])
+            let first = try await client.dispatch { try await tagged.hold(key) }
+            let second = try await client.dispatch { try await tagged.hold(key) }
+            let other = try await client.dispatch { try await client.workflow(OpsStub.self).hold(key) }
+            try await eventually("the tag knows both") {
+                try await Set(client.workflowIds(OpsStub.self, tag: tag)) == [first.id, second.id]
+            }
+            try await client.cancel(OpsStub.self, tag: tag)
+            await #expect(throws: WorkflowCanceledError.self) { try await first.result() }
+            await #expect(throws: WorkflowCanceledError.self) { try await second.result() }
+            try await other.cancel()
+            await #expect(throws: WorkflowCanceledError.self) { try await other.result() }
+        }
+    }
+
+    @Test(arguments: TransportKind.allCases) func instancesByTag(_ kind: TransportKind) async throws {
+        try await RuntimeSystem.run(kind) { system in
+            let key = RuntimeSystem.uniqueKey()
+            let tag = RuntimeSystem.uniqueKey("customer")
+            let client = system.client
+            let tagged = client.workflow(OpsStub.self, tags: [tag], meta: ["origin": "test"])
+            let first = try await client.dispatch { try await tagged.holdThenNotes(key) }
+            let second = try await client.dispatch { try await tagged.holdThenNotes(key) }
+            try await eventually("both instances are tagged") {
+                try await Set(client.workflowIds(OpsStub.self, tag: tag)) == [first.id, second.id]
+            }
+            let byTag = client.workflow(OpsStub.self, tag: tag)
+            try await client.dispatchByTag { try await byTag.note("to all") }
+            for handle in [first, second] {
+                let instance = client.workflow(OpsStub.self, id: handle.id)
+                try await eventually("the note reached \(handle.id)") { try await instance.readNotes() == ["to all"] }
+            }
+            system.controls.open(key)
+            #expect(try await first.result() == ["to all"])
+            #expect(try await second.result() == ["to all"])
+            try await eventually("the tag is cleaned up") {
+                try await client.workflowIds(OpsStub.self, tag: tag).isEmpty
+            }
+            #expect(try await client.workflowIds(OpsStub.self, tag: "never-used").isEmpty)
+        }
+    }
+
+    @Test(arguments: TransportKind.allCases) func misuseGivesClearErrors(_ kind: TransportKind) async throws {
+        try await RuntimeSystem.run(kind) { system in
+            let client = system.client
+            let byTag = client.workflow(OpsStub.self, tag: "some-tag")
+            let syncByTag = try await #require(throws: InfiniticError.self) { try await byTag.readNotes() }
+            #expect(syncByTag.code == .invalidUsage && syncByTag.message.contains("dispatchByTag"))
+            let noCall = try await #require(throws: InfiniticError.self) { try await client.dispatch { 42 } }
+            #expect(noCall.code == .invalidUsage)
+            let wrongDispatch = try await #require(throws: InfiniticError.self) {
+                try await client.dispatch { try await byTag.readNotes() }
+            }
+            #expect(wrongDispatch.code == .invalidUsage)
+            let wrongByTag = try await #require(throws: InfiniticError.self) {
+                try await client.dispatchByTag { try await client.workflow(OpsStub.self).readNotes() }
+            }
+            #expect(wrongByTag.code == .invalidUsage)
+        }
+    }
+
+    @Test(arguments: TransportKind.allCases) func manyConcurrentCallsFromOneClient(_ kind: TransportKind) async throws {
+        try await RuntimeSystem.run(kind) { system in
+            let trips = system.client.workflow(TripsStub.self)
+            let results = try await withThrowingTaskGroup(of: (Int, [BookingResult]).self) { group in
+                for index in 0..<40 {
+                    group.addTask { (index, try await trips.sequential("guest\(index)")) }
+                }
+                return try await group.reduce(into: [Int: [BookingResult]]()) { $0[$1.0] = $1.1 }
+            }
+            #expect(results.count == 40)
+            for (index, result) in results {
+                #expect(result.map(\.reference) == ["H-guest\(index)-2", "F-guest\(index)"])
+            }
+        }
+    }
+
+    @Test(arguments: TransportKind.allCases) func closingFailsWaitersDeletesTheTopicAndIsIdempotent(
+        _ kind: TransportKind
+    ) async throws {
+        try await RuntimeSystem.run(kind) { system in
+            let key = RuntimeSystem.uniqueKey()
+            let client = try system.makeClient()
+            let handle = try await client.dispatch { try await client.workflow(OpsStub.self).hold(key) }
+            try await eventually("the task runs") { system.controls.started(key) == 1 }
+            #expect(try await system.topicExists(Topics.client(client.name)))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    let error = try await #require(throws: InfiniticError.self) { try await handle.result() }
+                    #expect(error.code == .clientClosed)
+                }
+                await client.close()
+                try await group.waitForAll()
+            }
+            await client.close()
+            #expect(client.isClosed)
+            #expect(try await !system.topicExists(Topics.client(client.name)), "the responses topic is deleted")
+            let afterClose = try await #require(throws: InfiniticError.self) {
+                try await client.workflow(TripsStub.self).sequential("ian")
+            }
+            #expect(afterClose.code == .clientClosed)
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Infinitic
+import InfiniticRedis
+import Logging
+import ServiceLifecycle
+import TestSupport
+import Testing
+
+/// A whole system for one test: a transport of the given kind, a worker running every role for the runtime
+/// fixtures, and a client. `run` tears it all down afterwards (gates opened, client closed, worker stopped).
+struct RuntimeSystem: Sendable {
+    let kind: TransportKind
+    let transport: any Transport
+    let client: InfiniticClient
+    let controls: Controls
+
+    static let logger: Logger = {
+        var logger = Logger(label: "runtime-test")
+        logger.logLevel = .error
+        return logger
+    }()
+
+    /// A worker of this system's transport and fixtures.
+    func makeWorker(name: String = "test-worker", roles: [WorkerRole]? = nil) throws -> InfiniticWorker {
+        try InfiniticWorker(
+            configuration: WorkerConfiguration(
+                transport: .existing(transport), name: name, services: RuntimeFixtures.services(controls),
+                workflows: RuntimeFixtures.workflows, roles: roles),
+            logger: Self.logger)
+    }
+
+    /// Another client of this system's transport.
+    func makeClient(callTimeout: Duration? = .seconds(45)) throws -> InfiniticClient {
+        try InfiniticClient(transport: transport, callTimeout: callTimeout, logger: Self.logger)
+    }
+
+    /// Runs `body` with a fresh system; with `startWorker`, a worker runs all roles meanwhile.
+    static func run<T: Sendable>(
+        _ kind: TransportKind, startWorker: Bool = true, _ body: (RuntimeSystem) async throws -> T
+    ) async throws -> T {
+        let transport = try await kind.make()
+        let controls = Controls()
+        let client = try InfiniticClient(transport: transport, callTimeout: .seconds(45), logger: logger)
+        let system = RuntimeSystem(kind: kind, transport: transport, client: client, controls: controls)
+        let worker = try system.makeWorker()
+        let outcome = await withTaskGroup(of: Void.self) { group -> Result<T, any Error> in
+            if startWorker {
+                group.addTask {
+                    do {
+                        try await worker.run()
+                    } catch {
+                        Issue.record("the worker failed: \(error)")
+                    }
+                }
+            }
+            let outcome: Result<T, any Error>
+            do {
+                outcome = .success(try await body(system))
+            } catch {
+                outcome = .failure(error)
+            }
+            controls.openAll()
+            await client.close()
+            group.cancelAll()
+            await group.waitForAll()
+            return outcome
+        }
+        (transport as? RedisStreamsTransport)?.close()
+        return try outcome.get()
+    }
+
+    /// Whether the stored state of a workflow instance exists.
+    func hasState(_ workflowName: String, id: String) async throws -> Bool {
+        try await transport.read(Topics.workflowState(workflowName, workflowId: id)) != nil
+    }
+
+    /// Whether the Redis keys of a workflow's state and of a tag set exist (always false in memory).
+    func redisKeysExist(_ keys: [StateKey], sets: [StateKey]) async throws -> Bool {
+        guard let redis = transport as? RedisStreamsTransport else { return false }
+        var command = RedisCommand("EXISTS")
+        for key in keys { command.append(redis.keyspace.state(key)) }
+        for key in sets { command.append(redis.keyspace.set(key)) }
+        return (try await redis.client.send(command).int ?? 0) > 0
+    }
+
+    /// Whether a topic still holds anything (its stream on Redis, its log or groups in memory).
+    func topicExists(_ topic: Topic) async throws -> Bool {
+        if let redis = transport as? RedisStreamsTransport {
+            let stream = redis.keyspace.stream(topic, partition: 0)
+            return (try await redis.client.send(RedisCommand(["EXISTS", stream])).int ?? 0) > 0
+        }
+        if let memory = transport as? InMemoryTransport {
+            let snapshot = memory.snapshot(of: topic)
+            return snapshot.stored > 0 || !snapshot.groups.isEmpty
+        }
+        return false
+    }
+
+    /// A key unique to this test.
+    static func uniqueKey(_ prefix: String = "k") -> String {
+        "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import Infinitic
+
+/// A service whose tasks run long or hold on gates, for timeouts, cancellation and shutdown.
+protocol Timing: Sendable {
+    /// First attempt: sleeps a minute (cooperatively). Later attempts return at once.
+    func nap(_ key: String) async throws -> String
+    /// First attempt: holds on the gate `key`, ignoring cancellation. Later attempts return at once.
+    func stubborn(_ key: String) async throws -> String
+    /// Holds on the gate `key`, ignoring cancellation.
+    func hold(_ key: String) async throws -> String
+}
+
+struct TimingStub: Timing, ServiceStub {
+    typealias Contract = any Timing
+    let invoker: StubInvoker
+    init(invoker: StubInvoker) { self.invoker = invoker }
+    func nap(_ key: String) async throws -> String { try await invoker.call("nap", key) }
+    func stubborn(_ key: String) async throws -> String { try await invoker.call("stubborn", key) }
+    func hold(_ key: String) async throws -> String { try await invoker.call("hold", key) }
+}
+
+struct TimingImpl: Timing {
+    let controls: Controls
+
+    func nap(_ key: String) async throws -> String {
+        controls.recordStart(key)
+        let attempt = TaskContext.current?.retryIndex ?? -1
+        if attempt == 0 { try await Task.sleep(for: .seconds(60)) }
+        return "nap \(key) on attempt \(attempt)"
+    }
+
+    func stubborn(_ key: String) async throws -> String {
+        controls.recordStart(key)
+        let attempt = TaskContext.current?.retryIndex ?? -1
+        if attempt == 0 { await controls.pass(key) }
+        return "stubborn \(key) on attempt \(attempt)"
+    }
+
+    func hold(_ key: String) async throws -> String {
+        controls.recordStart(key)
+        await controls.pass(key)
+        return "released \(key)"
+    }
+}
+
+/// A workflow over `Timing`, with a property other methods can change.
+protocol Ops: Sendable {
+    func nap(_ key: String) async throws -> String
+    func stubborn(_ key: String) async throws -> String
+    func hold(_ key: String) async throws -> String
+    /// Holds on `key`, then returns the notes.
+    func holdThenNotes(_ key: String) async throws -> [String]
+    func note(_ text: String) async throws -> Int
+    func readNotes() async throws -> [String]
+}
+
+struct OpsStub: Ops, WorkflowStub {
+    typealias Contract = any Ops
+    let invoker: StubInvoker
+    init(invoker: StubInvoker) { self.invoker = invoker }
+    func nap(_ key: String) async throws -> String { try await invoker.call("nap", key) }
+    func stubborn(_ key: String) async throws -> String { try await invoker.call("stubborn", key) }
+    func hold(_ key: String) async throws -> String { try await invoker.call("hold", key) }
+    func holdThenNotes(_ key: String) async throws -> [String] { try await invoker.call("holdThenNotes", key) }
+    func note(_ text: String) async throws -> Int { try await invoker.call("note", text) }
+    func readNotes() async throws -> [String] { try await invoker.call("readNotes") }
+}
+
+struct OpsImpl: Ops {
+    let context: WorkflowContext
+    @WorkflowProperty("notes") var notes: [String] = []
+
+    var timing: TimingStub { context.service() }
+
+    func nap(_ key: String) async throws -> String { try await timing.nap(key) }
+    func stubborn(_ key: String) async throws -> String { try await timing.stubborn(key) }
+    func hold(_ key: String) async throws -> String { try await timing.hold(key) }
+
+    func holdThenNotes(_ key: String) async throws -> [String] {
+        _ = try await timing.hold(key)
+        return notes
+    }
+
+    func note(_ text: String) async throws -> Int {
+        notes.append(text)
+        return notes.count
+    }
+
+    func readNotes() async throws -> [String] { notes }
+}
