@@ -60,6 +60,10 @@ public struct ServiceExecutorRole: Service {
         } else {
             result = await executor.invoke(envelope)
         }
+        if case .failure = result, Task.isCancelled {
+            // Interrupted by a hard stop of the worker, not failed: leave the message to be delivered again.
+            throw CancellationError()
+        }
         if case .failure(let error) = result {
             logger.debug(
                 "task failed",

@@ -33,6 +33,9 @@ public struct WorkflowExecutorRole: Service {
         logger.debug("workflow executor starting", metadata: ["concurrency": "\(settings.concurrency)"])
         try await environment.transport.consume(subscription) { message in
             let disposition = await executor.disposition(for: message, now: environment.now())
+            // A replay interrupted by a hard stop may have recorded the interruption as a failure of the
+            // workflow code: leave the message to be replayed again (replays are deterministic).
+            try Task.checkCancellation()
             if case .deadLetter(let reason) = disposition {
                 logger.warning(
                     "dead-lettering a workflow task", metadata: ["id": "\(message.id)", "reason": "\(reason)"])

@@ -38,6 +38,13 @@ final class Controls: Sendable {
         }
     }
 
+    /// Waits until the gate `key` opens or the task is cancelled (then throws `CancellationError`).
+    func passCancellably(_ key: String) async throws {
+        while state.withLock({ $0.gates[key]?.open != true }) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
     func open(_ key: String) {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.gates[key, default: Gate()].open = true

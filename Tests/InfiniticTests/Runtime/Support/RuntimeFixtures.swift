@@ -28,6 +28,7 @@ enum RuntimeFixtures {
                 $0.add("nap", TimingImpl.nap)
                 $0.add("stubborn", TimingImpl.stubborn)
                 $0.add("hold", TimingImpl.hold)
+                $0.add("interruptible", TimingImpl.interruptible)
             }
             .withExecutionTimeout(timingTimeout, for: "nap")
             .withExecutionTimeout(timingTimeout, for: "stubborn"),
@@ -38,6 +39,7 @@ enum RuntimeFixtures {
         $0.add("nap", OpsImpl.nap)
         $0.add("stubborn", OpsImpl.stubborn)
         $0.add("hold", OpsImpl.hold)
+        $0.add("interruptible", OpsImpl.interruptible)
         $0.add("holdThenNotes", OpsImpl.holdThenNotes)
         $0.add("note", OpsImpl.note)
         $0.add("readNotes", OpsImpl.readNotes)

@@ -9,6 +9,8 @@ protocol Timing: Sendable {
     func stubborn(_ key: String) async throws -> String
     /// Holds on the gate `key`, ignoring cancellation.
     func hold(_ key: String) async throws -> String
+    /// Holds on the gate `key` until cancelled.
+    func interruptible(_ key: String) async throws -> String
 }
 
 struct TimingStub: Timing, ServiceStub {
@@ -18,6 +20,7 @@ struct TimingStub: Timing, ServiceStub {
     func nap(_ key: String) async throws -> String { try await invoker.call("nap", key) }
     func stubborn(_ key: String) async throws -> String { try await invoker.call("stubborn", key) }
     func hold(_ key: String) async throws -> String { try await invoker.call("hold", key) }
+    func interruptible(_ key: String) async throws -> String { try await invoker.call("interruptible", key) }
 }
 
 struct TimingImpl: Timing {
@@ -42,6 +45,12 @@ struct TimingImpl: Timing {
         await controls.pass(key)
         return "released \(key)"
     }
+
+    func interruptible(_ key: String) async throws -> String {
+        controls.recordStart(key)
+        try await controls.passCancellably(key)
+        return "interruptible \(key) on attempt \(TaskContext.current?.retryIndex ?? -1)"
+    }
 }
 
 /// A workflow over `Timing`, with a property other methods can change.
@@ -49,6 +58,7 @@ protocol Ops: Sendable {
     func nap(_ key: String) async throws -> String
     func stubborn(_ key: String) async throws -> String
     func hold(_ key: String) async throws -> String
+    func interruptible(_ key: String) async throws -> String
     /// Holds on `key`, then returns the notes.
     func holdThenNotes(_ key: String) async throws -> [String]
     func note(_ text: String) async throws -> Int
@@ -62,6 +72,7 @@ struct OpsStub: Ops, WorkflowStub {
     func nap(_ key: String) async throws -> String { try await invoker.call("nap", key) }
     func stubborn(_ key: String) async throws -> String { try await invoker.call("stubborn", key) }
     func hold(_ key: String) async throws -> String { try await invoker.call("hold", key) }
+    func interruptible(_ key: String) async throws -> String { try await invoker.call("interruptible", key) }
     func holdThenNotes(_ key: String) async throws -> [String] { try await invoker.call("holdThenNotes", key) }
     func note(_ text: String) async throws -> Int { try await invoker.call("note", text) }
     func readNotes() async throws -> [String] { try await invoker.call("readNotes") }
@@ -76,6 +87,7 @@ struct OpsImpl: Ops {
     func nap(_ key: String) async throws -> String { try await timing.nap(key) }
     func stubborn(_ key: String) async throws -> String { try await timing.stubborn(key) }
     func hold(_ key: String) async throws -> String { try await timing.hold(key) }
+    func interruptible(_ key: String) async throws -> String { try await timing.interruptible(key) }
 
     func holdThenNotes(_ key: String) async throws -> [String] {
         _ = try await timing.hold(key)
