@@ -4,7 +4,7 @@ import Testing
 @testable import InfiniticTransport
 
 /// Consumer groups: exclusive consumption, independent groups, retention.
-@Suite struct InMemoryConsumptionTests {
+@Suite(.timeLimit(.minutes(1))) struct InMemoryConsumptionTests {
     @Test func eachMessageGoesToExactlyOneConsumerOfTheGroup() async throws {
         let transport = InMemoryTransport()
         let topic = Topic("tasks")
@@ -78,7 +78,7 @@ import Testing
             handled.withLock { $0.append(number(message)) }
             return .ack
         } _: {
-            try await eventually("the ten messages") { handled.value.count == 10 }
+            try await eventually("the ten messages") { handled.value.count >= 10 }
         }
         // One consumer with one slot sees them in publication order.
         #expect(handled.value == Array(0..<10))
@@ -97,7 +97,7 @@ import Testing
             // Group b subscribes first and holds one message until the gate opens.
             group.addTask {
                 try await transport.consume(slowB) { _ in
-                    await gate.wait()
+                    try await gate.wait()
                     handledByB.withLock { $0 += 1 }
                     return .ack
                 }
@@ -129,7 +129,7 @@ import Testing
         let gate = Gate()
         let handled = Locked(0)
         try await withConsumers(transport, consumers(1, of: topic, concurrency: 1)) { message in
-            if number(message) == 10 { await gate.wait() }
+            if number(message) == 10 { try await gate.wait() }
             handled.withLock { $0 += 1 }
             return .ack
         } _: {

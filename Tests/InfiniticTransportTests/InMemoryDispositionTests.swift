@@ -4,7 +4,7 @@ import Testing
 @testable import InfiniticTransport
 
 /// What handlers decide: retries, dead letters, thrown errors, and commits applied atomically with the ack.
-@Suite struct InMemoryDispositionTests {
+@Suite(.timeLimit(.minutes(1))) struct InMemoryDispositionTests {
     @Test func aRetryIsRedeliveredAfterItsDelayWithTheNextDeliveryCount() async throws {
         let clock = ManualTransportClock()
         let transport = InMemoryTransport(clock: clock)
@@ -23,7 +23,7 @@ import Testing
                 #expect(transport.snapshot(of: topic).groups["g"]?.delayed == 1)
                 clock.advance(by: .milliseconds(1))
             }
-            try await eventually("the third delivery") { deliveries.value.count == 3 }
+            try await eventually("the third delivery") { deliveries.value.count >= 3 }
             try await eventually("everything acknowledged") { transport.snapshot(of: topic).isIdle }
         }
         let result = deliveries.value
@@ -91,7 +91,7 @@ import Testing
             if message.deliveryCount == 1 { throw Flaky() }
             return .ack
         } _: {
-            try await eventually("the retry") { deliveries.value.count == 2 }
+            try await eventually("the retry") { deliveries.value.count >= 2 }
             try await eventually("everything acknowledged") { transport.snapshot(of: topic).isIdle }
         }
         let result = deliveries.value
@@ -233,7 +233,7 @@ import Testing
             }
             return .ack
         } _: {
-            try await eventually("the second delivery") { calls.value.count == 5 }
+            try await eventually("the second delivery") { calls.value.count >= 5 }
             try await eventually("everything acknowledged") { transport.snapshot(of: topic).isIdle }
         }
         // The first run and three re-invocations, then a retry as a new delivery.

@@ -4,7 +4,7 @@ import Testing
 @testable import InfiniticTransport
 
 /// Keyed topics: one message per key at a time, in order, with parking and hand-over.
-@Suite struct InMemoryKeyedTests {
+@Suite(.timeLimit(.minutes(1))) struct InMemoryKeyedTests {
     @Test func messagesWithTheSameKeyNeverRunAtOnceAndRunInOrder() async throws {
         let transport = InMemoryTransport()
         let topic = Topic("workflow-engine", keyed: true)
@@ -69,7 +69,7 @@ import Testing
         ])
         try await withConsumers(transport, consumers(2, of: topic, concurrency: 10)) { message in
             started.withLock { $0.append(number(message)) }
-            if number(message) == 0 { await gate.wait() }
+            if number(message) == 0 { try await gate.wait() }
             finished.withLock { $0.append(number(message)) }
             return .ack
         } _: {
@@ -79,7 +79,7 @@ import Testing
             }
             #expect(Set(started.value) == [0, 3])
             gate.open()
-            try await eventually("all four handled") { finished.value.count == 4 }
+            try await eventually("all four handled") { finished.value.count >= 4 }
             try await eventually("everything acknowledged") { transport.snapshot(of: topic).isIdle }
         }
         #expect(started.value.filter { $0 != 3 } == [0, 1, 2])
@@ -126,7 +126,7 @@ import Testing
                 return .ack
             }
         }
-        await first.wait()
+        try await first.wait()
         #expect(transport.snapshot(of: topic).groups["g"]?.parked == 2)
         doomed.cancel()
         try await doomed.value
@@ -135,7 +135,7 @@ import Testing
             seen.withLock { $0.append((number(message), message.deliveryCount)) }
             return .ack
         } _: {
-            try await eventually("the three handled") { seen.value.count == 4 }
+            try await eventually("the three handled") { seen.value.count >= 4 }
             try await eventually("everything acknowledged") { transport.snapshot(of: topic).isIdle }
         }
         #expect(seen.value.map(\.0) == [0, 0, 1, 2])

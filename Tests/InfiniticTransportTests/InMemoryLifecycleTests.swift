@@ -6,7 +6,7 @@ import Testing
 @testable import InfiniticTransport
 
 /// How `consume` ends: on cancellation, and on a graceful shutdown of the service lifecycle.
-@Suite struct InMemoryLifecycleTests {
+@Suite(.timeLimit(.minutes(1))) struct InMemoryLifecycleTests {
     @Test func cancellingAnIdleConsumerReturnsPromptly() async throws {
         let transport = InMemoryTransport()
         let topic = Topic("idle")
@@ -99,6 +99,8 @@ import Testing
             tasks.addTask { try await group.run() }
             try await eventually("message 0 in flight") { transport.snapshot(of: topic).groups["g"]?.inFlight == 1 }
             await group.triggerGracefulShutdown()
+            // Bounded, so a consumer that ignores the shutdown fails the test instead of hanging it.
+            try await eventually("consume to return after the shutdown") { consumeReturned.value }
             try await tasks.waitForAll()
         }
         let result = observed.value

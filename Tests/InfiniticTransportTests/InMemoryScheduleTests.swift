@@ -4,7 +4,7 @@ import Testing
 @testable import InfiniticTransport
 
 /// Scheduled delivery: never early, on a manual clock and on the real one, and stored once per id.
-@Suite struct InMemoryScheduleTests {
+@Suite(.timeLimit(.minutes(1))) struct InMemoryScheduleTests {
     @Test func aDelayedMessageIsDeliveredWhenTheManualClockReachesItsDueTime() async throws {
         let clock = ManualTransportClock()
         let transport = InMemoryTransport(clock: clock)
@@ -27,7 +27,7 @@ import Testing
             #expect(handled.value.isEmpty)
 
             clock.advance(by: .milliseconds(1))
-            try await eventually("the first message") { handled.value.count == 1 }
+            try await eventually("the first message") { handled.value.count >= 1 }
             #expect(transport.snapshot(of: topic).scheduled == 1)
 
             clock.advance(by: .milliseconds(4_999))
@@ -36,7 +36,7 @@ import Testing
             }
             #expect(handled.value.count == 1)
             clock.advance(by: .milliseconds(1))
-            try await eventually("the second message") { handled.value.count == 2 }
+            try await eventually("the second message") { handled.value.count >= 2 }
         }
         let result = handled.value
         #expect(result.map(\.payload) == [1, 2])
@@ -87,7 +87,7 @@ import Testing
             handled.withLock { $0[number(message)] = Date() }
             return .ack
         } _: {
-            try await eventually("the three messages") { handled.value.count == 3 }
+            try await eventually("the three messages") { handled.value.count >= 3 }
         }
         let at = handled.value
         #expect(at[1]! >= publishedAt.addingTimeInterval(delay))
@@ -111,7 +111,7 @@ import Testing
             return .ack
         } _: {
             clock.advance(by: .seconds(5))
-            try await eventually("both due messages") { handled.value.count == 2 }
+            try await eventually("both due messages") { handled.value.count >= 2 }
             try await eventually("everything acknowledged") { transport.snapshot(of: topic).isIdle }
         }
         #expect(handled.value.sorted() == [7, 8])

@@ -3,7 +3,7 @@ import Testing
 
 @testable import InfiniticTransport
 
-@Suite struct ManualTransportClockTests {
+@Suite(.timeLimit(.minutes(1))) struct ManualTransportClockTests {
     @Test func sleepersWakeOnlyWhenTheirDeadlineIsReached() async throws {
         let clock = ManualTransportClock(now: Date(timeIntervalSince1970: 0))
         let woken = Locked([Int]())

@@ -2,7 +2,7 @@ import Testing
 
 @testable import InfiniticTransport
 
-@Suite struct PermitsTests {
+@Suite(.timeLimit(.minutes(1))) struct PermitsTests {
     @Test func permitsHandOutBatches() async {
         let permits = Permits(3)
         #expect(await permits.acquire(upTo: 2) == 2)

@@ -3,7 +3,7 @@ import Testing
 
 @testable import InfiniticTransport
 
-@Suite struct TimerQueueTests {
+@Suite(.timeLimit(.minutes(1))) struct TimerQueueTests {
     @Test func elementsComeOutSoonestFirstAndInInsertionOrderForEqualTimes() {
         var queue = TimerQueue<String>()
         let t0 = Date(timeIntervalSince1970: 0)

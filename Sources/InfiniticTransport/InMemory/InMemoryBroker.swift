@@ -4,6 +4,7 @@ import Synchronization
 /// A message handed to a consumer of `InMemoryTransport`, with what is needed to settle it.
 struct InMemoryDelivery: Sendable {
     var topicName: String
+    var incarnation: UInt64
     var group: String
     var sequence: UInt64
     var message: ReceivedMessage
@@ -23,10 +24,13 @@ final class InMemoryBroker: Sendable {
     private struct State {
         var topics: [String: InMemoryTopic] = [:]
         var store = InMemoryStateStore()
+        var incarnations: UInt64 = 0
 
         /// The topic named `name`, created empty if needed.
         mutating func touch(_ name: String) {
-            if topics[name] == nil { topics[name] = InMemoryTopic() }
+            guard topics[name] == nil else { return }
+            incarnations += 1
+            topics[name] = InMemoryTopic(incarnation: incarnations)
         }
 
         /// Stores a published message: in the log if immediate, else in the schedule.
@@ -91,12 +95,12 @@ final class InMemoryBroker: Sendable {
         let name = subscription.topic.name
         let group = subscription.group
         return state.withLock { state in
-            guard state.topics[name] != nil else { return [] }
+            guard let incarnation = state.topics[name]?.incarnation else { return [] }
             let taken = state.topics[name]!.take(
                 from: group, upTo: limit, maxDeliveries: subscription.maxDeliveries, now: now)
             return taken.map { held in
                 InMemoryDelivery(
-                    topicName: name, group: group, sequence: held.message.sequence,
+                    topicName: name, incarnation: incarnation, group: group, sequence: held.message.sequence,
                     message: ReceivedMessage(
                         id: held.message.id, topic: subscription.topic, key: held.message.key,
                         payload: held.message.payload, deliveryCount: held.deliveries,
@@ -114,15 +118,21 @@ final class InMemoryBroker: Sendable {
         let sequence = delivery.sequence
         var wake = Wakeups()
         let conflict = state.withLock { state -> StateWrite? in
-            guard state.topics[name]?.groups[group]?.inFlight[sequence] != nil else { return nil }
+            let isInFlight =
+                state.topics[name]?.incarnation == delivery.incarnation
+                && state.topics[name]?.groups[group]?.inFlight[sequence] != nil
+            if case .ack(let commit) = disposition {
+                // The commit applies even if the topic was deleted meanwhile, as it would on Redis.
+                if let conflict = state.store.conflict(in: commit.writes) { return conflict }
+                state.store.apply(commit.writes)
+                for message in commit.messages { state.enqueue(message, now: now, wake: &wake) }
+            }
+            guard isInFlight else { return nil }
             wake.add(state.topics[name]!.messagesChanged)
             switch disposition {
             case nil:
                 state.topics[name]!.groups[group]!.giveBack(sequence)
-            case .ack(let commit):
-                if let conflict = state.store.conflict(in: commit.writes) { return conflict }
-                state.store.apply(commit.writes)
-                for message in commit.messages { state.enqueue(message, now: now, wake: &wake) }
+            case .ack:
                 _ = state.topics[name]!.groups[group]!.settle(sequence)
                 state.topics[name]!.acknowledge(sequence, by: group)
             case .retry(let delay, _):
@@ -158,9 +168,23 @@ final class InMemoryBroker: Sendable {
         return next
     }
 
-    /// Forgets a topic; consumers still attached find nothing more to take.
+    /// Removes a topic's stored and scheduled messages, retries and consumer groups; its dead letters stay.
+    /// Consumers still attached are woken and find nothing more to take.
     func deleteTopic(_ name: String) {
-        state.withLock { _ = $0.topics.removeValue(forKey: name) }
+        let signals = state.withLock { state -> [ChangeSignal] in
+            guard let deleted = state.topics.removeValue(forKey: name) else { return [] }
+            if !deleted.deadLetters.isEmpty {
+                state.incarnations += 1
+                var kept = InMemoryTopic(incarnation: state.incarnations)
+                kept.deadLetters = deleted.deadLetters
+                kept.deadLetterSequence = deleted.deadLetterSequence
+                // Ids stay unique: new messages do not reuse those the dead letters name.
+                kept.nextSequence = deleted.nextSequence
+                state.topics[name] = kept
+            }
+            return [deleted.messagesChanged, deleted.scheduleChanged]
+        }
+        for signal in signals { signal.notify() }
     }
 
     func read(_ key: StateKey) -> VersionedValue? {

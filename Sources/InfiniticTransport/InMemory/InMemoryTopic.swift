@@ -17,6 +17,8 @@ struct DelayedRetry: Sendable {
 
 /// Everything stored for one topic: its log, its consumer groups, its schedule and its dead letters.
 struct InMemoryTopic {
+    /// Tells this topic apart from one of the same name created after it was deleted.
+    let incarnation: UInt64
     /// The stored messages by sequence. Acknowledged entries are removed, so this stays bounded.
     var log: [UInt64: StoredMessage] = [:]
     var nextSequence: UInt64 = 1
@@ -53,6 +55,10 @@ struct InMemoryTopic {
         let earlier = nextDue.map { due < $0 } ?? true
         schedule.insert(message, due: due)
         return earlier
+    }
+
+    init(incarnation: UInt64) {
+        self.incarnation = incarnation
     }
 
     /// Creates `group` (reading from the oldest stored entry) or updates its view of the topic.

@@ -51,6 +51,8 @@ public final class InMemoryTransport: Transport {
         broker.members(of: key)
     }
 
+    /// Removes the topic's stored and scheduled messages, retries and groups; its dead letters stay. A
+    /// handler still running on one of its messages can finish: its commit applies, its ack finds nothing.
     public func deleteTopic(_ topic: Topic) async throws {
         broker.deleteTopic(topic.name)
     }
