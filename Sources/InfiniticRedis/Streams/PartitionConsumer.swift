@@ -281,8 +281,14 @@ final class PartitionConsumer: Sendable {
                 } else {
                     // Messages for other partitions cannot join the atomic step: publish them first (at least
                     // once: if the commit then fails, the handler runs again and they may be sent twice).
+                    // A message without a routing key may go to any partition: it stays in this one (drawing a
+                    // random partition here, once to pick and once to remove, could drop it).
                     let keyspace = configuration.keyspace
-                    let remote = commit.messages.filter { keyspace.partition(for: $0.routingKey) != partition }
+                    let partition = self.partition
+                    let isRemote = { (message: OutgoingMessage) in
+                        message.routingKey.map { keyspace.partition(for: $0) != partition } ?? false
+                    }
+                    let remote = commit.messages.filter(isRemote)
                     if !remote.isEmpty {
                         do {
                             try await publish(remote)
@@ -291,7 +297,7 @@ final class PartitionConsumer: Sendable {
                             disposition = .retry(
                                 after: .milliseconds(100), reason: "publishing to other partitions failed: \(error)")
                         }
-                        commit.messages.removeAll { keyspace.partition(for: $0.routingKey) != partition }
+                        commit.messages.removeAll(where: isRemote)
                         if case .ack = disposition { disposition = .ack(commit) }
                     }
                 }

@@ -1,7 +1,8 @@
 import Foundation
-import Infinitic
 import TestSupport
 import Testing
+
+@testable import Infinitic
 
 /// What a client does beyond a plain call: handles, instances by id and by tag, cancel, timeouts, closing,
 /// concurrency — on both transports.
@@ -17,8 +18,9 @@ import Testing
             #expect(try await handle.value == result, "the outcome is kept")
             let dispatched = try await client.dispatch { try await trips.fireAndForget("gus") }
             #expect(try await dispatched.value == "dispatched")
-            let void = try await client.dispatch { try await client.workflow(OpsStub.self).note("x") as Int }
-            #expect(try await void.value == 1)
+            let ops = client.workflow(OpsStub.self)
+            let void: WorkflowHandle<Void> = try await client.dispatch { try await ops.touch("x") }
+            try await void.value
         }
     }
 
@@ -59,6 +61,12 @@ import Testing
                 try await handle.result(timeout: .milliseconds(200))
             }
             #expect(error.code == .timedOut)
+            let impatient = try system.makeClient(callTimeout: .milliseconds(200))
+            let callError = try await #require(throws: InfiniticError.self) {
+                try await impatient.workflow(OpsStub.self).hold(key)
+            }
+            #expect(callError.code == .timedOut, "a synchronous call gives up after the client's call timeout")
+            await impatient.close()
             system.controls.open(key)
             #expect(try await handle.result(timeout: .seconds(30)) == "released \(key)")
         }
@@ -156,6 +164,7 @@ import Testing
             for (index, result) in results {
                 #expect(result.map(\.reference) == ["H-guest\(index)-2", "F-guest\(index)"])
             }
+            #expect(system.client.router.waiterCount == 0, "no waiter is left behind")
         }
     }
 

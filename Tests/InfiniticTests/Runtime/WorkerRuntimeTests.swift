@@ -108,3 +108,50 @@ import Testing
         #expect(clientError.code == .unavailable)
     }
 }
+
+/// The runtime on a Redis namespace split in several partitions (hash tags): engine commits publish to
+/// other partitions, clients and tag engines read every partition.
+@Suite(.timeLimit(.minutes(1))) struct PartitionedRuntimeTests {
+    @Test func workflowsRunOnSeveralPartitions() async throws {
+        let transport = try await TestRedis.transport(partitions: 4)
+        try await RuntimeSystem.run(.redis, transport: transport) { system in
+            let client = system.client
+            let key = RuntimeSystem.uniqueKey()
+            let tag = RuntimeSystem.uniqueKey("part")
+            let trips = client.workflow(TripsStub.self)
+            let results = try await withThrowingTaskGroup(of: [String].self) { group in
+                for index in 0..<12 {
+                    group.addTask { try await trips.parallelAnd("p\(index)") }
+                }
+                return try await group.reduce(into: [[String]]()) { $0.append($1) }
+            }
+            #expect(results.count == 12 && results.allSatisfy { $0.count == 4 })
+            let held = try await (0..<4).asyncMap { _ in
+                try await client.dispatch { try await client.workflow(OpsStub.self, tags: [tag]).holdThenNotes(key) }
+            }
+            try await eventually("every instance is tagged") {
+                try await Set(client.workflowIds(OpsStub.self, tag: tag)) == Set(held.map(\.id))
+            }
+            let byTag = client.workflow(OpsStub.self, tag: tag)
+            try await client.dispatchByTag { try await byTag.note("everywhere") }
+            for handle in held {
+                let instance = client.workflow(OpsStub.self, id: handle.id)
+                try await eventually("the note reached \(handle.id)") {
+                    try await instance.readNotes() == ["everywhere"]
+                }
+            }
+            system.controls.open(key)
+            for handle in held {
+                #expect(try await handle.result() == ["everywhere"])
+            }
+        }
+    }
+}
+
+extension Sequence {
+    fileprivate func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var values: [T] = []
+        for element in self { values.append(try await transform(element)) }
+        return values
+    }
+}

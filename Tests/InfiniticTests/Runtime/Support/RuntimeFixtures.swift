@@ -43,6 +43,7 @@ enum RuntimeFixtures {
         $0.add("holdThenNotes", OpsImpl.holdThenNotes)
         $0.add("note", OpsImpl.note)
         $0.add("readNotes", OpsImpl.readNotes)
+        $0.add("touch", OpsImpl.touch)
     }
 
     static let workflows = [WorkflowFixtures.trips, ops]

@@ -38,7 +38,14 @@ struct RuntimeSystem: Sendable {
     static func run<T: Sendable>(
         _ kind: TransportKind, startWorker: Bool = true, _ body: (RuntimeSystem) async throws -> T
     ) async throws -> T {
-        let transport = try await kind.make()
+        try await run(kind, transport: try await kind.make(), startWorker: startWorker, body)
+    }
+
+    /// Runs `body` with a fresh system on `transport` (closed afterwards if it is a Redis one).
+    static func run<T: Sendable>(
+        _ kind: TransportKind, transport: any Transport, startWorker: Bool = true,
+        _ body: (RuntimeSystem) async throws -> T
+    ) async throws -> T {
         let controls = Controls()
         let client = try InfiniticClient(transport: transport, callTimeout: .seconds(45), logger: logger)
         let system = RuntimeSystem(kind: kind, transport: transport, client: client, controls: controls)

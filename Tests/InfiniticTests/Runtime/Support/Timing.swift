@@ -63,6 +63,8 @@ protocol Ops: Sendable {
     func holdThenNotes(_ key: String) async throws -> [String]
     func note(_ text: String) async throws -> Int
     func readNotes() async throws -> [String]
+    /// Adds a note, returning nothing.
+    func touch(_ text: String) async throws
 }
 
 struct OpsStub: Ops, WorkflowStub {
@@ -76,6 +78,7 @@ struct OpsStub: Ops, WorkflowStub {
     func holdThenNotes(_ key: String) async throws -> [String] { try await invoker.call("holdThenNotes", key) }
     func note(_ text: String) async throws -> Int { try await invoker.call("note", text) }
     func readNotes() async throws -> [String] { try await invoker.call("readNotes") }
+    func touch(_ text: String) async throws { try await invoker.call("touch", text) }
 }
 
 struct OpsImpl: Ops {
@@ -100,4 +103,8 @@ struct OpsImpl: Ops {
     }
 
     func readNotes() async throws -> [String] { notes }
+
+    func touch(_ text: String) async throws {
+        notes.append(text)
+    }
 }
