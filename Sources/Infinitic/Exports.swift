@@ -11,4 +11,14 @@
 // - Engines/    the roles as pure logic: workflow state engine, workflow and service executors, tag engines,
 //               each with a `disposition(for:...)` giving the transport's `Disposition` for a received message.
 // - Codec/, Ids/  the swappable payload codec (JSON by default) and stable SHA-256-based ids.
+//
+// The runtime, on a `Transport` (I/O happens here and only here):
+//
+// - Configuration/ `TransportConfiguration`: in-memory, Redis by URL or full configuration, or an existing transport.
+// - Runtime/    each role as a `ServiceLifecycle.Service` running `transport.consume` with its engine's disposition:
+//               `ServiceExecutorRole` (bounded concurrency, execution timeouts), `WorkflowExecutorRole`,
+//               `WorkflowStateEngineRole` (read state + version, atomic commit), `WorkflowTagEngineRole`,
+//               `ServiceTagEngineRole`; `RoleEnvironment` and `ConsumerSettings` they share.
+// - Worker/     `InfiniticWorker` (a `Service`) running the roles a `WorkerConfiguration` selects.
+// - Client/     `InfiniticClient`: stubs for new, existing and tagged instances, `dispatch` handles, cancel, lookups.
 @_exported import InfiniticTransport

@@ -16,6 +16,10 @@ import Synchronization
 /// A client has a unique name and receives the answers meant for it on the topic `client:<name>`, read by a
 /// task the client owns from creation to `close()` (which deletes the topic). One client serves any number of
 /// concurrent calls.
+///
+/// That task inherits the task-local context of the code creating the client: a client created inside the
+/// `run()` of a `ServiceGroup` service stops receiving answers when the group's graceful shutdown begins.
+/// Create long-lived clients before starting the group.
 public final class InfiniticClient: Sendable {
     /// Unique among running clients.
     public let name: String
