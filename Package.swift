@@ -9,10 +9,13 @@ let package = Package(
         .library(name: "InfiniticRedis", targets: ["InfiniticRedis"]),
         .library(name: "Infinitic", targets: ["Infinitic"]),
         .executable(name: "infinitic-demo", targets: ["InfiniticDemo"]),
+        .executable(name: "trip-booking", targets: ["TripBookingCLI"]),
+        .executable(name: "transport-demo", targets: ["TransportDemo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
     ],
     targets: [
         // hiredis 0.14 from Debian's libhiredis-dev. Only InfiniticRedis sees it.
@@ -56,13 +59,35 @@ let package = Package(
             path: "Examples/TripBooking"
         ),
 
-        // The main job for now: a demo pushing messages through the Redis Streams transport.
+        // The main job: the trip-booking saga on a local redis-server, through a worker and a client.
         .executableTarget(
             name: "InfiniticDemo",
             dependencies: [
-                "InfiniticRedis",
+                "Infinitic", "InfiniticRedis", "TripBooking",
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+
+        // The example's worker and client as a command line (one role per process in Deploy/).
+        .executableTarget(
+            name: "TripBookingCLI",
+            dependencies: [
+                "Infinitic", "TripBooking",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Examples/TripBookingCLI"
+        ),
+
+        // The transport alone: keyed consumption, scheduling, dead letters, consume-and-produce.
+        .executableTarget(
+            name: "TransportDemo",
+            dependencies: [
+                "InfiniticRedis",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/TransportDemo"
         ),
 
         // Throughput of the transport against a raw hiredis loop (run in release, see Benchmarks/README.md).

@@ -1,148 +1,107 @@
-// The transport demo: starts a local redis-server unless REDIS_URL is set, then pushes messages through the
-// Redis Streams transport and prints what happens: key-based consumption by two consumers, a scheduled
-// message, a retried then dead-lettered message, and atomic consume-and-produce steps.
+// The main job: the trip-booking saga (Examples/TripBooking) on Redis, through a worker running every role
+// and a client, printing what happens. Starts a local redis-server unless REDIS_URL is set.
 //
-//   swift run infinitic-demo                       # embedded redis-server
+//   swift run infinitic-demo
 //   REDIS_URL=redis://127.0.0.1:6379 swift run infinitic-demo
 import Foundation
+import Infinitic
 import InfiniticRedis
-import InfiniticTransport
 import Logging
-import Synchronization
+import ServiceLifecycle
+import TripBooking
 
 LoggingSystem.bootstrap { label in
     var handler = StreamLogHandler.standardError(label: label)
-    handler.logLevel = .error
+    handler.logLevel = .warning
     return handler
 }
+let logger = Logger(label: "infinitic-demo")
+let started = ContinuousClock.now
 
 @Sendable func say(_ text: String) {
-    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    let (seconds, attoseconds) = started.duration(to: .now).components
+    let elapsed = String(format: "%6.3fs", Double(seconds) + Double(attoseconds) / 1e18)
+    FileHandle.standardOutput.write(Data("\(elapsed)  \(text)\n".utf8))
 }
 
-let configuredURL = ProcessInfo.processInfo.environment["REDIS_URL"].flatMap { $0.isEmpty ? nil : $0 }
+// 1. Redis: yours, or a local one started for this run.
 var embedded: RedisServerProcess?
 let url: String
-if let configuredURL {
-    url = configuredURL
-    say("Using Redis at \(configuredURL)")
+if let configured = ProcessInfo.processInfo.environment["REDIS_URL"], !configured.isEmpty {
+    url = configured
+    say("using Redis at \(configured)")
 } else {
     let server = try await RedisServerProcess.start()
     embedded = server
     url = server.url
-    say("Started a local redis-server at \(url) (AOF on, data in \(server.directory)); set REDIS_URL to use yours")
+    say("started a local redis-server at \(url) (AOF on, noeviction); set REDIS_URL to use yours")
 }
+let transport = TransportConfiguration.redis(url: url, namespace: "demo-\(Int(Date().timeIntervalSince1970))")
 
-let namespace = "demo-\(Int(Date().timeIntervalSince1970))"
-let transport = try await RedisStreamsTransport.connect(
-    configuration: RedisStreamsConfiguration(url: url, namespace: namespace))
-let orders = Topic("orders", keyed: true)
-let invoices = Topic("invoices")
-let reminders = Topic("reminders")
-let start = Date()
+// 2. A worker running every role for the example's three services and its workflow.
+let worker = try InfiniticWorker(
+    configuration: WorkerConfiguration(
+        transport: transport, name: "demo-worker", services: TripBookingApp.services(),
+        workflows: TripBookingApp.workflows),
+    logger: logger)
+say("worker runs: \(worker.configuration.resolvedRoles.map(\.description).joined(separator: ", "))")
+let group = ServiceGroup(
+    configuration: ServiceGroupConfiguration(
+        services: [.init(service: worker)], gracefulShutdownSignals: [], logger: logger))
 
-func elapsed() -> String { String(format: "%5.2fs", Date().timeIntervalSince(start)) }
+// 3. A client, created outside the service group so that it outlives the worker's shutdown.
+let client = try await InfiniticClient(configuration: ClientConfiguration(transport: transport), logger: logger)
 
-/// What the demo waits for before it stops.
-final class Progress: Sendable {
-    private let counts = Mutex<[String: Int]>([:])
-    func add(_ name: String) { counts.withLock { $0[name, default: 0] += 1 } }
-    func count(_ name: String) -> Int { counts.withLock { $0[name, default: 0] } }
-}
-let progress = Progress()
+try await bookTrips(client: client, group: group)
+await client.close()
+embedded?.stopAndRemoveData()
+say("done")
 
-say("\n1. Ten orders for three customers on a keyed topic, handled by two consumers of one group.")
-say("   Orders of one customer are never handled at the same time, and keep their order.")
-try await transport.publish(
-    (1...10).map { number in
-        OutgoingMessage(topic: orders, key: "customer-\(number % 3 + 1)", payload: Array("order \(number)".utf8))
-    })
-say("2. A reminder scheduled in 1.5 s, and a malformed order that fails every time.")
-try await transport.publish(
-    OutgoingMessage(topic: reminders, payload: Array("pay your invoices".utf8), delivery: .after(.milliseconds(1500))))
-try await transport.publish(OutgoingMessage(topic: orders, key: "customer-9", payload: Array("order ???".utf8)))
+/// Runs the worker's service group, books the trips through the client, then shuts the worker down gracefully.
+func bookTrips(client: InfiniticClient, group: ServiceGroup) async throws {
+    try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
 
-struct MalformedOrder: Error, CustomStringConvertible {
-    let text: String
-    var description: String { "cannot parse '\(text)'" }
-}
+        let count = 10
+        say(
+            "booking \(count) trips: hotel and flight in parallel, then payment; trips over 2,000 EUR are declined and compensated"
+        )
+        var handles: [(Int, WorkflowHandle<TripResult>)] = []
+        for index in 0..<count {
+            let trip = SampleTrips.trip(index)
+            let stub = client.workflow(BookTripStub.self, tags: ["customer:\(trip.customer)"])
+            let handle = try await client.dispatch { try await stub.run(trip) }
+            handles.append((index, handle))
+            say(
+                "dispatched trip \(index + 1): \(trip.customer) to \(trip.destination), \(trip.price) EUR -> workflow \(handle.id.prefix(8))"
+            )
+        }
 
-try await withThrowingTaskGroup(of: Void.self) { group in
-    for consumer in ["A", "B"] {
-        group.addTask {
-            let subscription = Subscription(
-                topic: orders, group: "billing", consumer: "consumer-\(consumer)", concurrency: 4, maxDeliveries: 3,
-                schedulerInterval: .milliseconds(50))
-            try await transport.consume(subscription) { message in
-                let text = String(decoding: message.payload, as: UTF8.self)
-                guard let number = Int(text.dropFirst("order ".count)) else {
-                    say(
-                        "   \(elapsed()) consumer \(consumer): \(text) of \(message.key ?? "-") fails (delivery \(message.deliveryCount))"
-                    )
-                    throw MalformedOrder(text: text)
-                }
-                // Consume and produce atomically: the customer's running total (a versioned value), an invoice,
-                // and the acknowledgement of the order are one step.
-                let totalKey = StateKey("total:\(message.key!)", partitionKey: message.key)
-                let current = try await transport.read(totalKey)
-                let total = (current.map { Int(String(decoding: $0.bytes, as: UTF8.self)) ?? 0 } ?? 0) + number * 10
-                try await Task.sleep(for: .milliseconds(100))
-                say("   \(elapsed()) consumer \(consumer): order \(number) of \(message.key!) -> total \(total) EUR")
-                progress.add("orders")
-                return .ack(
-                    Commit(
-                        messages: [
-                            OutgoingMessage(topic: invoices, payload: Array("invoice for order \(number)".utf8))
-                        ],
-                        writes: [
-                            StateWrite(
-                                key: totalKey, operation: .put(Array(String(total).utf8)),
-                                expectedVersion: current?.version ?? 0)
-                        ]))
+        // Another method on a running instance: it shares the instance's properties.
+        let first = handles[0].1
+        let progress = try await client.workflow(BookTripStub.self, id: first.id).progress()
+        say("progress of workflow \(first.id.prefix(8)) asked while it runs: \(progress)")
+        let adaTrips = try await client.workflowIds(BookTripStub.self, tag: "customer:ada")
+        say("running trips tagged customer:ada: \(adaTrips.count)")
+
+        var booked = 0
+        var compensated = 0
+        try await withThrowingTaskGroup(of: (Int, TripResult).self) { results in
+            for (index, handle) in handles {
+                results.addTask { (index, try await handle.result(timeout: .seconds(60))) }
+            }
+            for try await (index, result) in results {
+                if result.outcome == .booked { booked += 1 } else { compensated += 1 }
+                say("trip \(index + 1) \(result)")
             }
         }
-    }
-    group.addTask {
-        try await transport.consume(Subscription(topic: invoices, group: "mailer")) { message in
-            progress.add("invoices")
-            return .ack
-        }
-    }
-    group.addTask {
-        try await transport.consume(
-            Subscription(topic: reminders, group: "mailer", schedulerInterval: .milliseconds(20))
-        ) {
-            message in
-            say("   \(elapsed()) reminder delivered: \(String(decoding: message.payload, as: UTF8.self))")
-            progress.add("reminders")
-            return .ack
-        }
-    }
-    while true {
-        let deadLetters = try await transport.deadLetters(of: orders, limit: 10)
-        if progress.count("orders") == 10 && progress.count("invoices") == 10 && progress.count("reminders") == 1
-            && !deadLetters.isEmpty
-        {
-            break
-        }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    group.cancelAll()
-}
+        say("\(booked) trips booked, \(compensated) compensated")
 
-say("\n3. Results")
-for customer in 1...3 {
-    let total = try await transport.read(StateKey("total:customer-\(customer)", partitionKey: "customer-\(customer)"))
-    say(
-        "   customer-\(customer): total \(total.map { String(decoding: $0.bytes, as: UTF8.self) } ?? "0") EUR "
-            + "(version \(total?.version ?? 0): one atomic write per order)")
+        // Finished workflows leave nothing behind: their state and tags are deleted.
+        let remaining = try await client.workflowIds(BookTripStub.self, tag: "customer:ada")
+        say("running trips tagged customer:ada now: \(remaining.count)")
+
+        await group.triggerGracefulShutdown()
+        try await tasks.waitForAll()
+    }
 }
-say("   invoices published with their orders: \(progress.count("invoices"))")
-for letter in try await transport.deadLetters(of: orders, limit: 10) {
-    say(
-        "   dead letter: '\(String(decoding: letter.payload, as: UTF8.self))' after \(letter.deliveryCount) deliveries: "
-            + letter.reason)
-}
-transport.close()
-embedded?.stopAndRemoveData()
-say("\nDone in \(elapsed()).")

@@ -1,0 +1,171 @@
+// `trip-booking`: the example's worker and client as one command line, for running a real fleet (one role
+// per process, see Deploy/) and for the crash tests.
+//
+//   trip-booking worker                                        # every role, REDIS_URL or redis://127.0.0.1:6379
+//   trip-booking worker --role workflow-state-engine:BookTrip  # one role (repeat --role for more)
+//   trip-booking book --trips 20                               # a client booking 20 trips
+import ArgumentParser
+import Foundation
+import Infinitic
+import Logging
+import ServiceLifecycle
+import TripBooking
+
+@main
+struct TripBookingCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trip-booking",
+        abstract: "The trip-booking example of Infinitic: run workers, book trips.",
+        subcommands: [WorkerCommand.self, BookCommand.self])
+}
+
+struct ConnectionOptions: ParsableArguments {
+    @Option(help: "The Redis URL (default: $REDIS_URL, else redis://127.0.0.1:6379).")
+    var redisURL: String?
+
+    @Option(help: "The key prefix of this deployment in Redis.")
+    var namespace = "trip-booking"
+
+    @Option(help: "Hash-tag partitions of the key space (fixed when a namespace is first used).")
+    var partitions = 1
+
+    @Flag(help: "Log at debug level.")
+    var verbose = false
+
+    var url: String {
+        redisURL ?? ProcessInfo.processInfo.environment["REDIS_URL"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? "redis://127.0.0.1:6379"
+    }
+
+    var transport: TransportConfiguration {
+        .redis(url: url, namespace: namespace, partitions: partitions)
+    }
+
+    func logger(_ label: String) -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = verbose ? .debug : .info
+        return logger
+    }
+}
+
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker", abstract: "Run a worker until SIGTERM or SIGINT (then drain and exit).")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(
+        name: .customLong("role"),
+        help: ArgumentHelp(
+            "A role to run (repeatable; default: every role): service-executor:<Service>, service-tag-engine:<Service>, "
+                + "workflow-executor:<Workflow>, workflow-state-engine:<Workflow>, workflow-tag-engine:<Workflow>.",
+            valueName: "kind:name"))
+    var roles: [String] = []
+
+    @Option(help: "Handlers running at once per role.")
+    var concurrency = 32
+
+    @Option(help: "Seconds after which a message held by a silent (dead) worker goes to another.")
+    var visibilityTimeout: Double = 30
+
+    @Option(help: "The worker's name (default: host-pid-random).")
+    var name: String?
+
+    @Option(help: "Probability that a hotel booking fails on its first attempt (the retry policy recovers).")
+    var hotelGlitchRate = 0.2
+
+    func validate() throws {
+        for role in roles where WorkerRole(argument: role) == nil {
+            throw ValidationError("unknown role '\(role)'; expected e.g. workflow-state-engine:BookTrip")
+        }
+        guard visibilityTimeout > 0 else { throw ValidationError("--visibility-timeout must be positive") }
+    }
+
+    func run() async throws {
+        let logger = connection.logger("trip-booking.worker")
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = connection.verbose ? .debug : .info
+            return handler
+        }
+        var configuration = WorkerConfiguration(
+            transport: connection.transport,
+            services: TripBookingApp.services(hotels: Hotels(glitchRate: hotelGlitchRate)),
+            workflows: TripBookingApp.workflows,
+            roles: roles.isEmpty ? nil : roles.compactMap(WorkerRole.init(argument:)),
+            consumerSettings: ConsumerSettings(
+                concurrency: concurrency, visibilityTimeout: .milliseconds(Int(visibilityTimeout * 1000))))
+        if let name { configuration.name = name }
+        let worker = try InfiniticWorker(configuration: configuration, logger: logger)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+struct BookCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "book", abstract: "Book trips as a client and print each outcome.")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(help: "How many trips to book (every fifth one is too expensive and gets compensated).")
+    var trips = 10
+
+    @Option(help: "Seconds to wait for each trip.")
+    var timeout: Double = 60
+
+    func run() async throws {
+        let logger = connection.logger("trip-booking.client")
+        let client = try await InfiniticClient(
+            configuration: ClientConfiguration(transport: connection.transport), logger: logger)
+        let started = ContinuousClock.now
+        var failures = 0
+        let outcomes = try await withThrowingTaskGroup(of: (Int, Result<TripResult, any Error>).self) { group in
+            for index in 0..<trips {
+                let trip = SampleTrips.trip(index)
+                let stub = client.workflow(BookTripStub.self, tags: ["customer:\(trip.customer)"])
+                let handle = try await client.dispatch { try await stub.run(trip) }
+                group.addTask {
+                    do {
+                        return (index, .success(try await handle.result(timeout: .milliseconds(Int(timeout * 1000)))))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            return try await group.reduce(into: [(Int, Result<TripResult, any Error>)]()) { $0.append($1) }
+        }
+        for (index, outcome) in outcomes.sorted(by: { $0.0 < $1.0 }) {
+            let trip = SampleTrips.trip(index)
+            switch outcome {
+            case .success(let result):
+                print("trip \(index + 1) for \(trip.customer) to \(trip.destination) (\(trip.price) EUR): \(result)")
+            case .failure(let error):
+                failures += 1
+                print("trip \(index + 1) for \(trip.customer) FAILED: \(error)")
+            }
+        }
+        print("\(trips - failures) of \(trips) trips done in \(started.duration(to: .now))")
+        await client.close()
+        if failures > 0 { throw ExitCode.failure }
+    }
+}
+
+extension WorkerRole {
+    /// Parses `kind:name`, e.g. `workflow-state-engine:BookTrip`.
+    init?(argument: String) {
+        guard let colon = argument.firstIndex(of: ":") else { return nil }
+        let name = String(argument[argument.index(after: colon)...])
+        guard !name.isEmpty else { return nil }
+        switch argument[..<colon] {
+        case "service-executor": self = .serviceExecutor(name)
+        case "service-tag-engine": self = .serviceTagEngine(name)
+        case "workflow-executor": self = .workflowExecutor(name)
+        case "workflow-state-engine": self = .workflowStateEngine(name)
+        case "workflow-tag-engine": self = .workflowTagEngine(name)
+        default: return nil
+        }
+    }
+}
