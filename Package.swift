@@ -126,6 +126,10 @@ let package = Package(
             dependencies: ["Infinitic", "InfiniticTransport", "TestSupport"]
         ),
         .testTarget(
+            name: "TripBookingTests",
+            dependencies: ["Infinitic", "InfiniticRedis", "TripBooking", "TestSupport", "TripBookingCLI"]
+        ),
+        .testTarget(
             name: "InfiniticRedisTests",
             dependencies: ["InfiniticRedis", "InfiniticTransport", "TestSupport", "TransportProbe"]
         ),

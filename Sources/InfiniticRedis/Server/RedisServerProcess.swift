@@ -195,14 +195,19 @@ private final class LockedProcess: Sendable {
 
 /// Child processes with posix_spawn/waitpid (Foundation's `Process` reaps children on its own threads).
 enum ChildProcess {
-    /// Starts `executable` with `arguments`, its output discarded. Returns its pid.
-    static func spawn(_ executable: String, _ arguments: [String]) throws -> Int32 {
+    /// Starts `executable` with `arguments`, its output discarded or appended to `output`. Returns its pid.
+    static func spawn(_ executable: String, _ arguments: [String], output: String? = nil) throws -> Int32 {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        if let output {
+            posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        }
         // Swift's threads block signals, and a spawned process inherits the mask: unblock everything and
         // restore default handlers, or the child would ignore SIGTERM.
         var attributes = posix_spawnattr_t()

@@ -148,7 +148,7 @@ enum StreamScripts {
             """#)
 
     /// Renews what a live consumer holds: resets the idle time of its in-flight entries (so they are not
-    /// reclaimed) and extends its key locks. Returns the ids it no longer owns.
+    /// reclaimed) and extends its key locks. Returns the ids another consumer owns now.
     ///
     /// KEYS: stream. ARGV: group, consumer, lock ttl ms, lock prefix, then pairs (entry id, key or '').
     static let renew = RedisScript(
@@ -168,7 +168,9 @@ enum StreamScripts {
                             redis.call('PEXPIRE', lock, ttl)
                         end
                     end
-                else
+                elseif owner then
+                    -- Another consumer took it (this one stalled past the visibility timeout). An entry no
+                    -- longer pending was acknowledged meanwhile: nothing to renew.
                     lost[#lost + 1] = id
                 end
             end

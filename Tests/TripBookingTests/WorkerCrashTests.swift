@@ -1,0 +1,116 @@
+import Foundation
+import Infinitic
+import Logging
+import TestSupport
+import Testing
+import TripBooking
+
+@testable import InfiniticRedis
+
+/// A real worker process (every role) SIGKILLed again and again while 200 sagas run, then left running:
+/// every saga completes exactly once, with the right outcome, and leaves no state behind.
+@Suite("Worker crashes")
+struct WorkerCrashTests {
+    @Test(.timeLimit(.minutes(3)))
+    func sagasSurviveAWorkerKilledRepeatedly() async throws {
+        let server = try await TestRedis.server()
+        let namespace = TestRedis.uniqueNamespace("crash")
+        let transport = try await TestRedis.transport(server: server, namespace: namespace)
+        defer { transport.close() }
+        var logger = Logger(label: "crash-test")
+        logger.logLevel = .error
+        let client = try InfiniticClient(transport: transport, callTimeout: .seconds(150), logger: logger)
+
+        let worker = try WorkerProcess(redisURL: server.url, namespace: namespace)
+        defer { worker.stop() }
+
+        let count = 200
+        let kills = Locked(0)
+        let outcomes = try await withThrowingTaskGroup(of: (Int, TripResult)?.self) { group in
+            // The killer: SIGKILL the worker at random moments, restart it at once, six times.
+            group.addTask {
+                for _ in 0..<6 {
+                    try await Task.sleep(for: .milliseconds(Int.random(in: 400...900)))
+                    try worker.killAndRestart()
+                    kills.withLock { $0 += 1 }
+                }
+                return nil
+            }
+            // The client: 200 sagas dispatched in waves while the worker keeps dying.
+            for wave in 0..<10 {
+                for index in wave * 20..<(wave + 1) * 20 {
+                    let trip = SampleTrips.trip(index)
+                    let stub = client.workflow(BookTripStub.self, tags: ["customer:\(trip.customer)"])
+                    let handle = try await client.dispatch { try await stub.run(trip) }
+                    group.addTask { (index, try await handle.result()) }
+                }
+                try await Task.sleep(for: .milliseconds(300))
+            }
+            var outcomes: [Int: [TripResult]] = [:]
+            for try await outcome in group {
+                if let (index, result) = outcome { outcomes[index, default: []].append(result) }
+            }
+            return outcomes
+        }
+
+        #expect(kills.value == 6)
+        // The kills hit work in flight: restarted workers took back messages their dead predecessors held.
+        #expect(worker.log.contains("from silent consumers"), "no message was reclaimed: the kills missed the work")
+        #expect(outcomes.count == count)
+        for index in 0..<count {
+            let results = outcomes[index] ?? []
+            #expect(results.count == 1, "trip \(index) completed \(results.count) times")
+            #expect(results.first?.outcome == SampleTrips.expectedOutcome(index), "trip \(index)")
+        }
+        // Nothing left: no workflow state, no tag set, no pending message in the engine's stream.
+        let client2 = transport.client
+        let states = try await client2.send(RedisCommand(["KEYS", "\(namespace):*:state:*"])).array ?? []
+        #expect(states.isEmpty, "workflow states left: \(states.count)")
+        let sets = try await client2.send(RedisCommand(["KEYS", "\(namespace):*:set:workflow-tag-ids:*"])).array ?? []
+        #expect(sets.isEmpty, "tag sets left: \(sets.count)")
+        await client.close()
+    }
+}
+
+/// `trip-booking worker` as a child process (every role, 1 s visibility timeout so that the messages a killed
+/// worker held come back quickly).
+final class WorkerProcess: Sendable {
+    private let arguments: [String]
+    private let executable: String
+    private let pid: Locked<Int32?>
+    /// The workers' logs, appended by each incarnation.
+    let logFile = NSTemporaryDirectory() + "crash-worker-\(UUID().uuidString.prefix(8)).log"
+
+    init(redisURL: String, namespace: String) throws {
+        executable = try Self.locate("trip-booking")
+        arguments = [
+            "worker", "--redis-url", redisURL, "--namespace", namespace, "--visibility-timeout", "1",
+            "--concurrency", "8",
+        ]
+        pid = Locked(try ChildProcess.spawn(executable, arguments, output: logFile))
+    }
+
+    func killAndRestart() throws {
+        if let old = pid.value { ChildProcess.terminate(old, signal: SIGKILL) }
+        let new = try ChildProcess.spawn(executable, arguments, output: logFile)
+        pid.withLock { $0 = new }
+    }
+
+    var log: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
+
+    func stop() {
+        if let current = pid.value { ChildProcess.terminate(current, signal: SIGTERM) }
+        pid.withLock { $0 = nil }
+    }
+
+    /// An executable built with the tests, next to the test bundle.
+    static func locate(_ name: String) throws -> String {
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = folder.appendingPathComponent(name).path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        throw RedisError(.connectionFailed, "\(name) not found near \(CommandLine.arguments[0])")
+    }
+}
