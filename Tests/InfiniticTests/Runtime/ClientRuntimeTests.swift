@@ -176,7 +176,9 @@ import Testing
             let client = try system.makeClient()
             let handle = try await client.dispatch { try await client.workflow(OpsStub.self).hold(key) }
             try await eventually("the task runs") { system.controls.started(key) == 1 }
-            #expect(try await system.topicExists(Topics.client(client.name)))
+            try await eventually("the client reads its topic") {
+                try await system.topicExists(Topics.client(client.name))
+            }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     let error = try await #require(throws: InfiniticError.self) { try await handle.result() }
