@@ -30,4 +30,18 @@ final class OverrunPool: Sendable {
     func finish() {
         continuation.finish()
     }
+
+    /// Runs `body` with a pool running beside it; once `body` returns (or throws), the pool takes no more jobs
+    /// and this returns when its jobs ended.
+    static func withPool(_ body: @escaping @Sendable (OverrunPool) async throws -> Void) async throws {
+        let pool = OverrunPool()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                defer { pool.finish() }
+                try await body(pool)
+            }
+            group.addTask { await pool.run() }
+            try await group.waitForAll()
+        }
+    }
 }

@@ -30,17 +30,11 @@ public struct ServiceExecutorRole: Service {
     public func run() async throws {
         let subscription = settings.subscription(
             topic: Topics.serviceExecutor(definition.name), group: Self.group, consumer: environment.consumerName())
-        let pool = OverrunPool()
         logger.debug("service executor starting", metadata: ["concurrency": "\(settings.concurrency)"])
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                defer { pool.finish() }
-                try await environment.transport.consume(subscription) { message in
-                    try await handle(message, pool: pool)
-                }
+        try await OverrunPool.withPool { pool in
+            try await environment.transport.consume(subscription) { message in
+                try await handle(message, pool: pool)
             }
-            group.addTask { await pool.run() }
-            try await group.waitForAll()
         }
         logger.debug("service executor stopped")
     }
@@ -77,57 +71,23 @@ public struct ServiceExecutorRole: Service {
         return .ack(Commit(messages: try outputs.map { try $0.outgoingMessage(codec: environment.codec) }))
     }
 
-    private enum Ending: Sendable {
-        case finished(Result<Payload, any Error>)
-        case timedOut
-        case abandoned
-    }
-
-    /// Runs the task in the pool and returns its result, or a timeout failure as soon as `timeout` passes
-    /// (the code is then cancelled and left to finish in the pool). Throws `CancellationError` if the handler
-    /// is cancelled (the message is then delivered again).
+    /// Runs the task within `timeout`: its result, or a timeout failure as soon as the time is up.
     private func invoke(
         _ envelope: ServiceExecutorEnvelope, timeout: Duration, pool: OverrunPool
     ) async throws -> Result<Payload, any Error> {
-        let ending = Settlement<Ending>()
         let executor = self.executor
-        let logger = self.logger
-        let task = envelope.message
-        let submitted = pool.submit {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { ending.settle(.finished(await executor.invoke(envelope))) }
-                group.addTask {
-                    do {
-                        try await Task.sleep(for: timeout)
-                    } catch {
-                        return
-                    }
-                    if ending.settle(.timedOut) {
-                        logger.warning(
-                            "task exceeded its execution timeout, cancelling it",
-                            metadata: [
-                                "taskId": "\(task.taskId)", "method": "\(task.methodName)", "timeout": "\(timeout)",
-                            ])
-                    }
-                }
-                group.addTask { _ = await ending.wait() }
-                await group.next()
-                group.cancelAll()
-            }
-        }
-        guard submitted else { throw CancellationError() }
-        switch await ending.wait() {
-        case .finished(let result)?:
+        switch try await TimeLimit(duration: timeout, pool: pool).run({ await executor.invoke(envelope) }) {
+        case .finished(let result):
             return result
-        case .timedOut?:
-            let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        case .timedOut:
+            let task = envelope.message
+            logger.warning(
+                "task exceeded its execution timeout, cancelling it",
+                metadata: ["taskId": "\(task.taskId)", "method": "\(task.methodName)", "timeout": "\(timeout)"])
             return .failure(
                 TaskExecutionTimeoutError(
                     serviceName: task.serviceName, methodName: task.methodName, taskId: task.taskId,
-                    timeoutSeconds: seconds))
-        case .abandoned?, nil:
-            ending.settle(.abandoned)
-            throw CancellationError()
+                    timeoutSeconds: timeout.inSeconds))
         }
     }
 }

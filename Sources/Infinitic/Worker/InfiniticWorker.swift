@@ -63,7 +63,7 @@ public final class InfiniticWorker: Service {
             }
             return WorkflowExecutorRole(
                 definition: definition, environment: environment, settings: settings,
-                checkMode: configuration.checkMode)
+                checkMode: configuration.checkMode, workflowTaskTimeout: configuration.workflowTaskTimeout)
         case .workflowStateEngine(let name):
             return WorkflowStateEngineRole(workflowName: name, environment: environment, settings: settings)
         case .workflowTagEngine(let name):

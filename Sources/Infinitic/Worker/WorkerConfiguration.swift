@@ -21,6 +21,9 @@ public struct WorkerConfiguration: Sendable {
     public var roleSettings: [WorkerRole: ConsumerSettings]
     /// How strictly replays compare the code with the recorded history.
     public var checkMode: CheckMode
+    /// How long one replay of workflow code may run (nil: no limit). Workflow code only awaits its context, so
+    /// a replay takes milliseconds; past this, the method fails with `WorkflowTaskTimeoutError`.
+    public var workflowTaskTimeout: Duration?
     /// Must be the same for every worker and client of a deployment.
     public var codec: any PayloadCodec
 
@@ -28,7 +31,8 @@ public struct WorkerConfiguration: Sendable {
         transport: TransportConfiguration, name: String = Subscription.uniqueConsumerName(),
         services: [ServiceDefinition] = [], workflows: [WorkflowDefinition] = [], roles: [WorkerRole]? = nil,
         consumerSettings: ConsumerSettings = ConsumerSettings(), roleSettings: [WorkerRole: ConsumerSettings] = [:],
-        checkMode: CheckMode = .simple, codec: any PayloadCodec = JSONPayloadCodec()
+        checkMode: CheckMode = .simple, workflowTaskTimeout: Duration? = .seconds(60),
+        codec: any PayloadCodec = JSONPayloadCodec()
     ) {
         self.transport = transport
         self.name = name
@@ -38,6 +42,7 @@ public struct WorkerConfiguration: Sendable {
         self.consumerSettings = consumerSettings
         self.roleSettings = roleSettings
         self.checkMode = checkMode
+        self.workflowTaskTimeout = workflowTaskTimeout
         self.codec = codec
     }
 

@@ -126,4 +126,23 @@ import Testing
             #expect(system.controls.started(key) == 2)
         }
     }
+
+    @Test(arguments: TransportKind.allCases) func workflowCodeAwaitingSomethingElseTimesOut(
+        _ kind: TransportKind
+    ) async throws {
+        try await RuntimeSystem.run(kind) { system in
+            let client = system.client
+            let error = try await #require(throws: WorkflowFailedError.self) {
+                try await client.workflow(OpsStub.self).misbehave()
+            }
+            guard case .workflowTaskFailed(let failed) = error.cause else {
+                Issue.record("expected a failed workflow task, got \(error.cause)")
+                return
+            }
+            #expect(failed.methodName == "misbehave")
+            #expect(failed.error.shortTypeName == "WorkflowTaskTimeoutError")
+            let result = try await client.workflow(TripsStub.self).sequential("liz")
+            #expect(result.map(\.reference) == ["H-liz-2", "F-liz"], "the executor goes on")
+        }
+    }
 }

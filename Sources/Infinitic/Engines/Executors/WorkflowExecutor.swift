@@ -20,20 +20,26 @@ public struct WorkflowExecutor: Sendable {
 
     /// Replays the workflow task and returns what to send.
     public func execute(_ envelope: WorkflowExecutorEnvelope, now: Date) async -> [Outbound] {
+        outputs(of: await replay(envelope), for: envelope, now: now)
+    }
+
+    /// Replays the workflow task.
+    func replay(_ envelope: WorkflowExecutorEnvelope) async -> WorkflowTaskOutput {
         let task = envelope.message
-        let output: WorkflowTaskOutput
-        if let definition = definitions[task.workflowName] {
-            output = await Replayer(definition: definition, checkMode: checkMode, codec: codec).replay(task)
-        } else {
+        guard let definition = definitions[task.workflowName] else {
             let error = InvocationError(.unknownWorkflow, "no workflow \(task.workflowName) is registered here")
-            output = WorkflowTaskOutput(
-                outcome: .workflowTaskFailed(
-                    WorkflowTaskFailedError(
-                        workflowName: task.workflowName, workflowId: task.workflowId,
-                        workflowTaskId: task.workflowTaskId, methodName: task.method.methodName,
-                        error: ErrorDescription(error, codec: codec))))
+            return failedOutput(for: task, error: error)
         }
-        return outputs(of: output, for: envelope, now: now)
+        return await Replayer(definition: definition, checkMode: checkMode, codec: codec).replay(task)
+    }
+
+    /// The output of a workflow task that failed with `error` before its replay could say anything.
+    func failedOutput(for task: WorkflowTask, error: any Error) -> WorkflowTaskOutput {
+        WorkflowTaskOutput(
+            outcome: .workflowTaskFailed(
+                WorkflowTaskFailedError(
+                    workflowName: task.workflowName, workflowId: task.workflowId, workflowTaskId: task.workflowTaskId,
+                    methodName: task.method.methodName, error: ErrorDescription(error, codec: codec))))
     }
 
     /// The result for the engine first, then the dispatch of each new command.

@@ -44,7 +44,11 @@ enum RuntimeFixtures {
         $0.add("note", OpsImpl.note)
         $0.add("readNotes", OpsImpl.readNotes)
         $0.add("touch", OpsImpl.touch)
+        $0.add("misbehave", OpsImpl.misbehave)
     }
 
     static let workflows = [WorkflowFixtures.trips, ops]
+
+    /// The workflow task timeout of test workers (a replay takes milliseconds).
+    static let workflowTaskTimeout = Duration.seconds(3)
 }

@@ -25,7 +25,8 @@ struct RuntimeSystem: Sendable {
         try InfiniticWorker(
             configuration: WorkerConfiguration(
                 transport: .existing(transport), name: name, services: RuntimeFixtures.services(controls),
-                workflows: RuntimeFixtures.workflows, roles: roles),
+                workflows: RuntimeFixtures.workflows, roles: roles,
+                workflowTaskTimeout: RuntimeFixtures.workflowTaskTimeout),
             logger: Self.logger)
     }
 

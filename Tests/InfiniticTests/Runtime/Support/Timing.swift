@@ -65,6 +65,8 @@ protocol Ops: Sendable {
     func readNotes() async throws -> [String]
     /// Adds a note, returning nothing.
     func touch(_ text: String) async throws
+    /// Misuses workflow code: sleeps instead of awaiting the context.
+    func misbehave() async throws -> String
 }
 
 struct OpsStub: Ops, WorkflowStub {
@@ -79,6 +81,7 @@ struct OpsStub: Ops, WorkflowStub {
     func note(_ text: String) async throws -> Int { try await invoker.call("note", text) }
     func readNotes() async throws -> [String] { try await invoker.call("readNotes") }
     func touch(_ text: String) async throws { try await invoker.call("touch", text) }
+    func misbehave() async throws -> String { try await invoker.call("misbehave") }
 }
 
 struct OpsImpl: Ops {
@@ -106,5 +109,10 @@ struct OpsImpl: Ops {
 
     func touch(_ text: String) async throws {
         notes.append(text)
+    }
+
+    func misbehave() async throws -> String {
+        try await Task.sleep(for: .seconds(60))
+        return "woke up"
     }
 }
