@@ -1,0 +1,7 @@
+import SwiftCompilerPlugin
+import SwiftSyntaxMacros
+
+@main
+struct InfiniticMacrosPlugin: CompilerPlugin {
+    let providingMacros: [any Macro.Type] = [ServiceMacro.self, WorkflowMacro.self]
+}
