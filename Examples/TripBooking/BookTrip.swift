@@ -3,25 +3,10 @@ import Infinitic
 
 /// The trip-booking saga: book the hotel and the flight in parallel, then charge; if the payment is
 /// declined, cancel both bookings (compensation). `progress()` can be called on a running instance.
-public protocol BookTrip: Sendable {
+/// `@Workflow` generates `BookTripStub`, which clients call, and `BookTrip.register`, which workers register.
+@Workflow public protocol BookTrip: Sendable {
     func run(_ trip: Trip) async throws -> TripResult
     func progress() async throws -> String
-}
-
-/// What `@Workflow` would generate.
-public struct BookTripStub: BookTrip, WorkflowStub {
-    public typealias Contract = any BookTrip
-    public let invoker: StubInvoker
-    public init(invoker: StubInvoker) { self.invoker = invoker }
-    public func run(_ trip: Trip) async throws -> TripResult { try await invoker.call("run", trip) }
-    public func progress() async throws -> String { try await invoker.call("progress") }
-}
-
-extension BookTrip {
-    public static func register(_ table: inout MethodTable<Self>) {
-        table.add("run", Self.run)
-        table.add("progress", Self.progress)
-    }
 }
 
 /// Deterministic workflow code: it talks to the world only through `context` and is replayed from its

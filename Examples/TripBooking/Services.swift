@@ -4,68 +4,24 @@ import Synchronization
 
 // MARK: - Contracts, shared by callers (workflows) and implementations
 
+// `@Service` generates each contract's stub (`HotelServiceStub`...), which workflows call, and the method table
+// of its implementations (`HotelService.register`), which workers register.
+
 /// Books and cancels hotel rooms.
-public protocol HotelService: Sendable {
+@Service public protocol HotelService: Sendable {
     func book(_ trip: Trip) async throws -> Booking
     func cancel(_ reference: String) async throws
 }
 
 /// Books and cancels flights.
-public protocol FlightService: Sendable {
+@Service public protocol FlightService: Sendable {
     func book(_ trip: Trip) async throws -> Booking
     func cancel(_ reference: String) async throws
 }
 
 /// Charges customers.
-public protocol PaymentService: Sendable {
+@Service public protocol PaymentService: Sendable {
     func charge(_ customer: String, _ amount: Int) async throws -> String
-}
-
-// MARK: - Stubs and method tables (what `@Service` would generate)
-
-public struct HotelServiceStub: HotelService, ServiceStub {
-    public typealias Contract = any HotelService
-    public let invoker: StubInvoker
-    public init(invoker: StubInvoker) { self.invoker = invoker }
-    public func book(_ trip: Trip) async throws -> Booking { try await invoker.call("book", trip) }
-    public func cancel(_ reference: String) async throws { try await invoker.call("cancel", reference) }
-}
-
-extension HotelService {
-    public static func register(_ table: inout MethodTable<Self>) {
-        table.add("book", Self.book)
-        table.add("cancel", Self.cancel)
-    }
-}
-
-public struct FlightServiceStub: FlightService, ServiceStub {
-    public typealias Contract = any FlightService
-    public let invoker: StubInvoker
-    public init(invoker: StubInvoker) { self.invoker = invoker }
-    public func book(_ trip: Trip) async throws -> Booking { try await invoker.call("book", trip) }
-    public func cancel(_ reference: String) async throws { try await invoker.call("cancel", reference) }
-}
-
-extension FlightService {
-    public static func register(_ table: inout MethodTable<Self>) {
-        table.add("book", Self.book)
-        table.add("cancel", Self.cancel)
-    }
-}
-
-public struct PaymentServiceStub: PaymentService, ServiceStub {
-    public typealias Contract = any PaymentService
-    public let invoker: StubInvoker
-    public init(invoker: StubInvoker) { self.invoker = invoker }
-    public func charge(_ customer: String, _ amount: Int) async throws -> String {
-        try await invoker.call("charge", customer, amount)
-    }
-}
-
-extension PaymentService {
-    public static func register(_ table: inout MethodTable<Self>) {
-        table.add("charge", Self.charge)
-    }
 }
 
 // MARK: - Implementations (plain Swift; they would call real providers)
