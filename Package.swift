@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swiftlang/swift-syntax.git", from: "603.0.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // hiredis 0.14 from Debian's libhiredis-dev. Only InfiniticRedis sees it.
@@ -105,14 +106,26 @@ let package = Package(
             path: "Examples/TransportDemo"
         ),
 
-        // Throughput of the transport against a raw hiredis loop (run in release, see Benchmarks/README.md).
+        // Benchmarks (run in release, see Benchmarks/README.md): the transport against a raw hiredis loop, and
+        // one-task workflows per second with latency percentiles.
+        .target(
+            name: "BenchmarkSupport",
+            dependencies: ["InfiniticRedis", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/BenchmarkSupport"
+        ),
         .executableTarget(
             name: "TransportBenchmark",
+            dependencies: ["BenchmarkSupport", "InfiniticRedis", "InfiniticTransport"],
+            path: "Benchmarks/TransportBenchmark"
+        ),
+        .executableTarget(
+            name: "WorkflowBenchmark",
             dependencies: [
-                "InfiniticRedis", "InfiniticTransport",
+                "BenchmarkSupport", "Infinitic", "InfiniticRedis",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Benchmarks/TransportBenchmark"
+            path: "Benchmarks/WorkflowBenchmark"
         ),
 
         // A consumer process the crash tests start and SIGKILL.

@@ -3,114 +3,20 @@
 // of the atomic consume-and-produce step. Run it in release:
 //
 //   swift run -c release TransportBenchmark [--messages 200000] [--rounds 3] [--no-aof] [--url redis://...]
+import BenchmarkSupport
 import Foundation
 import InfiniticRedis
 import InfiniticTransport
-import Logging
-import Synchronization
 
-struct Options {
-    var messages = 200_000
-    var rounds = 3
-    var appendOnly = true
-    var url: String?
-    var only: String?
-
-    init(_ arguments: [String]) {
-        var iterator = arguments.dropFirst().makeIterator()
-        while let argument = iterator.next() {
-            switch argument {
-            case "--messages": messages = Int(iterator.next() ?? "") ?? messages
-            case "--rounds": rounds = Int(iterator.next() ?? "") ?? rounds
-            case "--no-aof": appendOnly = false
-            case "--url": url = iterator.next()
-            case "--only": only = iterator.next()
-            default:
-                print("usage: TransportBenchmark [--messages N] [--rounds N] [--no-aof] [--url redis://host:port]")
-                exit(2)
-            }
-        }
-    }
-}
-
-let options = Options(CommandLine.arguments)
-LoggingSystem.bootstrap { label in
-    var handler = StreamLogHandler.standardError(label: label)
-    handler.logLevel = .error
-    return handler
-}
+let options = BenchmarkOptions(
+    defaultMessages: 200_000,
+    usage: "TransportBenchmark [--messages N] [--rounds N] [--no-aof] [--url redis://host:port] [--only transport]")
+bootstrapQuietLogging()
 let payload = [UInt8](repeating: UInt8(ascii: "x"), count: 64)
-
-let server: RedisServerProcess? =
-    options.url == nil ? try await RedisServerProcess.start(appendOnly: options.appendOnly) : nil
-let url = options.url ?? server!.url
-let redis = try RedisConfiguration(url: url)
+let redis = try await BenchmarkRedis(options)
 print(
-    "redis-server at \(url) (AOF \(options.appendOnly ? "everysec" : "off")), \(options.messages) messages of \(payload.count) bytes, \(options.rounds) rounds"
-)
-
-/// Raw hiredis, no Swift concurrency: one producer thread pipelining XADD by 100, one consumer thread doing
-/// XREADGROUP COUNT 100 then one XACK and one XDEL per batch.
-func rawLoop(_ count: Int, stream: String) throws -> Double {
-    let setup = try RedisSyncConnection(configuration: redis)
-    _ = try setup.pipeline([
-        RedisCommand(["DEL", stream]), RedisCommand(["XGROUP", "CREATE", stream, "g", "0", "MKSTREAM"]),
-    ])
-    let done = DispatchSemaphore(value: 0)
-    let failure = Mutex<String?>(nil)
-    let start = ContinuousClock.now
-    let producer = Thread {
-        do {
-            let connection = try RedisSyncConnection(configuration: redis)
-            var sent = 0
-            while sent < count {
-                let batch = min(100, count - sent)
-                for _ in 0..<batch {
-                    var add = RedisCommand("XADD")
-                    add.append(stream)
-                    add.append("*")
-                    add.append("p")
-                    add.append(bytes: payload)
-                    connection.append(add)
-                }
-                for _ in 0..<batch { _ = try connection.readReply() }
-                sent += batch
-            }
-        } catch { failure.withLock { $0 = "\(error)" } }
-        done.signal()
-    }
-    let consumer = Thread {
-        do {
-            let connection = try RedisSyncConnection(configuration: redis)
-            var received = 0
-            while received < count {
-                let reply = try connection.pipeline([
-                    RedisCommand([
-                        "XREADGROUP", "GROUP", "g", "c", "COUNT", "100", "BLOCK", "1000", "STREAMS", stream, ">",
-                    ])
-                ])[0]
-                guard let entries = reply.array?.first?.array?[1].array, !entries.isEmpty else { continue }
-                let ids = entries.compactMap { $0.array?.first?.string }
-                _ = try connection.pipeline([
-                    RedisCommand(["XACK", stream, "g"] + ids), RedisCommand(["XDEL", stream] + ids),
-                ])
-                received += ids.count
-            }
-        } catch { failure.withLock { $0 = "\(error)" } }
-        done.signal()
-    }
-    producer.start()
-    consumer.start()
-    done.wait()
-    done.wait()
-    if let message = failure.withLock({ $0 }) { throw RedisError(.connectionLost, message) }
-    return Double(count) / seconds(start.duration(to: .now))
-}
-
-func seconds(_ duration: Duration) -> Double {
-    let (whole, fraction) = duration.components
-    return Double(whole) + Double(fraction) / 1e18
-}
+    "redis-server at \(redis.url) (AOF \(options.appendOnly ? "everysec" : "off")), \(options.messages) messages of "
+        + "\(payload.count) bytes, \(options.rounds) rounds")
 
 /// Publishes `count` messages from 4 concurrent producers (batches of 100) while one consumer (handler
 /// concurrency 512) acknowledges them; returns messages/s from the first publish to the last ack.
@@ -158,41 +64,9 @@ func transportLoop(
     return Double(count) / seconds(start.duration(to: .now))
 }
 
-/// A counter shared by concurrent handlers.
-final class Counter: Sendable {
-    private let count = Atomic<Int>(0)
-    func increment() { count.add(1, ordering: .relaxed) }
-    var value: Int { count.load(ordering: .relaxed) }
-}
-
-/// Calls per command since the last `CONFIG RESETSTAT`, from `INFO commandstats`.
-func commandCalls(_ client: RedisClient) async throws -> [(String, Int)] {
-    let info = try await client.send(RedisCommand(["INFO", "commandstats"])).string ?? ""
-    var calls: [(String, Int)] = []
-    for line in info.split(whereSeparator: \.isNewline) where line.hasPrefix("cmdstat_") {
-        let name = line.dropFirst("cmdstat_".count).split(separator: ":")[0]
-        if let field = line.split(separator: ",").first(where: { $0.contains("calls=") }),
-            let count = Int(field.split(separator: "=").last ?? "")
-        {
-            calls.append((String(name), count))
-        }
-    }
-    return calls.sorted { $0.1 > $1.1 }
-}
-
-func describeCalls(_ calls: [(String, Int)], per count: Int) -> String {
-    calls.filter { $0.0 != "info" && $0.0 != "config|resetstat" }
-        .map { String(format: "%@ %.3f", $0.0, Double($0.1) / Double(count)) }.joined(separator: ", ")
-}
-
-func median(_ values: [Double]) -> Double {
-    let sorted = values.sorted()
-    return sorted[sorted.count / 2]
-}
-
 let transport = try await RedisStreamsTransport.connect(
     configuration: RedisStreamsConfiguration(
-        redis: redis, keyspace: try RedisKeyspace(namespace: "bench-\(UUID().uuidString.prefix(6))")))
+        redis: redis.configuration, keyspace: try RedisKeyspace(namespace: "bench-\(UUID().uuidString.prefix(6))")))
 
 var raw: [Double] = []
 var ours: [Double] = []
@@ -206,7 +80,9 @@ for round in 0..<options.rounds {
                 transport: transport))
         continue
     }
-    raw.append(try rawLoop(options.messages, stream: "bench-raw-\(round)"))
+    raw.append(
+        try rawHiredisLoop(options.messages, stream: "bench-raw-\(round)", redis: redis.configuration, payload: payload)
+    )
     let rawCalls = try await commandCalls(transport.client)
     try await transport.client.send(RedisCommand(["CONFIG", "RESETSTAT"]))
     ours.append(
@@ -247,4 +123,4 @@ print(
         format: "atomic consume-and-produce step (keyed, state write + publish + ack): %.0f msg/s, %.1f us/message",
         median(commits), 1e6 / median(commits)))
 transport.close()
-server?.stopAndRemoveData()
+redis.stop()

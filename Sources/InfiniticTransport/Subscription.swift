@@ -16,8 +16,11 @@ public struct Subscription: Sendable, Hashable {
     public var visibilityTimeout: Duration
     /// After this many deliveries, a message that still fails goes to the dead-letter stream.
     public var maxDeliveries: Int
-    /// The time to live of a key lock (keyed topics); renewed while held, so it only matters when the
-    /// holder dies. Defaults to twice the visibility timeout.
+    /// The time to live of a key lock (keyed topics), renewed while its holder lives. When a holder dies, the
+    /// message it held is reclaimed after the visibility timeout *together with its key*, so messages with that
+    /// key keep their order; the TTL only frees a key whose holder and message are both gone. It must exceed
+    /// the visibility timeout by a good margin (a lock expiring first lets a later message of that key run
+    /// before the reclaimed one): it defaults to five times the visibility timeout.
     public var lockTimeToLive: Duration
     /// The longest pause between checks of scheduled (delayed) messages when idle.
     public var schedulerInterval: Duration
@@ -35,7 +38,7 @@ public struct Subscription: Sendable, Hashable {
         self.batchSize = max(1, batchSize)
         self.visibilityTimeout = max(visibilityTimeout, .milliseconds(100))
         self.maxDeliveries = max(1, maxDeliveries)
-        self.lockTimeToLive = lockTimeToLive ?? self.visibilityTimeout * 2
+        self.lockTimeToLive = lockTimeToLive ?? self.visibilityTimeout * 5
         self.schedulerInterval = max(schedulerInterval, .milliseconds(1))
     }
 

@@ -1,0 +1,162 @@
+// What the benchmarks share: the redis-server they measure against, the raw hiredis baseline, Redis command
+// counts and small statistics. Figures on shared machines are noisy: every benchmark measures its baseline
+// in the same run and reports ratios.
+import Foundation
+import InfiniticRedis
+import Logging
+import Synchronization
+
+/// Command-line options common to the benchmarks.
+public struct BenchmarkOptions: Sendable {
+    public var messages: Int
+    public var rounds = 3
+    public var appendOnly = true
+    public var url: String?
+    public var only: String?
+    public var extra: [String: String] = [:]
+
+    /// Parses `--messages N --rounds N --no-aof --url U --only X` and any `--name value` listed in `extra`.
+    public init(defaultMessages: Int, extra names: [String] = [], usage: String) {
+        messages = defaultMessages
+        var iterator = CommandLine.arguments.dropFirst().makeIterator()
+        while let argument = iterator.next() {
+            switch argument {
+            case "--messages": messages = Int(iterator.next() ?? "") ?? messages
+            case "--rounds": rounds = Int(iterator.next() ?? "") ?? rounds
+            case "--no-aof": appendOnly = false
+            case "--url": url = iterator.next()
+            case "--only": only = iterator.next()
+            case let name where names.contains(String(name.dropFirst(2))):
+                extra[String(name.dropFirst(2))] = iterator.next()
+            default:
+                print("usage: \(usage)")
+                exit(2)
+            }
+        }
+    }
+}
+
+/// Quiet logs: benchmarks print their own results.
+public func bootstrapQuietLogging() {
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = .error
+        return handler
+    }
+}
+
+/// The redis-server to measure against: `--url`, or a local one started now (AOF everysec unless `--no-aof`).
+public struct BenchmarkRedis: Sendable {
+    public let url: String
+    public let configuration: RedisConfiguration
+    private let server: RedisServerProcess?
+
+    public init(_ options: BenchmarkOptions) async throws {
+        server = options.url == nil ? try await RedisServerProcess.start(appendOnly: options.appendOnly) : nil
+        url = options.url ?? server!.url
+        configuration = try RedisConfiguration(url: url)
+    }
+
+    public func stop() {
+        server?.stopAndRemoveData()
+    }
+}
+
+/// The physical limit of messaging through this Redis: one thread pipelining `XADD` by 100 while another
+/// does `XREADGROUP COUNT 100` then one `XACK` and one `XDEL` per batch. Raw hiredis, no Swift concurrency,
+/// no Lua. Returns messages/s.
+public func rawHiredisLoop(_ count: Int, stream: String, redis: RedisConfiguration, payload: [UInt8]) throws -> Double {
+    let setup = try RedisSyncConnection(configuration: redis)
+    _ = try setup.pipeline([
+        RedisCommand(["DEL", stream]), RedisCommand(["XGROUP", "CREATE", stream, "g", "0", "MKSTREAM"]),
+    ])
+    let done = DispatchSemaphore(value: 0)
+    let failure = Mutex<String?>(nil)
+    let start = ContinuousClock.now
+    let producer = Thread {
+        do {
+            let connection = try RedisSyncConnection(configuration: redis)
+            var sent = 0
+            while sent < count {
+                let batch = min(100, count - sent)
+                for _ in 0..<batch {
+                    var add = RedisCommand("XADD")
+                    add.append(stream)
+                    add.append("*")
+                    add.append("p")
+                    add.append(bytes: payload)
+                    connection.append(add)
+                }
+                for _ in 0..<batch { _ = try connection.readReply() }
+                sent += batch
+            }
+        } catch { failure.withLock { $0 = "\(error)" } }
+        done.signal()
+    }
+    let consumer = Thread {
+        do {
+            let connection = try RedisSyncConnection(configuration: redis)
+            var received = 0
+            while received < count {
+                let reply = try connection.pipeline([
+                    RedisCommand([
+                        "XREADGROUP", "GROUP", "g", "c", "COUNT", "100", "BLOCK", "1000", "STREAMS", stream, ">",
+                    ])
+                ])[0]
+                guard let entries = reply.array?.first?.array?[1].array, !entries.isEmpty else { continue }
+                let ids = entries.compactMap { $0.array?.first?.string }
+                _ = try connection.pipeline([
+                    RedisCommand(["XACK", stream, "g"] + ids), RedisCommand(["XDEL", stream] + ids),
+                ])
+                received += ids.count
+            }
+        } catch { failure.withLock { $0 = "\(error)" } }
+        done.signal()
+    }
+    producer.start()
+    consumer.start()
+    done.wait()
+    done.wait()
+    _ = try? setup.pipeline([RedisCommand(["DEL", stream])])
+    if let message = failure.withLock({ $0 }) { throw RedisError(.connectionLost, message) }
+    return Double(count) / seconds(start.duration(to: .now))
+}
+
+/// Calls per command since the last `CONFIG RESETSTAT` (from `INFO commandstats`, which counts the commands
+/// scripts run too), most called first.
+public func commandCalls(_ client: RedisClient) async throws -> [(String, Int)] {
+    let info = try await client.send(RedisCommand(["INFO", "commandstats"])).string ?? ""
+    var calls: [(String, Int)] = []
+    for line in info.split(whereSeparator: \.isNewline) where line.hasPrefix("cmdstat_") {
+        let name = line.dropFirst("cmdstat_".count).split(separator: ":")[0]
+        if let field = line.split(separator: ",").first(where: { $0.contains("calls=") }),
+            let count = Int(field.split(separator: "=").last ?? "")
+        {
+            calls.append((String(name), count))
+        }
+    }
+    return calls.filter { $0.0 != "info" && $0.0 != "config|resetstat" }.sorted { $0.1 > $1.1 }
+}
+
+/// `name count/per` for each command.
+public func describeCalls(_ calls: [(String, Int)], per count: Int) -> String {
+    calls.map { String(format: "%@ %.3f", $0.0, Double($0.1) / Double(count)) }.joined(separator: ", ")
+}
+
+public func seconds(_ duration: Duration) -> Double {
+    let (whole, fraction) = duration.components
+    return Double(whole) + Double(fraction) / 1e18
+}
+
+public func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted[sorted.count / 2]
+}
+
+/// A counter shared by concurrent tasks.
+public final class Counter: Sendable {
+    private let count = Atomic<Int>(0)
+    public init() {}
+    public func increment() { count.add(1, ordering: .relaxed) }
+    public var value: Int { count.load(ordering: .relaxed) }
+}
