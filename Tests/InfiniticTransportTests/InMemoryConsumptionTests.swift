@@ -42,23 +42,31 @@ import Testing
         let total = 500
         let handled = Locked([String: [Int: Int]]())
         try await transport.publish(messages(0..<(total / 2), to: topic))
-        let handlers = ["a", "b"].flatMap { group in
-            consumers(2, of: topic, group: group).map { subscription in
-                (
-                    subscription,
-                    { @Sendable (message: ReceivedMessage) -> Disposition in
-                        handled.withLock { $0[group, default: [:]][number(message), default: 0] += 1 }
-                        return .ack
-                    } as MessageHandler
-                )
+        func handler(of group: String) -> MessageHandler {
+            { message in
+                if group == "b" {
+                    // Group b acknowledges nothing before a subscribed (else its acknowledgements would
+                    // trim entries a never saw), then is slower, so a acknowledges entries b has not read.
+                    try await eventually("group a exists") { transport.snapshot(of: topic).groups["a"] != nil }
+                    try await Task.sleep(for: .milliseconds(1))
+                }
+                handled.withLock { $0[group, default: [:]][number(message), default: 0] += 1 }
+                return .ack
             }
         }
-        try await withConsumers(transport, handlers) {
-            try await transport.publish(messages((total / 2)..<total, to: topic))
-            try await eventually("both groups handled everything") {
-                handled.value.values.map(\.count) == [total, total]
+        // Group b subscribes first: a shared topic keeps entries for the groups that have subscribed.
+        try await withConsumers(
+            transport, consumers(2, of: topic, group: "b", concurrency: 4), handler: handler(of: "b")
+        ) {
+            try await eventually("group b exists") { transport.snapshot(of: topic).groups["b"] != nil }
+            try await withConsumers(transport, consumers(2, of: topic, group: "a"), handler: handler(of: "a")) {
+                try await transport.publish(messages((total / 2)..<total, to: topic))
+                try await eventually("both groups handled everything") {
+                    let counts = handled.value.values.map(\.count)
+                    return counts == [total, total]
+                }
+                try await eventually("everything acknowledged") { transport.snapshot(of: topic).isIdle }
             }
-            try await eventually("everything acknowledged") { transport.snapshot(of: topic).isIdle }
         }
         for group in ["a", "b"] {
             let counts = handled.value[group] ?? [:]
@@ -139,6 +147,35 @@ import Testing
             try await eventually("all deleted") { transport.snapshot(of: topic).stored == 0 }
         }
         #expect(handled.value == 50)
+    }
+
+    @Test func anUnsharedTopicDeletesOnTheFirstAcknowledgementEvenWithSeveralGroups() async throws {
+        let transport = InMemoryTransport()
+        let topic = Topic("not-shared")
+        let gate = Gate()
+        let handledByB = Locked([Int]())
+        try await transport.publish(messages(0..<5, to: topic))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await transport.consume(Subscription(topic: topic, group: "b", concurrency: 1)) { message in
+                    try await gate.wait()
+                    handledByB.withLock { $0.append(number(message)) }
+                    return .ack
+                }
+            }
+            try await eventually("b holds a message") { transport.snapshot(of: topic).groups["b"]?.inFlight == 1 }
+            group.addTask {
+                try await transport.consume(Subscription(topic: topic, group: "a")) { _ in .ack }
+            }
+            // Group a's acknowledgements delete the entries although b has not read them all.
+            try await eventually("a acknowledged and deleted everything") {
+                transport.snapshot(of: topic).stored == 0
+            }
+            gate.open()
+            try await eventually("b handled what it held") { handledByB.value == [0] }
+            group.cancelAll()
+        }
+        #expect(handledByB.value == [0])
     }
 
     @Test func consumeHonoursTheConcurrencyLimit() async throws {

@@ -3,6 +3,9 @@ import Synchronization
 
 /// A clock that only moves when told to: `advance(by:)` and `advance(to:)` wake the tasks whose deadline
 /// has been reached. Use it to test scheduled delivery and retries without waiting.
+///
+/// Every delay of a transport on this clock waits for it, including the backoff before a thrown handler's
+/// message is retried (`HandlerRunner.retryDelay`, 100 ms after a first failure).
 public final class ManualTransportClock: TransportClock {
     private struct Sleeper {
         var deadline: Date
