@@ -83,7 +83,7 @@ extension InMemoryTransport {
             logger.debug(
                 "commit refused by a version check",
                 metadata: ["topic": "\(message.topic)", "id": "\(message.id)", "key": "\(conflict.key)"])
-            if conflicts <= Self.commitConflictReinvocations {
+            if conflicts < Self.commitConflictAttempts {
                 disposition = await HandlerRunner.run(handler, message, maxDeliveries: subscription.maxDeliveries)
             } else {
                 let reason = "state key '\(conflict.key)' changed concurrently \(conflicts) times"

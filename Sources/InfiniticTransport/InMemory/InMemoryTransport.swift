@@ -11,15 +11,16 @@ import Logging
 ///   message whose key is busy is parked and handed the key when it frees;
 /// - scheduled delivery and retries are measured by `clock`, never early;
 /// - `Disposition.ack(_:)` applies its `Commit` in the same atomic step as the acknowledgement; a failed
-///   version check applies nothing and the handler runs again on the same message (up to
-///   `commitConflictReinvocations` times, then the message is retried after `commitConflictRetryDelay`).
+///   version check applies nothing and the handler runs again on the same message (at most
+///   `commitConflictAttempts` runs, as on Redis, then the message is retried after
+///   `commitConflictRetryDelay`, or dead-lettered if that was its last allowed delivery).
 ///
 /// Everything lives in memory and is lost with the instance. Consumers cannot die silently here, so the
 /// visibility timeout and lock time-to-live of a `Subscription` play no part: a handler cancelled by a
 /// shutdown gives its message back at once, and the next consumer of the group gets it.
 public final class InMemoryTransport: Transport {
-    /// How many times a handler runs again on the same message after its commit failed a version check.
-    public static let commitConflictReinvocations = 3
+    /// How many times a handler runs on one delivery whose commits keep failing their version checks.
+    public static let commitConflictAttempts = 3
     /// The retry delay of a message whose commit kept failing its version checks.
     public static let commitConflictRetryDelay = Duration.milliseconds(100)
 
