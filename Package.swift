@@ -147,7 +147,11 @@ let package = Package(
 
         .testTarget(
             name: "InfiniticTransportTests",
-            dependencies: ["InfiniticTransport"]
+            dependencies: [
+                "InfiniticTransport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .testTarget(
             name: "InfiniticMacrosTests",

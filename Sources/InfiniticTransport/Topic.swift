@@ -8,6 +8,11 @@ public struct Topic: Hashable, Sendable, CustomStringConvertible {
     public let isKeyed: Bool
     /// Whether several consumer groups read this topic. If not (the default), an entry is deleted as soon as
     /// its one group acknowledges it; if so, entries are trimmed once every group has acknowledged them.
+    ///
+    /// A group protects entries from the moment it first subscribes: on a shared topic, start every group's
+    /// consumers before publishing (or before the other groups acknowledge), or a late group misses what was
+    /// trimmed. On Redis, a delayed retry (`Disposition.retry`) on a shared topic is published to the topic
+    /// again, so every group sees it again: handlers of shared topics should not rely on delayed retries.
     public let isShared: Bool
 
     public init(_ name: String, keyed: Bool = false, shared: Bool = false) {
