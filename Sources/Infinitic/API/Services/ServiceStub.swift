@@ -1,5 +1,5 @@
 /// A typed stand-in for a service contract: a concrete type conforming to the contract protocol whose methods
-/// forward to a `StubInvoker`. Written by hand today; a `@Service` macro would generate exactly this.
+/// forward to a `StubInvoker`. `@Service` on the contract generates it; it can also be written by hand:
 ///
 /// ```swift
 /// struct HotelBookingStub: HotelBooking, ServiceStub {

@@ -1,5 +1,5 @@
-/// A typed stand-in for a workflow contract, forwarding each method to a `StubInvoker`. Written by hand today;
-/// a `@Workflow` macro would generate exactly this.
+/// A typed stand-in for a workflow contract, forwarding each method to a `StubInvoker`. `@Workflow` on the
+/// contract generates it; it can also be written by hand:
 ///
 /// ```swift
 /// struct BookTripStub: BookTrip, WorkflowStub {
