@@ -252,6 +252,9 @@ enum StreamScripts {
             local group, consumer, ttl, shared = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1'
             local i = 6
 
+            -- Versions read by the current commit's checks, so that a checked put needs no second read.
+            local known = {}
+
             local function slice(n)
                 local t = {}
                 for j = 0, n - 1 do t[j + 1] = ARGV[i + j] end
@@ -284,11 +287,15 @@ enum StreamScripts {
                     elseif op == 'P' then
                         local value = ARGV[i]; i = i + 1
                         if apply then
-                            local version = tonumber(redis.call('HGET', key, 'v') or '0') + 1
+                            local version = (known[key] or tonumber(redis.call('HGET', key, 'v') or '0')) + 1
+                            known[key] = version
                             redis.call('HSET', key, 'v', version, 'd', value)
                         end
                     elseif op == 'D' then
-                        if apply then redis.call('DEL', key) end
+                        if apply then
+                            redis.call('DEL', key)
+                            known[key] = 0
+                        end
                     elseif op == 'S' or op == 'R' then
                         local n = tonumber(ARGV[i]); i = i + 1
                         local members = slice(n)
@@ -307,11 +314,13 @@ enum StreamScripts {
                 local checks = tonumber(ARGV[i + 3])
                 i = i + 4
                 local conflict = nil
+                known = {}
                 for _ = 1, checks do
                     local key, expected = KEYS[tonumber(ARGV[i])], tonumber(ARGV[i + 1])
                     i = i + 2
-                    if not conflict and tonumber(redis.call('HGET', key, 'v') or '0') ~= expected then
-                        conflict = key
+                    if not conflict then
+                        local version = tonumber(redis.call('HGET', key, 'v') or '0')
+                        if version ~= expected then conflict = key else known[key] = version end
                     end
                 end
                 local ops = tonumber(ARGV[i]); i = i + 1
