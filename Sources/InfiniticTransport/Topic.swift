@@ -15,11 +15,17 @@ public struct Topic: Hashable, Sendable, CustomStringConvertible {
     /// again, so every group sees it again: handlers of shared topics should not rely on delayed retries.
     public let isShared: Bool
 
-    public init(_ name: String, keyed: Bool = false, shared: Bool = false) {
+    /// For topics that live only as long as their consumer (a client's responses): the topic is deleted by
+    /// the broker after this long without publication or consumption, so that a consumer that died, or a
+    /// response published after its consumer closed, leaves nothing behind for good. nil: the topic lasts.
+    public let expiresAfterIdle: Duration?
+
+    public init(_ name: String, keyed: Bool = false, shared: Bool = false, expiresAfterIdle: Duration? = nil) {
         precondition(!name.isEmpty, "a topic needs a name")
         self.name = name
         self.isKeyed = keyed
         self.isShared = shared
+        self.expiresAfterIdle = expiresAfterIdle
     }
 
     public var description: String { name }

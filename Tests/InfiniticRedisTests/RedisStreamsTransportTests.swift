@@ -363,6 +363,40 @@ struct RedisStreamsTransportTests {
         }
     }
 
+    @Test func anExpiringTopicNeverOutlivesItsIdleTime() async throws {
+        let transport = try await TestRedis.transport()
+        let topic = Topic("replies-to-a-client", expiresAfterIdle: .seconds(60))
+        let stream = transport.keyspace.stream(topic, partition: 0)
+        func ttl() async throws -> Int { try await transport.client.send(RedisCommand(["PTTL", stream])).int ?? -3 }
+
+        let received = Recorder<String>()
+        try await whileConsuming(transport, Subscription(topic: topic, group: "client")) { message in
+            received.append(message.payload.text)
+            return .ack
+        } _: {
+            try await eventually("the consumer created the topic with an expiry") { try await ttl() > 0 }
+            try await transport.publish(OutgoingMessage(topic: topic, payload: "answer".bytes))
+            try await eventually("delivered") { received.count == 1 }
+        }
+        // The consumer is gone and its topic deleted; a late publication recreates it, with an expiry.
+        try await transport.deleteTopic(topic)
+        #expect(try await ttl() == -2)
+        try await transport.publish(OutgoingMessage(topic: topic, payload: "late".bytes))
+        #expect(try await ttl() > 50_000)
+        // Also when the late message comes from a handler's commit (the commit script).
+        try await transport.deleteTopic(topic)
+        let source = Topic("engine-like")
+        try await transport.publish(OutgoingMessage(topic: source, payload: "x".bytes))
+        let forwarded = Recorder<Int>()
+        try await whileConsuming(transport, Subscription(topic: source, group: "g")) { _ in
+            forwarded.append(1)
+            return .ack(Commit(messages: [OutgoingMessage(topic: topic, payload: "late too".bytes)]))
+        } _: {
+            try await eventually("forwarded") { forwarded.count == 1 }
+            try await eventually("the recreated topic expires") { try await ttl() > 50_000 }
+        }
+    }
+
     @Test func refusesARedisThatMayEvictMessages() async throws {
         let server = try await RedisServerProcess.start(
             appendOnly: false, extraArguments: ["--maxmemory-policy", "allkeys-lru"])

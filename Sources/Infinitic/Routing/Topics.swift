@@ -30,7 +30,9 @@ public enum Topics {
     }
 
     public static func client(_ clientName: String) -> Topic {
-        Topic("client:\(clientName)")
+        // A client's responses expire a day after its last activity: a client that died, or a response arriving
+        // after `close()`, leaves nothing behind for good.
+        Topic("client:\(clientName)", expiresAfterIdle: .seconds(86_400))
     }
 
     /// The state of a workflow instance, in the partition of its workflow id.

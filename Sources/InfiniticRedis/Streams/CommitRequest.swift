@@ -18,8 +18,8 @@ struct CommitRequest: Sendable {
 
 /// An effect of a commit, on keys of the input's partition.
 enum CommitOp: Sendable {
-    /// `XADD stream * fields`.
-    case append(stream: String, fields: [EntryField])
+    /// `XADD stream * fields`, then `PEXPIRE stream` if the topic expires when idle.
+    case append(stream: String, fields: [EntryField], expireAfterMilliseconds: Int? = nil)
     /// Schedule a message (once per publication id), due at an instant (ms since 1970) or after a delay
     /// measured by Redis; `set` holds the ids by due time, `data` their fields.
     case schedule(set: String, data: String, id: String, due: Due, fields: [EntryField])
@@ -95,9 +95,15 @@ struct CommitBatchEncoder {
         arguments.append(request.ops.count)
         for op in request.ops {
             switch op {
-            case .append(let stream, let fields):
-                arguments.append("X")
-                arguments.append(index(stream))
+            case .append(let stream, let fields, let expiry):
+                if let expiry {
+                    arguments.append("Y")
+                    arguments.append(index(stream))
+                    arguments.append(expiry)
+                } else {
+                    arguments.append("X")
+                    arguments.append(index(stream))
+                }
                 append(fields)
             case .schedule(let set, let data, let id, let due, let fields):
                 arguments.append("Z")

@@ -82,6 +82,9 @@ final class PartitionConsumer: Sendable {
     /// Runs until `stop()` or cancellation, then waits for running handlers.
     func run() async throws {
         try await ensureGroup()
+        if let idle = subscription.topic.expiresAfterIdle {
+            try await client.send(RedisCommand(["PEXPIRE", stream, String(StreamEntry.milliseconds(idle))]))
+        }
         await withTaskGroup(of: Void.self) { background in
             background.addTask { await self.renewLoop() }
             await withDiscardingTaskGroup { handlers in
@@ -422,6 +425,11 @@ final class PartitionConsumer: Sendable {
                 try await Task.sleep(for: period)
             } catch {
                 return
+            }
+            if let idle = subscription.topic.expiresAfterIdle {
+                // A consumed topic is in use: keep it from expiring.
+                _ = try? await client.send(
+                    RedisCommand(["PEXPIRE", stream, String(StreamEntry.milliseconds(idle))]))
             }
             let held = inFlight.withLock { $0 }
             if held.isEmpty { continue }

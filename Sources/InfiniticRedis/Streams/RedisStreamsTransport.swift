@@ -78,6 +78,13 @@ public final class RedisStreamsTransport: Transport {
                 add.append(StreamEntry.publishedAt)
                 add.append(publishedAt)
                 appends.append(add)
+                if let idle = message.topic.expiresAfterIdle {
+                    appends.append(
+                        RedisCommand([
+                            "PEXPIRE", keyspace.stream(message.topic, partition: partition),
+                            String(StreamEntry.milliseconds(idle)),
+                        ]))
+                }
             } else {
                 scheduled[partition, default: []].append(
                     Self.op(for: message, keyspace: keyspace, partition: partition))
@@ -89,7 +96,7 @@ public final class RedisStreamsTransport: Transport {
                 group.addTask { _ = try await publisher.commit(CommitRequest(ops: ops)) }
             }
             if !appends.isEmpty {
-                for reply in try await client.pipeline(appends) { try reply.orThrow(command: "XADD") }
+                for reply in try await client.pipeline(appends) { try reply.orThrow(command: "XADD/PEXPIRE") }
             }
             try await group.waitForAll()
         }
@@ -120,17 +127,17 @@ public final class RedisStreamsTransport: Transport {
         fields.append(EntryField(StreamEntry.payload, message.payload))
         fields.append(EntryField(StreamEntry.publishedAt, String(StreamEntry.milliseconds(publishedAt ?? Date()))))
         if attempts > 0 { fields.append(EntryField(StreamEntry.attempts, String(attempts))) }
-        let due: CommitOp.Due
-        switch message.delivery {
-        case .now:
-            return .append(stream: keyspace.stream(message.topic, partition: partition), fields: fields)
-        case .after(let delay) where delay <= .zero:
-            return .append(stream: keyspace.stream(message.topic, partition: partition), fields: fields)
-        case .after(let delay):
-            due = .after(milliseconds: StreamEntry.milliseconds(delay))
-        case .at(let date):
-            due = .at(milliseconds: StreamEntry.milliseconds(date))
+        if message.delivery.isImmediate {
+            return .append(
+                stream: keyspace.stream(message.topic, partition: partition), fields: fields,
+                expireAfterMilliseconds: message.topic.expiresAfterIdle.map(StreamEntry.milliseconds))
         }
+        let due: CommitOp.Due =
+            switch message.delivery {
+            case .at(let date): .at(milliseconds: StreamEntry.milliseconds(date))
+            case .after(let delay): .after(milliseconds: StreamEntry.milliseconds(delay))
+            case .now: .after(milliseconds: 0)
+            }
         return .schedule(
             set: keyspace.scheduled(message.topic, partition: partition),
             data: keyspace.scheduledData(message.topic, partition: partition), id: message.id, due: due, fields: fields)

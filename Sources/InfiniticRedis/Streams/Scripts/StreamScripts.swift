@@ -242,7 +242,7 @@ enum StreamScripts {
     /// KEYS: the input stream, then every key the commits name (by index). ARGV: group, consumer, lock ttl
     /// ms, shared (1/0), commit count, then per commit: entry id ('' to only publish), lock key index, park
     /// key index (0 = none), check count, (key index, expected version)..., op count, ops. Ops:
-    /// `X idx n fields...` XADD; `Z idx data-idx id a|d ms n fields...` schedule at an instant or after a delay (once per id);
+    /// `X idx n fields...` XADD; `Y idx ttl n fields...` XADD then PEXPIRE; `Z idx data-idx id a|d ms n fields...` schedule at an instant or after a delay (once per id);
     /// `P idx value` put; `D idx` delete; `S idx n members...` add to set; `R idx n members...` remove.
     /// Returns per commit `{1, handed-over entry or nil}` or `{0, conflicting key}`.
     static let commit = RedisScript(
@@ -267,10 +267,15 @@ enum StreamScripts {
                 for _ = 1, count do
                     local op, key = ARGV[i], KEYS[tonumber(ARGV[i + 1])]
                     i = i + 2
-                    if op == 'X' then
+                    if op == 'X' or op == 'Y' then
+                        local ttl = nil
+                        if op == 'Y' then ttl = ARGV[i]; i = i + 1 end
                         local n = tonumber(ARGV[i]); i = i + 1
                         local fields = slice(n)
-                        if apply then redis.call('XADD', key, '*', unpack(fields)) end
+                        if apply then
+                            redis.call('XADD', key, '*', unpack(fields))
+                            if ttl then redis.call('PEXPIRE', key, ttl) end
+                        end
                     elseif op == 'Z' then
                         local data = KEYS[tonumber(ARGV[i])]
                         local id, mode, ms, n = ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])
