@@ -12,30 +12,16 @@ import Logging
 
 // MARK: - The measured application: a workflow calling one task
 
-protocol Echo: Sendable {
+@Service protocol Echo: Sendable {
     func echo(_ value: Int) async throws -> Int
-}
-
-struct EchoStub: Echo, ServiceStub {
-    typealias Contract = any Echo
-    let invoker: StubInvoker
-    init(invoker: StubInvoker) { self.invoker = invoker }
-    func echo(_ value: Int) async throws -> Int { try await invoker.call("echo", value) }
 }
 
 struct EchoService: Echo {
     func echo(_ value: Int) async throws -> Int { value }
 }
 
-protocol OneTask: Sendable {
+@Workflow protocol OneTask: Sendable {
     func run(_ value: Int) async throws -> Int
-}
-
-struct OneTaskStub: OneTask, WorkflowStub {
-    typealias Contract = any OneTask
-    let invoker: StubInvoker
-    init(invoker: StubInvoker) { self.invoker = invoker }
-    func run(_ value: Int) async throws -> Int { try await invoker.call("run", value) }
 }
 
 struct OneTaskWorkflow: OneTask {
@@ -70,12 +56,11 @@ let worker = try InfiniticWorker(
     configuration: WorkerConfiguration(
         transport: .existing(transport), name: "bench-worker",
         services: [
-            ServiceDefinition(EchoStub.self, implementation: EchoService()) { $0.add("echo", EchoService.echo) }
+            ServiceDefinition(EchoStub.self, implementation: EchoService(), methods: EchoService.register)
         ],
         workflows: [
-            WorkflowDefinition(OneTaskStub.self, factory: { OneTaskWorkflow(context: $0) }) {
-                $0.add("run", OneTaskWorkflow.run)
-            }
+            WorkflowDefinition(
+                OneTaskStub.self, factory: { OneTaskWorkflow(context: $0) }, methods: OneTaskWorkflow.register)
         ],
         consumerSettings: ConsumerSettings(concurrency: concurrency, batchSize: 200)),
     logger: logger)
