@@ -24,11 +24,14 @@ public struct Subscription: Sendable, Hashable {
     public var lockTimeToLive: Duration
     /// The longest pause between checks of scheduled (delayed) messages when idle.
     public var schedulerInterval: Duration
+    /// On keyed topics, the state to read together with each message (`ReceivedMessage.prefetchedState`).
+    public var prefetch: StatePrefetch?
 
     public init(
         topic: Topic, group: String, consumer: String = Subscription.uniqueConsumerName(), concurrency: Int = 32,
         batchSize: Int = 100, visibilityTimeout: Duration = .seconds(30), maxDeliveries: Int = 10,
-        lockTimeToLive: Duration? = nil, schedulerInterval: Duration = .milliseconds(100)
+        lockTimeToLive: Duration? = nil, schedulerInterval: Duration = .milliseconds(100),
+        prefetch: StatePrefetch? = nil
     ) {
         precondition(!group.isEmpty && !consumer.isEmpty, "a subscription needs a group and a consumer name")
         self.topic = topic
@@ -40,6 +43,7 @@ public struct Subscription: Sendable, Hashable {
         self.maxDeliveries = max(1, maxDeliveries)
         self.lockTimeToLive = lockTimeToLive ?? self.visibilityTimeout * 5
         self.schedulerInterval = max(schedulerInterval, .milliseconds(1))
+        self.prefetch = prefetch
     }
 
     /// `host-pid-random`: unique across the processes of a fleet and across restarts.

@@ -285,6 +285,50 @@ struct TransportGuaranteeTests {
     }
 
     @Test(arguments: TransportKind.allCases)
+    func aKeyedSubscriptionCanReadTheKeysStateWithEachMessage(_ kind: TransportKind) async throws {
+        let transport = try await kind.make()
+        let topic = Topic("prefetching", keyed: true)
+        let prefetch = StatePrefetch(namePrefix: "counter:")
+        let keys = (0..<5).map { "k\($0)" }
+        try await transport.publish(
+            (0..<60).map { OutgoingMessage(topic: topic, key: keys[$0 % keys.count], payload: "\($0)".bytes) })
+        let mismatches = Locked(0)
+        let prefetched = Locked(0)
+        let handled = Locked(0)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<3 {
+                let subscription = Subscription(
+                    topic: topic, group: "engine", consumer: "c\(index)", concurrency: 4, prefetch: prefetch)
+                group.addTask {
+                    try await transport.consume(subscription) { message in
+                        let key = prefetch.stateKey(for: try #require(message.key))
+                        let current = try await transport.read(key)
+                        if let state = message.prefetchedState {
+                            prefetched.withLock { $0 += 1 }
+                            if state.key != key || state.value != current { mismatches.withLock { $0 += 1 } }
+                        }
+                        let count = current.map { Int($0.bytes.text)! } ?? 0
+                        handled.withLock { $0 += 1 }
+                        return .ack(
+                            Commit(writes: [
+                                StateWrite(
+                                    key: key, operation: .put("\(count + 1)".bytes),
+                                    expectedVersion: current?.version ?? 0)
+                            ]))
+                    }
+                }
+            }
+            try await eventually("all handled") { handled.value >= 60 }
+            group.cancelAll()
+        }
+        #expect(mismatches.value == 0, "a prefetched state differed from the state read by the handler")
+        #expect(prefetched.value == 60, "every message of a keyed prefetching subscription comes with its state")
+        for key in keys {
+            #expect(try await transport.read(prefetch.stateKey(for: key))?.bytes.text == "12")
+        }
+    }
+
+    @Test(arguments: TransportKind.allCases)
     func aDeletedTopicForgetsItsMessages(_ kind: TransportKind) async throws {
         let transport = try await kind.make()
         let topic = Topic("replies")

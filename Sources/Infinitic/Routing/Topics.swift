@@ -40,6 +40,11 @@ public enum Topics {
         StateKey("workflow-state:\(workflowName):\(workflowId)", partitionKey: workflowId)
     }
 
+    /// What the state engine reads together with each message: the state of the message's workflow id.
+    public static func workflowStatePrefetch(_ workflowName: String) -> StatePrefetch {
+        StatePrefetch(namePrefix: "workflow-state:\(workflowName):")
+    }
+
     /// The set of workflow ids carrying `tag`, in the partition of the tag.
     public static func workflowTagIds(_ workflowName: String, tag: String) -> StateKey {
         StateKey("workflow-tag-ids:\(workflowName):\(tag)", partitionKey: tag)

@@ -17,9 +17,12 @@ public struct ConsumerSettings: Sendable, Hashable {
     }
 
     /// The subscription of `group` to `topic` with these settings.
-    func subscription(topic: Topic, group: String, consumer: String) -> Subscription {
+    func subscription(
+        topic: Topic, group: String, consumer: String, prefetch: StatePrefetch? = nil
+    ) -> Subscription {
         Subscription(
             topic: topic, group: group, consumer: consumer, concurrency: concurrency,
-            batchSize: batchSize, visibilityTimeout: visibilityTimeout, maxDeliveries: maxDeliveries)
+            batchSize: batchSize, visibilityTimeout: visibilityTimeout, maxDeliveries: maxDeliveries,
+            prefetch: prefetch)
     }
 }

@@ -2,7 +2,8 @@ import Logging
 import ServiceLifecycle
 
 /// The workflow state engine of one workflow: consumes the keyed `workflow-engine:<Name>` (one message per
-/// workflow id at a time), reads the instance's state with its version, and acknowledges each message
+/// workflow id at a time), reads the instance's state with its version (prefetched by the transport with the
+/// workflow's lock), and acknowledges each message
 /// together with the new state (compare-and-set on the version) and the messages it emits. A version
 /// conflict makes the transport run the handler again on fresh state.
 public struct WorkflowStateEngineRole: Service {
@@ -25,7 +26,8 @@ public struct WorkflowStateEngineRole: Service {
 
     public func run() async throws {
         let subscription = settings.subscription(
-            topic: Topics.workflowEngine(workflowName), group: Self.group, consumer: environment.consumerName())
+            topic: Topics.workflowEngine(workflowName), group: Self.group, consumer: environment.consumerName(),
+            prefetch: Topics.workflowStatePrefetch(workflowName))
         logger.debug("workflow state engine starting", metadata: ["concurrency": "\(settings.concurrency)"])
         try await environment.transport.consume(subscription) { message in
             try await handle(message)
@@ -42,7 +44,13 @@ public struct WorkflowStateEngineRole: Service {
                 "undecodable workflow engine message", metadata: ["id": "\(message.id)", "error": "\(error)"])
             return .deadLetter(reason: "undecodable workflow engine message: \(error)")
         }
-        let stored = try await environment.transport.read(key)
+        // The transport read the state when it took the workflow's lock, unless this is a run after a conflict.
+        let stored: VersionedValue?
+        if let prefetched = message.prefetchedState, prefetched.key == key {
+            stored = prefetched.value
+        } else {
+            stored = try await environment.transport.read(key)
+        }
         let disposition = engine.disposition(
             for: message, stored: stored, codec: environment.codec, now: environment.now())
         if case .deadLetter(let reason) = disposition {

@@ -76,6 +76,11 @@ public struct RedisKeyspace: Sendable, Hashable {
         prefix(partition(for: key.partitionKey ?? key.name), "state") + key.name
     }
 
+    /// The prefix of the state store's keys in `partition` (a state key name is appended).
+    public func statePrefix(partition: Int) -> String {
+        prefix(partition, "state")
+    }
+
     /// A set of the state store.
     public func set(_ key: StateKey) -> String {
         prefix(partition(for: key.partitionKey ?? key.name), "set") + key.name

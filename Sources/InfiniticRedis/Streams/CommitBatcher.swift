@@ -17,6 +17,10 @@ final class CommitBatcher: Sendable {
         var consumer: String
         var lockTTLMilliseconds: Int
         var shared: Bool
+        /// The state handed-over messages come with (keyed subscriptions that prefetch).
+        var prefetch: StatePrefetch? = nil
+        /// Its Redis key prefix in this partition ('' for none).
+        var statePrefix: String = ""
     }
 
     private struct State {
@@ -123,7 +127,7 @@ final class CommitBatcher: Sendable {
             commands.append(
                 encoder.command(
                     group: context.group, consumer: context.consumer, lockTTL: context.lockTTLMilliseconds,
-                    shared: context.shared))
+                    shared: context.shared, statePrefix: context.statePrefix))
         }
         do {
             let replies = try await client.pipeline(commands)
@@ -154,7 +158,7 @@ final class CommitBatcher: Sendable {
         }
         if parts.count > 1, !parts[1].isNull {
             let message = try StreamEntry.decodeScriptEntry(
-                parts[1], topic: context.topic, partition: context.partition)
+                parts[1], topic: context.topic, partition: context.partition, prefetch: context.prefetch)
             return .applied(handedOver: message)
         }
         return .applied(handedOver: nil)

@@ -144,13 +144,14 @@ struct CommitBatchEncoder {
     }
 
     /// The `EVALSHA` command for the batch.
-    func command(group: String, consumer: String, lockTTL: Int, shared: Bool) -> RedisCommand {
+    func command(group: String, consumer: String, lockTTL: Int, shared: Bool, statePrefix: String) -> RedisCommand {
         var command = StreamScripts.commit.invocation(keys: keys)
         command.append(group)
         command.append(consumer)
         command.append(lockTTL)
         command.append(shared ? "1" : "0")
         command.append(count)
+        command.append(statePrefix)
         command.append(contentsOf: arguments)
         return command
     }

@@ -18,6 +18,9 @@ final class PartitionConsumer: Sendable {
     let dead: String
     let lockPrefix: String
     let parkPrefix: String
+    /// What keyed reads prefetch, and its Redis key prefix ('' for none).
+    let prefetch: StatePrefetch?
+    let statePrefix: String
 
     private let client: RedisClient
     private let configuration: RedisStreamsConfiguration
@@ -46,6 +49,9 @@ final class PartitionConsumer: Sendable {
         self.dead = keyspace.deadLetters(topic, partition: partition)
         self.lockPrefix = keyspace.lockPrefix(topic, group: subscription.group, partition: partition)
         self.parkPrefix = keyspace.parkPrefix(topic, group: subscription.group, partition: partition)
+        let prefetch = topic.isKeyed ? subscription.prefetch : nil
+        self.prefetch = prefetch
+        self.statePrefix = prefetch.map { keyspace.statePrefix(partition: partition) + $0.namePrefix } ?? ""
         self.client = client
         self.configuration = configuration
         self.handler = handler
@@ -61,7 +67,7 @@ final class PartitionConsumer: Sendable {
                 topic: topic, partition: partition, stream: stream, group: subscription.group,
                 consumer: subscription.consumer,
                 lockTTLMilliseconds: StreamEntry.milliseconds(subscription.lockTimeToLive),
-                shared: topic.isShared),
+                shared: topic.isShared, prefetch: prefetch, statePrefix: statePrefix),
             client: client, maxBatch: configuration.maxCommitBatch)
         self.blocking = client.makeBlockingConnection(
             longestBlock: configuration.longestBlock, name: "redis-read-\(topic.name)-\(partition)")
@@ -187,13 +193,14 @@ final class PartitionConsumer: Sendable {
             var read = StreamScripts.readKeyed.invocation(keys: [stream])
             read.append(contentsOf: [subscription.group, subscription.consumer, String(count)])
             read.append(StreamEntry.milliseconds(subscription.lockTimeToLive))
-            read.append(contentsOf: [lockPrefix, parkPrefix, Self.parkedConsumer])
+            read.append(contentsOf: [lockPrefix, parkPrefix, Self.parkedConsumer, statePrefix])
             let reply = try await client.send(read)
             guard let parts = reply.array, parts.count == 2, let entries = parts[0].array else {
                 throw reply.unexpected("{entries, last id}", command: "read-keyed")
             }
             let messages = try entries.map {
-                try StreamEntry.decodeScriptEntry($0, topic: subscription.topic, partition: partition)
+                try StreamEntry.decodeScriptEntry(
+                    $0, topic: subscription.topic, partition: partition, prefetch: prefetch)
             }
             if messages.isEmpty, block > 0, let lastID = parts[1].string {
                 // Nothing new: wait for an entry after the group's last delivered id, without consuming.
@@ -240,12 +247,14 @@ final class PartitionConsumer: Sendable {
         reclaim.append(StreamEntry.milliseconds(subscription.lockTimeToLive))
         reclaim.append(contentsOf: [lockPrefix, parkPrefix, Self.parkedConsumer])
         reclaim.append(subscription.topic.isShared ? "1" : "0")
+        reclaim.append(statePrefix)
         let reply = try await client.send(reclaim)
         guard let parts = reply.array, parts.count == 2, let entries = parts[0].array, let next = parts[1].string else {
             throw reply.unexpected("{entries, cursor}", command: "reclaim")
         }
         let messages = try entries.map {
-            try StreamEntry.decodeScriptEntry($0, topic: subscription.topic, partition: partition)
+            try StreamEntry.decodeScriptEntry(
+                $0, topic: subscription.topic, partition: partition, prefetch: prefetch)
         }
         if !messages.isEmpty {
             logger.info("reclaimed \(messages.count) messages from silent consumers or freed keys")
@@ -274,10 +283,10 @@ final class PartitionConsumer: Sendable {
     private func handleOne(_ message: ReceivedMessage) async -> ReceivedMessage?? {
         var conflicts = 0
         while true {
-            guard var disposition = await HandlerRunner.run(handler, message, maxDeliveries: subscription.maxDeliveries)
-            else {
-                return nil
-            }
+            // After a version conflict, the handler runs again on freshly read state, not the prefetched one.
+            let attempt = conflicts == 0 ? message : message.withoutPrefetchedState()
+            guard var disposition = await HandlerRunner.run(handler, attempt, maxDeliveries: subscription.maxDeliveries)
+            else { return nil }
             if case .ack(var commit) = disposition {
                 if let problem = unsupported(commit) {
                     disposition = .deadLetter(reason: problem)

@@ -11,12 +11,21 @@ enum StreamEntry {
     static let publishedAt = "t"
     static let attempts = "a"
 
-    /// Decodes `{id, fields, deliveries}` as returned by the scripts.
-    static func decodeScriptEntry(_ reply: RedisReply, topic: Topic, partition: Int) throws -> ReceivedMessage {
-        guard let parts = reply.array, parts.count == 3, let id = parts[0].string, let fields = parts[1].array,
-            let deliveries = parts[2].int
+    /// Decodes `{id, fields, deliveries[, version, data]}` as returned by the scripts; the last two are the
+    /// state of the entry's key when the subscription prefetches it.
+    static func decodeScriptEntry(
+        _ reply: RedisReply, topic: Topic, partition: Int, prefetch: StatePrefetch? = nil
+    ) throws -> ReceivedMessage {
+        guard let parts = reply.array, parts.count == 3 || parts.count == 5, let id = parts[0].string,
+            let fields = parts[1].array, let deliveries = parts[2].int
         else { throw TransportError(.malformedEntry, "unexpected entry reply \(reply)") }
-        return try decode(id: id, fields: fields, deliveries: deliveries, topic: topic, partition: partition)
+        let message = try decode(id: id, fields: fields, deliveries: deliveries, topic: topic, partition: partition)
+        guard parts.count == 5, let prefetch, let key = message.key else { return message }
+        let value = parts[3].int.map { VersionedValue(bytes: parts[4].bytes ?? [], version: $0) }
+        return ReceivedMessage(
+            id: message.id, topic: topic, key: key, payload: message.payload, deliveryCount: message.deliveryCount,
+            publishedAt: message.publishedAt, partition: partition,
+            prefetchedState: PrefetchedState(key: prefetch.stateKey(for: key), value: value))
     }
 
     /// Decodes an entry of `XREADGROUP`/`XRANGE` (`[id, [field, value, ...]]`) on its first delivery

@@ -99,12 +99,19 @@ final class InMemoryBroker: Sendable {
             let taken = state.topics[name]!.take(
                 from: group, upTo: limit, maxDeliveries: subscription.maxDeliveries, now: now)
             return taken.map { held in
-                InMemoryDelivery(
+                // Taken under the lock that also guards the store: the state read here is the one the handler
+                // would read (only this key's holder writes it).
+                var prefetched: PrefetchedState?
+                if subscription.topic.isKeyed, let prefetch = subscription.prefetch, let key = held.message.key {
+                    let stateKey = prefetch.stateKey(for: key)
+                    prefetched = PrefetchedState(key: stateKey, value: state.store.value(stateKey))
+                }
+                return InMemoryDelivery(
                     topicName: name, incarnation: incarnation, group: group, sequence: held.message.sequence,
                     message: ReceivedMessage(
                         id: held.message.id, topic: subscription.topic, key: held.message.key,
                         payload: held.message.payload, deliveryCount: held.deliveries,
-                        publishedAt: held.message.publishedAt))
+                        publishedAt: held.message.publishedAt, prefetchedState: prefetched))
             }
         }
     }

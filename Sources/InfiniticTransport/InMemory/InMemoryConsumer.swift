@@ -84,7 +84,8 @@ extension InMemoryTransport {
                 "commit refused by a version check",
                 metadata: ["topic": "\(message.topic)", "id": "\(message.id)", "key": "\(conflict.key)"])
             if conflicts < Self.commitConflictAttempts {
-                disposition = await HandlerRunner.run(handler, message, maxDeliveries: subscription.maxDeliveries)
+                disposition = await HandlerRunner.run(
+                    handler, message.withoutPrefetchedState(), maxDeliveries: subscription.maxDeliveries)
             } else {
                 let reason = "state key '\(conflict.key)' changed concurrently \(conflicts) times"
                 disposition =

@@ -1,8 +1,8 @@
 /// Lua functions shared by the stream scripts (prepended to each script's source).
 ///
-/// Conventions: an *entry* returned to Swift is `{id, fields, deliveries}` where `fields` is the stream
-/// entry's flat field/value list and `deliveries` counts every delivery so far (PEL count + field `a`, the
-/// deliveries before a delayed retry). A key lock holds `<consumer>/<entry id>`; a park list holds the ids
+/// Conventions: an *entry* returned to Swift is `{id, fields, deliveries[, version, data]}` where `fields` is
+/// the stream entry's flat field/value list, `deliveries` counts every delivery so far (PEL count + field `a`,
+/// the deliveries before a delayed retry), and version/data are the prefetched state of its key, if asked. A key lock holds `<consumer>/<entry id>`; a park list holds the ids
 /// of entries waiting for their key, oldest first, owned in the PEL by the pseudo-consumer `parked` (so no
 /// live consumer renews them and the reclaim pass can tell them apart).
 enum LuaPrelude {
@@ -19,6 +19,21 @@ enum LuaPrelude {
             local t = redis.call('TIME')
             local ms = tonumber(t[2]) / 1000
             return tonumber(t[1]) * 1000 + (round_up and math.ceil(ms) or math.floor(ms))
+        end
+
+        -- The Redis key prefix of the state prefetched with each entry ('' for none); set by the script.
+        local state_prefix = ''
+
+        -- An entry for Swift, with the state of its key (version, data) when the subscription prefetches it.
+        local function entry(id, fields, deliveries)
+            if state_prefix ~= '' then
+                local key = field(fields, 'k')
+                if key then
+                    local state = redis.call('HMGET', state_prefix .. key, 'v', 'd')
+                    return {id, fields, deliveries, state[1], state[2]}
+                end
+            end
+            return {id, fields, deliveries}
         end
 
         local function pel_count(stream, group, id)
@@ -48,7 +63,7 @@ enum LuaPrelude {
                     if #e > 0 then
                         redis.call('SET', lock, consumer .. '/' .. id, 'PX', ttl)
                         local count = pel_count(stream, group, id) or 1
-                        return {id, e[1][2], total_deliveries(count, e[1][2])}
+                        return entry(id, e[1][2], total_deliveries(count, e[1][2]))
                     end
                     redis.call('XACK', stream, group, id)
                 end

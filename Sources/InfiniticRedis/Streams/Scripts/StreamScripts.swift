@@ -4,7 +4,8 @@ enum StreamScripts {
     /// Reads new entries of a **keyed** topic for one consumer, deciding for each, in stream order and
     /// atomically, whether it can run (its key is free: take the lock) or must wait (park it).
     ///
-    /// KEYS: stream. ARGV: group, consumer, count, lock ttl ms, lock prefix, park prefix, parked consumer.
+    /// KEYS: stream. ARGV: group, consumer, count, lock ttl ms, lock prefix, park prefix, parked consumer,
+    /// state prefix ('' for no prefetch).
     /// Returns `{entries, last-delivered-id}`; the id (set only when nothing was read) is where a blocking
     /// `XREAD` should wait from.
     static let readKeyed = RedisScript(
@@ -13,6 +14,7 @@ enum StreamScripts {
             local stream = KEYS[1]
             local group, consumer, count, ttl = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
             local lock_prefix, park_prefix, parked = ARGV[5], ARGV[6], ARGV[7]
+            state_prefix = ARGV[8] or ''
             local reply = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', count, 'STREAMS', stream, '>')
             local ready = {}
             if reply and #reply > 0 and #reply[1][2] > 0 then
@@ -20,7 +22,7 @@ enum StreamScripts {
                     local id, fields = e[1], e[2]
                     local key = field(fields, 'k')
                     if not key then
-                        ready[#ready + 1] = {id, fields, total_deliveries(1, fields)}
+                        ready[#ready + 1] = entry(id, fields, total_deliveries(1, fields))
                     else
                         local lock, park = lock_prefix .. key, park_prefix .. key
                         if redis.call('EXISTS', lock) == 1 then
@@ -32,7 +34,7 @@ enum StreamScripts {
                             if head then ready[#ready + 1] = head end
                         else
                             redis.call('SET', lock, consumer .. '/' .. id, 'PX', ttl)
-                            ready[#ready + 1] = {id, fields, total_deliveries(1, fields)}
+                            ready[#ready + 1] = entry(id, fields, total_deliveries(1, fields))
                         end
                     end
                 end
@@ -56,7 +58,7 @@ enum StreamScripts {
     /// or is free, else it is parked behind the current holder.
     ///
     /// KEYS: stream, dead-letter stream. ARGV: group, consumer, min idle ms, count, cursor, max deliveries,
-    /// keyed (1/0), lock ttl ms, lock prefix, park prefix, parked consumer, shared (1/0).
+    /// keyed (1/0), lock ttl ms, lock prefix, park prefix, parked consumer, shared (1/0), state prefix.
     /// Returns `{entries, next cursor}` (cursor `0-0` when the scan wrapped around).
     static let reclaim = RedisScript(
         name: "reclaim",
@@ -65,6 +67,7 @@ enum StreamScripts {
             local group, consumer, min_idle, count, cursor = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
             local max_deliveries, keyed, ttl = tonumber(ARGV[6]), ARGV[7] == '1', tonumber(ARGV[8])
             local lock_prefix, park_prefix, parked, shared = ARGV[9], ARGV[10], ARGV[11], ARGV[12] == '1'
+            state_prefix = ARGV[13] or ''
             local ready = {}
             local reason = 'its consumer stopped renewing it (crashed or stalled) too many times'
 
@@ -77,7 +80,7 @@ enum StreamScripts {
                     if total > max_deliveries then
                         dead_letter(stream, dead, group, id, fields, total - 1, reason, shared)
                     else
-                        ready[#ready + 1] = {id, fields, total}
+                        ready[#ready + 1] = entry(id, fields, total)
                     end
                 end
                 return {ready, r[1]}
@@ -128,12 +131,12 @@ enum StreamScripts {
                             end
                             if #claimed > 0 then
                                 if not key then
-                                    ready[#ready + 1] = {id, fields, total}
+                                    ready[#ready + 1] = entry(id, fields, total)
                                 else
                                     local holder = redis.call('GET', lock)
                                     if not holder or string.sub(holder, -(#id + 1)) == '/' .. id then
                                         redis.call('SET', lock, consumer .. '/' .. id, 'PX', ttl)
-                                        ready[#ready + 1] = {id, fields, total}
+                                        ready[#ready + 1] = entry(id, fields, total)
                                     else
                                         park_entry(stream, group, parked, park, id)
                                     end
@@ -240,7 +243,7 @@ enum StreamScripts {
     /// the key to the oldest parked entry). A commit whose check fails changes nothing.
     ///
     /// KEYS: the input stream, then every key the commits name (by index). ARGV: group, consumer, lock ttl
-    /// ms, shared (1/0), commit count, then per commit: entry id ('' to only publish), lock key index, park
+    /// ms, shared (1/0), commit count, state prefix of hand-overs ('' for none), then per commit: entry id ('' to only publish), lock key index, park
     /// key index (0 = none), check count, (key index, expected version)..., op count, ops. Ops:
     /// `X idx n fields...` XADD; `Y idx ttl n fields...` XADD then PEXPIRE; `Z idx data-idx id a|d ms n fields...` schedule at an instant or after a delay (once per id);
     /// `P idx value` put; `D idx` delete; `S idx n members...` add to set; `R idx n members...` remove.
@@ -250,7 +253,8 @@ enum StreamScripts {
         source: LuaPrelude.source + #"""
             local stream = KEYS[1]
             local group, consumer, ttl, shared = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1'
-            local i = 6
+            state_prefix = ARGV[6]
+            local i = 7
 
             -- Versions read by the current commit's checks, so that a checked put needs no second read.
             local known = {}
