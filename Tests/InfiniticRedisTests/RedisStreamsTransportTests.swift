@@ -397,6 +397,26 @@ struct RedisStreamsTransportTests {
         }
     }
 
+    @Test func aConsumerRecreatesItsGroupWhenTheStreamVanishes() async throws {
+        let transport = try await TestRedis.transport()
+        let topic = Topic("vanishing")
+        let received = Recorder<String>()
+        try await whileConsuming(transport, Subscription(topic: topic, group: "g")) { message in
+            received.append(message.payload.text)
+            return .ack
+        } _: {
+            try await transport.publish(OutgoingMessage(topic: topic, payload: "before".bytes))
+            try await eventually("first message") { received.count == 1 }
+            try await transport.client.send(RedisCommand(["DEL", transport.keyspace.stream(topic, partition: 0)]))
+            try await Task.sleep(for: .milliseconds(100))
+            try await transport.publish(OutgoingMessage(topic: topic, payload: "after".bytes))
+            try await eventually("the consumer recreated its group and read on", timeout: .seconds(20)) {
+                received.count == 2
+            }
+        }
+        #expect(received.all == ["before", "after"])
+    }
+
     @Test func refusesARedisThatMayEvictMessages() async throws {
         let server = try await RedisServerProcess.start(
             appendOnly: false, extraArguments: ["--maxmemory-policy", "allkeys-lru"])

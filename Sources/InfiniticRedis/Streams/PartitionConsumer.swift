@@ -173,6 +173,13 @@ final class PartitionConsumer: Sendable {
                 }
                 failures += 1
                 permits.release(slots)
+                if let redisError = error as? RedisError, redisError.serverErrorPrefix == "NOGROUP" {
+                    // The stream or its group vanished (deleted, or lost by a Redis without persistence):
+                    // recreate them and go on.
+                    logger.warning("the consumer group is gone, recreating it", metadata: ["error": "\(error)"])
+                    try? await ensureGroup()
+                    continue
+                }
                 let pause = min(Duration.milliseconds(50) * (1 << min(failures, 7)), .seconds(5))
                 logger.warning("read failed, retrying in \(pause)", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: pause)
