@@ -3,6 +3,8 @@
 // engine step costs (INFO commandstats). Baseline in the same run: the raw hiredis messaging loop. Release:
 //
 //   swift run -c release WorkflowBenchmark [--messages 5000] [--rounds 3] [--inflight 500] [--no-aof] [--url ...]
+//       [--codec json|binary]   the codec of the worker and the client (after a micro-benchmark of both codecs)
+//       [--only codec]          the codec micro-benchmark alone
 import BenchmarkSupport
 import Foundation
 import Histogram
@@ -34,18 +36,24 @@ struct OneTaskWorkflow: OneTask {
 // MARK: - Measurements
 
 let options = BenchmarkOptions(
-    defaultMessages: 5_000, extra: ["inflight", "concurrency"],
-    usage: "WorkflowBenchmark [--messages N] [--rounds N] [--inflight N] [--concurrency N] [--no-aof] [--url U]")
+    defaultMessages: 5_000, extra: ["inflight", "concurrency", "codec"],
+    usage: "WorkflowBenchmark [--messages N] [--rounds N] [--inflight N] [--concurrency N] [--no-aof] [--url U] "
+        + "[--codec json|binary] [--only codec]")
 let workflows = options.messages
 let inflight = Int(options.extra["inflight"] ?? "") ?? 500
 let concurrency = Int(options.extra["concurrency"] ?? "") ?? 256
+let (codecName, codec) = CodecBenchmark.codec(named: options.extra["codec"])
+try CodecBenchmark.run()
+if options.only == "codec" { exit(0) }
+print("")
 bootstrapQuietLogging()
 var logger = Logger(label: "workflow-benchmark")
 logger.logLevel = .error
 let redis = try await BenchmarkRedis(options)
 print(
     "redis-server at \(redis.url) (AOF \(options.appendOnly ? "everysec" : "off")); \(workflows) one-task workflows "
-        + "per round, \(inflight) in flight, handler concurrency \(concurrency), \(options.rounds) rounds")
+        + "per round, \(inflight) in flight, handler concurrency \(concurrency), \(options.rounds) rounds, "
+        + "\(codecName) codec")
 
 let namespace = "bench-\(UUID().uuidString.prefix(6))"
 let transport = try await RedisStreamsTransport.connect(
@@ -62,9 +70,9 @@ let worker = try InfiniticWorker(
             WorkflowDefinition(
                 OneTaskStub.self, factory: { OneTaskWorkflow(context: $0) }, methods: OneTaskWorkflow.register)
         ],
-        consumerSettings: ConsumerSettings(concurrency: concurrency, batchSize: 200)),
+        consumerSettings: ConsumerSettings(concurrency: concurrency, batchSize: 200), codec: codec),
     logger: logger)
-let client = try InfiniticClient(transport: transport, callTimeout: .seconds(120), logger: logger)
+let client = try InfiniticClient(transport: transport, callTimeout: .seconds(120), codec: codec, logger: logger)
 let engineStream = transport.keyspace.stream(Topics.workflowEngine("OneTask"), partition: 0)
 
 /// Microseconds from dispatch to result of `count` workflows, `window` at a time; returns the histogram and
@@ -156,7 +164,9 @@ try await withThrowingTaskGroup(of: Void.self) { group in
     let p50 = lowLoad.map { Double($0.0) }.sorted()[lowLoad.count / 2]
     let p99 = lowLoad.map { Double($0.1) }.sorted()[lowLoad.count / 2]
     print("")
-    print(String(format: "one-task workflows/s (median):     %8.0f   (target >= 5,000)", median(rates)))
+    print(
+        String(
+            format: "one-task workflows/s (median):     %8.0f   (target >= 5,000, %@ codec)", median(rates), codecName))
     print(String(format: "raw hiredis messages/s (median):   %8.0f", median(raw)))
     print(String(format: "workflows/s per raw message/s:     %8.4f", median(rates) / median(raw)))
     print(

@@ -49,9 +49,10 @@ public struct ErrorDescription: Error, Sendable, Hashable, Codable, CustomString
         typeName == String(reflecting: type)
     }
 
-    /// Rebuilds the typed error from its encoded fields.
+    /// Rebuilds the typed error from its encoded fields. Without a codec, with the one that encoded them
+    /// (`BinaryPayloadCodec` if it recognizes their bytes, `JSONPayloadCodec` otherwise).
     public func decodeProperties<E: Decodable>(
-        as type: E.Type, codec: any PayloadCodec = JSONPayloadCodec()
+        as type: E.Type, codec: (any PayloadCodec)? = nil
     ) throws
         -> E
     {
@@ -59,6 +60,8 @@ public struct ErrorDescription: Error, Sendable, Hashable, Codable, CustomString
             throw DecodingError.valueNotFound(
                 E.self, .init(codingPath: [], debugDescription: "\(typeName) was not Encodable: no properties"))
         }
+        let codec =
+            codec ?? (BinaryPayloadCodec.recognizes(properties.bytes) ? BinaryPayloadCodec() : JSONPayloadCodec())
         return try codec.value(E.self, from: properties)
     }
 

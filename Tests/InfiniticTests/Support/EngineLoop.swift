@@ -9,7 +9,7 @@ import Infinitic
 /// `shuffleSeed` delivers messages in a random order that keeps, like the transport, the order of one
 /// producer's messages per key; `duplicateEvery` delivers every n-th message a second time.
 final class EngineLoop {
-    let codec = JSONPayloadCodec()
+    let codec: any PayloadCodec
     let workflowExecutor: WorkflowExecutor
     let serviceExecutor: ServiceExecutor
     let workflowTagEngine = WorkflowTagEngine(emitterName: "workflow-tag-engine")
@@ -42,17 +42,25 @@ final class EngineLoop {
     init(
         workflows: [WorkflowDefinition] = [WorkflowFixtures.trips], services: [ServiceDefinition] = Fixtures.services,
         checkMode: CheckMode = .simple, shuffleSeed: UInt64? = nil, duplicateEvery: Int? = nil,
-        loseStateWriteEvery: Int? = nil
+        loseStateWriteEvery: Int? = nil, codec: any PayloadCodec = EngineLoop.defaultCodec
     ) {
+        self.codec = codec
         workflowExecutor = WorkflowExecutor(
-            definitions: workflows, emitterName: "workflow-executor", checkMode: checkMode)
-        serviceExecutor = ServiceExecutor(definitions: services, emitterName: "service-executor")
+            definitions: workflows, emitterName: "workflow-executor", checkMode: checkMode, codec: codec)
+        serviceExecutor = ServiceExecutor(definitions: services, emitterName: "service-executor", codec: codec)
         for workflow in workflows {
             engines[workflow.name] = WorkflowStateEngine(workflowName: workflow.name, emitterName: "workflow-engine")
         }
         random = shuffleSeed.map(SeededRandom.init)
         self.duplicateEvery = duplicateEvery
         self.loseStateWriteEvery = loseStateWriteEvery
+    }
+
+    /// The codec of a loop that does not choose one: JSON, or `BinaryPayloadCodec` when the environment has
+    /// `INFINITIC_TEST_CODEC=binary` (to run every end-to-end test with it).
+    static var defaultCodec: any PayloadCodec {
+        ProcessInfo.processInfo.environment["INFINITIC_TEST_CODEC"] == "binary"
+            ? BinaryPayloadCodec() : JSONPayloadCodec()
     }
 
     // MARK: client side

@@ -1,0 +1,52 @@
+/// A compact binary codec for any `Codable` value: several times faster than `JSONPayloadCodec` and smaller,
+/// with payloads nested as raw bytes (not base64). See `BinaryFormat` for the bytes.
+///
+/// - Deterministic: equal values give equal bytes. Structs encode their keys in the order their code writes
+///   them; the entries of dictionaries (and of any keyed container with keys made at run time) are sorted by
+///   key, and the elements of `Set`s by their encoded bytes, whatever their iteration order. (A `Set` is
+///   recognized when it is encoded through a container, as synthesized and most hand-written conformances do;
+///   one whose `encode(to:)` is called directly with the encoder keeps its iteration order, as with JSON.)
+/// - Self-describing: keys are written, so a value decodes with keys it does not know (skipped) or that are
+///   missing (optionals decode as nil). Adding an optional field, or removing one, keeps stored states and
+///   in-flight messages readable.
+/// - Safe on any input: reads are bounds-checked and corrupt or truncated bytes throw a `DecodingError`, whose
+///   coding path says where. The first byte names the format version: a document of another version, or JSON,
+///   is refused with an error saying so.
+///
+/// `codingPath` is empty while coding (errors carry the full path). Workers and clients of one deployment must
+/// use the same codec: `JSONPayloadCodec` cannot read these bytes, nor this codec JSON.
+public struct BinaryPayloadCodec: PayloadCodec {
+    public init() {}
+
+    public func encode<Value: Encodable>(_ value: Value) throws -> [UInt8] {
+        let writer = BinaryWriter(capacity: 256)
+        writer.bytes.append(BinaryFormat.magic)
+        do {
+            try writer.encodeValue(value)
+            writer.closeAll()
+        } catch  where writer.needsTree {
+            // Rethrown by the tree encoder if it is not about the order of the writes.
+        }
+        if writer.needsTree { return try BinaryTreeEncoder.encode(value) }
+        return writer.bytes
+    }
+
+    /// Whether `bytes` start like a document of this codec (its magic byte, which JSON never starts with).
+    public static func recognizes(_ bytes: [UInt8]) -> Bool {
+        bytes.first == BinaryFormat.magic
+    }
+
+    public func decode<Value: Decodable>(_ type: Value.Type, from bytes: [UInt8]) throws -> Value {
+        guard let first = bytes.first else { throw BinaryFormat.corrupted("empty input") }
+        guard first == BinaryFormat.magic else { throw BinaryFormat.unsupported(firstByte: first) }
+        guard bytes.count <= Int32.max else { throw BinaryFormat.corrupted("documents are limited to 2 GB") }
+        return try bytes.withUnsafeBytes { buffer in
+            let state = BinaryDecodingState(base: buffer.baseAddress!)
+            let end = try state.scanner.skip(1, limit: buffer.count)
+            guard end == buffer.count else {
+                throw BinaryFormat.corrupted("\(buffer.count - end) unexpected bytes after the value")
+            }
+            return try state.decodeValue(type, at: 1, limit: end)
+        }
+    }
+}
