@@ -4,7 +4,7 @@
 //
 //   swift run -c release WorkflowBenchmark [--messages 5000] [--rounds 3] [--inflight 500] [--no-aof] [--url ...]
 //       [--codec json|binary]   the codec of the worker and the client (after a micro-benchmark of both codecs)
-//       [--only codec]          the codec micro-benchmark alone
+//       [--only codec|e2e]      the codec micro-benchmark alone, or the end-to-end run alone
 import BenchmarkSupport
 import Foundation
 import Histogram
@@ -38,14 +38,16 @@ struct OneTaskWorkflow: OneTask {
 let options = BenchmarkOptions(
     defaultMessages: 5_000, extra: ["inflight", "concurrency", "codec"],
     usage: "WorkflowBenchmark [--messages N] [--rounds N] [--inflight N] [--concurrency N] [--no-aof] [--url U] "
-        + "[--codec json|binary] [--only codec]")
+        + "[--codec json|binary] [--only codec|e2e]")
 let workflows = options.messages
 let inflight = Int(options.extra["inflight"] ?? "") ?? 500
 let concurrency = Int(options.extra["concurrency"] ?? "") ?? 256
 let (codecName, codec) = CodecBenchmark.codec(named: options.extra["codec"])
-try CodecBenchmark.run()
-if options.only == "codec" { exit(0) }
-print("")
+if options.only != "e2e" {
+    try CodecBenchmark.run()
+    if options.only == "codec" { exit(0) }
+    print("")
+}
 bootstrapQuietLogging()
 var logger = Logger(label: "workflow-benchmark")
 logger.logLevel = .error

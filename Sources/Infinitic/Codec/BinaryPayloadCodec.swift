@@ -37,16 +37,19 @@ public struct BinaryPayloadCodec: PayloadCodec {
     }
 
     public func decode<Value: Decodable>(_ type: Value.Type, from bytes: [UInt8]) throws -> Value {
-        guard let first = bytes.first else { throw BinaryFormat.corrupted("empty input") }
-        guard first == BinaryFormat.magic else { throw BinaryFormat.unsupported(firstByte: first) }
-        guard bytes.count <= Int32.max else { throw BinaryFormat.corrupted("documents are limited to 2 GB") }
-        return try bytes.withUnsafeBytes { buffer in
-            let state = BinaryDecodingState(base: buffer.baseAddress!)
-            let end = try state.scanner.skip(1, limit: buffer.count)
-            guard end == buffer.count else {
-                throw BinaryFormat.corrupted("\(buffer.count - end) unexpected bytes after the value")
-            }
-            return try state.decodeValue(type, at: 1, limit: end)
+        try bytes.withUnsafeBytes { try decode(type, from: $0) }
+    }
+
+    /// Decodes the document in `buffer`, reading nothing outside it.
+    func decode<Value: Decodable>(_ type: Value.Type, from buffer: UnsafeRawBufferPointer) throws -> Value {
+        guard let base = buffer.baseAddress, !buffer.isEmpty else { throw BinaryFormat.corrupted("empty input") }
+        guard buffer[0] == BinaryFormat.magic else { throw BinaryFormat.unsupported(firstByte: buffer[0]) }
+        guard buffer.count <= Int32.max else { throw BinaryFormat.corrupted("documents are limited to 2 GB") }
+        let state = BinaryDecodingState(base: base)
+        let end = try state.scanner.skip(1, limit: buffer.count)
+        guard end == buffer.count else {
+            throw BinaryFormat.corrupted("\(buffer.count - end) unexpected bytes after the value")
         }
+        return try state.decodeValue(type, at: 1, limit: end)
     }
 }
