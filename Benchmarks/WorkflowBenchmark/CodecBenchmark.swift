@@ -4,9 +4,9 @@ import Infinitic
 /// The codec micro-benchmark: encodes and decodes, with each codec, what an engine step encodes and decodes
 /// (a workflow state, the envelope of a workflow task's result, the envelope of a task's result).
 enum CodecBenchmark {
-    /// `--codec json|binary`: the codec of the end-to-end run.
+    /// `--codec json|binary`: the codec of the end-to-end run (binary, the default codec, if not given).
     static func codec(named name: String?) -> (String, any PayloadCodec) {
-        switch name ?? "json" {
+        switch name ?? "binary" {
         case "json": return ("json", JSONPayloadCodec())
         case "binary": return ("binary", BinaryPayloadCodec())
         default:

@@ -3,7 +3,8 @@
 // engine step costs (INFO commandstats). Baseline in the same run: the raw hiredis messaging loop. Release:
 //
 //   swift run -c release WorkflowBenchmark [--messages 5000] [--rounds 3] [--inflight 500] [--no-aof] [--url ...]
-//       [--codec json|binary]   the codec of the worker and the client (after a micro-benchmark of both codecs)
+//       [--codec binary|json]   the codec of the worker and the client, binary (the default codec) if not given;
+//                               a micro-benchmark of both codecs runs first
 //       [--only codec|e2e]      the codec micro-benchmark alone, or the end-to-end run alone
 import BenchmarkSupport
 import Foundation
@@ -38,7 +39,7 @@ struct OneTaskWorkflow: OneTask {
 let options = BenchmarkOptions(
     defaultMessages: 5_000, extra: ["inflight", "concurrency", "codec"],
     usage: "WorkflowBenchmark [--messages N] [--rounds N] [--inflight N] [--concurrency N] [--no-aof] [--url U] "
-        + "[--codec json|binary] [--only codec|e2e]")
+        + "[--codec binary|json] [--only codec|e2e]")
 let workflows = options.messages
 let inflight = Int(options.extra["inflight"] ?? "") ?? 500
 let concurrency = Int(options.extra["concurrency"] ?? "") ?? 256

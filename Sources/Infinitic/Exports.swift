@@ -10,7 +10,8 @@
 // - Routing/    `Topics` (every topic and state key name) and `Outbound` (message + destination).
 // - Engines/    the roles as pure logic: workflow state engine, workflow and service executors, tag engines,
 //               each with a `disposition(for:...)` giving the transport's `Disposition` for a received message.
-// - Codec/, Ids/  the swappable payload codec (JSON by default) and stable SHA-256-based ids.
+// - Codec/, Ids/  the swappable payload codec (`BinaryPayloadCodec` by default, `JSONPayloadCodec` readable) and
+//               stable SHA-256-based ids.
 //
 // The runtime, on a `Transport` (I/O happens here and only here):
 //

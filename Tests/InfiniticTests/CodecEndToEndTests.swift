@@ -18,8 +18,8 @@ enum CodecChoice: String, CaseIterable, Sendable, CustomTestStringConvertible {
 }
 
 /// Representative end-to-end scenarios (`EngineLoop`) with each codec: every message and state of these runs is
-/// encoded and decoded by it. The whole end-to-end suite runs with the binary codec with
-/// `INFINITIC_TEST_CODEC=binary swift test --filter EndToEndTests`.
+/// encoded and decoded by it. The other end-to-end tests use the default codec (binary);
+/// `INFINITIC_TEST_CODEC=json swift test --filter EndToEndTests` runs them all with JSON.
 @Suite struct CodecEndToEndTests {
     @Test(arguments: CodecChoice.allCases)
     func sequentialAndParallelTasks(codec: CodecChoice) async throws {

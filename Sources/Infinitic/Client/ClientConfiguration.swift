@@ -9,12 +9,13 @@ public struct ClientConfiguration: Sendable {
     public var callTimeout: Duration?
     /// How long id lookups by tag wait for the tag engine's answer.
     public var queryTimeout: Duration
-    /// Must be the same for every worker and client of a deployment.
+    /// The codec of messages and payloads: `BinaryPayloadCodec` by default, `JSONPayloadCodec` to read them in
+    /// Redis. Must be the same for every worker and client of a deployment.
     public var codec: any PayloadCodec
 
     public init(
         transport: TransportConfiguration, name: String? = nil, callTimeout: Duration? = nil,
-        queryTimeout: Duration = .seconds(30), codec: any PayloadCodec = JSONPayloadCodec()
+        queryTimeout: Duration = .seconds(30), codec: any PayloadCodec = BinaryPayloadCodec()
     ) {
         self.transport = transport
         self.name = name

@@ -47,7 +47,7 @@ public final class InfiniticClient: Sendable {
     /// A client of a transport you opened (and will close after the client).
     public convenience init(
         transport: any Transport, name: String? = nil, callTimeout: Duration? = nil,
-        codec: any PayloadCodec = JSONPayloadCodec(), logger: Logger = Logger(label: "infinitic.client")
+        codec: any PayloadCodec = BinaryPayloadCodec(), logger: Logger = Logger(label: "infinitic.client")
     ) throws {
         let configuration = ClientConfiguration(
             transport: .existing(transport), name: name, callTimeout: callTimeout, codec: codec)

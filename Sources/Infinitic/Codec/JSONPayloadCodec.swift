@@ -1,6 +1,8 @@
 import Foundation
 
-/// The default codec: JSON with sorted keys, so that equal values encode to equal bytes.
+/// The readable codec: JSON with sorted keys, so that equal values encode to equal bytes. Messages and states
+/// can be read in Redis (payloads nested in them are base64). `BinaryPayloadCodec`, the default, is several
+/// times faster; a deployment chooses one for all its workers and clients.
 public struct JSONPayloadCodec: PayloadCodec {
     public init() {}
 

@@ -1,7 +1,8 @@
 /// Turns values into bytes and back: user values (arguments, results, properties) and message envelopes.
 ///
 /// The engines only need determinism from it: encoding the same value twice gives the same bytes (the strict
-/// determinism check compares encoded arguments).
+/// determinism check compares encoded arguments). `BinaryPayloadCodec` (the default) and `JSONPayloadCodec`
+/// (readable) are provided; every worker and client of a deployment must use the same one.
 public protocol PayloadCodec: Sendable {
     func encode<Value: Encodable>(_ value: Value) throws -> [UInt8]
     func decode<Value: Decodable>(_ type: Value.Type, from bytes: [UInt8]) throws -> Value

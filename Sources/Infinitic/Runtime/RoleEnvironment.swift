@@ -13,7 +13,7 @@ public struct RoleEnvironment: Sendable {
     public var now: @Sendable () -> Date
 
     public init(
-        transport: any Transport, emitterName: String, codec: any PayloadCodec = JSONPayloadCodec(),
+        transport: any Transport, emitterName: String, codec: any PayloadCodec = BinaryPayloadCodec(),
         logger: Logger = Logger(label: "infinitic"), now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.transport = transport

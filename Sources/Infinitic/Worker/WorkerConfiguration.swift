@@ -24,7 +24,9 @@ public struct WorkerConfiguration: Sendable {
     /// How long one replay of workflow code may run (nil: no limit). Workflow code only awaits its context, so
     /// a replay takes milliseconds; past this, the method fails with `WorkflowTaskTimeoutError`.
     public var workflowTaskTimeout: Duration?
-    /// Must be the same for every worker and client of a deployment.
+    /// The codec of messages, states and payloads: `BinaryPayloadCodec` by default, `JSONPayloadCodec` to read
+    /// them in Redis. Must be the same for every worker and client of a deployment (neither reads the other's
+    /// bytes: change it only on a deployment without stored states or messages in flight).
     public var codec: any PayloadCodec
 
     public init(
@@ -32,7 +34,7 @@ public struct WorkerConfiguration: Sendable {
         services: [ServiceDefinition] = [], workflows: [WorkflowDefinition] = [], roles: [WorkerRole]? = nil,
         consumerSettings: ConsumerSettings = ConsumerSettings(), roleSettings: [WorkerRole: ConsumerSettings] = [:],
         checkMode: CheckMode = .simple, workflowTaskTimeout: Duration? = .seconds(60),
-        codec: any PayloadCodec = JSONPayloadCodec()
+        codec: any PayloadCodec = BinaryPayloadCodec()
     ) {
         self.transport = transport
         self.name = name

@@ -56,11 +56,12 @@ final class EngineLoop {
         self.loseStateWriteEvery = loseStateWriteEvery
     }
 
-    /// The codec of a loop that does not choose one: JSON, or `BinaryPayloadCodec` when the environment has
-    /// `INFINITIC_TEST_CODEC=binary` (to run every end-to-end test with it).
+    /// The codec of a loop that does not choose one: the default codec (`BinaryPayloadCodec`), or
+    /// `JSONPayloadCodec` when the environment has `INFINITIC_TEST_CODEC=json` (to run every end-to-end test
+    /// with it).
     static var defaultCodec: any PayloadCodec {
-        ProcessInfo.processInfo.environment["INFINITIC_TEST_CODEC"] == "binary"
-            ? BinaryPayloadCodec() : JSONPayloadCodec()
+        ProcessInfo.processInfo.environment["INFINITIC_TEST_CODEC"] == "json"
+            ? JSONPayloadCodec() : BinaryPayloadCodec()
     }
 
     // MARK: client side
