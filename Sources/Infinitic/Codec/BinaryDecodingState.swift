@@ -7,6 +7,9 @@ import Foundation
 /// value (a super decoder asked for a key that is not there), which decodes as nil.
 final class BinaryDecodingState {
     let scanner: BinaryScanner
+    /// What owns the bytes `scanner` reads: kept alive with the state, so that a decoder or container kept by a
+    /// value past its `init(from:)` still reads valid memory.
+    private let owner: [UInt8]?
     let directTypes = BinaryDirectTypes.identifiers
 
     /// The variables, out of line: accessed through a pointer, they escape the dynamic exclusivity checks of
@@ -19,8 +22,9 @@ final class BinaryDecodingState {
 
     private let variables: UnsafeMutablePointer<Variables>
 
-    init(base: UnsafeRawPointer) {
+    init(base: UnsafeRawPointer, owner: [UInt8]?) {
         scanner = BinaryScanner(base: base)
+        self.owner = owner
         variables = .allocate(capacity: 1)
         variables.initialize(to: Variables())
     }

@@ -37,15 +37,17 @@ public struct BinaryPayloadCodec: PayloadCodec {
     }
 
     public func decode<Value: Decodable>(_ type: Value.Type, from bytes: [UInt8]) throws -> Value {
-        try bytes.withUnsafeBytes { try decode(type, from: $0) }
+        try bytes.withUnsafeBytes { try decode(type, from: $0, owner: bytes) }
     }
 
-    /// Decodes the document in `buffer`, reading nothing outside it.
-    func decode<Value: Decodable>(_ type: Value.Type, from buffer: UnsafeRawBufferPointer) throws -> Value {
+    /// Decodes the document in `buffer` (owned by `owner` if not nil), reading nothing outside it.
+    func decode<Value: Decodable>(
+        _ type: Value.Type, from buffer: UnsafeRawBufferPointer, owner: [UInt8]? = nil
+    ) throws -> Value {
         guard let base = buffer.baseAddress, !buffer.isEmpty else { throw BinaryFormat.corrupted("empty input") }
         guard buffer[0] == BinaryFormat.magic else { throw BinaryFormat.unsupported(firstByte: buffer[0]) }
         guard buffer.count <= Int32.max else { throw BinaryFormat.corrupted("documents are limited to 2 GB") }
-        let state = BinaryDecodingState(base: base)
+        let state = BinaryDecodingState(base: base, owner: owner)
         let end = try state.scanner.skip(1, limit: buffer.count)
         guard end == buffer.count else {
             throw BinaryFormat.corrupted("\(buffer.count - end) unexpected bytes after the value")
