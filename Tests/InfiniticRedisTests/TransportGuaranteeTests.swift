@@ -362,7 +362,7 @@ struct TransportGuaranteeTests {
         let start = ContinuousClock.now
         task.cancel()
         _ = await task.result
-        #expect(start.duration(to: .now) < .seconds(2))
+        #expect(start.duration(to: .now) < .seconds(5))  // generous: a loaded 2-core machine
     }
 }
 

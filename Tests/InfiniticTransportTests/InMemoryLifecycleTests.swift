@@ -18,7 +18,7 @@ import Testing
         let started = clock.now
         consumer.cancel()
         try await consumer.value
-        #expect(clock.now - started < .seconds(2))
+        #expect(clock.now - started < .seconds(5))  // generous: a loaded 2-core machine
     }
 
     @Test func cancellingABusyConsumerGivesItsMessagesToTheNextConsumer() async throws {
@@ -38,7 +38,7 @@ import Testing
         let started = clock.now
         consumer.cancel()
         try await consumer.value
-        #expect(clock.now - started < .seconds(2))
+        #expect(clock.now - started < .seconds(5))  // generous: a loaded 2-core machine
         // Nothing was acknowledged; the messages are waiting for the group's next consumer.
         let afterCancel = transport.snapshot(of: topic)
         #expect(afterCancel.stored == 3)
