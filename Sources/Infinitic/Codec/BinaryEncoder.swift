@@ -31,7 +31,7 @@ struct BinaryEncoder: Encoder {
 struct BinaryEncodingNeedsTree: Error {}
 
 /// A single value container: writes one value in its slot.
-struct BinarySingleValueEncodingContainer: SingleValueEncodingContainer {
+struct BinarySingleValueEncodingContainer: SingleValueEncodingContainer, BinaryPrimitiveWriting {
     let writer: BinaryWriter
     let slot: Int
     let depth: Int
@@ -39,7 +39,7 @@ struct BinarySingleValueEncodingContainer: SingleValueEncodingContainer {
     var codingPath: [any CodingKey] { [] }
 
     @inline(__always)
-    private func begin() throws {
+    func beginValue() throws {
         guard writer.isFresh(slot: slot, depth: depth) else {
             // Written twice, or after its enclosing container went on: the tree encoder tells which.
             writer.needsTree = true
@@ -47,93 +47,18 @@ struct BinarySingleValueEncodingContainer: SingleValueEncodingContainer {
         }
     }
 
-    mutating func encodeNil() throws {
-        try begin()
-        writer.writeNil()
-    }
-
-    mutating func encode(_ value: Bool) throws {
-        try begin()
-        writer.writeBool(value)
-    }
-
-    mutating func encode(_ value: String) throws {
-        try begin()
-        writer.writeString(value)
-    }
-
-    mutating func encode(_ value: Double) throws {
-        try begin()
-        writer.writeDouble(value)
-    }
-
-    mutating func encode(_ value: Float) throws {
-        try begin()
-        writer.writeFloat(value)
-    }
-
-    mutating func encode(_ value: Int) throws {
-        try begin()
-        writer.writeInt64(Int64(value))
-    }
-
-    mutating func encode(_ value: Int8) throws {
-        try begin()
-        writer.writeInt64(Int64(value))
-    }
-
-    mutating func encode(_ value: Int16) throws {
-        try begin()
-        writer.writeInt64(Int64(value))
-    }
-
-    mutating func encode(_ value: Int32) throws {
-        try begin()
-        writer.writeInt64(Int64(value))
-    }
-
-    mutating func encode(_ value: Int64) throws {
-        try begin()
-        writer.writeInt64(value)
-    }
-
     mutating func encode(_ value: Int128) throws {
-        try begin()
+        try beginValue()
         writer.writeInt128(value)
     }
 
-    mutating func encode(_ value: UInt) throws {
-        try begin()
-        writer.writeUInt64(UInt64(value))
-    }
-
-    mutating func encode(_ value: UInt8) throws {
-        try begin()
-        writer.writeUInt64(UInt64(value))
-    }
-
-    mutating func encode(_ value: UInt16) throws {
-        try begin()
-        writer.writeUInt64(UInt64(value))
-    }
-
-    mutating func encode(_ value: UInt32) throws {
-        try begin()
-        writer.writeUInt64(UInt64(value))
-    }
-
-    mutating func encode(_ value: UInt64) throws {
-        try begin()
-        writer.writeUInt64(value)
-    }
-
     mutating func encode(_ value: UInt128) throws {
-        try begin()
+        try beginValue()
         writer.writeUInt128(value)
     }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
-        try begin()
+        try beginValue()
         try writer.encodeValue(value)
     }
 }

@@ -1,7 +1,7 @@
 /// An unkeyed container of the one-pass encoder: the container whose header is at `header`, the `depth`-th open
 /// one (a header of -1: could not be opened in one pass, see `BinaryKeyedEncodingContainer`). Header and depth
 /// are kept in 32 bits so that the container fits the three words of an existential.
-struct BinaryUnkeyedEncodingContainer: UnkeyedEncodingContainer {
+struct BinaryUnkeyedEncodingContainer: UnkeyedEncodingContainer, BinaryPrimitiveWriting {
     let writer: BinaryWriter
     private let header32: Int32
     private let depth32: Int32
@@ -26,98 +26,23 @@ struct BinaryUnkeyedEncodingContainer: UnkeyedEncodingContainer {
     var codingPath: [any CodingKey] { [] }
 
     @inline(__always)
-    private mutating func begin() throws {
+    mutating func beginValue() throws {
         guard writer.prepare(header: header, depth: depth) else { throw BinaryEncodingNeedsTree() }
         count += 1
     }
 
-    mutating func encodeNil() throws {
-        try begin()
-        writer.writeNil()
-    }
-
-    mutating func encode(_ value: Bool) throws {
-        try begin()
-        writer.writeBool(value)
-    }
-
-    mutating func encode(_ value: String) throws {
-        try begin()
-        writer.writeString(value)
-    }
-
-    mutating func encode(_ value: Double) throws {
-        try begin()
-        writer.writeDouble(value)
-    }
-
-    mutating func encode(_ value: Float) throws {
-        try begin()
-        writer.writeFloat(value)
-    }
-
-    mutating func encode(_ value: Int) throws {
-        try begin()
-        writer.writeInt64(Int64(value))
-    }
-
-    mutating func encode(_ value: Int8) throws {
-        try begin()
-        writer.writeInt64(Int64(value))
-    }
-
-    mutating func encode(_ value: Int16) throws {
-        try begin()
-        writer.writeInt64(Int64(value))
-    }
-
-    mutating func encode(_ value: Int32) throws {
-        try begin()
-        writer.writeInt64(Int64(value))
-    }
-
-    mutating func encode(_ value: Int64) throws {
-        try begin()
-        writer.writeInt64(value)
-    }
-
     mutating func encode(_ value: Int128) throws {
-        try begin()
+        try beginValue()
         writer.writeInt128(value)
     }
 
-    mutating func encode(_ value: UInt) throws {
-        try begin()
-        writer.writeUInt64(UInt64(value))
-    }
-
-    mutating func encode(_ value: UInt8) throws {
-        try begin()
-        writer.writeUInt64(UInt64(value))
-    }
-
-    mutating func encode(_ value: UInt16) throws {
-        try begin()
-        writer.writeUInt64(UInt64(value))
-    }
-
-    mutating func encode(_ value: UInt32) throws {
-        try begin()
-        writer.writeUInt64(UInt64(value))
-    }
-
-    mutating func encode(_ value: UInt64) throws {
-        try begin()
-        writer.writeUInt64(value)
-    }
-
     mutating func encode(_ value: UInt128) throws {
-        try begin()
+        try beginValue()
         writer.writeUInt128(value)
     }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
-        try begin()
+        try beginValue()
         do {
             try writer.encodeValue(value)
         } catch let error as EncodingError {

@@ -71,9 +71,14 @@ public struct RedisKeyspace: Sendable, Hashable {
         prefix(partition, "park") + "\(topic.name)|\(group)|"
     }
 
+    /// The partition of a state key: that of its partition key, else of its name.
+    public func partition(of key: StateKey) -> Int {
+        partition(for: key.partitionKey ?? key.name)
+    }
+
     /// A versioned value of the state store (a hash with fields `v`, the version, and `d`, the data).
     public func state(_ key: StateKey) -> String {
-        prefix(partition(for: key.partitionKey ?? key.name), "state") + key.name
+        prefix(partition(of: key), "state") + key.name
     }
 
     /// The prefix of the state store's keys in `partition` (a state key name is appended).
@@ -83,7 +88,7 @@ public struct RedisKeyspace: Sendable, Hashable {
 
     /// A set of the state store.
     public func set(_ key: StateKey) -> String {
-        prefix(partition(for: key.partitionKey ?? key.name), "set") + key.name
+        prefix(partition(of: key), "set") + key.name
     }
 
     /// Checks that a topic or group name fits the layout.

@@ -369,10 +369,11 @@ final class PartitionConsumer: Sendable {
     /// Effects a single atomic step cannot hold: state keys of another partition.
     private func unsupported(_ commit: Commit) -> String? {
         let keyspace = configuration.keyspace
-        for write in commit.writes where keyspace.partition(for: write.key.partitionKey ?? write.key.name) != partition
-        {
-            return
-                "state key '\(write.key)' is in partition \(keyspace.partition(for: write.key.partitionKey ?? write.key.name)), not the message's (\(partition))"
+        for write in commit.writes {
+            let other = keyspace.partition(of: write.key)
+            if other != partition {
+                return "state key '\(write.key)' is in partition \(other), not the message's (\(partition))"
+            }
         }
         return nil
     }
