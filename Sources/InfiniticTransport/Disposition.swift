@@ -29,8 +29,13 @@ public struct Commit: Sendable {
 /// A write to the transport's co-located state store, applied atomically with the acknowledgement.
 public struct StateWrite: Sendable, Hashable {
     public enum Operation: Sendable, Hashable {
-        /// Store `value`; the key's version becomes the previous version + 1.
+        /// Store `value` (as the single field `StateFields.blobField`, replacing every other field); the key's
+        /// version becomes the previous version + 1.
         case put([UInt8])
+        /// Set some fields and remove others, leaving the rest as they are (with `replacingAll`, every field
+        /// not set is removed first); the key's version becomes the previous version + 1. Lets a large value
+        /// stored by parts change only the parts that changed.
+        case setFields([String: [UInt8]], removing: [String] = [], replacingAll: Bool = false)
         case delete
         case addToSet([String])
         case removeFromSet([String])
@@ -61,6 +66,28 @@ public struct StateKey: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { name }
+}
+
+/// Some fields of a stored value, with the value's version. A value of the state store is a set of named fields
+/// (a Redis hash), versioned as a whole: `put` stores one field (`blobField`), `setFields` changes some.
+public struct StateFields: Sendable, Hashable {
+    /// The field that `StateWrite.Operation.put` writes and `Transport.read(_:)` reads.
+    public static let blobField = "d"
+
+    public var version: Int
+    /// The fields read, by name (a field asked for but absent is missing here).
+    public var fields: [String: [UInt8]]
+    /// Whether `fields` holds every field of the value: a field missing from it does not exist.
+    public var isComplete: Bool
+
+    public init(version: Int, fields: [String: [UInt8]], isComplete: Bool) {
+        self.version = version
+        self.fields = fields
+        self.isComplete = isComplete
+    }
+
+    /// The value as `put` wrote it.
+    public var blob: VersionedValue { VersionedValue(bytes: fields[Self.blobField] ?? [], version: version) }
 }
 
 /// A stored value with its version (1 after the first write, +1 per write).

@@ -1,25 +1,36 @@
-/// Runs a handler on a message and turns what happened into the disposition to apply, the same way for
-/// every transport:
-/// - a thrown error becomes a retry with exponential backoff (`retryDelay`);
-/// - a retry requested on the last allowed delivery becomes a dead letter naming the last reason;
-/// - a cancelled handler (shutdown) yields nil: leave the message unacknowledged, it will come back.
+/// Runs a batch handler and turns what happened into the decision to apply, the same way for every transport:
+/// - a thrown error becomes a retry of the batch with exponential backoff (`retryDelay`);
+/// - a retry requested on a message's last allowed delivery dead-letters that message, naming the last reason;
+/// - a cancelled handler (shutdown) yields nil: leave the messages unacknowledged, they will come back.
 package enum HandlerRunner {
     package static func run(
-        _ handler: MessageHandler, _ message: ReceivedMessage, maxDeliveries: Int
-    ) async -> Disposition? {
-        let disposition: Disposition
+        _ handler: BatchHandler, _ batch: MessageBatch, maxDeliveries: Int
+    ) async -> BatchDisposition? {
+        let decision: BatchDisposition
         do {
-            disposition = try await handler(message)
+            decision = try await handler(batch)
         } catch is CancellationError {
             return nil
         } catch {
             if Task.isCancelled { return nil }
-            disposition = .retry(after: retryDelay(afterDelivery: message.deliveryCount), reason: "\(error)")
+            let deliveries = batch.messages.map(\.deliveryCount).max() ?? 1
+            decision = BatchDisposition(.retry(after: retryDelay(afterDelivery: deliveries), reason: "\(error)"))
         }
-        if case .retry(_, let reason) = disposition, message.deliveryCount >= maxDeliveries {
-            return .deadLetter(reason: "gave up after \(message.deliveryCount) deliveries: \(reason)")
+        return resolve(decision, for: batch, maxDeliveries: maxDeliveries)
+    }
+
+    /// `decision` with the messages a retry would deliver more than `maxDeliveries` times dead-lettered.
+    package static func resolve(
+        _ decision: BatchDisposition, for batch: MessageBatch, maxDeliveries: Int
+    ) -> BatchDisposition {
+        guard case .retry(_, let reason) = decision.disposition else { return decision }
+        var resolved = decision
+        for message in batch.messages where message.deliveryCount >= maxDeliveries {
+            if resolved.deadLetters[message.id] == nil {
+                resolved.deadLetters[message.id] = "gave up after \(message.deliveryCount) deliveries: \(reason)"
+            }
         }
-        return disposition
+        return resolved
     }
 
     /// The delay before redelivering a message whose handler threw: 100 ms doubling, at most 30 s.

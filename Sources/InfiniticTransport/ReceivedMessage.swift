@@ -45,22 +45,32 @@ public struct ReceivedMessage: Sendable, Hashable {
 /// The state of a key of the state store, read together with a message (see `Subscription.prefetch`).
 public struct PrefetchedState: Sendable, Hashable {
     public var key: StateKey
-    /// nil when the key holds nothing.
-    public var value: VersionedValue?
+    /// The fields read; nil when the key holds nothing.
+    public var fields: StateFields?
 
-    public init(key: StateKey, value: VersionedValue?) {
+    public init(key: StateKey, fields: StateFields?) {
         self.key = key
-        self.value = value
+        self.fields = fields
     }
+
+    /// The value as `StateWrite.Operation.put` stored it; nil when the key holds nothing.
+    public var value: VersionedValue? { fields?.blob }
 }
 
 /// Which state a keyed subscription reads together with each message: the key named `namePrefix` followed by
-/// the message's key, in the partition of the message's key.
+/// the message's key, in the partition of the message's key; its fields `fields`, or every field when it has
+/// at most `wholeUpTo` of them.
 public struct StatePrefetch: Sendable, Hashable {
     public var namePrefix: String
+    /// The fields always read (the value `put` stores by default).
+    public var fields: [String]
+    /// A value with at most this many fields is read whole (`StateFields.isComplete`).
+    public var wholeUpTo: Int
 
-    public init(namePrefix: String) {
+    public init(namePrefix: String, fields: [String] = [StateFields.blobField], wholeUpTo: Int = 0) {
         self.namePrefix = namePrefix
+        self.fields = fields
+        self.wholeUpTo = max(0, wholeUpTo)
     }
 
     /// The state key of a message key.

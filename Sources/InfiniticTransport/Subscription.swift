@@ -26,12 +26,16 @@ public struct Subscription: Sendable, Hashable {
     public var schedulerInterval: Duration
     /// On keyed topics, the state to read together with each message (`ReceivedMessage.prefetchedState`).
     public var prefetch: StatePrefetch?
+    /// On keyed topics, the most messages of one key handed to one batch handler call
+    /// (`Transport.consume(_:batchHandler:)`): messages of a key that wait together (read together, or parked
+    /// behind the key's holder) are handled and committed as one step. 1 hands them one at a time.
+    public var keyBatchSize: Int
 
     public init(
         topic: Topic, group: String, consumer: String = Subscription.uniqueConsumerName(), concurrency: Int = 32,
         batchSize: Int = 100, visibilityTimeout: Duration = .seconds(30), maxDeliveries: Int = 10,
         lockTimeToLive: Duration? = nil, schedulerInterval: Duration = .milliseconds(100),
-        prefetch: StatePrefetch? = nil
+        prefetch: StatePrefetch? = nil, keyBatchSize: Int = 1
     ) {
         precondition(!group.isEmpty && !consumer.isEmpty, "a subscription needs a group and a consumer name")
         self.topic = topic
@@ -44,6 +48,7 @@ public struct Subscription: Sendable, Hashable {
         self.lockTimeToLive = lockTimeToLive ?? self.visibilityTimeout * 5
         self.schedulerInterval = max(schedulerInterval, .milliseconds(1))
         self.prefetch = prefetch
+        self.keyBatchSize = max(1, keyBatchSize)
     }
 
     /// `host-pid-random`: unique across the processes of a fleet and across restarts.

@@ -20,11 +20,20 @@ public protocol Transport: Sendable {
 
     /// Consumes `subscription` until the calling task is cancelled or a graceful shutdown of the service
     /// lifecycle begins; then it stops reading, lets running handlers finish and returns. A cancelled
-    /// handler's message is not acknowledged and will be delivered again.
-    func consume(_ subscription: Subscription, handler: @escaping MessageHandler) async throws
+    /// handler's messages are not acknowledged and will be delivered again.
+    ///
+    /// The handler gets batches: on a keyed topic, up to `Subscription.keyBatchSize` messages of one key that
+    /// were waiting together, in order, with the key held for the whole batch; otherwise one message per batch.
+    /// A batch is settled as a whole, in one atomic step. `consume(_:handler:)` hands one message at a time.
+    func consume(_ subscription: Subscription, batchHandler: @escaping BatchHandler) async throws
 
-    /// Reads a value of the co-located state store (the one `Commit.writes` goes to), with its version.
+    /// Reads a value of the co-located state store (the one `Commit.writes` goes to) as `put` stored it, with
+    /// its version.
     func read(_ key: StateKey) async throws -> VersionedValue?
+
+    /// Reads some fields of a value of the state store (`StateWrite.Operation.setFields`), with the value's
+    /// version, in one atomic step; every field when `fields` is nil. nil when the key holds nothing.
+    func read(_ key: StateKey, fields: [String]?) async throws -> StateFields?
 
     /// Reads the members of a set of the state store (`StateWrite.Operation.addToSet`).
     func members(of key: StateKey) async throws -> Set<String>
@@ -41,5 +50,16 @@ extension Transport {
     /// Publishes one message.
     public func publish(_ message: OutgoingMessage) async throws {
         try await publish([message])
+    }
+}
+
+extension Transport {
+    /// Consumes `subscription` one message per handler call (see `consume(_:batchHandler:)`).
+    public func consume(_ subscription: Subscription, handler: @escaping MessageHandler) async throws {
+        var single = subscription
+        single.keyBatchSize = 1
+        try await consume(single) { batch in
+            BatchDisposition(try await handler(batch.messages[0]))
+        }
     }
 }

@@ -21,6 +21,14 @@ final class CommitBatcher: Sendable {
         var prefetch: StatePrefetch? = nil
         /// Its Redis key prefix in this partition ('' for none).
         var statePrefix: String = ""
+        /// The most parked entries of one key handed over as one batch.
+        var keyBatchSize: Int = 1
+
+        /// The prefetch as the scripts take it: `whole|field|field...`.
+        var prefetchSpec: String {
+            guard let prefetch else { return "" }
+            return ([String(prefetch.wholeUpTo)] + prefetch.fields).joined(separator: "|")
+        }
     }
 
     private struct State {
@@ -55,12 +63,12 @@ final class CommitBatcher: Sendable {
         return try await promise.value
     }
 
-    /// Acknowledges an entry without waiting for it (unless this call ends up flushing). If the
-    /// acknowledgement is lost for good (Redis unreachable until the consumer stops), the entry is simply
+    /// Acknowledges entries without waiting for it (unless this call ends up flushing). If the
+    /// acknowledgement is lost for good (Redis unreachable until the consumer stops), the entries are simply
     /// delivered again after the visibility timeout.
-    func acknowledge(_ id: String) async {
+    func acknowledge(_ ids: [String]) async {
         let lead = state.withLock { state -> Bool in
-            state.acks.append(id)
+            state.acks.append(contentsOf: ids)
             if state.flushing { return false }
             state.flushing = true
             return true
@@ -101,8 +109,8 @@ final class CommitBatcher: Sendable {
         var encoder = CommitBatchEncoder(inputStream: context.stream)
         var scriptPromises: [Promise<CommitOutcome>] = []
         for (request, promise) in batch {
-            if request.isPlainAck, let id = request.entryID {
-                acks.append(id)
+            if request.isPlainAck {
+                acks.append(contentsOf: request.entryIDs)
                 ackPromises.append(promise)
             } else {
                 encoder.add(request)
@@ -127,12 +135,13 @@ final class CommitBatcher: Sendable {
             commands.append(
                 encoder.command(
                     group: context.group, consumer: context.consumer, lockTTL: context.lockTTLMilliseconds,
-                    shared: context.shared, statePrefix: context.statePrefix))
+                    shared: context.shared, statePrefix: context.statePrefix, prefetchSpec: context.prefetchSpec,
+                    keyBatchSize: context.keyBatchSize))
         }
         do {
             let replies = try await client.pipeline(commands)
             for reply in replies.dropLast(encoder.count > 0 ? 1 : 0) { try reply.orThrow(command: "XACK") }
-            for promise in ackPromises { promise.fulfill(.success(.applied(handedOver: nil))) }
+            for promise in ackPromises { promise.fulfill(.success(.applied(handedOver: []))) }
             if encoder.count > 0 {
                 let reply = try replies[replies.count - 1].orThrow(command: "EVALSHA commit")
                 guard let results = reply.array, results.count == scriptPromises.count else {
@@ -156,11 +165,13 @@ final class CommitBatcher: Sendable {
         if status == 0 {
             return .conflict(key: parts.count > 1 ? parts[1].string ?? "?" : "?")
         }
-        if parts.count > 1, !parts[1].isNull {
-            let message = try StreamEntry.decodeScriptEntry(
-                parts[1], topic: context.topic, partition: context.partition, prefetch: context.prefetch)
-            return .applied(handedOver: message)
+        if parts.count > 1, let entries = parts[1].array {
+            let messages = try entries.map {
+                try StreamEntry.decodeScriptEntry(
+                    $0, topic: context.topic, partition: context.partition, prefetch: context.prefetch)
+            }
+            return .applied(handedOver: messages)
         }
-        return .applied(handedOver: nil)
+        return .applied(handedOver: [])
     }
 }

@@ -1,19 +1,24 @@
 import Foundation
 import InfiniticTransport
 
-/// One atomic step for the `commit` script: acknowledge an input entry (and release its key lock) together
-/// with version checks, state writes and messages. Without an entry it only publishes and writes.
+/// One atomic step for the `commit` script: acknowledge input entries (and release their key lock) together
+/// with version checks, state writes and messages. Without entries it only publishes and writes.
 struct CommitRequest: Sendable {
-    /// The input entry to acknowledge; nil to only apply the ops.
-    var entryID: String?
-    /// The key lock and park list of the input entry, on keyed topics.
+    /// The input entries to acknowledge (a batch; the first holds the key lock); empty to only apply the ops.
+    var entryIDs: [String]
+    /// The key lock and park list of the input entries, on keyed topics.
     var lock: (lock: String, park: String)?
     /// (state key, expected version): all must match or nothing applies.
     var checks: [(key: String, version: Int)] = []
     var ops: [CommitOp] = []
 
-    /// Only an acknowledgement: sent as plain `XACK`/`XDEL`, batched.
-    var isPlainAck: Bool { entryID != nil && lock == nil && checks.isEmpty && ops.isEmpty }
+    init(entryIDs: [String] = [], ops: [CommitOp] = []) {
+        self.entryIDs = entryIDs
+        self.ops = ops
+    }
+
+    /// Only acknowledgements: sent as plain `XACK`/`XDEL`, batched.
+    var isPlainAck: Bool { !entryIDs.isEmpty && lock == nil && checks.isEmpty && ops.isEmpty }
 }
 
 /// An effect of a commit, on keys of the input's partition.
@@ -25,6 +30,9 @@ enum CommitOp: Sendable {
     case schedule(set: String, data: String, id: String, due: Due, fields: [EntryField])
     /// Store a value, incrementing its version.
     case put(key: String, value: [UInt8])
+    /// Set and remove fields of a value (every other field removed first with `replacingAll`), incrementing its
+    /// version.
+    case setFields(key: String, set: [(String, [UInt8])], removing: [String], replacingAll: Bool)
     case delete(key: String)
     case addMembers(key: String, members: [String])
     case removeMembers(key: String, members: [String])
@@ -52,8 +60,9 @@ struct EntryField: Sendable {
 
 /// What became of a commit.
 enum CommitOutcome: Sendable {
-    /// Applied; the key lock was handed to this parked message, which the committer must process next.
-    case applied(handedOver: ReceivedMessage?)
+    /// Applied; the key lock was handed to these parked messages (a batch, possibly empty), which the committer
+    /// must process next.
+    case applied(handedOver: [ReceivedMessage])
     /// A version check failed on this key; nothing was applied.
     case conflict(key: String)
 }
@@ -79,7 +88,8 @@ struct CommitBatchEncoder {
 
     mutating func add(_ request: CommitRequest) {
         count += 1
-        arguments.append(request.entryID ?? "")
+        arguments.append(request.entryIDs.count)
+        arguments.append(contentsOf: request.entryIDs)
         if let lock = request.lock {
             arguments.append(index(lock.lock))
             arguments.append(index(lock.park))
@@ -123,6 +133,17 @@ struct CommitBatchEncoder {
                 arguments.append("P")
                 arguments.append(index(key))
                 arguments.append(bytes: value)
+            case .setFields(let key, let set, let removing, let replacingAll):
+                arguments.append("U")
+                arguments.append(index(key))
+                arguments.append(replacingAll ? "1" : "0")
+                arguments.append(set.count)
+                for (field, value) in set {
+                    arguments.append(field)
+                    arguments.append(bytes: value)
+                }
+                arguments.append(removing.count)
+                arguments.append(contentsOf: removing)
             case .delete(let key):
                 arguments.append("D")
                 arguments.append(index(key))
@@ -144,7 +165,10 @@ struct CommitBatchEncoder {
     }
 
     /// The `EVALSHA` command for the batch.
-    func command(group: String, consumer: String, lockTTL: Int, shared: Bool, statePrefix: String) -> RedisCommand {
+    func command(
+        group: String, consumer: String, lockTTL: Int, shared: Bool, statePrefix: String, prefetchSpec: String,
+        keyBatchSize: Int
+    ) -> RedisCommand {
         var command = StreamScripts.commit.invocation(keys: keys)
         command.append(group)
         command.append(consumer)
@@ -152,6 +176,8 @@ struct CommitBatchEncoder {
         command.append(shared ? "1" : "0")
         command.append(count)
         command.append(statePrefix)
+        command.append(prefetchSpec)
+        command.append(keyBatchSize)
         command.append(contentsOf: arguments)
         return command
     }

@@ -24,7 +24,7 @@ final class PartitionConsumer: Sendable {
 
     private let client: RedisClient
     private let configuration: RedisStreamsConfiguration
-    private let handler: MessageHandler
+    private let handler: BatchHandler
     private let publish: @Sendable ([OutgoingMessage]) async throws -> Void
     private let logger: Logger
     private let permits: Permits
@@ -36,7 +36,7 @@ final class PartitionConsumer: Sendable {
 
     init(
         subscription: Subscription, partition: Int, client: RedisClient, configuration: RedisStreamsConfiguration,
-        handler: @escaping MessageHandler, publish: @escaping @Sendable ([OutgoingMessage]) async throws -> Void,
+        handler: @escaping BatchHandler, publish: @escaping @Sendable ([OutgoingMessage]) async throws -> Void,
         logger: Logger
     ) {
         let keyspace = configuration.keyspace
@@ -67,7 +67,8 @@ final class PartitionConsumer: Sendable {
                 topic: topic, partition: partition, stream: stream, group: subscription.group,
                 consumer: subscription.consumer,
                 lockTTLMilliseconds: StreamEntry.milliseconds(subscription.lockTimeToLive),
-                shared: topic.isShared, prefetch: prefetch, statePrefix: statePrefix),
+                shared: topic.isShared, prefetch: prefetch, statePrefix: statePrefix,
+                keyBatchSize: topic.isKeyed ? subscription.keyBatchSize : 1),
             client: client, maxBatch: configuration.maxCommitBatch)
         self.blocking = client.makeBlockingConnection(
             longestBlock: configuration.longestBlock, name: "redis-read-\(topic.name)-\(partition)")
@@ -94,8 +95,8 @@ final class PartitionConsumer: Sendable {
         await withTaskGroup(of: Void.self) { background in
             background.addTask { await self.renewLoop() }
             await withDiscardingTaskGroup { handlers in
-                await readLoop { message, holdsPermit in
-                    handlers.addTask { await self.handle(message, holdsPermit: holdsPermit) }
+                await readLoop { batch, permits in
+                    handlers.addTask { await self.handle(batch, permits: permits) }
                 }
             }
             background.cancelAll()
@@ -126,7 +127,7 @@ final class PartitionConsumer: Sendable {
 
     // MARK: - Reading
 
-    private func readLoop(spawn: (ReceivedMessage, Bool) -> Void) async {
+    private func readLoop(spawn: (MessageBatch, Int) -> Void) async {
         let visibility = subscription.visibilityTimeout
         var reclaimCursor = "0-0"
         var nextReclaim = ContinuousClock.now
@@ -185,11 +186,41 @@ final class PartitionConsumer: Sendable {
                 try? await Task.sleep(for: pause)
                 continue
             }
-            if messages.count < slots { permits.release(slots - messages.count) }
-            for (index, message) in messages.enumerated() {
-                inFlight.withLock { $0[message.id] = message.key }
-                spawn(message, index < slots)
+            // Each batch holds a permit per message it was read with (hand-overs beyond the slots hold none).
+            var unused = slots
+            for batch in Self.batches(messages, keyed: subscription.topic.isKeyed) {
+                track(batch)
+                let held = min(unused, batch.messages.count)
+                unused -= held
+                spawn(batch, held)
             }
+            permits.release(unused)
+        }
+    }
+
+    /// Groups entries read together into batches: on keyed topics the scripts only return several entries of
+    /// one key when they form a batch (the lock is held for all of them), so they are grouped by key, oldest
+    /// first; otherwise one entry per batch.
+    static func batches(_ messages: [ReceivedMessage], keyed: Bool) -> [MessageBatch] {
+        guard keyed else { return messages.map { MessageBatch([$0]) } }
+        var order: [String] = []
+        var byKey: [String: [ReceivedMessage]] = [:]
+        var batches: [MessageBatch] = []
+        for message in messages {
+            guard let key = message.key else {
+                batches.append(MessageBatch([message]))
+                continue
+            }
+            if byKey[key] == nil { order.append(key) }
+            byKey[key, default: []].append(message)
+        }
+        return batches + order.map { MessageBatch(byKey[$0]!) }
+    }
+
+    /// Records a batch as in flight (renewed while handled); only its first entry holds the key lock.
+    private func track(_ batch: MessageBatch) {
+        inFlight.withLock { held in
+            for (index, message) in batch.messages.enumerated() { held[message.id] = index == 0 ? message.key : nil }
         }
     }
 
@@ -201,6 +232,8 @@ final class PartitionConsumer: Sendable {
             read.append(contentsOf: [subscription.group, subscription.consumer, String(count)])
             read.append(StreamEntry.milliseconds(subscription.lockTimeToLive))
             read.append(contentsOf: [lockPrefix, parkPrefix, Self.parkedConsumer, statePrefix])
+            read.append(committer.context.prefetchSpec)
+            read.append(committer.context.keyBatchSize)
             let reply = try await client.send(read)
             guard let parts = reply.array, parts.count == 2, let entries = parts[0].array else {
                 throw reply.unexpected("{entries, last id}", command: "read-keyed")
@@ -255,6 +288,8 @@ final class PartitionConsumer: Sendable {
         reclaim.append(contentsOf: [lockPrefix, parkPrefix, Self.parkedConsumer])
         reclaim.append(subscription.topic.isShared ? "1" : "0")
         reclaim.append(statePrefix)
+        reclaim.append(committer.context.prefetchSpec)
+        reclaim.append(committer.context.keyBatchSize)
         let reply = try await client.send(reclaim)
         guard let parts = reply.array, parts.count == 2, let entries = parts[0].array, let next = parts[1].string else {
             throw reply.unexpected("{entries, cursor}", command: "reclaim")
@@ -271,32 +306,35 @@ final class PartitionConsumer: Sendable {
 
     // MARK: - Handling
 
-    private func handle(_ first: ReceivedMessage, holdsPermit: Bool) async {
-        defer { if holdsPermit { permits.release() } }
-        var next: ReceivedMessage? = first
-        while let message = next {
+    private func handle(_ first: MessageBatch, permits held: Int) async {
+        defer { permits.release(held) }
+        var next: MessageBatch? = first
+        while let batch = next {
             next = nil
-            guard let outcome = await handleOne(message) else { return }  // cancelled: left for redelivery
+            guard let handedOver = await handleBatch(batch) else { return }  // cancelled: left for redelivery
             inFlight.withLock { held in
-                held[message.id] = nil
-                if let handedOver = outcome { held[handedOver.id] = handedOver.key }
+                for message in batch.messages { held[message.id] = nil }
             }
-            next = outcome
+            if !handedOver.isEmpty {
+                let following = MessageBatch(handedOver)
+                track(following)
+                next = following
+            }
         }
     }
 
-    /// Runs the handler and commits its disposition. Returns nil if the message was left unacknowledged
-    /// (cancellation), else the parked message handed over with the key, if any.
-    private func handleOne(_ message: ReceivedMessage) async -> ReceivedMessage?? {
+    /// Runs the handler and commits its decision. Returns nil if the batch was left unacknowledged
+    /// (cancellation), else the parked messages handed over with the key (possibly none).
+    private func handleBatch(_ batch: MessageBatch) async -> [ReceivedMessage]? {
         var conflicts = 0
         while true {
             // After a version conflict, the handler runs again on freshly read state, not the prefetched one.
-            let attempt = conflicts == 0 ? message : message.withoutPrefetchedState()
-            guard var disposition = await HandlerRunner.run(handler, attempt, maxDeliveries: subscription.maxDeliveries)
+            let attempt = conflicts == 0 ? batch : batch.withoutPrefetchedState()
+            guard var decision = await HandlerRunner.run(handler, attempt, maxDeliveries: subscription.maxDeliveries)
             else { return nil }
-            if case .ack(var commit) = disposition {
+            if case .ack(var commit) = decision.disposition {
                 if let problem = unsupported(commit) {
-                    disposition = .deadLetter(reason: problem)
+                    decision.disposition = .deadLetter(reason: problem)
                 } else {
                     // Messages for other partitions cannot join the atomic step: publish them first (at least
                     // once: if the commit then fails, the handler runs again and they may be sent twice).
@@ -311,20 +349,25 @@ final class PartitionConsumer: Sendable {
                     if !remote.isEmpty {
                         do {
                             try await publish(remote)
+                            commit.messages.removeAll(where: isRemote)
+                            decision.disposition = .ack(commit)
                         } catch {
                             if Task.isCancelled { return nil }
-                            disposition = .retry(
-                                after: .milliseconds(100), reason: "publishing to other partitions failed: \(error)")
+                            decision = HandlerRunner.resolve(
+                                BatchDisposition(
+                                    .retry(
+                                        after: .milliseconds(100),
+                                        reason: "publishing to other partitions failed: \(error)"),
+                                    deadLetters: decision.deadLetters),
+                                for: batch, maxDeliveries: subscription.maxDeliveries)
                         }
-                        commit.messages.removeAll(where: isRemote)
-                        if case .ack = disposition { disposition = .ack(commit) }
                     }
                 }
             }
-            let request = makeRequest(message, disposition)
+            let request = makeRequest(batch, decision)
             if request.isPlainAck {
-                await committer.acknowledge(message.id)
-                return .some(nil)
+                await committer.acknowledge(request.entryIDs)
+                return []
             }
             let outcome: CommitOutcome
             do {
@@ -334,17 +377,21 @@ final class PartitionConsumer: Sendable {
             }
             switch outcome {
             case .applied(let handedOver):
-                return .some(handedOver)
+                return handedOver
             case .conflict(let key):
                 conflicts += 1
-                logger.debug("commit conflict, handling again", metadata: ["key": "\(key)", "id": "\(message.id)"])
+                logger.debug(
+                    "commit conflict, handling again", metadata: ["key": "\(key)", "id": "\(batch.messages[0].id)"])
                 if conflicts >= 3 {
-                    let retry = makeRequest(
-                        message, .retry(after: .milliseconds(100), reason: "state conflict on \(key)"))
-                    guard case .applied(let handedOver)? = try? await commitRetryingConnectionErrors(retry) else {
+                    let retry = HandlerRunner.resolve(
+                        BatchDisposition(.retry(after: .milliseconds(100), reason: "state conflict on \(key)")),
+                        for: batch, maxDeliveries: subscription.maxDeliveries)
+                    guard case .applied(let handedOver)? = try? await commitRetryingConnectionErrors(
+                        makeRequest(batch, retry))
+                    else {
                         return nil
                     }
-                    return .some(handedOver)
+                    return handedOver
                 }
             }
         }
@@ -374,24 +421,35 @@ final class PartitionConsumer: Sendable {
             if other != partition {
                 return "state key '\(write.key)' is in partition \(other), not the message's (\(partition))"
             }
+            if case .setFields(let set, let removing, _) = write.operation,
+                set.keys.contains("v") || removing.contains("v")
+            {
+                return "state key '\(write.key)': the field name 'v' is reserved for the version"
+            }
         }
         return nil
     }
 
-    private func makeRequest(_ message: ReceivedMessage, _ disposition: Disposition) -> CommitRequest {
-        var request = CommitRequest(entryID: message.id)
-        if subscription.topic.isKeyed, let key = message.key {
+    private func makeRequest(_ batch: MessageBatch, _ decision: BatchDisposition) -> CommitRequest {
+        var request = CommitRequest(entryIDs: batch.messages.map(\.id))
+        if subscription.topic.isKeyed, let key = batch.key {
             request.lock = (lockPrefix + key, parkPrefix + key)
         }
         let keyspace = configuration.keyspace
-        switch disposition {
-        case .ack(let commit):
+        if case .ack(let commit) = decision.disposition {
             for write in commit.writes {
                 switch write.operation {
                 case .put(let value):
                     let key = keyspace.state(write.key)
                     if let expected = write.expectedVersion { request.checks.append((key, expected)) }
                     request.ops.append(.put(key: key, value: value))
+                case .setFields(let set, let removing, let replacingAll):
+                    let key = keyspace.state(write.key)
+                    if let expected = write.expectedVersion { request.checks.append((key, expected)) }
+                    request.ops.append(
+                        .setFields(
+                            key: key, set: set.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+                            removing: removing, replacingAll: replacingAll))
                 case .delete:
                     let key = keyspace.state(write.key)
                     if let expected = write.expectedVersion { request.checks.append((key, expected)) }
@@ -405,29 +463,35 @@ final class PartitionConsumer: Sendable {
             for outgoing in commit.messages {
                 request.ops.append(RedisStreamsTransport.op(for: outgoing, keyspace: keyspace, partition: partition))
             }
-        case .retry(let delay, let reason):
-            logger.debug("retrying message", metadata: ["id": "\(message.id)", "reason": "\(reason)"])
-            let again = OutgoingMessage(
-                topic: message.topic, key: message.key, payload: message.payload,
-                delivery: .after(delay), id: "\(message.id)#\(message.deliveryCount)")
-            request.ops.append(
-                RedisStreamsTransport.op(
-                    for: again, keyspace: keyspace, partition: partition, attempts: message.deliveryCount,
-                    publishedAt: message.publishedAt))
-        case .deadLetter(let reason):
-            logger.warning("dead-lettering message", metadata: ["id": "\(message.id)", "reason": "\(reason)"])
-            var fields: [EntryField] = []
-            if let key = message.key { fields.append(EntryField(StreamEntry.key, key)) }
-            fields.append(EntryField(StreamEntry.payload, message.payload))
-            if let published = message.publishedAt {
-                fields.append(EntryField(StreamEntry.publishedAt, String(StreamEntry.milliseconds(published))))
+        }
+        for message in batch.messages {
+            switch decision.settlement(of: message) {
+            case .ack:
+                break
+            case .retry(let delay, let reason):
+                logger.debug("retrying message", metadata: ["id": "\(message.id)", "reason": "\(reason)"])
+                let again = OutgoingMessage(
+                    topic: message.topic, key: message.key, payload: message.payload,
+                    delivery: .after(delay), id: "\(message.id)#\(message.deliveryCount)")
+                request.ops.append(
+                    RedisStreamsTransport.op(
+                        for: again, keyspace: keyspace, partition: partition, attempts: message.deliveryCount,
+                        publishedAt: message.publishedAt))
+            case .deadLetter(let reason):
+                logger.warning("dead-lettering message", metadata: ["id": "\(message.id)", "reason": "\(reason)"])
+                var fields: [EntryField] = []
+                if let key = message.key { fields.append(EntryField(StreamEntry.key, key)) }
+                fields.append(EntryField(StreamEntry.payload, message.payload))
+                if let published = message.publishedAt {
+                    fields.append(EntryField(StreamEntry.publishedAt, String(StreamEntry.milliseconds(published))))
+                }
+                fields += [
+                    EntryField("reason", reason), EntryField("group", subscription.group),
+                    EntryField("original-id", message.id), EntryField("deliveries", String(message.deliveryCount)),
+                    EntryField("dead-at", String(StreamEntry.milliseconds(Date()))),
+                ]
+                request.ops.append(.append(stream: dead, fields: fields))
             }
-            fields += [
-                EntryField("reason", reason), EntryField("group", subscription.group),
-                EntryField("original-id", message.id), EntryField("deliveries", String(message.deliveryCount)),
-                EntryField("dead-at", String(StreamEntry.milliseconds(Date()))),
-            ]
-            request.ops.append(.append(stream: dead, fields: fields))
         }
         return request
     }

@@ -145,7 +145,7 @@ public final class RedisStreamsTransport: Transport {
 
     // MARK: - Consuming
 
-    public func consume(_ subscription: Subscription, handler: @escaping MessageHandler) async throws {
+    public func consume(_ subscription: Subscription, batchHandler handler: @escaping BatchHandler) async throws {
         try keyspace.validate(name: subscription.topic.name, what: "topic")
         try keyspace.validate(name: subscription.group, what: "group")
         let consumers = (0..<keyspace.partitions).map { partition in
@@ -175,6 +175,30 @@ public final class RedisStreamsTransport: Transport {
         guard let parts = reply.array, parts.count == 2 else { throw reply.unexpected("[v, d]", command: "HMGET") }
         guard let version = parts[0].int else { return nil }
         return VersionedValue(bytes: parts[1].bytes ?? [], version: version)
+    }
+
+    public func read(_ key: StateKey, fields: [String]?) async throws -> StateFields? {
+        let redisKey = keyspace.state(key)
+        guard let fields else {
+            let reply = try await client.send(RedisCommand(["HGETALL", redisKey]))
+            var all = try StreamEntry.stateFields(reply)
+            guard let version = all.removeValue(forKey: "v").flatMap(StreamEntry.integer) else { return nil }
+            return StateFields(version: version, fields: all, isComplete: true)
+        }
+        var get = RedisCommand("HMGET")
+        get.append(redisKey)
+        get.append("v")
+        get.append(contentsOf: fields)
+        let reply = try await client.send(get)
+        guard let parts = reply.array, parts.count == fields.count + 1 else {
+            throw reply.unexpected("\(fields.count + 1) values", command: "HMGET")
+        }
+        guard let version = parts[0].int else { return nil }
+        var found: [String: [UInt8]] = [:]
+        for (name, value) in zip(fields, parts.dropFirst()) {
+            if let bytes = value.bytes { found[name] = bytes }
+        }
+        return StateFields(version: version, fields: found, isComplete: false)
     }
 
     public func members(of key: StateKey) async throws -> Set<String> {

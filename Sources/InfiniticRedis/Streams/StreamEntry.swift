@@ -11,21 +11,40 @@ enum StreamEntry {
     static let publishedAt = "t"
     static let attempts = "a"
 
-    /// Decodes `{id, fields, deliveries[, version, data]}` as returned by the scripts; the last two are the
-    /// state of the entry's key when the subscription prefetches it.
+    /// Decodes `{id, fields, deliveries[, version, state fields, complete]}` as returned by the scripts; the
+    /// last three are the state of the entry's key when the subscription prefetches it.
     static func decodeScriptEntry(
         _ reply: RedisReply, topic: Topic, partition: Int, prefetch: StatePrefetch? = nil
     ) throws -> ReceivedMessage {
-        guard let parts = reply.array, parts.count == 3 || parts.count == 5, let id = parts[0].string,
+        guard let parts = reply.array, parts.count == 3 || parts.count == 6, let id = parts[0].string,
             let fields = parts[1].array, let deliveries = parts[2].int
         else { throw TransportError(.malformedEntry, "unexpected entry reply \(reply)") }
         let message = try decode(id: id, fields: fields, deliveries: deliveries, topic: topic, partition: partition)
-        guard parts.count == 5, let prefetch, let key = message.key else { return message }
-        let value = parts[3].int.map { VersionedValue(bytes: parts[4].bytes ?? [], version: $0) }
+        guard parts.count == 6, let prefetch, let key = message.key else { return message }
+        var state: StateFields?
+        if let version = parts[3].int {
+            state = StateFields(
+                version: version, fields: try stateFields(parts[4]), isComplete: parts[5].int == 1)
+        }
         return ReceivedMessage(
             id: message.id, topic: topic, key: key, payload: message.payload, deliveryCount: message.deliveryCount,
             publishedAt: message.publishedAt, partition: partition,
-            prefetchedState: PrefetchedState(key: prefetch.stateKey(for: key), value: value))
+            prefetchedState: PrefetchedState(key: prefetch.stateKey(for: key), fields: state))
+    }
+
+    /// A flat `[name, value, ...]` reply as fields.
+    static func stateFields(_ reply: RedisReply) throws -> [String: [UInt8]] {
+        guard let flat = reply.array, flat.count % 2 == 0 else {
+            throw TransportError(.malformedEntry, "unexpected state fields \(reply)")
+        }
+        var fields: [String: [UInt8]] = [:]
+        fields.reserveCapacity(flat.count / 2)
+        var index = 0
+        while index + 1 < flat.count {
+            if let name = flat[index].string, let value = flat[index + 1].bytes { fields[name] = value }
+            index += 2
+        }
+        return fields
     }
 
     /// Decodes an entry of `XREADGROUP`/`XRANGE` (`[id, [field, value, ...]]`) on its first delivery

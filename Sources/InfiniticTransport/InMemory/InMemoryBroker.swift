@@ -1,13 +1,14 @@
 import Foundation
 import Synchronization
 
-/// A message handed to a consumer of `InMemoryTransport`, with what is needed to settle it.
+/// A batch handed to a consumer of `InMemoryTransport`, with what is needed to settle it.
 struct InMemoryDelivery: Sendable {
     var topicName: String
     var incarnation: UInt64
     var group: String
-    var sequence: UInt64
-    var message: ReceivedMessage
+    var keyBatchSize: Int
+    var sequences: [UInt64]
+    var batch: MessageBatch
 }
 
 /// The signals a consumer of a topic waits on.
@@ -90,45 +91,49 @@ final class InMemoryBroker: Sendable {
         }
     }
 
-    /// Takes up to `limit` messages for a consumer of the subscription's group.
+    /// Takes up to `limit` messages, in batches, for a consumer of the subscription's group.
     func take(_ subscription: Subscription, upTo limit: Int, now: Date) -> [InMemoryDelivery] {
         let name = subscription.topic.name
         let group = subscription.group
+        let keyBatchSize = subscription.topic.isKeyed ? subscription.keyBatchSize : 1
         return state.withLock { state in
             guard let incarnation = state.topics[name]?.incarnation else { return [] }
             let taken = state.topics[name]!.take(
-                from: group, upTo: limit, maxDeliveries: subscription.maxDeliveries, now: now)
-            return taken.map { held in
+                from: group, upTo: limit, keyBatchSize: keyBatchSize, maxDeliveries: subscription.maxDeliveries,
+                now: now)
+            return taken.map { batch in
                 // Taken under the lock that also guards the store: the state read here is the one the handler
                 // would read (only this key's holder writes it).
                 var prefetched: PrefetchedState?
-                if subscription.topic.isKeyed, let prefetch = subscription.prefetch, let key = held.message.key {
+                if subscription.topic.isKeyed, let prefetch = subscription.prefetch, let key = batch[0].message.key {
                     let stateKey = prefetch.stateKey(for: key)
-                    prefetched = PrefetchedState(key: stateKey, value: state.store.value(stateKey))
+                    prefetched = PrefetchedState(key: stateKey, fields: state.store.prefetched(stateKey, prefetch))
                 }
-                return InMemoryDelivery(
-                    topicName: name, incarnation: incarnation, group: group, sequence: held.message.sequence,
-                    message: ReceivedMessage(
+                let messages = batch.enumerated().map { index, held in
+                    ReceivedMessage(
                         id: held.message.id, topic: subscription.topic, key: held.message.key,
                         payload: held.message.payload, deliveryCount: held.deliveries,
-                        publishedAt: held.message.publishedAt, prefetchedState: prefetched))
+                        publishedAt: held.message.publishedAt, prefetchedState: index == 0 ? prefetched : nil)
+                }
+                return InMemoryDelivery(
+                    topicName: name, incarnation: incarnation, group: group, keyBatchSize: keyBatchSize,
+                    sequences: batch.map(\.message.sequence), batch: MessageBatch(messages))
             }
         }
     }
 
-    /// Applies what the handler decided about a delivery, atomically. `nil` gives the message back
+    /// Applies what the handler decided about a delivered batch, atomically. `nil` gives the messages back
     /// unacknowledged. Returns the write whose version check failed, in which case nothing was applied and
-    /// the message is still in flight.
-    func settle(_ delivery: InMemoryDelivery, _ disposition: Disposition?, now: Date) -> StateWrite? {
+    /// the messages are still in flight.
+    func settle(_ delivery: InMemoryDelivery, _ decision: BatchDisposition?, now: Date) -> StateWrite? {
         let name = delivery.topicName
         let group = delivery.group
-        let sequence = delivery.sequence
         var wake = Wakeups()
         let conflict = state.withLock { state -> StateWrite? in
             let isInFlight =
                 state.topics[name]?.incarnation == delivery.incarnation
-                && state.topics[name]?.groups[group]?.inFlight[sequence] != nil
-            if case .ack(let commit) = disposition {
+                && delivery.sequences.contains { state.topics[name]?.groups[group]?.inFlight[$0] != nil }
+            if let decision, case .ack(let commit) = decision.disposition {
                 // The commit applies even if the topic was deleted meanwhile, as it would on Redis.
                 if let conflict = state.store.conflict(in: commit.writes) { return conflict }
                 state.store.apply(commit.writes)
@@ -136,27 +141,32 @@ final class InMemoryBroker: Sendable {
             }
             guard isInFlight else { return nil }
             wake.add(state.topics[name]!.messagesChanged)
-            switch disposition {
-            case nil:
-                state.topics[name]!.groups[group]!.giveBack(sequence)
-            case .ack:
-                _ = state.topics[name]!.groups[group]!.settle(sequence)
-                state.topics[name]!.acknowledge(sequence, by: group)
-            case .retry(let delay, _):
-                guard let held = state.topics[name]!.groups[group]!.settle(sequence) else { return nil }
-                if delay <= .zero {
-                    state.topics[name]!.groups[group]!.requeue(held)
-                } else {
-                    let due = now.addingTimeInterval(delay.timeInterval)
-                    if state.topics[name]!.nextDue.map({ due < $0 }) ?? true {
-                        wake.add(state.topics[name]!.scheduleChanged)
+            guard let decision else {
+                state.topics[name]!.groups[group]!.giveBack(delivery.sequences, keyBatchSize: delivery.keyBatchSize)
+                return nil
+            }
+            let settled = state.topics[name]!.groups[group]!.settle(
+                delivery.sequences, keyBatchSize: delivery.keyBatchSize)
+            let messages = Dictionary(uniqueKeysWithValues: delivery.batch.messages.map { ($0.id, $0) })
+            for held in settled {
+                guard let message = messages[held.message.id] else { continue }
+                switch decision.settlement(of: message) {
+                case .ack:
+                    state.topics[name]!.acknowledge(held.message.sequence, by: group)
+                case .retry(let delay, _):
+                    if delay <= .zero {
+                        state.topics[name]!.groups[group]!.requeue(held)
+                    } else {
+                        let due = now.addingTimeInterval(delay.timeInterval)
+                        if state.topics[name]!.nextDue.map({ due < $0 }) ?? true {
+                            wake.add(state.topics[name]!.scheduleChanged)
+                        }
+                        state.topics[name]!.retries.insert(DelayedRetry(group: group, held: held), due: due)
+                        state.topics[name]!.groups[group]!.delayed += 1
                     }
-                    state.topics[name]!.retries.insert(DelayedRetry(group: group, held: held), due: due)
-                    state.topics[name]!.groups[group]!.delayed += 1
+                case .deadLetter(let reason):
+                    state.topics[name]!.deadLetter(held, group: group, reason: reason, now: now)
                 }
-            case .deadLetter(let reason):
-                guard let held = state.topics[name]!.groups[group]!.settle(sequence) else { return nil }
-                state.topics[name]!.deadLetter(held, group: group, reason: reason, now: now)
             }
             return nil
         }
@@ -196,6 +206,10 @@ final class InMemoryBroker: Sendable {
 
     func read(_ key: StateKey) -> VersionedValue? {
         state.withLock { $0.store.value(key) }
+    }
+
+    func read(_ key: StateKey, fields: [String]?) -> StateFields? {
+        state.withLock { $0.store.fields(key, fields) }
     }
 
     func members(of key: StateKey) -> Set<String> {

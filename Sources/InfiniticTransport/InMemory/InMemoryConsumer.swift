@@ -15,7 +15,7 @@ extension InMemoryTransport {
     /// Consumes `subscription` until the calling task is cancelled or a graceful shutdown begins. On
     /// cancellation, running handlers are cancelled and their messages given back to the group; on a
     /// graceful shutdown, no new message is taken and running handlers finish. Returns when they are all done.
-    public func consume(_ subscription: Subscription, handler: @escaping MessageHandler) async throws {
+    public func consume(_ subscription: Subscription, batchHandler handler: @escaping BatchHandler) async throws {
         let signals = broker.join(subscription)
         let stopping = StopFlag()
         await withGracefulShutdownHandler {
@@ -33,7 +33,7 @@ extension InMemoryTransport {
     /// Takes messages as handler slots free up and runs each in its own child task. Returns once it stopped
     /// taking and every handler it started has finished.
     private func read(
-        _ subscription: Subscription, handler: @escaping MessageHandler, signal: ChangeSignal, stopping: StopFlag
+        _ subscription: Subscription, handler: @escaping BatchHandler, signal: ChangeSignal, stopping: StopFlag
     ) async {
         let permits = Permits(subscription.concurrency)
         await withDiscardingTaskGroup { handlers in
@@ -47,7 +47,8 @@ extension InMemoryTransport {
                     break
                 }
                 let deliveries = broker.take(subscription, upTo: granted, now: clock.now())
-                permits.release(granted - deliveries.count)
+                let taken = deliveries.reduce(0) { $0 + $1.sequences.count }
+                permits.release(granted - taken)
                 if deliveries.isEmpty {
                     await signal.wait(whileVersionIs: version)
                     continue
@@ -55,43 +56,45 @@ extension InMemoryTransport {
                 for delivery in deliveries {
                     handlers.addTask {
                         await self.handle(delivery, subscription: subscription, handler: handler)
-                        permits.release()
+                        permits.release(delivery.sequences.count)
                     }
                 }
             }
         }
     }
 
-    /// Runs the handler and settles the message, running it again when its commit fails a version check.
+    /// Runs the handler and settles the batch, running it again when its commit fails a version check.
     private func handle(
-        _ delivery: InMemoryDelivery, subscription: Subscription, handler: @escaping MessageHandler
+        _ delivery: InMemoryDelivery, subscription: Subscription, handler: @escaping BatchHandler
     ) async {
-        let message = delivery.message
-        var disposition = await HandlerRunner.run(handler, message, maxDeliveries: subscription.maxDeliveries)
+        let batch = delivery.batch
+        var decision = await HandlerRunner.run(handler, batch, maxDeliveries: subscription.maxDeliveries)
         var conflicts = 0
         while true {
-            if case .deadLetter(let reason) = disposition {
-                logger.debug(
-                    "dead-lettering message",
-                    metadata: [
-                        "topic": "\(message.topic)", "group": "\(delivery.group)", "id": "\(message.id)",
-                        "reason": "\(reason)",
-                    ])
+            if let decision {
+                for message in batch.messages {
+                    guard case .deadLetter(let reason) = decision.settlement(of: message) else { continue }
+                    logger.debug(
+                        "dead-lettering message",
+                        metadata: [
+                            "topic": "\(message.topic)", "group": "\(delivery.group)", "id": "\(message.id)",
+                            "reason": "\(reason)",
+                        ])
+                }
             }
-            guard let conflict = broker.settle(delivery, disposition, now: clock.now()) else { return }
+            guard let conflict = broker.settle(delivery, decision, now: clock.now()) else { return }
             conflicts += 1
             logger.debug(
                 "commit refused by a version check",
-                metadata: ["topic": "\(message.topic)", "id": "\(message.id)", "key": "\(conflict.key)"])
+                metadata: ["topic": "\(subscription.topic)", "id": "\(batch.messages[0].id)", "key": "\(conflict.key)"])
             if conflicts < Self.commitConflictAttempts {
-                disposition = await HandlerRunner.run(
-                    handler, message.withoutPrefetchedState(), maxDeliveries: subscription.maxDeliveries)
+                decision = await HandlerRunner.run(
+                    handler, batch.withoutPrefetchedState(), maxDeliveries: subscription.maxDeliveries)
             } else {
                 let reason = "state key '\(conflict.key)' changed concurrently \(conflicts) times"
-                disposition =
-                    message.deliveryCount >= subscription.maxDeliveries
-                    ? .deadLetter(reason: "gave up after \(message.deliveryCount) deliveries: \(reason)")
-                    : .retry(after: Self.commitConflictRetryDelay, reason: reason)
+                decision = HandlerRunner.resolve(
+                    BatchDisposition(.retry(after: Self.commitConflictRetryDelay, reason: reason)), for: batch,
+                    maxDeliveries: subscription.maxDeliveries)
             }
         }
     }

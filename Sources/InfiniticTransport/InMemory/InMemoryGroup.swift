@@ -20,7 +20,7 @@ struct HeldMessage: Sendable {
 
 /// What one consumer group has read of a topic and what it holds.
 ///
-/// On keyed topics a key is *busy* while a message with that key is in flight, or has been handed the key and
+/// On keyed topics a key is *busy* while a batch with that key is in flight, or has been handed the key and
 /// waits in `ready`. Messages whose key is busy wait in `parked`, oldest first, and are not looked at again
 /// until the key is released (no spinning). Invariant: a key with parked messages is busy.
 struct InMemoryGroup {
@@ -30,8 +30,8 @@ struct InMemoryGroup {
     var cursor: UInt64
     /// Handed to a handler, not yet settled.
     var inFlight: [UInt64: HeldMessage] = [:]
-    /// Deliverable now, before anything new from the log: redeliveries and key hand-overs.
-    var ready: [HeldMessage] = []
+    /// Deliverable now, before anything new from the log: redeliveries and key hand-overs, as batches.
+    var ready: [[HeldMessage]] = []
     /// Waiting for their key, by key, oldest first.
     var parked: [String: [HeldMessage]] = [:]
     var busyKeys: Set<String> = []
@@ -47,59 +47,83 @@ struct InMemoryGroup {
         topic.isKeyed ? held.message.key : nil
     }
 
-    /// Takes up to `limit` messages for a consumer: redeliveries and hand-overs first, then new messages of
-    /// the log, parking those whose key is busy. A message that would be delivered more than
-    /// `maxDeliveries` times is returned in `exhausted` instead (its key released), for the dead letters.
+    /// Takes up to `limit` messages for a consumer, as batches: redeliveries and hand-overs first, then new
+    /// messages of the log, parking those whose key is busy (a message whose key was taken by this call joins
+    /// that key's batch, up to `keyBatchSize`). A message that would be delivered more than `maxDeliveries`
+    /// times is returned in `exhausted` instead, for the dead letters.
     mutating func take(
-        upTo limit: Int, log: [UInt64: StoredMessage], logEnd: UInt64, maxDeliveries: Int
-    ) -> (delivered: [HeldMessage], exhausted: [HeldMessage]) {
-        var delivered: [HeldMessage] = []
+        upTo limit: Int, keyBatchSize: Int, log: [UInt64: StoredMessage], logEnd: UInt64, maxDeliveries: Int
+    ) -> (delivered: [[HeldMessage]], exhausted: [HeldMessage]) {
+        var delivered: [[HeldMessage]] = []
         var exhausted: [HeldMessage] = []
-        while delivered.count < limit {
-            var held: HeldMessage
+        var taken = 0
+        /// Batches opened by this call with a free key, by key: later messages of the key may join them.
+        var openBatches: [String: Int] = [:]
+        while taken < limit {
+            var batch: [HeldMessage]
             if !ready.isEmpty {
-                held = ready.removeFirst()
+                batch = ready.removeFirst()
             } else if cursor < logEnd {
                 let sequence = cursor
                 cursor += 1
                 guard let message = log[sequence] else { continue }
-                held = HeldMessage(message: message, deliveries: 0)
+                let held = HeldMessage(message: message, deliveries: 0)
                 if let key = serializedKey(of: held) {
                     if busyKeys.contains(key) {
-                        park(held, key: key)
+                        if let index = openBatches[key], delivered[index].count < keyBatchSize {
+                            var joining = held
+                            joining.deliveries += 1
+                            inFlight[joining.message.sequence] = joining
+                            delivered[index].append(joining)
+                            taken += 1
+                        } else {
+                            park(held, key: key)
+                        }
                         continue
                     }
                     busyKeys.insert(key)
+                    openBatches[key] = delivered.count
                 }
+                batch = [held]
             } else {
                 break
             }
-            held.deliveries += 1
-            if held.deliveries > maxDeliveries {
-                held.deliveries -= 1
-                exhausted.append(held)
-                releaseKey(of: held)
-            } else {
-                inFlight[held.message.sequence] = held
-                delivered.append(held)
+            var kept: [HeldMessage] = []
+            for var held in batch {
+                held.deliveries += 1
+                if held.deliveries > maxDeliveries {
+                    held.deliveries -= 1
+                    exhausted.append(held)
+                } else {
+                    inFlight[held.message.sequence] = held
+                    kept.append(held)
+                }
             }
+            if kept.isEmpty {
+                if let first = batch.first { releaseKey(of: first, batchSize: keyBatchSize) }
+                continue
+            }
+            taken += kept.count
+            delivered.append(kept)
         }
         return (delivered, exhausted)
     }
 
-    /// Removes an in-flight message, releasing its key (handing it to the oldest parked message).
-    mutating func settle(_ sequence: UInt64) -> HeldMessage? {
-        guard let held = inFlight.removeValue(forKey: sequence) else { return nil }
-        releaseKey(of: held)
-        return held
+    /// Removes in-flight messages of one batch, releasing their key (handing it to the oldest parked messages).
+    mutating func settle(_ sequences: [UInt64], keyBatchSize: Int) -> [HeldMessage] {
+        let settled = sequences.compactMap { inFlight.removeValue(forKey: $0) }
+        if let first = settled.first { releaseKey(of: first, batchSize: keyBatchSize) }
+        return settled
     }
 
-    /// Gives an in-flight message back unacknowledged: it is delivered again, before later messages of its key.
-    mutating func giveBack(_ sequence: UInt64) {
-        guard let held = inFlight.removeValue(forKey: sequence) else { return }
-        if let key = serializedKey(of: held) {
-            park(held, key: key)
-            releaseKey(of: held)
+    /// Gives in-flight messages back unacknowledged: they are delivered again, before later messages of their
+    /// key.
+    mutating func giveBack(_ sequences: [UInt64], keyBatchSize: Int) {
+        let held = sequences.compactMap { inFlight.removeValue(forKey: $0) }
+        guard let first = held.first else { return }
+        if let key = serializedKey(of: first) {
+            for message in held { park(message, key: key) }
+            releaseKey(of: first, batchSize: keyBatchSize)
         } else {
             ready.append(held)
         }
@@ -114,15 +138,16 @@ struct InMemoryGroup {
             }
             busyKeys.insert(key)
         }
-        ready.append(held)
+        ready.append([held])
     }
 
-    /// Hands the key of `held` to the oldest message parked on it, or frees it.
-    private mutating func releaseKey(of held: HeldMessage) {
+    /// Hands the key of `held` to the oldest messages parked on it (up to `batchSize`), or frees it.
+    private mutating func releaseKey(of held: HeldMessage, batchSize: Int) {
         guard let key = serializedKey(of: held) else { return }
-        if parked[key] != nil {
-            ready.append(parked[key]!.removeFirst())
-            if parked[key]!.isEmpty { parked[key] = nil }
+        if let waiting = parked[key] {
+            let handed = Array(waiting.prefix(batchSize))
+            ready.append(handed)
+            parked[key] = waiting.count > handed.count ? Array(waiting.dropFirst(handed.count)) : nil
         } else {
             busyKeys.remove(key)
         }

@@ -1,9 +1,33 @@
-/// The co-located state store of `InMemoryTransport`: versioned values and sets, keyed by `StateKey.name`.
+/// The co-located state store of `InMemoryTransport`: versioned values made of named fields, and sets, keyed by
+/// `StateKey.name`.
 struct InMemoryStateStore {
-    private var values: [String: VersionedValue] = [:]
+    private struct Stored {
+        var version: Int
+        var fields: [String: [UInt8]]
+    }
+
+    private var values: [String: Stored] = [:]
     private var sets: [String: Set<String>] = [:]
 
-    func value(_ key: StateKey) -> VersionedValue? { values[key.name] }
+    /// The value as `put` stored it.
+    func value(_ key: StateKey) -> VersionedValue? {
+        values[key.name].map { StateFields(version: $0.version, fields: $0.fields, isComplete: true).blob }
+    }
+
+    /// Some fields of a value (every field when `names` is nil).
+    func fields(_ key: StateKey, _ names: [String]?) -> StateFields? {
+        guard let stored = values[key.name] else { return nil }
+        guard let names else { return StateFields(version: stored.version, fields: stored.fields, isComplete: true) }
+        var found: [String: [UInt8]] = [:]
+        for name in names { found[name] = stored.fields[name] }
+        return StateFields(version: stored.version, fields: found, isComplete: found.count == stored.fields.count)
+    }
+
+    /// What a keyed subscription prefetches: the prefetch's fields, or every field of a small value.
+    func prefetched(_ key: StateKey, _ prefetch: StatePrefetch) -> StateFields? {
+        guard let stored = values[key.name] else { return nil }
+        return fields(key, stored.fields.count <= prefetch.wholeUpTo ? nil : prefetch.fields)
+    }
 
     func members(of key: StateKey) -> Set<String> { sets[key.name] ?? [] }
 
@@ -14,7 +38,7 @@ struct InMemoryStateStore {
         writes.first { write in
             guard let expected = write.expectedVersion else { return false }
             switch write.operation {
-            case .put, .delete: return (values[write.key.name]?.version ?? 0) != expected
+            case .put, .setFields, .delete: return (values[write.key.name]?.version ?? 0) != expected
             case .addToSet, .removeFromSet: return false
             }
         }
@@ -26,7 +50,15 @@ struct InMemoryStateStore {
             let name = write.key.name
             switch write.operation {
             case .put(let bytes):
-                values[name] = VersionedValue(bytes: bytes, version: (values[name]?.version ?? 0) + 1)
+                values[name] = Stored(
+                    version: (values[name]?.version ?? 0) + 1, fields: [StateFields.blobField: bytes])
+            case .setFields(let set, let removing, let replacingAll):
+                var stored = values[name] ?? Stored(version: 0, fields: [:])
+                stored.version += 1
+                if replacingAll { stored.fields = [:] }
+                for field in removing { stored.fields[field] = nil }
+                stored.fields.merge(set) { _, new in new }
+                values[name] = stored
             case .delete:
                 values[name] = nil
             case .addToSet(let members):

@@ -86,11 +86,14 @@ struct InMemoryTopic {
         return !scheduled.isEmpty || !retried.isEmpty
     }
 
-    /// Takes up to `limit` messages for a consumer of `group`, dead-lettering those delivered too often.
-    mutating func take(from group: String, upTo limit: Int, maxDeliveries: Int, now: Date) -> [HeldMessage] {
+    /// Takes up to `limit` messages (in batches) for a consumer of `group`, dead-lettering those delivered too
+    /// often.
+    mutating func take(
+        from group: String, upTo limit: Int, keyBatchSize: Int, maxDeliveries: Int, now: Date
+    ) -> [[HeldMessage]] {
         guard groups[group] != nil else { return [] }
         let (delivered, exhausted) = groups[group]!.take(
-            upTo: limit, log: log, logEnd: nextSequence, maxDeliveries: maxDeliveries)
+            upTo: limit, keyBatchSize: keyBatchSize, log: log, logEnd: nextSequence, maxDeliveries: maxDeliveries)
         for held in exhausted {
             deadLetter(
                 held, group: group,

@@ -7,8 +7,9 @@ import Logging
 /// - consumer groups: each message goes to one consumer of each group; a group reads from the oldest stored
 ///   message when it first consumes; on a `Topic.isShared` topic a message is kept until every group that
 ///   subscribed acknowledged it, otherwise it is deleted when acknowledged;
-/// - keyed topics: messages with the same key are handled one at a time per group, in publication order; a
-///   message whose key is busy is parked and handed the key when it frees;
+/// - keyed topics: messages with the same key are handled one batch at a time per group, in publication order;
+///   a message whose key is busy is parked and handed the key when it frees (with up to
+///   `Subscription.keyBatchSize - 1` others parked behind it, as one batch);
 /// - scheduled delivery and retries are measured by `clock`, never early;
 /// - `Disposition.ack(_:)` applies its `Commit` in the same atomic step as the acknowledgement; a failed
 ///   version check applies nothing and the handler runs again on the same message (at most
@@ -46,6 +47,10 @@ public final class InMemoryTransport: Transport {
 
     public func read(_ key: StateKey) async throws -> VersionedValue? {
         broker.read(key)
+    }
+
+    public func read(_ key: StateKey, fields: [String]?) async throws -> StateFields? {
+        broker.read(key, fields: fields)
     }
 
     public func members(of key: StateKey) async throws -> Set<String> {

@@ -1,8 +1,9 @@
 /// Lua functions shared by the stream scripts (prepended to each script's source).
 ///
-/// Conventions: an *entry* returned to Swift is `{id, fields, deliveries[, version, data]}` where `fields` is
-/// the stream entry's flat field/value list, `deliveries` counts every delivery so far (PEL count + field `a`,
-/// the deliveries before a delayed retry), and version/data are the prefetched state of its key, if asked. A key lock holds `<consumer>/<entry id>`; a park list holds the ids
+/// Conventions: an *entry* returned to Swift is `{id, fields, deliveries[, version, state fields, complete]}`
+/// where `fields` is the stream entry's flat field/value list, `deliveries` counts every delivery so far (PEL
+/// count + field `a`, the deliveries before a delayed retry), and the last three are the prefetched state of
+/// its key, if asked (only the first entry of a batch carries it). A key lock holds `<consumer>/<entry id>`; a park list holds the ids
 /// of entries waiting for their key, oldest first, owned in the PEL by the pseudo-consumer `parked` (so no
 /// live consumer renews them and the reclaim pass can tell them apart).
 enum LuaPrelude {
@@ -21,16 +22,55 @@ enum LuaPrelude {
             return tonumber(t[1]) * 1000 + (round_up and math.ceil(ms) or math.floor(ms))
         end
 
-        -- The Redis key prefix of the state prefetched with each entry ('' for none); set by the script.
+        -- The state prefetched with each entry: the Redis key prefix ('' for none), the fields always read, and
+        -- the field count up to which a value is read whole. Set by the script from its prefetch arguments.
         local state_prefix = ''
+        local state_fields = {}
+        local state_whole = 0
 
-        -- An entry for Swift, with the state of its key (version, data) when the subscription prefetches it.
-        local function entry(id, fields, deliveries)
-            if state_prefix ~= '' then
+        -- Parses a prefetch spec 'whole|field|field...' (see `StatePrefetch`).
+        local function set_prefetch(prefix, spec)
+            state_prefix = prefix or ''
+            state_fields = {}
+            state_whole = 0
+            if state_prefix == '' or not spec or spec == '' then return end
+            local first = true
+            for part in string.gmatch(spec, '[^|]+') do
+                if first then state_whole = tonumber(part) or 0; first = false
+                else state_fields[#state_fields + 1] = part end
+            end
+        end
+
+        -- The prefetched state of a key: {version or false, {field, value, ...}, complete 1/0}.
+        local function read_state(key)
+            local k = state_prefix .. key
+            local n = redis.call('HLEN', k)
+            if n == 0 then return {false, {}, 1} end
+            if n - 1 <= state_whole then
+                local all = redis.call('HGETALL', k)
+                local version, flat = false, {}
+                for j = 1, #all, 2 do
+                    if all[j] == 'v' then version = all[j + 1]
+                    else flat[#flat + 1] = all[j]; flat[#flat + 1] = all[j + 1] end
+                end
+                return {version, flat, 1}
+            end
+            local values = redis.call('HMGET', k, 'v', unpack(state_fields))
+            local flat = {}
+            for j = 1, #state_fields do
+                if values[j + 1] then flat[#flat + 1] = state_fields[j]; flat[#flat + 1] = values[j + 1] end
+            end
+            return {values[1] or false, flat, 0}
+        end
+
+        -- An entry for Swift: {id, fields, deliveries} or, with `with_state` on a keyed entry when the
+        -- subscription prefetches, {id, fields, deliveries, version or false, state fields, complete}.
+        local function entry(id, fields, deliveries, with_state)
+            if with_state and state_prefix ~= '' then
                 local key = field(fields, 'k')
                 if key then
-                    local state = redis.call('HMGET', state_prefix .. key, 'v', 'd')
-                    return {id, fields, deliveries, state[1], state[2]}
+                    local state = read_state(key)
+                    return {id, fields, deliveries, state[1], state[2], state[3]}
                 end
             end
             return {id, fields, deliveries}
@@ -51,31 +91,54 @@ enum LuaPrelude {
             if not shared then redis.call('XDEL', stream, id) end
         end
 
-        -- Gives the oldest parked entry of a key to `consumer`, with the key's lock. Parked ids whose entry
-        -- is gone are dropped. Returns the entry, or nil when nothing waits.
-        local function take_head(stream, group, consumer, lock, park, ttl)
-            while true do
+        -- Gives the oldest parked entries of a key (up to `max`) to `consumer`, with the key's lock (naming the
+        -- first). Parked ids whose entry is gone are dropped. Returns the entries (the first with the key's
+        -- state), or nil when nothing waits.
+        local function take_head(stream, group, consumer, lock, park, ttl, max)
+            local taken = {}
+            while #taken < (max or 1) do
                 local id = redis.call('LPOP', park)
-                if not id then return nil end
+                if not id then break end
                 local claimed = redis.call('XCLAIM', stream, group, consumer, 0, id, 'JUSTID')
                 if #claimed > 0 then
                     local e = redis.call('XRANGE', stream, id, id)
                     if #e > 0 then
-                        redis.call('SET', lock, consumer .. '/' .. id, 'PX', ttl)
+                        if #taken == 0 then redis.call('SET', lock, consumer .. '/' .. id, 'PX', ttl) end
                         local count = pel_count(stream, group, id) or 1
-                        return entry(id, e[1][2], total_deliveries(count, e[1][2]))
+                        taken[#taken + 1] = entry(id, e[1][2], total_deliveries(count, e[1][2]), #taken == 0)
+                    else
+                        redis.call('XACK', stream, group, id)
                     end
-                    redis.call('XACK', stream, group, id)
                 end
             end
+            if #taken == 0 then return nil end
+            return taken
         end
 
-        -- Releases a key lock held by `consumer` for entry `id`, handing the key to the oldest parked entry.
-        local function release(stream, group, consumer, id, lock, park, ttl)
+        -- Releases a key lock held by `consumer` for entry `id`, handing the key to the oldest parked entries.
+        local function release(stream, group, consumer, id, lock, park, ttl, max)
             if redis.call('GET', lock) ~= consumer .. '/' .. id then return nil end
-            local head = take_head(stream, group, consumer, lock, park, ttl)
+            local head = take_head(stream, group, consumer, lock, park, ttl, max)
             if not head then redis.call('DEL', lock) end
             return head
+        end
+
+        -- HSET / SADD / SREM with many arguments, in chunks (Lua's unpack has a limit).
+        local function call_chunked(command, key, args, prefix)
+            local chunk = {}
+            for j = 1, #args do
+                chunk[#chunk + 1] = args[j]
+                if #chunk >= 1000 then
+                    if prefix then redis.call(command, key, prefix[1], prefix[2], unpack(chunk))
+                    else redis.call(command, key, unpack(chunk)) end
+                    prefix = nil
+                    chunk = {}
+                end
+            end
+            if #chunk > 0 or prefix then
+                if prefix then redis.call(command, key, prefix[1], prefix[2], unpack(chunk))
+                else redis.call(command, key, unpack(chunk)) end
+            end
         end
 
         local function park_entry(stream, group, parked, park, id)

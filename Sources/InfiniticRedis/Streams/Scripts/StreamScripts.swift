@@ -2,39 +2,49 @@
 /// partition's hash tag (lock and park keys are built inside the scripts from prefixes in that partition).
 enum StreamScripts {
     /// Reads new entries of a **keyed** topic for one consumer, deciding for each, in stream order and
-    /// atomically, whether it can run (its key is free: take the lock) or must wait (park it).
+    /// atomically, whether it can run (its key is free: take the lock), joins the batch this read opened for
+    /// its key (up to `max per key` entries), or must wait (park it).
     ///
     /// KEYS: stream. ARGV: group, consumer, count, lock ttl ms, lock prefix, park prefix, parked consumer,
-    /// state prefix ('' for no prefetch).
+    /// state prefix ('' for no prefetch), prefetch spec (`whole|field|...`), max entries per key.
     /// Returns `{entries, last-delivered-id}`; the id (set only when nothing was read) is where a blocking
-    /// `XREAD` should wait from.
+    /// `XREAD` should wait from. Entries of one key form one batch, oldest first (the first carries the state).
     static let readKeyed = RedisScript(
         name: "read-keyed",
         source: LuaPrelude.source + #"""
             local stream = KEYS[1]
             local group, consumer, count, ttl = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
             local lock_prefix, park_prefix, parked = ARGV[5], ARGV[6], ARGV[7]
-            state_prefix = ARGV[8] or ''
+            set_prefetch(ARGV[8], ARGV[9])
+            local max_per_key = tonumber(ARGV[10]) or 1
             local reply = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', count, 'STREAMS', stream, '>')
             local ready = {}
+            -- Keys whose lock this read took with nothing parked: how many entries their batch holds.
+            local open = {}
             if reply and #reply > 0 and #reply[1][2] > 0 then
                 for _, e in ipairs(reply[1][2]) do
                     local id, fields = e[1], e[2]
                     local key = field(fields, 'k')
                     if not key then
-                        ready[#ready + 1] = entry(id, fields, total_deliveries(1, fields))
+                        ready[#ready + 1] = entry(id, fields, total_deliveries(1, fields), false)
                     else
                         local lock, park = lock_prefix .. key, park_prefix .. key
-                        if redis.call('EXISTS', lock) == 1 then
+                        if open[key] and open[key] < max_per_key then
+                            open[key] = open[key] + 1
+                            ready[#ready + 1] = entry(id, fields, total_deliveries(1, fields), false)
+                        elseif redis.call('EXISTS', lock) == 1 then
                             park_entry(stream, group, parked, park, id)
                         elseif redis.call('LLEN', park) > 0 then
-                            -- The key is free but older messages wait for it: the oldest goes first.
+                            -- The key is free but older messages wait for it: the oldest go first.
                             park_entry(stream, group, parked, park, id)
-                            local head = take_head(stream, group, consumer, lock, park, ttl)
-                            if head then ready[#ready + 1] = head end
+                            local head = take_head(stream, group, consumer, lock, park, ttl, max_per_key)
+                            if head then
+                                for _, h in ipairs(head) do ready[#ready + 1] = h end
+                            end
                         else
                             redis.call('SET', lock, consumer .. '/' .. id, 'PX', ttl)
-                            ready[#ready + 1] = entry(id, fields, total_deliveries(1, fields))
+                            open[key] = 1
+                            ready[#ready + 1] = entry(id, fields, total_deliveries(1, fields), true)
                         end
                     end
                 end
@@ -58,7 +68,8 @@ enum StreamScripts {
     /// or is free, else it is parked behind the current holder.
     ///
     /// KEYS: stream, dead-letter stream. ARGV: group, consumer, min idle ms, count, cursor, max deliveries,
-    /// keyed (1/0), lock ttl ms, lock prefix, park prefix, parked consumer, shared (1/0), state prefix.
+    /// keyed (1/0), lock ttl ms, lock prefix, park prefix, parked consumer, shared (1/0), state prefix,
+    /// prefetch spec, max entries per key (of a hand-over).
     /// Returns `{entries, next cursor}` (cursor `0-0` when the scan wrapped around).
     static let reclaim = RedisScript(
         name: "reclaim",
@@ -67,8 +78,14 @@ enum StreamScripts {
             local group, consumer, min_idle, count, cursor = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
             local max_deliveries, keyed, ttl = tonumber(ARGV[6]), ARGV[7] == '1', tonumber(ARGV[8])
             local lock_prefix, park_prefix, parked, shared = ARGV[9], ARGV[10], ARGV[11], ARGV[12] == '1'
-            state_prefix = ARGV[13] or ''
+            set_prefetch(ARGV[13], ARGV[14])
+            local max_per_key = tonumber(ARGV[15]) or 1
             local ready = {}
+            local function append_all(head)
+                if head then
+                    for _, h in ipairs(head) do ready[#ready + 1] = h end
+                end
+            end
             local reason = 'its consumer stopped renewing it (crashed or stalled) too many times'
 
             if not keyed then
@@ -80,7 +97,7 @@ enum StreamScripts {
                     if total > max_deliveries then
                         dead_letter(stream, dead, group, id, fields, total - 1, reason, shared)
                     else
-                        ready[#ready + 1] = entry(id, fields, total)
+                        ready[#ready + 1] = entry(id, fields, total, false)
                     end
                 end
                 return {ready, r[1]}
@@ -104,8 +121,7 @@ enum StreamScripts {
                         -- Still waiting for its key: renew it, and hand the key over if its holder vanished.
                         redis.call('XCLAIM', stream, group, parked, 0, id, 'JUSTID')
                         if redis.call('EXISTS', lock) == 0 then
-                            local head = take_head(stream, group, consumer, lock, park, ttl)
-                            if head then ready[#ready + 1] = head end
+                            append_all(take_head(stream, group, consumer, lock, park, ttl, max_per_key))
                         end
                     else
                         local total = total_deliveries(n + 1, fields)
@@ -116,8 +132,8 @@ enum StreamScripts {
                                 -- Free the key if the dead entry held it, and let the next parked entry run.
                                 local holder = redis.call('GET', lock)
                                 if not holder or string.sub(holder, -(#id + 1)) == '/' .. id then
-                                    local head = take_head(stream, group, consumer, lock, park, ttl)
-                                    if head then ready[#ready + 1] = head else redis.call('DEL', lock) end
+                                    local head = take_head(stream, group, consumer, lock, park, ttl, max_per_key)
+                                    if head then append_all(head) else redis.call('DEL', lock) end
                                 end
                             end
                         else
@@ -131,12 +147,12 @@ enum StreamScripts {
                             end
                             if #claimed > 0 then
                                 if not key then
-                                    ready[#ready + 1] = entry(id, fields, total)
+                                    ready[#ready + 1] = entry(id, fields, total, false)
                                 else
                                     local holder = redis.call('GET', lock)
                                     if not holder or string.sub(holder, -(#id + 1)) == '/' .. id then
                                         redis.call('SET', lock, consumer .. '/' .. id, 'PX', ttl)
-                                        ready[#ready + 1] = entry(id, fields, total)
+                                        ready[#ready + 1] = entry(id, fields, total, true)
                                     else
                                         park_entry(stream, group, parked, park, id)
                                     end
@@ -243,18 +259,23 @@ enum StreamScripts {
     /// the key to the oldest parked entry). A commit whose check fails changes nothing.
     ///
     /// KEYS: the input stream, then every key the commits name (by index). ARGV: group, consumer, lock ttl
-    /// ms, shared (1/0), commit count, state prefix of hand-overs ('' for none), then per commit: entry id ('' to only publish), lock key index, park
-    /// key index (0 = none), check count, (key index, expected version)..., op count, ops. Ops:
-    /// `X idx n fields...` XADD; `Y idx ttl n fields...` XADD then PEXPIRE; `Z idx data-idx id a|d ms n fields...` schedule at an instant or after a delay (once per id);
-    /// `P idx value` put; `D idx` delete; `S idx n members...` add to set; `R idx n members...` remove.
-    /// Returns per commit `{1, handed-over entry or nil}` or `{0, conflicting key}`.
+    /// ms, shared (1/0), commit count, state prefix of hand-overs ('' for none), prefetch spec, max entries per
+    /// key of a hand-over, then per commit: entry count, entry ids (none to only publish; the first holds the
+    /// key lock), lock key index, park key index (0 = none), check count, (key index, expected version)...,
+    /// op count, ops. Ops:
+    /// `X idx n fields...` XADD; `Y idx ttl n fields...` XADD then PEXPIRE; `Z idx data-idx id a|d ms n
+    /// fields...` schedule at an instant or after a delay (once per id); `P idx value` put; `U idx replace n
+    /// (field value)... m field...` set and remove fields; `D idx` delete; `S idx n members...` add to set;
+    /// `R idx n members...` remove.
+    /// Returns per commit `{1, handed-over entries or nil}` or `{0, conflicting key}`.
     static let commit = RedisScript(
         name: "commit",
         source: LuaPrelude.source + #"""
             local stream = KEYS[1]
             local group, consumer, ttl, shared = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1'
-            state_prefix = ARGV[6]
-            local i = 7
+            set_prefetch(ARGV[6], ARGV[7])
+            local max_per_key = tonumber(ARGV[8]) or 1
+            local i = 9
 
             -- Versions read by the current commit's checks, so that a checked put needs no second read.
             local known = {}
@@ -298,7 +319,20 @@ enum StreamScripts {
                         if apply then
                             local version = (known[key] or tonumber(redis.call('HGET', key, 'v') or '0')) + 1
                             known[key] = version
+                            redis.call('DEL', key)
                             redis.call('HSET', key, 'v', version, 'd', value)
+                        end
+                    elseif op == 'U' then
+                        local replace, n = ARGV[i] == '1', tonumber(ARGV[i + 1]); i = i + 2
+                        local set = slice(n * 2)
+                        local m = tonumber(ARGV[i]); i = i + 1
+                        local removed = slice(m)
+                        if apply then
+                            local version = (known[key] or tonumber(redis.call('HGET', key, 'v') or '0')) + 1
+                            known[key] = version
+                            if replace then redis.call('DEL', key)
+                            elseif m > 0 then call_chunked('HDEL', key, removed) end
+                            call_chunked('HSET', key, set, {'v', version})
                         end
                     elseif op == 'D' then
                         if apply then
@@ -309,7 +343,7 @@ enum StreamScripts {
                         local n = tonumber(ARGV[i]); i = i + 1
                         local members = slice(n)
                         if apply and n > 0 then
-                            redis.call(op == 'S' and 'SADD' or 'SREM', key, unpack(members))
+                            call_chunked(op == 'S' and 'SADD' or 'SREM', key, members)
                         end
                     else
                         return redis.error_reply('ERR commit: unknown op ' .. tostring(op))
@@ -319,9 +353,11 @@ enum StreamScripts {
 
             local results = {}
             for c = 1, tonumber(ARGV[5]) do
-                local id, lock_index, park_index = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
-                local checks = tonumber(ARGV[i + 3])
-                i = i + 4
+                local ids = slice(tonumber(ARGV[i]) + 1)
+                table.remove(ids, 1)
+                local lock_index, park_index = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
+                local checks = tonumber(ARGV[i + 2])
+                i = i + 3
                 local conflict = nil
                 known = {}
                 for _ = 1, checks do
@@ -339,11 +375,13 @@ enum StreamScripts {
                     results[c] = {0, conflict}
                 else
                     local handed = false
-                    if id ~= '' then
-                        ack(stream, group, id, shared)
-                        if lock_index > 0 then
-                            handed = release(stream, group, consumer, id, KEYS[lock_index], KEYS[park_index], ttl) or false
-                        end
+                    if #ids > 0 then
+                        redis.call('XACK', stream, group, unpack(ids))
+                        if not shared then redis.call('XDEL', stream, unpack(ids)) end
+                    end
+                    if #ids > 0 and lock_index > 0 then
+                        handed = release(stream, group, consumer, ids[1], KEYS[lock_index], KEYS[park_index], ttl,
+                                         max_per_key) or false
                     end
                     results[c] = {1, handed}
                 end
