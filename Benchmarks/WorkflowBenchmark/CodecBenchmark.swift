@@ -123,17 +123,23 @@ enum CodecBenchmark {
                         properties: ["status": try payload("booked")]))
             ],
             currentStep: WaitingStep(position: 4, step: .command(commands[2].id)), commands: commands)
-        var state = WorkflowState(
+        // The parts of the state a saga's engine step reads and writes: the header, the method, a command.
+        var state = WorkflowStateHeader(
             workflowName: "BookTrip", workflowId: workflowId, tags: ["customer:42"], meta: ["origin": "web"],
             createdAt: now)
         state.lastMessageId = "\(workflowId)-wt-2-result"
         state.workflowTaskIndex = 2
         state.lastInstant = now.addingTimeInterval(0.2)
-        state.properties = ["status": try payload("booked")]
-        state.methods = [
-            MethodState(history: history, requester: .client(name: "client-7"), waitingClients: ["client-7"])
-        ]
+        var summary = MethodSummary(methodId: workflowId)
+        summary.started = true
+        summary.ongoingCommands = 1
+        summary.step = StepTracker.make(.command(commands[2].id), generation: 2).0
+        state.methods = [summary]
         state.resolutionCount = 2
+        var method = MethodRecord(
+            history: history, requester: .client(name: "client-7"), waitingClients: ["client-7"])
+        method.commandIds = commands.map(\.id)
+        let command = CommandEntry(methodId: workflowId, record: commands[2])
 
         func envelope(_ message: WorkflowEngineMessage) -> WorkflowEngineEnvelope {
             Envelope(
@@ -161,7 +167,9 @@ enum CodecBenchmark {
                 workflowTaskId: "\(workflowId)-wt-2", workflowName: "BookTrip", workflowId: workflowId,
                 tags: state.tags, meta: state.meta, taskIndex: 2, instant: now, method: history))
         return [
-            Sample("WorkflowState (saga, 3 tasks)", state),
+            Sample("state header (saga, 3 tasks)", state),
+            Sample("state part: method record", method),
+            Sample("state part: command", command),
             Sample("engine envelope: task result", taskResult),
             Sample("engine envelope: workflow task done", taskCompleted),
             Sample("executor envelope: workflow task", workflowTask),

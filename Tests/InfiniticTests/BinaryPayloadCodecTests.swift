@@ -416,14 +416,18 @@ import Testing
     @Test func workflowStateRoundTrips() throws {
         let state = CodecFixtures.state
         let decoded = try canonicalRoundTrip(state)
-        #expect(decoded.tags == state.tags && decoded.meta == state.meta && decoded.properties == state.properties)
+        #expect(decoded.header.tags == state.header.tags && decoded.header.meta == state.header.meta)
+        #expect(decoded.properties == state.properties)
         #expect(decoded.methods.map(\.history) == state.methods.map(\.history))
         #expect(decoded.methods.map(\.outcome) == state.methods.map(\.outcome))
         #expect(decoded.methods.map(\.waitingClients) == state.methods.map(\.waitingClients))
-        #expect(decoded.runningWorkflowTask == state.runningWorkflowTask)
-        #expect(decoded.buffer.map(\.messageId) == state.buffer.map(\.messageId))
-        #expect(decoded.earlyResults.keys.sorted() == ["cmd-5"])
-        #expect(decoded.lastInstant == state.lastInstant && decoded.resolutionCount == 3)
+        #expect(decoded.methods.map(\.commandIds) == state.methods.map(\.commandIds))
+        #expect(decoded.header.runningWorkflowTask == state.header.runningWorkflowTask)
+        #expect(decoded.header.methods == state.header.methods)
+        #expect(decoded.commands.map(\.record) == state.commands.map(\.record))
+        #expect(decoded.commands.map(\.awaitedBy) == state.commands.map(\.awaitedBy))
+        #expect(decoded.earlyResults.map(\.result.commandId) == state.earlyResults.map(\.result.commandId))
+        #expect(decoded.header.lastInstant == state.header.lastInstant && decoded.header.resolutionCount == 3)
         let json = try JSONPayloadCodec().encode(state)
         let binary = try codec.encode(state)
         #expect(binary.count < json.count, "binary \(binary.count) bytes, JSON \(json.count)")
@@ -463,11 +467,11 @@ import Testing
         var other = CodecFixtures.state
         other.properties = [String: Payload](minimumCapacity: 1024)
         for (key, value) in state.properties.sorted(by: { $0.key > $1.key }) { other.properties[key] = value }
-        other.tags = Set<String>(minimumCapacity: 1024)
-        for tag in state.tags.sorted().reversed() { other.tags.insert(tag) }
-        state.meta = Dictionary(uniqueKeysWithValues: keys.map { ($0, $0) })
-        other.meta = [String: String](minimumCapacity: 4096)
-        for key in keys.reversed() { other.meta[key] = key }
+        other.header.tags = Set<String>(minimumCapacity: 1024)
+        for tag in state.header.tags.sorted().reversed() { other.header.tags.insert(tag) }
+        state.header.meta = Dictionary(uniqueKeysWithValues: keys.map { ($0, $0) })
+        other.header.meta = [String: String](minimumCapacity: 4096)
+        for key in keys.reversed() { other.header.meta[key] = key }
         #expect(try codec.encode(state) == codec.encode(other))
         #expect(try BinaryTreeEncoder.encode(state) == codec.encode(other))
     }
@@ -532,7 +536,7 @@ import Testing
 
         let state = CodecFixtures.state
         let extended = try codec.encode(WithExtraKeys(base: state, extra: ["traceId": "t", "zzz": "later field"]))
-        #expect(try codec.encode(codec.decode(WorkflowState.self, from: extended)) == codec.encode(state))
+        #expect(try codec.encode(codec.decode(StateSample.self, from: extended)) == codec.encode(state))
     }
 
     // MARK: corrupt input
@@ -541,10 +545,10 @@ import Testing
         #expect(throws: DecodingError.self) { try codec.decode(Int.self, from: []) }
         #expect(throws: DecodingError.self) { try codec.decode(Int.self, from: [BinaryFormat.magic]) }
         let json = try JSONPayloadCodec().encode(CodecFixtures.state)
-        #expect(describe { try codec.decode(WorkflowState.self, from: json) }.contains("JSON"))
+        #expect(describe { try codec.decode(StateSample.self, from: json) }.contains("JSON"))
         var future = try codec.encode(CodecFixtures.state)
         future[0] = 0xB2
-        #expect(describe { try codec.decode(WorkflowState.self, from: future) }.contains("version 2"))
+        #expect(describe { try codec.decode(StateSample.self, from: future) }.contains("version 2"))
         #expect(throws: DecodingError.self) { try codec.decode(Int.self, from: codec.encode(1) + [0]) }
     }
 
@@ -589,7 +593,7 @@ import Testing
         ] {
             for length in 0..<value.count {
                 #expect(throws: DecodingError.self) {
-                    try codec.decode(WorkflowState.self, from: Array(value[..<length]))
+                    try codec.decode(StateSample.self, from: Array(value[..<length]))
                 }
             }
         }
@@ -647,7 +651,7 @@ import Testing
             let bytes =
                 [BinaryFormat.magic] + (0..<(random.next() % 64)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
             #expect(throws: DecodingError.self) {
-                try page.withBytes(bytes) { try codec.decode(WorkflowState.self, from: $0) }
+                try page.withBytes(bytes) { try codec.decode(StateSample.self, from: $0) }
             }
         }
     }

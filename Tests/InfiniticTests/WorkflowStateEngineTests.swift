@@ -4,8 +4,8 @@ import Testing
 
 /// The state engine's rules, one message at a time.
 @Suite struct WorkflowStateEngineTests {
-    let engine = WorkflowStateEngine(workflowName: "Trips", emitterName: "engine")
     let codec = JSONPayloadCodec()
+    let engine = WorkflowStateEngine(workflowName: "Trips", emitterName: "engine", codec: JSONPayloadCodec())
     let now = Date(timeIntervalSince1970: 1_900_000_000)
     let hotel = CommandDescriptor(kind: .task, targetName: "HotelBooking", methodName: "book")
 
@@ -56,11 +56,11 @@ import Testing
     /// Applies messages in order from `state`, returning the final state and the last transition.
     func apply(
         _ messages: [WorkflowEngineEnvelope], to state: WorkflowState?
-    ) -> (WorkflowState?, WorkflowEngineTransition) {
+    ) throws -> (WorkflowState?, WorkflowEngineTransition) {
         var state = state
         var last = WorkflowEngineTransition.ignored
         for message in messages {
-            last = engine.handle(message, state: state, now: now)
+            last = try engine.handle(message, state: state, now: now)
             state = last.state(after: state)
         }
         return (state, last)
@@ -79,13 +79,13 @@ import Testing
 
     /// A started workflow whose first workflow task completed waiting on command `c1`.
     func waitingOnC1() throws -> WorkflowState {
-        let (created, _) = apply([envelope(dispatchWorkflow())], to: nil)
-        let (state, _) = apply([envelope(try taskCompleted(created, waitingOn(["c1"], position: 2)))], to: created)
+        let (created, _) = try apply([envelope(dispatchWorkflow())], to: nil)
+        let (state, _) = try apply([envelope(try taskCompleted(created, waitingOn(["c1"], position: 2)))], to: created)
         return try #require(state)
     }
 
     @Test func creatingAnInstanceDispatchesItsFirstWorkflowTaskAndAddsItsTags() throws {
-        let transition = engine.handle(envelope(dispatchWorkflow(tags: ["a", "b"])), state: nil, now: now)
+        let transition = try engine.handle(envelope(dispatchWorkflow(tags: ["a", "b"])), state: nil, now: now)
         let state = try #require(transition.state(after: nil))
         #expect(state.runningWorkflowTask?.index == 1 && state.workflowTaskIndex == 1)
         let task = try #require(workflowTasks(transition).first)
@@ -98,67 +98,67 @@ import Testing
 
     @Test func theLastAppliedMessageIsIgnored() throws {
         let message = envelope(dispatchWorkflow(), id: "m1")
-        let (state, _) = apply([message], to: nil)
-        #expect(isIgnored(engine.handle(message, state: state, now: now)))
+        let (state, _) = try apply([message], to: nil)
+        #expect(isIgnored(try engine.handle(message, state: state, now: now)))
     }
 
     @Test func aWorkflowTaskResultThatIsNotTheRunningOneIsIgnored() throws {
-        let (state, _) = apply([envelope(dispatchWorkflow())], to: nil)
+        let (state, _) = try apply([envelope(dispatchWorkflow())], to: nil)
         let stale = WorkflowEngineMessage.workflowTaskCompleted(
             WorkflowTaskCompleted(
                 workflowName: "Trips", workflowId: "wf", workflowTaskId: "an older one", methodId: "wf",
                 output: waitingOn(["c1"], position: 2)))
-        #expect(isIgnored(engine.handle(envelope(stale), state: state, now: now)))
+        #expect(isIgnored(try engine.handle(envelope(stale), state: state, now: now)))
         let waiting = try waitingOnC1()
         #expect(
             isIgnored(
-                engine.handle(
+                try engine.handle(
                     envelope(try taskCompleted(state, waitingOn(["c1"], position: 2))), state: waiting, now: now)),
             "a duplicate of the applied result: no task runs any more")
     }
 
     @Test func aResultForATerminatedCommandIsIgnored() throws {
         let waiting = try waitingOnC1()
-        let (state, _) = apply([envelope(try result("c1", value: 1))], to: waiting)
-        #expect(isIgnored(engine.handle(envelope(try result("c1", value: 2)), state: state, now: now)))
+        let (state, _) = try apply([envelope(try result("c1", value: 1))], to: waiting)
+        #expect(isIgnored(try engine.handle(envelope(try result("c1", value: 2)), state: state, now: now)))
     }
 
     @Test func aMethodIdSeenBeforeIsIgnored() throws {
         let waiting = try waitingOnC1()
         let again = WorkflowEngineMessage.dispatchMethod(
             DispatchMethod(workflowName: "Trips", workflowId: "wf", methodName: "other", methodId: "wf", arguments: []))
-        #expect(isIgnored(engine.handle(envelope(again, requester: nil), state: waiting, now: now)))
-        #expect(isIgnored(engine.handle(envelope(dispatchWorkflow(), requester: nil), state: waiting, now: now)))
+        #expect(isIgnored(try engine.handle(envelope(again, requester: nil), state: waiting, now: now)))
+        #expect(isIgnored(try engine.handle(envelope(dispatchWorkflow(), requester: nil), state: waiting, now: now)))
         // A client asking to wait on it is attached instead.
-        let attach = engine.handle(
+        let attach = try engine.handle(
             envelope(dispatchWorkflow(), requester: .client(name: "other-client")), state: waiting, now: now)
         #expect(attach.state(after: waiting)?.methods.first?.waitingClients == ["c", "other-client"])
     }
 
-    @Test func eventsAreBufferedWhileAWorkflowTaskRunsThenAppliedInOrder() throws {
-        let (created, _) = apply([envelope(dispatchWorkflow())], to: nil)
+    @Test func aMethodArrivingWhileAWorkflowTaskRunsWaitsForIt() throws {
+        let (created, _) = try apply([envelope(dispatchWorkflow())], to: nil)
         let second = WorkflowEngineMessage.dispatchMethod(
             DispatchMethod(
                 workflowName: "Trips", workflowId: "wf", methodName: "readNotes", methodId: "m2", arguments: []))
-        let buffering = engine.handle(envelope(second), state: created, now: now)
-        let buffered = try #require(buffering.state(after: created))
-        #expect(buffered.buffer.count == 1 && buffering.outputs.isEmpty && buffered.methods.count == 1)
+        let waiting = try engine.handle(envelope(second), state: created, now: now)
+        let recorded = try #require(waiting.state(after: created))
+        #expect(waiting.outputs.isEmpty && recorded.methods.count == 2, "recorded, not started: a task runs")
 
-        let completing = engine.handle(
-            envelope(try taskCompleted(buffered, waitingOn(["c1"], position: 2))), state: buffered, now: now)
-        let state = try #require(completing.state(after: buffered))
-        #expect(state.buffer.isEmpty && state.methods.count == 2)
-        #expect(workflowTasks(completing).map(\.method.methodId) == ["m2"], "the buffered method starts next")
+        let completing = try engine.handle(
+            envelope(try taskCompleted(recorded, waitingOn(["c1"], position: 2))), state: recorded, now: now)
+        let state = try #require(completing.state(after: recorded))
+        #expect(state.methods.count == 2)
+        #expect(workflowTasks(completing).map(\.method.methodId) == ["m2"], "the waiting method starts next")
         #expect(state.runningWorkflowTask?.index == 2)
     }
 
     @Test func aResultArrivingBeforeTheWorkflowTaskResultThatRecordsItsCommandIsApplied() throws {
-        let (created, _) = apply([envelope(dispatchWorkflow())], to: nil)
+        let (created, _) = try apply([envelope(dispatchWorkflow())], to: nil)
         // The task ran faster than the workflow task result reached the engine.
-        let early = engine.handle(envelope(try result("c1", value: 7)), state: created, now: now)
+        let early = try engine.handle(envelope(try result("c1", value: 7)), state: created, now: now)
         let buffered = try #require(early.state(after: created))
-        #expect(buffered.buffer.count == 1)
-        let completing = engine.handle(
+        #expect(buffered.earlyResultCount == 1 && early.outputs.isEmpty)
+        let completing = try engine.handle(
             envelope(try taskCompleted(buffered, waitingOn(["c1"], position: 2))), state: buffered, now: now)
         let state = try #require(completing.state(after: buffered))
         let command = try #require(state.method("wf")?.history.command("c1"))
@@ -171,27 +171,27 @@ import Testing
     @Test func aResultForAnUnknownCommandWaitsForItsCommand() throws {
         // Defensive path: no workflow task runs, the command is not recorded yet.
         let waiting = try waitingOnC1()
-        let (kept, _) = apply([envelope(try result("c2", value: 2))], to: waiting)
-        #expect(kept?.earlyResults.keys.sorted() == ["c2"])
-        let (resumed, resuming) = apply([envelope(try result("c1"))], to: kept)
+        let (kept, _) = try apply([envelope(try result("c2", value: 2))], to: waiting)
+        #expect(kept?.earlyResultCount == 1)
+        let (resumed, resuming) = try apply([envelope(try result("c1"))], to: kept)
         #expect(workflowTasks(resuming).count == 1)
-        let completing = engine.handle(
+        let completing = try engine.handle(
             envelope(try taskCompleted(resumed, waitingOn(["c2"], position: 4, createdAt: 2))), state: resumed, now: now
         )
         let state = try #require(completing.state(after: resumed))
-        #expect(state.earlyResults.isEmpty)
+        #expect(state.earlyResultCount == 0)
         #expect(state.method("wf")?.history.command("c2")?.status.isTerminated == true)
         #expect(workflowTasks(completing).first?.taskIndex == 3, "its step resolved at once")
     }
 
     @Test func completionIsReportedAndTheStateDeletedOnceEverythingEnded() throws {
-        let (created, _) = apply([envelope(dispatchWorkflow(tags: ["t"]))], to: nil)
+        let (created, _) = try apply([envelope(dispatchWorkflow(tags: ["t"]))], to: nil)
         var output = WorkflowTaskOutput(
             newCommands: [command("c1", position: 1)], outcome: .returned(try codec.payload("done")))
         output.properties = ["p": try codec.payload(1)]
-        let returning = engine.handle(envelope(try taskCompleted(created, output)), state: created, now: now)
+        let returning = try engine.handle(envelope(try taskCompleted(created, output)), state: created, now: now)
         let state = try #require(returning.state(after: created), "c1 still runs: the state stays")
-        #expect(state.properties["p"] != nil)
+        #expect(state.currentProperties["p"] != nil)
         let told = returning.outputs.compactMap { outbound -> ClientMessage? in
             if case .client(let name, let envelope) = outbound, name == "c" { return envelope.message }
             return nil
@@ -202,7 +202,7 @@ import Testing
         }
         #expect(try codec.value(String.self, from: completed.value) == "done")
 
-        let ending = engine.handle(envelope(try result("c1")), state: state, now: now)
+        let ending = try engine.handle(envelope(try result("c1")), state: state, now: now)
         guard case .deleted = ending.state else {
             Issue.record("expected deletion, got \(ending.state)")
             return
@@ -222,9 +222,9 @@ import Testing
         let dispatch = WorkflowEngineMessage.dispatchMethod(
             DispatchMethod(
                 workflowName: "Trips", workflowId: "wf", methodName: "readNotes", methodId: "cmd-9", arguments: []))
-        let (started, _) = apply([envelope(dispatch, requester: requester)], to: waiting)
+        let (started, _) = try apply([envelope(dispatch, requester: requester)], to: waiting)
         let failure = WorkflowTaskOutput(outcome: .threw(.error(ErrorDescription(typeName: "Oops", message: "bad"))))
-        let failing = engine.handle(envelope(try taskCompleted(started, failure)), state: started, now: now)
+        let failing = try engine.handle(envelope(try taskCompleted(started, failure)), state: started, now: now)
         let results = failing.outputs.compactMap { outbound -> CommandResult? in
             if case .workflowEngine(let envelope) = outbound, case .commandResult(let result) = envelope.message {
                 return result
@@ -242,10 +242,10 @@ import Testing
     }
 
     @Test func messagesForAnInstanceWithoutStateAreIgnoredOrAnsweredUnknown() throws {
-        #expect(isIgnored(engine.handle(envelope(try result("c1")), state: nil, now: now)))
+        #expect(isIgnored(try engine.handle(envelope(try result("c1")), state: nil, now: now)))
         let dispatch = WorkflowEngineMessage.dispatchMethod(
             DispatchMethod(workflowName: "Trips", workflowId: "wf", methodName: "m", methodId: "cmd", arguments: []))
-        let answer = engine.handle(
+        let answer = try engine.handle(
             envelope(dispatch, requester: .workflow(name: "Parent", id: "p", methodId: "pm")), state: nil, now: now)
         guard case .unchanged = answer.state, case .workflowEngine(let sent) = answer.outputs.first,
             case .commandResult(let result) = sent.message, case .failed(.workflowUnknown) = result.outcome
@@ -256,48 +256,59 @@ import Testing
         #expect(result.commandId == "cmd" && result.workflowId == "p")
     }
 
-    @Test func theDispositionWritesTheStateWithItsVersion() throws {
+    @Test func theDispositionWritesTheChangedPartsWithTheVersion() async throws {
         let message = envelope(dispatchWorkflow())
         let received = ReceivedMessage(
             id: "1-0", topic: Topics.workflowEngine("Trips"), key: "wf", payload: try codec.encode(message),
             deliveryCount: 1, publishedAt: now)
-        #expect(try engine.stateKey(for: received, codec: codec) == Topics.workflowState("Trips", workflowId: "wf"))
-        guard case .ack(let commit) = engine.disposition(for: received, stored: nil, codec: codec, now: now) else {
-            Issue.record("expected an ack")
+        let noReads: WorkflowStateEngine.StateReader = { _ in
+            Issue.record("nothing to read")
+            return nil
+        }
+        let created = await engine.disposition(
+            for: MessageBatch([received]), stored: nil, read: noReads, now: now)
+        guard case .ack(let commit) = created.disposition else {
+            Issue.record("expected an ack, got \(created.disposition)")
             return
         }
         #expect(commit.writes.count == 1 && commit.writes[0].expectedVersion == 0)
+        #expect(commit.writes[0].key == Topics.workflowState("Trips", workflowId: "wf"))
         #expect(commit.messages.map(\.topic.name) == ["workflow-executor:Trips"])
-        guard case .put(let bytes) = commit.writes[0].operation else {
-            Issue.record("expected a put")
+        guard case .setFields(let fields, let removing, let replacing) = commit.writes[0].operation else {
+            Issue.record("expected fields")
             return
         }
-        #expect(try WorkflowStateEngine.decodeState(bytes, codec: codec).workflowId == "wf")
+        #expect(replacing && removing.isEmpty)
+        #expect(Set(fields.keys) == ["h", "m:wf"], "the header and the method: nothing else exists yet")
+        let stored = StateFields(version: 1, fields: fields, isComplete: true)
+        #expect(try WorkflowState(stored: stored, codec: codec).workflowId == "wf")
 
         // The same message again, with the stored state: acknowledged with no effect.
-        guard
-            case .ack(let again) = engine.disposition(
-                for: received, stored: VersionedValue(bytes: bytes, version: 1), codec: codec, now: now)
-        else {
+        let again = await engine.disposition(
+            for: MessageBatch([received]), stored: stored, read: noReads, now: now)
+        guard case .ack(let nothing) = again.disposition else {
             Issue.record("expected an ack")
             return
         }
-        #expect(again.isEmpty)
+        #expect(nothing.isEmpty)
 
+        // A poison message and one for another instance are dead-lettered on their own.
         let garbage = ReceivedMessage(
             id: "2-0", topic: Topics.workflowEngine("Trips"), key: "wf", payload: Array("nope".utf8), deliveryCount: 1,
             publishedAt: now)
-        guard case .deadLetter = engine.disposition(for: garbage, stored: nil, codec: codec, now: now) else {
-            Issue.record("an undecodable message goes to the dead letters")
-            return
-        }
+        let misrouted = ReceivedMessage(
+            id: "3-0", topic: Topics.workflowEngine("Trips"), key: "other", payload: try codec.encode(message),
+            deliveryCount: 1, publishedAt: now)
+        let poisoned = await engine.disposition(
+            for: MessageBatch([garbage, misrouted]), stored: nil, read: noReads, now: now)
+        #expect(Set(poisoned.deadLetters.keys) == ["2-0", "3-0"])
+        #expect(poisoned.deadLetters["3-0"]?.contains("not the workflow id") == true)
     }
 
     @Test func aStateFromANewerSchemaIsRefused() throws {
-        var state = try waitingOnC1()
-        state.schemaVersion = WorkflowState.currentSchemaVersion + 1
-        #expect(throws: WorkflowUsageError.self) {
-            try WorkflowStateEngine.decodeState(try codec.encode(state), codec: codec)
-        }
+        var header = WorkflowStateHeader(workflowName: "Trips", workflowId: "wf", tags: [], meta: [:], createdAt: now)
+        header.schemaVersion = WorkflowStateHeader.currentSchemaVersion + 1
+        let stored = StateFields(version: 3, fields: ["h": try codec.encode(header)], isComplete: true)
+        #expect(throws: WorkflowUsageError.self) { try WorkflowState(stored: stored, codec: codec) }
     }
 }

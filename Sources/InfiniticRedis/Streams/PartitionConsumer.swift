@@ -386,8 +386,9 @@ final class PartitionConsumer: Sendable {
                     let retry = HandlerRunner.resolve(
                         BatchDisposition(.retry(after: .milliseconds(100), reason: "state conflict on \(key)")),
                         for: batch, maxDeliveries: subscription.maxDeliveries)
-                    guard case .applied(let handedOver)? = try? await commitRetryingConnectionErrors(
-                        makeRequest(batch, retry))
+                    guard
+                        case .applied(let handedOver)? = try? await commitRetryingConnectionErrors(
+                            makeRequest(batch, retry))
                     else {
                         return nil
                     }

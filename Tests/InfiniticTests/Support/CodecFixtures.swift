@@ -145,34 +145,56 @@ enum CodecFixtures {
         .taskIds(IdsByTag(name: "HotelBooking", tag: "t", ids: [])),
     ]
 
-    /// A state in the middle of things: a running workflow task, two methods (one failed), buffered messages
-    /// and early results.
-    static var state: WorkflowState {
-        var state = WorkflowState(
+    /// The parts of a state in the middle of things (as the state engine stores them): a running workflow
+    /// task, methods (one failed), step counters, commands and an early result.
+    static var state: StateSample {
+        var header = WorkflowStateHeader(
             workflowName: "Trips", workflowId: "wf-1", tags: ["vip", "batch", "eu"],
             meta: ["origin": "web", "tenant": "acme"], createdAt: instant)
-        state.lastMessageId = "msg-9"
-        state.workflowTaskIndex = 3
-        state.runningWorkflowTask = RunningWorkflowTask(id: "wt-3", methodId: "wf-1", index: 3)
-        state.lastInstant = instant.addingTimeInterval(2)
-        state.properties = ["note": payload("start"), "count": payload(2), "notes": payload(["a", "b"])]
-        state.methods = [
-            MethodState(
-                history: history, requester: .client(name: "client-1"), waitingClients: ["client-1", "client-2"]),
-            MethodState(
-                history: MethodHistory(methodId: "m-2", methodName: "addNote", arguments: [payload("n")]),
-                requester: .workflow(name: "Trips", id: "wf-0", methodId: "m-0"),
-                outcome: .failed(workflowFailed)),
-            MethodState(
-                history: MethodHistory(methodId: "m-3", methodName: "readNotes", arguments: []), requester: nil,
-                outcome: .completed(payload(["start"]))),
-            MethodState(
-                history: MethodHistory(methodId: "m-4", methodName: "readNotes", arguments: []), requester: nil,
-                outcome: .canceled),
-        ]
-        state.buffer = engineMessages.prefix(3).enumerated().map { envelope($1, id: "buffered-\($0)") }
-        state.earlyResults = ["cmd-5": envelope(engineMessages[4], id: "early-1")]
-        state.resolutionCount = 3
-        return state
+        header.lastMessageId = "msg-9"
+        header.workflowTaskIndex = 3
+        header.runningWorkflowTask = RunningWorkflowTask(id: "wt-3", methodId: "wf-1", index: 3)
+        header.lastInstant = instant.addingTimeInterval(2)
+        var first = MethodSummary(methodId: "wf-1")
+        first.started = true
+        first.ongoingCommands = 2
+        first.step =
+            StepTracker.make(.all([.command("cmd-1"), .any([.command("cmd-2"), .command("cmd-3")])]), generation: 2).0
+        var failed = MethodSummary(methodId: "m-2")
+        failed.ending = .failed
+        header.methods = [first, failed]
+        header.resolutionCount = 3
+        var method = MethodRecord(
+            history: history, requester: .client(name: "client-1"), waitingClients: ["client-1", "client-2"])
+        method.commandIds = history.commands.map(\.id)
+        var failedMethod = MethodRecord(
+            history: MethodHistory(methodId: "m-2", methodName: "addNote", arguments: [payload("n")]),
+            requester: .workflow(name: "Trips", id: "wf-0", methodId: "m-0"))
+        failedMethod.outcome = .failed(workflowFailed)
+        guard case .commandResult(let early) = engineMessages[4] else { fatalError("fixture: not a result") }
+        header.earlyResultIds = [early.commandId]
+        return StateSample(
+            header: header,
+            properties: ["note": payload("start"), "count": payload(2), "notes": payload(["a", "b"])],
+            methods: [method, failedMethod],
+            commands: history.commands.map {
+                CommandEntry(methodId: "wf-1", record: $0, awaitedBy: AwaitMark(generation: 2, nodes: [0, 1]))
+            },
+            earlyResults: [EarlyResult(result: early, sequence: 3)], endedMethods: ["m-0", "m-1"])
+    }
+}
+
+/// The parts of a workflow state, together, for codec tests.
+struct StateSample: Codable, Equatable {
+    var header: WorkflowStateHeader
+    var properties: [String: Payload]
+    var methods: [MethodRecord]
+    var commands: [CommandEntry]
+    var earlyResults: [EarlyResult]
+    var endedMethods: [String]
+
+    static func == (a: StateSample, b: StateSample) -> Bool {
+        let codec = BinaryPayloadCodec()
+        return (try? codec.encode(a)) == (try? codec.encode(b))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Infinitic
+import Synchronization
 
 /// A whole Infinitic system in one test, without a transport: a queue of encoded messages routed by topic to
 /// the engines and executors, a versioned state store applying their commits, and a virtual clock for
@@ -7,7 +8,10 @@ import Infinitic
 /// decode → engine → `Disposition` → commit.
 ///
 /// `shuffleSeed` delivers messages in a random order that keeps, like the transport, the order of one
-/// producer's messages per key; `duplicateEvery` delivers every n-th message a second time.
+/// producer's messages per key; `duplicateEvery` delivers every n-th message a second time; `engineBatch` hands
+/// a state engine up to that many waiting messages of one instance at once (as the transport does);
+/// `partialStateReads` gives a state engine only the header of a stored state, so that it reads the parts it
+/// needs (as it does on large states).
 final class EngineLoop {
     let codec: any PayloadCodec
     let workflowExecutor: WorkflowExecutor
@@ -17,12 +21,16 @@ final class EngineLoop {
     private var engines: [String: WorkflowStateEngine] = [:]
 
     private(set) var clock = Date(timeIntervalSince1970: 1_700_000_000)
-    private(set) var states: [String: VersionedValue] = [:]
+    private(set) var states: [String: StateFields] = [:]
     private(set) var sets: [String: Set<String>] = [:]
     private(set) var clientInbox: [ClientEnvelope] = []
     private(set) var processed = 0
-    /// How often a stored state held events buffered while a workflow task ran.
-    private(set) var statesWithBufferedEvents = 0
+    /// How many command results reached a state engine while a workflow task of their instance ran.
+    private(set) var resultsWhileWorkflowTaskRan = 0
+    /// How many state engine steps applied several messages at once.
+    private(set) var batchedEngineSteps = 0
+    /// How many times a state engine read parts of a state besides those read with its messages.
+    private(set) var partReads = 0
 
     private struct Queued {
         var message: OutgoingMessage
@@ -36,24 +44,30 @@ final class EngineLoop {
     private var random: SeededRandom?
     private let duplicateEvery: Int?
     private let loseStateWriteEvery: Int?
+    private let engineBatch: Int
+    private let partialStateReads: Bool
     /// How many engine commits published their messages but lost their state write (then were redelivered).
     private(set) var lostStateWrites = 0
 
     init(
         workflows: [WorkflowDefinition] = [WorkflowFixtures.trips], services: [ServiceDefinition] = Fixtures.services,
         checkMode: CheckMode = .simple, shuffleSeed: UInt64? = nil, duplicateEvery: Int? = nil,
-        loseStateWriteEvery: Int? = nil, codec: any PayloadCodec = EngineLoop.defaultCodec
+        loseStateWriteEvery: Int? = nil, engineBatch: Int = 1, partialStateReads: Bool = false,
+        codec: any PayloadCodec = EngineLoop.defaultCodec
     ) {
         self.codec = codec
         workflowExecutor = WorkflowExecutor(
             definitions: workflows, emitterName: "workflow-executor", checkMode: checkMode, codec: codec)
         serviceExecutor = ServiceExecutor(definitions: services, emitterName: "service-executor", codec: codec)
         for workflow in workflows {
-            engines[workflow.name] = WorkflowStateEngine(workflowName: workflow.name, emitterName: "workflow-engine")
+            engines[workflow.name] = WorkflowStateEngine(
+                workflowName: workflow.name, emitterName: "workflow-engine", codec: codec)
         }
         random = shuffleSeed.map(SeededRandom.init)
         self.duplicateEvery = duplicateEvery
         self.loseStateWriteEvery = loseStateWriteEvery
+        self.engineBatch = max(1, engineBatch)
+        self.partialStateReads = partialStateReads
     }
 
     /// The codec of a loop that does not choose one: the default codec (`BinaryPayloadCodec`), or
@@ -124,7 +138,7 @@ final class EngineLoop {
     /// The stored state of an instance, if any.
     func state(_ workflowId: String, workflowName: String = "Trips") throws -> WorkflowState? {
         try states[Topics.workflowState(workflowName, workflowId: workflowId).name].map {
-            try WorkflowStateEngine.decodeState($0.bytes, codec: codec)
+            try WorkflowState(stored: $0, codec: codec)
         }
     }
 
@@ -152,11 +166,13 @@ final class EngineLoop {
                 clock = max(clock, due)
                 queue.append(queued)
             }
-            let queued = queue.remove(at: nextIndex())
-            processed += 1
-            try await process(queued.message)
-            if let duplicateEvery, queued.duplicable, processed % duplicateEvery == 0 {
-                queue.append(Queued(message: queued.message, source: "redelivery-\(processed)", duplicable: false))
+            let batch = takeBatch(at: nextIndex())
+            processed += batch.count
+            try await process(batch.map(\.message))
+            for queued in batch where queued.duplicable {
+                if let duplicateEvery, processed % duplicateEvery == 0 {
+                    queue.append(Queued(message: queued.message, source: "redelivery-\(processed)", duplicable: false))
+                }
             }
         }
         throw LoopError("still running after \(limit) messages")
@@ -165,14 +181,33 @@ final class EngineLoop {
     /// Processes at most `steps` messages (fewer if the queue empties), without moving to scheduled ones.
     func run(steps: Int) async throws {
         for _ in 0..<steps where !queue.isEmpty {
-            let queued = queue.remove(at: nextIndex())
-            processed += 1
-            try await process(queued.message)
+            let batch = takeBatch(at: nextIndex())
+            processed += batch.count
+            try await process(batch.map(\.message))
         }
     }
 
     /// The number of messages waiting (immediate and scheduled).
     var pendingCount: Int { queue.count + scheduled.count }
+
+    /// The message at `index` and, for a state engine, later messages of its instance (in queue order, which
+    /// keeps each producer's order), up to `engineBatch`.
+    private func takeBatch(at index: Int) -> [Queued] {
+        let first = queue.remove(at: index)
+        guard engineBatch > 1, first.message.topic.name.hasPrefix("workflow-engine:"), let key = first.message.key
+        else { return [first] }
+        var batch = [first]
+        var position = 0
+        while batch.count < engineBatch, position < queue.count {
+            let candidate = queue[position].message
+            if candidate.topic == first.message.topic && candidate.key == key {
+                batch.append(queue.remove(at: position))
+            } else {
+                position += 1
+            }
+        }
+        return batch
+    }
 
     /// FIFO, or a random message among those first of their (topic, key, source).
     private func nextIndex() -> Int {
@@ -188,28 +223,16 @@ final class EngineLoop {
         return choice
     }
 
-    private func process(_ message: OutgoingMessage) async throws {
+    private func process(_ messages: [OutgoingMessage]) async throws {
         clock = clock.addingTimeInterval(0.001)
+        let message = messages[0]
         let name = message.topic.name
         let received = ReceivedMessage(
             id: message.id, topic: message.topic, key: message.key, payload: message.payload, deliveryCount: 1,
             publishedAt: clock)
         if name.hasPrefix("workflow-engine:") {
             let engine = engines[String(name.dropFirst("workflow-engine:".count))]!
-            let key = try engine.stateKey(for: received, codec: codec)
-            let disposition = engine.disposition(for: received, stored: states[key.name], codec: codec, now: clock)
-            if let loseStateWriteEvery, processed % loseStateWriteEvery == 0, case .ack(var commit) = disposition,
-                !commit.writes.isEmpty
-            {
-                // Publish-then-save where the save is lost (a crash, or a version conflict): the outputs are out,
-                // the state is not written, and the input comes back.
-                lostStateWrites += 1
-                commit.writes = []
-                try apply(.ack(commit), source: "engine")
-                queue.append(Queued(message: message, source: "redelivery-\(processed)", duplicable: false))
-                return
-            }
-            try apply(disposition, source: "engine")
+            try await processEngineBatch(messages, engine: engine)
         } else if name.hasPrefix("workflow-executor:") {
             try apply(await workflowExecutor.disposition(for: received, now: clock), source: "workflow-executor")
         } else if name.hasPrefix("service-executor:") {
@@ -233,6 +256,63 @@ final class EngineLoop {
         }
     }
 
+    private func processEngineBatch(_ messages: [OutgoingMessage], engine: WorkflowStateEngine) async throws {
+        let batch = MessageBatch(
+            messages.map {
+                ReceivedMessage(
+                    id: $0.id, topic: $0.topic, key: $0.key, payload: $0.payload, deliveryCount: 1,
+                    publishedAt: clock)
+            })
+        if messages.count > 1 { batchedEngineSteps += 1 }
+        let key = Topics.workflowState(engine.workflowName, workflowId: messages[0].key ?? "")
+        let stored = states[key.name]
+        if let stored, let header = try? WorkflowState(stored: stored, codec: codec), header.runningWorkflowTask != nil
+        {
+            for message in messages {
+                if case .commandResult = try codec.decode(WorkflowEngineEnvelope.self, from: message.payload).message {
+                    resultsWhileWorkflowTaskRan += 1
+                }
+            }
+        }
+        // What the transport reads with the batch: every part of a small state, or the header only.
+        let prefetch = WorkflowStateEngine.prefetch(engine.workflowName)
+        let prefetched = stored.map { stored in
+            partialStateReads || stored.fields.count > prefetch.wholeUpTo
+                ? StateFields(
+                    version: stored.version, fields: stored.fields.filter { prefetch.fields.contains($0.key) },
+                    isComplete: false)
+                : stored
+        }
+        let reads = Counter()
+        let decision = await engine.disposition(
+            for: batch, stored: prefetched,
+            read: { fields in
+                reads.increment()
+                guard let stored else { return nil }
+                guard let fields else { return stored }
+                return StateFields(
+                    version: stored.version, fields: stored.fields.filter { fields.contains($0.key) },
+                    isComplete: false)
+            }, now: clock)
+        partReads += reads.value
+        guard decision.deadLetters.isEmpty else { throw LoopError("dead letters: \(decision.deadLetters)") }
+        let disposition = decision.disposition
+        if let loseStateWriteEvery, processed % loseStateWriteEvery == 0, case .ack(var commit) = disposition,
+            !commit.writes.isEmpty
+        {
+            // Publish-then-save where the save is lost (a crash, or a version conflict): the outputs are out,
+            // the state is not written, and the inputs come back.
+            lostStateWrites += 1
+            commit.writes = []
+            try apply(.ack(commit), source: "engine")
+            for message in messages {
+                queue.append(Queued(message: message, source: "redelivery-\(processed)", duplicable: false))
+            }
+            return
+        }
+        try apply(disposition, source: "engine")
+    }
+
     /// Applies a commit like the transport: version checks first, then writes and publications.
     private func apply(_ disposition: Disposition, source: String) throws {
         guard case .ack(let commit) = disposition else {
@@ -246,11 +326,17 @@ final class EngineLoop {
         for write in commit.writes {
             switch write.operation {
             case .put(let bytes):
-                if source == "engine", let state = try? WorkflowStateEngine.decodeState(bytes, codec: codec) {
-                    if !state.buffer.isEmpty { statesWithBufferedEvents += 1 }
-                }
-                states[write.key.name] = VersionedValue(
-                    bytes: bytes, version: (states[write.key.name]?.version ?? 0) + 1)
+                states[write.key.name] = StateFields(
+                    version: (states[write.key.name]?.version ?? 0) + 1, fields: [StateFields.blobField: bytes],
+                    isComplete: true)
+            case .setFields(let set, let removing, let replacingAll):
+                var stored =
+                    states[write.key.name] ?? StateFields(version: 0, fields: [:], isComplete: true)
+                stored.version += 1
+                if replacingAll { stored.fields = [:] }
+                for field in removing { stored.fields[field] = nil }
+                stored.fields.merge(set) { _, new in new }
+                states[write.key.name] = stored
             case .delete:
                 states[write.key.name] = nil
             case .addToSet(let members):
@@ -269,6 +355,13 @@ final class EngineLoop {
             }
         }
     }
+}
+
+/// Counts calls from a `@Sendable` closure.
+final class Counter: Sendable {
+    private let count = Mutex(0)
+    func increment() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
 }
 
 struct LoopError: Error, CustomStringConvertible {

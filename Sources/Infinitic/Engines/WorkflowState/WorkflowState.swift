@@ -1,99 +1,326 @@
 import Foundation
+import InfiniticTransport
 
-/// Everything the state engine keeps about one workflow instance. Codable with a schema version so stored
-/// states can be read by later code.
-public struct WorkflowState: Sendable, Codable {
-    /// The schema this code writes. A state with a higher version was written by newer code.
-    public static let currentSchemaVersion = 1
+/// The state of one workflow instance as the state engine sees it during a step: the header, and the parts read
+/// so far (the properties, method records, commands, early results). A step touches the parts it needs: a
+/// part that was not read makes it throw `StatePartsNeeded`; the caller reads those parts (`merge`) and runs
+/// the step again. Only the parts that changed are written back (`changes`), so a task result of a 1,000-wide
+/// fan-out reads and writes the header and its own command, not the history.
+///
+/// Stored as one versioned value of the transport's state store, one field per part (`StateField`).
+public struct WorkflowState: Sendable {
+    public internal(set) var header: WorkflowStateHeader
+    private var codec: any PayloadCodec
+    /// Parts read and not decoded yet, by field.
+    private var raw: [String: [UInt8]] = [:]
+    private var loadedProperties: [String: Payload]?
+    private var loadedEndedMethods: [String]?
+    private var methodRecords: [String: MethodRecord] = [:]
+    private var commandEntries: [String: CommandEntry] = [:]
+    private var earlyResults: [String: EarlyResult] = [:]
+    /// Every part was read: one not found does not exist.
+    private var isComplete: Bool
+    /// Parts read and found absent.
+    private var absent: Set<String> = []
+    /// The stored version this view started from (nil for a new instance).
+    public let version: Int?
+    /// Parts to write, and to remove.
+    private(set) var changed: Set<String> = []
+    private(set) var removed: Set<String> = []
+    /// The state is new or was recreated: write every part, replacing what is stored.
+    private(set) var isReplacing: Bool
 
-    public var schemaVersion: Int
-    public var workflowName: String
-    public var workflowId: String
-    public var tags: Set<String>
-    public var meta: [String: String]
-    /// The id of the last message applied (a redelivery of it is ignored).
-    public var lastMessageId: String?
-    /// The index of the last workflow task dispatched (0 before the first).
-    public var workflowTaskIndex: Int
-    /// The workflow task in flight, if any: at most one per instance.
-    public var runningWorkflowTask: RunningWorkflowTask?
-    /// The instant of the last workflow task (instants never go back).
-    public var lastInstant: Date
-    /// The current values of the properties.
-    public var properties: [String: Payload]
-    /// The methods started on this instance, in order, until the state is deleted.
-    public var methods: [MethodState]
-    /// Messages that arrived while a workflow task ran, applied in order afterwards.
-    public var buffer: [WorkflowEngineEnvelope]
-    /// Command results that arrived before the workflow task result that records their command, by command id.
-    public var earlyResults: [String: WorkflowEngineEnvelope]
-    /// Counts command outcomes in arrival order (for `or`/`and`).
-    public var resolutionCount: Int
+    /// How many method ids the state remembers after they left it (a late dispatch of one is then ignored).
+    static let endedMethodsKept = 64
 
-    public init(workflowName: String, workflowId: String, tags: Set<String>, meta: [String: String], createdAt: Date) {
-        self.schemaVersion = Self.currentSchemaVersion
-        self.workflowName = workflowName
-        self.workflowId = workflowId
-        self.tags = tags
-        self.meta = meta
-        self.lastMessageId = nil
-        self.workflowTaskIndex = 0
-        self.runningWorkflowTask = nil
-        self.lastInstant = createdAt
-        self.properties = [:]
-        self.methods = []
-        self.buffer = []
-        self.earlyResults = [:]
-        self.resolutionCount = 0
+    /// A new instance; `replacingVersion` is the version of what is stored under its key, if anything (an
+    /// instance that ended in the same step).
+    public init(header: WorkflowStateHeader, codec: any PayloadCodec, replacingVersion: Int? = nil) {
+        self.header = header
+        self.codec = codec
+        self.loadedProperties = [:]
+        self.loadedEndedMethods = []
+        self.isComplete = true
+        self.version = replacingVersion
+        self.isReplacing = true
     }
 
-    /// The method with this id.
+    /// The state read from the store (some or all of its parts).
+    public init(stored: StateFields, codec: any PayloadCodec) throws {
+        guard let headerBytes = stored.fields[StateField.header] else {
+            throw WorkflowUsageError("the stored workflow state has no header (field '\(StateField.header)')")
+        }
+        let header = try codec.decode(WorkflowStateHeader.self, from: headerBytes)
+        guard header.schemaVersion <= WorkflowStateHeader.currentSchemaVersion else {
+            throw WorkflowUsageError(
+                "state schema \(header.schemaVersion) is newer than this code's "
+                    + "\(WorkflowStateHeader.currentSchemaVersion)")
+        }
+        self.header = header
+        self.codec = codec
+        self.isComplete = stored.isComplete
+        self.version = stored.version
+        self.isReplacing = false
+        merge(fields: stored.fields)
+    }
+
+    /// Adds parts read later (`StatePartsNeeded`); `asked` are the fields asked for (those not found are
+    /// absent). The parts must come from the same version.
+    public mutating func merge(_ stored: StateFields, asked: Set<String>) throws {
+        guard stored.version == version else {
+            throw WorkflowStateChanged(expected: version, found: stored.version)
+        }
+        merge(fields: stored.fields)
+        for field in asked where stored.fields[field] == nil { absent.insert(field) }
+    }
+
+    private mutating func merge(fields: [String: [UInt8]]) {
+        for (field, bytes) in fields where field != StateField.header && !changed.contains(field) {
+            if isLoaded(field) { continue }
+            raw[field] = bytes
+        }
+    }
+
+    private func isLoaded(_ field: String) -> Bool {
+        if raw[field] != nil { return true }
+        switch field {
+        case StateField.properties: return loadedProperties != nil
+        case StateField.endedMethods: return loadedEndedMethods != nil
+        default: break
+        }
+        if field.hasPrefix(StateField.methodPrefix) {
+            return methodRecords[String(field.dropFirst(2))] != nil
+        }
+        if field.hasPrefix(StateField.commandPrefix) {
+            return commandEntries[String(field.dropFirst(2))] != nil
+        }
+        if field.hasPrefix(StateField.earlyResultPrefix) {
+            return earlyResults[String(field.dropFirst(2))] != nil
+        }
+        return false
+    }
+
+    /// Those of `fields` that may exist and were not read.
+    public func unread(_ fields: Set<String>) -> Set<String> {
+        fields.filter { !isLoaded($0) && mustRead($0) }
+    }
+
+    /// Whether `field` may exist and was not read: reading it is needed.
+    private func mustRead(_ field: String) -> Bool {
+        !isComplete && !absent.contains(field) && !changed.contains(field) && !removed.contains(field)
+    }
+
+    private mutating func decodeRaw<Part: Decodable>(_ field: String, as type: Part.Type) throws -> Part? {
+        guard let bytes = raw.removeValue(forKey: field) else { return nil }
+        return try codec.decode(type, from: bytes)
+    }
+
+    // MARK: parts
+
+    /// The workflow's properties.
+    mutating func properties() throws -> [String: Payload] {
+        if let loadedProperties { return loadedProperties }
+        if let decoded = try decodeRaw(StateField.properties, as: [String: Payload].self) {
+            loadedProperties = decoded
+            return decoded
+        }
+        if mustRead(StateField.properties) { throw StatePartsNeeded([StateField.properties]) }
+        return [:]
+    }
+
+    mutating func setProperties(_ properties: [String: Payload]) {
+        loadedProperties = properties
+        markChanged(StateField.properties)
+    }
+
+    /// The ids of the methods that left the state lately, oldest first.
+    mutating func endedMethods() throws -> [String] {
+        if let loadedEndedMethods { return loadedEndedMethods }
+        if let decoded = try decodeRaw(StateField.endedMethods, as: [String].self) {
+            loadedEndedMethods = decoded
+            return decoded
+        }
+        if mustRead(StateField.endedMethods) { throw StatePartsNeeded([StateField.endedMethods]) }
+        return []
+    }
+
+    /// Remembers that a method left the state.
+    mutating func recordEnded(_ methodId: String) throws {
+        var ended = try endedMethods()
+        ended.append(methodId)
+        if ended.count > Self.endedMethodsKept { ended.removeFirst(ended.count - Self.endedMethodsKept) }
+        loadedEndedMethods = ended
+        markChanged(StateField.endedMethods)
+    }
+
+    /// The record of a method that has not left the state.
+    mutating func methodRecord(_ methodId: String) throws -> MethodRecord? {
+        guard header.methodIndex(methodId) != nil else { return nil }
+        if let record = methodRecords[methodId] { return record }
+        let field = StateField.method(methodId)
+        if let decoded = try decodeRaw(field, as: MethodRecord.self) {
+            methodRecords[methodId] = decoded
+            return decoded
+        }
+        if mustRead(field) { throw StatePartsNeeded([field]) }
+        return nil
+    }
+
+    mutating func setMethodRecord(_ record: MethodRecord) {
+        methodRecords[record.history.methodId] = record
+        markChanged(StateField.method(record.history.methodId))
+    }
+
+    /// The records of several methods, reading those missing all at once.
+    mutating func methodRecords(_ methodIds: [String]) throws -> [MethodRecord] {
+        let needed = unread(Set(methodIds.map(StateField.method)))
+        if !needed.isEmpty { throw StatePartsNeeded(needed) }
+        return try methodIds.compactMap { try methodRecord($0) }
+    }
+
+    /// A command, if recorded.
+    mutating func command(_ commandId: String) throws -> CommandEntry? {
+        if let entry = commandEntries[commandId] { return entry }
+        let field = StateField.command(commandId)
+        if let decoded = try decodeRaw(field, as: CommandEntry.self) {
+            commandEntries[commandId] = decoded
+            return decoded
+        }
+        if mustRead(field) { throw StatePartsNeeded([field]) }
+        return nil
+    }
+
+    /// Several commands (nil for those not recorded), reading those missing all at once.
+    mutating func commands(_ commandIds: [String]) throws -> [CommandEntry?] {
+        let needed = unread(Set(commandIds.map(StateField.command)))
+        if !needed.isEmpty { throw StatePartsNeeded(needed) }
+        return try commandIds.map { try command($0) }
+    }
+
+    mutating func setCommand(_ entry: CommandEntry) {
+        commandEntries[entry.record.id] = entry
+        markChanged(StateField.command(entry.record.id))
+    }
+
+    /// A result kept until its command is recorded.
+    mutating func earlyResult(_ commandId: String) throws -> EarlyResult? {
+        guard header.earlyResultIds.contains(commandId) else { return nil }
+        if let early = earlyResults[commandId] { return early }
+        let field = StateField.earlyResult(commandId)
+        if let decoded = try decodeRaw(field, as: EarlyResult.self) {
+            earlyResults[commandId] = decoded
+            return decoded
+        }
+        if mustRead(field) { throw StatePartsNeeded([field]) }
+        return nil
+    }
+
+    mutating func setEarlyResult(_ early: EarlyResult) {
+        earlyResults[early.result.commandId] = early
+        header.earlyResultIds.insert(early.result.commandId)
+        markChanged(StateField.earlyResult(early.result.commandId))
+    }
+
+    mutating func removeEarlyResult(_ commandId: String) {
+        header.earlyResultIds.remove(commandId)
+        earlyResults[commandId] = nil
+        markRemoved(StateField.earlyResult(commandId))
+    }
+
+    /// Removes a method and its commands from the state.
+    mutating func removeMethod(_ record: MethodRecord) {
+        let methodId = record.history.methodId
+        header.methods.removeAll { $0.methodId == methodId }
+        methodRecords[methodId] = nil
+        markRemoved(StateField.method(methodId))
+        for commandId in record.commandIds {
+            commandEntries[commandId] = nil
+            markRemoved(StateField.command(commandId))
+        }
+    }
+
+    private mutating func markChanged(_ field: String) {
+        changed.insert(field)
+        removed.remove(field)
+        absent.remove(field)
+    }
+
+    private mutating func markRemoved(_ field: String) {
+        raw[field] = nil
+        changed.remove(field)
+        if !isReplacing { removed.insert(field) }
+        absent.insert(field)
+    }
+
+    // MARK: writing
+
+    /// The write that stores what this step changed (the header always), checked against the version read.
+    func write(to key: StateKey) throws -> StateWrite {
+        var set: [String: [UInt8]] = [StateField.header: try codec.encode(header)]
+        for field in changed {
+            if field == StateField.properties {
+                set[field] = try codec.encode(loadedProperties ?? [:])
+            } else if field == StateField.endedMethods {
+                set[field] = try codec.encode(loadedEndedMethods ?? [])
+            } else if field.hasPrefix(StateField.methodPrefix), let record = methodRecords[String(field.dropFirst(2))] {
+                set[field] = try codec.encode(record)
+            } else if field.hasPrefix(StateField.commandPrefix), let entry = commandEntries[String(field.dropFirst(2))]
+            {
+                set[field] = try codec.encode(entry)
+            } else if field.hasPrefix(StateField.earlyResultPrefix),
+                let early = earlyResults[String(field.dropFirst(2))]
+            {
+                set[field] = try codec.encode(early)
+            }
+        }
+        return StateWrite(
+            key: key,
+            operation: .setFields(set, removing: isReplacing ? [] : removed.sorted(), replacingAll: isReplacing),
+            expectedVersion: version ?? 0)
+    }
+
+    // MARK: inspection
+
+    /// The workflow task in flight, if any.
+    public var runningWorkflowTask: RunningWorkflowTask? { header.runningWorkflowTask }
+    public var workflowTaskIndex: Int { header.workflowTaskIndex }
+    public var workflowId: String { header.workflowId }
+
+    /// The properties, if read.
+    public var currentProperties: [String: Payload] {
+        var copy = self
+        return (try? copy.properties()) ?? [:]
+    }
+
+    /// A method with its whole history, if its parts were read.
     public func method(_ methodId: String) -> MethodState? {
-        methods.first { $0.history.methodId == methodId }
+        var copy = self
+        guard let record = try? copy.methodRecord(methodId) else { return nil }
+        var history = record.history
+        for commandId in record.commandIds {
+            guard let entry = try? copy.command(commandId) else { return nil }
+            history.commands.append(entry.record)
+        }
+        return MethodState(
+            history: history, requester: record.requester, waitingClients: record.waitingClients,
+            outcome: record.outcome)
     }
+
+    /// The methods that have not left the state, with their histories, if their parts were read.
+    public var methods: [MethodState] {
+        header.methods.compactMap { method($0.methodId) }
+    }
+
+    /// How many command results wait for their command to be recorded.
+    public var earlyResultCount: Int { header.earlyResultIds.count }
 }
 
-/// The workflow task in flight.
-public struct RunningWorkflowTask: Sendable, Hashable, Codable {
-    public var id: String
-    public var methodId: String
-    public var index: Int
+/// The stored state changed between two reads of one step: run the step again from a fresh read.
+public struct WorkflowStateChanged: Error, Sendable, CustomStringConvertible {
+    public var expected: Int?
+    public var found: Int
 
-    public init(id: String, methodId: String, index: Int) {
-        self.id = id
-        self.methodId = methodId
-        self.index = index
+    public var description: String {
+        "the workflow state changed while it was read (version \(expected.map(String.init) ?? "none") then \(found))"
     }
-}
-
-/// One method of an instance: its history, who asked for it and who waits for it, and how it ended.
-public struct MethodState: Sendable, Codable {
-    public var history: MethodHistory
-    public var requester: Requester?
-    /// Clients to tell when the method ends.
-    public var waitingClients: Set<String>
-    public var outcome: MethodOutcome?
-
-    public init(
-        history: MethodHistory, requester: Requester?, waitingClients: Set<String> = [], outcome: MethodOutcome? = nil
-    ) {
-        self.history = history
-        self.requester = requester
-        self.waitingClients = waitingClients
-        self.outcome = outcome
-    }
-
-    /// Returned, and everything it dispatched has ended: nothing of it is left to do.
-    public var isDone: Bool {
-        guard case .completed = outcome else { return false }
-        return history.commands.allSatisfy(\.status.isTerminated)
-    }
-}
-
-/// How a method ended.
-public enum MethodOutcome: Sendable, Hashable, Codable {
-    case completed(Payload)
-    /// Failed: the state is kept so the method can be resumed by a retry.
-    case failed(WorkflowFailedError)
-    case canceled
 }

@@ -1,103 +1,125 @@
 import Foundation
+import InfiniticTransport
 
-/// The workflow state engine as a pure state machine: `(state?, message) -> (new state?, outgoing messages)`.
-/// The only writer of workflow states. One engine serves one workflow name.
+/// The workflow state engine as a pure step: `(messages, state?) -> (state changes, outgoing messages)`. The
+/// only writer of workflow states. One engine serves one workflow name.
 ///
 /// Rules (DESIGN.md section 3):
-/// - one workflow task in flight per instance; other events are buffered and applied in order afterwards;
+/// - one workflow task in flight per instance; events that arrive meanwhile are recorded and the next workflow
+///   task sees them;
 /// - ignored: the message last applied again, a workflow-task result that is not the running task's, a result
-///   for an already terminated command, a method id seen before (a waiting client is attached instead);
+///   for an already terminated command or for a method that left the state, a method id seen before (a waiting
+///   client is attached instead);
 /// - a command result that arrives before the workflow-task result recording its command is kept and applied
 ///   when the command is recorded;
 /// - a method's outcome goes to its waiting clients and, if a workflow started it, to that workflow;
-/// - the state is deleted (and the instance's tags removed) once every method returned and everything they
-///   dispatched ended; a failed method keeps the state (so it can be retried).
+/// - a method that returned and whose commands all ended leaves the state (its id is remembered for a while,
+///   so a late duplicate of its dispatch is ignored); the state is deleted (and the instance's tags removed)
+///   once no method is left; a failed method keeps the state (so it can be retried).
+///
+/// The messages of one batch (several messages for one instance waiting together, such as the results of a
+/// fan-out) are applied in order in one step: one state read, one commit, at most one workflow task.
 public struct WorkflowStateEngine: Sendable {
     public let workflowName: String
     /// The name stamped on emitted messages.
     public let emitterName: String
+    /// Encodes the parts of the states it creates.
+    public let codec: any PayloadCodec
 
-    public init(workflowName: String, emitterName: String) {
+    public init(workflowName: String, emitterName: String, codec: any PayloadCodec = BinaryPayloadCodec()) {
         self.workflowName = workflowName
         self.emitterName = emitterName
+        self.codec = codec
     }
 
-    /// Applies `envelope` to `state` (nil if the instance has no state). `now` stamps emitted messages.
+    /// Applies `envelopes`, in order, to `state` (nil if the instance has no state). `now` stamps emitted
+    /// messages. Throws `StatePartsNeeded` when a part of the state that was not read is needed.
+    public func handle(
+        _ envelopes: [WorkflowEngineEnvelope], state stored: WorkflowState?, now: Date
+    ) throws -> WorkflowEngineTransition {
+        var machine: WorkflowStateMachine? = stored.map {
+            WorkflowStateMachine(state: $0, stamp: stamp(for: envelopes.first, now: now))
+        }
+        var outputs: [Outbound] = []
+        var applied = false
+        var trigger = Date.distantPast
+        for envelope in envelopes {
+            let stamp = stamp(for: envelope, now: now)
+            if var current = machine {
+                current.restamp(stamp)
+                if try current.isIgnored(envelope) { continue }
+                try current.receive(envelope)
+                applied = true
+                trigger = envelope.emittedAt
+                if current.deleted {
+                    outputs += current.outputs
+                    machine = nil
+                } else {
+                    machine = current
+                }
+            } else {
+                var stamp = stamp
+                let (created, answer) = handleWithoutState(envelope, stamp: &stamp, replacing: stored?.version)
+                outputs += answer
+                if let created {
+                    applied = true
+                    trigger = envelope.emittedAt
+                    machine = created
+                }
+            }
+        }
+        guard applied else { return WorkflowEngineTransition(state: .unchanged, outputs: outputs) }
+        guard var current = machine else {
+            return WorkflowEngineTransition(state: stored == nil ? .unchanged : .deleted, outputs: outputs)
+        }
+        try current.advance(trigger: trigger)
+        outputs += current.outputs
+        return WorkflowEngineTransition(state: .updated(current.state), outputs: outputs)
+    }
+
+    /// Applies one message (see `handle(_:state:now:)`).
     public func handle(
         _ envelope: WorkflowEngineEnvelope, state: WorkflowState?, now: Date
-    )
-        -> WorkflowEngineTransition
-    {
-        let stamp = MessageStamp(inputMessageId: envelope.messageId, emitterName: emitterName, now: now)
-        guard let state else {
-            return handleWithoutState(envelope, stamp: stamp)
-        }
-        if isIgnored(envelope, by: state) { return .ignored }
-        var machine = WorkflowStateMachine(state: state, stamp: stamp)
-        machine.receive(envelope)
-        return machine.transition()
+    ) throws -> WorkflowEngineTransition {
+        try handle([envelope], state: state, now: now)
     }
 
-    /// The idempotency rules: messages that change nothing.
-    func isIgnored(_ envelope: WorkflowEngineEnvelope, by state: WorkflowState) -> Bool {
-        if envelope.messageId == state.lastMessageId { return true }
-        switch envelope.message {
-        case .workflowTaskCompleted(let completed):
-            guard let running = state.runningWorkflowTask else { return true }
-            return running.id != completed.workflowTaskId || running.methodId != completed.methodId
-        case .commandResult(let result):
-            let command = state.methods.lazy.compactMap { $0.history.command(result.commandId) }.first
-            return command?.status.isTerminated ?? false
-        case .dispatchWorkflow(let dispatch):
-            return state.method(dispatch.methodId) != nil && !Self.attachesClient(envelope, dispatch.clientWaiting)
-        case .dispatchMethod(let dispatch):
-            return state.method(dispatch.methodId) != nil && !Self.attachesClient(envelope, dispatch.clientWaiting)
-        case .waitMethod, .cancelWorkflow:
-            return false
-        }
+    private func stamp(for envelope: WorkflowEngineEnvelope?, now: Date) -> MessageStamp {
+        MessageStamp(inputMessageId: envelope?.messageId ?? "", emitterName: emitterName, now: now)
     }
 
-    private static func attachesClient(_ envelope: WorkflowEngineEnvelope, _ clientWaiting: Bool) -> Bool {
-        guard clientWaiting, case .client = envelope.requester else { return false }
-        return true
-    }
-
+    /// A message for an instance without state: creates it (`DispatchWorkflow`), or answers that the method is
+    /// unknown, or is ignored (a late message for an instance that ended).
     private func handleWithoutState(
-        _ envelope: WorkflowEngineEnvelope, stamp: MessageStamp
-    )
-        -> WorkflowEngineTransition
-    {
-        var stamp = stamp
+        _ envelope: WorkflowEngineEnvelope, stamp: inout MessageStamp, replacing version: Int?
+    ) -> (WorkflowStateMachine?, [Outbound]) {
         switch envelope.message {
         case .dispatchWorkflow(let dispatch):
-            let state = WorkflowState(
+            let header = WorkflowStateHeader(
                 workflowName: dispatch.workflowName, workflowId: dispatch.workflowId, tags: dispatch.tags,
                 meta: dispatch.meta, createdAt: envelope.emittedAt)
-            var machine = WorkflowStateMachine(state: state, stamp: stamp)
+            var machine = WorkflowStateMachine(
+                state: WorkflowState(header: header, codec: codec, replacingVersion: version), stamp: stamp)
             machine.create(envelope, dispatch)
-            return machine.transition()
+            return (machine, [])
         case .dispatchMethod(let dispatch):
             let unknown = WorkflowUnknownError(
                 workflowName: dispatch.workflowName, workflowId: dispatch.workflowId, methodId: dispatch.methodId)
-            return WorkflowEngineTransition(
-                state: .unchanged, outputs: Self.unknown(unknown, to: envelope.requester, stamp: &stamp))
+            return (nil, Self.unknown(unknown, to: envelope.requester, stamp: &stamp))
         case .waitMethod(let wait):
             let unknown = WorkflowUnknownError(
                 workflowName: wait.workflowName, workflowId: wait.workflowId, methodId: wait.methodId)
-            return WorkflowEngineTransition(
-                state: .unchanged, outputs: Self.unknown(unknown, to: envelope.requester, stamp: &stamp))
+            return (nil, Self.unknown(unknown, to: envelope.requester, stamp: &stamp))
         case .cancelWorkflow, .commandResult, .workflowTaskCompleted:
             // A late message for an instance already ended (and deleted), or canceled.
-            return .ignored
+            return (nil, [])
         }
     }
 
     /// Tells `requester` that a method does not exist.
     static func unknown(
         _ error: WorkflowUnknownError, to requester: Requester?, stamp: inout MessageStamp
-    )
-        -> [Outbound]
-    {
+    ) -> [Outbound] {
         switch requester {
         case .client(let name):
             return [.client(name: name, stamp.envelope(.methodUnknown(error), requester: requester))]
@@ -109,5 +131,36 @@ public struct WorkflowStateEngine: Sendable {
         case nil:
             return []
         }
+    }
+
+    /// The parts of the state that `envelopes` will likely need besides the header, read together with it to
+    /// save round trips (a step asks for what is still missing by throwing `StatePartsNeeded`).
+    public static func likelyParts(of envelopes: [WorkflowEngineEnvelope]) -> Set<String> {
+        var fields: Set<String> = []
+        for envelope in envelopes {
+            switch envelope.message {
+            case .commandResult(let result):
+                fields.insert(StateField.command(result.commandId))
+            case .workflowTaskCompleted(let completed):
+                fields.insert(StateField.method(completed.methodId))
+                switch completed.output.outcome {
+                case .waiting(let step):
+                    let new = Set(completed.output.newCommands.map(\.id))
+                    for id in step.step.commandIds where !new.contains(id) { fields.insert(StateField.command(id)) }
+                case .returned, .threw, .workflowTaskFailed:
+                    fields.insert(StateField.endedMethods)
+                }
+            case .dispatchMethod(let dispatch):
+                fields.insert(StateField.method(dispatch.methodId))
+                fields.insert(StateField.endedMethods)
+            case .dispatchWorkflow(let dispatch):
+                fields.insert(StateField.method(dispatch.methodId))
+            case .waitMethod(let wait):
+                fields.insert(StateField.method(wait.methodId))
+            case .cancelWorkflow:
+                break
+            }
+        }
+        return fields
     }
 }

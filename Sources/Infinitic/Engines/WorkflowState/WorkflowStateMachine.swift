@@ -1,66 +1,90 @@
 import Foundation
 
 /// Applies messages to one existing workflow state, collecting the messages to send. Used by
-/// `WorkflowStateEngine` for one input message at a time.
+/// `WorkflowStateEngine` for the messages of one batch, in order; `advance` then dispatches the next workflow
+/// task. Every method throws `StatePartsNeeded` when it needs a part of the state that was not read: nothing
+/// of the step is kept then, the caller reads the parts and runs the batch again.
 struct WorkflowStateMachine {
     private(set) var state: WorkflowState
     private var stamp: MessageStamp
-    private var outputs: [Outbound] = []
-    private var deleted = false
+    private(set) var outputs: [Outbound] = []
+    /// Every method and everything it started ended, or the instance was canceled: delete the state.
+    private(set) var deleted = false
 
     init(state: WorkflowState, stamp: MessageStamp) {
         self.state = state
         self.stamp = stamp
     }
 
-    func transition() -> WorkflowEngineTransition {
-        WorkflowEngineTransition(state: deleted ? .deleted : .updated(state), outputs: outputs)
+    /// Stamps what follows with the stamp of the next message of the batch.
+    mutating func restamp(_ stamp: MessageStamp) {
+        self.stamp = stamp
+    }
+
+    private var header: WorkflowStateHeader {
+        get { state.header }
+        set { state.header = newValue }
     }
 
     // MARK: entry points
 
     /// Creates the instance with its first method.
     mutating func create(_ envelope: WorkflowEngineEnvelope, _ dispatch: DispatchWorkflow) {
-        state.lastMessageId = envelope.messageId
+        header.lastMessageId = envelope.messageId
         for tag in dispatch.tags.sorted() {
-            let change = WorkflowTagChange(workflowName: state.workflowName, tag: tag, workflowId: state.workflowId)
+            let change = WorkflowTagChange(workflowName: header.workflowName, tag: tag, workflowId: header.workflowId)
             outputs.append(.workflowTag(stamp.envelope(.addTag(change), requester: selfRequester(dispatch.methodId))))
         }
         addMethod(
             MethodHistory(methodId: dispatch.methodId, methodName: dispatch.methodName, arguments: dispatch.arguments),
             requester: envelope.requester, clientWaiting: dispatch.clientWaiting)
-        advance(trigger: envelope.emittedAt)
     }
 
-    /// Applies a message to the existing instance (idempotency checks already passed).
-    mutating func receive(_ envelope: WorkflowEngineEnvelope) {
-        state.lastMessageId = envelope.messageId
+    /// The idempotency rules: messages that change nothing.
+    mutating func isIgnored(_ envelope: WorkflowEngineEnvelope) throws -> Bool {
+        if envelope.messageId == header.lastMessageId { return true }
         switch envelope.message {
         case .workflowTaskCompleted(let completed):
-            applyWorkflowTaskCompleted(completed)
-        case .cancelWorkflow:
-            cancel()
-            return
-        case .dispatchWorkflow, .dispatchMethod, .waitMethod, .commandResult:
-            if state.runningWorkflowTask != nil {
-                state.buffer.append(envelope)
-            } else {
-                apply(envelope)
-            }
+            guard let running = header.runningWorkflowTask else { return true }
+            return running.id != completed.workflowTaskId || running.methodId != completed.methodId
+        case .commandResult(let result):
+            // A result for a method that left the state (or never was) has nothing to resume.
+            guard header.methodIndex(result.methodId) != nil else { return true }
+            if let entry = try state.command(result.commandId) { return entry.record.status.isTerminated }
+            return header.earlyResultIds.contains(result.commandId)
+        case .dispatchWorkflow(let dispatch):
+            return !Self.attachesClient(envelope, dispatch.clientWaiting)
+        case .dispatchMethod(let dispatch):
+            return header.methodIndex(dispatch.methodId) != nil
+                && !Self.attachesClient(envelope, dispatch.clientWaiting)
+        case .waitMethod, .cancelWorkflow:
+            return false
         }
-        advance(trigger: envelope.emittedAt)
     }
 
-    // MARK: applying events
+    private static func attachesClient(_ envelope: WorkflowEngineEnvelope, _ clientWaiting: Bool) -> Bool {
+        guard clientWaiting, case .client = envelope.requester else { return false }
+        return true
+    }
 
-    /// Applies an event while no workflow task runs.
-    private mutating func apply(_ envelope: WorkflowEngineEnvelope) {
+    /// Applies a message to the existing instance (idempotency checks already passed), then lets ended
+    /// methods leave.
+    mutating func receive(_ envelope: WorkflowEngineEnvelope) throws {
+        header.lastMessageId = envelope.messageId
         switch envelope.message {
+        case .workflowTaskCompleted(let completed):
+            try applyWorkflowTaskCompleted(completed)
+        case .cancelWorkflow:
+            try cancel()
+            return
         case .dispatchWorkflow(let dispatch):
-            attachClient(envelope.requester, waiting: dispatch.clientWaiting, to: dispatch.methodId)
+            try attachClient(envelope.requester, waiting: dispatch.clientWaiting, to: dispatch.methodId)
         case .dispatchMethod(let dispatch):
-            if state.method(dispatch.methodId) != nil {
-                attachClient(envelope.requester, waiting: dispatch.clientWaiting, to: dispatch.methodId)
+            let known =
+                try header.methodIndex(dispatch.methodId) != nil
+                || state.endedMethods().contains(dispatch.methodId)
+            if known {
+                try attachClient(envelope.requester, waiting: dispatch.clientWaiting, to: dispatch.methodId)
             } else {
                 addMethod(
                     MethodHistory(
@@ -68,189 +92,241 @@ struct WorkflowStateMachine {
                     requester: envelope.requester, clientWaiting: dispatch.clientWaiting)
             }
         case .waitMethod(let wait):
-            attachClient(envelope.requester, waiting: true, to: wait.methodId)
+            try attachClient(envelope.requester, waiting: true, to: wait.methodId)
         case .commandResult(let result):
-            applyResult(result, envelope: envelope)
-        case .workflowTaskCompleted, .cancelWorkflow:
-            break  // never buffered
+            try applyResult(result, sequence: nil)
         }
+        try tidy()
     }
+
+    // MARK: applying events
 
     private mutating func addMethod(_ history: MethodHistory, requester: Requester?, clientWaiting: Bool) {
         var waitingClients: Set<String> = []
         if clientWaiting, case .client(let name) = requester { waitingClients.insert(name) }
-        state.methods.append(MethodState(history: history, requester: requester, waitingClients: waitingClients))
+        header.methods.append(MethodSummary(methodId: history.methodId))
+        state.setMethodRecord(MethodRecord(history: history, requester: requester, waitingClients: waitingClients))
     }
 
     /// A client wants the outcome of a method: answer now if it ended, later otherwise.
-    private mutating func attachClient(_ requester: Requester?, waiting: Bool, to methodId: String) {
+    private mutating func attachClient(_ requester: Requester?, waiting: Bool, to methodId: String) throws {
         guard waiting, case .client(let name) = requester else { return }
-        guard let index = methodIndex(methodId) else {
+        guard var record = try state.methodRecord(methodId) else {
             let unknown = WorkflowUnknownError(
-                workflowName: state.workflowName, workflowId: state.workflowId, methodId: methodId)
+                workflowName: header.workflowName, workflowId: header.workflowId, methodId: methodId)
             outputs += WorkflowStateEngine.unknown(unknown, to: requester, stamp: &stamp)
             return
         }
-        if let outcome = state.methods[index].outcome {
+        if let outcome = record.outcome {
             outputs.append(
-                .client(name: name, stamp.envelope(clientMessage(outcome, methodIndex: index), requester: nil)))
+                .client(name: name, stamp.envelope(clientMessage(outcome, methodId: methodId), requester: nil)))
         } else {
-            state.methods[index].waitingClients.insert(name)
+            record.waitingClients.insert(name)
+            state.setMethodRecord(record)
         }
     }
 
-    /// Records a command's outcome, or keeps it until its command is recorded.
-    private mutating func applyResult(_ result: CommandResult, envelope: WorkflowEngineEnvelope) {
-        for methodIndex in state.methods.indices {
-            guard
-                let commandIndex = state.methods[methodIndex].history.commands.firstIndex(where: {
-                    $0.id == result.commandId
-                })
-            else { continue }
-            guard !state.methods[methodIndex].history.commands[commandIndex].status.isTerminated else { return }
-            state.resolutionCount += 1
-            state.methods[methodIndex].history.commands[commandIndex].status = result.outcome
-            state.methods[methodIndex].history.commands[commandIndex].resolvedAtTaskIndex = state.workflowTaskIndex + 1
-            state.methods[methodIndex].history.commands[commandIndex].resolutionSequence = state.resolutionCount
+    /// Records a command's outcome (updating its method's step), or keeps it until its command is recorded.
+    /// `sequence` is its place in the arrival order when it arrived earlier.
+    private mutating func applyResult(_ result: CommandResult, sequence: Int?) throws {
+        guard var entry = try state.command(result.commandId) else {
+            if !header.earlyResultIds.contains(result.commandId) {
+                state.setEarlyResult(EarlyResult(result: result, sequence: nextSequence()))
+            }
             return
         }
-        if state.earlyResults[result.commandId] == nil {
-            state.earlyResults[result.commandId] = envelope
+        guard !entry.record.status.isTerminated else { return }
+        entry.record.status = result.outcome
+        entry.record.resolvedAtTaskIndex = header.workflowTaskIndex + 1
+        entry.record.resolutionSequence = sequence ?? nextSequence()
+        let mark = entry.awaitedBy
+        entry.awaitedBy = nil
+        state.setCommand(entry)
+        guard let index = header.methodIndex(entry.methodId) else { return }
+        header.methods[index].ongoingCommands -= 1
+        if let mark, var step = header.methods[index].step, step.generation == mark.generation {
+            let completed = if case .completed = result.outcome { true } else { false }
+            for node in mark.nodes { step.settle(node: node, completed: completed) }
+            header.methods[index].step = step
         }
     }
 
-    private mutating func applyWorkflowTaskCompleted(_ completed: WorkflowTaskCompleted) {
-        state.runningWorkflowTask = nil
-        guard let index = methodIndex(completed.methodId) else { return }
+    private mutating func nextSequence() -> Int {
+        header.resolutionCount += 1
+        return header.resolutionCount
+    }
+
+    private mutating func applyWorkflowTaskCompleted(_ completed: WorkflowTaskCompleted) throws {
+        let generation = header.runningWorkflowTask?.index ?? header.workflowTaskIndex
+        header.runningWorkflowTask = nil
+        let methodId = completed.methodId
+        guard let index = header.methodIndex(methodId), var record = try state.methodRecord(methodId) else { return }
         let output = completed.output
         if case .workflowTaskFailed(let error) = output.outcome {
-            fail(methodIndex: index, cause: .workflowTaskFailed(error))
+            try fail(methodId, cause: .workflowTaskFailed(error))
             return
         }
-        var history = state.methods[index].history
-        let knownIds = Set(history.commands.map(\.id))
-        history.commands += output.newCommands.filter { !knownIds.contains($0.id) }
-        history.pastSteps += output.passedSteps
-        state.methods[index].history = history
-        state.properties = output.properties
+        let known = Set(record.commandIds)
+        var added: [String] = []
+        for command in output.newCommands where !known.contains(command.id) {
+            record.commandIds.append(command.id)
+            state.setCommand(CommandEntry(methodId: methodId, record: command))
+            if !command.status.isTerminated { header.methods[index].ongoingCommands += 1 }
+            added.append(command.id)
+        }
+        record.history.pastSteps += output.passedSteps
+        if case .waiting(let step) = output.outcome { record.history.currentStep = step }
+        state.setMethodRecord(record)
+        state.setProperties(output.properties)
+        for commandId in added where header.earlyResultIds.contains(commandId) {
+            guard let early = try state.earlyResult(commandId) else { continue }
+            state.removeEarlyResult(commandId)
+            try applyResult(early.result, sequence: early.sequence)
+        }
         switch output.outcome {
         case .waiting(let step):
-            state.methods[index].history.currentStep = step
+            try setStep(step.step, methodIndex: index, generation: generation)
         case .returned(let value):
-            end(methodIndex: index, with: .completed(value))
+            try end(methodId, with: .completed(value))
         case .threw(let failure):
-            fail(methodIndex: index, cause: failure)
+            try fail(methodId, cause: failure)
         case .workflowTaskFailed:
             break
         }
-        for command in output.newCommands {
-            if let early = state.earlyResults.removeValue(forKey: command.id),
-                case .commandResult(let result) = early.message
-            {
-                applyResult(result, envelope: early)
-            }
-        }
     }
 
-    private mutating func fail(methodIndex index: Int, cause: DeferredFailure) {
-        let history = state.methods[index].history
+    /// Sets the step a method waits on: its tracker, counting the commands already ended, and a mark on each
+    /// command still running.
+    private mutating func setStep(_ step: StepSpec, methodIndex index: Int, generation: Int) throws {
+        var (tracker, leaves) = StepTracker.make(step, generation: generation)
+        var nodes: [String: [Int]] = [:]
+        var ids: [String] = []
+        for (commandId, node) in leaves {
+            if nodes[commandId] == nil { ids.append(commandId) }
+            nodes[commandId, default: []].append(node)
+        }
+        let entries = try state.commands(ids)
+        for (commandId, entry) in zip(ids, entries) {
+            // A command the history does not know never ends (as `StepOutcome.evaluate` finds it).
+            guard var entry else { continue }
+            let leafNodes = nodes[commandId] ?? []
+            switch entry.record.status {
+            case .ongoing:
+                entry.awaitedBy = AwaitMark(generation: generation, nodes: leafNodes)
+                state.setCommand(entry)
+            case .completed:
+                for node in leafNodes { tracker.settle(node: node, completed: true) }
+            case .failed:
+                for node in leafNodes { tracker.settle(node: node, completed: false) }
+            }
+        }
+        header.methods[index].step = tracker
+    }
+
+    private mutating func fail(_ methodId: String, cause: DeferredFailure) throws {
+        guard let record = try state.methodRecord(methodId) else { return }
         let error = WorkflowFailedError(
-            workflowName: state.workflowName, workflowId: state.workflowId, methodName: history.methodName,
-            methodId: history.methodId, cause: cause)
-        end(methodIndex: index, with: .failed(error))
+            workflowName: header.workflowName, workflowId: header.workflowId, methodName: record.history.methodName,
+            methodId: methodId, cause: cause)
+        try end(methodId, with: .failed(error))
     }
 
     /// Sets a method's outcome and tells whoever waits for it.
-    private mutating func end(methodIndex index: Int, with outcome: MethodOutcome) {
-        state.methods[index].outcome = outcome
-        state.methods[index].history.currentStep = nil
-        let method = state.methods[index]
-        for client in method.waitingClients.sorted() {
-            outputs.append(
-                .client(name: client, stamp.envelope(clientMessage(outcome, methodIndex: index), requester: nil)))
+    private mutating func end(_ methodId: String, with outcome: MethodOutcome) throws {
+        guard let index = header.methodIndex(methodId), var record = try state.methodRecord(methodId) else { return }
+        record.outcome = outcome
+        record.history.currentStep = nil
+        header.methods[index].step = nil
+        switch outcome {
+        case .completed: header.methods[index].ending = .completed
+        case .failed: header.methods[index].ending = .failed
+        case .canceled: header.methods[index].ending = .canceled
         }
-        state.methods[index].waitingClients = []
-        if case .workflow(let name, let id, let parentMethodId) = method.requester {
+        for client in record.waitingClients.sorted() {
+            outputs.append(
+                .client(name: client, stamp.envelope(clientMessage(outcome, methodId: methodId), requester: nil)))
+        }
+        record.waitingClients = []
+        if case .workflow(let name, let id, let parentMethodId) = record.requester {
             let status: CommandStatus
             switch outcome {
             case .completed(let value): status = .completed(value)
             case .failed(let error): status = .failed(.workflowFailed(error))
-            case .canceled: status = .failed(.workflowCanceled(canceledError(methodId: method.history.methodId)))
+            case .canceled: status = .failed(.workflowCanceled(canceledError(methodId: methodId)))
             }
             let result = CommandResult(
-                workflowName: name, workflowId: id, methodId: parentMethodId, commandId: method.history.methodId,
-                outcome: status)
+                workflowName: name, workflowId: id, methodId: parentMethodId, commandId: methodId, outcome: status)
             outputs.append(
-                .workflowEngine(
-                    stamp.envelope(.commandResult(result), requester: selfRequester(method.history.methodId))))
+                .workflowEngine(stamp.envelope(.commandResult(result), requester: selfRequester(methodId))))
         }
+        state.setMethodRecord(record)
     }
 
-    private mutating func cancel() {
-        for index in state.methods.indices where state.methods[index].outcome == nil {
-            end(methodIndex: index, with: .canceled)
+    private mutating func cancel() throws {
+        let running = header.methods.filter { $0.ending == nil }.map(\.methodId)
+        _ = try state.methodRecords(running)
+        for methodId in running {
+            try end(methodId, with: .canceled)
         }
         delete()
     }
 
     // MARK: progress
 
-    /// Dispatches the next workflow task if none runs and a method can progress; otherwise drains the buffer;
-    /// finally deletes the state if everything ended.
-    private mutating func advance(trigger: Date) {
-        var trigger = trigger
-        while state.runningWorkflowTask == nil {
-            if let index = readyMethodIndex() {
-                dispatchWorkflowTask(methodIndex: index, trigger: trigger)
-                return
-            }
-            guard !state.buffer.isEmpty else { break }
-            let next = state.buffer.removeFirst()
-            apply(next)
-            trigger = next.emittedAt
-        }
-        if state.runningWorkflowTask == nil, state.methods.allSatisfy(\.isDone) {
+    /// Lets methods that returned and whose commands all ended leave the state; deletes the state once nothing
+    /// is left (a failed method stays, so that it can be retried).
+    private mutating func tidy() throws {
+        guard !deleted else { return }
+        if header.runningWorkflowTask == nil, header.methods.allSatisfy(\.isDone) {
             delete()
+            return
+        }
+        let done = header.methods.filter(\.isDone).map(\.methodId)
+        guard !done.isEmpty else { return }
+        for record in try state.methodRecords(done) {
+            state.removeMethod(record)
+            try state.recordEnded(record.history.methodId)
         }
     }
 
-    /// The first method that can progress: not started yet, or whose awaited step now has an outcome.
-    private func readyMethodIndex() -> Int? {
-        let nextIndex = state.workflowTaskIndex + 1
-        return state.methods.firstIndex { method in
-            guard method.outcome == nil else { return false }
-            guard method.history.start != nil else { return true }
-            guard let current = method.history.currentStep else { return false }
-            return StepOutcome.evaluate(current.step, asOf: nextIndex) { method.history.command($0) }.isTerminated
+    /// Dispatches the next workflow task if none runs and a method can progress (called once per batch).
+    mutating func advance(trigger: Date) throws {
+        guard !deleted, header.runningWorkflowTask == nil,
+            let index = header.methods.firstIndex(where: \.isReady)
+        else { return }
+        let methodId = header.methods[index].methodId
+        guard var record = try state.methodRecord(methodId) else { return }
+        let properties = try state.properties()
+        let commands = try state.commands(record.commandIds)
+        header.workflowTaskIndex += 1
+        let taskIndex = header.workflowTaskIndex
+        let instant = max(header.lastInstant, trigger)
+        header.lastInstant = instant
+        let resumption = Resumption(taskIndex: taskIndex, instant: instant, properties: properties)
+        if !header.methods[index].started {
+            record.history.start = resumption
+            header.methods[index].started = true
+        } else if let current = record.history.currentStep {
+            record.history.pastSteps.append(
+                PastStep(position: current.position, step: current.step, resumption: resumption))
+            record.history.currentStep = nil
         }
-    }
-
-    private mutating func dispatchWorkflowTask(methodIndex index: Int, trigger: Date) {
-        state.workflowTaskIndex += 1
-        let taskIndex = state.workflowTaskIndex
-        let instant = max(state.lastInstant, trigger)
-        state.lastInstant = instant
-        let resumption = Resumption(taskIndex: taskIndex, instant: instant, properties: state.properties)
-        var history = state.methods[index].history
-        if history.start == nil {
-            history.start = resumption
-        } else if let current = history.currentStep {
-            history.pastSteps.append(PastStep(position: current.position, step: current.step, resumption: resumption))
-            history.currentStep = nil
-        }
-        state.methods[index].history = history
-        let taskId = StableId.workflowTask(workflowId: state.workflowId, index: taskIndex)
-        state.runningWorkflowTask = RunningWorkflowTask(id: taskId, methodId: history.methodId, index: taskIndex)
+        header.methods[index].step = nil
+        state.setMethodRecord(record)
+        let taskId = StableId.workflowTask(workflowId: header.workflowId, index: taskIndex)
+        header.runningWorkflowTask = RunningWorkflowTask(id: taskId, methodId: methodId, index: taskIndex)
+        var history = record.history
+        history.commands = commands.compactMap { $0?.record }
         let task = WorkflowTask(
-            workflowTaskId: taskId, workflowName: state.workflowName, workflowId: state.workflowId, tags: state.tags,
-            meta: state.meta, taskIndex: taskIndex, instant: instant, method: history)
-        outputs.append(.workflowExecutor(stamp.envelope(task, requester: state.methods[index].requester)))
+            workflowTaskId: taskId, workflowName: header.workflowName, workflowId: header.workflowId,
+            tags: header.tags, meta: header.meta, taskIndex: taskIndex, instant: instant, method: history)
+        outputs.append(.workflowExecutor(stamp.envelope(task, requester: record.requester)))
     }
 
     /// Removes the instance: its tags go, its state is deleted.
     private mutating func delete() {
-        for tag in state.tags.sorted() {
-            let change = WorkflowTagChange(workflowName: state.workflowName, tag: tag, workflowId: state.workflowId)
+        for tag in header.tags.sorted() {
+            let change = WorkflowTagChange(workflowName: header.workflowName, tag: tag, workflowId: header.workflowId)
             outputs.append(.workflowTag(stamp.envelope(.removeTag(change), requester: nil)))
         }
         deleted = true
@@ -258,25 +334,20 @@ struct WorkflowStateMachine {
 
     // MARK: helpers
 
-    private func methodIndex(_ methodId: String) -> Int? {
-        state.methods.firstIndex { $0.history.methodId == methodId }
-    }
-
     private func selfRequester(_ methodId: String) -> Requester {
-        .workflow(name: state.workflowName, id: state.workflowId, methodId: methodId)
+        .workflow(name: header.workflowName, id: header.workflowId, methodId: methodId)
     }
 
     private func canceledError(methodId: String) -> WorkflowCanceledError {
-        WorkflowCanceledError(workflowName: state.workflowName, workflowId: state.workflowId, methodId: methodId)
+        WorkflowCanceledError(workflowName: header.workflowName, workflowId: header.workflowId, methodId: methodId)
     }
 
-    private func clientMessage(_ outcome: MethodOutcome, methodIndex index: Int) -> ClientMessage {
-        let methodId = state.methods[index].history.methodId
+    private func clientMessage(_ outcome: MethodOutcome, methodId: String) -> ClientMessage {
         switch outcome {
         case .completed(let value):
             return .methodCompleted(
                 MethodCompleted(
-                    workflowName: state.workflowName, workflowId: state.workflowId, methodId: methodId, value: value))
+                    workflowName: header.workflowName, workflowId: header.workflowId, methodId: methodId, value: value))
         case .failed(let error):
             return .methodFailed(error)
         case .canceled:

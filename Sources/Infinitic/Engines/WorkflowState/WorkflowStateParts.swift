@@ -1,0 +1,196 @@
+import Foundation
+
+/// The header of a workflow's state: small, read and written with every message. It names the methods that
+/// run; their histories, their commands and the properties are parts of their own (`WorkflowState`).
+public struct WorkflowStateHeader: Sendable, Codable {
+    /// The schema this code writes. A state with a higher version was written by newer code.
+    public static let currentSchemaVersion = 2
+
+    public var schemaVersion: Int
+    public var workflowName: String
+    public var workflowId: String
+    public var tags: Set<String>
+    public var meta: [String: String]
+    /// The id of the last message applied (a redelivery of it is ignored).
+    public var lastMessageId: String?
+    /// The index of the last workflow task dispatched (0 before the first).
+    public var workflowTaskIndex: Int
+    /// The workflow task in flight, if any: at most one per instance.
+    public var runningWorkflowTask: RunningWorkflowTask?
+    /// The instant of the last workflow task (instants never go back).
+    public var lastInstant: Date
+    /// The methods of the instance that have not left it, in the order they started.
+    public var methods: [MethodSummary]
+    /// Commands whose result arrived before the workflow task result recording them (`WorkflowState` part).
+    public var earlyResultIds: Set<String>
+    /// Counts command outcomes in arrival order (for `or`/`and`).
+    public var resolutionCount: Int
+
+    public init(workflowName: String, workflowId: String, tags: Set<String>, meta: [String: String], createdAt: Date) {
+        self.schemaVersion = Self.currentSchemaVersion
+        self.workflowName = workflowName
+        self.workflowId = workflowId
+        self.tags = tags
+        self.meta = meta
+        self.lastMessageId = nil
+        self.workflowTaskIndex = 0
+        self.runningWorkflowTask = nil
+        self.lastInstant = createdAt
+        self.methods = []
+        self.earlyResultIds = []
+        self.resolutionCount = 0
+    }
+
+    /// The position of a method in `methods`.
+    func methodIndex(_ methodId: String) -> Int? {
+        methods.firstIndex { $0.methodId == methodId }
+    }
+}
+
+/// What the header keeps of a method: enough to know whether it can progress or leave, without its history.
+public struct MethodSummary: Sendable, Hashable, Codable {
+    public enum Ending: String, Sendable, Hashable, Codable {
+        case completed, failed, canceled
+    }
+
+    public var methodId: String
+    /// Whether its first workflow task was dispatched.
+    public var started: Bool
+    public var ending: Ending?
+    /// How many of its commands have no outcome yet.
+    public var ongoingCommands: Int
+    /// The counters of the step it waits on.
+    public var step: StepTracker?
+
+    public init(methodId: String) {
+        self.methodId = methodId
+        self.started = false
+        self.ending = nil
+        self.ongoingCommands = 0
+        self.step = nil
+    }
+
+    /// Whether a workflow task can run it now: not started yet, or its step is done.
+    var isReady: Bool {
+        guard ending == nil else { return false }
+        return !started || (step?.isDone ?? false)
+    }
+
+    /// Returned, and everything it dispatched has ended: it can leave the state.
+    var isDone: Bool { ending == .completed && ongoingCommands == 0 }
+}
+
+/// The workflow task in flight.
+public struct RunningWorkflowTask: Sendable, Hashable, Codable {
+    public var id: String
+    public var methodId: String
+    public var index: Int
+
+    public init(id: String, methodId: String, index: Int) {
+        self.id = id
+        self.methodId = methodId
+        self.index = index
+    }
+}
+
+/// A method's part of the state: its history without the commands (each is a part of its own), who asked for
+/// it, who waits for it and how it ended.
+public struct MethodRecord: Sendable, Codable {
+    /// `commands` is always empty here.
+    public var history: MethodHistory
+    /// Its commands, in the order they were created.
+    public var commandIds: [String]
+    public var requester: Requester?
+    /// Clients to tell when the method ends.
+    public var waitingClients: Set<String>
+    public var outcome: MethodOutcome?
+
+    public init(history: MethodHistory, requester: Requester?, waitingClients: Set<String> = []) {
+        var history = history
+        history.commands = []
+        self.history = history
+        self.commandIds = []
+        self.requester = requester
+        self.waitingClients = waitingClients
+        self.outcome = nil
+    }
+}
+
+/// A command's part of the state.
+public struct CommandEntry: Sendable, Codable {
+    /// The method that created it.
+    public var methodId: String
+    public var record: CommandRecord
+    /// The step tracker nodes it is a leaf of, for the step of that generation.
+    public var awaitedBy: AwaitMark?
+
+    public init(methodId: String, record: CommandRecord, awaitedBy: AwaitMark? = nil) {
+        self.methodId = methodId
+        self.record = record
+        self.awaitedBy = awaitedBy
+    }
+}
+
+/// Where a command sits in the step its method waits on.
+public struct AwaitMark: Sendable, Hashable, Codable {
+    public var generation: Int
+    public var nodes: [Int]
+
+    public init(generation: Int, nodes: [Int]) {
+        self.generation = generation
+        self.nodes = nodes
+    }
+}
+
+/// A command result that arrived before its command was recorded, with its place in the arrival order.
+public struct EarlyResult: Sendable, Codable {
+    public var result: CommandResult
+    public var sequence: Int
+
+    public init(result: CommandResult, sequence: Int) {
+        self.result = result
+        self.sequence = sequence
+    }
+}
+
+/// How a method ended.
+public enum MethodOutcome: Sendable, Hashable, Codable {
+    case completed(Payload)
+    /// Failed: the state is kept so the method can be resumed by a retry.
+    case failed(WorkflowFailedError)
+    case canceled
+}
+
+/// A method of an instance as a whole (its history with its commands), for inspection and tests.
+public struct MethodState: Sendable {
+    public var history: MethodHistory
+    public var requester: Requester?
+    public var waitingClients: Set<String>
+    public var outcome: MethodOutcome?
+}
+
+/// The field names of a state's parts.
+enum StateField {
+    static let header = "h"
+    static let properties = "p"
+    /// The ids of the methods that left the state lately (a late dispatch of one is ignored).
+    static let endedMethods = "x"
+    static let methodPrefix = "m:"
+    static let commandPrefix = "c:"
+    static let earlyResultPrefix = "e:"
+
+    static func method(_ id: String) -> String { methodPrefix + id }
+    static func command(_ id: String) -> String { commandPrefix + id }
+    static func earlyResult(_ id: String) -> String { earlyResultPrefix + id }
+}
+
+/// Thrown by a step that needs parts of the state that were not read: read them and run the step again.
+public struct StatePartsNeeded: Error, Sendable, CustomStringConvertible {
+    public var fields: Set<String>
+
+    public init(_ fields: Set<String>) {
+        self.fields = fields
+    }
+
+    public var description: String { "the state parts \(fields.sorted()) are needed" }
+}
