@@ -22,7 +22,10 @@ public struct Subscription: Sendable, Hashable {
     /// the visibility timeout by a good margin (a lock expiring first lets a later message of that key run
     /// before the reclaimed one): it defaults to five times the visibility timeout.
     public var lockTimeToLive: Duration
-    /// The longest pause between checks of scheduled (delayed) messages when idle.
+    /// The longest pause between checks of scheduled (delayed) messages. A consumer looks at the schedule at
+    /// the next due time and whenever a newly scheduled message becomes the soonest due (the transport wakes
+    /// it), so this is only a safety net; it bounds how late a message scheduled by a producer that does not
+    /// wake consumers can be.
     public var schedulerInterval: Duration
     /// On keyed topics, the state to read together with each message (`ReceivedMessage.prefetchedState`).
     public var prefetch: StatePrefetch?
@@ -34,7 +37,7 @@ public struct Subscription: Sendable, Hashable {
     public init(
         topic: Topic, group: String, consumer: String = Subscription.uniqueConsumerName(), concurrency: Int = 32,
         batchSize: Int = 100, visibilityTimeout: Duration = .seconds(30), maxDeliveries: Int = 10,
-        lockTimeToLive: Duration? = nil, schedulerInterval: Duration = .milliseconds(100),
+        lockTimeToLive: Duration? = nil, schedulerInterval: Duration = .seconds(30),
         prefetch: StatePrefetch? = nil, keyBatchSize: Int = 1
     ) {
         precondition(!group.isEmpty && !consumer.isEmpty, "a subscription needs a group and a consumer name")

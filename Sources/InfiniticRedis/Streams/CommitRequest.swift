@@ -26,8 +26,9 @@ enum CommitOp: Sendable {
     /// `XADD stream * fields`, then `PEXPIRE stream` if the topic expires when idle.
     case append(stream: String, fields: [EntryField], expireAfterMilliseconds: Int? = nil)
     /// Schedule a message (once per publication id), due at an instant (ms since 1970) or after a delay
-    /// measured by Redis; `set` holds the ids by due time, `data` their fields.
-    case schedule(set: String, data: String, id: String, due: Due, fields: [EntryField])
+    /// measured by Redis; `set` holds the ids by due time, `data` their fields. When it becomes the soonest
+    /// due, a wake marker is appended to `stream` so that idle consumers look at the schedule again.
+    case schedule(set: String, data: String, stream: String, id: String, due: Due, fields: [EntryField])
     /// Store a value, incrementing its version.
     case put(key: String, value: [UInt8])
     /// Set and remove fields of a value (every other field removed first with `replacingAll`), incrementing its
@@ -115,10 +116,11 @@ struct CommitBatchEncoder {
                     arguments.append(index(stream))
                 }
                 append(fields)
-            case .schedule(let set, let data, let id, let due, let fields):
+            case .schedule(let set, let data, let stream, let id, let due, let fields):
                 arguments.append("Z")
                 arguments.append(index(set))
                 arguments.append(index(data))
+                arguments.append(index(stream))
                 arguments.append(id)
                 switch due {
                 case .at(let milliseconds):

@@ -133,6 +133,9 @@ final class PartitionConsumer: Sendable {
         var nextReclaim = ContinuousClock.now
         var nextMove = ContinuousClock.now
         var nextTrim = ContinuousClock.now
+        /// Trim passes still worth running: reset when entries are read (or a pass trims something or handlers
+        /// still run), so an idle shared stream is not trimmed every second for nothing.
+        var trimRounds = 0
         var failures = 0
 
         while !isStopping {
@@ -146,6 +149,8 @@ final class PartitionConsumer: Sendable {
             do {
                 var now = ContinuousClock.now
                 if now >= nextMove {
+                    // Checked again at the next due time, when a wake marker says the schedule changed, or after
+                    // the scheduler interval at the latest.
                     let untilNext = try await moveDueMessages()
                     nextMove = now + min(subscription.schedulerInterval, untilNext ?? subscription.schedulerInterval)
                 }
@@ -153,19 +158,27 @@ final class PartitionConsumer: Sendable {
                     let (reclaimed, cursor) = try await reclaim(cursor: reclaimCursor, count: slots)
                     messages += reclaimed
                     reclaimCursor = cursor
-                    nextReclaim = now + (cursor == "0-0" ? visibility / 4 : .zero)
+                    nextReclaim = now + (cursor == "0-0" ? visibility / 2 : .zero)
                 }
                 if subscription.topic.isShared && now >= nextTrim {
-                    try await client.send(StreamScripts.trimAcknowledged.invocation(keys: [stream]))
+                    // Trimming only matters once something was read (and so may have been acknowledged).
+                    if trimRounds > 0 {
+                        let trimmed = try await client.send(StreamScripts.trimAcknowledged.invocation(keys: [stream]))
+                        let handling = !inFlight.withLock { $0.isEmpty }
+                        trimRounds = (trimmed.int ?? 0) > 0 || handling ? 3 : trimRounds - 1
+                    }
                     nextTrim = now + .seconds(1)
                 }
                 if messages.count < slots {
                     now = ContinuousClock.now
-                    let wait =
-                        messages.isEmpty
-                        ? min(configuration.longestBlock, now.duration(to: min(nextMove, nextReclaim))) : .zero
-                    messages += try await readNew(count: slots - messages.count, wait: wait)
+                    var wakeAt = min(nextMove, nextReclaim)
+                    if subscription.topic.isShared && trimRounds > 0 { wakeAt = min(wakeAt, nextTrim) }
+                    let wait = messages.isEmpty ? min(configuration.longestBlock, now.duration(to: wakeAt)) : .zero
+                    let (new, woken) = try await readNew(count: slots - messages.count, wait: wait)
+                    messages += new
+                    if woken { nextMove = ContinuousClock.now }
                 }
+                if !messages.isEmpty { trimRounds = 3 }
                 failures = 0
             } catch {
                 if isStopping {
@@ -224,8 +237,9 @@ final class PartitionConsumer: Sendable {
         }
     }
 
-    /// Reads new entries; blocks up to `wait` when there are none (no block if `wait` is zero).
-    private func readNew(count: Int, wait: Duration) async throws -> [ReceivedMessage] {
+    /// Reads new entries; blocks up to `wait` when there are none (no block if `wait` is zero). `woken` tells
+    /// that a wake marker was read: a scheduled message became the soonest due, look at the schedule now.
+    private func readNew(count: Int, wait: Duration) async throws -> (messages: [ReceivedMessage], woken: Bool) {
         let block = StreamEntry.milliseconds(wait)
         if subscription.topic.isKeyed {
             var read = StreamScripts.readKeyed.invocation(keys: [stream])
@@ -234,21 +248,23 @@ final class PartitionConsumer: Sendable {
             read.append(contentsOf: [lockPrefix, parkPrefix, Self.parkedConsumer, statePrefix])
             read.append(committer.context.prefetchSpec)
             read.append(committer.context.keyBatchSize)
+            read.append(subscription.topic.isShared ? "1" : "0")
             let reply = try await client.send(read)
-            guard let parts = reply.array, parts.count == 2, let entries = parts[0].array else {
-                throw reply.unexpected("{entries, last id}", command: "read-keyed")
+            guard let parts = reply.array, parts.count == 3, let entries = parts[0].array else {
+                throw reply.unexpected("{entries, last id, woken}", command: "read-keyed")
             }
             let messages = try entries.map {
                 try StreamEntry.decodeScriptEntry(
                     $0, topic: subscription.topic, partition: partition, prefetch: prefetch)
             }
-            if messages.isEmpty, block > 0, let lastID = parts[1].string {
+            let woken = parts[2].int == 1
+            if messages.isEmpty, !woken, block > 0, let lastID = parts[1].string {
                 // Nothing new: wait for an entry after the group's last delivered id, without consuming.
                 var wait = RedisCommand("XREAD")
                 wait.append(contentsOf: ["BLOCK", String(block), "COUNT", "1", "STREAMS", stream, lastID])
                 _ = try await client.blockingSend(wait, on: blocking)
             }
-            return messages
+            return (messages, woken)
         }
         var read = RedisCommand("XREADGROUP")
         read.append(contentsOf: ["GROUP", subscription.group, subscription.consumer, "COUNT", String(count)])
@@ -257,10 +273,19 @@ final class PartitionConsumer: Sendable {
         let reply = block > 0 ? try await client.blockingSend(read, on: blocking) : try await client.send(read)
         guard let streams = reply.array, let first = streams.first?.array, first.count == 2,
             let entries = first[1].array
-        else { return [] }
-        return try entries.map {
-            try StreamEntry.decodeStreamEntry($0, topic: subscription.topic, partition: partition)
+        else { return ([], false) }
+        var messages: [ReceivedMessage] = []
+        var markers: [String] = []
+        for entry in entries {
+            if let marker = StreamEntry.wakeMarkerID(entry) {
+                markers.append(marker)
+            } else {
+                messages.append(
+                    try StreamEntry.decodeStreamEntry(entry, topic: subscription.topic, partition: partition))
+            }
         }
+        if !markers.isEmpty { await committer.acknowledge(markers) }
+        return (messages, !markers.isEmpty)
     }
 
     /// Moves due scheduled messages into the stream; returns the time until the next one, if any.

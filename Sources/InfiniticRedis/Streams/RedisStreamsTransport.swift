@@ -140,7 +140,8 @@ public final class RedisStreamsTransport: Transport {
             }
         return .schedule(
             set: keyspace.scheduled(message.topic, partition: partition),
-            data: keyspace.scheduledData(message.topic, partition: partition), id: message.id, due: due, fields: fields)
+            data: keyspace.scheduledData(message.topic, partition: partition),
+            stream: keyspace.stream(message.topic, partition: partition), id: message.id, due: due, fields: fields)
     }
 
     // MARK: - Consuming

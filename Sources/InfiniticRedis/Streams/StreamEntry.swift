@@ -4,7 +4,7 @@ import InfiniticTransport
 /// The fields of a stream entry, and conversions between entries and transport messages.
 ///
 /// An entry is `k` (key, optional), `p` (payload), `t` (publication time, ms since 1970) and `a` (deliveries
-/// before a delayed retry, optional).
+/// before a delayed retry, optional); or a wake marker `w` (see `wakeMarkerID`).
 enum StreamEntry {
     static let key = "k"
     static let payload = "p"
@@ -56,6 +56,15 @@ enum StreamEntry {
             throw TransportError(.malformedEntry, "unexpected stream entry \(reply)")
         }
         return try decode(id: id, fields: fields, deliveries: nil, topic: topic, partition: partition)
+    }
+
+    /// The id of a wake marker entry (field `w`: appended when a scheduled message becomes the soonest due, so
+    /// that idle consumers look at the schedule), nil for any other entry.
+    static func wakeMarkerID(_ reply: RedisReply) -> String? {
+        guard case .array(let parts) = reply, parts.count == 2, case .array(let fields) = parts[1],
+            fields.count == 2, fields[0].bytes == [UInt8(ascii: "w")]
+        else { return nil }
+        return parts[0].string
     }
 
     /// Decodes the fields in one pass. `deliveries` nil means a first delivery (1 + field `a`).

@@ -6,9 +6,10 @@ enum StreamScripts {
     /// its key (up to `max per key` entries), or must wait (park it).
     ///
     /// KEYS: stream. ARGV: group, consumer, count, lock ttl ms, lock prefix, park prefix, parked consumer,
-    /// state prefix ('' for no prefetch), prefetch spec (`whole|field|...`), max entries per key.
-    /// Returns `{entries, last-delivered-id}`; the id (set only when nothing was read) is where a blocking
-    /// `XREAD` should wait from. Entries of one key form one batch, oldest first (the first carries the state).
+    /// state prefix ('' for no prefetch), prefetch spec (`whole|field|...`), max entries per key, shared (1/0).
+    /// Returns `{entries, last-delivered-id, woken}`; the id (set only when nothing was read) is where a blocking
+    /// `XREAD` should wait from; woken is 1 when a wake marker was read (and acknowledged): the schedule changed.
+    /// Entries of one key form one batch, oldest first (the first carries the state).
     static let readKeyed = RedisScript(
         name: "read-keyed",
         source: LuaPrelude.source + #"""
@@ -17,15 +18,20 @@ enum StreamScripts {
             local lock_prefix, park_prefix, parked = ARGV[5], ARGV[6], ARGV[7]
             set_prefetch(ARGV[8], ARGV[9])
             local max_per_key = tonumber(ARGV[10]) or 1
+            local shared = ARGV[11] == '1'
             local reply = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', count, 'STREAMS', stream, '>')
             local ready = {}
+            local woken = false
             -- Keys whose lock this read took with nothing parked: how many entries their batch holds.
             local open = {}
             if reply and #reply > 0 and #reply[1][2] > 0 then
                 for _, e in ipairs(reply[1][2]) do
                     local id, fields = e[1], e[2]
                     local key = field(fields, 'k')
-                    if not key then
+                    if field(fields, 'w') then
+                        ack(stream, group, id, shared)
+                        woken = true
+                    elseif not key then
                         ready[#ready + 1] = entry(id, fields, total_deliveries(1, fields), false)
                     else
                         local lock, park = lock_prefix .. key, park_prefix .. key
@@ -48,15 +54,15 @@ enum StreamScripts {
                         end
                     end
                 end
-                return {ready, false}
+                return {ready, false, woken and 1 or 0}
             end
             for _, g in ipairs(redis.call('XINFO', 'GROUPS', stream)) do
                 for j = 1, #g, 2 do
                     if g[j] == 'name' and g[j + 1] ~= group then break end
-                    if g[j] == 'last-delivered-id' then return {ready, g[j + 1]} end
+                    if g[j] == 'last-delivered-id' then return {ready, g[j + 1], 0} end
                 end
             end
-            return {ready, '0-0'}
+            return {ready, '0-0', 0}
             """#)
 
     /// Recovers entries whose consumer went silent for longer than the visibility timeout, and dead-letters
@@ -92,12 +98,16 @@ enum StreamScripts {
                 local r = redis.call('XAUTOCLAIM', stream, group, consumer, min_idle, cursor, 'COUNT', count)
                 for _, e in ipairs(r[2]) do
                     local id, fields = e[1], e[2]
-                    local n = pel_count(stream, group, id) or 1
-                    local total = total_deliveries(n, fields)
-                    if total > max_deliveries then
-                        dead_letter(stream, dead, group, id, fields, total - 1, reason, shared)
+                    if field(fields, 'w') then
+                        ack(stream, group, id, shared)
                     else
-                        ready[#ready + 1] = entry(id, fields, total, false)
+                        local n = pel_count(stream, group, id) or 1
+                        local total = total_deliveries(n, fields)
+                        if total > max_deliveries then
+                            dead_letter(stream, dead, group, id, fields, total - 1, reason, shared)
+                        else
+                            ready[#ready + 1] = entry(id, fields, total, false)
+                        end
                     end
                 end
                 return {ready, r[1]}
@@ -112,6 +122,8 @@ enum StreamScripts {
                 local e = redis.call('XRANGE', stream, id, id)
                 if #e == 0 then
                     redis.call('XACK', stream, group, id)
+                elseif field(e[1][2], 'w') then
+                    ack(stream, group, id, shared)
                 else
                     local fields = e[1][2]
                     local key = field(fields, 'k')
@@ -263,8 +275,9 @@ enum StreamScripts {
     /// key of a hand-over, then per commit: entry count, entry ids (none to only publish; the first holds the
     /// key lock), lock key index, park key index (0 = none), check count, (key index, expected version)...,
     /// op count, ops. Ops:
-    /// `X idx n fields...` XADD; `Y idx ttl n fields...` XADD then PEXPIRE; `Z idx data-idx id a|d ms n
-    /// fields...` schedule at an instant or after a delay (once per id); `P idx value` put; `U idx replace n
+    /// `X idx n fields...` XADD; `Y idx ttl n fields...` XADD then PEXPIRE; `Z idx data-idx stream-idx id a|d ms
+    /// n fields...` schedule at an instant or after a delay (once per id; a wake marker to the stream when it
+    /// becomes the soonest); `P idx value` put; `U idx replace n
     /// (field value)... m field...` set and remove fields; `D idx` delete; `S idx n members...` add to set;
     /// `R idx n members...` remove.
     /// Returns per commit `{1, handed-over entries or nil}` or `{0, conflicting key}`.
@@ -302,9 +315,9 @@ enum StreamScripts {
                             if ttl then redis.call('PEXPIRE', key, ttl) end
                         end
                     elseif op == 'Z' then
-                        local data = KEYS[tonumber(ARGV[i])]
-                        local id, mode, ms, n = ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])
-                        i = i + 5
+                        local data, target = KEYS[tonumber(ARGV[i])], KEYS[tonumber(ARGV[i + 1])]
+                        local id, mode, ms, n = ARGV[i + 2], ARGV[i + 3], tonumber(ARGV[i + 4]), tonumber(ARGV[i + 5])
+                        i = i + 6
                         local fields = slice(n)
                         -- A publication id already scheduled keeps its first time and fields.
                         if apply and redis.call('HSETNX', data, id, cmsgpack.pack(fields)) == 1 then
@@ -312,7 +325,12 @@ enum StreamScripts {
                                 now = now or now_ms(true)
                                 ms = now + ms
                             end
+                            local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
                             redis.call('ZADD', key, ms, id)
+                            -- The soonest due time moved earlier: wake the topic's idle consumers.
+                            if #first == 0 or ms < tonumber(first[2]) then
+                                redis.call('XADD', target, '*', 'w', '1')
+                            end
                         end
                     elseif op == 'P' then
                         local value = ARGV[i]; i = i + 1
