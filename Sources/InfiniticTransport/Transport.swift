@@ -13,7 +13,7 @@ public typealias MessageHandler = @Sendable (ReceivedMessage) async throws -> Di
 /// - **retry**: a message whose consumer died is redelivered after the visibility timeout; a failing
 ///   handler can ask for a delayed retry; after `maxDeliveries` the message goes to a dead-letter stream;
 /// - **at-least-once**: a message is acknowledged only together with its handler's effects (`Commit`).
-public protocol Transport: Sendable {
+public protocol Transport: StateReading {
     /// Publishes messages. At least once: if the connection is lost mid-way, retrying may store a message
     /// twice (consumers deduplicate by their own ids).
     func publish(_ messages: [OutgoingMessage]) async throws
@@ -30,13 +30,6 @@ public protocol Transport: Sendable {
     /// Reads a value of the co-located state store (the one `Commit.writes` goes to) as `put` stored it, with
     /// its version.
     func read(_ key: StateKey) async throws -> VersionedValue?
-
-    /// Reads some fields of a value of the state store (`StateWrite.Operation.setFields`), with the value's
-    /// version, in one atomic step; every field when `fields` is nil. nil when the key holds nothing.
-    func read(_ key: StateKey, fields: [String]?) async throws -> StateFields?
-
-    /// Reads the members of a set of the state store (`StateWrite.Operation.addToSet`).
-    func members(of key: StateKey) async throws -> Set<String>
 
     /// The messages that went to `topic`'s dead-letter stream, oldest first.
     func deadLetters(of topic: Topic, limit: Int) async throws -> [DeadLetter]
@@ -62,4 +55,14 @@ extension Transport {
             BatchDisposition(try await handler(batch.messages[0]))
         }
     }
+}
+
+/// Reads of the state store that a transport carries (or that a test provides to a role's step).
+public protocol StateReading: Sendable {
+    /// Reads some fields of a value of the state store (`StateWrite.Operation.setFields`), with the value's
+    /// version, in one atomic step; every field when `fields` is nil. nil when the key holds nothing.
+    func read(_ key: StateKey, fields: [String]?) async throws -> StateFields?
+
+    /// Reads the members of a set of the state store (`StateWrite.Operation.addToSet`).
+    func members(of key: StateKey) async throws -> Set<String>
 }

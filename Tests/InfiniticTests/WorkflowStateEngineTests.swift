@@ -256,23 +256,27 @@ import Testing
         #expect(result.commandId == "cmd" && result.workflowId == "p")
     }
 
-    @Test func theDispositionWritesTheChangedPartsWithTheVersion() async throws {
+    @Test func theStepWritesTheChangedPartsWithTheVersion() async throws {
+        let role = WorkflowStateEngineRole(workflowName: "Trips", emitterName: "engine", codec: codec)
+        let key = Topics.workflowState("Trips", workflowId: "wf")
         let message = envelope(dispatchWorkflow())
         let received = ReceivedMessage(
             id: "1-0", topic: Topics.workflowEngine("Trips"), key: "wf", payload: try codec.encode(message),
             deliveryCount: 1, publishedAt: now)
-        let noReads: WorkflowStateEngine.StateReader = { _ in
-            Issue.record("nothing to read")
-            return nil
+        func step(stored: StateFields?) async throws -> BatchDisposition {
+            let inputs = [RoleInput(message: received, value: try role.decode(received))]
+            return try await RoleContext.withContext(
+                store: NoReads(), prefetchedState: PrefetchedState(key: key, fields: stored), now: { now }
+            ) { context in
+                try await role.step(inputs, context: context)
+            }
         }
-        let created = await engine.disposition(
-            for: MessageBatch([received]), stored: nil, read: noReads, now: now)
-        guard case .ack(let commit) = created.disposition else {
-            Issue.record("expected an ack, got \(created.disposition)")
+        guard case .ack(let commit) = try await step(stored: nil).disposition else {
+            Issue.record("expected an ack")
             return
         }
         #expect(commit.writes.count == 1 && commit.writes[0].expectedVersion == 0)
-        #expect(commit.writes[0].key == Topics.workflowState("Trips", workflowId: "wf"))
+        #expect(commit.writes[0].key == key)
         #expect(commit.messages.map(\.topic.name) == ["workflow-executor:Trips"])
         guard case .setFields(let fields, let removing, let replacing) = commit.writes[0].operation else {
             Issue.record("expected fields")
@@ -284,25 +288,21 @@ import Testing
         #expect(try WorkflowState(stored: stored, codec: codec).workflowId == "wf")
 
         // The same message again, with the stored state: acknowledged with no effect.
-        let again = await engine.disposition(
-            for: MessageBatch([received]), stored: stored, read: noReads, now: now)
-        guard case .ack(let nothing) = again.disposition else {
+        guard case .ack(let nothing) = try await step(stored: stored).disposition else {
             Issue.record("expected an ack")
             return
         }
         #expect(nothing.isEmpty)
 
-        // A poison message and one for another instance are dead-lettered on their own.
+        // A poison message, and one whose key is not its workflow id, do not decode (the runner dead-letters them).
         let garbage = ReceivedMessage(
             id: "2-0", topic: Topics.workflowEngine("Trips"), key: "wf", payload: Array("nope".utf8), deliveryCount: 1,
             publishedAt: now)
+        #expect(throws: (any Error).self) { try role.decode(garbage) }
         let misrouted = ReceivedMessage(
             id: "3-0", topic: Topics.workflowEngine("Trips"), key: "other", payload: try codec.encode(message),
             deliveryCount: 1, publishedAt: now)
-        let poisoned = await engine.disposition(
-            for: MessageBatch([garbage, misrouted]), stored: nil, read: noReads, now: now)
-        #expect(Set(poisoned.deadLetters.keys) == ["2-0", "3-0"])
-        #expect(poisoned.deadLetters["3-0"]?.contains("not the workflow id") == true)
+        #expect(throws: InfiniticError.self) { try role.decode(misrouted) }
     }
 
     @Test func aStateFromANewerSchemaIsRefused() throws {
@@ -310,5 +310,18 @@ import Testing
         header.schemaVersion = WorkflowStateHeader.currentSchemaVersion + 1
         let stored = StateFields(version: 3, fields: ["h": try codec.encode(header)], isComplete: true)
         #expect(throws: WorkflowUsageError.self) { try WorkflowState(stored: stored, codec: codec) }
+    }
+}
+
+/// A store a step must not read (everything it needs came with the batch).
+struct NoReads: StateReading {
+    func read(_ key: StateKey, fields: [String]?) async throws -> StateFields? {
+        Issue.record("unexpected read of \(key) \(fields ?? [])")
+        return nil
+    }
+
+    func members(of key: StateKey) async throws -> Set<String> {
+        Issue.record("unexpected read of \(key)")
+        return []
     }
 }

@@ -11,16 +11,20 @@ public struct RoleEnvironment: Sendable {
     public var logger: Logger
     /// The instant used to stamp emitted messages.
     public var now: @Sendable () -> Date
+    /// What every step, task execution and workflow task replay passes through.
+    public var interceptors: Interceptors
 
     public init(
         transport: any Transport, emitterName: String, codec: any PayloadCodec = BinaryPayloadCodec(),
-        logger: Logger = Logger(label: "infinitic"), now: @escaping @Sendable () -> Date = { Date() }
+        logger: Logger = Logger(label: "infinitic"), now: @escaping @Sendable () -> Date = { Date() },
+        interceptors: Interceptors = Interceptors()
     ) {
         self.transport = transport
         self.emitterName = emitterName
         self.codec = codec
         self.logger = logger
         self.now = now
+        self.interceptors = interceptors
     }
 
     /// A consumer name unique in its group: the emitter name and a random suffix.

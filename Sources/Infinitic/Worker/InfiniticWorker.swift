@@ -54,20 +54,30 @@ public final class InfiniticWorker: Service {
             guard let definition = configuration.services.first(where: { $0.name == name }) else {
                 throw InfiniticError(.invalidConfiguration, "\(role) needs the ServiceDefinition of \(name)")
             }
-            return ServiceExecutorRole(definition: definition, environment: environment, settings: settings)
+            return RoleRunner(
+                ServiceExecutorRole(definition: definition, environment: environment), environment: environment,
+                settings: settings)
         case .serviceTagEngine(let name):
-            return ServiceTagEngineRole(serviceName: name, environment: environment, settings: settings)
+            return RoleRunner(
+                ServiceTagEngineRole(serviceName: name, environment: environment), environment: environment,
+                settings: settings)
         case .workflowExecutor(let name):
             guard let definition = configuration.workflows.first(where: { $0.name == name }) else {
                 throw InfiniticError(.invalidConfiguration, "\(role) needs the WorkflowDefinition of \(name)")
             }
-            return WorkflowExecutorRole(
-                definition: definition, environment: environment, settings: settings,
-                checkMode: configuration.checkMode, workflowTaskTimeout: configuration.workflowTaskTimeout)
+            return RoleRunner(
+                WorkflowExecutorRole(
+                    definition: definition, environment: environment, checkMode: configuration.checkMode,
+                    workflowTaskTimeout: configuration.workflowTaskTimeout),
+                environment: environment, settings: settings)
         case .workflowStateEngine(let name):
-            return WorkflowStateEngineRole(workflowName: name, environment: environment, settings: settings)
+            return RoleRunner(
+                WorkflowStateEngineRole(workflowName: name, environment: environment), environment: environment,
+                settings: settings)
         case .workflowTagEngine(let name):
-            return WorkflowTagEngineRole(workflowName: name, environment: environment, settings: settings)
+            return RoleRunner(
+                WorkflowTagEngineRole(workflowName: name, environment: environment), environment: environment,
+                settings: settings)
         }
     }
 }

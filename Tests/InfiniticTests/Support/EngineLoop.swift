@@ -3,9 +3,9 @@ import Infinitic
 import Synchronization
 
 /// A whole Infinitic system in one test, without a transport: a queue of encoded messages routed by topic to
-/// the engines and executors, a versioned state store applying their commits, and a virtual clock for
-/// scheduled messages. It exercises exactly what the runtime will: `Outbound` → `OutgoingMessage` bytes →
-/// decode → engine → `Disposition` → commit.
+/// the roles, a versioned state store applying their commits, and a virtual clock for scheduled messages. It
+/// runs the roles' own decode and step, as `RoleRunner` does in production: `Outbound` → `OutgoingMessage`
+/// bytes → `Role.decode` → `Role.step` → `BatchDisposition` → commit.
 ///
 /// `shuffleSeed` delivers messages in a random order that keeps, like the transport, the order of one
 /// producer's messages per key; `duplicateEvery` delivers every n-th message a second time; `engineBatch` hands
@@ -14,15 +14,12 @@ import Synchronization
 /// needs (as it does on large states).
 final class EngineLoop {
     let codec: any PayloadCodec
-    let workflowExecutor: WorkflowExecutor
-    let serviceExecutor: ServiceExecutor
-    let workflowTagEngine = WorkflowTagEngine(emitterName: "workflow-tag-engine")
-    let serviceTagEngine = ServiceTagEngine(emitterName: "service-tag-engine")
-    private var engines: [String: WorkflowStateEngine] = [:]
+    private let roles: [String: any StepRunning]
+    private let store = LoopStore()
 
     private(set) var clock = Date(timeIntervalSince1970: 1_700_000_000)
-    private(set) var states: [String: StateFields] = [:]
-    private(set) var sets: [String: Set<String>] = [:]
+    var states: [String: StateFields] { store.snapshot.states }
+    var sets: [String: Set<String>] { store.snapshot.sets }
     private(set) var clientInbox: [ClientEnvelope] = []
     private(set) var processed = 0
     /// How many command results reached a state engine while a workflow task of their instance ran.
@@ -30,7 +27,7 @@ final class EngineLoop {
     /// How many state engine steps applied several messages at once.
     private(set) var batchedEngineSteps = 0
     /// How many times a state engine read parts of a state besides those read with its messages.
-    private(set) var partReads = 0
+    var partReads: Int { store.snapshot.reads }
 
     private struct Queued {
         var message: OutgoingMessage
@@ -56,13 +53,24 @@ final class EngineLoop {
         codec: any PayloadCodec = EngineLoop.defaultCodec
     ) {
         self.codec = codec
-        workflowExecutor = WorkflowExecutor(
-            definitions: workflows, emitterName: "workflow-executor", checkMode: checkMode, codec: codec)
-        serviceExecutor = ServiceExecutor(definitions: services, emitterName: "service-executor", codec: codec)
+        var roles: [any StepRunning] = []
         for workflow in workflows {
-            engines[workflow.name] = WorkflowStateEngine(
-                workflowName: workflow.name, emitterName: "workflow-engine", codec: codec)
+            roles.append(
+                WorkflowStateEngineRole(workflowName: workflow.name, emitterName: "workflow-engine", codec: codec))
+            roles.append(
+                WorkflowExecutorRole(
+                    definition: workflow, emitterName: "workflow-executor", codec: codec, checkMode: checkMode))
+            roles.append(
+                WorkflowTagEngineRole(
+                    name: workflow.name, engine: WorkflowTagEngine(emitterName: "workflow-tag-engine"), codec: codec))
         }
+        for service in services {
+            roles.append(ServiceExecutorRole(definition: service, emitterName: "service-executor", codec: codec))
+            roles.append(
+                ServiceTagEngineRole(
+                    name: service.name, engine: ServiceTagEngine(emitterName: "service-tag-engine"), codec: codec))
+        }
+        self.roles = Dictionary(roles.map { ($0.topicName, $0) }, uniquingKeysWith: { first, _ in first })
         random = shuffleSeed.map(SeededRandom.init)
         self.duplicateEvery = duplicateEvery
         self.loseStateWriteEvery = loseStateWriteEvery
@@ -225,80 +233,25 @@ final class EngineLoop {
 
     private func process(_ messages: [OutgoingMessage]) async throws {
         clock = clock.addingTimeInterval(0.001)
-        let message = messages[0]
-        let name = message.topic.name
-        let received = ReceivedMessage(
-            id: message.id, topic: message.topic, key: message.key, payload: message.payload, deliveryCount: 1,
-            publishedAt: clock)
+        let name = messages[0].topic.name
+        if name.hasPrefix("client:") {
+            for message in messages { clientInbox.append(try codec.decode(ClientEnvelope.self, from: message.payload)) }
+            return
+        }
+        guard let role = roles[name] else { throw LoopError("no consumer for topic \(name)") }
+        let received = messages.map {
+            ReceivedMessage(
+                id: $0.id, topic: $0.topic, key: $0.key, payload: $0.payload, deliveryCount: 1, publishedAt: clock)
+        }
+        var prefetched: PrefetchedState?
         if name.hasPrefix("workflow-engine:") {
-            let engine = engines[String(name.dropFirst("workflow-engine:".count))]!
-            try await processEngineBatch(messages, engine: engine)
-        } else if name.hasPrefix("workflow-executor:") {
-            try apply(await workflowExecutor.disposition(for: received, now: clock), source: "workflow-executor")
-        } else if name.hasPrefix("service-executor:") {
-            try apply(
-                await serviceExecutor.disposition(for: received, now: clock, random: { 0.5 }),
-                source: "service-executor")
-        } else if name.hasPrefix("workflow-tag:") {
-            let disposition = try await workflowTagEngine.disposition(for: received, codec: codec, now: clock) {
-                self.ids($0)
-            }
-            try apply(disposition, source: "workflow-tag")
-        } else if name.hasPrefix("service-tag:") {
-            let disposition = try await serviceTagEngine.disposition(for: received, codec: codec, now: clock) {
-                self.ids($0)
-            }
-            try apply(disposition, source: "service-tag")
-        } else if name.hasPrefix("client:") {
-            clientInbox.append(try codec.decode(ClientEnvelope.self, from: message.payload))
-        } else {
-            throw LoopError("no consumer for topic \(name)")
+            prefetched = try countEngineInputs(messages, workflowName: String(name.dropFirst("workflow-engine:".count)))
         }
-    }
-
-    private func processEngineBatch(_ messages: [OutgoingMessage], engine: WorkflowStateEngine) async throws {
-        let batch = MessageBatch(
-            messages.map {
-                ReceivedMessage(
-                    id: $0.id, topic: $0.topic, key: $0.key, payload: $0.payload, deliveryCount: 1,
-                    publishedAt: clock)
-            })
-        if messages.count > 1 { batchedEngineSteps += 1 }
-        let key = Topics.workflowState(engine.workflowName, workflowId: messages[0].key ?? "")
-        let stored = states[key.name]
-        if let stored, let header = try? WorkflowState(stored: stored, codec: codec), header.runningWorkflowTask != nil
-        {
-            for message in messages {
-                if case .commandResult = try codec.decode(WorkflowEngineEnvelope.self, from: message.payload).message {
-                    resultsWhileWorkflowTaskRan += 1
-                }
-            }
-        }
-        // What the transport reads with the batch: every part of a small state, or the header only.
-        let prefetch = WorkflowStateEngine.prefetch(engine.workflowName)
-        let prefetched = stored.map { stored in
-            partialStateReads || stored.fields.count > prefetch.wholeUpTo
-                ? StateFields(
-                    version: stored.version, fields: stored.fields.filter { prefetch.fields.contains($0.key) },
-                    isComplete: false)
-                : stored
-        }
-        let reads = Counter()
-        let decision = await engine.disposition(
-            for: batch, stored: prefetched,
-            read: { fields in
-                reads.increment()
-                guard let stored else { return nil }
-                guard let fields else { return stored }
-                return StateFields(
-                    version: stored.version, fields: stored.fields.filter { fields.contains($0.key) },
-                    isComplete: false)
-            }, now: clock)
-        partReads += reads.value
+        let decision = try await role.run(received, store: store, prefetched: prefetched, now: clock)
         guard decision.deadLetters.isEmpty else { throw LoopError("dead letters: \(decision.deadLetters)") }
         let disposition = decision.disposition
-        if let loseStateWriteEvery, processed % loseStateWriteEvery == 0, case .ack(var commit) = disposition,
-            !commit.writes.isEmpty
+        if name.hasPrefix("workflow-engine:"), let loseStateWriteEvery, processed % loseStateWriteEvery == 0,
+            case .ack(var commit) = disposition, !commit.writes.isEmpty
         {
             // Publish-then-save where the save is lost (a crash, or a version conflict): the outputs are out,
             // the state is not written, and the inputs come back.
@@ -310,7 +263,31 @@ final class EngineLoop {
             }
             return
         }
-        try apply(disposition, source: "engine")
+        try apply(disposition, source: String(name.prefix { $0 != ":" }))
+    }
+
+    /// Counts what a state engine batch holds, and returns what the transport would read with it: every part
+    /// of a small state, or the header only.
+    private func countEngineInputs(_ messages: [OutgoingMessage], workflowName: String) throws -> PrefetchedState? {
+        if messages.count > 1 { batchedEngineSteps += 1 }
+        let key = Topics.workflowState(workflowName, workflowId: messages[0].key ?? "")
+        let stored = states[key.name]
+        if let stored, let state = try? WorkflowState(stored: stored, codec: codec), state.runningWorkflowTask != nil {
+            for message in messages {
+                if case .commandResult = try codec.decode(WorkflowEngineEnvelope.self, from: message.payload).message {
+                    resultsWhileWorkflowTaskRan += 1
+                }
+            }
+        }
+        let prefetch = WorkflowStateEngineRole.prefetch(workflowName)
+        let fields = stored.map { stored in
+            partialStateReads || stored.fields.count > prefetch.wholeUpTo
+                ? StateFields(
+                    version: stored.version, fields: stored.fields.filter { prefetch.fields.contains($0.key) },
+                    isComplete: false)
+                : stored
+        }
+        return PrefetchedState(key: key, fields: fields)
     }
 
     /// Applies a commit like the transport: version checks first, then writes and publications.
@@ -318,34 +295,7 @@ final class EngineLoop {
         guard case .ack(let commit) = disposition else {
             throw LoopError("unexpected disposition \(disposition)")
         }
-        for write in commit.writes {
-            if let expected = write.expectedVersion, (states[write.key.name]?.version ?? 0) != expected {
-                throw LoopError("version conflict on \(write.key)")
-            }
-        }
-        for write in commit.writes {
-            switch write.operation {
-            case .put(let bytes):
-                states[write.key.name] = StateFields(
-                    version: (states[write.key.name]?.version ?? 0) + 1, fields: [StateFields.blobField: bytes],
-                    isComplete: true)
-            case .setFields(let set, let removing, let replacingAll):
-                var stored =
-                    states[write.key.name] ?? StateFields(version: 0, fields: [:], isComplete: true)
-                stored.version += 1
-                if replacingAll { stored.fields = [:] }
-                for field in removing { stored.fields[field] = nil }
-                stored.fields.merge(set) { _, new in new }
-                states[write.key.name] = stored
-            case .delete:
-                states[write.key.name] = nil
-            case .addToSet(let members):
-                sets[write.key.name, default: []].formUnion(members)
-            case .removeFromSet(let members):
-                sets[write.key.name, default: []].subtract(members)
-                if sets[write.key.name]?.isEmpty == true { sets[write.key.name] = nil }
-            }
-        }
+        try store.apply(commit.writes)
         for message in commit.messages {
             let queued = Queued(message: message, source: source, duplicable: true)
             switch message.delivery {
@@ -357,11 +307,94 @@ final class EngineLoop {
     }
 }
 
-/// Counts calls from a `@Sendable` closure.
-final class Counter: Sendable {
-    private let count = Mutex(0)
-    func increment() { count.withLock { $0 += 1 } }
-    var value: Int { count.withLock { $0 } }
+/// Runs a role's decode and step on received messages (a type-erased `Role`).
+private protocol StepRunning: Sendable {
+    var topicName: String { get }
+    func run(
+        _ messages: [ReceivedMessage], store: LoopStore, prefetched: PrefetchedState?, now: Date
+    ) async throws -> BatchDisposition
+}
+
+extension WorkflowStateEngineRole: StepRunning {}
+extension WorkflowExecutorRole: StepRunning {}
+extension ServiceExecutorRole: StepRunning {}
+extension TagEngineRole: StepRunning {}
+
+extension Role {
+    fileprivate var topicName: String { topic.name }
+
+    fileprivate func run(
+        _ messages: [ReceivedMessage], store: LoopStore, prefetched: PrefetchedState?, now: Date
+    ) async throws -> BatchDisposition {
+        let inputs = try messages.map { RoleInput(message: $0, value: try decode($0)) }
+        return try await RoleContext.withContext(
+            store: store, prefetchedState: prefetched, now: { now }, random: { 0.5 }
+        ) { context in
+            try await step(inputs, context: context)
+        }
+    }
+}
+
+/// The loop's state store: versioned values of fields and sets, read by the roles' steps and written by the
+/// commits, like the transport's.
+final class LoopStore: StateReading {
+    struct Contents: Sendable {
+        var states: [String: StateFields] = [:]
+        var sets: [String: Set<String>] = [:]
+        var reads = 0
+    }
+
+    private let contents = Mutex(Contents())
+
+    var snapshot: Contents { contents.withLock { $0 } }
+
+    func read(_ key: StateKey, fields: [String]?) async throws -> StateFields? {
+        contents.withLock { contents in
+            contents.reads += 1
+            guard let stored = contents.states[key.name] else { return nil }
+            guard let fields else { return stored }
+            return StateFields(
+                version: stored.version, fields: stored.fields.filter { fields.contains($0.key) }, isComplete: false)
+        }
+    }
+
+    func members(of key: StateKey) async throws -> Set<String> {
+        contents.withLock { $0.sets[key.name] ?? [] }
+    }
+
+    /// Applies writes like the transport: version checks first, then the writes.
+    func apply(_ writes: [StateWrite]) throws {
+        try contents.withLock { contents in
+            for write in writes {
+                if let expected = write.expectedVersion, (contents.states[write.key.name]?.version ?? 0) != expected {
+                    throw LoopError("version conflict on \(write.key)")
+                }
+            }
+            for write in writes {
+                let name = write.key.name
+                switch write.operation {
+                case .put(let bytes):
+                    contents.states[name] = StateFields(
+                        version: (contents.states[name]?.version ?? 0) + 1, fields: [StateFields.blobField: bytes],
+                        isComplete: true)
+                case .setFields(let set, let removing, let replacingAll):
+                    var stored = contents.states[name] ?? StateFields(version: 0, fields: [:], isComplete: true)
+                    stored.version += 1
+                    if replacingAll { stored.fields = [:] }
+                    for field in removing { stored.fields[field] = nil }
+                    stored.fields.merge(set) { _, new in new }
+                    contents.states[name] = stored
+                case .delete:
+                    contents.states[name] = nil
+                case .addToSet(let members):
+                    contents.sets[name, default: []].formUnion(members)
+                case .removeFromSet(let members):
+                    contents.sets[name, default: []].subtract(members)
+                    if contents.sets[name]?.isEmpty == true { contents.sets[name] = nil }
+                }
+            }
+        }
+    }
 }
 
 struct LoopError: Error, CustomStringConvertible {

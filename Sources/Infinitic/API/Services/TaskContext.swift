@@ -16,6 +16,8 @@ public struct TaskContext: Sendable, Hashable {
     public var retrySequence: Int
     /// The previous attempt's failure, if any.
     public var lastFailure: TaskFailure?
+    /// The headers carried with the task (see `Envelope.headers`).
+    public var headers: [String: String] = [:]
 
     public init(
         taskId: String, serviceName: String, methodName: String, workflowName: String? = nil, workflowId: String? = nil,

@@ -34,7 +34,8 @@ public struct ServiceExecutor: Sendable {
         guard let definition = definitions[task.serviceName] else {
             return .failure(InvocationError(.unknownService, "no service \(task.serviceName) is registered here"))
         }
-        let context = taskContext(task, requester: envelope.requester)
+        var context = taskContext(task, requester: envelope.requester)
+        context.headers = envelope.headers
         do {
             let payload = try await TaskContext.$current.withValue(context) {
                 try await definition.invoke(method: task.methodName, arguments: task.arguments, codec: codec)
@@ -51,7 +52,8 @@ public struct ServiceExecutor: Sendable {
         random: () -> Double
     ) -> [Outbound] {
         let task = envelope.message
-        var stamp = MessageStamp(inputMessageId: envelope.messageId, emitterName: emitterName, now: now)
+        var stamp = MessageStamp(
+            inputMessageId: envelope.messageId, emitterName: emitterName, now: now, headers: envelope.headers)
         switch result {
         case .success(let payload):
             var outputs: [Outbound] = task.tags.sorted().map { tag in

@@ -45,7 +45,8 @@ public struct WorkflowExecutor: Sendable {
     /// The result for the engine first, then the dispatch of each new command.
     func outputs(of output: WorkflowTaskOutput, for envelope: WorkflowExecutorEnvelope, now: Date) -> [Outbound] {
         let task = envelope.message
-        var stamp = MessageStamp(inputMessageId: envelope.messageId, emitterName: emitterName, now: now)
+        var stamp = MessageStamp(
+            inputMessageId: envelope.messageId, emitterName: emitterName, now: now, headers: envelope.headers)
         let requester = Requester.workflow(name: task.workflowName, id: task.workflowId, methodId: task.method.methodId)
         let completed = WorkflowTaskCompleted(
             workflowName: task.workflowName, workflowId: task.workflowId, workflowTaskId: task.workflowTaskId,

@@ -21,7 +21,8 @@ public struct ServiceTagEngine: Sendable {
 
     /// Handles a message, given the tag's ids when `needsIds` (empty otherwise).
     public func handle(_ envelope: ServiceTagEnvelope, ids: Set<String>, now: Date) -> TagEngineStep {
-        var stamp = MessageStamp(inputMessageId: envelope.messageId, emitterName: emitterName, now: now)
+        var stamp = MessageStamp(
+            inputMessageId: envelope.messageId, emitterName: emitterName, now: now, headers: envelope.headers)
         let message = envelope.message
         switch message {
         case .addTag(let change):

@@ -24,7 +24,8 @@ public struct WorkflowTagEngine: Sendable {
 
     /// Handles a message, given the tag's ids when `needsIds` (empty otherwise).
     public func handle(_ envelope: WorkflowTagEnvelope, ids: Set<String>, now: Date) -> TagEngineStep {
-        var stamp = MessageStamp(inputMessageId: envelope.messageId, emitterName: emitterName, now: now)
+        var stamp = MessageStamp(
+            inputMessageId: envelope.messageId, emitterName: emitterName, now: now, headers: envelope.headers)
         let message = envelope.message
         // A by-tag command from a workflow does not apply to that workflow itself.
         var targets = ids.sorted()

@@ -85,7 +85,9 @@ public struct WorkflowStateEngine: Sendable {
     }
 
     private func stamp(for envelope: WorkflowEngineEnvelope?, now: Date) -> MessageStamp {
-        MessageStamp(inputMessageId: envelope?.messageId ?? "", emitterName: emitterName, now: now)
+        MessageStamp(
+            inputMessageId: envelope?.messageId ?? "", emitterName: emitterName, now: now,
+            headers: envelope?.headers ?? [:])
     }
 
     /// A message for an instance without state: creates it (`DispatchWorkflow`), or answers that the method is

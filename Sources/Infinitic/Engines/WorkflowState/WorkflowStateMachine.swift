@@ -37,7 +37,7 @@ struct WorkflowStateMachine {
         }
         addMethod(
             MethodHistory(methodId: dispatch.methodId, methodName: dispatch.methodName, arguments: dispatch.arguments),
-            requester: envelope.requester, clientWaiting: dispatch.clientWaiting)
+            requester: envelope.requester, clientWaiting: dispatch.clientWaiting, headers: envelope.headers)
     }
 
     /// The idempotency rules: messages that change nothing.
@@ -89,7 +89,7 @@ struct WorkflowStateMachine {
                 addMethod(
                     MethodHistory(
                         methodId: dispatch.methodId, methodName: dispatch.methodName, arguments: dispatch.arguments),
-                    requester: envelope.requester, clientWaiting: dispatch.clientWaiting)
+                    requester: envelope.requester, clientWaiting: dispatch.clientWaiting, headers: envelope.headers)
             }
         case .waitMethod(let wait):
             try attachClient(envelope.requester, waiting: true, to: wait.methodId)
@@ -101,11 +101,14 @@ struct WorkflowStateMachine {
 
     // MARK: applying events
 
-    private mutating func addMethod(_ history: MethodHistory, requester: Requester?, clientWaiting: Bool) {
+    private mutating func addMethod(
+        _ history: MethodHistory, requester: Requester?, clientWaiting: Bool, headers: [String: String]
+    ) {
         var waitingClients: Set<String> = []
         if clientWaiting, case .client(let name) = requester { waitingClients.insert(name) }
         header.methods.append(MethodSummary(methodId: history.methodId))
-        state.setMethodRecord(MethodRecord(history: history, requester: requester, waitingClients: waitingClients))
+        state.setMethodRecord(
+            MethodRecord(history: history, requester: requester, waitingClients: waitingClients, headers: headers))
     }
 
     /// A client wants the outcome of a method: answer now if it ended, later otherwise.
@@ -244,7 +247,10 @@ struct WorkflowStateMachine {
         }
         for client in record.waitingClients.sorted() {
             outputs.append(
-                .client(name: client, stamp.envelope(clientMessage(outcome, methodId: methodId), requester: nil)))
+                .client(
+                    name: client,
+                    stamp.envelope(
+                        clientMessage(outcome, methodId: methodId), requester: nil, headers: record.headers ?? [:])))
         }
         record.waitingClients = []
         if case .workflow(let name, let id, let parentMethodId) = record.requester {
@@ -257,7 +263,9 @@ struct WorkflowStateMachine {
             let result = CommandResult(
                 workflowName: name, workflowId: id, methodId: parentMethodId, commandId: methodId, outcome: status)
             outputs.append(
-                .workflowEngine(stamp.envelope(.commandResult(result), requester: selfRequester(methodId))))
+                .workflowEngine(
+                    stamp.envelope(
+                        .commandResult(result), requester: selfRequester(methodId), headers: record.headers ?? [:])))
         }
         state.setMethodRecord(record)
     }
@@ -320,7 +328,8 @@ struct WorkflowStateMachine {
         let task = WorkflowTask(
             workflowTaskId: taskId, workflowName: header.workflowName, workflowId: header.workflowId,
             tags: header.tags, meta: header.meta, taskIndex: taskIndex, instant: instant, method: history)
-        outputs.append(.workflowExecutor(stamp.envelope(task, requester: record.requester)))
+        outputs.append(
+            .workflowExecutor(stamp.envelope(task, requester: record.requester, headers: record.headers ?? [:])))
     }
 
     /// Removes the instance: its tags go, its state is deleted.

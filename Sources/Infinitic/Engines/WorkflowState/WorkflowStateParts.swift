@@ -104,8 +104,13 @@ public struct MethodRecord: Sendable, Codable {
     /// Clients to tell when the method ends.
     public var waitingClients: Set<String>
     public var outcome: MethodOutcome?
+    /// The headers of the message that started it: its workflow tasks, and the outcome, carry them.
+    public var headers: [String: String]?
 
-    public init(history: MethodHistory, requester: Requester?, waitingClients: Set<String> = []) {
+    public init(
+        history: MethodHistory, requester: Requester?, waitingClients: Set<String> = [],
+        headers: [String: String] = [:]
+    ) {
         var history = history
         history.commands = []
         self.history = history
@@ -113,6 +118,7 @@ public struct MethodRecord: Sendable, Codable {
         self.requester = requester
         self.waitingClients = waitingClients
         self.outcome = nil
+        self.headers = headers.isEmpty ? nil : headers
     }
 }
 

@@ -1,0 +1,100 @@
+import Foundation
+import Logging
+
+/// A role of a worker, as a value: the topic and consumer group it reads, how one of its messages decodes, and
+/// its step, which turns the decoded messages of a batch into a disposition. `RoleRunner` runs any role in
+/// production (subscription, decoding, dead letters, logs, shutdown), and tests call the same `step`.
+public protocol Role: Sendable {
+    associatedtype Input: Sendable
+
+    /// The consumer group of this kind of role; also its name in logs.
+    static var group: String { get }
+    /// The service or workflow it serves.
+    var name: String { get }
+    var topic: Topic { get }
+    /// On keyed topics, the most messages of one key handed to one step (1: one at a time).
+    var keyBatchSize: Int { get }
+    /// On keyed topics, the state read together with each batch.
+    var prefetch: StatePrefetch? { get }
+
+    /// Decodes one message; a message that does not decode is dead-lettered with the error.
+    func decode(_ message: ReceivedMessage) throws -> Input
+
+    /// Handles the decoded messages of one batch (never empty), oldest first.
+    func step(_ inputs: [RoleInput<Input>], context: RoleContext) async throws -> BatchDisposition
+}
+
+extension Role {
+    public var keyBatchSize: Int { 1 }
+    public var prefetch: StatePrefetch? { nil }
+}
+
+/// A decoded message of a batch.
+public struct RoleInput<Value: Sendable>: Sendable {
+    public var message: ReceivedMessage
+    public var value: Value
+
+    public init(message: ReceivedMessage, value: Value) {
+        self.message = message
+        self.value = value
+    }
+}
+
+/// What a step may use besides its inputs: the state store, the clock, where to run work that may outlive the
+/// step (time limits), the interceptors and a logger.
+public struct RoleContext: Sendable {
+    /// Reads of the state store (the transport's, or a test's).
+    public var store: any StateReading
+    /// The state read together with the batch, if the role prefetches and this is not a run after a conflict.
+    public var prefetchedState: PrefetchedState?
+    public var now: @Sendable () -> Date
+    public var interceptors: Interceptors
+    public var logger: Logger
+    /// Draws r in [0, 1) (the jitter of retry delays).
+    public var random: @Sendable () -> Double
+    let pool: OverrunPool
+
+    init(
+        store: any StateReading, prefetchedState: PrefetchedState?, now: @escaping @Sendable () -> Date,
+        interceptors: Interceptors, logger: Logger, pool: OverrunPool, random: @escaping @Sendable () -> Double
+    ) {
+        self.store = store
+        self.prefetchedState = prefetchedState
+        self.now = now
+        self.interceptors = interceptors
+        self.logger = logger
+        self.pool = pool
+        self.random = random
+    }
+
+    /// Runs `body` with a context whose work pool lives as long as `body` (for tests and tools that call a
+    /// role's step directly).
+    public static func withContext<Value: Sendable>(
+        store: any StateReading, prefetchedState: PrefetchedState? = nil, now: @escaping @Sendable () -> Date,
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        interceptors: Interceptors = Interceptors(),
+        logger: Logger = Logger(label: "infinitic", factory: { _ in SwiftLogNoOpLogHandler() }),
+        _ body: @escaping @Sendable (RoleContext) async throws -> Value
+    ) async throws -> Value {
+        let result = Settlement<Result<Value, any Error>>()
+        try await OverrunPool.withPool { pool in
+            let context = RoleContext(
+                store: store, prefetchedState: prefetchedState, now: now, interceptors: interceptors, logger: logger,
+                pool: pool, random: random)
+            do {
+                result.settle(.success(try await body(context)))
+            } catch {
+                result.settle(.failure(error))
+            }
+        }
+        guard let outcome = await result.wait() else { throw CancellationError() }
+        return try outcome.get()
+    }
+
+    /// The same context with the state read together with a batch.
+    func with(prefetchedState: PrefetchedState?) -> RoleContext {
+        var copy = self
+        copy.prefetchedState = prefetchedState
+        return copy
+    }
+}
