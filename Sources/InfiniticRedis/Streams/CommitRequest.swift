@@ -143,9 +143,11 @@ struct CommitBatchEncoder {
         }
     }
 
-    /// The `EVALSHA` command for the batch.
-    func command(group: String, consumer: String, lockTTL: Int, shared: Bool, statePrefix: String) -> RedisCommand {
-        var command = StreamScripts.commit.invocation(keys: keys)
+    /// The `EVALSHA` call for the batch.
+    func command(
+        group: String, consumer: String, lockTTL: Int, shared: Bool, statePrefix: String
+    ) -> EVALSHA<RedisReply> {
+        var command = RedisCommand.argumentList()
         command.append(group)
         command.append(consumer)
         command.append(lockTTL)
@@ -153,6 +155,6 @@ struct CommitBatchEncoder {
         command.append(count)
         command.append(statePrefix)
         command.append(contentsOf: arguments)
-        return command
+        return StreamScripts.commit.call(keys: keys, arguments: command)
     }
 }
