@@ -93,6 +93,20 @@ struct RedisClientTests {
         #expect(try await client.send(echo("b")).hasPrefix("b"))
     }
 
+    @Test func aSyncConnectionSendsCommandsAndPipelines() async throws {
+        let server = try await TestRedis.server()
+        let connection = try RedisSyncConnection(configuration: RedisConfiguration(port: server.port))
+        let key = "sync-\(UUID())"
+        #expect(try connection.send(INCR(key)) == 1)
+        var pipeline = RedisPipeline()
+        let increments = (0..<3).map { _ in pipeline.append(INCR(key)) }
+        let wrong = pipeline.append(RPUSH(key, ["x".bytes]))
+        let replies = try connection.send(pipeline)
+        #expect(try increments.map { try replies[$0] } == [2, 3, 4])
+        #expect(throws: RedisError.self) { try replies[wrong] }
+        #expect(try connection.send(DEL([key])) == 1)
+    }
+
     @Test func cancellingABlockedReadReturnsPromptly() async throws {
         let client = try await TestRedis.client()
         let connection = client.makeBlockingConnection(longestBlock: .seconds(30))

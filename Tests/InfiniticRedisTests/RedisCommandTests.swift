@@ -21,6 +21,8 @@ struct RedisCommandTests {
             read.command.arguments.map(\.text) == [
                 "XREADGROUP", "GROUP", "g", "c", "COUNT", "10", "BLOCK", "2", "STREAMS", "s", ">",
             ])
+        // Never Redis' BLOCK 0 (forever), which no read timeout could outlast.
+        #expect(XREAD("s", after: "$", block: .zero).command.arguments.map(\.text)[1...2] == ["BLOCK", "1"])
         let claim = XCLAIM.JUSTID(
             XCLAIM("s", group: "g", consumer: "c", minIdle: .zero, ids: ["1-0", "2-0"], idle: .seconds(30)))
         #expect(

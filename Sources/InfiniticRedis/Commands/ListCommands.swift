@@ -50,8 +50,9 @@ public struct LRANGE: RedisRequest {
     }
 }
 
-/// `BLPOP key... timeout`: pops the first value of the first non-empty list, waiting up to `timeout` (zero
-/// waits forever); nil on timeout. A blocking command: send it with `RedisClient.blockingSend(_:on:)`.
+/// `BLPOP key... timeout`: pops the first value of the first non-empty list, waiting up to `timeout` (at
+/// least 1 ms: Redis' 0, forever, is never sent); nil on timeout. A blocking command: send it with
+/// `RedisClient.blockingSend(_:on:)`.
 public struct BLPOP: RedisRequest {
     public var keys: [String]
     public var timeout: Duration
@@ -66,7 +67,7 @@ public struct BLPOP: RedisRequest {
     public func encode(into command: inout RedisCommand) {
         command.append("BLPOP")
         command.append(contentsOf: keys)
-        command.append(Double(timeout.redisMilliseconds) / 1000)
+        command.append(Double(max(1, timeout.redisMilliseconds)) / 1000)
     }
 
     public func decode(_ reply: RedisReply) throws(RedisError) -> (key: String, value: [UInt8])? {

@@ -41,7 +41,4 @@ public struct RedisPipeline: Sendable {
         commands.append(request.command)
         return Slot(index: commands.count - 1, request: request)
     }
-
-    public var count: Int { commands.count }
-    public var isEmpty: Bool { commands.isEmpty }
 }

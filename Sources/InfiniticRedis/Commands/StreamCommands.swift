@@ -108,8 +108,8 @@ public struct XRANGE: RedisRequest {
 }
 
 /// `XREAD [COUNT count] [BLOCK ms] STREAMS stream id`: the entries of one stream after `id` (`$`: only
-/// those added from now on), waiting up to `block` for one when there are none (zero waits forever). Empty
-/// when the wait timed out. With `block`, send it with `RedisClient.blockingSend(_:on:)`.
+/// those added from now on), waiting up to `block` (at least 1 ms) for one when there are none; empty when
+/// the wait timed out. With `block`, send it with `RedisClient.blockingSend(_:on:)`.
 public struct XREAD: RedisRequest {
     public var stream: String
     public var id: String
@@ -138,8 +138,8 @@ public struct XREAD: RedisRequest {
 
 /// `XREADGROUP GROUP group consumer [COUNT count] [BLOCK ms] STREAMS stream id`: entries of one stream for a
 /// consumer of a group: new ones (`>`, the default), or those already delivered to this consumer after `id`
-/// (an entry deleted since comes with no fields). Waits up to `block` when there are no new ones (zero waits
-/// forever); empty when the wait timed out. With `block`, send it with `RedisClient.blockingSend(_:on:)`.
+/// (an entry deleted since comes with no fields). Waits up to `block` (at least 1 ms) when there are no new
+/// ones; empty when the wait timed out. With `block`, send it with `RedisClient.blockingSend(_:on:)`.
 public struct XREADGROUP: RedisRequest {
     public var group: String
     public var consumer: String
@@ -175,7 +175,8 @@ public struct XREADGROUP: RedisRequest {
     }
 }
 
-/// `[COUNT count] [BLOCK ms] STREAMS stream id`, the tail of `XREAD` and `XREADGROUP`.
+/// `[COUNT count] [BLOCK ms] STREAMS stream id`, the tail of `XREAD` and `XREADGROUP`. Redis' `BLOCK 0`
+/// (forever) is never sent: a blocking read must end before its connection's read timeout.
 private func appendReadOptions(
     count: Int?, block: Duration?, stream: String, id: String, to command: inout RedisCommand
 ) {
@@ -185,7 +186,7 @@ private func appendReadOptions(
     }
     if let block {
         command.append("BLOCK")
-        command.append(block.redisMilliseconds)
+        command.append(max(1, block.redisMilliseconds))
     }
     command.append("STREAMS")
     command.append(stream)
