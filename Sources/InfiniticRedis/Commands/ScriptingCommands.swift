@@ -1,5 +1,5 @@
-/// `EVALSHA sha numkeys key... arg...`: a call of a registered script (made by `RedisScript.call`). The client
-/// loads the script and calls again when Redis answers `NOSCRIPT`.
+/// `EVALSHA sha numkeys key... arg...`: a call of a script (made by `RedisScript.call`). When Redis answers
+/// `NOSCRIPT`, a client the script was registered with (`RedisClient.register(_:)`) loads it and calls again.
 public struct EVALSHA<Response: Sendable>: RedisRequest {
     public let script: RedisScript
     public let keys: [String]
@@ -23,7 +23,7 @@ public struct EVALSHA<Response: Sendable>: RedisRequest {
         command.append("EVALSHA")
         command.append(script.sha1)
         command.append(keys.count)
-        for key in keys { command.append(key) }
+        command.append(contentsOf: keys)
         command.append(contentsOf: arguments)
     }
 
