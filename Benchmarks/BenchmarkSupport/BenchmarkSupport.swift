@@ -67,9 +67,8 @@ public struct BenchmarkRedis: Sendable {
 /// no Lua. Returns messages/s.
 public func rawHiredisLoop(_ count: Int, stream: String, redis: RedisConfiguration, payload: [UInt8]) throws -> Double {
     let setup = try RedisSyncConnection(configuration: redis)
-    _ = try setup.pipeline([
-        RedisCommand(["DEL", stream]), RedisCommand(["XGROUP", "CREATE", stream, "g", "0", "MKSTREAM"]),
-    ])
+    try setup.send(DEL([stream]))
+    try setup.send(XGROUP.CREATE(stream, group: "g", after: "0", makeStream: true))
     let done = DispatchSemaphore(value: 0)
     let failure = Mutex<String?>(nil)
     let start = ContinuousClock.now
@@ -79,15 +78,9 @@ public func rawHiredisLoop(_ count: Int, stream: String, redis: RedisConfigurati
             var sent = 0
             while sent < count {
                 let batch = min(100, count - sent)
-                for _ in 0..<batch {
-                    var add = RedisCommand("XADD")
-                    add.append(stream)
-                    add.append("*")
-                    add.append("p")
-                    add.append(bytes: payload)
-                    connection.append(add)
-                }
-                for _ in 0..<batch { _ = try connection.readReply() }
+                var pipeline = RedisPipeline()
+                for _ in 0..<batch { pipeline.append(XADD(stream, fields: [RedisStreamEntry.Field("p", payload)])) }
+                _ = try connection.send(pipeline)
                 sent += batch
             }
         } catch { failure.withLock { $0 = "\(error)" } }
@@ -98,16 +91,14 @@ public func rawHiredisLoop(_ count: Int, stream: String, redis: RedisConfigurati
             let connection = try RedisSyncConnection(configuration: redis)
             var received = 0
             while received < count {
-                let reply = try connection.pipeline([
-                    RedisCommand([
-                        "XREADGROUP", "GROUP", "g", "c", "COUNT", "100", "BLOCK", "1000", "STREAMS", stream, ">",
-                    ])
-                ])[0]
-                guard let entries = reply.array?.first?.array?[1].array, !entries.isEmpty else { continue }
-                let ids = entries.compactMap { $0.array?.first?.string }
-                _ = try connection.pipeline([
-                    RedisCommand(["XACK", stream, "g"] + ids), RedisCommand(["XDEL", stream] + ids),
-                ])
+                let entries = try connection.send(
+                    XREADGROUP(group: "g", consumer: "c", stream: stream, count: 100, block: .seconds(1)))
+                guard !entries.isEmpty else { continue }
+                let ids = entries.map(\.id)
+                var pipeline = RedisPipeline()
+                pipeline.append(XACK(stream, group: "g", ids: ids))
+                pipeline.append(XDEL(stream, ids: ids))
+                _ = try connection.send(pipeline)
                 received += ids.count
             }
         } catch { failure.withLock { $0 = "\(error)" } }
@@ -117,7 +108,7 @@ public func rawHiredisLoop(_ count: Int, stream: String, redis: RedisConfigurati
     consumer.start()
     done.wait()
     done.wait()
-    _ = try? setup.pipeline([RedisCommand(["DEL", stream])])
+    _ = try? setup.send(DEL([stream]))
     if let message = failure.withLock({ $0 }) { throw RedisError(.connectionLost, message) }
     return Double(count) / seconds(start.duration(to: .now))
 }
@@ -125,7 +116,7 @@ public func rawHiredisLoop(_ count: Int, stream: String, redis: RedisConfigurati
 /// Calls per command since the last `CONFIG RESETSTAT` (from `INFO commandstats`, which counts the commands
 /// scripts run too), most called first.
 public func commandCalls(_ client: RedisClient) async throws -> [(String, Int)] {
-    let info = try await client.send(RedisCommand(["INFO", "commandstats"])).string ?? ""
+    let info = try await client.send(INFO("commandstats"))
     var calls: [(String, Int)] = []
     for line in info.split(whereSeparator: \.isNewline) where line.hasPrefix("cmdstat_") {
         let name = line.dropFirst("cmdstat_".count).split(separator: ":")[0]

@@ -53,7 +53,7 @@ func transportLoop(
         // Done when every message was handled and its acknowledgement committed (the stream is empty).
         while true {
             if handled.value >= count,
-                try await transport.client.send(RedisCommand(["XLEN", stream])).int == 0
+                try await transport.client.send(XLEN(stream)) == 0
             {
                 break
             }
@@ -72,7 +72,7 @@ var raw: [Double] = []
 var ours: [Double] = []
 var commits: [Double] = []
 for round in 0..<options.rounds {
-    try await transport.client.send(RedisCommand(["CONFIG", "RESETSTAT"]))
+    try await transport.client.send(CONFIG.RESETSTAT())
     if options.only == "transport" {
         print(
             try await transportLoop(
@@ -84,7 +84,7 @@ for round in 0..<options.rounds {
         try rawHiredisLoop(options.messages, stream: "bench-raw-\(round)", redis: redis.configuration, payload: payload)
     )
     let rawCalls = try await commandCalls(transport.client)
-    try await transport.client.send(RedisCommand(["CONFIG", "RESETSTAT"]))
+    try await transport.client.send(CONFIG.RESETSTAT())
     ours.append(
         try await transportLoop(
             options.messages, topic: Topic("plain-\(round)"), keys: nil, handler: { _ in .ack }, transport: transport))
@@ -105,7 +105,7 @@ for round in 0..<options.rounds {
                         messages: [OutgoingMessage(topic: output, key: message.key, payload: message.payload)],
                         writes: [StateWrite(key: StateKey("state-\(message.key!)"), operation: .put(message.payload))]))
             }, transport: transport))
-    try await transport.client.send(RedisCommand(["DEL", transport.keyspace.stream(output, partition: 0)]))
+    try await transport.client.send(DEL([transport.keyspace.stream(output, partition: 0)]))
     print(
         String(
             format: "round %d: raw hiredis %.0f msg/s, transport %.0f msg/s, consume-and-produce %.0f msg/s", round + 1,

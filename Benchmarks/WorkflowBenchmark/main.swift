@@ -110,14 +110,7 @@ enum InfiniticBenchmarkError: Error {
 }
 
 func entriesAdded(_ stream: String) async throws -> Int {
-    let reply = try await transport.client.send(RedisCommand(["XINFO", "STREAM", stream]))
-    let fields = reply.array ?? []
-    var index = 0
-    while index + 1 < fields.count {
-        if fields[index].string == "entries-added" { return fields[index + 1].int ?? 0 }
-        index += 2
-    }
-    return 0
+    try await transport.client.send(XINFO.STREAM(stream)).entriesAdded ?? 0
 }
 
 func milliseconds(_ microseconds: UInt64) -> String { String(format: "%.2f ms", Double(microseconds) / 1000) }
@@ -140,7 +133,7 @@ try await withThrowingTaskGroup(of: Void.self) { group in
         lowLoad.append((quiet.valueAtPercentile(50), quiet.valueAtPercentile(99)))
 
         let stepsBefore = try await entriesAdded(engineStream)
-        try await transport.client.send(RedisCommand(["CONFIG", "RESETSTAT"]))
+        try await transport.client.send(CONFIG.RESETSTAT())
         let (busy, rate) = try await run(workflows, window: inflight, from: round * 1_000_000 + 1_000)
         let calls = try await commandCalls(transport.client)
         let steps = try await entriesAdded(engineStream) - stepsBefore

@@ -8,59 +8,57 @@ import Testing
 struct RedisClientTests {
     @Test func sha1MatchesRedis() async throws {
         let client = try await TestRedis.client()
-        #expect(SHA1.hexDigest("return 1") == "e0e1f9fabfc9d4800c877a703b823ac0578ff8db")
+        #expect(RedisScript(name: "t", source: "return 1").sha1 == "e0e1f9fabfc9d4800c877a703b823ac0578ff8db")
         let source = "return {KEYS[1], ARGV[1]}"
-        let reply = try await client.send(RedisCommand(["SCRIPT", "LOAD", source]))
-        #expect(reply.string == RedisScript(name: "t", source: source).sha1)
+        #expect(try await client.send(SCRIPT.LOAD(source)) == RedisScript(name: "t", source: source).sha1)
     }
 
     @Test func commandsRoundTripBinarySafeValues() async throws {
         let client = try await TestRedis.client()
         let key = "bin-\(UUID())"
         let value: [UInt8] = [0, 13, 10, 255, 0, 36, 42]
-        var set = RedisCommand("SET")
-        set.append(key)
-        set.append(bytes: value)
-        #expect(try await client.send(set) == .status("OK"))
-        #expect(try await client.send(RedisCommand(["GET", key])) == .bulk(value))
-        var empty = RedisCommand("SET")
-        empty.append(key)
-        empty.append("")
-        try await client.send(empty)
-        #expect(try await client.send(RedisCommand(["GET", key])) == .bulk([]))
-        #expect(try await client.send(RedisCommand(["GET", "missing-\(UUID())"])) == .null)
+        try await client.send(SET(key, value))
+        #expect(try await client.send(GET(key)) == value)
+        try await client.send(SET(key, []))
+        #expect(try await client.send(GET(key)) == [])
+        #expect(try await client.send(GET("missing-\(UUID())")) == nil)
     }
 
     @Test func pipelineKeepsOrderAndReturnsErrorsInPlace() async throws {
         let client = try await TestRedis.client()
         let key = "pipe-\(UUID())"
-        let replies = try await client.pipeline([
-            RedisCommand(["SET", key, "a"]), RedisCommand(["INCR", key]), RedisCommand(["APPEND", key, "b"]),
-            RedisCommand(["GET", key]),
-        ])
-        #expect(replies[0] == .status("OK"))
-        guard case .error(let message) = replies[1] else {
-            Issue.record("expected an error reply, got \(replies[1])")
-            return
+        var pipeline = RedisPipeline()
+        let set = pipeline.append(SET(key, "a".bytes))
+        let increment = pipeline.append(INCR(key))
+        let append = pipeline.append(APPEND(key, "b".bytes))
+        let get = pipeline.append(GET(key))
+        let replies = try await client.send(pipeline)
+        try replies[set]
+        do {
+            _ = try replies[increment]
+            Issue.record("expected an error reply")
+        } catch {
+            #expect(error.code == .server)
+            #expect(error.serverErrorPrefix == "ERR")
+            #expect(error.command == "INCR")
         }
-        #expect(message.hasPrefix("ERR"))
-        #expect(replies[2] == .integer(2))
-        #expect(replies[3] == .bulk("ab".bytes))
+        #expect(try replies[append] == 2)
+        #expect(try replies[get] == "ab".bytes)
     }
 
     @Test func serverErrorsAreTypedAndLeaveTheConnectionUsable() async throws {
         let client = try await TestRedis.client()
         let key = "wrongtype-\(UUID())"
-        try await client.send(RedisCommand(["SET", key, "x"]))
+        try await client.send(SET(key, "x".bytes))
         do {
-            try await client.send(RedisCommand(["LPUSH", key, "y"]))
+            try await client.send(RPUSH(key, ["y".bytes]))
             Issue.record("expected WRONGTYPE")
         } catch let error as RedisError {
             #expect(error.code == .server)
             #expect(error.serverErrorPrefix == "WRONGTYPE")
-            #expect(error.command == "LPUSH")
+            #expect(error.command == "RPUSH")
         }
-        #expect(try await client.send(RedisCommand(["PING"])) == .status("PONG"))
+        #expect(try await client.send(PING()) == "PONG")
     }
 
     @Test func concurrentCallersArePipelinedAndAnsweredInOrder() async throws {
@@ -68,7 +66,7 @@ struct RedisClientTests {
         let key = "counter-\(UUID())"
         let results = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<500 {
-                group.addTask { try await client.send(RedisCommand(["INCR", key])).int ?? -1 }
+                group.addTask { try await client.send(INCR(key)) }
             }
             return try await group.reduce(into: [Int]()) { $0.append($1) }
         }
@@ -76,14 +74,37 @@ struct RedisClientTests {
     }
 
     @Test func scriptsAreReloadedAfterScriptFlush() async throws {
-        let client = try await TestRedis.client()
+        // A server of its own: a flush on the shared one would race the other tests' script calls.
+        let server = try await RedisServerProcess.start(appendOnly: false)
+        defer { server.stopAndRemoveData() }
+        let client = try RedisClient(url: server.url)
         let script = RedisScript(name: "echo", source: "return ARGV[1] .. '\(UUID())'")
         client.register([script])
-        try await client.send(RedisCommand(["SCRIPT", "FLUSH"]))
-        let first = try await client.pipeline([script.invocation(keys: [], arguments: ["a"])])
-        #expect(first[0].string?.hasPrefix("a") == true)
-        try await client.send(RedisCommand(["SCRIPT", "FLUSH"]))
-        #expect(try await client.run(script, keys: [], arguments: ["b"]).string?.hasPrefix("b") == true)
+        func echo(_ text: String) -> EVALSHA<String> {
+            var arguments = RedisCommand.argumentList()
+            arguments.append(text)
+            return script.call(keys: [], arguments: arguments) { reply throws(RedisError) in try reply.decodeString() }
+        }
+        try await client.send(SCRIPT.FLUSH())
+        var pipeline = RedisPipeline()
+        let first = pipeline.append(echo("a"))
+        #expect(try await client.send(pipeline)[first].hasPrefix("a"))
+        try await client.send(SCRIPT.FLUSH())
+        #expect(try await client.send(echo("b")).hasPrefix("b"))
+    }
+
+    @Test func aSyncConnectionSendsCommandsAndPipelines() async throws {
+        let server = try await TestRedis.server()
+        let connection = try RedisSyncConnection(configuration: RedisConfiguration(port: server.port))
+        let key = "sync-\(UUID())"
+        #expect(try connection.send(INCR(key)) == 1)
+        var pipeline = RedisPipeline()
+        let increments = (0..<3).map { _ in pipeline.append(INCR(key)) }
+        let wrong = pipeline.append(RPUSH(key, ["x".bytes]))
+        let replies = try connection.send(pipeline)
+        #expect(try increments.map { try replies[$0] } == [2, 3, 4])
+        #expect(throws: RedisError.self) { try replies[wrong] }
+        #expect(try connection.send(DEL([key])) == 1)
     }
 
     @Test func cancellingABlockedReadReturnsPromptly() async throws {
@@ -92,7 +113,7 @@ struct RedisClientTests {
         try await connection.connect()
         let started = ContinuousClock.now
         let task = Task {
-            try await client.blockingSend(RedisCommand(["BLPOP", "nothing-\(UUID())", "20"]), on: connection)
+            try await client.blockingSend(BLPOP(["nothing-\(UUID())"], timeout: .seconds(20)), on: connection)
         }
         try await Task.sleep(for: .milliseconds(200))
         task.cancel()
@@ -100,7 +121,7 @@ struct RedisClientTests {
         #expect(throws: CancellationError.self) { try result.get() }
         #expect(started.duration(to: .now) < .seconds(5))
         // The connection is still usable after the unblock.
-        #expect(try await connection.send(RedisCommand(["PING"])) == .status("PONG"))
+        #expect(try await connection.send(PING()) == "PONG")
         connection.close()
     }
 
@@ -110,17 +131,17 @@ struct RedisClientTests {
         try await connection.connect()
         let id = try #require(connection.clientID)
         let blocked = Task {
-            try await connection.send(RedisCommand(["BLPOP", "never-\(UUID())", "10"]))
+            try await connection.send(BLPOP(["never-\(UUID())"], timeout: .seconds(10)))
         }
         try await Task.sleep(for: .milliseconds(200))
-        try await client.send(RedisCommand(["CLIENT", "KILL", "ID", String(id)]))
+        #expect(try await client.send(CLIENT.KILL(clientID: id)) == 1)
         do {
             _ = try await blocked.value
             Issue.record("expected the killed connection to fail")
         } catch let error as RedisError {
             #expect(error.code == .connectionLost)
         }
-        #expect(try await connection.send(RedisCommand(["PING"])) == .status("PONG"))
+        #expect(try await connection.send(PING()) == "PONG")
         #expect(connection.clientID != id)
         connection.close()
     }
@@ -145,12 +166,12 @@ struct RedisClientTests {
         let connection = RedisConnection(
             configuration: RedisConfiguration(port: server.port, readTimeout: .milliseconds(200)))
         do {
-            try await connection.send(RedisCommand(["BLPOP", "never-\(UUID())", "2"]))
+            try await connection.send(BLPOP(["never-\(UUID())"], timeout: .seconds(2)))
             Issue.record("expected a timeout")
         } catch let error as RedisError {
             #expect(error.code == .timeout)
         }
-        #expect(try await connection.send(RedisCommand(["PING"])) == .status("PONG"))
+        #expect(try await connection.send(PING()) == "PONG")
         connection.close()
     }
 
@@ -166,8 +187,8 @@ struct RedisClientTests {
             extraArguments: ["--user", "default", "off", "--user", "app", "on", ">s3cret", "~*", "&*", "+@all"])
         defer { server.stopAndRemoveData() }
         let client = try RedisClient(url: "redis://app:s3cret@127.0.0.1:\(server.port)/3")
-        try await client.send(RedisCommand(["SET", "where", "db3"]))
-        let info = try await client.send(RedisCommand(["CLIENT", "INFO"])).string ?? ""
+        try await client.send(SET("where", "db3".bytes))
+        let info = try await client.send(CLIENT.INFO())
         #expect(info.contains("db=3"))
         #expect(info.contains("user=app"))
 

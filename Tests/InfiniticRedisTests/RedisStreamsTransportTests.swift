@@ -53,9 +53,9 @@ struct RedisStreamsTransportTests {
                     (0..<1000).map { OutgoingMessage(topic: topic, payload: "payload-\(round)-\($0)".bytes) })
             }
             try await eventually("20,000 handled") { handled.count >= 20_000 }
-            try await eventually("stream emptied") { try await client.send(RedisCommand(["XLEN", stream])).int == 0 }
+            try await eventually("stream emptied") { try await client.send(XLEN(stream)) == 0 }
         }
-        let memory = try await client.send(RedisCommand(["MEMORY", "USAGE", stream])).int ?? 0
+        let memory = try await client.send(MEMORY.USAGE(stream)) ?? 0
         #expect(memory < 64 * 1024, "an empty stream after 20,000 messages uses \(memory) bytes")
     }
 
@@ -66,7 +66,7 @@ struct RedisStreamsTransportTests {
         let stream = transport.keyspace.stream(topic, partition: 0)
         // Both groups exist before the messages arrive.
         for group in ["fast", "slow"] {
-            try await client.send(RedisCommand(["XGROUP", "CREATE", stream, group, "0", "MKSTREAM"]))
+            try await client.send(XGROUP.CREATE(stream, group: group, after: "0", makeStream: true))
         }
         try await transport.publish((0..<300).map { OutgoingMessage(topic: topic, payload: "\($0)".bytes) })
         let fast = Recorder<Int>()
@@ -77,7 +77,7 @@ struct RedisStreamsTransportTests {
             try await eventually("fast group done") { fast.count == 300 }
             try await Task.sleep(for: .milliseconds(1500))  // at least one trim pass
         }
-        #expect(try await client.send(RedisCommand(["XLEN", stream])).int == 300, "trimmed before the slow group read")
+        #expect(try await client.send(XLEN(stream)) == 300, "trimmed before the slow group read")
         let slow = Recorder<Int>()
         try await whileConsuming(transport, Subscription(topic: topic, group: "slow")) { _ in
             slow.append(1)
@@ -85,7 +85,7 @@ struct RedisStreamsTransportTests {
         } _: {
             try await eventually("slow group done") { slow.count == 300 }
             try await eventually("trimmed", timeout: .seconds(10)) {
-                try await client.send(RedisCommand(["XLEN", stream])).int == 0
+                try await client.send(XLEN(stream)) == 0
             }
         }
     }
@@ -123,20 +123,17 @@ struct RedisStreamsTransportTests {
         let transport = try await TestRedis.transport()
         let topic = Topic("crashy")
         let stream = transport.keyspace.stream(topic, partition: 0)
-        try await transport.client.send(RedisCommand(["XGROUP", "CREATE", stream, "g", "0", "MKSTREAM"]))
+        try await transport.client.send(XGROUP.CREATE(stream, group: "g", after: "0", makeStream: true))
         try await transport.publish(OutgoingMessage(topic: topic, payload: "poison".bytes))
         // Three consumers in turn take the message and "die" (never ack, never renew).
         for victim in 0..<3 {
             try await transport.client.send(
-                RedisCommand([
-                    "XREADGROUP", "GROUP", "g", "dead-\(victim)", "COUNT", "1", "STREAMS", stream,
-                    victim == 0 ? ">" : "0",
-                ]))
+                XREADGROUP(
+                    group: "g", consumer: "dead-\(victim)", stream: stream, id: victim == 0 ? ">" : "0", count: 1))
             if victim > 0 {
+                let pending = try await transport.client.send(XPENDING(stream, group: "g", count: 1))
                 try await transport.client.send(
-                    RedisCommand([
-                        "XCLAIM", stream, "g", "dead-\(victim)", "0", try await firstPending(transport, stream),
-                    ]))
+                    XCLAIM(stream, group: "g", consumer: "dead-\(victim)", minIdle: .zero, ids: pending.map(\.id)))
             }
         }
         try await Task.sleep(for: .milliseconds(300))
@@ -153,12 +150,7 @@ struct RedisStreamsTransportTests {
         let letter = try #require(try await transport.deadLetters(of: topic, limit: 1).first)
         #expect(letter.deliveryCount == 3)
         #expect(letter.reason.contains("stopped renewing"))
-        #expect(try await transport.client.send(RedisCommand(["XLEN", stream])).int == 0)
-    }
-
-    private func firstPending(_ transport: RedisStreamsTransport, _ stream: String) async throws -> String {
-        let reply = try await transport.client.send(RedisCommand(["XPENDING", stream, "g", "-", "+", "1"]))
-        return reply.array?.first?.array?.first?.string ?? "0-0"
+        #expect(try await transport.client.send(XLEN(stream)) == 0)
     }
 
     @Test func keyedMessagesStaySerializedAcrossProcessesAndADeadHoldersKeyIsHandedOn() async throws {
@@ -247,7 +239,7 @@ struct RedisStreamsTransportTests {
             if message.payload.text == "0" {
                 for _ in 0..<5 {
                     try await Task.sleep(for: .milliseconds(300))
-                    let ttl = try await transport.client.send(RedisCommand(["PTTL", lock])).int ?? -2
+                    let ttl = try await transport.client.send(PTTL(lock))
                     #expect(ttl > 0, "the lock of a live holder must not expire")
                 }
             }
@@ -272,10 +264,10 @@ struct RedisStreamsTransportTests {
             try await ProbeEvent.read(transport.client, log).contains { $0.event == "start" }
         }
         let deadLock = transport.keyspace.lockPrefix(Topic("ttl-dead", keyed: true), group: "g", partition: 0) + "K"
-        #expect(try await transport.client.send(RedisCommand(["EXISTS", deadLock])).int == 1)
+        #expect(try await transport.client.send(EXISTS([deadLock])) == 1)
         probe.kill()
         try await eventually("the dead holder's lock expired", timeout: .seconds(10)) {
-            try await transport.client.send(RedisCommand(["EXISTS", deadLock])).int == 0
+            try await transport.client.send(EXISTS([deadLock])) == 0
         }
     }
 
@@ -304,8 +296,7 @@ struct RedisStreamsTransportTests {
         #expect(received.count == 300)
         #expect(Set(received.all).count == 300)
         #expect(
-            try await transport.client.send(RedisCommand(["ZCARD", transport.keyspace.scheduled(topic, partition: 0)]))
-                .int == 0)
+            try await transport.client.send(ZCARD(transport.keyspace.scheduled(topic, partition: 0))) == 0)
     }
 
     @Test func connectionsKilledMidFlightLoseNothing() async throws {
@@ -332,13 +323,13 @@ struct RedisStreamsTransportTests {
                     })
                 try await Task.sleep(for: .milliseconds(30))
                 // Kill every client connection but the admin's: the transport's pool and blocking reads.
-                let me = try await admin.send(RedisCommand(["CLIENT", "ID"])).int ?? 0
-                let list = try await admin.send(RedisCommand(["CLIENT", "LIST"])).string ?? ""
+                let me = try await admin.send(CLIENT.ID())
+                let list = try await admin.send(CLIENT.LIST())
                 for line in list.split(separator: "\n") {
                     guard let idField = line.split(separator: " ").first(where: { $0.hasPrefix("id=") }),
                         let id = Int(idField.dropFirst(3)), id != me
                     else { continue }
-                    killed += (try? await admin.send(RedisCommand(["CLIENT", "KILL", "ID", String(id)])).int) ?? 0
+                    killed += (try? await admin.send(CLIENT.KILL(clientID: id))) ?? 0
                 }
             }
             #expect(killed >= 10)
@@ -364,7 +355,7 @@ struct RedisStreamsTransportTests {
         let transport = try await TestRedis.transport()
         let topic = Topic("replies-to-a-client", expiresAfterIdle: .seconds(60))
         let stream = transport.keyspace.stream(topic, partition: 0)
-        func ttl() async throws -> Int { try await transport.client.send(RedisCommand(["PTTL", stream])).int ?? -3 }
+        func ttl() async throws -> Int { try await transport.client.send(PTTL(stream)) }
 
         let received = Recorder<String>()
         try await whileConsuming(transport, Subscription(topic: topic, group: "client")) { message in
@@ -404,7 +395,7 @@ struct RedisStreamsTransportTests {
         } _: {
             try await transport.publish(OutgoingMessage(topic: topic, payload: "before".bytes))
             try await eventually("first message") { received.count == 1 }
-            try await transport.client.send(RedisCommand(["DEL", transport.keyspace.stream(topic, partition: 0)]))
+            try await transport.client.send(DEL([transport.keyspace.stream(topic, partition: 0)]))
             try await Task.sleep(for: .milliseconds(100))
             try await transport.publish(OutgoingMessage(topic: topic, payload: "after".bytes))
             try await eventually("the consumer recreated its group and read on", timeout: .seconds(20)) {
@@ -452,9 +443,7 @@ struct RedisStreamsTransportTests {
         var lengths: [Int] = []
         for partition in 0..<4 {
             lengths.append(
-                try await transport.client.send(
-                    RedisCommand(["XLEN", transport.keyspace.stream(topic, partition: partition)])
-                ).int ?? 0)
+                try await transport.client.send(XLEN(transport.keyspace.stream(topic, partition: partition))))
         }
         #expect(lengths.reduce(0, +) == 400)
         #expect(lengths.filter { $0 > 0 }.count >= 3, "40 keys over 4 partitions: \(lengths)")

@@ -32,10 +32,10 @@ let subscription = Subscription(
     return "\(event)|\(consumer)|\(message.id)|\(message.key ?? "")|\(payload)|\(message.deliveryCount)|\(now)"
 }
 
-try await log.send(RedisCommand(["RPUSH", logKey, "ready|\(consumer)"]))
+try await log.send(RPUSH(logKey, [Array("ready|\(consumer)".utf8)]))
 try await transport.consume(subscription) { message in
-    try await log.send(RedisCommand(["RPUSH", logKey, line("start", message)]))
+    try await log.send(RPUSH(logKey, [Array(line("start", message).utf8)]))
     try await Task.sleep(for: .milliseconds(handleMilliseconds))
-    try await log.send(RedisCommand(["RPUSH", logKey, line("end", message)]))
+    try await log.send(RPUSH(logKey, [Array(line("end", message).utf8)]))
     return .ack
 }

@@ -66,9 +66,8 @@ struct WorkerCrashTests {
         // after the result is sent, possibly after a reclaim: wait for it).
         let redis = transport.client
         try await eventually("no workflow state and no tag set left", timeout: .seconds(30)) {
-            let states = try await redis.send(RedisCommand(["KEYS", "\(namespace):*:state:*"])).array ?? []
-            let sets =
-                try await redis.send(RedisCommand(["KEYS", "\(namespace):*:set:workflow-tag-ids:*"])).array ?? []
+            let states = try await redis.send(KEYS("\(namespace):*:state:*"))
+            let sets = try await redis.send(KEYS("\(namespace):*:set:workflow-tag-ids:*"))
             return states.isEmpty && sets.isEmpty
         }
         await client.close()

@@ -67,10 +67,10 @@ final class HiredisContext {
         return Self.convert(raw.assumingMemoryBound(to: redisReply.self))
     }
 
-    /// Sends one command and reads its reply (used only while setting a connection up).
-    func command(_ command: RedisCommand) throws(RedisError) -> RedisReply {
-        append(command)
-        return try readReply()
+    /// Sends one command and reads its decoded reply (synchronous use and connection set-up).
+    func send<Request: RedisRequest>(_ request: Request) throws(RedisError) -> Request.Response {
+        append(request.command)
+        return try request.response(to: try readReply())
     }
 
     private func connectionError() -> RedisError {

@@ -33,18 +33,31 @@ public final class RedisClient: Sendable {
 
     /// Checks that the server answers (connecting the first connection now).
     public func ping() async throws {
-        try await send(RedisCommand("PING"))
+        try await send(PING())
     }
 
-    /// Sends one command; an error reply is thrown as a `.server` `RedisError`.
+    /// Sends one command and decodes its reply; an error reply is thrown as a `.server` `RedisError`, a
+    /// reply of another shape as `.unexpectedReply`.
     @discardableResult
-    public func send(_ command: RedisCommand) async throws -> RedisReply {
+    public func send<Request: RedisRequest>(_ request: Request) async throws -> Request.Response {
+        try request.response(to: try await pipeline([request.command])[0])
+    }
+
+    /// Sends the pipeline's commands in one round trip on one connection; an error reply fails only its own
+    /// command (when its response is read from the replies).
+    public func send(_ pipeline: RedisPipeline) async throws -> RedisPipeline.Replies {
+        RedisPipeline.Replies(replies: try await self.pipeline(pipeline.commands))
+    }
+
+    /// Sends one raw command (only for code not yet converted to typed commands).
+    @discardableResult
+    func send(_ command: RedisCommand) async throws -> RedisReply {
         try await pipeline([command])[0].orThrow(command: command.name)
     }
 
-    /// Sends commands in one round trip on one connection; error replies come back in place.
+    /// Sends raw commands in one round trip on one connection; error replies come back in place.
     /// `EVALSHA` commands answered with `NOSCRIPT` are resent once after loading their (registered) script.
-    public func pipeline(_ commands: [RedisCommand]) async throws -> [RedisReply] {
+    func pipeline(_ commands: [RedisCommand]) async throws -> [RedisReply] {
         let connection = pick()
         var replies = try await connection.pipeline(commands)
         let missing = replies.indices.filter { index in
@@ -53,20 +66,17 @@ public final class RedisClient: Sendable {
         }
         if missing.isEmpty { return replies }
 
-        var loads: [RedisCommand] = []
+        var loads: [SCRIPT.LOAD] = []
         var loaded = Set<String>()
         for index in missing {
             let sha = String(decoding: commands[index].arguments[1], as: UTF8.self)
             guard !loaded.contains(sha), let script = scripts.withLock({ $0[sha] }) else { continue }
             loaded.insert(sha)
-            var load = RedisCommand("SCRIPT")
-            load.append("LOAD")
-            load.append(script.source)
-            loads.append(load)
+            loads.append(SCRIPT.LOAD(script.source))
             logger.debug("loading Lua script", metadata: ["script": "\(script.name)", "sha": "\(sha)"])
         }
         guard !loads.isEmpty else { return replies }
-        for reply in try await connection.pipeline(loads) { try reply.orThrow(command: "SCRIPT LOAD") }
+        try await load(loads, on: connection)
         let retried = try await connection.pipeline(missing.map { commands[$0] })
         for (index, reply) in zip(missing, retried) { replies[index] = reply }
         return replies
@@ -82,15 +92,12 @@ public final class RedisClient: Sendable {
     /// Loads registered scripts now, so that the first call does not pay for `NOSCRIPT`.
     public func loadScripts() async throws {
         let all = scripts.withLock { Array($0.values) }
-        let loads = all.map { RedisCommand(["SCRIPT", "LOAD", $0.source]) }
-        for reply in try await pick().pipeline(loads) { try reply.orThrow(command: "SCRIPT LOAD") }
+        try await load(all.map { SCRIPT.LOAD($0.source) }, on: pick())
     }
 
-    /// Runs a registered script (registering it if needed); an error reply is thrown.
-    @discardableResult
-    public func run(_ script: RedisScript, keys: [String], arguments: [String] = []) async throws -> RedisReply {
-        register([script])
-        return try await send(script.invocation(keys: keys, arguments: arguments))
+    private func load(_ loads: [SCRIPT.LOAD], on connection: RedisConnection) async throws {
+        let replies = try await connection.pipeline(loads.map(\.command))
+        for (load, reply) in zip(loads, replies) { _ = try load.response(to: reply) }
     }
 
     /// A connection of its own for blocking reads. Its read timeout must exceed the longest `BLOCK` it sends.
@@ -101,25 +108,35 @@ public final class RedisClient: Sendable {
             configuration: configuration, name: name, readTimeout: .some(longestBlock + .seconds(10)))
     }
 
-    /// Sends a blocking command on `connection`. Cancelling the calling task unblocks it at once with
-    /// `CLIENT UNBLOCK` (sent from the pool) and throws `CancellationError`.
-    public func blockingSend(_ command: RedisCommand, on connection: RedisConnection) async throws -> RedisReply {
+    /// Sends a blocking command on `connection` and decodes its reply. Cancelling the calling task unblocks
+    /// it at once with `CLIENT UNBLOCK` (sent from the pool) and throws `CancellationError`.
+    public func blockingSend<Request: RedisRequest>(
+        _ request: Request, on connection: RedisConnection
+    ) async throws -> Request.Response {
+        try request.response(to: try await blockingReply(request.command, on: connection))
+    }
+
+    /// Sends one raw blocking command (only for code not yet converted to typed commands); an error reply is
+    /// thrown as a `.server` `RedisError`.
+    func blockingSend(_ command: RedisCommand, on connection: RedisConnection) async throws -> RedisReply {
+        try await blockingReply(command, on: connection).orThrow(command: command.name)
+    }
+
+    private func blockingReply(_ command: RedisCommand, on connection: RedisConnection) async throws -> RedisReply {
         try Task.checkCancellation()
-        do {
-            return try await withTaskCancellationHandler {
-                try await connection.send(command)
-            } onCancel: {
-                unblock(connection)
-            }
-        } catch let error as RedisError where error.serverErrorPrefix == "UNBLOCKED" {
-            throw CancellationError()
+        let reply = try await withTaskCancellationHandler {
+            try await connection.pipeline([command])[0]
+        } onCancel: {
+            unblock(connection)
         }
+        if case .error(let message) = reply, message.hasPrefix("UNBLOCKED") { throw CancellationError() }
+        return reply
     }
 
     /// Asks Redis to end the blocking command running on `connection`, if any (fire and forget).
     public func unblock(_ connection: RedisConnection) {
         guard let id = connection.clientID else { return }
-        pick().enqueue([RedisCommand(["CLIENT", "UNBLOCK", String(id), "ERROR"])]) { _ in }
+        pick().enqueue([CLIENT.UNBLOCK(clientID: id, error: true).command]) { _ in }
     }
 
     /// Closes every pooled connection; later commands fail with `.closed`.

@@ -33,19 +33,19 @@ public final class RedisConnection: Sendable {
 
     /// Connects now (rather than on first use) and checks the server answers `PING`.
     public func connect() async throws {
-        try await send(RedisCommand("PING"))
+        try await send(PING())
     }
 
-    /// Sends one command; an error reply is thrown as a `.server` `RedisError`.
+    /// Sends one command and decodes its reply; an error reply is thrown as a `.server` `RedisError`, a
+    /// reply of another shape as `.unexpectedReply`.
     @discardableResult
-    public func send(_ command: RedisCommand) async throws -> RedisReply {
-        let replies = try await pipeline([command])
-        return try replies[0].orThrow(command: command.name)
+    public func send<Request: RedisRequest>(_ request: Request) async throws -> Request.Response {
+        try request.response(to: try await pipeline([request.command])[0])
     }
 
     /// Sends several commands in one round trip. Error replies are returned in place, not thrown: one
     /// failing command does not hide the others' results. Connection failures are thrown.
-    public func pipeline(_ commands: [RedisCommand]) async throws -> [RedisReply] {
+    func pipeline(_ commands: [RedisCommand]) async throws -> [RedisReply] {
         if commands.isEmpty { return [] }
         return try await withCheckedThrowingContinuation { continuation in
             enqueue(commands) { result in continuation.resume(with: result) }
@@ -188,31 +188,7 @@ final class ConnectionCore: Sendable {
         let context = try HiredisContext(
             host: configuration.host, port: configuration.port,
             connectTimeout: configuration.connectTimeout, readTimeout: readTimeout)
-        func setup(_ words: [String], what: String) throws(RedisError) -> RedisReply {
-            let reply: RedisReply
-            do {
-                reply = try context.command(RedisCommand(words))
-            } catch {
-                throw RedisError(.connectionFailed, "\(what) failed: \(error.message)")
-            }
-            if case .error(let message) = reply {
-                throw RedisError(.connectionFailed, "\(what) failed: \(message)")
-            }
-            return reply
-        }
-        if let password = configuration.password {
-            var words = ["AUTH"]
-            if let username = configuration.username { words.append(username) }
-            words.append(password)
-            _ = try setup(words, what: "authentication")
-        }
-        if configuration.database != 0 {
-            _ = try setup(["SELECT", String(configuration.database)], what: "SELECT \(configuration.database)")
-        }
-        if let name = configuration.clientName {
-            _ = try setup(["CLIENT", "SETNAME", name.replacingOccurrences(of: " ", with: "-")], what: "CLIENT SETNAME")
-        }
-        let id = try setup(["CLIENT", "ID"], what: "CLIENT ID").int
+        let id = try context.handshake(configuration)
         state.withLock { $0.clientID = id }
         return context
     }

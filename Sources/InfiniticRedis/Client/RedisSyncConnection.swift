@@ -1,35 +1,26 @@
-/// A synchronous connection for code that owns a thread (benchmarks, tools): commands are written when
-/// `flush`/`read` need them, replies read in order. Not thread-safe and not Sendable: keep it on one thread.
+/// A synchronous connection for code that owns a thread (benchmarks, tools): each call writes its commands
+/// and waits for their replies. Not thread-safe and not Sendable: keep it on one thread.
 /// Async code should use `RedisConnection` or `RedisClient`.
 public final class RedisSyncConnection {
     private let context: HiredisContext
 
+    /// Connects and prepares the connection (authentication, database, name).
     public init(configuration: RedisConfiguration) throws {
         context = try HiredisContext(
             host: configuration.host, port: configuration.port, connectTimeout: configuration.connectTimeout,
             readTimeout: configuration.readTimeout)
-        if let password = configuration.password {
-            try context.command(RedisCommand(["AUTH"] + (configuration.username.map { [$0] } ?? []) + [password]))
-                .orThrow(command: "AUTH")
-        }
-        if configuration.database != 0 {
-            try context.command(RedisCommand(["SELECT", String(configuration.database)])).orThrow(command: "SELECT")
-        }
+        _ = try context.handshake(configuration)
     }
 
-    /// Queues a command; it is written with the next `readReply`.
-    public func append(_ command: RedisCommand) {
-        context.append(command)
+    /// Sends one command and decodes its reply; an error reply is thrown as a `.server` `RedisError`.
+    @discardableResult
+    public func send<Request: RedisRequest>(_ request: Request) throws -> Request.Response {
+        try context.send(request)
     }
 
-    /// Reads the next reply (writing queued commands first). Throws when the connection is dead.
-    public func readReply() throws -> RedisReply {
-        try context.readReply()
-    }
-
-    /// Sends commands as one pipeline and reads their replies.
-    public func pipeline(_ commands: [RedisCommand]) throws -> [RedisReply] {
-        for command in commands { context.append(command) }
-        return try commands.map { _ in try context.readReply() }
+    /// Sends the pipeline's commands at once and reads their replies. Throws when the connection is dead.
+    public func send(_ pipeline: RedisPipeline) throws -> RedisPipeline.Replies {
+        for command in pipeline.commands { context.append(command) }
+        return RedisPipeline.Replies(replies: try pipeline.commands.map { _ in try context.readReply() })
     }
 }

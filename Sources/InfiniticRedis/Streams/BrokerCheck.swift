@@ -9,7 +9,7 @@ extension BrokerCheck {
         if self == .skip { return }
         var problems: [String] = []
 
-        let info = try await client.send(RedisCommand(["INFO", "server"])).string ?? ""
+        let info = try await client.send(INFO("server"))
         let version =
             info.split(whereSeparator: \.isNewline)
             .first { $0.hasPrefix("redis_version:") }
@@ -49,8 +49,6 @@ extension BrokerCheck {
     }
 
     private func configValue(_ name: String, _ client: RedisClient) async throws -> String? {
-        let reply = try await client.send(RedisCommand(["CONFIG", "GET", name]))
-        guard let parts = reply.array, parts.count >= 2 else { return nil }
-        return parts[1].string
+        try await client.send(CONFIG.GET(name))[name]
     }
 }

@@ -117,33 +117,23 @@ final class CommitBatcher: Sendable {
                 scriptPromises.append(promise)
             }
         }
-        var commands: [RedisCommand] = []
-        if !acks.isEmpty {
-            var ack = RedisCommand("XACK")
-            ack.append(context.stream)
-            ack.append(context.group)
-            ack.append(contentsOf: acks)
-            commands.append(ack)
-            if !context.shared {
-                var delete = RedisCommand("XDEL")
-                delete.append(context.stream)
-                delete.append(contentsOf: acks)
-                commands.append(delete)
-            }
-        }
-        if encoder.count > 0 {
-            commands.append(
+        var pipeline = RedisPipeline()
+        let ack = acks.isEmpty ? nil : pipeline.append(XACK(context.stream, group: context.group, ids: acks))
+        let delete = acks.isEmpty || context.shared ? nil : pipeline.append(XDEL(context.stream, ids: acks))
+        let commit =
+            encoder.count > 0
+            ? pipeline.append(
                 encoder.command(
                     group: context.group, consumer: context.consumer, lockTTL: context.lockTTLMilliseconds,
                     shared: context.shared, statePrefix: context.statePrefix, prefetchSpec: context.prefetchSpec,
-                    keyBatchSize: context.keyBatchSize))
-        }
+                    keyBatchSize: context.keyBatchSize)) : nil
         do {
-            let replies = try await client.pipeline(commands)
-            for reply in replies.dropLast(encoder.count > 0 ? 1 : 0) { try reply.orThrow(command: "XACK") }
+            let replies = try await client.send(pipeline)
+            if let ack { _ = try replies[ack] }
+            if let delete { _ = try replies[delete] }
             for promise in ackPromises { promise.fulfill(.success(.applied(handedOver: []))) }
-            if encoder.count > 0 {
-                let reply = try replies[replies.count - 1].orThrow(command: "EVALSHA commit")
+            if let commit {
+                let reply = try replies[commit]
                 guard let results = reply.array, results.count == scriptPromises.count else {
                     throw reply.unexpected("\(scriptPromises.count) commit results", command: "EVALSHA commit")
                 }

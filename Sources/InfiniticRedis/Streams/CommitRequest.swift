@@ -166,12 +166,12 @@ struct CommitBatchEncoder {
         }
     }
 
-    /// The `EVALSHA` command for the batch.
+    /// The `EVALSHA` call for the batch.
     func command(
         group: String, consumer: String, lockTTL: Int, shared: Bool, statePrefix: String, prefetchSpec: String,
         keyBatchSize: Int
-    ) -> RedisCommand {
-        var command = StreamScripts.commit.invocation(keys: keys)
+    ) -> EVALSHA<RedisReply> {
+        var command = RedisCommand.argumentList()
         command.append(group)
         command.append(consumer)
         command.append(lockTTL)
@@ -181,6 +181,6 @@ struct CommitBatchEncoder {
         command.append(prefetchSpec)
         command.append(keyBatchSize)
         command.append(contentsOf: arguments)
-        return command
+        return StreamScripts.commit.call(keys: keys, arguments: command)
     }
 }

@@ -266,22 +266,17 @@ final class PartitionConsumer: Sendable {
             }
             return (messages, woken)
         }
-        var read = RedisCommand("XREADGROUP")
-        read.append(contentsOf: ["GROUP", subscription.group, subscription.consumer, "COUNT", String(count)])
-        if block > 0 { read.append(contentsOf: ["BLOCK", String(block)]) }
-        read.append(contentsOf: ["STREAMS", stream, ">"])
-        let reply = block > 0 ? try await client.blockingSend(read, on: blocking) : try await client.send(read)
-        guard let streams = reply.array, let first = streams.first?.array, first.count == 2,
-            let entries = first[1].array
-        else { return ([], false) }
+        let read = XREADGROUP(
+            group: subscription.group, consumer: subscription.consumer, stream: stream, count: count,
+            block: block > 0 ? wait : nil)
+        let entries = block > 0 ? try await client.blockingSend(read, on: blocking) : try await client.send(read)
         var messages: [ReceivedMessage] = []
         var markers: [String] = []
         for entry in entries {
-            if let marker = StreamEntry.wakeMarkerID(entry) {
-                markers.append(marker)
+            if StreamEntry.isWakeMarker(entry) {
+                markers.append(entry.id)
             } else {
-                messages.append(
-                    try StreamEntry.decodeStreamEntry(entry, topic: subscription.topic, partition: partition))
+                messages.append(try StreamEntry.message(from: entry, topic: subscription.topic, partition: partition))
             }
         }
         if !markers.isEmpty { await committer.acknowledge(markers) }

@@ -16,10 +16,10 @@ enum StreamEntry {
     static func decodeScriptEntry(
         _ reply: RedisReply, topic: Topic, partition: Int, prefetch: StatePrefetch? = nil
     ) throws -> ReceivedMessage {
-        guard let parts = reply.array, parts.count == 3 || parts.count == 6, let id = parts[0].string,
-            let fields = parts[1].array, let deliveries = parts[2].int
+        guard let parts = reply.array, parts.count == 3 || parts.count == 6, let deliveries = parts[2].int,
+            let entry = try? RedisStreamEntry(id: parts[0], fields: parts[1])
         else { throw TransportError(.malformedEntry, "unexpected entry reply \(reply)") }
-        let message = try decode(id: id, fields: fields, deliveries: deliveries, topic: topic, partition: partition)
+        let message = try message(from: entry, deliveries: deliveries, topic: topic, partition: partition)
         guard parts.count == 6, let prefetch, let key = message.key else { return message }
         var state: StateFields?
         if let version = parts[3].int {
@@ -47,55 +47,44 @@ enum StreamEntry {
         return fields
     }
 
-    /// Decodes an entry of `XREADGROUP`/`XRANGE` (`[id, [field, value, ...]]`) on its first delivery
-    /// (deliveries = the ones before a delayed retry, recorded in field `a`, plus this one).
+    /// Decodes an entry of `XREADGROUP`/`XRANGE` (`[id, [field, value, ...]]`) on its first delivery.
     static func decodeStreamEntry(_ reply: RedisReply, topic: Topic, partition: Int) throws -> ReceivedMessage {
-        guard case .array(let parts) = reply, parts.count == 2, let id = parts[0].string,
-            case .array(let fields) = parts[1]
-        else {
+        guard let entry = try? RedisStreamEntry(reply: reply) else {
             throw TransportError(.malformedEntry, "unexpected stream entry \(reply)")
         }
-        return try decode(id: id, fields: fields, deliveries: nil, topic: topic, partition: partition)
+        return try message(from: entry, topic: topic, partition: partition)
     }
 
-    /// The id of a wake marker entry (field `w`: appended when a scheduled message becomes the soonest due, so
-    /// that idle consumers look at the schedule), nil for any other entry.
-    static func wakeMarkerID(_ reply: RedisReply) -> String? {
-        guard case .array(let parts) = reply, parts.count == 2, case .array(let fields) = parts[1],
-            fields.count == 2, fields[0].bytes == [UInt8(ascii: "w")]
-        else { return nil }
-        return parts[0].string
+    /// Whether an entry is a wake marker (field `w`: appended when a scheduled message becomes the soonest due,
+    /// so that idle consumers look at the schedule).
+    static func isWakeMarker(_ entry: RedisStreamEntry) -> Bool {
+        entry.fields.count == 1 && entry.fields[0].name == "w"
     }
 
-    /// Decodes the fields in one pass. `deliveries` nil means a first delivery (1 + field `a`).
-    static func decode(
-        id: String, fields: [RedisReply], deliveries: Int?, topic: Topic, partition: Int
+    /// The message an entry carries, read in one pass over its fields. `deliveries` nil means a first
+    /// delivery (deliveries = the ones before a delayed retry, recorded in field `a`, plus this one).
+    static func message(
+        from entry: RedisStreamEntry, deliveries: Int? = nil, topic: Topic, partition: Int
     ) throws -> ReceivedMessage {
         var payload: [UInt8]?
         var key: String?
         var published: Date?
         var attempts = 0
-        var index = 0
-        while index + 1 < fields.count {
-            guard case .bulk(let name) = fields[index], name.count == 1, case .bulk(let value) = fields[index + 1]
-            else {
-                index += 2
-                continue
-            }
-            switch name[0] {
-            case UInt8(ascii: "p"): payload = value
-            case UInt8(ascii: "k"): key = String(decoding: value, as: UTF8.self)
-            case UInt8(ascii: "t"): published = integer(value).map { Date(timeIntervalSince1970: Double($0) / 1000) }
-            case UInt8(ascii: "a"): attempts = integer(value) ?? 0
+        for field in entry.fields {
+            switch field.name {
+            case Self.payload: payload = field.value
+            case Self.key: key = String(decoding: field.value, as: UTF8.self)
+            case Self.publishedAt:
+                published = integer(field.value).map { Date(timeIntervalSince1970: Double($0) / 1000) }
+            case Self.attempts: attempts = integer(field.value) ?? 0
             default: break
             }
-            index += 2
         }
         guard let payload else {
-            throw TransportError(.malformedEntry, "entry \(id) of \(topic) has no payload field")
+            throw TransportError(.malformedEntry, "entry \(entry.id) of \(topic) has no payload field")
         }
         return ReceivedMessage(
-            id: id, topic: topic, key: key, payload: payload, deliveryCount: max(1, deliveries ?? attempts + 1),
+            id: entry.id, topic: topic, key: key, payload: payload, deliveryCount: max(1, deliveries ?? attempts + 1),
             publishedAt: published, partition: partition)
     }
 
@@ -127,7 +116,6 @@ enum StreamEntry {
     }
 
     static func milliseconds(_ duration: Duration) -> Int {
-        let (seconds, attoseconds) = duration.components
-        return Int(seconds) * 1000 + Int((Double(attoseconds) / 1e15).rounded(.up))
+        duration.redisMilliseconds
     }
 }

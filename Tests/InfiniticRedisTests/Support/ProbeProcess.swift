@@ -1,5 +1,6 @@
 import Foundation
 import InfiniticRedis
+import TestSupport
 
 @testable import InfiniticRedis
 
@@ -61,12 +62,10 @@ struct ProbeEvent: Hashable {
     }
 
     static func read(_ client: RedisClient, _ key: String) async throws -> [ProbeEvent] {
-        let reply = try await client.send(RedisCommand(["LRANGE", key, "0", "-1"]))
-        return (reply.array ?? []).compactMap { $0.string.flatMap(ProbeEvent.init) }
+        try await client.send(LRANGE(key, 0, -1)).compactMap { ProbeEvent($0.text) }
     }
 
     static func readyCount(_ client: RedisClient, _ key: String) async throws -> Int {
-        let reply = try await client.send(RedisCommand(["LRANGE", key, "0", "-1"]))
-        return (reply.array ?? []).filter { $0.string?.hasPrefix("ready|") == true }.count
+        try await client.send(LRANGE(key, 0, -1)).filter { $0.text.hasPrefix("ready|") }.count
     }
 }

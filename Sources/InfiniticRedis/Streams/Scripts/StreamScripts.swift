@@ -179,7 +179,8 @@ enum StreamScripts {
             """#)
 
     /// Renews what a live consumer holds: resets the idle time of its in-flight entries (so they are not
-    /// reclaimed) and extends its key locks. Returns the ids another consumer owns now.
+    /// reclaimed) and extends its key locks (taking back one that expired if nobody took it). Returns the ids
+    /// another consumer owns now.
     ///
     /// KEYS: stream. ARGV: group, consumer, lock ttl ms, lock prefix, then pairs (entry id, key or '').
     static let renew = RedisScript(
@@ -194,9 +195,14 @@ enum StreamScripts {
                 if owner == consumer then
                     redis.call('XCLAIM', stream, group, consumer, 0, id, 'JUSTID')
                     if key ~= '' then
-                        local lock = lock_prefix .. key
-                        if redis.call('GET', lock) == consumer .. '/' .. id then
+                        local lock, token = lock_prefix .. key, consumer .. '/' .. id
+                        local holder = redis.call('GET', lock)
+                        if holder == token then
                             redis.call('PEXPIRE', lock, ttl)
+                        elseif not holder then
+                            -- A late renewal (a stalled process) let the lock expire and nobody took the key
+                            -- meanwhile: this live holder takes it back.
+                            redis.call('SET', lock, token, 'PX', ttl)
                         end
                     end
                 elseif owner then

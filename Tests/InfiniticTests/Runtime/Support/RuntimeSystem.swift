@@ -85,17 +85,15 @@ struct RuntimeSystem: Sendable {
     /// Whether the Redis keys of a workflow's state and of a tag set exist (always false in memory).
     func redisKeysExist(_ keys: [StateKey], sets: [StateKey]) async throws -> Bool {
         guard let redis = transport as? RedisStreamsTransport else { return false }
-        var command = RedisCommand("EXISTS")
-        for key in keys { command.append(redis.keyspace.state(key)) }
-        for key in sets { command.append(redis.keyspace.set(key)) }
-        return (try await redis.client.send(command).int ?? 0) > 0
+        let names = keys.map(redis.keyspace.state) + sets.map(redis.keyspace.set)
+        return try await redis.client.send(EXISTS(names)) > 0
     }
 
     /// Whether a topic still holds anything (its stream on Redis, its log or groups in memory).
     func topicExists(_ topic: Topic) async throws -> Bool {
         if let redis = transport as? RedisStreamsTransport {
             let stream = redis.keyspace.stream(topic, partition: 0)
-            return (try await redis.client.send(RedisCommand(["EXISTS", stream])).int ?? 0) > 0
+            return try await redis.client.send(EXISTS([stream])) > 0
         }
         if let memory = transport as? InMemoryTransport {
             let snapshot = memory.snapshot(of: topic)

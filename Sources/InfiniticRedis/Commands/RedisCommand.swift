@@ -1,22 +1,24 @@
-/// A Redis command as a value: its arguments encoded once into one binary-safe buffer (argv).
+/// The binary-safe argv of a Redis command: its arguments encoded once into one buffer.
 ///
-/// Build it from a name and arguments, or with the typed constructors in `RedisCommand+Commands.swift`.
+/// The low-level building block of the typed commands (`RedisRequest`), which encode themselves into it.
 public struct RedisCommand: Sendable, Hashable {
     /// All arguments, concatenated.
     @usableFromInline var bytes: [UInt8]
     /// The length of each argument within `bytes`.
     @usableFromInline var lengths: [Int]
 
-    /// A command with only its name; append arguments with `append`.
-    public init(_ name: String) {
+    /// A command with only its name; append arguments with `append`. Outside this folder, send typed
+    /// commands (`RedisRequest`) instead.
+    init(_ name: String) {
         bytes = []
         lengths = []
         bytes.reserveCapacity(64)
         append(name)
     }
 
-    /// A command from a list of string arguments, the first being the command's name.
-    public init(_ words: [String]) {
+    /// A command from a list of string arguments, the first being the command's name. Outside this folder,
+    /// send typed commands (`RedisRequest`) instead.
+    init(_ words: [String]) {
         precondition(!words.isEmpty, "a Redis command needs a name")
         self.init(words[0])
         for word in words.dropFirst() { append(word) }
@@ -76,9 +78,10 @@ public struct RedisCommand: Sendable, Hashable {
         return result
     }
 
-    /// The command's name, upper-cased (`XADD`, `EVALSHA`, ...).
+    /// The command's name, upper-cased (`XADD`, `EVALSHA`, ...); empty for an empty argument list.
     public var name: String {
-        String(decoding: bytes[0..<lengths[0]], as: UTF8.self).uppercased()
+        guard let length = lengths.first else { return "" }
+        return String(decoding: bytes[0..<length], as: UTF8.self).uppercased()
     }
 }
 

@@ -1,0 +1,64 @@
+/// `INFO section`: a section of the server's report, as `name:value` lines under `# Section` headers.
+public struct INFO: RedisRequest {
+    public var section: String
+
+    public init(_ section: String) {
+        self.section = section
+    }
+
+    public var name: String { "INFO" }
+    public var keys: [String] { [] }
+
+    public func encode(into command: inout RedisCommand) {
+        command.append("INFO")
+        command.append(section)
+    }
+
+    public func decode(_ reply: RedisReply) throws(RedisError) -> String {
+        try reply.decodeString()
+    }
+}
+
+/// The `CONFIG` subcommands.
+public enum CONFIG {
+    /// `CONFIG GET parameter`: the parameters matching `parameter` (a glob pattern) and their values.
+    public struct GET: RedisRequest {
+        public var parameter: String
+
+        public init(_ parameter: String) {
+            self.parameter = parameter
+        }
+
+        public var name: String { "CONFIG GET" }
+        public var keys: [String] { [] }
+
+        public func encode(into command: inout RedisCommand) {
+            command.append("CONFIG")
+            command.append("GET")
+            command.append(parameter)
+        }
+
+        public func decode(_ reply: RedisReply) throws(RedisError) -> [String: String] {
+            var values: [String: String] = [:]
+            for (name, value) in try reply.decodePairs() { values[name] = try value.decodeString() }
+            return values
+        }
+    }
+
+    /// `CONFIG RESETSTAT`: resets the server's statistics (`INFO commandstats` among them).
+    public struct RESETSTAT: RedisRequest {
+        public init() {}
+
+        public var name: String { "CONFIG RESETSTAT" }
+        public var keys: [String] { [] }
+
+        public func encode(into command: inout RedisCommand) {
+            command.append("CONFIG")
+            command.append("RESETSTAT")
+        }
+
+        public func decode(_ reply: RedisReply) throws(RedisError) {
+            try reply.decodeOK()
+        }
+    }
+}
