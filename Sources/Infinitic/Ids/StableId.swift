@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// Identifiers derived from their inputs: the same inputs give the same id in any process, so a command
@@ -16,7 +17,7 @@ public enum StableId {
             bytes.append(contentsOf: "\(utf8.count):".utf8)
             bytes.append(contentsOf: utf8)
         }
-        var digest = Array(SHA256.hash(bytes).prefix(16))
+        var digest = Array(SHA256.hash(data: bytes).prefix(16))
         digest[6] = (digest[6] & 0x0f) | 0x80
         digest[8] = (digest[8] & 0x3f) | 0x80
         let uuid = UUID(
