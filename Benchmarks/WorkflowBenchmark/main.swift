@@ -124,6 +124,7 @@ func milliseconds(_ microseconds: UInt64) -> String { String(format: "%.2f ms", 
 
 try await withThrowingTaskGroup(of: Void.self) { group in
     group.addTask { try await worker.run() }
+    group.addTask { try await client.run() }
     _ = try await run(200, window: 50, from: -1_000_000)  // warm-up
 
     var rates: [Double] = []
