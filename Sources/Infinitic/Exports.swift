@@ -5,7 +5,8 @@
 // - Errors/     typed, Codable errors: task failed, workflow failed (nested causes), canceled, unknown,
 //               workflow changed (determinism), workflow task failed.
 // - History/    what replay and the state engine share: commands, steps, their outcomes "as of" a workflow task.
-// - Replay/     `WorkflowExecution` (positions, determinism check, sealing) and `Replayer`.
+// - Replay/     `WorkflowExecution` (positions, determinism check, sealing, escapes, random numbers), `Replayer` and
+//               the `ReplayExecutor` it drives (workflow code leaving the replay is caught at once).
 // - Messages/   one Codable `Envelope` per topic kind and the messages they carry.
 // - Routing/    `Topics` (every topic and state key name) and `Outbound` (message + destination).
 // - Engines/    the roles as pure logic: workflow state engine, workflow and service executors, tag engines,

@@ -21,6 +21,10 @@ public final class WorkflowContext: Sendable {
     /// Deterministic time: the instant of the workflow task that first ran the code being executed.
     public var now: Date { execution.now }
 
+    /// Deterministic random numbers: every replay draws the same ones (`Int.random(in: 1...6, using: &random)`
+    /// with `var random = context.random`).
+    public var random: WorkflowRandom { WorkflowRandom(execution: execution) }
+
     /// A stub of a service (`context.service(HotelBookingStub.self)`, or `let hotel: HotelBookingStub =
     /// context.service()`): calling a method runs it as a task and waits for its result; inside `dispatch`
     /// it only starts the task. Tasks get `tags` and `meta`.

@@ -45,6 +45,7 @@ enum RuntimeFixtures {
         $0.add("readNotes", OpsImpl.readNotes)
         $0.add("touch", OpsImpl.touch)
         $0.add("misbehave", OpsImpl.misbehave)
+        $0.add("stall", OpsImpl.stall)
     }
 
     static let workflows = [WorkflowFixtures.trips, ops]

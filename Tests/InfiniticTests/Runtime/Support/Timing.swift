@@ -65,8 +65,10 @@ protocol Ops: Sendable {
     func readNotes() async throws -> [String]
     /// Adds a note, returning nothing.
     func touch(_ text: String) async throws
-    /// Misuses workflow code: sleeps instead of awaiting the context.
+    /// Misuses workflow code: sleeps instead of awaiting the context (reported at once).
     func misbehave() async throws -> String
+    /// Misuses workflow code: waits 5 s ignoring cancellation (only the workflow task timeout ends the replay).
+    func stall() async throws -> String
 }
 
 struct OpsStub: Ops, WorkflowStub {
@@ -82,6 +84,7 @@ struct OpsStub: Ops, WorkflowStub {
     func readNotes() async throws -> [String] { try await invoker.call("readNotes") }
     func touch(_ text: String) async throws { try await invoker.call("touch", text) }
     func misbehave() async throws -> String { try await invoker.call("misbehave") }
+    func stall() async throws -> String { try await invoker.call("stall") }
 }
 
 struct OpsImpl: Ops {
@@ -114,5 +117,11 @@ struct OpsImpl: Ops {
     func misbehave() async throws -> String {
         try await Task.sleep(for: .seconds(60))
         return "woke up"
+    }
+
+    func stall() async throws -> String {
+        // Awaiting an unstructured task's value is not cancelled with the awaiting task.
+        await Task.detached { try? await Task.sleep(for: .seconds(5)) }.value
+        return "stalled"
     }
 }
