@@ -67,11 +67,10 @@ let worker = try InfiniticWorker(
     configuration: WorkerConfiguration(
         transport: .existing(transport), name: "bench-worker",
         services: [
-            ServiceDefinition(EchoStub.self, implementation: EchoService(), methods: EchoService.register)
+            ServiceDefinition(EchoStub.self, implementation: EchoService())
         ],
         workflows: [
-            WorkflowDefinition(
-                OneTaskStub.self, factory: { OneTaskWorkflow(context: $0) }, methods: OneTaskWorkflow.register)
+            WorkflowDefinition(OneTaskStub.self) { OneTaskWorkflow(context: $0) }
         ],
         consumerSettings: ConsumerSettings(concurrency: concurrency, batchSize: 200), codec: codec),
     logger: logger)

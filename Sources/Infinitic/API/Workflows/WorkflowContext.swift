@@ -52,6 +52,23 @@ public final class WorkflowContext: Sendable {
                 target: .workflow(name: workflowName, id: workflowId), handler: execution, codec: execution.codec))
     }
 
+    /// Starts another method of this very instance without waiting for it (the methods share the instance's
+    /// properties): `let refresh = try await context.dispatch(this: BookTripStub.refresh, trip)`.
+    public func dispatch<Stub: WorkflowStub, each Argument, Value: Decodable & Sendable>(
+        this method: (Stub) -> (repeat each Argument) async throws -> Value, _ arguments: repeat each Argument
+    ) async throws -> Deferred<Value> {
+        let this = thisWorkflow(Stub.self)
+        return try await dispatch { try await method(this)(repeat each arguments) }
+    }
+
+    /// Starts another method of this very instance, which returns nothing, without waiting for it.
+    public func dispatch<Stub: WorkflowStub, each Argument>(
+        this method: (Stub) -> (repeat each Argument) async throws -> Void, _ arguments: repeat each Argument
+    ) async throws -> Deferred<Void> {
+        let this = thisWorkflow(Stub.self)
+        return try await dispatch { try await method(this)(repeat each arguments) }
+    }
+
     /// Starts the one stub call made in `call` without waiting for it:
     /// `let hotel = try await context.dispatch { try await hotelStub.book(request) }`.
     public func dispatch<Value: Decodable & Sendable>(
@@ -83,7 +100,8 @@ public final class WorkflowContext: Sendable {
     }
 
     /// Completes when all complete, with their values in declaration order: `let (h, f) = try await
-    /// context.all(hotel, flight).value`. Fails with the first failure.
+    /// context.all(hotel, flight).value`. Fails with the first failure. Combinations nest: `context.first(of:
+    /// context.all(hotel, car), flight)` is Infinitic's `(hotel and car) or flight`.
     public func all<each Value: Sendable>(_ deferreds: repeat Deferred<each Value>) -> Deferred<(repeat each Value)> {
         var steps: [StepSpec] = []
         for deferred in repeat each deferreds {
@@ -101,6 +119,31 @@ public final class WorkflowContext: Sendable {
                 return try transform(results[index])
             }
             return (repeat try next(each transforms))
+        }
+    }
+
+    /// Completes with the first of `deferreds` to complete, whatever their types: its value at its place in the
+    /// tuple, nil at the others (`let (both, flight) = try await context.first(of: context.all(hotel, car),
+    /// flight).value`). Fails if all fail, with the last failure.
+    public func first<each Value: Sendable>(
+        of deferreds: repeat Deferred<each Value>
+    ) -> Deferred<(repeat (each Value)?)> {
+        var steps: [StepSpec] = []
+        for deferred in repeat each deferreds {
+            steps.append(deferred.step)
+        }
+        let transforms = (repeat (each deferreds).transform)
+        let count = steps.count
+        return Deferred(step: .any(steps), execution: execution) { result in
+            guard case .first(let winner, let branch) = result, winner < count else {
+                throw WorkflowUsageError("a `first` step resolved to \(result)")
+            }
+            var index = 0
+            func pick<V>(_ transform: @Sendable (StepResult) throws -> V) throws -> V? {
+                defer { index += 1 }
+                return index == winner ? try transform(branch) : nil
+            }
+            return (repeat try pick(each transforms))
         }
     }
 }

@@ -15,12 +15,19 @@ protocol Timing: Sendable {
 
 struct TimingStub: Timing, ServiceStub {
     typealias Contract = any Timing
+    typealias Implementation = any Timing
     let invoker: StubInvoker
     init(invoker: StubInvoker) { self.invoker = invoker }
     func nap(_ key: String) async throws -> String { try await invoker.call("nap", key) }
     func stubborn(_ key: String) async throws -> String { try await invoker.call("stubborn", key) }
     func hold(_ key: String) async throws -> String { try await invoker.call("hold", key) }
     func interruptible(_ key: String) async throws -> String { try await invoker.call("interruptible", key) }
+    static func register(_ table: inout MethodTable<Implementation>) {
+        table.add("nap") { $0.nap(_:) }
+        table.add("stubborn") { $0.stubborn(_:) }
+        table.add("hold") { $0.hold(_:) }
+        table.add("interruptible") { $0.interruptible(_:) }
+    }
 }
 
 struct TimingImpl: Timing {
@@ -73,6 +80,8 @@ protocol Ops: Sendable {
 
 struct OpsStub: Ops, WorkflowStub {
     typealias Contract = any Ops
+    typealias Implementation = any Ops
+    typealias ImplementationType = any (Ops & WorkflowImplementation).Type
     let invoker: StubInvoker
     init(invoker: StubInvoker) { self.invoker = invoker }
     func nap(_ key: String) async throws -> String { try await invoker.call("nap", key) }
@@ -85,6 +94,21 @@ struct OpsStub: Ops, WorkflowStub {
     func touch(_ text: String) async throws { try await invoker.call("touch", text) }
     func misbehave() async throws -> String { try await invoker.call("misbehave") }
     func stall() async throws -> String { try await invoker.call("stall") }
+    static func register(_ table: inout MethodTable<Implementation>) {
+        table.add("nap") { $0.nap(_:) }
+        table.add("stubborn") { $0.stubborn(_:) }
+        table.add("hold") { $0.hold(_:) }
+        table.add("interruptible") { $0.interruptible(_:) }
+        table.add("holdThenNotes") { $0.holdThenNotes(_:) }
+        table.add("note") { $0.note(_:) }
+        table.add("readNotes") { $0.readNotes }
+        table.add("touch") { $0.touch(_:) }
+        table.add("misbehave") { $0.misbehave }
+        table.add("stall") { $0.stall }
+    }
+    static func make(_ type: ImplementationType, context: WorkflowContext) -> Implementation {
+        type.init(context: context)
+    }
 }
 
 struct OpsImpl: Ops {
