@@ -104,7 +104,18 @@ import Testing
 }
 
 /// Workflow code that escapes its replay, one way per method, and one that draws random numbers.
-struct EscapesImpl: Sendable {
+@Workflow protocol Escapes: Sendable {
+    func asyncLet() async throws -> String
+    func taskGroup() async throws -> [String]
+    func childProperty() async throws -> Int
+    func unstructured() async throws -> String
+    func detached() async throws -> String
+    func sleep() async throws -> String
+    func pureAsyncLet() async throws -> Int
+    func dice() async throws -> [Int]
+}
+
+struct EscapesImpl: Escapes {
     let context: WorkflowContext
     @WorkflowProperty("visits") var visits = 0
     @WorkflowProperty("early") var early: [Int] = []
@@ -189,14 +200,5 @@ struct EscapesImpl: Sendable {
 }
 
 enum EscapesFixtures {
-    static let definition = WorkflowDefinition(name: "Escapes", factory: { EscapesImpl(context: $0) }) {
-        $0.add("asyncLet", EscapesImpl.asyncLet)
-        $0.add("taskGroup", EscapesImpl.taskGroup)
-        $0.add("childProperty", EscapesImpl.childProperty)
-        $0.add("unstructured", EscapesImpl.unstructured)
-        $0.add("detached", EscapesImpl.detached)
-        $0.add("sleep", EscapesImpl.sleep)
-        $0.add("pureAsyncLet", EscapesImpl.pureAsyncLet)
-        $0.add("dice", EscapesImpl.dice)
-    }
+    static let definition = WorkflowDefinition(EscapesStub.self) { EscapesImpl(context: $0) }
 }

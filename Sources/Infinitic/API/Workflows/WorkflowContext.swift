@@ -103,10 +103,7 @@ public final class WorkflowContext: Sendable {
     /// context.all(hotel, flight).value`. Fails with the first failure. Combinations nest: `context.first(of:
     /// context.all(hotel, car), flight)` is Infinitic's `(hotel and car) or flight`.
     public func all<each Value: Sendable>(_ deferreds: repeat Deferred<each Value>) -> Deferred<(repeat each Value)> {
-        var steps: [StepSpec] = []
-        for deferred in repeat each deferreds {
-            steps.append(deferred.step)
-        }
+        let steps = Self.steps(of: repeat each deferreds)
         let transforms = (repeat (each deferreds).transform)
         let count = steps.count
         return Deferred(step: .all(steps), execution: execution) { result in
@@ -128,10 +125,7 @@ public final class WorkflowContext: Sendable {
     public func first<each Value: Sendable>(
         of deferreds: repeat Deferred<each Value>
     ) -> Deferred<(repeat (each Value)?)> {
-        var steps: [StepSpec] = []
-        for deferred in repeat each deferreds {
-            steps.append(deferred.step)
-        }
+        let steps = Self.steps(of: repeat each deferreds)
         let transforms = (repeat (each deferreds).transform)
         let count = steps.count
         return Deferred(step: .any(steps), execution: execution) { result in
@@ -145,5 +139,14 @@ public final class WorkflowContext: Sendable {
             }
             return (repeat try pick(each transforms))
         }
+    }
+
+    /// The steps of `deferreds`, in order.
+    private static func steps<each Value>(of deferreds: repeat Deferred<each Value>) -> [StepSpec] {
+        var steps: [StepSpec] = []
+        for deferred in repeat each deferreds {
+            steps.append(deferred.step)
+        }
+        return steps
     }
 }

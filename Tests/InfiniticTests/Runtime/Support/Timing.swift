@@ -2,7 +2,7 @@ import Foundation
 import Infinitic
 
 /// A service whose tasks run long or hold on gates, for timeouts, cancellation and shutdown.
-protocol Timing: Sendable {
+@Service protocol Timing: Sendable {
     /// First attempt: sleeps a minute (cooperatively). Later attempts return at once.
     func nap(_ key: String) async throws -> String
     /// First attempt: holds on the gate `key`, ignoring cancellation. Later attempts return at once.
@@ -11,23 +11,6 @@ protocol Timing: Sendable {
     func hold(_ key: String) async throws -> String
     /// Holds on the gate `key` until cancelled.
     func interruptible(_ key: String) async throws -> String
-}
-
-struct TimingStub: Timing, ServiceStub {
-    typealias Contract = any Timing
-    typealias Implementation = any Timing
-    let invoker: StubInvoker
-    init(invoker: StubInvoker) { self.invoker = invoker }
-    func nap(_ key: String) async throws -> String { try await invoker.call("nap", key) }
-    func stubborn(_ key: String) async throws -> String { try await invoker.call("stubborn", key) }
-    func hold(_ key: String) async throws -> String { try await invoker.call("hold", key) }
-    func interruptible(_ key: String) async throws -> String { try await invoker.call("interruptible", key) }
-    static func register(_ table: inout MethodTable<Implementation>) {
-        table.add("nap") { $0.nap(_:) }
-        table.add("stubborn") { $0.stubborn(_:) }
-        table.add("hold") { $0.hold(_:) }
-        table.add("interruptible") { $0.interruptible(_:) }
-    }
 }
 
 struct TimingImpl: Timing {
@@ -61,7 +44,7 @@ struct TimingImpl: Timing {
 }
 
 /// A workflow over `Timing`, with a property other methods can change.
-protocol Ops: Sendable {
+@Workflow protocol Ops: Sendable {
     func nap(_ key: String) async throws -> String
     func stubborn(_ key: String) async throws -> String
     func hold(_ key: String) async throws -> String
@@ -76,39 +59,6 @@ protocol Ops: Sendable {
     func misbehave() async throws -> String
     /// Misuses workflow code: waits 5 s ignoring cancellation (only the workflow task timeout ends the replay).
     func stall() async throws -> String
-}
-
-struct OpsStub: Ops, WorkflowStub {
-    typealias Contract = any Ops
-    typealias Implementation = any Ops
-    typealias ImplementationType = any (Ops & WorkflowImplementation).Type
-    let invoker: StubInvoker
-    init(invoker: StubInvoker) { self.invoker = invoker }
-    func nap(_ key: String) async throws -> String { try await invoker.call("nap", key) }
-    func stubborn(_ key: String) async throws -> String { try await invoker.call("stubborn", key) }
-    func hold(_ key: String) async throws -> String { try await invoker.call("hold", key) }
-    func interruptible(_ key: String) async throws -> String { try await invoker.call("interruptible", key) }
-    func holdThenNotes(_ key: String) async throws -> [String] { try await invoker.call("holdThenNotes", key) }
-    func note(_ text: String) async throws -> Int { try await invoker.call("note", text) }
-    func readNotes() async throws -> [String] { try await invoker.call("readNotes") }
-    func touch(_ text: String) async throws { try await invoker.call("touch", text) }
-    func misbehave() async throws -> String { try await invoker.call("misbehave") }
-    func stall() async throws -> String { try await invoker.call("stall") }
-    static func register(_ table: inout MethodTable<Implementation>) {
-        table.add("nap") { $0.nap(_:) }
-        table.add("stubborn") { $0.stubborn(_:) }
-        table.add("hold") { $0.hold(_:) }
-        table.add("interruptible") { $0.interruptible(_:) }
-        table.add("holdThenNotes") { $0.holdThenNotes(_:) }
-        table.add("note") { $0.note(_:) }
-        table.add("readNotes") { $0.readNotes }
-        table.add("touch") { $0.touch(_:) }
-        table.add("misbehave") { $0.misbehave }
-        table.add("stall") { $0.stall }
-    }
-    static func make(_ type: ImplementationType, context: WorkflowContext) -> Implementation {
-        type.init(context: context)
-    }
 }
 
 struct OpsImpl: Ops {
