@@ -53,6 +53,7 @@ let package = Package(
                 "InfiniticTransport",
                 "InfiniticRedis",
                 "InfiniticMacros",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

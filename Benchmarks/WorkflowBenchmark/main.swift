@@ -67,11 +67,10 @@ let worker = try InfiniticWorker(
     configuration: WorkerConfiguration(
         transport: .existing(transport), name: "bench-worker",
         services: [
-            ServiceDefinition(EchoStub.self, implementation: EchoService(), methods: EchoService.register)
+            ServiceDefinition(EchoStub.self, implementation: EchoService())
         ],
         workflows: [
-            WorkflowDefinition(
-                OneTaskStub.self, factory: { OneTaskWorkflow(context: $0) }, methods: OneTaskWorkflow.register)
+            WorkflowDefinition(OneTaskStub.self) { OneTaskWorkflow(context: $0) }
         ],
         consumerSettings: ConsumerSettings(concurrency: concurrency, batchSize: 200), codec: codec),
     logger: logger)
@@ -117,6 +116,7 @@ func milliseconds(_ microseconds: UInt64) -> String { String(format: "%.2f ms", 
 
 try await withThrowingTaskGroup(of: Void.self) { group in
     group.addTask { try await worker.run() }
+    group.addTask { try await client.run() }
     _ = try await run(200, window: 50, from: -1_000_000)  // warm-up
 
     var rates: [Double] = []

@@ -3,7 +3,7 @@ import Infinitic
 
 /// The trip-booking saga: book the hotel and the flight in parallel, then charge; if the payment is
 /// declined, cancel both bookings (compensation). `progress()` can be called on a running instance.
-/// `@Workflow` generates `BookTripStub`, which clients call, and `BookTrip.register`, which workers register.
+/// `@Workflow` generates `BookTripStub`, which clients call and workers register implementations with.
 @Workflow public protocol BookTrip: Sendable {
     func run(_ trip: Trip) async throws -> TripResult
     func progress() async throws -> String
@@ -11,7 +11,7 @@ import Infinitic
 
 /// Deterministic workflow code: it talks to the world only through `context` and is replayed from its
 /// history at every step.
-public struct BookTripWorkflow: BookTrip {
+public struct BookTripWorkflow: BookTrip, WorkflowImplementation {
     let context: WorkflowContext
     /// Persisted with the workflow, shared by its methods.
     @WorkflowProperty("step") var step = "started"
@@ -65,19 +65,15 @@ public enum TripBookingApp {
         [
             ServiceDefinition(
                 HotelServiceStub.self, implementation: hotels,
-                retryPolicy: RetryPolicy(minimumSeconds: 0.05, maximumRetries: 3), methods: Hotels.register),
-            ServiceDefinition(FlightServiceStub.self, implementation: flights, methods: Flights.register),
+                retryPolicy: RetryPolicy(minimumSeconds: 0.05, maximumRetries: 3)),
+            ServiceDefinition(FlightServiceStub.self, implementation: flights),
             ServiceDefinition(
                 PaymentServiceStub.self, implementation: payments,
-                retryPolicy: RetryPolicy(minimumSeconds: 0.05, maximumRetries: 2).notRetrying(PaymentDeclined.self),
-                methods: Payments.register),
+                retryPolicy: RetryPolicy(minimumSeconds: 0.05, maximumRetries: 2).notRetrying(PaymentDeclined.self)),
         ]
     }
 
     public static var workflows: [WorkflowDefinition] {
-        [
-            WorkflowDefinition(
-                BookTripStub.self, factory: BookTripWorkflow.init(context:), methods: BookTripWorkflow.register)
-        ]
+        [WorkflowDefinition(BookTripStub.self, implementation: BookTripWorkflow.self)]
     }
 }

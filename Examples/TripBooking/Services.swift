@@ -4,8 +4,9 @@ import Synchronization
 
 // MARK: - Contracts, shared by callers (workflows) and implementations
 
-// `@Service` generates each contract's stub (`HotelServiceStub`...), which workflows call, and the method table
-// of its implementations (`HotelService.register`), which workers register.
+// `@Service` generates each contract's stub (`HotelServiceStub`...), which workflows call and workers register
+// implementations with (`ServiceDefinition(HotelServiceStub.self, implementation: Hotels())` compiles only if
+// `Hotels` is a `HotelService`).
 
 /// Books and cancels hotel rooms.
 @Service public protocol HotelService: Sendable {

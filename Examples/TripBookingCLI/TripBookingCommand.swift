@@ -118,25 +118,29 @@ struct BookCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = connection.logger("trip-booking.client")
-        let client = try await InfiniticClient(
-            configuration: ClientConfiguration(transport: connection.transport), logger: logger)
         let started = ContinuousClock.now
-        var failures = 0
-        let outcomes = try await withThrowingTaskGroup(of: (Int, Result<TripResult, any Error>).self) { group in
-            for index in 0..<trips {
-                let trip = SampleTrips.trip(index)
-                let stub = client.workflow(BookTripStub.self, tags: ["customer:\(trip.customer)"])
-                let handle = try await client.dispatch { try await stub.run(trip) }
-                group.addTask {
-                    do {
-                        return (index, .success(try await handle.result(timeout: .milliseconds(Int(timeout * 1000)))))
-                    } catch {
-                        return (index, .failure(error))
+        let (trips, timeout) = (self.trips, self.timeout)
+        let configuration = ClientConfiguration(transport: connection.transport)
+        let outcomes = try await withInfiniticClient(configuration: configuration, logger: logger) { client in
+            try await withThrowingTaskGroup(of: (Int, Result<TripResult, any Error>).self) { group in
+                for index in 0..<trips {
+                    let trip = SampleTrips.trip(index)
+                    let stub = client.workflow(BookTripStub.self, tags: ["customer:\(trip.customer)"])
+                    let handle = try await client.dispatch { try await stub.run(trip) }
+                    group.addTask {
+                        do {
+                            return (
+                                index, .success(try await handle.result(timeout: .milliseconds(Int(timeout * 1000))))
+                            )
+                        } catch {
+                            return (index, .failure(error))
+                        }
                     }
                 }
+                return try await group.reduce(into: [(Int, Result<TripResult, any Error>)]()) { $0.append($1) }
             }
-            return try await group.reduce(into: [(Int, Result<TripResult, any Error>)]()) { $0.append($1) }
         }
+        var failures = 0
         for (index, outcome) in outcomes.sorted(by: { $0.0 < $1.0 }) {
             let trip = SampleTrips.trip(index)
             switch outcome {
@@ -148,7 +152,6 @@ struct BookCommand: AsyncParsableCommand {
             }
         }
         print("\(trips - failures) of \(trips) trips done in \(started.duration(to: .now))")
-        await client.close()
         if failures > 0 { throw ExitCode.failure }
     }
 }

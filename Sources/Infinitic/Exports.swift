@@ -5,13 +5,14 @@
 // - Errors/     typed, Codable errors: task failed, workflow failed (nested causes), canceled, unknown,
 //               workflow changed (determinism), workflow task failed.
 // - History/    what replay and the state engine share: commands, steps, their outcomes "as of" a workflow task.
-// - Replay/     `WorkflowExecution` (positions, determinism check, sealing) and `Replayer`.
+// - Replay/     `WorkflowExecution` (positions, determinism check, sealing, escapes, random numbers), `Replayer` and
+//               the `ReplayExecutor` it drives (workflow code leaving the replay is caught at once).
 // - Messages/   one Codable `Envelope` per topic kind and the messages they carry.
 // - Routing/    `Topics` (every topic and state key name) and `Outbound` (message + destination).
 // - Engines/    the roles as pure logic: workflow state engine, workflow and service executors, tag engines,
 //               each with a `disposition(for:...)` giving the transport's `Disposition` for a received message.
 // - Codec/, Ids/  the swappable payload codec (`BinaryPayloadCodec` by default, `JSONPayloadCodec` readable) and
-//               stable SHA-256-based ids.
+//               stable SHA-256-based ids (swift-crypto) and the seeds of `context.random`.
 //
 // The runtime, on a `Transport` (I/O happens here and only here):
 //
@@ -21,5 +22,7 @@
 //               `WorkflowStateEngineRole` (read state + version, atomic commit), `WorkflowTagEngineRole`,
 //               `ServiceTagEngineRole`; `RoleEnvironment` and `ConsumerSettings` they share.
 // - Worker/     `InfiniticWorker` (a `Service`) running the roles a `WorkerConfiguration` selects.
-// - Client/     `InfiniticClient`: stubs for new, existing and tagged instances, `dispatch` handles, cancel, lookups.
+// - Client/     `InfiniticClient` (a `Service`, or scoped by `withInfiniticClient { }`): stubs for new, existing and
+//               tagged instances, `dispatch` handles, cancel, lookups.
+// - Logging/    the no-op logger Infinitic's types default to (`LogKeys`, in InfiniticTransport, names the metadata).
 @_exported import InfiniticTransport

@@ -49,11 +49,10 @@ let group = ServiceGroup(
     configuration: ServiceGroupConfiguration(
         services: [.init(service: worker)], gracefulShutdownSignals: [], logger: logger))
 
-// 3. A client, created outside the service group so that it outlives the worker's shutdown.
-let client = try await InfiniticClient(configuration: ClientConfiguration(transport: transport), logger: logger)
-
-try await bookTrips(client: client, group: group)
-await client.close()
+// 3. A client around the service group's run, so that it outlives the worker's shutdown.
+try await withInfiniticClient(configuration: ClientConfiguration(transport: transport), logger: logger) { client in
+    try await bookTrips(client: client, group: group)
+}
 embedded?.stopAndRemoveData()
 say("done")
 

@@ -3,39 +3,23 @@ import SwiftSyntax
 import SwiftSyntaxBuilder
 import SwiftSyntaxMacros
 
-/// `@Service`: the stub of a service contract (peer) and the method table of its implementations (extension).
-public enum ServiceMacro: PeerMacro, ExtensionMacro {
+/// `@Service`: the stub of a service contract, with the contract's method table (peer).
+public enum ServiceMacro: PeerMacro {
     public static func expansion(
         of node: AttributeSyntax, providingPeersOf declaration: some DeclSyntaxProtocol,
         in context: some MacroExpansionContext
     ) throws -> [DeclSyntax] {
         ContractKind.service.peers(of: node, declaration: declaration, in: context)
     }
-
-    public static func expansion(
-        of node: AttributeSyntax, attachedTo declaration: some DeclGroupSyntax,
-        providingExtensionsOf type: some TypeSyntaxProtocol, conformingTo protocols: [TypeSyntax],
-        in context: some MacroExpansionContext
-    ) throws -> [ExtensionDeclSyntax] {
-        ContractKind.service.extensions(of: node, declaration: declaration, type: type)
-    }
 }
 
-/// `@Workflow`: the stub of a workflow contract (peer) and the method table of its implementations (extension).
-public enum WorkflowMacro: PeerMacro, ExtensionMacro {
+/// `@Workflow`: the stub of a workflow contract, with the contract's method table (peer).
+public enum WorkflowMacro: PeerMacro {
     public static func expansion(
         of node: AttributeSyntax, providingPeersOf declaration: some DeclSyntaxProtocol,
         in context: some MacroExpansionContext
     ) throws -> [DeclSyntax] {
         ContractKind.workflow.peers(of: node, declaration: declaration, in: context)
-    }
-
-    public static func expansion(
-        of node: AttributeSyntax, attachedTo declaration: some DeclGroupSyntax,
-        providingExtensionsOf type: some TypeSyntaxProtocol, conformingTo protocols: [TypeSyntax],
-        in context: some MacroExpansionContext
-    ) throws -> [ExtensionDeclSyntax] {
-        ContractKind.workflow.extensions(of: node, declaration: declaration, type: type)
     }
 }
 
@@ -65,7 +49,7 @@ enum ContractKind {
         }
     }
 
-    /// The stub. Diagnostics are reported here only (the extension role sees the same declaration).
+    /// The stub, or the diagnostics of what it cannot implement.
     func peers(
         of node: AttributeSyntax, declaration: some DeclSyntaxProtocol, in context: some MacroExpansionContext
     ) -> [DeclSyntax] {
@@ -74,17 +58,6 @@ enum ContractKind {
         for diagnostic in diagnostics { context.diagnose(diagnostic) }
         guard let contract, diagnostics.isEmpty else { return [] }
         return [contract.stub()]
-    }
-
-    /// The method table of any implementation, in an extension of the contract.
-    func extensions(
-        of node: AttributeSyntax, declaration: some DeclGroupSyntax, type: some TypeSyntaxProtocol
-    ) -> [ExtensionDeclSyntax] {
-        var diagnostics: [Diagnostic] = []
-        guard let contract = Contract(kind: self, attribute: node, declaration: declaration, diagnostics: &diagnostics),
-            diagnostics.isEmpty
-        else { return [] }
-        return [contract.registration(extending: TypeSyntax(type))]
     }
 }
 
@@ -116,12 +89,17 @@ struct Contract {
 
     // MARK: generated code
 
-    /// `struct <Name>Stub: <Name>, ServiceStub { ... }`, each method forwarded to the invoker.
+    /// `struct <Name>Stub: <Name>, ServiceStub { ... }`: each method forwarded to the invoker, and the method table
+    /// of any implementation (an existential of the contract, so that registering something else does not compile).
     func stub() -> DeclSyntax {
         let name = declaration.name.trimmed
         let access = typeAccess.map { "\($0) " } ?? ""
         let member = memberAccess.map { "\($0) " } ?? ""
         var members: [String] = ["\(member)typealias Contract = any \(name)"]
+        members.append("\(member)typealias Implementation = any \(name)\(refinesSendable ? "" : " & Sendable")")
+        if kind == .workflow {
+            members.append("\(member)typealias ImplementationType = any (\(name) & WorkflowImplementation).Type")
+        }
         if let registeredName {
             members.append(
                 "\(member)static var \(kind.nameRequirement): String { \(registeredName.trimmedDescription) }")
@@ -129,30 +107,19 @@ struct Contract {
         members.append("\(member)let invoker: StubInvoker")
         members.append("\(member)init(invoker: StubInvoker) {\n    self.invoker = invoker\n}")
         members += methods.map(forwarding)
-        let implementation = refinesSendable ? "\(name)" : "\(name) & Sendable"
+        let additions = methods.map { method in
+            "\n    table.add(\(Self.literal(Self.wireName(of: method)))) { $0.\(Self.reference(to: method)) }"
+        }
         members.append(
-            "\(member)static func register<Implementation: \(implementation)>(_ table: inout MethodTable<Implementation>) {"
-                + "\n    Implementation.register(&table)\n}")
+            "\(member)static func register(_ table: inout MethodTable<Implementation>) {\(additions.joined())\n}")
+        if kind == .workflow {
+            members.append(
+                "\(member)static func make(_ type: ImplementationType, context: WorkflowContext) -> Implementation {"
+                    + "\n    type.init(context: context)\n}")
+        }
         let body = members.joined(separator: "\n").split(separator: "\n", omittingEmptySubsequences: false)
             .map { $0.isEmpty ? "" : "    \($0)" }.joined(separator: "\n")
         return "\(raw: access)struct \(raw: name.text)Stub: \(name), \(raw: kind.stubProtocol) {\n\(raw: body)\n}"
-    }
-
-    /// `extension <Name> { static func register(_ table: inout MethodTable<Self>) { ... } }`.
-    func registration(extending type: TypeSyntax) -> ExtensionDeclSyntax {
-        let member = memberAccess.map { "\($0) " } ?? ""
-        let constraint = refinesSendable ? "" : " where Self: Sendable"
-        let additions = methods.map { method in
-            "        table.add(\(Self.literal(Self.wireName(of: method))), Self.\(Self.reference(to: method)))"
-        }
-        let body = additions.isEmpty ? "{}" : "{\n\(additions.joined(separator: "\n"))\n    }"
-        let source = """
-            extension \(type.trimmedDescription)\(constraint) {
-                \(member)static func register(_ table: inout MethodTable<Self>) \(body)
-            }
-            """
-        // The source is built from checked syntax: it parses as an extension.
-        return DeclSyntax("\(raw: source)").cast(ExtensionDeclSyntax.self)
     }
 
     /// The stub's method: the requirement's signature on one line, with a body calling the invoker.

@@ -27,6 +27,7 @@ final class ExpansionTests: XCTestCase {
 
                 public struct HotelServiceStub: HotelService, ServiceStub {
                     public typealias Contract = any HotelService
+                    public typealias Implementation = any HotelService
                     public let invoker: StubInvoker
                     public init(invoker: StubInvoker) {
                         self.invoker = invoker
@@ -37,15 +38,13 @@ final class ExpansionTests: XCTestCase {
                     public func cancel(_ reference: String) async throws {
                         try await invoker.call("cancel", reference)
                     }
-                    public static func register<Implementation: HotelService>(_ table: inout MethodTable<Implementation>) {
-                        Implementation.register(&table)
-                    }
-                }
-
-                extension HotelService {
-                    public static func register(_ table: inout MethodTable<Self>) {
-                        table.add("book", Self.book(_:))
-                        table.add("cancel", Self.cancel(_:))
+                    public static func register(_ table: inout MethodTable<Implementation>) {
+                        table.add("book") {
+                            $0.book(_:)
+                        }
+                        table.add("cancel") {
+                            $0.cancel(_:)
+                        }
                     }
                 }
                 """,
@@ -76,6 +75,7 @@ final class ExpansionTests: XCTestCase {
 
                 struct PaymentsStub: Payments, ServiceStub {
                     typealias Contract = any Payments
+                    typealias Implementation = any Payments
                     static var serviceName: String {
                         "PaymentService"
                     }
@@ -98,18 +98,22 @@ final class ExpansionTests: XCTestCase {
                     func `default`() async throws -> [String: Int] {
                         try await invoker.call("default")
                     }
-                    static func register<Implementation: Payments>(_ table: inout MethodTable<Implementation>) {
-                        Implementation.register(&table)
-                    }
-                }
-
-                extension Payments {
-                    static func register(_ table: inout MethodTable<Self>) {
-                        table.add("charge", Self.charge(_:amount:in:))
-                        table.add("refund", Self.refund(_:reason:))
-                        table.add("ping", Self.ping)
-                        table.add("log", Self.log(invoker:))
-                        table.add("default", Self.`default`)
+                    static func register(_ table: inout MethodTable<Implementation>) {
+                        table.add("charge") {
+                            $0.charge(_:amount:in:)
+                        }
+                        table.add("refund") {
+                            $0.refund(_:reason:)
+                        }
+                        table.add("ping") {
+                            $0.ping
+                        }
+                        table.add("log") {
+                            $0.log(invoker:)
+                        }
+                        table.add("default") {
+                            $0.`default`
+                        }
                     }
                 }
                 """,
@@ -132,6 +136,8 @@ final class ExpansionTests: XCTestCase {
 
                 struct BookTripStub: BookTrip, WorkflowStub {
                     typealias Contract = any BookTrip
+                    typealias Implementation = any BookTrip & Sendable
+                    typealias ImplementationType = any (BookTrip & WorkflowImplementation).Type
                     static var workflowName: String {
                         Names.bookTrip
                     }
@@ -145,15 +151,16 @@ final class ExpansionTests: XCTestCase {
                     func progress() async throws -> String {
                         try await invoker.call("progress")
                     }
-                    static func register<Implementation: BookTrip & Sendable>(_ table: inout MethodTable<Implementation>) {
-                        Implementation.register(&table)
+                    static func register(_ table: inout MethodTable<Implementation>) {
+                        table.add("run") {
+                            $0.run(_:)
+                        }
+                        table.add("progress") {
+                            $0.progress
+                        }
                     }
-                }
-
-                extension BookTrip where Self: Sendable {
-                    static func register(_ table: inout MethodTable<Self>) {
-                        table.add("run", Self.run(_:))
-                        table.add("progress", Self.progress)
+                    static func make(_ type: ImplementationType, context: WorkflowContext) -> Implementation {
+                        type.init(context: context)
                     }
                 }
                 """,
@@ -178,6 +185,8 @@ final class ExpansionTests: XCTestCase {
 
                 package struct AStub: A, WorkflowStub {
                     package typealias Contract = any A
+                    package typealias Implementation = any A
+                    package typealias ImplementationType = any (A & WorkflowImplementation).Type
                     package let invoker: StubInvoker
                     package init(invoker: StubInvoker) {
                         self.invoker = invoker
@@ -185,8 +194,13 @@ final class ExpansionTests: XCTestCase {
                     package func run() async throws {
                         try await invoker.call("run")
                     }
-                    package static func register<Implementation: A>(_ table: inout MethodTable<Implementation>) {
-                        Implementation.register(&table)
+                    package static func register(_ table: inout MethodTable<Implementation>) {
+                        table.add("run") {
+                            $0.run
+                        }
+                    }
+                    package static func make(_ type: ImplementationType, context: WorkflowContext) -> Implementation {
+                        type.init(context: context)
                     }
                 }
                 private protocol B: Sendable {
@@ -195,6 +209,7 @@ final class ExpansionTests: XCTestCase {
 
                 private struct BStub: B, ServiceStub {
                     typealias Contract = any B
+                    typealias Implementation = any B
                     let invoker: StubInvoker
                     init(invoker: StubInvoker) {
                         self.invoker = invoker
@@ -202,37 +217,22 @@ final class ExpansionTests: XCTestCase {
                     func run() async throws {
                         try await invoker.call("run")
                     }
-                    static func register<Implementation: B>(_ table: inout MethodTable<Implementation>) {
-                        Implementation.register(&table)
+                    static func register(_ table: inout MethodTable<Implementation>) {
+                        table.add("run") {
+                            $0.run
+                        }
                     }
                 }
                 fileprivate protocol C: Sendable {}
 
                 fileprivate struct CStub: C, ServiceStub {
                     typealias Contract = any C
+                    typealias Implementation = any C
                     let invoker: StubInvoker
                     init(invoker: StubInvoker) {
                         self.invoker = invoker
                     }
-                    static func register<Implementation: C>(_ table: inout MethodTable<Implementation>) {
-                        Implementation.register(&table)
-                    }
-                }
-
-                extension A {
-                    package static func register(_ table: inout MethodTable<Self>) {
-                        table.add("run", Self.run)
-                    }
-                }
-
-                extension B {
-                    static func register(_ table: inout MethodTable<Self>) {
-                        table.add("run", Self.run)
-                    }
-                }
-
-                extension C {
-                    static func register(_ table: inout MethodTable<Self>) {
+                    static func register(_ table: inout MethodTable<Implementation>) {
                     }
                 }
                 """,
@@ -256,6 +256,7 @@ final class ExpansionTests: XCTestCase {
 
                     public struct HotelsStub: Hotels, ServiceStub {
                         public typealias Contract = any Hotels
+                        public typealias Implementation = any Hotels
                         public let invoker: StubInvoker
                         public init(invoker: StubInvoker) {
                             self.invoker = invoker
@@ -263,15 +264,11 @@ final class ExpansionTests: XCTestCase {
                         public func book(_ trip: Trip) async throws -> Booking {
                             try await invoker.call("book", trip)
                         }
-                        public static func register<Implementation: Hotels>(_ table: inout MethodTable<Implementation>) {
-                            Implementation.register(&table)
+                        public static func register(_ table: inout MethodTable<Implementation>) {
+                            table.add("book") {
+                                $0.book(_:)
+                            }
                         }
-                    }
-                }
-
-                extension Travel.Hotels {
-                    public static func register(_ table: inout MethodTable<Self>) {
-                        table.add("book", Self.book(_:))
                     }
                 }
                 """,
@@ -298,6 +295,7 @@ final class ExpansionTests: XCTestCase {
 
                 struct PaymentsStub: Payments, ServiceStub {
                     typealias Contract = any Payments
+                    typealias Implementation = any Payments
                     let invoker: StubInvoker
                     init(invoker: StubInvoker) {
                         self.invoker = invoker
@@ -305,14 +303,10 @@ final class ExpansionTests: XCTestCase {
                     func charge(_ customer: String, amount: Int) async throws -> String {
                         try await invoker.call("charge", customer, amount)
                     }
-                    static func register<Implementation: Payments>(_ table: inout MethodTable<Implementation>) {
-                        Implementation.register(&table)
-                    }
-                }
-
-                extension Payments {
-                    static func register(_ table: inout MethodTable<Self>) {
-                        table.add("charge", Self.charge(_:amount:))
+                    static func register(_ table: inout MethodTable<Implementation>) {
+                        table.add("charge") {
+                            $0.charge(_:amount:)
+                        }
                     }
                 }
                 """,

@@ -64,3 +64,64 @@ import Testing
         #expect("\(error)".contains("task A.a") && "\(error)".contains("task B.b"))
     }
 }
+
+/// A Swift error thrown by a task keeps what caused it.
+@Suite struct ErrorCauseTests {
+    let codec = JSONPayloadCodec()
+
+    struct Wrapper: Error {
+        var underlying: any Error
+    }
+
+    struct Chained: Error, Codable {
+        var step: String
+        var cause: ErrorDescription?
+    }
+
+    final class Loop: Error, @unchecked Sendable {
+        var cause: (any Error)?
+    }
+
+    @Test func conventionalPropertiesNest() throws {
+        let root = PaymentDeclined(reason: "limit", amount: 9)
+        let description = ErrorDescription(Wrapper(underlying: Wrapper(underlying: root)), codec: codec)
+        #expect(description.shortTypeName == "Wrapper")
+        #expect(description.cause?.shortTypeName == "Wrapper")
+        let deepest = try #require(description.cause?.cause)
+        #expect(try deepest.decodeProperties(as: PaymentDeclined.self, codec: codec) == root)
+        let decoded = try codec.decode(ErrorDescription.self, from: try codec.encode(description))
+        #expect(decoded.cause?.cause?.message == deepest.message, "the chain survives encoding")
+
+        let optional = ErrorDescription(
+            Chained(step: "outer", cause: ErrorDescription(typeName: "Inner", message: "inner")), codec: codec)
+        #expect(optional.cause?.typeName == "Inner")
+        #expect(ErrorDescription(Chained(step: "alone", cause: nil), codec: codec).cause == nil)
+    }
+
+    @Test func nsErrorsInfiniticAndDecodingErrorsKeepTheirUnderlyingError() throws {
+        let root = NSError(domain: "Net", code: 7, userInfo: [NSLocalizedDescriptionKey: "offline"])
+        let wrapped = NSError(domain: "App", code: 1, userInfo: [NSUnderlyingErrorKey: root])
+        #expect(ErrorDescription(wrapped, codec: codec).cause?.message.contains("offline") == true)
+        let several = NSError(domain: "App", code: 2, userInfo: ["NSMultipleUnderlyingErrorsKey": [root]])
+        #expect(ErrorDescription(several, codec: codec).cause?.message.contains("offline") == true)
+
+        let infinitic = InfiniticError(.timedOut, "waiting", underlying: PaymentDeclined(reason: "r", amount: 1))
+        #expect(ErrorDescription(infinitic, codec: codec).cause?.shortTypeName == "PaymentDeclined")
+
+        let decoding = DecodingError.dataCorrupted(
+            .init(codingPath: [], debugDescription: "bad", underlyingError: PaymentDeclined(reason: "r", amount: 2)))
+        #expect(ErrorDescription(decoding, codec: codec).cause?.shortTypeName == "PaymentDeclined")
+    }
+
+    @Test func aCycleOfCausesEnds() {
+        let loop = Loop()
+        loop.cause = loop
+        var depth = 0
+        var next: ErrorDescription? = ErrorDescription(loop, codec: codec)
+        while let current = next {
+            depth += 1
+            next = current.cause
+        }
+        #expect(depth == 17, "the error and 16 causes")
+    }
+}

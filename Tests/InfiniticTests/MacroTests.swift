@@ -19,8 +19,7 @@ import Testing
     func rates() async throws -> [String: Int]
 }
 
-/// A second contract of `CurrencyImpl`: with two contracts, `CurrencyImpl.register` is ambiguous and the stubs'
-/// `register` picks one.
+/// A second contract of `CurrencyImpl`: each stub registers its own contract's methods.
 @Service protocol Refunds: Sendable {
     func refund(_ amount: Int) async throws -> Int
 }
@@ -82,10 +81,9 @@ struct MacroCheckoutImpl: MacroCheckout {
         #expect(MacroHotelBookingStub.serviceName == HotelBookingStub.serviceName)
         #expect(CurrencyStub.serviceName == "Currency")
         #expect(MacroCheckoutStub.workflowName == "Checkout")
-        let currency = ServiceDefinition(
-            CurrencyStub.self, implementation: CurrencyImpl(), methods: CurrencyStub.register)
+        let currency = ServiceDefinition(CurrencyStub.self, implementation: CurrencyImpl())
         #expect(currency.name == "Currency" && currency.methodNames == ["convert", "record", "rates"])
-        let refunds = ServiceDefinition(RefundsStub.self, implementation: CurrencyImpl(), methods: RefundsStub.register)
+        let refunds = ServiceDefinition(RefundsStub.self, implementation: CurrencyImpl())
         #expect(refunds.name == "Refunds" && refunds.methodNames == ["refund"])
     }
 
@@ -112,8 +110,7 @@ struct MacroCheckoutImpl: MacroCheckout {
 
     @Test func aGeneratedMethodTableDecodesArgumentsByPosition() async throws {
         let implementation = CurrencyImpl()
-        let currency = ServiceDefinition(
-            CurrencyStub.self, implementation: implementation, methods: CurrencyStub.register)
+        let currency = ServiceDefinition(CurrencyStub.self, implementation: implementation)
         let converted = try await currency.invoke(
             method: "convert", arguments: codec.arguments(100, "USD", "EUR"), codec: codec)
         #expect(try codec.value(Int.self, from: converted) == 90)
@@ -127,14 +124,8 @@ struct MacroCheckoutImpl: MacroCheckout {
     @Test func aGeneratedWorkflowCallsGeneratedAndHandWrittenServicesThroughTheEngines() async throws {
         let currency = CurrencyImpl()
         let loop = EngineLoop(
-            workflows: [
-                WorkflowDefinition(
-                    MacroCheckoutStub.self, factory: { MacroCheckoutImpl(context: $0) },
-                    methods: MacroCheckoutImpl.register)
-            ],
-            services: Fixtures.services + [
-                ServiceDefinition(CurrencyStub.self, implementation: currency, methods: CurrencyStub.register)
-            ])
+            workflows: [WorkflowDefinition(MacroCheckoutStub.self) { MacroCheckoutImpl(context: $0) }],
+            services: Fixtures.services + [ServiceDefinition(CurrencyStub.self, implementation: currency)])
         let id = try loop.startWorkflow("Checkout", method: "checkout", arguments: loop.codec.arguments("ada", 100))
         try await loop.run()
         #expect(try loop.result([String].self, workflowId: id) == ["H-ada-2", "90 EUR", "1 note", "paid 90"])

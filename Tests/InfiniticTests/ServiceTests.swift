@@ -31,10 +31,12 @@ import Testing
         #expect(PaymentStub.serviceName == "PaymentService")
         #expect(TripsStub.workflowName == "Trips")
         #expect(Fixtures.services.map(\.name) == ["HotelBooking", "FlightBooking", "PaymentService", "Flaky", "Probe"])
-        let renamed = ServiceDefinition(HotelBookingStub.self, implementation: HotelBookingImpl(), name: "Hotels") {
+        let renamed = ServiceDefinition(HotelBookingStub.self, implementation: HotelBookingImpl(), name: "Hotels")
+        #expect(renamed.name == "Hotels" && renamed.methodNames == ["book", "cancel"])
+        let byHand = ServiceDefinition(name: "Hotels", implementation: HotelBookingImpl()) {
             $0.add("book", HotelBookingImpl.book)
         }
-        #expect(renamed.name == "Hotels" && renamed.methodNames == ["book"])
+        #expect(byHand.name == "Hotels" && byHand.methodNames == ["book"])
     }
 
     @Test func methodsAreCalledByNameWithEncodedArguments() async throws {

@@ -26,6 +26,7 @@ struct TripBookingSagaTests {
         let client = try InfiniticClient(transport: transport, callTimeout: .seconds(60), logger: Self.logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await worker.run() }
+            group.addTask { try await client.run() }
             let results = try await withThrowingTaskGroup(of: (Int, TripResult).self) { trips in
                 for index in 0..<10 {
                     let trip = SampleTrips.trip(index)

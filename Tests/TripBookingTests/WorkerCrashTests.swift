@@ -19,58 +19,57 @@ struct WorkerCrashTests {
         defer { transport.close() }
         var logger = Logger(label: "crash-test")
         logger.logLevel = .error
-        let client = try InfiniticClient(transport: transport, callTimeout: .seconds(150), logger: logger)
-
         let worker = try WorkerProcess(redisURL: server.url, namespace: namespace)
         defer { worker.stop() }
 
-        let count = 200
-        let kills = Locked(0)
-        let outcomes = try await withThrowingTaskGroup(of: (Int, TripResult)?.self) { group in
-            // The killer: SIGKILL the worker at random moments, restart it at once, six times.
-            group.addTask {
-                for _ in 0..<6 {
-                    try await Task.sleep(for: .milliseconds(Int.random(in: 400...900)))
-                    try worker.killAndRestart()
-                    kills.withLock { $0 += 1 }
+        try await withInfiniticClient(transport: transport, callTimeout: .seconds(150), logger: logger) { client in
+            let count = 200
+            let kills = Locked(0)
+            let outcomes = try await withThrowingTaskGroup(of: (Int, TripResult)?.self) { group in
+                // The killer: SIGKILL the worker at random moments, restart it at once, six times.
+                group.addTask {
+                    for _ in 0..<6 {
+                        try await Task.sleep(for: .milliseconds(Int.random(in: 400...900)))
+                        try worker.killAndRestart()
+                        kills.withLock { $0 += 1 }
+                    }
+                    return nil
                 }
-                return nil
-            }
-            // The client: 200 sagas dispatched in waves while the worker keeps dying.
-            for wave in 0..<10 {
-                for index in wave * 20..<(wave + 1) * 20 {
-                    let trip = SampleTrips.trip(index)
-                    let stub = client.workflow(BookTripStub.self, tags: ["customer:\(trip.customer)"])
-                    let handle = try await client.dispatch { try await stub.run(trip) }
-                    group.addTask { (index, try await handle.result()) }
+                // The client: 200 sagas dispatched in waves while the worker keeps dying.
+                for wave in 0..<10 {
+                    for index in wave * 20..<(wave + 1) * 20 {
+                        let trip = SampleTrips.trip(index)
+                        let stub = client.workflow(BookTripStub.self, tags: ["customer:\(trip.customer)"])
+                        let handle = try await client.dispatch { try await stub.run(trip) }
+                        group.addTask { (index, try await handle.result()) }
+                    }
+                    try await Task.sleep(for: .milliseconds(300))
                 }
-                try await Task.sleep(for: .milliseconds(300))
+                var outcomes: [Int: [TripResult]] = [:]
+                for try await outcome in group {
+                    if let (index, result) = outcome { outcomes[index, default: []].append(result) }
+                }
+                return outcomes
             }
-            var outcomes: [Int: [TripResult]] = [:]
-            for try await outcome in group {
-                if let (index, result) = outcome { outcomes[index, default: []].append(result) }
-            }
-            return outcomes
-        }
 
-        #expect(kills.value == 6)
-        // The kills hit work in flight: restarted workers took back messages their dead predecessors held.
-        #expect(worker.log.contains("from silent consumers"), "no message was reclaimed: the kills missed the work")
-        #expect(outcomes.count == count)
-        for index in 0..<count {
-            let results = outcomes[index] ?? []
-            #expect(results.count == 1, "trip \(index) completed \(results.count) times")
-            #expect(results.first?.outcome == SampleTrips.expectedOutcome(index), "trip \(index)")
+            #expect(kills.value == 6)
+            // The kills hit work in flight: restarted workers took back messages their dead predecessors held.
+            #expect(worker.log.contains("from silent consumers"), "no message was reclaimed: the kills missed the work")
+            #expect(outcomes.count == count)
+            for index in 0..<count {
+                let results = outcomes[index] ?? []
+                #expect(results.count == 1, "trip \(index) completed \(results.count) times")
+                #expect(results.first?.outcome == SampleTrips.expectedOutcome(index), "trip \(index)")
+            }
+            // Nothing left: no workflow state, no tag set (the tag engine removes a finished workflow's tags just
+            // after the result is sent, possibly after a reclaim: wait for it).
+            let redis = transport.client
+            try await eventually("no workflow state and no tag set left", timeout: .seconds(30)) {
+                let states = try await redis.send(KEYS("\(namespace):*:state:*"))
+                let sets = try await redis.send(KEYS("\(namespace):*:set:workflow-tag-ids:*"))
+                return states.isEmpty && sets.isEmpty
+            }
         }
-        // Nothing left: no workflow state, no tag set (the tag engine removes a finished workflow's tags just
-        // after the result is sent, possibly after a reclaim: wait for it).
-        let redis = transport.client
-        try await eventually("no workflow state and no tag set left", timeout: .seconds(30)) {
-            let states = try await redis.send(KEYS("\(namespace):*:state:*"))
-            let sets = try await redis.send(KEYS("\(namespace):*:set:workflow-tag-ids:*"))
-            return states.isEmpty && sets.isEmpty
-        }
-        await client.close()
     }
 }
 

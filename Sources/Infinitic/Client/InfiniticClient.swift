@@ -1,26 +1,25 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 import Synchronization
 
 /// Starts workflows and methods, awaits their outcomes, cancels them and finds them by tag.
 ///
 /// ```swift
-/// let client = try await InfiniticClient(configuration: .redis(url: "redis://127.0.0.1:6379"))
-/// let trip = client.workflow(BookTripStub.self, tags: ["customer:42"])
-/// let result = try await trip.run(myTrip)                       // waits for the outcome
-/// let handle = try await client.dispatch { try await trip.run(myTrip) }
-/// print(handle.id, try await handle.result(timeout: .seconds(30)))
-/// await client.close()
+/// try await withInfiniticClient(configuration: .redis(url: "redis://127.0.0.1:6379")) { client in
+///     let trip = client.workflow(BookTripStub.self, tags: ["customer:42"])
+///     let result = try await trip.run(myTrip)                   // waits for the outcome
+///     let handle = try await client.dispatch { try await trip.run(myTrip) }
+///     print(handle.id, try await handle.result(timeout: .seconds(30)))
+/// }
 /// ```
 ///
-/// A client has a unique name and receives the answers meant for it on the topic `client:<name>`, read by a
-/// task the client owns from creation to `close()` (which deletes the topic). One client serves any number of
-/// concurrent calls.
-///
-/// That task inherits the task-local context of the code creating the client: a client created inside the
-/// `run()` of a `ServiceGroup` service stops receiving answers when the group's graceful shutdown begins.
-/// Create long-lived clients before starting the group.
-public final class InfiniticClient: Sendable {
+/// A client has a unique name and receives the answers meant for it on the topic `client:<name>`, read while
+/// its `run()` runs: inside `withInfiniticClient { }` (which runs it around the body and closes the client
+/// afterwards), or as a service of a `ServiceGroup` (it then stops at the group's graceful shutdown: list it
+/// before the services that use it, so that it shuts down after them). Calls made before `run()` starts wait for
+/// their answers, which stay on the topic meanwhile. One client serves any number of concurrent calls.
+public final class InfiniticClient: Service, Sendable {
     /// Unique among running clients.
     public let name: String
     public let configuration: ClientConfiguration
@@ -29,17 +28,26 @@ public final class InfiniticClient: Sendable {
     private let logger: Logger
     private let closeTransport: @Sendable () -> Void
     private let lifecycle = Mutex<Lifecycle>(Lifecycle())
+    /// Set by `close()`: `run()` stops reading.
+    private let stopRequested = Settlement<Void>()
+    /// Set when `run()` no longer reads the topic.
+    private let stoppedReading = Settlement<Void>()
+    /// Set once closed: topic deleted, transport closed.
+    private let closed = Settlement<Void>()
 
     private struct Lifecycle {
-        var consumer: Task<Void, Never>?
-        var closed = false
+        var started = false
+        var reading = false
+        var closing = false
     }
 
-    /// Connects with `configuration` (for Redis: reaches the server and checks it first) and starts
-    /// receiving answers.
+    /// Connects with `configuration` (for Redis: reaches the server and checks it first). Answers are received
+    /// once `run()` runs; `withInfiniticClient(configuration:) { client in ... }` does both.
     public convenience init(
-        configuration: ClientConfiguration, logger: Logger = Logger(label: "infinitic.client")
-    ) async throws {
+        configuration: ClientConfiguration, logger: Logger = .disabled("infinitic.client")
+    )
+        async throws
+    {
         let connected = try await configuration.transport.connect(logger: logger)
         try self.init(connected: connected, configuration: configuration, logger: logger)
     }
@@ -47,7 +55,7 @@ public final class InfiniticClient: Sendable {
     /// A client of a transport you opened (and will close after the client).
     public convenience init(
         transport: any Transport, name: String? = nil, callTimeout: Duration? = nil,
-        codec: any PayloadCodec = BinaryPayloadCodec(), logger: Logger = Logger(label: "infinitic.client")
+        codec: any PayloadCodec = BinaryPayloadCodec(), logger: Logger = .disabled("infinitic.client")
     ) throws {
         let configuration = ClientConfiguration(
             transport: .existing(transport), name: name, callTimeout: callTimeout, codec: codec)
@@ -67,50 +75,73 @@ public final class InfiniticClient: Sendable {
         self.transport = connected.transport
         self.closeTransport = connected.close
         var logger = logger
-        logger[metadataKey: "client"] = "\(name)"
+        logger[metadataKey: LogKeys.client] = "\(name)"
         self.logger = logger
-        let consumer = Task { [router, transport, codec = configuration.codec] in
-            await Self.receiveResponses(
-                name: name, transport: transport, codec: codec, router: router, logger: logger)
-        }
-        lifecycle.withLock { $0.consumer = consumer }
     }
 
     deinit {
-        let consumer = lifecycle.withLock { $0.closed ? nil : $0.consumer }
-        if let consumer {
-            consumer.cancel()
-            logger.debug("client released without close(): its responses topic stays until deleted")
+        if !lifecycle.withLock({ $0.closing }) {
+            closeTransport()
+            logger.debug("client released without close(): its responses topic stays until it expires")
         }
     }
 
-    /// Reads the client's topic until cancelled; a failure fails every waiter.
-    private static func receiveResponses(
-        name: String, transport: any Transport, codec: any PayloadCodec, router: ResponseRouter, logger: Logger
-    ) async {
+    // MARK: - Running
+
+    /// Receives the client's answers until `close()`, cancellation or a graceful shutdown, then closes the client
+    /// (whoever still waits gets `InfiniticError.clientClosed`). Runs once; returns at once if the client is
+    /// already closed. If reading fails, every waiter fails with `InfiniticError.responsesLost` and so does `run()`.
+    public func run() async throws {
+        let mayStart = lifecycle.withLock { state -> Bool? in
+            if state.closing { return nil }
+            if state.started { return false }
+            state.started = true
+            state.reading = true
+            return true
+        }
+        guard let mayStart else { return }
+        guard mayStart else { throw InfiniticError(.invalidUsage, "client \(name) is already running") }
+        logger.debug("client receiving responses")
+        var failure: InfiniticError?
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await self.receiveResponses() }
+                group.addTask { _ = await self.stopRequested.wait() }
+                try await group.next()
+                group.cancelAll()
+            }
+        } catch  where !(error is CancellationError) && !Task.isCancelled {
+            logger.error("the client stopped receiving responses", metadata: [LogKeys.error: "\(error)"])
+            failure = InfiniticError(.responsesLost, "client \(name) stopped receiving responses", underlying: error)
+        } catch {
+            // Cancelled: a normal stop.
+        }
+        lifecycle.withLock { $0.reading = false }
+        stoppedReading.settle(())
+        if let failure { router.close(with: failure) }
+        await close()
+        if let failure { throw failure }
+    }
+
+    /// Reads the client's topic until cancelled or a graceful shutdown.
+    private func receiveResponses() async throws {
         let subscription = Subscription(
             topic: Topics.client(name), group: "client", consumer: name, concurrency: 16, batchSize: 100,
             maxDeliveries: 3)
-        do {
-            try await transport.consume(subscription) { message in
-                let envelope: ClientEnvelope
-                do {
-                    envelope = try codec.decode(ClientEnvelope.self, from: message.payload)
-                } catch {
-                    logger.warning("undecodable response", metadata: ["id": "\(message.id)", "error": "\(error)"])
-                    return .deadLetter(reason: "undecodable client response: \(error)")
-                }
-                if !router.deliver(envelope) {
-                    logger.trace("dropped a redelivered response", metadata: ["messageId": "\(envelope.messageId)"])
-                }
-                return .ack
+        let (codec, router, logger) = (configuration.codec, router, logger)
+        try await transport.consume(subscription) { message in
+            let envelope: ClientEnvelope
+            do {
+                envelope = try codec.decode(ClientEnvelope.self, from: message.payload)
+            } catch {
+                logger.warning(
+                    "undecodable response", metadata: [LogKeys.id: "\(message.id)", LogKeys.error: "\(error)"])
+                return .deadLetter(reason: "undecodable client response: \(error)")
             }
-        } catch {
-            if Task.isCancelled { return }
-            logger.error("the client stopped receiving responses", metadata: ["error": "\(error)"])
-            router.close(
-                with: InfiniticError(
-                    .responsesLost, "client \(name) stopped receiving responses", underlying: error))
+            if !router.deliver(envelope) {
+                logger.trace("dropped a redelivered response", metadata: [LogKeys.messageId: "\(envelope.messageId)"])
+            }
+            return .ack
         }
     }
 
@@ -252,28 +283,32 @@ public final class InfiniticClient: Sendable {
     // MARK: - Closing
 
     /// Stops receiving answers (whoever still waits gets `InfiniticError.clientClosed`), deletes the client's
-    /// topic and closes the transport if the client opened it. Calling it again does nothing.
+    /// topic and closes the transport if the client opened it. Calling it again only waits until the client is
+    /// closed.
     public func close() async {
-        let consumer = lifecycle.withLock { state -> Task<Void, Never>?? in
-            if state.closed { return nil }
-            state.closed = true
-            return .some(state.consumer)
+        let (first, reading) = lifecycle.withLock { state in
+            defer { state.closing = true }
+            return (!state.closing, state.reading)
         }
-        guard let consumer else { return }
+        guard first else {
+            _ = await closed.wait()
+            return
+        }
         router.close(with: InfiniticError(.clientClosed, "client \(name) is closed"))
-        consumer?.cancel()
-        await consumer?.value
+        stopRequested.settle(())
+        if reading { _ = await stoppedReading.wait() }
         do {
             try await transport.deleteTopic(Topics.client(name))
         } catch {
-            logger.warning("could not delete the client's topic", metadata: ["error": "\(error)"])
+            logger.warning("could not delete the client's topic", metadata: [LogKeys.error: "\(error)"])
         }
         closeTransport()
         logger.debug("client closed")
+        closed.settle(())
     }
 
-    /// Whether `close()` was called.
-    public var isClosed: Bool { lifecycle.withLock { $0.closed } }
+    /// Whether `close()` was called (or `run()` ended).
+    public var isClosed: Bool { lifecycle.withLock { $0.closing } }
 
     // MARK: - Sending
 

@@ -18,8 +18,13 @@ public struct ErrorDescription: Error, Sendable, Hashable, Codable, CustomString
         self.causeBox = cause.map(Indirect.init)
     }
 
-    /// Describes `error`, encoding its fields with `codec` when it is `Encodable`.
+    /// Describes `error`, encoding its fields with `codec` when it is `Encodable`, and its causes: the error it
+    /// wraps, found as `ErrorDescription.underlyingError(of:)` finds it, described in turn (up to 16 levels).
     public init(_ error: any Error, codec: any PayloadCodec) {
+        self.init(error, codec: codec, depth: 0)
+    }
+
+    private init(_ error: any Error, codec: any PayloadCodec, depth: Int) {
         if let description = error as? ErrorDescription {
             self = description
             return
@@ -30,7 +35,52 @@ public struct ErrorDescription: Error, Sendable, Hashable, Codable, CustomString
         if let encodable = error as? any Encodable {
             properties = try? codec.payload(encodable)
         }
-        self.init(typeName: typeName, message: message, properties: properties)
+        let cause = depth < Self.maximumCauseDepth ? Self.underlyingError(of: error) : nil
+        self.init(
+            typeName: typeName, message: message, properties: properties,
+            cause: cause.map { ErrorDescription($0, codec: codec, depth: depth + 1) })
+    }
+
+    /// How many causes a description keeps (a cycle of errors ends there).
+    static let maximumCauseDepth = 16
+
+    /// The error that `error` wraps, if it says: `InfiniticError.underlying`, the `underlyingError` of a
+    /// `DecodingError` or `EncodingError`, an `NSError`'s `NSUnderlyingErrorKey` (or first of its
+    /// `NSMultipleUnderlyingErrorsKey`), or else, by convention, a stored property named `cause`, `underlying` or
+    /// `underlyingError` holding an error.
+    public static func underlyingError(of error: any Error) -> (any Error)? {
+        switch error {
+        case let error as InfiniticError:
+            return error.underlying
+        case DecodingError.dataCorrupted(let context), DecodingError.keyNotFound(_, let context),
+            DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            return context.underlyingError
+        case EncodingError.invalidValue(_, let context):
+            return context.underlyingError
+        default:
+            break
+        }
+        if let cause = conventionalCause(of: error) { return cause }
+        let userInfo = (error as NSError).userInfo
+        if let underlying = userInfo[NSUnderlyingErrorKey] as? any Error { return underlying }
+        return (userInfo["NSMultipleUnderlyingErrorsKey"] as? [any Error])?.first
+    }
+
+    /// The value of a stored property `cause`, `underlying` or `underlyingError` that holds an error.
+    private static func conventionalCause(of error: any Error) -> (any Error)? {
+        for child in Mirror(reflecting: error).children {
+            guard let label = child.label, ["cause", "underlying", "underlyingError"].contains(label) else {
+                continue
+            }
+            var value = child.value
+            let mirror = Mirror(reflecting: value)
+            if mirror.displayStyle == .optional {
+                guard let wrapped = mirror.children.first?.value else { continue }
+                value = wrapped
+            }
+            if let cause = value as? any Error { return cause }
+        }
+        return nil
     }
 
     /// The error that caused this one, if known.

@@ -1,6 +1,7 @@
-/// A replay ran longer than the worker's workflow task timeout: workflow code awaited something else than its
-/// `WorkflowContext` (a sleep, a network call...), which it must not do. The method fails with a
-/// `WorkflowTaskFailedError` carrying this error, and keeps its state.
+/// A replay ran longer than the worker's workflow task timeout: workflow code blocked its thread, or waited on
+/// something else than its `WorkflowContext` without letting cancellation end the wait (other waits are reported
+/// at once as a `WorkflowEscapeError`). The method fails with a `WorkflowTaskFailedError` carrying this error, and
+/// keeps its state.
 public struct WorkflowTaskTimeoutError: Error, Sendable, Hashable, Codable, CustomStringConvertible {
     public var workflowName: String
     public var workflowId: String
@@ -17,6 +18,6 @@ public struct WorkflowTaskTimeoutError: Error, Sendable, Hashable, Codable, Cust
 
     public var description: String {
         "the replay of \(workflowName).\(methodName) (\(workflowId)) took more than \(timeoutSeconds) s: workflow "
-            + "code must only await what its WorkflowContext gives"
+            + "code must not block, and must only await what its WorkflowContext gives"
     }
 }

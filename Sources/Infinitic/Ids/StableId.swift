@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// Identifiers derived from their inputs: the same inputs give the same id in any process, so a command
@@ -10,13 +11,7 @@ public enum StableId {
 
     /// A UUID-shaped id (version 8, RFC 9562 "custom") from the SHA-256 of the length-prefixed parts.
     public static func make(_ parts: [String]) -> String {
-        var bytes: [UInt8] = []
-        for part in parts {
-            let utf8 = Array(part.utf8)
-            bytes.append(contentsOf: "\(utf8.count):".utf8)
-            bytes.append(contentsOf: utf8)
-        }
-        var digest = Array(SHA256.hash(bytes).prefix(16))
+        var digest = Array(digest(parts).prefix(16))
         digest[6] = (digest[6] & 0x0f) | 0x80
         digest[8] = (digest[8] & 0x3f) | 0x80
         let uuid = UUID(
@@ -25,6 +20,23 @@ public enum StableId {
                 digest[8], digest[9], digest[10], digest[11], digest[12], digest[13], digest[14], digest[15]
             ))
         return uuid.uuidString.lowercased()
+    }
+
+    /// A 64-bit seed from the SHA-256 of the length-prefixed parts: the same parts give the same seed everywhere.
+    static func seed(_ parts: String...) -> UInt64 {
+        digest(parts).prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
+    }
+
+    /// The SHA-256 of the parts, each prefixed with its length in bytes (so that `("ab", "c")` and `("a", "bc")`
+    /// differ).
+    private static func digest(_ parts: [String]) -> SHA256.Digest {
+        var bytes: [UInt8] = []
+        for part in parts {
+            let utf8 = Array(part.utf8)
+            bytes.append(contentsOf: "\(utf8.count):".utf8)
+            bytes.append(contentsOf: utf8)
+        }
+        return SHA256.hash(data: bytes)
     }
 
     /// The id of a command of a workflow: derived from the workflow, the method, the command's position in the

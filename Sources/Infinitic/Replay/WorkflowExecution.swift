@@ -6,7 +6,8 @@ import Synchronization
 /// that first ran the code, and holds the properties.
 ///
 /// When the code reaches a step whose outcome is unknown, or misbehaves, the execution is *sealed*: the
-/// outcome is fixed, every later use of the context is ignored, and awaits throw `WorkflowSuspension`.
+/// outcome is fixed, every later use of the context is ignored, and awaits throw `WorkflowSuspension`. Using the
+/// context from another task than the replay's own seals it with a `WorkflowEscapeError`.
 final class WorkflowExecution: Sendable {
     let task: WorkflowTask
     let checkMode: CheckMode
@@ -41,6 +42,18 @@ final class WorkflowExecution: Sendable {
         var seal: Seal?
         var dispatch = DispatchState.idle
         var inInline = false
+        /// The task replaying the method, while it runs.
+        var owner: Owner?
+        /// Set when the replay's own task has ended: later uses of the context (by a task that escaped) are ignored.
+        var finished = false
+        /// The random numbers drawn at the current position.
+        var random: (position: Int, generator: SplitMix64)?
+    }
+
+    /// The replay's own task and the executor its child tasks inherit.
+    private struct Owner: @unchecked Sendable {
+        let task: UnsafeCurrentTask
+        let executor: UnownedTaskExecutor
     }
 
     init(task: WorkflowTask, start: Resumption, checkMode: CheckMode, codec: any PayloadCodec) {
@@ -59,7 +72,53 @@ final class WorkflowExecution: Sendable {
     }
 
     /// The instant of the workflow task that first ran the code now executing.
-    var now: Date { state.withLock { $0.instant } }
+    var now: Date {
+        state.withLock { state in
+            noteEscape(&state, doing: "now")
+            return state.instant
+        }
+    }
+
+    // MARK: the replay's own task
+
+    /// Makes the current task the replay's own: from now on, the context used from another task fails the workflow
+    /// task with a `WorkflowEscapeError`. `executor` is the one child tasks of the replay inherit.
+    func adoptCurrentTask(executor: UnownedTaskExecutor) {
+        withUnsafeCurrentTask { task in
+            guard let task else { return }
+            let owner = Owner(task: task, executor: executor)
+            state.withLock { $0.owner = owner }
+        }
+    }
+
+    /// The replay's own task ended: later uses of the context are ignored.
+    func finish() {
+        state.withLock { state in
+            state.owner = nil
+            state.finished = true
+        }
+    }
+
+    /// The replay suspended on something else than its context (found by the executor driving it).
+    func suspendedOutside() {
+        state.withLock { seal(&$0, failing: escapeError(.suspension, action: nil)) }
+    }
+
+    // MARK: random numbers
+
+    /// The next random number: the `k`-th drawn at position `n` of the method derives from the workflow id, the
+    /// method id, `n` and `k`, so replays draw the same numbers.
+    func nextRandom() -> UInt64 {
+        state.withLock { state in
+            noteEscape(&state, doing: "random")
+            if state.random?.position != state.position {
+                let seed = StableId.seed(
+                    "random", task.workflowId, task.method.methodId, String(state.position))
+                state.random = (state.position, SplitMix64(seed: seed))
+            }
+            return state.random!.generator.next()
+        }
+    }
 
     // MARK: commands
 
@@ -223,6 +282,7 @@ final class WorkflowExecution: Sendable {
     /// The status of `step` as of the current workflow task.
     func status(of step: StepSpec) -> DeferredStatus {
         state.withLock { state in
+            noteEscape(&state, doing: "status of \(step.description)")
             guard state.seal == nil else { return .ongoing }
             switch evaluate(step, in: state) {
             case .waiting: return .ongoing
@@ -236,12 +296,20 @@ final class WorkflowExecution: Sendable {
 
     /// The current value of a property, or nil if never set (or not decodable, which fails the workflow task).
     func property<Value: Decodable>(_ name: String, as type: Value.Type) -> Value? {
-        guard let payload = state.withLock({ $0.properties[name] }) else { return nil }
+        let payload = state.withLock { state in
+            noteEscape(&state, doing: "property \(name)")
+            return state.properties[name]
+        }
+        guard let payload else { return nil }
         do {
             return try codec.value(type, from: payload)
         } catch {
-            state.withLock {
-                seal(&$0, failing: WorkflowUsageError("property \(name) does not decode as \(Value.self): \(error)"))
+            state.withLock { state in
+                if !state.finished {
+                    seal(
+                        &state,
+                        failing: WorkflowUsageError("property \(name) does not decode as \(Value.self): \(error)"))
+                }
             }
             return nil
         }
@@ -252,11 +320,14 @@ final class WorkflowExecution: Sendable {
         do {
             let payload = try codec.payload(value)
             state.withLock { state in
-                if state.seal == nil { state.properties[name] = payload }
+                noteEscape(&state, doing: "property \(name)")
+                if state.seal == nil && !state.finished { state.properties[name] = payload }
             }
         } catch {
-            state.withLock {
-                seal(&$0, failing: WorkflowUsageError("property \(name) does not encode: \(error)"))
+            state.withLock { state in
+                if !state.finished {
+                    seal(&state, failing: WorkflowUsageError("property \(name) does not encode: \(error)"))
+                }
             }
         }
     }
@@ -310,7 +381,8 @@ final class WorkflowExecution: Sendable {
     // MARK: helpers
 
     private func checkUsable(_ state: inout ReplayState, doing action: String) throws {
-        if state.seal != nil { throw WorkflowSuspension() }
+        noteEscape(&state, doing: action)
+        if state.seal != nil || state.finished { throw WorkflowSuspension() }
         if state.inInline {
             seal(
                 &state,
@@ -347,6 +419,22 @@ final class WorkflowExecution: Sendable {
         WorkflowChangedError(
             workflowName: task.workflowName, methodName: task.method.methodName, position: position,
             recorded: recorded, current: current)
+    }
+
+    /// Seals the execution with a `WorkflowEscapeError` if the current task is not the replay's own.
+    private func noteEscape(_ state: inout ReplayState, doing action: String) {
+        guard let owner = state.owner else { return }
+        let kind = withUnsafeCurrentTask { current -> WorkflowEscapeError.Kind? in
+            guard let current else { return .unstructuredTask }
+            if current == owner.task { return nil }
+            return current.unownedTaskExecutor == owner.executor ? .childTask : .unstructuredTask
+        }
+        if let kind { seal(&state, failing: escapeError(kind, action: action)) }
+    }
+
+    private func escapeError(_ kind: WorkflowEscapeError.Kind, action: String?) -> WorkflowEscapeError {
+        WorkflowEscapeError(
+            kind: kind, workflowName: task.workflowName, methodName: task.method.methodName, action: action)
     }
 
     private func seal(_ state: inout ReplayState, failing error: any Error) {

@@ -16,7 +16,7 @@ public struct RoleEnvironment: Sendable {
 
     public init(
         transport: any Transport, emitterName: String, codec: any PayloadCodec = BinaryPayloadCodec(),
-        logger: Logger = Logger(label: "infinitic"), now: @escaping @Sendable () -> Date = { Date() },
+        logger: Logger = .disabled("infinitic"), now: @escaping @Sendable () -> Date = { Date() },
         interceptors: Interceptors = Interceptors()
     ) {
         self.transport = transport

@@ -17,12 +17,13 @@ public final class InfiniticWorker: Service {
     public let configuration: WorkerConfiguration
     private let logger: Logger
 
-    /// Validates `configuration` (see `WorkerConfiguration.validate()`); connects only when run.
-    public init(configuration: WorkerConfiguration, logger: Logger = Logger(label: "infinitic.worker")) throws {
+    /// Validates `configuration` (see `WorkerConfiguration.validate()`); connects only when run. Logs (and lets
+    /// its transport and roles log) to `logger`, to nothing by default.
+    public init(configuration: WorkerConfiguration, logger: Logger = .disabled("infinitic.worker")) throws {
         try configuration.validate()
         self.configuration = configuration
         var logger = logger
-        logger[metadataKey: "worker"] = "\(configuration.name)"
+        logger[metadataKey: LogKeys.worker] = "\(configuration.name)"
         self.logger = logger
     }
 
@@ -37,7 +38,7 @@ public final class InfiniticWorker: Service {
             logger: logger)
         let roles = configuration.resolvedRoles
         let services = try roles.map { try service(for: $0, environment: environment) }
-        logger.info("worker started", metadata: ["roles": "\(roles.map(\.description).joined(separator: ", "))"])
+        logger.info("worker started", metadata: [LogKeys.roles: "\(roles.map(\.description).joined(separator: ", "))"])
         try await withThrowingTaskGroup(of: Void.self) { group in
             for service in services {
                 group.addTask { try await service.run() }

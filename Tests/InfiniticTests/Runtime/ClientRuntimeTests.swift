@@ -1,4 +1,5 @@
 import Foundation
+import ServiceLifecycle
 import TestSupport
 import Testing
 
@@ -61,12 +62,12 @@ import Testing
                 try await handle.result(timeout: .milliseconds(200))
             }
             #expect(error.code == .timedOut)
-            let impatient = try system.makeClient(callTimeout: .milliseconds(200))
-            let callError = try await #require(throws: InfiniticError.self) {
-                try await impatient.workflow(OpsStub.self).hold(key)
+            try await system.withClient(callTimeout: .milliseconds(200)) { impatient in
+                let callError = try await #require(throws: InfiniticError.self) {
+                    try await impatient.workflow(OpsStub.self).hold(key)
+                }
+                #expect(callError.code == .timedOut, "a synchronous call gives up after the client's call timeout")
             }
-            #expect(callError.code == .timedOut, "a synchronous call gives up after the client's call timeout")
-            await impatient.close()
             system.controls.open(key)
             #expect(try await handle.result(timeout: .seconds(30)) == "released \(key)")
         }
@@ -173,19 +174,23 @@ import Testing
     ) async throws {
         try await RuntimeSystem.run(kind) { system in
             let key = RuntimeSystem.uniqueKey()
-            let client = try system.makeClient()
-            let handle = try await client.dispatch { try await client.workflow(OpsStub.self).hold(key) }
-            try await eventually("the task runs") { system.controls.started(key) == 1 }
-            try await eventually("the client reads its topic") {
-                try await system.topicExists(Topics.client(client.name))
-            }
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    let error = try await #require(throws: InfiniticError.self) { try await handle.result() }
-                    #expect(error.code == .clientClosed)
+            let client = try InfiniticClient(transport: system.transport, logger: RuntimeSystem.logger)
+            try await withThrowingTaskGroup(of: Void.self) { running in
+                running.addTask { try await client.run() }
+                let handle = try await client.dispatch { try await client.workflow(OpsStub.self).hold(key) }
+                try await eventually("the task runs") { system.controls.started(key) == 1 }
+                try await eventually("the client reads its topic") {
+                    try await system.topicExists(Topics.client(client.name))
                 }
-                await client.close()
-                try await group.waitForAll()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        let error = try await #require(throws: InfiniticError.self) { try await handle.result() }
+                        #expect(error.code == .clientClosed)
+                    }
+                    await client.close()
+                    try await group.waitForAll()
+                }
+                try await running.waitForAll()  // close() ends run()
             }
             await client.close()
             #expect(client.isClosed)
@@ -194,6 +199,51 @@ import Testing
                 try await client.workflow(TripsStub.self).sequential("ian")
             }
             #expect(afterClose.code == .clientClosed)
+            try await client.run()  // returns at once: the client is closed
+        }
+    }
+
+    @Test(arguments: TransportKind.allCases) func clientLifetimeIsScoped(_ kind: TransportKind) async throws {
+        try await RuntimeSystem.run(kind) { system in
+            // A call made before run() starts gets its answer once the client reads its topic.
+            let client = try InfiniticClient(transport: system.transport, logger: RuntimeSystem.logger)
+            let early = try await client.dispatch { try await client.workflow(TripsStub.self).sequential("jo") }
+            try await withThrowingTaskGroup(of: Void.self) { running in
+                running.addTask { try await client.run() }
+                #expect(try await early.result().map(\.reference) == ["H-jo-2", "F-jo"])
+                let twice = try await #require(throws: InfiniticError.self) { try await client.run() }
+                #expect(twice.code == .invalidUsage)
+                running.cancelAll()  // cancelling run() closes the client
+                try await running.waitForAll()
+            }
+            #expect(client.isClosed)
+
+            // withInfiniticClient closes its client after the body, also when the body throws.
+            struct Boom: Error {}
+            let scoped = Locked<InfiniticClient?>(nil)
+            await #expect(throws: Boom.self) {
+                try await system.withClient { client in
+                    scoped.withLock { $0 = client }
+                    #expect(try await client.workflow(TripsStub.self).sequential("kim").count == 2)
+                    throw Boom()
+                }
+            }
+            let closed = try #require(scoped.withLock { $0 })
+            #expect(closed.isClosed)
+            #expect(try await !system.topicExists(Topics.client(closed.name)))
+
+            // In a ServiceGroup, the client stops (and closes) at the graceful shutdown.
+            let member = try InfiniticClient(transport: system.transport, logger: RuntimeSystem.logger)
+            let group = ServiceGroup(
+                configuration: ServiceGroupConfiguration(
+                    services: [.init(service: member)], logger: RuntimeSystem.logger))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                #expect(try await member.workflow(TripsStub.self).sequential("lu").count == 2)
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+            #expect(member.isClosed)
         }
     }
 }

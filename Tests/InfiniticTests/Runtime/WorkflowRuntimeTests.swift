@@ -127,22 +127,48 @@ import Testing
         }
     }
 
-    @Test(arguments: TransportKind.allCases) func workflowCodeAwaitingSomethingElseTimesOut(
+    @Test(arguments: TransportKind.allCases) func workflowCodeEscapingTheReplayFailsAtOnce(
         _ kind: TransportKind
     ) async throws {
         try await RuntimeSystem.run(kind) { system in
             let client = system.client
-            let error = try await #require(throws: WorkflowFailedError.self) {
-                try await client.workflow(OpsStub.self).misbehave()
-            }
-            guard case .workflowTaskFailed(let failed) = error.cause else {
-                Issue.record("expected a failed workflow task, got \(error.cause)")
-                return
-            }
+            let started = ContinuousClock.now
+            let failed = try await failedWorkflowTask { try await client.workflow(OpsStub.self).misbehave() }
             #expect(failed.methodName == "misbehave")
-            #expect(failed.error.shortTypeName == "WorkflowTaskTimeoutError")
+            let escape = try failed.error.decodeProperties(as: WorkflowEscapeError.self)
+            #expect(escape.kind == .suspension)
+            #expect(
+                started.duration(to: .now) < RuntimeFixtures.workflowTaskTimeout,
+                "reported at once, not at the workflow task timeout")
             let result = try await client.workflow(TripsStub.self).sequential("liz")
             #expect(result.map(\.reference) == ["H-liz-2", "F-liz"], "the executor goes on")
         }
+    }
+
+    @Test(arguments: TransportKind.allCases) func workflowCodeWaitingPastCancellationTimesOut(
+        _ kind: TransportKind
+    ) async throws {
+        try await RuntimeSystem.run(kind) { system in
+            let client = system.client
+            let failed = try await failedWorkflowTask { try await client.workflow(OpsStub.self).stall() }
+            #expect(failed.methodName == "stall")
+            #expect(failed.error.shortTypeName == "WorkflowTaskTimeoutError")
+            let result = try await client.workflow(TripsStub.self).sequential("max")
+            #expect(result.map(\.reference) == ["H-max-2", "F-max"], "the executor goes on")
+        }
+    }
+
+    /// The failed workflow task that `call` fails with.
+    private func failedWorkflowTask(
+        _ call: () async throws -> String, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> WorkflowTaskFailedError {
+        let error = try await #require(throws: WorkflowFailedError.self, sourceLocation: sourceLocation) {
+            try await call()
+        }
+        guard case .workflowTaskFailed(let failed) = error.cause else {
+            Issue.record("expected a failed workflow task, got \(error.cause)", sourceLocation: sourceLocation)
+            throw CancellationError()
+        }
+        return failed
     }
 }

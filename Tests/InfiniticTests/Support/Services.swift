@@ -21,17 +21,14 @@ protocol HotelBooking: Sendable {
 /// What a `@Service` macro would generate.
 struct HotelBookingStub: HotelBooking, ServiceStub {
     typealias Contract = any HotelBooking
+    typealias Implementation = any HotelBooking
     let invoker: StubInvoker
     init(invoker: StubInvoker) { self.invoker = invoker }
     func book(_ request: BookingRequest) async throws -> BookingResult { try await invoker.call("book", request) }
     func cancel(_ reference: String) async throws { try await invoker.call("cancel", reference) }
-}
-
-extension HotelBooking {
-    /// What a `@Service` macro would generate: the method table of any implementation.
-    static func register(_ table: inout MethodTable<Self>) {
-        table.add("book", Self.book)
-        table.add("cancel", Self.cancel)
+    static func register(_ table: inout MethodTable<Implementation>) {
+        table.add("book") { $0.book(_:) }
+        table.add("cancel") { $0.cancel(_:) }
     }
 }
 
@@ -50,9 +47,13 @@ protocol FlightBooking: Sendable {
 
 struct FlightBookingStub: FlightBooking, ServiceStub {
     typealias Contract = any FlightBooking
+    typealias Implementation = any FlightBooking
     let invoker: StubInvoker
     init(invoker: StubInvoker) { self.invoker = invoker }
     func book(_ request: BookingRequest) async throws -> BookingResult { try await invoker.call("book", request) }
+    static func register(_ table: inout MethodTable<Implementation>) {
+        table.add("book") { $0.book(_:) }
+    }
 }
 
 struct FlightBookingImpl: FlightBooking {
@@ -74,11 +75,15 @@ protocol Payment: Sendable {
 
 struct PaymentStub: Payment, ServiceStub {
     typealias Contract = any Payment
+    typealias Implementation = any Payment
     static var serviceName: String { "PaymentService" }  // overrides the default name
     let invoker: StubInvoker
     init(invoker: StubInvoker) { self.invoker = invoker }
     func charge(_ amount: Int, _ currency: String) async throws -> String {
         try await invoker.call("charge", amount, currency)
+    }
+    static func register(_ table: inout MethodTable<Implementation>) {
+        table.add("charge") { $0.charge(_:_:) }
     }
 }
 
@@ -101,9 +106,13 @@ protocol Flaky: Sendable {
 
 struct FlakyStub: Flaky, ServiceStub {
     typealias Contract = any Flaky
+    typealias Implementation = any Flaky
     let invoker: StubInvoker
     init(invoker: StubInvoker) { self.invoker = invoker }
     func attempt(_ label: String) async throws -> String { try await invoker.call("attempt", label) }
+    static func register(_ table: inout MethodTable<Implementation>) {
+        table.add("attempt") { $0.attempt(_:) }
+    }
 }
 
 struct FlakyImpl: Flaky {
@@ -120,9 +129,13 @@ protocol Probe: Sendable {
 
 struct ProbeStub: Probe, ServiceStub {
     typealias Contract = any Probe
+    typealias Implementation = any Probe
     let invoker: StubInvoker
     init(invoker: StubInvoker) { self.invoker = invoker }
     func describe() async throws -> String { try await invoker.call("describe") }
+    static func register(_ table: inout MethodTable<Implementation>) {
+        table.add("describe") { $0.describe }
+    }
 }
 
 struct ProbeImpl: Probe {
@@ -140,17 +153,13 @@ struct ProbeImpl: Probe {
 enum Fixtures {
     static var services: [ServiceDefinition] {
         [
-            ServiceDefinition(
-                HotelBookingStub.self, implementation: HotelBookingImpl(), methods: HotelBookingImpl.register),
-            ServiceDefinition(FlightBookingStub.self, implementation: FlightBookingImpl()) {
-                $0.add("book", FlightBookingImpl.book)
-            },
-            ServiceDefinition(PaymentStub.self, implementation: PaymentImpl()) { $0.add("charge", PaymentImpl.charge) },
+            ServiceDefinition(HotelBookingStub.self, implementation: HotelBookingImpl()),
+            ServiceDefinition(FlightBookingStub.self, implementation: FlightBookingImpl()),
+            ServiceDefinition(PaymentStub.self, implementation: PaymentImpl()),
             ServiceDefinition(
                 FlakyStub.self, implementation: FlakyImpl(),
-                retryPolicy: RetryPolicy(minimumSeconds: 1, randomFactor: 0, maximumRetries: 3)
-            ) { $0.add("attempt", FlakyImpl.attempt) },
-            ServiceDefinition(ProbeStub.self, implementation: ProbeImpl()) { $0.add("describe", ProbeImpl.describe) },
+                retryPolicy: RetryPolicy(minimumSeconds: 1, randomFactor: 0, maximumRetries: 3)),
+            ServiceDefinition(ProbeStub.self, implementation: ProbeImpl()),
         ]
     }
 }

@@ -22,6 +22,8 @@ protocol Trips: Sendable {
 /// What a `@Workflow` macro would generate.
 struct TripsStub: Trips, WorkflowStub {
     typealias Contract = any Trips
+    typealias Implementation = any Trips
+    typealias ImplementationType = any (Trips & WorkflowImplementation).Type
     let invoker: StubInvoker
     init(invoker: StubInvoker) { self.invoker = invoker }
     func sequential(_ guest: String) async throws -> [BookingResult] { try await invoker.call("sequential", guest) }
@@ -38,25 +40,24 @@ struct TripsStub: Trips, WorkflowStub {
     func fireAndForget(_ guest: String) async throws -> String { try await invoker.call("fireAndForget", guest) }
     func statuses(_ guest: String) async throws -> [String] { try await invoker.call("statuses", guest) }
     func noteOn(_ workflowId: String) async throws -> String { try await invoker.call("noteOn", workflowId) }
-}
-
-extension Trips {
-    /// What a `@Workflow` macro would generate: the method table of any implementation.
-    static func register(_ table: inout MethodTable<Self>) {
-        table.add("sequential", Self.sequential)
-        table.add("parallelAnd", Self.parallelAnd)
-        table.add("parallelOr", Self.parallelOr)
-        table.add("withNote", Self.withNote)
-        table.add("addNote", Self.addNote)
-        table.add("readNotes", Self.readNotes)
-        table.add("inlineValues", Self.inlineValues)
-        table.add("chargeCaught", Self.chargeCaught)
-        table.add("chargeUncaught", Self.chargeUncaught)
-        table.add("flaky", Self.flaky)
-        table.add("probe", Self.probe)
-        table.add("fireAndForget", Self.fireAndForget)
-        table.add("statuses", Self.statuses)
-        table.add("noteOn", Self.noteOn)
+    static func register(_ table: inout MethodTable<Implementation>) {
+        table.add("sequential") { $0.sequential(_:) }
+        table.add("parallelAnd") { $0.parallelAnd(_:) }
+        table.add("parallelOr") { $0.parallelOr(_:) }
+        table.add("withNote") { $0.withNote(_:) }
+        table.add("addNote") { $0.addNote(_:) }
+        table.add("readNotes") { $0.readNotes }
+        table.add("inlineValues") { $0.inlineValues }
+        table.add("chargeCaught") { $0.chargeCaught(_:) }
+        table.add("chargeUncaught") { $0.chargeUncaught(_:) }
+        table.add("flaky") { $0.flaky }
+        table.add("probe") { $0.probe }
+        table.add("fireAndForget") { $0.fireAndForget(_:) }
+        table.add("statuses") { $0.statuses(_:) }
+        table.add("noteOn") { $0.noteOn(_:) }
+    }
+    static func make(_ type: ImplementationType, context: WorkflowContext) -> Implementation {
+        type.init(context: context)
     }
 }
 
@@ -160,6 +161,5 @@ struct TripsImpl: Trips {
 }
 
 enum WorkflowFixtures {
-    static let trips = WorkflowDefinition(
-        TripsStub.self, factory: { TripsImpl(context: $0) }, methods: TripsImpl.register)
+    static let trips = WorkflowDefinition(TripsStub.self) { TripsImpl(context: $0) }
 }

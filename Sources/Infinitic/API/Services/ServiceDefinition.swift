@@ -2,10 +2,11 @@
 /// retry policy of its tasks.
 ///
 /// ```swift
-/// let hotel = ServiceDefinition(HotelBookingStub.self, implementation: HotelBookingImpl()) {
-///     $0.add("book", HotelBookingImpl.book)
-/// }
+/// let hotel = ServiceDefinition(HotelServiceStub.self, implementation: Hotels(), retryPolicy: .exponential)
 /// ```
+///
+/// By hand, without a stub: `ServiceDefinition(name: "Hotels", implementation: Hotels()) { $0.add("book",
+/// Hotels.book) }`.
 public struct ServiceDefinition: Sendable {
     public let name: String
     /// Applied when a task fails. No retry unless configured.
@@ -18,7 +19,7 @@ public struct ServiceDefinition: Sendable {
     private let invokeMethod: @Sendable (String, [Payload], any PayloadCodec) async throws -> Payload
     public let methodNames: Set<String>
 
-    /// Registers `implementation` under `name`, with the methods `methods` adds.
+    /// Registers `implementation` under `name`, with the methods `methods` adds (a method table written by hand).
     public init<Implementation: Sendable>(
         name: String, implementation: Implementation, retryPolicy: RetryPolicy = .none,
         executionTimeout: Duration? = nil, methods: (inout MethodTable<Implementation>) -> Void
@@ -34,14 +35,15 @@ public struct ServiceDefinition: Sendable {
         }
     }
 
-    /// Registers `implementation` under the stub's service name (or `name` if given).
-    public init<Stub: ServiceStub, Implementation: Sendable>(
-        _ stub: Stub.Type, implementation: Implementation, name: String? = nil, retryPolicy: RetryPolicy = .none,
-        executionTimeout: Duration? = nil, methods: (inout MethodTable<Implementation>) -> Void
+    /// Registers `implementation` under the stub's service name (or `name` if given), with the contract's method
+    /// table. The compiler checks that `implementation` conforms to the stub's contract.
+    public init<Stub: ServiceStub>(
+        _ stub: Stub.Type, implementation: Stub.Implementation, name: String? = nil,
+        retryPolicy: RetryPolicy = .none, executionTimeout: Duration? = nil
     ) {
         self.init(
             name: name ?? Stub.serviceName, implementation: implementation, retryPolicy: retryPolicy,
-            executionTimeout: executionTimeout, methods: methods)
+            executionTimeout: executionTimeout, methods: Stub.register)
     }
 
     /// The execution timeout of `method`: its own, or the service's.

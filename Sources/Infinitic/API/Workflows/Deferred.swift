@@ -50,6 +50,14 @@ public struct Deferred<Value: Sendable>: Sendable {
         return nil
     }
 
+    /// Completes with `transform` of this deferred's value (run in the replay: deterministic code only), or fails
+    /// as this one does. With it, deferreds of different types combine: `context.first(of: context.all(hotel,
+    /// car).map(Choice.both), flight.map(Choice.flight))`.
+    public func map<Mapped: Sendable>(_ transform: @escaping @Sendable (Value) throws -> Mapped) -> Deferred<Mapped> {
+        let original = self.transform
+        return Deferred<Mapped>(step: step, execution: execution) { try transform(try original($0)) }
+    }
+
     /// Completes with the values of `self` and `others`, in declaration order; fails with the first failure.
     public func and(_ others: Deferred<Value>...) -> Deferred<[Value]> {
         ([self] + others).and()

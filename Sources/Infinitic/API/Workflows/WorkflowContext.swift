@@ -21,6 +21,10 @@ public final class WorkflowContext: Sendable {
     /// Deterministic time: the instant of the workflow task that first ran the code being executed.
     public var now: Date { execution.now }
 
+    /// Deterministic random numbers: every replay draws the same ones (`Int.random(in: 1...6, using: &random)`
+    /// with `var random = context.random`).
+    public var random: WorkflowRandom { WorkflowRandom(execution: execution) }
+
     /// A stub of a service (`context.service(HotelBookingStub.self)`, or `let hotel: HotelBookingStub =
     /// context.service()`): calling a method runs it as a task and waits for its result; inside `dispatch`
     /// it only starts the task. Tasks get `tags` and `meta`.
@@ -46,6 +50,23 @@ public final class WorkflowContext: Sendable {
         Stub(
             invoker: StubInvoker(
                 target: .workflow(name: workflowName, id: workflowId), handler: execution, codec: execution.codec))
+    }
+
+    /// Starts another method of this very instance without waiting for it (the methods share the instance's
+    /// properties): `let refresh = try await context.dispatch(this: BookTripStub.refresh, trip)`.
+    public func dispatch<Stub: WorkflowStub, each Argument, Value: Decodable & Sendable>(
+        this method: (Stub) -> (repeat each Argument) async throws -> Value, _ arguments: repeat each Argument
+    ) async throws -> Deferred<Value> {
+        let this = thisWorkflow(Stub.self)
+        return try await dispatch { try await method(this)(repeat each arguments) }
+    }
+
+    /// Starts another method of this very instance, which returns nothing, without waiting for it.
+    public func dispatch<Stub: WorkflowStub, each Argument>(
+        this method: (Stub) -> (repeat each Argument) async throws -> Void, _ arguments: repeat each Argument
+    ) async throws -> Deferred<Void> {
+        let this = thisWorkflow(Stub.self)
+        return try await dispatch { try await method(this)(repeat each arguments) }
     }
 
     /// Starts the one stub call made in `call` without waiting for it:
@@ -79,12 +100,10 @@ public final class WorkflowContext: Sendable {
     }
 
     /// Completes when all complete, with their values in declaration order: `let (h, f) = try await
-    /// context.all(hotel, flight).value`. Fails with the first failure.
+    /// context.all(hotel, flight).value`. Fails with the first failure. Combinations nest: `context.first(of:
+    /// context.all(hotel, car), flight)` is Infinitic's `(hotel and car) or flight`.
     public func all<each Value: Sendable>(_ deferreds: repeat Deferred<each Value>) -> Deferred<(repeat each Value)> {
-        var steps: [StepSpec] = []
-        for deferred in repeat each deferreds {
-            steps.append(deferred.step)
-        }
+        let steps = Self.steps(of: repeat each deferreds)
         let transforms = (repeat (each deferreds).transform)
         let count = steps.count
         return Deferred(step: .all(steps), execution: execution) { result in
@@ -98,5 +117,36 @@ public final class WorkflowContext: Sendable {
             }
             return (repeat try next(each transforms))
         }
+    }
+
+    /// Completes with the first of `deferreds` to complete, whatever their types: its value at its place in the
+    /// tuple, nil at the others (`let (both, flight) = try await context.first(of: context.all(hotel, car),
+    /// flight).value`). Fails if all fail, with the last failure.
+    public func first<each Value: Sendable>(
+        of deferreds: repeat Deferred<each Value>
+    ) -> Deferred<(repeat (each Value)?)> {
+        let steps = Self.steps(of: repeat each deferreds)
+        let transforms = (repeat (each deferreds).transform)
+        let count = steps.count
+        return Deferred(step: .any(steps), execution: execution) { result in
+            guard case .first(let winner, let branch) = result, winner < count else {
+                throw WorkflowUsageError("a `first` step resolved to \(result)")
+            }
+            var index = 0
+            func pick<V>(_ transform: @Sendable (StepResult) throws -> V) throws -> V? {
+                defer { index += 1 }
+                return index == winner ? try transform(branch) : nil
+            }
+            return (repeat try pick(each transforms))
+        }
+    }
+
+    /// The steps of `deferreds`, in order.
+    private static func steps<each Value>(of deferreds: repeat Deferred<each Value>) -> [StepSpec] {
+        var steps: [StepSpec] = []
+        for deferred in repeat each deferreds {
+            steps.append(deferred.step)
+        }
+        return steps
     }
 }

@@ -7,7 +7,8 @@ import TestSupport
 import Testing
 
 /// A whole system for one test: a transport of the given kind, a worker running every role for the runtime
-/// fixtures, and a client. `run` tears it all down afterwards (gates opened, client closed, worker stopped).
+/// fixtures, and a running client. `run` tears it all down afterwards (gates opened, client closed, worker
+/// stopped).
 struct RuntimeSystem: Sendable {
     let kind: TransportKind
     let transport: any Transport
@@ -30,9 +31,11 @@ struct RuntimeSystem: Sendable {
             logger: Self.logger)
     }
 
-    /// Another client of this system's transport.
-    func makeClient(callTimeout: Duration? = .seconds(45)) throws -> InfiniticClient {
-        try InfiniticClient(transport: transport, callTimeout: callTimeout, logger: Self.logger)
+    /// Runs `body` with another client of this system's transport (receiving answers meanwhile, closed after).
+    func withClient<T>(
+        callTimeout: Duration? = .seconds(45), _ body: (InfiniticClient) async throws -> T
+    ) async throws -> T {
+        try await withInfiniticClient(transport: transport, callTimeout: callTimeout, logger: Self.logger, body)
     }
 
     /// Runs `body` with a fresh system; with `startWorker`, a worker runs all roles meanwhile.
@@ -52,6 +55,13 @@ struct RuntimeSystem: Sendable {
         let system = RuntimeSystem(kind: kind, transport: transport, client: client, controls: controls)
         let worker = try system.makeWorker()
         let outcome = await withTaskGroup(of: Void.self) { group -> Result<T, any Error> in
+            group.addTask {
+                do {
+                    try await client.run()
+                } catch {
+                    Issue.record("the client failed: \(error)")
+                }
+            }
             if startWorker {
                 group.addTask {
                     do {

@@ -2,7 +2,7 @@ import Foundation
 import Infinitic
 
 /// A service whose tasks run long or hold on gates, for timeouts, cancellation and shutdown.
-protocol Timing: Sendable {
+@Service protocol Timing: Sendable {
     /// First attempt: sleeps a minute (cooperatively). Later attempts return at once.
     func nap(_ key: String) async throws -> String
     /// First attempt: holds on the gate `key`, ignoring cancellation. Later attempts return at once.
@@ -11,16 +11,6 @@ protocol Timing: Sendable {
     func hold(_ key: String) async throws -> String
     /// Holds on the gate `key` until cancelled.
     func interruptible(_ key: String) async throws -> String
-}
-
-struct TimingStub: Timing, ServiceStub {
-    typealias Contract = any Timing
-    let invoker: StubInvoker
-    init(invoker: StubInvoker) { self.invoker = invoker }
-    func nap(_ key: String) async throws -> String { try await invoker.call("nap", key) }
-    func stubborn(_ key: String) async throws -> String { try await invoker.call("stubborn", key) }
-    func hold(_ key: String) async throws -> String { try await invoker.call("hold", key) }
-    func interruptible(_ key: String) async throws -> String { try await invoker.call("interruptible", key) }
 }
 
 struct TimingImpl: Timing {
@@ -54,7 +44,7 @@ struct TimingImpl: Timing {
 }
 
 /// A workflow over `Timing`, with a property other methods can change.
-protocol Ops: Sendable {
+@Workflow protocol Ops: Sendable {
     func nap(_ key: String) async throws -> String
     func stubborn(_ key: String) async throws -> String
     func hold(_ key: String) async throws -> String
@@ -65,23 +55,10 @@ protocol Ops: Sendable {
     func readNotes() async throws -> [String]
     /// Adds a note, returning nothing.
     func touch(_ text: String) async throws
-    /// Misuses workflow code: sleeps instead of awaiting the context.
+    /// Misuses workflow code: sleeps instead of awaiting the context (reported at once).
     func misbehave() async throws -> String
-}
-
-struct OpsStub: Ops, WorkflowStub {
-    typealias Contract = any Ops
-    let invoker: StubInvoker
-    init(invoker: StubInvoker) { self.invoker = invoker }
-    func nap(_ key: String) async throws -> String { try await invoker.call("nap", key) }
-    func stubborn(_ key: String) async throws -> String { try await invoker.call("stubborn", key) }
-    func hold(_ key: String) async throws -> String { try await invoker.call("hold", key) }
-    func interruptible(_ key: String) async throws -> String { try await invoker.call("interruptible", key) }
-    func holdThenNotes(_ key: String) async throws -> [String] { try await invoker.call("holdThenNotes", key) }
-    func note(_ text: String) async throws -> Int { try await invoker.call("note", text) }
-    func readNotes() async throws -> [String] { try await invoker.call("readNotes") }
-    func touch(_ text: String) async throws { try await invoker.call("touch", text) }
-    func misbehave() async throws -> String { try await invoker.call("misbehave") }
+    /// Misuses workflow code: waits 5 s ignoring cancellation (only the workflow task timeout ends the replay).
+    func stall() async throws -> String
 }
 
 struct OpsImpl: Ops {
@@ -114,5 +91,11 @@ struct OpsImpl: Ops {
     func misbehave() async throws -> String {
         try await Task.sleep(for: .seconds(60))
         return "woke up"
+    }
+
+    func stall() async throws -> String {
+        // Awaiting an unstructured task's value is not cancelled with the awaiting task.
+        await Task.detached { try? await Task.sleep(for: .seconds(5)) }.value
+        return "stalled"
     }
 }
