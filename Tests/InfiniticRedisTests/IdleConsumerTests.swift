@@ -31,7 +31,7 @@ struct IdleConsumerTests {
         #expect(elapsed < .seconds(5), "delivered after \(elapsed): the consumer was not woken")
         let stream = transport.keyspace.stream(topic, partition: 0)
         try await eventually("the marker is acknowledged and deleted") {
-            try await transport.client.send(RedisCommand(["XLEN", stream])).int == 0
+            try await transport.client.send(XLEN(stream)) == 0
         }
     }
 
@@ -43,7 +43,7 @@ struct IdleConsumerTests {
         let transport = try await TestRedis.transport(server: server)
         let topics = [Topic("a"), Topic("b", keyed: true), Topic("c", keyed: true, shared: true), Topic("d")]
         func processed() async throws -> Int {
-            let info = try await transport.client.send(RedisCommand(["INFO", "stats"])).string ?? ""
+            let info = try await transport.client.send(INFO("stats"))
             let line = info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("total_commands_processed:") }
             return Int(line?.split(separator: ":").last ?? "") ?? 0
         }

@@ -49,7 +49,6 @@ struct RedisCommandTests {
         #expect(call.name == "EVALSHA t")
         #expect(
             call.command.arguments == ["EVALSHA".bytes, script.sha1.bytes, "2".bytes, "k1".bytes, "k2".bytes, [0, 1]])
-        #expect(script.invocation(keys: ["k1", "k2"]).count == 5)
     }
 
     @Test func wellFormedRepliesDecodeToTypedResponses() throws {

@@ -49,12 +49,6 @@ public final class RedisClient: Sendable {
         RedisPipeline.Replies(replies: try await self.pipeline(pipeline.commands))
     }
 
-    /// Sends one raw command (only for code not yet converted to typed commands).
-    @discardableResult
-    func send(_ command: RedisCommand) async throws -> RedisReply {
-        try await pipeline([command])[0].orThrow(command: command.name)
-    }
-
     /// Sends raw commands in one round trip on one connection; error replies come back in place.
     /// `EVALSHA` commands answered with `NOSCRIPT` are resent once after loading their (registered) script.
     func pipeline(_ commands: [RedisCommand]) async throws -> [RedisReply] {
@@ -114,12 +108,6 @@ public final class RedisClient: Sendable {
         _ request: Request, on connection: RedisConnection
     ) async throws -> Request.Response {
         try request.response(to: try await blockingReply(request.command, on: connection))
-    }
-
-    /// Sends one raw blocking command (only for code not yet converted to typed commands); an error reply is
-    /// thrown as a `.server` `RedisError`.
-    func blockingSend(_ command: RedisCommand, on connection: RedisConnection) async throws -> RedisReply {
-        try await blockingReply(command, on: connection).orThrow(command: command.name)
     }
 
     private func blockingReply(_ command: RedisCommand, on connection: RedisConnection) async throws -> RedisReply {

@@ -25,3 +25,31 @@ public struct HMGET: RedisRequest {
         return values
     }
 }
+
+/// `HGETALL key`: every field of a hash with its value (empty when the key does not exist).
+public struct HGETALL: RedisRequest {
+    public var key: String
+
+    public init(_ key: String) {
+        self.key = key
+    }
+
+    public var name: String { "HGETALL" }
+    public var keys: [String] { [key] }
+
+    public func encode(into command: inout RedisCommand) {
+        command.append("HGETALL")
+        command.append(key)
+    }
+
+    public func decode(_ reply: RedisReply) throws(RedisError) -> [String: [UInt8]] {
+        let flat = try reply.decodeArray()
+        guard flat.count.isMultiple(of: 2) else { throw reply.unexpected("field names and values") }
+        var fields: [String: [UInt8]] = [:]
+        fields.reserveCapacity(flat.count / 2)
+        for index in stride(from: 0, to: flat.count, by: 2) {
+            fields[try flat[index].decodeString()] = try flat[index + 1].decodeBytes()
+        }
+        return fields
+    }
+}

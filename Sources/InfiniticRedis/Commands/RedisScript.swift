@@ -31,8 +31,4 @@ public struct RedisScript: Sendable, Hashable {
         call(keys: keys, arguments: arguments) { reply throws(RedisError) in reply }
     }
 
-    /// The `EVALSHA` command with the given keys; append the script's arguments to it. Prefer `call`.
-    func invocation(keys: [String]) -> RedisCommand {
-        call(keys: keys).command
-    }
 }

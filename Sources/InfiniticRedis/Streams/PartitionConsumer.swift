@@ -90,7 +90,7 @@ final class PartitionConsumer: Sendable {
     func run() async throws {
         try await ensureGroup()
         if let idle = subscription.topic.expiresAfterIdle {
-            try await client.send(RedisCommand(["PEXPIRE", stream, String(StreamEntry.milliseconds(idle))]))
+            try await client.send(PEXPIRE(stream, after: idle))
         }
         await withTaskGroup(of: Void.self) { background in
             background.addTask { await self.renewLoop() }
@@ -108,8 +108,7 @@ final class PartitionConsumer: Sendable {
     /// Creates the consumer group (reading from the start of the stream) unless it exists. Waits for Redis
     /// while it cannot be reached, so a worker may start before its Redis.
     private func ensureGroup() async throws {
-        var create = RedisCommand("XGROUP")
-        create.append(contentsOf: ["CREATE", stream, subscription.group, "0", "MKSTREAM"])
+        let create = XGROUP.CREATE(stream, group: subscription.group, after: "0", makeStream: true)
         var failures = 0
         while true {
             do {
@@ -163,7 +162,7 @@ final class PartitionConsumer: Sendable {
                 if subscription.topic.isShared && now >= nextTrim {
                     // Trimming only matters once something was read (and so may have been acknowledged).
                     if trimRounds > 0 {
-                        let trimmed = try await client.send(StreamScripts.trimAcknowledged.invocation(keys: [stream]))
+                        let trimmed = try await client.send(StreamScripts.trimAcknowledged.call(keys: [stream]))
                         let handling = !inFlight.withLock { $0.isEmpty }
                         trimRounds = (trimmed.int ?? 0) > 0 || handling ? 3 : trimRounds - 1
                     }
@@ -242,14 +241,14 @@ final class PartitionConsumer: Sendable {
     private func readNew(count: Int, wait: Duration) async throws -> (messages: [ReceivedMessage], woken: Bool) {
         let block = StreamEntry.milliseconds(wait)
         if subscription.topic.isKeyed {
-            var read = StreamScripts.readKeyed.invocation(keys: [stream])
+            var read = RedisCommand.argumentList()
             read.append(contentsOf: [subscription.group, subscription.consumer, String(count)])
             read.append(StreamEntry.milliseconds(subscription.lockTimeToLive))
             read.append(contentsOf: [lockPrefix, parkPrefix, Self.parkedConsumer, statePrefix])
             read.append(committer.context.prefetchSpec)
             read.append(committer.context.keyBatchSize)
             read.append(subscription.topic.isShared ? "1" : "0")
-            let reply = try await client.send(read)
+            let reply = try await client.send(StreamScripts.readKeyed.call(keys: [stream], arguments: read))
             guard let parts = reply.array, parts.count == 3, let entries = parts[0].array else {
                 throw reply.unexpected("{entries, last id, woken}", command: "read-keyed")
             }
@@ -260,9 +259,7 @@ final class PartitionConsumer: Sendable {
             let woken = parts[2].int == 1
             if messages.isEmpty, !woken, block > 0, let lastID = parts[1].string {
                 // Nothing new: wait for an entry after the group's last delivered id, without consuming.
-                var wait = RedisCommand("XREAD")
-                wait.append(contentsOf: ["BLOCK", String(block), "COUNT", "1", "STREAMS", stream, lastID])
-                _ = try await client.blockingSend(wait, on: blocking)
+                _ = try await client.blockingSend(XREAD(stream, after: lastID, count: 1, block: wait), on: blocking)
             }
             return (messages, woken)
         }
@@ -285,9 +282,10 @@ final class PartitionConsumer: Sendable {
 
     /// Moves due scheduled messages into the stream; returns the time until the next one, if any.
     private func moveDueMessages() async throws -> Duration? {
-        var move = StreamScripts.moveDue.invocation(keys: [scheduled, scheduledData, stream])
+        var move = RedisCommand.argumentList()
         move.append(1000)
-        let reply = try await client.send(move)
+        let reply = try await client.send(
+            StreamScripts.moveDue.call(keys: [scheduled, scheduledData, stream], arguments: move))
         guard let parts = reply.array, parts.count == 2, let moved = parts[0].int, let next = parts[1].int else {
             throw reply.unexpected("{moved, next}", command: "move-due")
         }
@@ -297,7 +295,7 @@ final class PartitionConsumer: Sendable {
     }
 
     private func reclaim(cursor: String, count: Int) async throws -> ([ReceivedMessage], String) {
-        var reclaim = StreamScripts.reclaim.invocation(keys: [stream, dead])
+        var reclaim = RedisCommand.argumentList()
         reclaim.append(contentsOf: [subscription.group, subscription.consumer])
         reclaim.append(StreamEntry.milliseconds(subscription.visibilityTimeout))
         reclaim.append(count)
@@ -310,7 +308,7 @@ final class PartitionConsumer: Sendable {
         reclaim.append(statePrefix)
         reclaim.append(committer.context.prefetchSpec)
         reclaim.append(committer.context.keyBatchSize)
-        let reply = try await client.send(reclaim)
+        let reply = try await client.send(StreamScripts.reclaim.call(keys: [stream, dead], arguments: reclaim))
         guard let parts = reply.array, parts.count == 2, let entries = parts[0].array, let next = parts[1].string else {
             throw reply.unexpected("{entries, cursor}", command: "reclaim")
         }
@@ -530,12 +528,11 @@ final class PartitionConsumer: Sendable {
             }
             if let idle = subscription.topic.expiresAfterIdle {
                 // A consumed topic is in use: keep it from expiring.
-                _ = try? await client.send(
-                    RedisCommand(["PEXPIRE", stream, String(StreamEntry.milliseconds(idle))]))
+                _ = try? await client.send(PEXPIRE(stream, after: idle))
             }
             let held = inFlight.withLock { $0 }
             if held.isEmpty { continue }
-            var renew = StreamScripts.renew.invocation(keys: [stream])
+            var renew = RedisCommand.argumentList()
             renew.append(contentsOf: [subscription.group, subscription.consumer])
             renew.append(StreamEntry.milliseconds(subscription.lockTimeToLive))
             renew.append(lockPrefix)
@@ -544,7 +541,7 @@ final class PartitionConsumer: Sendable {
                 renew.append((key ?? nil) ?? "")
             }
             do {
-                let lost = try await client.send(renew).array ?? []
+                let lost = try await client.send(StreamScripts.renew.call(keys: [stream], arguments: renew)).array ?? []
                 if !lost.isEmpty {
                     logger.warning(
                         "\(lost.count) in-flight messages were reclaimed by another consumer (this one stalled)")
@@ -560,10 +557,10 @@ final class PartitionConsumer: Sendable {
     private func releaseUnfinished() async {
         let held = inFlight.withLock { $0 }
         guard !held.isEmpty else { return }
-        var claim = RedisCommand("XCLAIM")
-        claim.append(contentsOf: [stream, subscription.group, subscription.consumer, "0"])
-        claim.append(contentsOf: Array(held.keys))
-        claim.append(contentsOf: ["IDLE", String(StreamEntry.milliseconds(subscription.visibilityTimeout)), "JUSTID"])
+        let claim = XCLAIM.JUSTID(
+            XCLAIM(
+                stream, group: subscription.group, consumer: subscription.consumer, minIdle: .zero,
+                ids: Array(held.keys), idle: subscription.visibilityTimeout))
         _ = try? await client.send(claim)
     }
 }

@@ -59,31 +59,23 @@ public final class RedisStreamsTransport: Transport {
     /// script (one call per partition) so that their sorted set and data stay consistent.
     public func publish(_ messages: [OutgoingMessage]) async throws {
         if messages.isEmpty { return }
-        let publishedAt = String(StreamEntry.milliseconds(Date()))
-        var appends: [RedisCommand] = []
+        let publishedAt = Array(String(StreamEntry.milliseconds(Date())).utf8)
+        var appends = RedisPipeline()
+        var appended: [RedisPipeline.Slot<XADD>] = []
+        var expiries: [RedisPipeline.Slot<PEXPIRE>] = []
         var scheduled: [Int: [CommitOp]] = [:]
         for message in messages {
             try keyspace.validate(name: message.topic.name, what: "topic")
             let partition = keyspace.partition(for: message.routingKey)
             if message.delivery.isImmediate {
-                var add = RedisCommand("XADD")
-                add.append(keyspace.stream(message.topic, partition: partition))
-                add.append("*")
-                if let key = message.key {
-                    add.append(StreamEntry.key)
-                    add.append(key)
-                }
-                add.append(StreamEntry.payload)
-                add.append(bytes: message.payload)
-                add.append(StreamEntry.publishedAt)
-                add.append(publishedAt)
-                appends.append(add)
+                let stream = keyspace.stream(message.topic, partition: partition)
+                var fields: [RedisStreamEntry.Field] = []
+                if let key = message.key { fields.append(RedisStreamEntry.Field(StreamEntry.key, key)) }
+                fields.append(RedisStreamEntry.Field(StreamEntry.payload, message.payload))
+                fields.append(RedisStreamEntry.Field(StreamEntry.publishedAt, publishedAt))
+                appended.append(appends.append(XADD(stream, fields: fields)))
                 if let idle = message.topic.expiresAfterIdle {
-                    appends.append(
-                        RedisCommand([
-                            "PEXPIRE", keyspace.stream(message.topic, partition: partition),
-                            String(StreamEntry.milliseconds(idle)),
-                        ]))
+                    expiries.append(appends.append(PEXPIRE(stream, after: idle)))
                 }
             } else {
                 scheduled[partition, default: []].append(
@@ -95,8 +87,10 @@ public final class RedisStreamsTransport: Transport {
                 let publisher = publisher(for: partition)
                 group.addTask { _ = try await publisher.commit(CommitRequest(ops: ops)) }
             }
-            if !appends.isEmpty {
-                for reply in try await client.pipeline(appends) { try reply.orThrow(command: "XADD/PEXPIRE") }
+            if !appended.isEmpty {
+                let replies = try await client.send(appends)
+                for slot in appended { _ = try replies[slot] }
+                for slot in expiries { _ = try replies[slot] }
             }
             try await group.waitForAll()
         }
@@ -170,73 +164,54 @@ public final class RedisStreamsTransport: Transport {
     // MARK: - State
 
     public func read(_ key: StateKey) async throws -> VersionedValue? {
-        var get = RedisCommand("HMGET")
-        get.append(contentsOf: [keyspace.state(key), "v", "d"])
-        let reply = try await client.send(get)
-        guard let parts = reply.array, parts.count == 2 else { throw reply.unexpected("[v, d]", command: "HMGET") }
-        guard let version = parts[0].int else { return nil }
-        return VersionedValue(bytes: parts[1].bytes ?? [], version: version)
+        let values = try await client.send(HMGET(keyspace.state(key), fields: ["v", StateFields.blobField]))
+        guard let version = values[0].flatMap(StreamEntry.integer) else { return nil }
+        return VersionedValue(bytes: values[1] ?? [], version: version)
     }
 
     public func read(_ key: StateKey, fields: [String]?) async throws -> StateFields? {
         let redisKey = keyspace.state(key)
         guard let fields else {
-            let reply = try await client.send(RedisCommand(["HGETALL", redisKey]))
-            var all = try StreamEntry.stateFields(reply)
+            var all = try await client.send(HGETALL(redisKey))
             guard let version = all.removeValue(forKey: "v").flatMap(StreamEntry.integer) else { return nil }
             return StateFields(version: version, fields: all, isComplete: true)
         }
-        var get = RedisCommand("HMGET")
-        get.append(redisKey)
-        get.append("v")
-        get.append(contentsOf: fields)
-        let reply = try await client.send(get)
-        guard let parts = reply.array, parts.count == fields.count + 1 else {
-            throw reply.unexpected("\(fields.count + 1) values", command: "HMGET")
-        }
-        guard let version = parts[0].int else { return nil }
+        let values = try await client.send(HMGET(redisKey, fields: ["v"] + fields))
+        guard let version = values[0].flatMap(StreamEntry.integer) else { return nil }
         var found: [String: [UInt8]] = [:]
-        for (name, value) in zip(fields, parts.dropFirst()) {
-            if let bytes = value.bytes { found[name] = bytes }
+        for (name, value) in zip(fields, values.dropFirst()) {
+            if let value { found[name] = value }
         }
         return StateFields(version: version, fields: found, isComplete: false)
     }
 
     public func members(of key: StateKey) async throws -> Set<String> {
-        let reply = try await client.send(RedisCommand(["SMEMBERS", keyspace.set(key)]))
-        return Set((reply.array ?? []).compactMap(\.string))
+        try await client.send(SMEMBERS(keyspace.set(key)))
     }
 
     public func deleteTopic(_ topic: Topic) async throws {
-        var delete = RedisCommand("DEL")
+        var keys: [String] = []
         for partition in 0..<keyspace.partitions {
-            delete.append(keyspace.stream(topic, partition: partition))
-            delete.append(keyspace.scheduled(topic, partition: partition))
-            delete.append(keyspace.scheduledData(topic, partition: partition))
+            keys.append(keyspace.stream(topic, partition: partition))
+            keys.append(keyspace.scheduled(topic, partition: partition))
+            keys.append(keyspace.scheduledData(topic, partition: partition))
         }
-        try await client.send(delete)
+        _ = try await client.send(DEL(keys))
     }
 
     public func deadLetters(of topic: Topic, limit: Int) async throws -> [DeadLetter] {
         var letters: [DeadLetter] = []
         for partition in 0..<keyspace.partitions {
-            let reply = try await client.send(
-                RedisCommand([
-                    "XRANGE", keyspace.deadLetters(topic, partition: partition), "-", "+", "COUNT", String(limit),
-                ]))
-            for entry in reply.array ?? [] {
-                guard let parts = entry.array, parts.count == 2, let id = parts[0].string, let fields = parts[1].array
-                else {
-                    continue
-                }
+            let entries = try await client.send(
+                XRANGE(keyspace.deadLetters(topic, partition: partition), count: limit))
+            for entry in entries {
                 func text(_ name: String) -> String? {
-                    StreamEntry.value(of: name, in: fields).map { String(decoding: $0, as: UTF8.self) }
+                    entry.value(of: name).map { String(decoding: $0, as: UTF8.self) }
                 }
                 letters.append(
                     DeadLetter(
-                        id: id, originalID: text("original-id") ?? "", topic: topic, group: text("group") ?? "",
-                        key: text(StreamEntry.key),
-                        payload: StreamEntry.value(of: StreamEntry.payload, in: fields) ?? [],
+                        id: entry.id, originalID: text("original-id") ?? "", topic: topic, group: text("group") ?? "",
+                        key: text(StreamEntry.key), payload: entry.value(of: StreamEntry.payload) ?? [],
                         reason: text("reason") ?? "", deliveryCount: Int(text("deliveries") ?? "") ?? 0,
                         deadAt: Date(timeIntervalSince1970: (Double(text("dead-at") ?? "") ?? 0) / 1000)))
             }

@@ -47,14 +47,6 @@ enum StreamEntry {
         return fields
     }
 
-    /// Decodes an entry of `XREADGROUP`/`XRANGE` (`[id, [field, value, ...]]`) on its first delivery.
-    static func decodeStreamEntry(_ reply: RedisReply, topic: Topic, partition: Int) throws -> ReceivedMessage {
-        guard let entry = try? RedisStreamEntry(reply: reply) else {
-            throw TransportError(.malformedEntry, "unexpected stream entry \(reply)")
-        }
-        return try message(from: entry, topic: topic, partition: partition)
-    }
-
     /// Whether an entry is a wake marker (field `w`: appended when a scheduled message becomes the soonest due,
     /// so that idle consumers look at the schedule).
     static func isWakeMarker(_ entry: RedisStreamEntry) -> Bool {
@@ -86,17 +78,6 @@ enum StreamEntry {
         return ReceivedMessage(
             id: entry.id, topic: topic, key: key, payload: payload, deliveryCount: max(1, deliveries ?? attempts + 1),
             publishedAt: published, partition: partition)
-    }
-
-    /// The value of a field (for inspection paths such as dead letters).
-    static func value(of name: String, in fields: [RedisReply]) -> [UInt8]? {
-        let target = Array(name.utf8)
-        var index = 0
-        while index + 1 < fields.count {
-            if fields[index].bytes == target { return fields[index + 1].bytes }
-            index += 2
-        }
-        return nil
     }
 
     /// A decimal integer written in ASCII.
