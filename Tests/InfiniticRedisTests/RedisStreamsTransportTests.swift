@@ -216,6 +216,38 @@ struct RedisStreamsTransportTests {
         #expect(order.all == ["0", "1", "2", "3", "4"])
     }
 
+    /// A holder killed in the middle of a batch of its key: the batch's entries come back oldest first, before
+    /// the entries parked behind the batch meanwhile.
+    @Test func aKilledHoldersBatchComesBackBeforeWhatWasParkedBehindIt() async throws {
+        let transport = try await TestRedis.transport()
+        let server = try await TestRedis.server()
+        let log = "probe-log-\(UUID())"
+        let topic = Topic("keyed-batch-crash", keyed: true)
+        // Published before the probe reads: its first read takes the three as one batch of key K.
+        try await transport.publish((0..<3).map { OutgoingMessage(topic: topic, key: "K", payload: "\($0)".bytes) })
+        let probe = try ProbeProcess.start(
+            url: server.url, namespace: transport.keyspace.namespace, topic: topic.name, group: "engine", keyed: true,
+            handleMilliseconds: 60_000, visibilityMilliseconds: 1000, logKey: log, keyBatchSize: 10)
+        try await eventually("the probe holds the batch") {
+            try await ProbeEvent.read(transport.client, log).filter { $0.event == "start" }.count == 3
+        }
+        try await transport.publish((3..<7).map { OutgoingMessage(topic: topic, key: "K", payload: "\($0)".bytes) })
+        try await Task.sleep(for: .milliseconds(300))  // the probe reads and parks them
+        probe.kill()
+
+        let order = Recorder<String>()
+        var subscription = Subscription(topic: topic, group: "engine", visibilityTimeout: .milliseconds(1000))
+        subscription.keyBatchSize = 4
+        try await whileConsuming(transport, subscription) { message in
+            order.append(message.payload.text)
+            return .ack
+        } _: {
+            try await eventually("all seven handled") { order.count >= 7 }
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        #expect(order.all == (0..<7).map(String.init))
+    }
+
     /// A read whose reply is lost leaves its entries pending for this consumer: they come back through the
     /// reclaim pass after the visibility timeout (1 s here).
     @Test func aLiveHolderKeepsItsKeyPastTheLockTTLAndADeadOnesKeyFreesByItself() async throws {

@@ -3,13 +3,16 @@
 // happened.
 //
 // usage: TransportProbe <redis-url> <namespace> <topic> <group> <keyed 0|1> <handle-ms> <visibility-ms> <log-key>
+//                       [<key-batch-size>]   (batches of one key's messages, each batch handled for handle-ms)
 // Log lines: "start|<consumer>|<id>|<key>|<payload>|<deliveries>|<ms>" and "end|..." with the same fields.
 import Foundation
 import InfiniticRedis
 import InfiniticTransport
 
 let arguments = CommandLine.arguments
-guard arguments.count == 9, let handleMilliseconds = Int(arguments[6]), let visibility = Int(arguments[7]) else {
+guard arguments.count == 9 || arguments.count == 10, let handleMilliseconds = Int(arguments[6]),
+    let visibility = Int(arguments[7])
+else {
     FileHandle.standardError.write(
         Data("usage: TransportProbe url namespace topic group keyed handle-ms visibility-ms log-key\n".utf8))
     exit(2)
@@ -22,9 +25,11 @@ let transport = try await RedisStreamsTransport.connect(
     configuration: RedisStreamsConfiguration(url: url, namespace: namespace))
 let log = try RedisClient(url: url)
 let consumer = "probe-\(ProcessInfo.processInfo.processIdentifier)"
+let keyBatchSize = arguments.count == 10 ? Int(arguments[9]) ?? 1 : 1
 let subscription = Subscription(
-    topic: Topic(topicName, keyed: keyed), group: group, consumer: consumer, concurrency: 4, batchSize: 1,
-    visibilityTimeout: .milliseconds(visibility))
+    topic: Topic(topicName, keyed: keyed), group: group, consumer: consumer, concurrency: 4,
+    batchSize: keyBatchSize > 1 ? keyBatchSize : 1, visibilityTimeout: .milliseconds(visibility),
+    keyBatchSize: keyBatchSize)
 
 @Sendable func line(_ event: String, _ message: ReceivedMessage) -> String {
     let payload = String(decoding: message.payload, as: UTF8.self)
@@ -33,9 +38,9 @@ let subscription = Subscription(
 }
 
 try await log.send(RPUSH(logKey, [Array("ready|\(consumer)".utf8)]))
-try await transport.consume(subscription) { message in
-    try await log.send(RPUSH(logKey, [Array(line("start", message).utf8)]))
+try await transport.consume(subscription) { batch in
+    for message in batch.messages { try await log.send(RPUSH(logKey, [Array(line("start", message).utf8)])) }
     try await Task.sleep(for: .milliseconds(handleMilliseconds))
-    try await log.send(RPUSH(logKey, [Array(line("end", message).utf8)]))
-    return .ack
+    for message in batch.messages { try await log.send(RPUSH(logKey, [Array(line("end", message).utf8)])) }
+    return .ack()
 }

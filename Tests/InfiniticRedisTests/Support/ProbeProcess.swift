@@ -23,13 +23,13 @@ struct ProbeProcess {
 
     static func start(
         url: String, namespace: String, topic: String, group: String, keyed: Bool, handleMilliseconds: Int,
-        visibilityMilliseconds: Int, logKey: String
+        visibilityMilliseconds: Int, logKey: String, keyBatchSize: Int = 1
     ) throws -> ProbeProcess {
         let pid = try ChildProcess.spawn(
             try executable,
             [
                 url, namespace, topic, group, keyed ? "1" : "0", String(handleMilliseconds),
-                String(visibilityMilliseconds), logKey,
+                String(visibilityMilliseconds), logKey, String(keyBatchSize),
             ])
         return ProbeProcess(pid: pid)
     }

@@ -146,6 +146,32 @@ enum LuaPrelude {
             redis.call('XCLAIM', stream, group, parked, 0, id, 'JUSTID')
         end
 
+        -- Whether stream id `a` comes before stream id `b`.
+        local function id_before(a, b)
+            local ams, aseq = string.match(a, '^(%d+)-(%d+)$')
+            local bms, bseq = string.match(b, '^(%d+)-(%d+)$')
+            if not ams or not bms then return a < b end
+            if #ams ~= #bms then return #ams < #bms end
+            if ams ~= bms then return ams < bms end
+            return tonumber(aseq) < tonumber(bseq)
+        end
+
+        -- Parks an older entry (one taken back from a silent consumer, whose batch may have had later entries
+        -- parked meanwhile) at its place in stream order, so the key's messages still run oldest first.
+        local function park_in_order(stream, group, parked, park, id)
+            local waiting = redis.call('LRANGE', park, 0, -1)
+            local placed = false
+            for _, other in ipairs(waiting) do
+                if id_before(id, other) then
+                    redis.call('LINSERT', park, 'BEFORE', other, id)
+                    placed = true
+                    break
+                end
+            end
+            if not placed then redis.call('RPUSH', park, id) end
+            redis.call('XCLAIM', stream, group, parked, 0, id, 'JUSTID')
+        end
+
         local function dead_letter(stream, dead, group, id, fields, deliveries, reason, shared)
             local entry = {}
             for j = 1, #fields, 2 do

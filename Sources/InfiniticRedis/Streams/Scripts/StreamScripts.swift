@@ -166,7 +166,7 @@ enum StreamScripts {
                                         redis.call('SET', lock, consumer .. '/' .. id, 'PX', ttl)
                                         ready[#ready + 1] = entry(id, fields, total, true)
                                     else
-                                        park_entry(stream, group, parked, park, id)
+                                        park_in_order(stream, group, parked, park, id)
                                     end
                                 end
                             end
