@@ -103,6 +103,11 @@ func table(
     lines.forEach { print($0) }
     var first: Phase?
     var stopped = false
+    var calls: [String] = []
+    defer {
+        print("")
+        calls.forEach { print($0) }
+    }
     for size in sizes {
         if stopped {
             lines.append(Report.skippedRow(size))
@@ -115,6 +120,10 @@ func table(
         }
         lines.append(Report.scalingRow(size, phase: phase, first: first))
         print(lines.last!)
+        if phase.done > 0 {
+            calls.append(
+                "\(Report.grouped(Double(size))), per item: " + Report.calls(phase.redis, per: Double(phase.done)))
+        }
         if first == nil, !phase.stopped { first = phase }
         stopped = phase.stopped
     }
