@@ -92,8 +92,13 @@ enum Report {
         ])
     }
 
-    static func skippedRow(_ size: Int) -> String {
-        row([grouped(Double(size)), "skipped (a smaller row was stopped)", "", "", "", "", ""])
+    /// A failure in a table cell (no `|` nor line break).
+    static func failure(_ error: any Error) -> String {
+        "failed: " + "\(error)".replacingOccurrences(of: "|", with: "/").replacingOccurrences(of: "\n", with: " ")
+    }
+
+    static func skippedRow(_ size: Int, after reason: String) -> String {
+        row([grouped(Double(size)), "skipped (a smaller row \(reason))", "", "", "", "", ""])
     }
 
     private static func stoppedTime(_ phase: Phase) -> String {

@@ -66,32 +66,45 @@ print(
         + "\(options.rounds) rounds")
 
 /// Runs `rounds` rounds of a shape in one fleet (warmed up first), after a raw baseline; prints each round and
-/// returns the summary row of the median one (by throughput). A stopped round ends the shape.
+/// returns the summary row of the median one (by throughput). A stopped or failed round ends the shape (a
+/// failure is printed in its row, and the other shapes run).
 func shape(
     _ name: String, size: String, unit: String, _ round: (Fleet) async throws -> Phase
 ) async throws -> [String] {
     guard selected.contains(name) else { return [] }
     let raw = try await RawBaseline.measure(bench, messages: rawMessages)
     print("\n## \(name): \(size)\n\(Report.rawLine(raw))")
-    let phases = try await Fleet.with(bench) { fleet in
-        try await Shapes.warmUp(fleet, bench: bench)
+    let failedRow = { (error: any Error) in Report.row([name, size, Report.failure(error)]) }
+    let (phases, failure) = try await Fleet.with(bench) { fleet -> ([Phase], String?) in
+        do {
+            try await Shapes.warmUp(fleet, bench: bench)
+        } catch {
+            return ([], failedRow(error))
+        }
         var phases: [Phase] = []
         for index in 1...max(1, options.rounds) {
-            let phase = try await round(fleet)
+            let phase: Phase
+            do {
+                phase = try await round(fleet)
+            } catch {
+                print("round \(index): " + failedRow(error))
+                return (phases, failedRow(error))
+            }
             phases.append(phase)
             print(
                 "round \(index): " + Report.shapeRow(name, size: size, unit: unit, phase: phase, raw: raw)
                     + (phase.done > 0 ? "\n  per \(unit): " + Report.calls(phase.redis, per: Double(phase.done)) : ""))
             if phase.stopped { break }
         }
-        return phases
+        return (phases, nil)
     }
+    guard !phases.isEmpty else { return [failure!] }
     let sorted = phases.sorted { $0.perSecond < $1.perSecond }
     let median = phases.last!.stopped ? phases.last! : sorted[sorted.count / 2]
-    return [Report.shapeRow(name, size: size, unit: unit, phase: median, raw: raw)]
+    return [Report.shapeRow(name, size: size, unit: unit, phase: median, raw: raw)] + (failure.map { [$0] } ?? [])
 }
 
-/// A scaling table: a fresh fleet per row; after a stopped row, the larger rows are skipped.
+/// A scaling table: a fresh fleet per row; after a stopped or failed row, the larger rows are skipped.
 func table(
     _ name: String, sizes: [Int], header: [String], _ row: (Int, Fleet) async throws -> Phase
 )
@@ -102,21 +115,29 @@ func table(
     var lines = ["", "## \(name) (\(Report.load) at the start)", Report.rawLine(raw), ""] + header
     lines.forEach { print($0) }
     var first: Phase?
-    var stopped = false
+    var skipReason: String?
     var calls: [String] = []
     defer {
         print("")
         calls.forEach { print($0) }
     }
     for size in sizes {
-        if stopped {
-            lines.append(Report.skippedRow(size))
+        if let skipReason {
+            lines.append(Report.skippedRow(size, after: skipReason))
             print(lines.last!)
             continue
         }
-        let phase = try await Fleet.with(bench) { fleet in
-            try await Shapes.warmUp(fleet, bench: bench)
-            return try await row(size, fleet)
+        let phase: Phase
+        do {
+            phase = try await Fleet.with(bench) { fleet in
+                try await Shapes.warmUp(fleet, bench: bench)
+                return try await row(size, fleet)
+            }
+        } catch {
+            lines.append(Report.row([Report.grouped(Double(size)), Report.failure(error)]))
+            print(lines.last!)
+            skipReason = "failed"
+            continue
         }
         lines.append(Report.scalingRow(size, phase: phase, first: first))
         print(lines.last!)
@@ -125,7 +146,7 @@ func table(
                 "\(Report.grouped(Double(size))), per item: " + Report.calls(phase.redis, per: Double(phase.done)))
         }
         if first == nil, !phase.stopped { first = phase }
-        stopped = phase.stopped
+        if phase.stopped { skipReason = "was stopped" }
     }
     return lines
 }
