@@ -109,11 +109,16 @@ let package = Package(
             path: "Examples/TransportDemo"
         ),
 
-        // Benchmarks (run in release, see Benchmarks/README.md): the transport against a raw hiredis loop, and
-        // one-task workflows per second with latency percentiles.
+        // Benchmarks (run in release, see Benchmarks/README.md): the transport against a raw hiredis loop,
+        // one-task workflows per second with latency percentiles, and the workflow shapes users run (sequences,
+        // fan-out, methods on a long-lived instance, an idle worker) with their scaling tables.
         .target(
             name: "BenchmarkSupport",
-            dependencies: ["InfiniticRedis", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "InfiniticRedis",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Benchmarks/BenchmarkSupport"
         ),
         .executableTarget(
@@ -129,6 +134,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/WorkflowBenchmark"
+        ),
+        .executableTarget(
+            name: "ShapesBenchmark",
+            dependencies: [
+                "BenchmarkSupport", "Infinitic", "InfiniticRedis",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/ShapesBenchmark"
         ),
 
         // A consumer process the crash tests start and SIGKILL.

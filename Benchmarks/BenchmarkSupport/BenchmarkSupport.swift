@@ -14,9 +14,12 @@ public struct BenchmarkOptions: Sendable {
     public var url: String?
     public var only: String?
     public var extra: [String: String] = [:]
+    /// The `--name` switches (without a value) given among those listed in `flags`.
+    public var flags: Set<String> = []
 
-    /// Parses `--messages N --rounds N --no-aof --url U --only X` and any `--name value` listed in `extra`.
-    public init(defaultMessages: Int, extra names: [String] = [], usage: String) {
+    /// Parses `--messages N --rounds N --no-aof --url U --only X`, any `--name value` listed in `extra` and any
+    /// `--name` switch listed in `flags`.
+    public init(defaultMessages: Int, extra names: [String] = [], flags switches: [String] = [], usage: String) {
         messages = defaultMessages
         var iterator = CommandLine.arguments.dropFirst().makeIterator()
         while let argument = iterator.next() {
@@ -28,6 +31,8 @@ public struct BenchmarkOptions: Sendable {
             case "--only": only = iterator.next()
             case let name where names.contains(String(name.dropFirst(2))):
                 extra[String(name.dropFirst(2))] = iterator.next()
+            case let name where switches.contains(String(name.dropFirst(2))):
+                flags.insert(String(name.dropFirst(2)))
             default:
                 print("usage: \(usage)")
                 exit(2)
@@ -45,14 +50,20 @@ public func bootstrapQuietLogging() {
     }
 }
 
-/// The redis-server to measure against: `--url`, or a local one started now (AOF everysec unless `--no-aof`).
+/// The redis-server to measure against: `--url`, or a local one started now (AOF everysec unless `--no-aof`,
+/// with `serverArguments` added to its command line).
 public struct BenchmarkRedis: Sendable {
     public let url: String
     public let configuration: RedisConfiguration
     private let server: RedisServerProcess?
 
-    public init(_ options: BenchmarkOptions) async throws {
-        server = options.url == nil ? try await RedisServerProcess.start(appendOnly: options.appendOnly) : nil
+    /// Whether the benchmark started this server (and may reconfigure or rewrite it).
+    public var isOwned: Bool { server != nil }
+
+    public init(_ options: BenchmarkOptions, serverArguments: [String] = []) async throws {
+        server =
+            options.url == nil
+            ? try await RedisServerProcess.start(appendOnly: options.appendOnly, extraArguments: serverArguments) : nil
         url = options.url ?? server!.url
         configuration = try RedisConfiguration(url: url)
     }
@@ -117,16 +128,22 @@ public func rawHiredisLoop(_ count: Int, stream: String, redis: RedisConfigurati
 /// scripts run too), most called first.
 public func commandCalls(_ client: RedisClient) async throws -> [(String, Int)] {
     let info = try await client.send(INFO("commandstats"))
-    var calls: [(String, Int)] = []
+    return parseCommandCalls(info).filter { $0.key != "config|resetstat" }.map { ($0.key, $0.value) }
+        .sorted { $0.1 > $1.1 }
+}
+
+/// Calls per command in the `cmdstat_` lines of an `INFO` reply, without `INFO` itself.
+func parseCommandCalls(_ info: String) -> [String: Int] {
+    var calls: [String: Int] = [:]
     for line in info.split(whereSeparator: \.isNewline) where line.hasPrefix("cmdstat_") {
         let name = line.dropFirst("cmdstat_".count).split(separator: ":")[0]
-        if let field = line.split(separator: ",").first(where: { $0.contains("calls=") }),
+        if name != "info", let field = line.split(separator: ",").first(where: { $0.contains("calls=") }),
             let count = Int(field.split(separator: "=").last ?? "")
         {
-            calls.append((String(name), count))
+            calls[String(name)] = count
         }
     }
-    return calls.filter { $0.0 != "info" && $0.0 != "config|resetstat" }.sorted { $0.1 > $1.1 }
+    return calls
 }
 
 /// `name count/per` for each command.

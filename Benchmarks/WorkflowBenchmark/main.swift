@@ -81,25 +81,10 @@ let engineStream = transport.keyspace.stream(Topics.workflowEngine("OneTask"), p
 /// the workflows per second.
 func run(_ count: Int, window: Int, from first: Int) async throws -> (Histogram<UInt64>, Double) {
     let start = ContinuousClock.now
-    var histogram = Histogram<UInt64>(highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: .three)
     let stub = client.workflow(OneTaskStub.self)
-    try await withThrowingTaskGroup(of: UInt64.self) { group in
-        var next = 0
-        func launch() {
-            let value = first + next
-            next += 1
-            group.addTask {
-                let began = ContinuousClock.now
-                let result = try await stub.run(value)
-                guard result == value else { throw InfiniticBenchmarkError.wrongResult(value, result) }
-                return UInt64(seconds(began.duration(to: .now)) * 1_000_000)
-            }
-        }
-        while next < min(window, count) { launch() }
-        for try await microseconds in group {
-            _ = histogram.record(microseconds)
-            if next < count { launch() }
-        }
+    let histogram = try await runWindowed(count, window: window) { index in
+        let result = try await stub.run(first + index)
+        guard result == first + index else { throw InfiniticBenchmarkError.wrongResult(first + index, result) }
     }
     return (histogram, Double(count) / seconds(start.duration(to: .now)))
 }

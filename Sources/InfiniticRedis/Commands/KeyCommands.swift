@@ -130,3 +130,59 @@ public enum MEMORY {
         }
     }
 }
+
+/// `UNLINK key...`: deletes keys, reclaiming their memory in the background; the reply is how many existed.
+public struct UNLINK: RedisRequest {
+    public var keys: [String]
+
+    public init(_ keys: [String]) {
+        self.keys = keys
+    }
+
+    public var name: String { "UNLINK" }
+
+    public func encode(into command: inout RedisCommand) {
+        command.append("UNLINK")
+        command.append(contentsOf: keys)
+    }
+
+    public func decode(_ reply: RedisReply) throws(RedisError) -> Int {
+        try reply.decodeInteger()
+    }
+}
+
+/// `SCAN cursor [MATCH pattern] [COUNT count]`: one page of the key space; the next cursor ("0" at the end)
+/// and the keys of the page.
+public struct SCAN: RedisRequest {
+    public var cursor: String
+    public var pattern: String?
+    public var count: Int?
+
+    public init(cursor: String, match pattern: String? = nil, count: Int? = nil) {
+        self.cursor = cursor
+        self.pattern = pattern
+        self.count = count
+    }
+
+    public var name: String { "SCAN" }
+    public var keys: [String] { [] }
+
+    public func encode(into command: inout RedisCommand) {
+        command.append("SCAN")
+        command.append(cursor)
+        if let pattern {
+            command.append("MATCH")
+            command.append(pattern)
+        }
+        if let count {
+            command.append("COUNT")
+            command.append(count)
+        }
+    }
+
+    public func decode(_ reply: RedisReply) throws(RedisError) -> (cursor: String, keys: [String]) {
+        let parts = try reply.decodeArray(count: 2)
+        let keys = try parts[1].decodeArray { key throws(RedisError) in try key.decodeString() }
+        return (try parts[0].decodeString(), keys)
+    }
+}

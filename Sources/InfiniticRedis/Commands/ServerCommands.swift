@@ -1,9 +1,9 @@
-/// `INFO section`: a section of the server's report, as `name:value` lines under `# Section` headers.
+/// `INFO section...`: sections of the server's report, as `name:value` lines under `# Section` headers.
 public struct INFO: RedisRequest {
-    public var section: String
+    public var sections: [String]
 
-    public init(_ section: String) {
-        self.section = section
+    public init(_ sections: String...) {
+        self.sections = sections
     }
 
     public var name: String { "INFO" }
@@ -11,7 +11,7 @@ public struct INFO: RedisRequest {
 
     public func encode(into command: inout RedisCommand) {
         command.append("INFO")
-        command.append(section)
+        command.append(contentsOf: sections)
     }
 
     public func decode(_ reply: RedisReply) throws(RedisError) -> String {
@@ -60,5 +60,21 @@ public enum CONFIG {
         public func decode(_ reply: RedisReply) throws(RedisError) {
             try reply.decodeOK()
         }
+    }
+}
+
+/// `BGREWRITEAOF`: starts a rewrite of the append-only file in the background.
+public struct BGREWRITEAOF: RedisRequest {
+    public init() {}
+
+    public var name: String { "BGREWRITEAOF" }
+    public var keys: [String] { [] }
+
+    public func encode(into command: inout RedisCommand) {
+        command.append("BGREWRITEAOF")
+    }
+
+    public func decode(_ reply: RedisReply) throws(RedisError) -> String {
+        try reply.decodeString()
     }
 }

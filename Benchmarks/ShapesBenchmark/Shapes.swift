@@ -1,0 +1,166 @@
+// The measured phases: what each shape does through the public client API, and what Redis did meanwhile.
+import BenchmarkSupport
+import Foundation
+import Histogram
+import Infinitic
+import InfiniticRedis
+import Logging
+
+/// The run's fixed inputs.
+struct Bench: Sendable {
+    let redis: BenchmarkRedis
+    let logger: Logger
+    /// How every fleet's worker consumes.
+    let settings: ConsumerSettings
+    /// Past this, a phase is stopped.
+    let budget: Duration
+    /// Workflows (or methods) in flight at once.
+    let inflight: Int
+    /// The connection that reads the server's counters.
+    let stats: RedisClient
+}
+
+/// What one phase did: `done` of `items` (workflows, tasks or methods) in `seconds`, and Redis meanwhile.
+struct Phase: Sendable {
+    let items: Int
+    let done: Int
+    let seconds: Double
+    /// The budget ran out: the phase was cancelled after `done` items.
+    let stopped: Bool
+    /// Microseconds from call to result of each workflow or method, when that means something.
+    let latency: Histogram<UInt64>?
+    let redis: RedisStats
+
+    var perSecond: Double { Double(done) / seconds }
+    var microsecondsPerItem: Double { seconds * 1e6 / Double(done) }
+    var commandsPerItem: Double { Double(redis.commands) / Double(done) }
+    var bytesPerItem: Double { Double(redis.netInputBytes) / Double(done) }
+    var aofBytesPerItem: Double? { redis.aofBytes.map { Double($0) / Double(done) } }
+}
+
+/// The raw hiredis loop's figures (the physical limit of messaging through this Redis, same run).
+struct RawBaseline: Sendable {
+    let messagesPerSecond: Double
+    let commandsPerMessage: Double
+    let bytesPerMessage: Double
+    let aofBytesPerMessage: Double?
+
+    static func measure(_ bench: Bench, messages: Int) async throws -> RawBaseline {
+        let before = try await RedisStats.read(bench.stats)
+        let rate = try rawHiredisLoop(
+            messages, stream: "shapes-raw", redis: bench.redis.configuration,
+            payload: [UInt8](repeating: 120, count: 64))
+        let delta = try await RedisStats.read(bench.stats).since(before)
+        let count = Double(messages)
+        return RawBaseline(
+            messagesPerSecond: rate, commandsPerMessage: Double(delta.commands) / count,
+            bytesPerMessage: Double(delta.netInputBytes) / count,
+            aofBytesPerMessage: delta.aofBytes.map { Double($0) / count })
+    }
+}
+
+enum ShapesError: Error {
+    case wrongResult(String, expected: Int, got: Int)
+    case stuck(String)
+}
+
+enum Shapes {
+    /// Runs `work` within the budget, with the Redis counters read around it. `work` counts the items it
+    /// completes in its argument and may return a latency histogram.
+    static func phase(
+        _ bench: Bench, items: Int, _ work: @escaping @Sendable (Counter) async throws -> Histogram<UInt64>?
+    ) async throws -> Phase {
+        let done = Counter()
+        let before = try await RedisStats.read(bench.stats)
+        let start = ContinuousClock.now
+        let outcome = try await withinBudget(bench.budget) { try await work(done) }
+        let elapsed = seconds(start.duration(to: .now))
+        let delta = try await RedisStats.read(bench.stats).since(before)
+        switch outcome {
+        case .finished(let latency):
+            return Phase(
+                items: items, done: items, seconds: elapsed, stopped: false, latency: latency, redis: delta)
+        case .stopped:
+            return Phase(
+                items: items, done: done.value, seconds: elapsed, stopped: true, latency: nil, redis: delta)
+        }
+    }
+
+    /// `count` workflows of `steps` sequential tasks, `bench.inflight` at a time.
+    static func chain(_ count: Int, steps: Int, fleet: Fleet, bench: Bench) async throws -> Phase {
+        let stub = fleet.client.workflow(ChainStub.self)
+        return try await phase(bench, items: count) { done in
+            try await runWindowed(count, window: bench.inflight, done: done) { index in
+                let result = try await stub.run(index, steps: steps)
+                guard result == index + steps else {
+                    throw ShapesError.wrongResult("chain of \(steps)", expected: index + steps, got: result)
+                }
+            }
+        }
+    }
+
+    /// One workflow dispatching `width` tasks and joining them; the items are the tasks.
+    static func fanOut(_ width: Int, fleet: Fleet, bench: Bench) async throws -> Phase {
+        let stub = fleet.client.workflow(FanOutStub.self)
+        return try await phase(bench, items: width) { _ in
+            let sum = try await stub.run(width)
+            guard sum == width * (width - 1) / 2 else {
+                throw ShapesError.wrongResult("fan-out of \(width)", expected: width * (width - 1) / 2, got: sum)
+            }
+            return nil
+        }
+    }
+
+    /// `count` calls of `step` on one long-lived instance (by its id), `bench.inflight` at a time; the
+    /// instance is started first and ended afterwards (its gate opened), outside the measure.
+    static func methods(_ count: Int, fleet: Fleet, bench: Bench) async throws -> Phase {
+        let client = fleet.client
+        let key = UUID().uuidString
+        let main = try await client.dispatch { try await client.workflow(LongLivedStub.self).hold(key) }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while fleet.gate.waiting(key) == 0 {
+            guard ContinuousClock.now < deadline else { throw ShapesError.stuck("the long-lived instance") }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let instance = client.workflow(LongLivedStub.self, id: main.id)
+        let measured = try await phase(bench, items: count) { done in
+            try await runWindowed(count, window: bench.inflight, done: done) { index in
+                let result = try await instance.step(index)
+                guard result == index else { throw ShapesError.wrongResult("method", expected: index, got: result) }
+            }
+        }
+        if !measured.stopped {
+            fleet.gate.open(key)
+            _ = try await main.result(timeout: .seconds(120))
+        }
+        return measured
+    }
+
+    /// A little of every shape, so that every role has started, loaded its scripts and created its groups
+    /// before anything is measured.
+    static func warmUp(_ fleet: Fleet, bench: Bench) async throws {
+        let client = fleet.client
+        let outcome = try await withinBudget(.seconds(120)) {
+            let chain = client.workflow(ChainStub.self)
+            _ = try await runWindowed(20, window: 10) { _ = try await chain.run($0, steps: 2) }
+            _ = try await client.workflow(FanOutStub.self).run(10)
+            let key = UUID().uuidString
+            let main = try await client.dispatch { try await client.workflow(LongLivedStub.self).hold(key) }
+            let instance = client.workflow(LongLivedStub.self, id: main.id)
+            for index in 0..<5 { _ = try await instance.step(index) }
+            fleet.gate.open(key)
+            _ = try await main.result()
+        }
+        guard case .finished = outcome else { throw ShapesError.stuck("the warm-up") }
+    }
+
+    /// Redis commands per second of the fleet doing nothing for `measure`, after `settle`.
+    static func idle(_ bench: Bench, settle: Duration, measure: Duration) async throws -> (Double, RedisStats) {
+        try await Task.sleep(for: settle)
+        let before = try await RedisStats.read(bench.stats)
+        let start = ContinuousClock.now
+        try await Task.sleep(for: measure)
+        let delta = try await RedisStats.read(bench.stats).since(before)
+        return (Double(delta.commands) / seconds(start.duration(to: .now)), delta)
+    }
+}
