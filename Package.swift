@@ -186,7 +186,9 @@ let package = Package(
         ),
         .testTarget(
             name: "TripBookingTests",
-            dependencies: ["Infinitic", "InfiniticRedis", "TripBooking", "TestSupport", "TripBookingCLI"]
+            dependencies: [
+                "Infinitic", "InfiniticRedis", "InfiniticTesting", "TripBooking", "TestSupport", "TripBookingCLI",
+            ]
         ),
         .testTarget(
             name: "InfiniticRedisTests",
