@@ -5,7 +5,8 @@ import Foundation
 /// store, keep it as a JSON file, and replay it with `WorkflowReplayer` after changing the workflow's code.
 ///
 /// ```swift
-/// let redis = try await RedisStreamsTransport.connect(configuration: RedisStreamsConfiguration(url: url))  // InfiniticRedis
+/// // import InfiniticRedis for the Redis transport of production:
+/// let redis = try await RedisStreamsTransport.connect(configuration: RedisStreamsConfiguration(url: url))
 /// let history = try await WorkflowHistory.read(workflowName: BookTripStub.workflowName, workflowId: id, from: redis)
 /// try history.write(to: URL(fileURLWithPath: "Tests/Histories/book-trip.json"))
 /// ```
