@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "InfiniticTransport", targets: ["InfiniticTransport"]),
         .library(name: "InfiniticRedis", targets: ["InfiniticRedis"]),
         .library(name: "Infinitic", targets: ["Infinitic"]),
+        .library(name: "InfiniticTesting", targets: ["InfiniticTesting"]),
         .executable(name: "infinitic-demo", targets: ["InfiniticDemo"]),
         .executable(name: "trip-booking", targets: ["TripBookingCLI"]),
         .executable(name: "transport-demo", targets: ["TransportDemo"]),
@@ -25,7 +26,7 @@ let package = Package(
         // hiredis 0.14 from Debian's libhiredis-dev. Only InfiniticRedis sees it.
         .systemLibrary(name: "CHiredis", path: "Sources/CHiredis"),
 
-        // The broker contract (Transport) and its in-memory implementation.
+        // The broker contract (Transport, TransportFactory) and its in-memory implementation.
         .target(
             name: "InfiniticTransport",
             dependencies: [
@@ -34,7 +35,8 @@ let package = Package(
             ]
         ),
 
-        // The Redis client (hiredis behind a Sendable facade) and the Redis Streams transport.
+        // The Redis client (hiredis behind a Sendable facade), the Redis Streams transport and its factory
+        // (`transport: .redis(url:)`). Knows the broker contract, not Infinitic.
         .target(
             name: "InfiniticRedis",
             dependencies: [
@@ -47,15 +49,25 @@ let package = Package(
         ),
 
         // The user API (services, workflows, client), the engines as pure state machines, the runtime roles.
+        // Runs on any Transport: no Redis here.
         .target(
             name: "Infinitic",
             dependencies: [
                 "InfiniticTransport",
-                "InfiniticRedis",
                 "InfiniticMacros",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // What a user's tests need, without a redis-server: the in-memory transport and manual clock, a worker and
+        // a client in one test, a replayer of recorded histories.
+        .target(
+            name: "InfiniticTesting",
+            dependencies: [
+                "Infinitic",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
@@ -91,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "TripBookingCLI",
             dependencies: [
-                "Infinitic", "TripBooking",
+                "Infinitic", "InfiniticRedis", "TripBooking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -179,11 +191,18 @@ let package = Package(
         ),
         .testTarget(
             name: "InfiniticTests",
-            dependencies: ["Infinitic", "InfiniticTransport", "TestSupport"]
+            dependencies: ["Infinitic", "InfiniticRedis", "InfiniticTransport", "TestSupport"]
+        ),
+        // Depends on InfiniticTesting only, as a user's test target would: no hiredis, no redis-server.
+        .testTarget(
+            name: "InfiniticTestingTests",
+            dependencies: ["InfiniticTesting"]
         ),
         .testTarget(
             name: "TripBookingTests",
-            dependencies: ["Infinitic", "InfiniticRedis", "TripBooking", "TestSupport", "TripBookingCLI"]
+            dependencies: [
+                "Infinitic", "InfiniticRedis", "InfiniticTesting", "TripBooking", "TestSupport", "TripBookingCLI",
+            ]
         ),
         .testTarget(
             name: "InfiniticRedisTests",

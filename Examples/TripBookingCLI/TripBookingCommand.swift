@@ -7,6 +7,7 @@
 import ArgumentParser
 import Foundation
 import Infinitic
+import InfiniticRedis
 import Logging
 import ServiceLifecycle
 import TripBooking
@@ -37,7 +38,7 @@ struct ConnectionOptions: ParsableArguments {
             ?? "redis://127.0.0.1:6379"
     }
 
-    var transport: TransportConfiguration {
+    var transport: RedisTransportFactory {
         .redis(url: url, namespace: namespace, partitions: partitions)
     }
 

@@ -1,4 +1,6 @@
-// The Infinitic module, pure core (no I/O):
+// The Infinitic module: the user API, the engines, the worker and the client, on the `Transport` contract only.
+//
+// Pure parts (no I/O):
 //
 // - API/        what users write: service and workflow stubs and definitions (method tables called by name),
 //               `TaskContext`, `RetryPolicy`, `WorkflowContext`, `Deferred`, `@WorkflowProperty`.
@@ -14,9 +16,9 @@
 // - Codec/, Ids/  the swappable payload codec (`BinaryPayloadCodec` by default, `JSONPayloadCodec` readable) and
 //               stable SHA-256-based ids (swift-crypto) and the seeds of `context.random`.
 //
-// The runtime, on a `Transport` (I/O happens here and only here):
+// The runtime, on a `Transport` opened by a `TransportFactory` (I/O happens here and only here; this module knows no
+// broker: `.inMemory`/`.existing` come from InfiniticTransport, `.redis(url:)` from InfiniticRedis):
 //
-// - Configuration/ `TransportConfiguration`: in-memory, Redis by URL or full configuration, or an existing transport.
 // - Runtime/    each role as a `ServiceLifecycle.Service` running `transport.consume` with its engine's disposition:
 //               `ServiceExecutorRole` (bounded concurrency, execution timeouts), `WorkflowExecutorRole`,
 //               `WorkflowStateEngineRole` (read state + version, atomic commit), `WorkflowTagEngineRole`,

@@ -36,7 +36,7 @@ if let configured = ProcessInfo.processInfo.environment["REDIS_URL"], !configure
     url = server.url
     say("started a local redis-server at \(url) (AOF on, noeviction); set REDIS_URL to use yours")
 }
-let transport = TransportConfiguration.redis(url: url, namespace: "demo-\(Int(Date().timeIntervalSince1970))")
+let transport = RedisTransportFactory.redis(url: url, namespace: "demo-\(Int(Date().timeIntervalSince1970))")
 
 // 2. A worker running every role for the example's three services and its workflow.
 let worker = try InfiniticWorker(

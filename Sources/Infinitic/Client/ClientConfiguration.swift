@@ -1,6 +1,8 @@
-/// How a client connects and behaves. Defaulted: `ClientConfiguration(transport: .redis(url: "redis://…"))`.
+/// How a client connects and behaves. Defaulted: `ClientConfiguration(transport: .redis(url: "redis://…"))`
+/// (`.redis` comes with `import InfiniticRedis`).
 public struct ClientConfiguration: Sendable {
-    public var transport: TransportConfiguration
+    /// Opened when the client is created, closed with it.
+    public var transport: any TransportFactory
     /// The client's name, which must be unique among running clients (its responses topic is
     /// `client:<name>`). nil (the default) draws `client-<uuid>`.
     public var name: String?
@@ -14,7 +16,7 @@ public struct ClientConfiguration: Sendable {
     public var codec: any PayloadCodec
 
     public init(
-        transport: TransportConfiguration, name: String? = nil, callTimeout: Duration? = nil,
+        transport: any TransportFactory, name: String? = nil, callTimeout: Duration? = nil,
         queryTimeout: Duration = .seconds(30), codec: any PayloadCodec = BinaryPayloadCodec()
     ) {
         self.transport = transport
@@ -22,11 +24,6 @@ public struct ClientConfiguration: Sendable {
         self.callTimeout = callTimeout
         self.queryTimeout = queryTimeout
         self.codec = codec
-    }
-
-    /// A client of Redis Streams at `url` with default settings.
-    public static func redis(url: String, namespace: String = "infinitic", partitions: Int = 1) -> ClientConfiguration {
-        ClientConfiguration(transport: .redis(url: url, namespace: namespace, partitions: partitions))
     }
 
     /// A client of an in-memory transport (shared with a worker of the same process).

@@ -6,7 +6,8 @@ import Synchronization
 /// Starts workflows and methods, awaits their outcomes, cancels them and finds them by tag.
 ///
 /// ```swift
-/// try await withInfiniticClient(configuration: .redis(url: "redis://127.0.0.1:6379")) { client in
+/// let configuration = ClientConfiguration(transport: .redis(url: "redis://127.0.0.1:6379"))  // import InfiniticRedis
+/// try await withInfiniticClient(configuration: configuration) { client in
 ///     let trip = client.workflow(BookTripStub.self, tags: ["customer:42"])
 ///     let result = try await trip.run(myTrip)                   // waits for the outcome
 ///     let handle = try await client.dispatch { try await trip.run(myTrip) }

@@ -4,7 +4,8 @@ import Logging
 /// (also when `body` throws): no task outlives the call.
 ///
 /// ```swift
-/// let result = try await withInfiniticClient(configuration: .redis(url: "redis://127.0.0.1:6379")) { client in
+/// let configuration = ClientConfiguration(transport: .redis(url: "redis://127.0.0.1:6379"))
+/// let result = try await withInfiniticClient(configuration: configuration) { client in
 ///     try await client.workflow(BookTripStub.self).run(myTrip)
 /// }
 /// ```

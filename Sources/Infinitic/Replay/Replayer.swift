@@ -7,12 +7,20 @@ import Synchronization
 /// escaping the replay: the context used from another task (an `async let`, a task group, a `Task {}`), or a
 /// suspension on something else than the context (`Task.sleep`...). Either fails the workflow task at once with a
 /// `WorkflowEscapeError` instead of diverging or waiting for the workflow task timeout.
-struct Replayer {
+///
+/// `package`: InfiniticTesting's `WorkflowReplayer` runs it on recorded histories.
+package struct Replayer {
     let definition: WorkflowDefinition
     let checkMode: CheckMode
     let codec: any PayloadCodec
 
-    func replay(_ task: WorkflowTask) async -> WorkflowTaskOutput {
+    package init(definition: WorkflowDefinition, checkMode: CheckMode, codec: any PayloadCodec) {
+        self.definition = definition
+        self.checkMode = checkMode
+        self.codec = codec
+    }
+
+    package func replay(_ task: WorkflowTask) async -> WorkflowTaskOutput {
         guard let start = task.method.start else {
             let error = WorkflowUsageError("method \(task.method.methodId) was dispatched without its start")
             return WorkflowTaskOutput(outcome: .workflowTaskFailed(failure(task, error)))

@@ -8,7 +8,8 @@
 /// configuration.roleSettings[.serviceExecutor("HotelBooking")] = ConsumerSettings(concurrency: 4)
 /// ```
 public struct WorkerConfiguration: Sendable {
-    public var transport: TransportConfiguration
+    /// Opened when the worker runs, closed when it stops (`.redis(url:)` comes with `import InfiniticRedis`).
+    public var transport: any TransportFactory
     /// Stamped on the messages the worker emits; unique consumer names derive from it.
     public var name: String
     public var services: [ServiceDefinition]
@@ -30,7 +31,7 @@ public struct WorkerConfiguration: Sendable {
     public var codec: any PayloadCodec
 
     public init(
-        transport: TransportConfiguration, name: String = Subscription.uniqueConsumerName(),
+        transport: any TransportFactory, name: String = Subscription.uniqueConsumerName(),
         services: [ServiceDefinition] = [], workflows: [WorkflowDefinition] = [], roles: [WorkerRole]? = nil,
         consumerSettings: ConsumerSettings = ConsumerSettings(), roleSettings: [WorkerRole: ConsumerSettings] = [:],
         checkMode: CheckMode = .simple, workflowTaskTimeout: Duration? = .seconds(60),

@@ -72,7 +72,7 @@ import Testing
 
     @Test(arguments: TransportKind.allCases) func invalidConfigurationsAreRejected(_ kind: TransportKind) async throws {
         try await RuntimeSystem.run(kind, startWorker: false) { system in
-            let transport = TransportConfiguration.existing(system.transport)
+            let transport = ExistingTransport(system.transport)
             let missingDefinition = try #require(throws: InfiniticError.self) {
                 try InfiniticWorker(
                     configuration: WorkerConfiguration(transport: transport, roles: [.serviceExecutor("Nowhere")]))
@@ -103,7 +103,8 @@ import Testing
         let workerError = try await #require(throws: TransportError.self) { try await worker.run() }
         #expect(workerError.code == .unavailable && workerError.message.contains("127.0.0.1:1"))
         let clientError = try await #require(throws: TransportError.self) {
-            try await InfiniticClient(configuration: .redis(url: url), logger: RuntimeSystem.logger)
+            try await InfiniticClient(
+                configuration: ClientConfiguration(transport: .redis(url: url)), logger: RuntimeSystem.logger)
         }
         #expect(clientError.code == .unavailable)
     }
