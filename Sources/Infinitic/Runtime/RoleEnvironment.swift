@@ -35,8 +35,8 @@ public struct RoleEnvironment: Sendable {
     /// The logger of one role, with its metadata.
     func logger(role: String, name: String) -> Logger {
         var logger = self.logger
-        logger[metadataKey: "role"] = "\(role)"
-        logger[metadataKey: "name"] = "\(name)"
+        logger[metadataKey: LogKeys.role] = "\(role)"
+        logger[metadataKey: LogKeys.name] = "\(name)"
         return logger
     }
 }

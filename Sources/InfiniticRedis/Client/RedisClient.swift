@@ -1,3 +1,4 @@
+import InfiniticTransport
 import Logging
 import Synchronization
 
@@ -67,7 +68,7 @@ public final class RedisClient: Sendable {
             guard !loaded.contains(sha), let script = scripts.withLock({ $0[sha] }) else { continue }
             loaded.insert(sha)
             loads.append(SCRIPT.LOAD(script.source))
-            logger.debug("loading Lua script", metadata: ["script": "\(script.name)", "sha": "\(sha)"])
+            logger.debug("loading Lua script", metadata: [LogKeys.script: "\(script.name)", LogKeys.sha: "\(sha)"])
         }
         guard !loads.isEmpty else { return replies }
         try await load(loads, on: connection)

@@ -57,9 +57,9 @@ final class PartitionConsumer: Sendable {
         self.handler = handler
         self.publish = publish
         var logger = logger
-        logger[metadataKey: "topic"] = "\(topic.name)"
-        logger[metadataKey: "group"] = "\(subscription.group)"
-        logger[metadataKey: "partition"] = "\(partition)"
+        logger[metadataKey: LogKeys.topic] = "\(topic.name)"
+        logger[metadataKey: LogKeys.group] = "\(subscription.group)"
+        logger[metadataKey: LogKeys.partition] = "\(partition)"
         self.logger = logger
         self.permits = Permits(subscription.concurrency)
         self.committer = CommitBatcher(
@@ -118,7 +118,7 @@ final class PartitionConsumer: Sendable {
                 return  // The group exists: this consumer joins it.
             } catch let error as RedisError where error.isConnectionError && !isStopping {
                 failures += 1
-                logger.warning("cannot reach Redis, waiting", metadata: ["error": "\(error)"])
+                logger.warning("cannot reach Redis, waiting", metadata: [LogKeys.error: "\(error)"])
                 try await Task.sleep(for: min(.milliseconds(100) * (1 << min(failures, 6)), .seconds(5)))
             }
         }
@@ -189,12 +189,12 @@ final class PartitionConsumer: Sendable {
                 if let redisError = error as? RedisError, redisError.serverErrorPrefix == "NOGROUP" {
                     // The stream or its group vanished (deleted, or lost by a Redis without persistence):
                     // recreate them and go on.
-                    logger.warning("the consumer group is gone, recreating it", metadata: ["error": "\(error)"])
+                    logger.warning("the consumer group is gone, recreating it", metadata: [LogKeys.error: "\(error)"])
                     try? await ensureGroup()
                     continue
                 }
                 let pause = min(Duration.milliseconds(50) * (1 << min(failures, 7)), .seconds(5))
-                logger.warning("read failed, retrying in \(pause)", metadata: ["error": "\(error)"])
+                logger.warning("read failed, retrying in \(pause)", metadata: [LogKeys.error: "\(error)"])
                 try? await Task.sleep(for: pause)
                 continue
             }
@@ -399,7 +399,8 @@ final class PartitionConsumer: Sendable {
             case .conflict(let key):
                 conflicts += 1
                 logger.debug(
-                    "commit conflict, handling again", metadata: ["key": "\(key)", "id": "\(batch.messages[0].id)"])
+                    "commit conflict, handling again",
+                    metadata: [LogKeys.key: "\(key)", LogKeys.id: "\(batch.messages[0].id)"])
                 if conflicts >= 3 {
                     let retry = HandlerRunner.resolve(
                         BatchDisposition(.retry(after: .milliseconds(100), reason: "state conflict on \(key)")),
@@ -426,7 +427,7 @@ final class PartitionConsumer: Sendable {
             } catch let error as RedisError where error.isConnectionError {
                 failures += 1
                 if Task.isCancelled { throw CancellationError() }
-                logger.warning("commit failed, retrying", metadata: ["error": "\(error)"])
+                logger.warning("commit failed, retrying", metadata: [LogKeys.error: "\(error)"])
                 try await Task.sleep(for: min(.milliseconds(20) * (1 << min(failures, 8)), .seconds(5)))
             }
         }
@@ -488,7 +489,7 @@ final class PartitionConsumer: Sendable {
             case .ack:
                 break
             case .retry(let delay, let reason):
-                logger.debug("retrying message", metadata: ["id": "\(message.id)", "reason": "\(reason)"])
+                logger.debug("retrying message", metadata: [LogKeys.id: "\(message.id)", LogKeys.reason: "\(reason)"])
                 let again = OutgoingMessage(
                     topic: message.topic, key: message.key, payload: message.payload,
                     delivery: .after(delay), id: "\(message.id)#\(message.deliveryCount)")
@@ -497,7 +498,8 @@ final class PartitionConsumer: Sendable {
                         for: again, keyspace: keyspace, partition: partition, attempts: message.deliveryCount,
                         publishedAt: message.publishedAt))
             case .deadLetter(let reason):
-                logger.warning("dead-lettering message", metadata: ["id": "\(message.id)", "reason": "\(reason)"])
+                logger.warning(
+                    "dead-lettering message", metadata: [LogKeys.id: "\(message.id)", LogKeys.reason: "\(reason)"])
                 var fields: [EntryField] = []
                 if let key = message.key { fields.append(EntryField(StreamEntry.key, key)) }
                 fields.append(EntryField(StreamEntry.payload, message.payload))
@@ -547,7 +549,7 @@ final class PartitionConsumer: Sendable {
                         "\(lost.count) in-flight messages were reclaimed by another consumer (this one stalled)")
                 }
             } catch {
-                logger.warning("renewal failed", metadata: ["error": "\(error)"])
+                logger.warning("renewal failed", metadata: [LogKeys.error: "\(error)"])
             }
         }
     }

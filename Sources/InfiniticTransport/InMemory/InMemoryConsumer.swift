@@ -77,8 +77,9 @@ extension InMemoryTransport {
                     logger.debug(
                         "dead-lettering message",
                         metadata: [
-                            "topic": "\(message.topic)", "group": "\(delivery.group)", "id": "\(message.id)",
-                            "reason": "\(reason)",
+                            LogKeys.topic: "\(message.topic)", LogKeys.group: "\(delivery.group)",
+                            LogKeys.id: "\(message.id)",
+                            LogKeys.reason: "\(reason)",
                         ])
                 }
             }
@@ -86,7 +87,10 @@ extension InMemoryTransport {
             conflicts += 1
             logger.debug(
                 "commit refused by a version check",
-                metadata: ["topic": "\(subscription.topic)", "id": "\(batch.messages[0].id)", "key": "\(conflict.key)"])
+                metadata: [
+                    LogKeys.topic: "\(subscription.topic)", LogKeys.id: "\(batch.messages[0].id)",
+                    LogKeys.key: "\(conflict.key)",
+                ])
             if conflicts < Self.commitConflictAttempts {
                 decision = await HandlerRunner.run(
                     handler, batch.withoutPrefetchedState(), maxDeliveries: subscription.maxDeliveries)
