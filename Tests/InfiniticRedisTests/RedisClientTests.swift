@@ -125,6 +125,29 @@ struct RedisClientTests {
         connection.close()
     }
 
+    /// Cancelled at any moment, even while its connection is still connecting or before Redis blocked it (a
+    /// `CLIENT UNBLOCK` sent then would find nothing to unblock), a blocking read returns at once.
+    @Test func cancellingABlockingReadAtAnyMomentReturnsPromptly() async throws {
+        let client = try await TestRedis.client()
+        var slowest = Duration.zero
+        for round in 0..<40 {
+            // Every other round on a connection that has not connected yet.
+            let connection = client.makeBlockingConnection(longestBlock: .seconds(30))
+            defer { connection.close() }
+            if round % 2 == 0 { try await connection.connect() }
+            let started = ContinuousClock.now
+            let task = Task {
+                try await client.blockingSend(BLPOP(["nothing-\(UUID())"], timeout: .seconds(20)), on: connection)
+            }
+            if round % 4 != 0 { try await Task.sleep(for: .microseconds(round * 50)) }
+            task.cancel()
+            let result = await task.result
+            #expect(throws: CancellationError.self) { try result.get() }
+            slowest = max(slowest, started.duration(to: .now))
+        }
+        #expect(slowest < .seconds(5), "the slowest cancellation took \(slowest)")
+    }
+
     @Test func aKilledConnectionFailsInFlightCommandsThenReconnects() async throws {
         let client = try await TestRedis.client()
         let connection = RedisConnection(configuration: client.configuration)

@@ -113,19 +113,36 @@ public final class RedisClient: Sendable {
 
     private func blockingReply(_ command: RedisCommand, on connection: RedisConnection) async throws -> RedisReply {
         try Task.checkCancellation()
+        let cancel = CancelFlag()
         let reply = try await withTaskCancellationHandler {
-            try await connection.pipeline([command])[0]
+            try await withCheckedThrowingContinuation { continuation in
+                connection.enqueue([command], cancel: cancel) { result in
+                    continuation.resume(with: result.map { $0[0] })
+                }
+            }
         } onCancel: {
+            cancel.set()
             unblock(connection)
         }
         if case .error(let message) = reply, message.hasPrefix("UNBLOCKED") { throw CancellationError() }
         return reply
     }
 
-    /// Asks Redis to end the blocking command running on `connection`, if any (fire and forget).
+    /// Asks Redis to end the blocking command running on `connection`, if any (fire and forget). A command
+    /// written but not yet blocked when the first `CLIENT UNBLOCK` arrives is unblocked by the next one: it is
+    /// sent again while the connection still waits for replies and Redis answers that nothing was blocked.
     public func unblock(_ connection: RedisConnection) {
-        guard let id = connection.clientID else { return }
-        pick().enqueue([CLIENT.UNBLOCK(clientID: id, error: true).command]) { _ in }
+        unblock(connection, attempts: 200)
+    }
+
+    private func unblock(_ connection: RedisConnection, attempts: Int) {
+        guard attempts > 0, let id = connection.clientID else { return }
+        pick().enqueue([CLIENT.UNBLOCK(clientID: id, error: true).command]) { [self] result in
+            guard case .success(let replies) = result, replies.first?.int == 0, connection.isAwaitingReplies else {
+                return
+            }
+            unblock(connection, attempts: attempts - 1)
+        }
     }
 
     /// Closes every pooled connection; later commands fail with `.closed`.

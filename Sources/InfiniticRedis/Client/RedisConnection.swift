@@ -52,11 +52,17 @@ public final class RedisConnection: Sendable {
         }
     }
 
-    /// Queues commands with a completion called on the connection's thread (keep it short).
-    func enqueue(_ commands: [RedisCommand], completion: @escaping @Sendable (Result<[RedisReply], RedisError>) -> Void)
-    {
-        core.submit(ConnectionCore.Request(commands: commands, completion: completion))
+    /// Queues commands with a completion called on the connection's thread (keep it short). Once `cancel` is set,
+    /// commands not written yet are not sent: they complete as if Redis had unblocked them (`UNBLOCKED`).
+    func enqueue(
+        _ commands: [RedisCommand], cancel: CancelFlag? = nil,
+        completion: @escaping @Sendable (Result<[RedisReply], RedisError>) -> Void
+    ) {
+        core.submit(ConnectionCore.Request(commands: commands, cancel: cancel, completion: completion))
     }
+
+    /// Whether commands are written and waiting for their replies (a blocking command may be blocked).
+    var isAwaitingReplies: Bool { core.isAwaitingReplies }
 
     /// The server-side id of the current connection (`CLIENT ID`), for `CLIENT UNBLOCK`/`CLIENT KILL`.
     public var clientID: Int? { core.clientID }
@@ -71,6 +77,7 @@ public final class RedisConnection: Sendable {
 final class ConnectionCore: Sendable {
     struct Request: Sendable {
         var commands: [RedisCommand]
+        var cancel: CancelFlag?
         var completion: @Sendable (Result<[RedisReply], RedisError>) -> Void
     }
 
@@ -78,6 +85,7 @@ final class ConnectionCore: Sendable {
         var queue: [Request] = []
         var closed = false
         var clientID: Int?
+        var awaitingReplies = false
     }
 
     private let state = Mutex(State())
@@ -91,6 +99,8 @@ final class ConnectionCore: Sendable {
     }
 
     var clientID: Int? { state.withLock { $0.clientID } }
+
+    var isAwaitingReplies: Bool { state.withLock { $0.awaitingReplies } }
 
     func submit(_ request: Request) {
         let outcome: (accepted: Bool, wake: Bool) = state.withLock { state in
@@ -125,7 +135,7 @@ final class ConnectionCore: Sendable {
 
         while true {
             wakeup.wait()
-            let (batch, closed) = state.withLock { state in
+            var (batch, closed) = state.withLock { state in
                 defer { state.queue.removeAll(keepingCapacity: true) }
                 return (state.queue, state.closed)
             }
@@ -158,6 +168,17 @@ final class ConnectionCore: Sendable {
             }
             guard let connection = context else { continue }
 
+            // Requests cancelled before they were written are not sent (a blocking read cancelled before it
+            // blocked would otherwise miss its CLIENT UNBLOCK and block to its end).
+            batch.removeAll { request in
+                guard request.cancel?.isSet == true else { return false }
+                request.completion(
+                    .success(request.commands.map { _ in .error("UNBLOCKED cancelled before it was sent") }))
+                return true
+            }
+            if batch.isEmpty { continue }
+            state.withLock { $0.awaitingReplies = true }
+            defer { state.withLock { $0.awaitingReplies = false } }
             for request in batch {
                 for command in request.commands { connection.append(command) }
             }
@@ -203,4 +224,13 @@ final class ConnectionCore: Sendable {
             usleep(UInt32(seconds * 1_000_000 + attoseconds / 1_000_000_000_000))
         }
     }
+}
+
+/// Set once a caller gave up on its request (see `RedisConnection.enqueue(_:cancel:completion:)`).
+final class CancelFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+
+    var isSet: Bool { flag.load(ordering: .acquiring) }
+
+    func set() { flag.store(true, ordering: .releasing) }
 }
