@@ -40,8 +40,9 @@ public protocol InfiniticInterceptor: Sendable {
     /// A command of workflow code (a task, a method of an instance, an `inline` block), each time a replay
     /// reaches it. It runs inside the replay, synchronously: it must be deterministic, a function of its input
     /// only (no random values, clock, counters or I/O), because a workflow task may run again and must emit the
-    /// same messages. The headers and meta it sets go with the dispatched message only; they are not part of the
-    /// recorded command, nor of the determinism check.
+    /// same messages. The command is recorded and dispatched whatever the hook does: `next` hands on the headers
+    /// and meta to dispatch it with, which go with the dispatched message only (not part of the recorded command,
+    /// nor of the determinism check).
     func workflowCommand(_ input: WorkflowCommandInput, next: (WorkflowCommandInput) -> Void)
 
     // MARK: worker

@@ -34,17 +34,19 @@ final class TraceInterceptor: InfiniticInterceptor {
         state.withLock { $0.operations.append(operation) }
     }
 
-    private func headers(_ headers: [String: String], op: String) -> [String: String] {
-        headers.merging(["trace-id": traceId, "op": op]) { _, new in new }
+    /// `input` with `trace-id` and `op` in its headers.
+    private func traced<Input>(_ input: Input, _ headers: WritableKeyPath<Input, [String: String]>, op: String) -> Input
+    {
+        var input = input
+        input[keyPath: headers].merge(["trace-id": traceId, "op": op]) { _, new in new }
+        return input
     }
 
     func clientDispatchWorkflow(
         _ input: ClientDispatchWorkflowInput, next: (ClientDispatchWorkflowInput) async throws -> Void
     ) async throws {
         note("dispatchWorkflow \(input.workflowName).\(input.methodName)")
-        var input = input
-        input.headers = headers(input.headers, op: "dispatchWorkflow")
-        try await next(input)
+        try await next(traced(input, \.headers, op: "dispatchWorkflow"))
     }
 
     func clientDispatchMethod(
@@ -54,18 +56,14 @@ final class TraceInterceptor: InfiniticInterceptor {
         case .instance: note("dispatchMethod \(input.workflowName).\(input.methodName) by id")
         case .tag(let tag): note("dispatchMethod \(input.workflowName).\(input.methodName) by tag \(tag)")
         }
-        var input = input
-        input.headers = headers(input.headers, op: "dispatchMethod")
-        try await next(input)
+        try await next(traced(input, \.headers, op: "dispatchMethod"))
     }
 
     func clientAwaitResult(
         _ input: ClientAwaitResultInput, next: (ClientAwaitResultInput) async throws -> ClientMethodResult
     ) async throws -> ClientMethodResult {
         note("awaitResult \(input.workflowName)")
-        var input = input
-        input.headers = headers(input.headers, op: "awaitResult")
-        let result = try await next(input)
+        let result = try await next(traced(input, \.headers, op: "awaitResult"))
         state.withLock { $0.results.append(result.headers) }
         return result
     }
@@ -75,18 +73,14 @@ final class TraceInterceptor: InfiniticInterceptor {
         case .id: note("cancel \(input.workflowName) by id")
         case .tag(let tag): note("cancel \(input.workflowName) by tag \(tag)")
         }
-        var input = input
-        input.headers = headers(input.headers, op: "cancel")
-        try await next(input)
+        try await next(traced(input, \.headers, op: "cancel"))
     }
 
     func clientLookupIds(
         _ input: ClientLookupIdsInput, next: (ClientLookupIdsInput) async throws -> [String]
     ) async throws -> [String] {
         note("lookupIds \(input.kind) \(input.name) \(input.tag)")
-        var input = input
-        input.headers = headers(input.headers, op: "lookupIds")
-        return try await next(input)
+        return try await next(traced(input, \.headers, op: "lookupIds"))
     }
 
     /// Deterministic: the header and meta depend on the command only.

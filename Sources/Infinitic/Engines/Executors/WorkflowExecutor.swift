@@ -61,13 +61,13 @@ public struct WorkflowExecutor: Sendable {
         for command in output.newCommands {
             let descriptor = command.descriptor
             // What the interceptors set for this command (nothing without interceptors).
-            let dispatch = output.dispatches.isEmpty ? nil : output.dispatches[command.id]
-            let headers = dispatch?.headers
+            let intercepted = output.dispatches.isEmpty ? nil : output.dispatches[command.id]
+            let headers = intercepted?.headers
             switch descriptor.kind {
             case .task:
                 let serviceTask = ServiceTask(
                     taskId: command.id, serviceName: descriptor.targetName, methodName: descriptor.methodName,
-                    arguments: descriptor.arguments, tags: descriptor.tags, meta: dispatch?.meta ?? descriptor.meta)
+                    arguments: descriptor.arguments, tags: descriptor.tags, meta: intercepted?.meta ?? descriptor.meta)
                 for tag in descriptor.tags.sorted() {
                     let change = TaskTagChange(serviceName: descriptor.targetName, tag: tag, taskId: command.id)
                     outputs.append(.serviceTag(stamp.envelope(.addTag(change), requester: requester, headers: headers)))
