@@ -32,7 +32,7 @@ extension Role {
     /// directly when there are none.
     public func interceptedStep(_ inputs: [RoleInput<Input>], context: RoleContext) async throws -> BatchDisposition {
         guard !context.interceptors.isEmpty else { return try await step(inputs, context: context) }
-        let input = RoleStep(group: Self.group, name: name, messages: inputs.map(\.message))
+        let input = RoleStep(group: Self.group, name: name, messages: inputs.map { $0.message })
         return try await context.interceptors.step(input) { try await step(inputs, context: context) }
     }
 }
