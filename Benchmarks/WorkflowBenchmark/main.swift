@@ -5,7 +5,8 @@
 //   swift run -c release WorkflowBenchmark [--messages 5000] [--rounds 3] [--inflight 500] [--no-aof] [--url ...]
 //       [--codec binary|json]   the codec of the worker and the client, binary (the default codec) if not given;
 //                               a micro-benchmark of both codecs runs first
-//       [--only codec|e2e]      the codec micro-benchmark alone, or the end-to-end run alone
+//       [--only codec|e2e|interceptors]   the codec micro-benchmark alone, the end-to-end run alone, or the
+//                               interceptor micro-benchmark alone (it runs after the codec one otherwise)
 import BenchmarkSupport
 import Foundation
 import Histogram
@@ -39,14 +40,19 @@ struct OneTaskWorkflow: OneTask {
 let options = BenchmarkOptions(
     defaultMessages: 5_000, extra: ["inflight", "concurrency", "codec"],
     usage: "WorkflowBenchmark [--messages N] [--rounds N] [--inflight N] [--concurrency N] [--no-aof] [--url U] "
-        + "[--codec binary|json] [--only codec|e2e]")
+        + "[--codec binary|json] [--only codec|e2e|interceptors]")
 let workflows = options.messages
 let inflight = Int(options.extra["inflight"] ?? "") ?? 500
 let concurrency = Int(options.extra["concurrency"] ?? "") ?? 256
 let (codecName, codec) = CodecBenchmark.codec(named: options.extra["codec"])
-if options.only != "e2e" {
+if options.only != "e2e" && options.only != "interceptors" {
     try CodecBenchmark.run()
     if options.only == "codec" { exit(0) }
+    print("")
+}
+if options.only != "e2e" && options.only != "codec" {
+    try await InterceptorBenchmark.run()
+    if options.only == "interceptors" { exit(0) }
     print("")
 }
 bootstrapQuietLogging()

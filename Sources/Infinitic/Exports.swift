@@ -26,5 +26,7 @@
 // - Worker/     `InfiniticWorker` (a `Service`) running the roles a `WorkerConfiguration` selects.
 // - Client/     `InfiniticClient` (a `Service`, or scoped by `withInfiniticClient { }`): stubs for new, existing and
 //               tagged instances, `dispatch` handles, cancel, lookups.
+// - Interceptors/ `InfiniticInterceptor` (client operations, workflow commands, role steps, task executions,
+//               workflow task replays: an input struct and a `next` each) and the `Interceptors` chain.
 // - Logging/    the no-op logger Infinitic's types default to (`LogKeys`, in InfiniticTransport, names the metadata).
 @_exported import InfiniticTransport

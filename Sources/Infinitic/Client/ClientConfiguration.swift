@@ -14,16 +14,21 @@ public struct ClientConfiguration: Sendable {
     /// The codec of messages and payloads: `BinaryPayloadCodec` by default, `JSONPayloadCodec` to read them in
     /// Redis. Must be the same for every worker and client of a deployment.
     public var codec: any PayloadCodec
+    /// What every operation of the client passes (the `client…` hooks of `InfiniticInterceptor`): none by
+    /// default.
+    public var interceptors: Interceptors
 
     public init(
         transport: any TransportFactory, name: String? = nil, callTimeout: Duration? = nil,
-        queryTimeout: Duration = .seconds(30), codec: any PayloadCodec = BinaryPayloadCodec()
+        queryTimeout: Duration = .seconds(30), codec: any PayloadCodec = BinaryPayloadCodec(),
+        interceptors: Interceptors = []
     ) {
         self.transport = transport
         self.name = name
         self.callTimeout = callTimeout
         self.queryTimeout = queryTimeout
         self.codec = codec
+        self.interceptors = interceptors
     }
 
     /// A client of an in-memory transport (shared with a worker of the same process).

@@ -16,8 +16,9 @@ struct ClientStubHandler: InvocationHandler {
                     "\(name).\(method) on the instances tagged '\(tag)' has no single outcome to wait for: "
                         + "start it with `client.dispatchByTag { ... }`")
             }
-            let byTag = DispatchMethodByTag(workflowName: name, tag: tag, methodName: method, arguments: arguments)
-            try await client.send(.dispatchMethodByTag(byTag))
+            let input = ClientDispatchMethodInput(
+                workflowName: name, target: .tag(tag), methodName: method, arguments: arguments)
+            try await client.dispatchMethod(input, clientWaiting: false)
             throw ClientDispatchSignal()
         }
         if capture?.mode == .byTag {
@@ -39,29 +40,32 @@ struct ClientStubHandler: InvocationHandler {
     /// Dispatches the method with a waiting client, the waiter registered first.
     private func start(method: String, arguments: [Payload]) async throws -> MethodWaiter {
         let workflowName = target.workflowName
-        let message: WorkflowEngineMessage
-        let key: ResponseRouter.MethodKey
         switch target {
         case .newWorkflow(_, let tags, let meta):
             let id = UUID().uuidString.lowercased()
-            key = ResponseRouter.MethodKey(workflowId: id, methodId: id)
-            message = .dispatchWorkflow(
-                DispatchWorkflow(
-                    workflowName: workflowName, workflowId: id, methodName: method, arguments: arguments, tags: tags,
-                    meta: meta, clientWaiting: true))
+            let waiter = try register(ResponseRouter.MethodKey(workflowId: id, methodId: id))
+            let input = ClientDispatchWorkflowInput(
+                workflowName: workflowName, workflowId: id, methodName: method, arguments: arguments, tags: tags,
+                meta: meta)
+            try await client.dispatchWorkflow(input, clientWaiting: true)
+            return waiter
         case .existingWorkflow(_, let id):
             let methodId = UUID().uuidString.lowercased()
-            key = ResponseRouter.MethodKey(workflowId: id, methodId: methodId)
-            message = .dispatchMethod(
-                DispatchMethod(
-                    workflowName: workflowName, workflowId: id, methodName: method, methodId: methodId,
-                    arguments: arguments, clientWaiting: true))
+            let waiter = try register(ResponseRouter.MethodKey(workflowId: id, methodId: methodId))
+            let input = ClientDispatchMethodInput(
+                workflowName: workflowName, target: .instance(workflowId: id, methodId: methodId), methodName: method,
+                arguments: arguments)
+            try await client.dispatchMethod(input, clientWaiting: true)
+            return waiter
         case .taggedWorkflows:
             throw InfiniticError(.invalidUsage, "a stub by tag cannot start a single method")
         }
-        let waiter = MethodWaiter(client: client, workflowName: workflowName, key: key, asked: true)
+    }
+
+    /// A waiter of the method `key`, registered.
+    private func register(_ key: ResponseRouter.MethodKey) throws -> MethodWaiter {
+        let waiter = MethodWaiter(client: client, workflowName: target.workflowName, key: key, asked: true)
         try waiter.register()
-        try await client.send(message)
         return waiter
     }
 }

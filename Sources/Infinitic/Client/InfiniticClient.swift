@@ -56,10 +56,12 @@ public final class InfiniticClient: Service, Sendable {
     /// A client of a transport you opened (and will close after the client).
     public convenience init(
         transport: any Transport, name: String? = nil, callTimeout: Duration? = nil,
-        codec: any PayloadCodec = BinaryPayloadCodec(), logger: Logger = .disabled("infinitic.client")
+        codec: any PayloadCodec = BinaryPayloadCodec(), interceptors: Interceptors = [],
+        logger: Logger = .disabled("infinitic.client")
     ) throws {
         let configuration = ClientConfiguration(
-            transport: .existing(transport), name: name, callTimeout: callTimeout, codec: codec)
+            transport: .existing(transport), name: name, callTimeout: callTimeout, codec: codec,
+            interceptors: interceptors)
         try self.init(
             connected: ConnectedTransport(transport: transport, close: {}), configuration: configuration,
             logger: logger)
@@ -245,40 +247,25 @@ public final class InfiniticClient: Service, Sendable {
 
     /// Cancels every instance carrying `tag`.
     public func cancel<Stub: WorkflowStub>(_ stub: Stub.Type, tag: String) async throws {
-        try await send(.cancelByTag(WorkflowTagQuery(workflowName: Stub.workflowName, tag: tag)))
+        try await cancel(ClientCancelInput(workflowName: Stub.workflowName, target: .tag(tag)))
     }
 
     /// Cancels the instance `id` of the workflow `workflowName`.
     public func cancel(workflowName: String, id: String) async throws {
-        try await send(.cancelWorkflow(CancelWorkflow(workflowName: workflowName, workflowId: id)))
+        try await cancel(ClientCancelInput(workflowName: workflowName, target: .id(id)))
     }
 
     /// The ids of the running instances carrying `tag`, as the workflow tag engine knows them.
     public func workflowIds<Stub: WorkflowStub>(_ stub: Stub.Type, tag: String) async throws -> [String] {
-        let name = Stub.workflowName
-        return try await lookup(ResponseRouter.TagKey(kind: .workflow, name: name, tag: tag)) {
-            try await self.send(.getIds(WorkflowTagQuery(workflowName: name, tag: tag)))
-        }
+        try await lookupIds(
+            ClientLookupIdsInput(
+                kind: .workflow, name: Stub.workflowName, tag: tag, timeout: configuration.queryTimeout))
     }
 
     /// The ids of the tasks of a service carrying `tag` that have not completed yet.
     public func taskIds<Stub: ServiceStub>(_ stub: Stub.Type, tag: String) async throws -> [String] {
-        let name = Stub.serviceName
-        return try await lookup(ResponseRouter.TagKey(kind: .service, name: name, tag: tag)) {
-            try await self.send(.getIds(TaskTagQuery(serviceName: name, tag: tag)))
-        }
-    }
-
-    private func lookup(
-        _ key: ResponseRouter.TagKey, ask: () async throws -> Void
-    ) async throws -> [String] {
-        let answer = Settlement<ResponseRouter.IdsOutcome>()
-        try router.register(answer, for: key)
-        defer { router.remove(answer, for: key) }
-        try await ask()
-        let outcome = try await answer.value(
-            timeout: configuration.queryTimeout, waitingFor: "the ids tagged '\(key.tag)' of \(key.name)")
-        return try outcome.get()
+        try await lookupIds(
+            ClientLookupIdsInput(kind: .service, name: Stub.serviceName, tag: tag, timeout: configuration.queryTimeout))
     }
 
     // MARK: - Closing
@@ -313,22 +300,22 @@ public final class InfiniticClient: Service, Sendable {
 
     // MARK: - Sending
 
-    func send(_ message: WorkflowEngineMessage) async throws {
-        try await publish(.workflowEngine(envelope(message)))
+    func send(_ message: WorkflowEngineMessage, headers: [String: String] = [:]) async throws {
+        try await publish(.workflowEngine(envelope(message, headers: headers)))
     }
 
-    func send(_ message: WorkflowTagMessage) async throws {
-        try await publish(.workflowTag(envelope(message)))
+    func send(_ message: WorkflowTagMessage, headers: [String: String] = [:]) async throws {
+        try await publish(.workflowTag(envelope(message, headers: headers)))
     }
 
-    func send(_ message: ServiceTagMessage) async throws {
-        try await publish(.serviceTag(envelope(message)))
+    func send(_ message: ServiceTagMessage, headers: [String: String] = [:]) async throws {
+        try await publish(.serviceTag(envelope(message, headers: headers)))
     }
 
-    private func envelope<Message>(_ message: Message) -> Envelope<Message> {
+    private func envelope<Message>(_ message: Message, headers: [String: String]) -> Envelope<Message> {
         Envelope(
             messageId: UUID().uuidString.lowercased(), emitterName: name, emittedAt: Date(),
-            requester: .client(name: name), message: message)
+            requester: .client(name: name), message: message, headers: headers)
     }
 
     private func publish(_ outbound: Outbound) async throws {

@@ -30,16 +30,27 @@ final class MethodWaiter: Sendable {
     }
 
     /// The method's encoded value, or its typed error (`WorkflowFailedError`, `WorkflowCanceledError`,
-    /// `WorkflowUnknownError`), waiting at most `timeout`.
+    /// `WorkflowUnknownError`), waiting at most `timeout`, through the client's interceptors.
     func outcome(timeout: Duration?) async throws -> Payload {
-        try await askIfNeeded()
+        let interceptors = client.interceptors
+        guard !interceptors.isEmpty else { return try await result(timeout: timeout, headers: [:]).value }
+        let input = ClientAwaitResultInput(
+            workflowName: workflowName, workflowId: key.workflowId, methodId: key.methodId, timeout: timeout)
+        return try await interceptors.clientAwaitResult(input) { input in
+            try await result(timeout: input.timeout, headers: input.headers)
+        }.value
+    }
+
+    /// The method's value and the headers of the response, asking for it with `headers` if needed.
+    private func result(timeout: Duration?, headers: [String: String]) async throws -> ClientMethodResult {
+        try await askIfNeeded(headers: headers)
         let outcome = try await slot.value(
             timeout: timeout, waitingFor: "the outcome of \(workflowName) \(key.workflowId) method \(key.methodId)")
         return try outcome.get()
     }
 
     /// Sends `WaitMethod` once, for a handle made from an id.
-    private func askIfNeeded() async throws {
+    private func askIfNeeded(headers: [String: String]) async throws {
         let mustAsk = asked.withLock { asked in
             defer { asked = true }
             return !asked
@@ -48,7 +59,7 @@ final class MethodWaiter: Sendable {
         do {
             try register()
             let wait = WaitMethod(workflowName: workflowName, workflowId: key.workflowId, methodId: key.methodId)
-            try await client.send(.waitMethod(wait))
+            try await client.send(.waitMethod(wait), headers: headers)
         } catch {
             client.router.remove(slot, for: key)
             asked.withLock { $0 = false }

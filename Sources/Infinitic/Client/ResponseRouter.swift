@@ -3,7 +3,7 @@ import Synchronization
 /// Hands the responses a client receives to whoever waits for them: a method's outcome to the waiters of
 /// that method, an id lookup's answer to the oldest lookup of that tag. Drops redelivered responses.
 final class ResponseRouter: Sendable {
-    typealias MethodOutcome = Result<Payload, any Error>
+    typealias MethodOutcome = Result<ClientMethodResult, any Error>
     typealias IdsOutcome = Result<[String], any Error>
 
     struct MethodKey: Hashable {
@@ -12,11 +12,7 @@ final class ResponseRouter: Sendable {
     }
 
     struct TagKey: Hashable {
-        enum Kind: Hashable {
-            case workflow
-            case service
-        }
-        var kind: Kind
+        var kind: ClientLookupIdsInput.Kind
         var name: String
         var tag: String
     }
@@ -68,7 +64,8 @@ final class ResponseRouter: Sendable {
         case .methodCompleted(let completed):
             return settle(
                 MethodKey(workflowId: completed.workflowId, methodId: completed.methodId),
-                with: .success(completed.value), messageId: envelope.messageId)
+                with: .success(ClientMethodResult(value: completed.value, headers: envelope.headers)),
+                messageId: envelope.messageId)
         case .methodFailed(let error):
             return settle(
                 MethodKey(workflowId: error.workflowId, methodId: error.methodId), with: .failure(error),

@@ -20,11 +20,14 @@ public func withInfiniticClient<Value>(
 /// meanwhile, then closes the client (also when `body` throws).
 public func withInfiniticClient<Value>(
     transport: any Transport, name: String? = nil, callTimeout: Duration? = nil,
-    codec: any PayloadCodec = BinaryPayloadCodec(), logger: Logger = .disabled("infinitic.client"),
-    _ body: (InfiniticClient) async throws -> Value
+    codec: any PayloadCodec = BinaryPayloadCodec(), interceptors: Interceptors = [],
+    logger: Logger = .disabled("infinitic.client"), _ body: (InfiniticClient) async throws -> Value
 ) async throws -> Value {
-    try await InfiniticClient(transport: transport, name: name, callTimeout: callTimeout, codec: codec, logger: logger)
-        .running(body)
+    try await InfiniticClient(
+        transport: transport, name: name, callTimeout: callTimeout, codec: codec, interceptors: interceptors,
+        logger: logger
+    )
+    .running(body)
 }
 
 extension InfiniticClient {

@@ -1,10 +1,52 @@
 import Foundation
 
-/// Sees operations of a worker pass, and may observe, wrap or change them before calling `next`: tracing,
-/// metrics and events plug in here, not inside the engines. Every method has a default that only calls
-/// `next`, so an interceptor implements what it cares about. Interceptors run in the order they are given
-/// (the first is the outermost).
+/// Sees operations pass, and may observe, wrap or change them before calling `next`: tracing, metrics, events and
+/// per-call options plug in here, not inside the engines. Every hook has a default that only calls `next`, so an
+/// interceptor implements what it cares about. Interceptors run in the order they are given (the first is the
+/// outermost). A client runs the client hooks (`ClientConfiguration.interceptors`), a worker the others
+/// (`WorkerConfiguration.interceptors`).
+///
+/// Headers set on a client operation are published with its message and carried end to end (see
+/// `Envelope.headers`): the workflow's tasks and commands, `TaskContext.headers`, `WorkflowContext.headers`, and
+/// the responses back to the client.
 public protocol InfiniticInterceptor: Sendable {
+    // MARK: client
+
+    /// A client starting a new workflow instance (a stub call, or `client.dispatch { }`).
+    func clientDispatchWorkflow(
+        _ input: ClientDispatchWorkflowInput, next: (ClientDispatchWorkflowInput) async throws -> Void
+    ) async throws
+
+    /// A client starting a method on an instance by id, or on every instance carrying a tag.
+    func clientDispatchMethod(
+        _ input: ClientDispatchMethodInput, next: (ClientDispatchMethodInput) async throws -> Void
+    ) async throws
+
+    /// A client waiting for the outcome of a method (a synchronous call, or a handle's `result`).
+    func clientAwaitResult(
+        _ input: ClientAwaitResultInput, next: (ClientAwaitResultInput) async throws -> ClientMethodResult
+    ) async throws -> ClientMethodResult
+
+    /// A client canceling an instance by id, or every instance carrying a tag.
+    func clientCancel(_ input: ClientCancelInput, next: (ClientCancelInput) async throws -> Void) async throws
+
+    /// A client asking a tag engine for the ids carrying a tag.
+    func clientLookupIds(
+        _ input: ClientLookupIdsInput, next: (ClientLookupIdsInput) async throws -> [String]
+    ) async throws -> [String]
+
+    // MARK: workflow code
+
+    /// A command of workflow code (a task, a method of an instance, an `inline` block), each time a replay
+    /// reaches it. It runs inside the replay, synchronously: it must be deterministic, a function of its input
+    /// only (no random values, clock, counters or I/O), because a workflow task may run again and must emit the
+    /// same messages. The command is recorded and dispatched whatever the hook does: `next` hands on the headers
+    /// and meta to dispatch it with, which go with the dispatched message only (not part of the recorded command,
+    /// nor of the determinism check).
+    func workflowCommand(_ input: WorkflowCommandInput, next: (WorkflowCommandInput) -> Void)
+
+    // MARK: worker
+
     /// A role's step over a batch of messages (a state engine step, a task execution, a workflow task...).
     func step(_ input: RoleStep, next: () async throws -> BatchDisposition) async throws -> BatchDisposition
 
@@ -21,6 +63,38 @@ public protocol InfiniticInterceptor: Sendable {
 }
 
 extension InfiniticInterceptor {
+    public func clientDispatchWorkflow(
+        _ input: ClientDispatchWorkflowInput, next: (ClientDispatchWorkflowInput) async throws -> Void
+    ) async throws {
+        try await next(input)
+    }
+
+    public func clientDispatchMethod(
+        _ input: ClientDispatchMethodInput, next: (ClientDispatchMethodInput) async throws -> Void
+    ) async throws {
+        try await next(input)
+    }
+
+    public func clientAwaitResult(
+        _ input: ClientAwaitResultInput, next: (ClientAwaitResultInput) async throws -> ClientMethodResult
+    ) async throws -> ClientMethodResult {
+        try await next(input)
+    }
+
+    public func clientCancel(_ input: ClientCancelInput, next: (ClientCancelInput) async throws -> Void) async throws {
+        try await next(input)
+    }
+
+    public func clientLookupIds(
+        _ input: ClientLookupIdsInput, next: (ClientLookupIdsInput) async throws -> [String]
+    ) async throws -> [String] {
+        try await next(input)
+    }
+
+    public func workflowCommand(_ input: WorkflowCommandInput, next: (WorkflowCommandInput) -> Void) {
+        next(input)
+    }
+
     public func step(_ input: RoleStep, next: () async throws -> BatchDisposition) async throws -> BatchDisposition {
         try await next()
     }
@@ -35,45 +109,5 @@ extension InfiniticInterceptor {
         _ input: ReplayWorkflowTaskInput, next: (ReplayWorkflowTaskInput) async -> WorkflowTaskOutput
     ) async -> WorkflowTaskOutput {
         await next(input)
-    }
-}
-
-/// A role's step: which role, and the messages of the batch.
-public struct RoleStep: Sendable {
-    /// The role's consumer group (`service-executor`, `workflow-state-engine`...).
-    public var group: String
-    /// The service or workflow it serves.
-    public var name: String
-    public var messages: [ReceivedMessage]
-
-    public init(group: String, name: String, messages: [ReceivedMessage]) {
-        self.group = group
-        self.name = name
-        self.messages = messages
-    }
-}
-
-/// A service task about to run.
-public struct ExecuteTaskInput: Sendable {
-    public var task: ServiceTask
-    public var requester: Requester?
-    /// Seen by the service code as `TaskContext.headers`.
-    public var headers: [String: String]
-
-    public init(task: ServiceTask, requester: Requester?, headers: [String: String]) {
-        self.task = task
-        self.requester = requester
-        self.headers = headers
-    }
-}
-
-/// A workflow task about to be replayed.
-public struct ReplayWorkflowTaskInput: Sendable {
-    public var task: WorkflowTask
-    public var headers: [String: String]
-
-    public init(task: WorkflowTask, headers: [String: String]) {
-        self.task = task
-        self.headers = headers
     }
 }

@@ -1,51 +1,102 @@
-/// A chain of interceptors. An empty chain calls the operation directly (it costs nothing).
-public struct Interceptors: Sendable {
+/// A chain of interceptors, written as an array: `interceptors: [Tracing(), Metrics()]`. An empty chain (the
+/// default) calls each operation directly: no input is built, nothing is allocated.
+public struct Interceptors: Sendable, ExpressibleByArrayLiteral {
     public var chain: [any InfiniticInterceptor]
 
     public init(_ chain: [any InfiniticInterceptor] = []) {
         self.chain = chain
     }
 
-    public var isEmpty: Bool { chain.isEmpty }
-
-    func step(_ input: RoleStep, _ body: () async throws -> BatchDisposition) async throws -> BatchDisposition {
-        guard !chain.isEmpty else { return try await body() }
-        return try await step(input, from: 0, body)
+    public init(arrayLiteral elements: any InfiniticInterceptor...) {
+        self.chain = elements
     }
 
-    private func step(
-        _ input: RoleStep, from index: Int, _ body: () async throws -> BatchDisposition
-    ) async throws -> BatchDisposition {
-        guard index < chain.count else { return try await body() }
-        return try await chain[index].step(input) { try await step(input, from: index + 1, body) }
+    public var isEmpty: Bool { chain.isEmpty }
+
+    /// Runs `body` behind every interceptor's `hook` (which calls the interceptor's method with the input and
+    /// `next`), the first outermost. `hook` captures nothing (escaping only to be callable with a closure that
+    /// captures `body`): nothing is allocated.
+    func run<Input, Output>(
+        _ input: Input,
+        _ hook: @escaping (any InfiniticInterceptor, Input, (Input) async throws -> Output) async throws -> Output,
+        _ body: (Input) async throws -> Output, from index: Int = 0
+    ) async throws -> Output {
+        guard index < chain.count else { return try await body(input) }
+        return try await hook(chain[index], input) { try await run($0, hook, body, from: index + 1) }
+    }
+
+    /// `run` for the hooks that do not throw.
+    func run<Input, Output>(
+        _ input: Input, _ hook: @escaping (any InfiniticInterceptor, Input, (Input) async -> Output) async -> Output,
+        _ body: (Input) async -> Output, from index: Int = 0
+    ) async -> Output {
+        guard index < chain.count else { return await body(input) }
+        return await hook(chain[index], input) { await run($0, hook, body, from: index + 1) }
+    }
+
+    // MARK: worker
+
+    func step(_ input: RoleStep, _ body: () async throws -> BatchDisposition) async throws -> BatchDisposition {
+        try await run(
+            input,
+            { interceptor, input, next in try await interceptor.step(input) { try await next(input) } },
+            { _ in try await body() })
     }
 
     func executeTask(
         _ input: ExecuteTaskInput, _ body: (ExecuteTaskInput) async -> Result<Payload, any Error>
     ) async -> Result<Payload, any Error> {
-        guard !chain.isEmpty else { return await body(input) }
-        return await executeTask(input, from: 0, body)
-    }
-
-    private func executeTask(
-        _ input: ExecuteTaskInput, from index: Int, _ body: (ExecuteTaskInput) async -> Result<Payload, any Error>
-    ) async -> Result<Payload, any Error> {
-        guard index < chain.count else { return await body(input) }
-        return await chain[index].executeTask(input) { await executeTask($0, from: index + 1, body) }
+        await run(input, { await $0.executeTask($1, next: $2) }, body)
     }
 
     func replayWorkflowTask(
         _ input: ReplayWorkflowTaskInput, _ body: (ReplayWorkflowTaskInput) async -> WorkflowTaskOutput
     ) async -> WorkflowTaskOutput {
-        guard !chain.isEmpty else { return await body(input) }
-        return await replay(input, from: 0, body)
+        await run(input, { await $0.replayWorkflowTask($1, next: $2) }, body)
     }
 
-    private func replay(
-        _ input: ReplayWorkflowTaskInput, from index: Int,
-        _ body: (ReplayWorkflowTaskInput) async -> WorkflowTaskOutput
-    ) async -> WorkflowTaskOutput {
-        guard index < chain.count else { return await body(input) }
-        return await chain[index].replayWorkflowTask(input) { await replay($0, from: index + 1, body) }
+    // MARK: workflow code
+
+    /// Synchronous: a replay must not suspend.
+    func workflowCommand(_ input: WorkflowCommandInput, _ body: (WorkflowCommandInput) -> Void) {
+        guard !chain.isEmpty else { return body(input) }
+        workflowCommand(input, from: 0, body)
+    }
+
+    private func workflowCommand(
+        _ input: WorkflowCommandInput, from index: Int, _ body: (WorkflowCommandInput) -> Void
+    ) {
+        guard index < chain.count else { return body(input) }
+        chain[index].workflowCommand(input) { workflowCommand($0, from: index + 1, body) }
+    }
+
+    // MARK: client
+
+    func clientDispatchWorkflow(
+        _ input: ClientDispatchWorkflowInput, _ body: (ClientDispatchWorkflowInput) async throws -> Void
+    ) async throws {
+        try await run(input, { try await $0.clientDispatchWorkflow($1, next: $2) }, body)
+    }
+
+    func clientDispatchMethod(
+        _ input: ClientDispatchMethodInput, _ body: (ClientDispatchMethodInput) async throws -> Void
+    ) async throws {
+        try await run(input, { try await $0.clientDispatchMethod($1, next: $2) }, body)
+    }
+
+    func clientAwaitResult(
+        _ input: ClientAwaitResultInput, _ body: (ClientAwaitResultInput) async throws -> ClientMethodResult
+    ) async throws -> ClientMethodResult {
+        try await run(input, { try await $0.clientAwaitResult($1, next: $2) }, body)
+    }
+
+    func clientCancel(_ input: ClientCancelInput, _ body: (ClientCancelInput) async throws -> Void) async throws {
+        try await run(input, { try await $0.clientCancel($1, next: $2) }, body)
+    }
+
+    func clientLookupIds(
+        _ input: ClientLookupIdsInput, _ body: (ClientLookupIdsInput) async throws -> [String]
+    ) async throws -> [String] {
+        try await run(input, { try await $0.clientLookupIds($1, next: $2) }, body)
     }
 }

@@ -19,6 +19,13 @@ public struct WorkflowTaskOutput: Sendable, Hashable, Codable {
     public var passedSteps: [PastStep]
     public var properties: [String: Payload]
     public var outcome: Outcome
+    /// What the `workflowCommand` interceptors set for the new commands, by command id: how the executor dispatches
+    /// them. Not sent to the state engine (not encoded), not part of the recorded commands.
+    var dispatches: [String: CommandDispatch] = [:]
+
+    private enum CodingKeys: String, CodingKey {
+        case newCommands, passedSteps, properties, outcome
+    }
 
     public init(
         newCommands: [CommandRecord] = [], passedSteps: [PastStep] = [], properties: [String: Payload] = [:],

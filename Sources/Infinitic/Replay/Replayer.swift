@@ -20,12 +20,16 @@ package struct Replayer {
         self.codec = codec
     }
 
-    package func replay(_ task: WorkflowTask) async -> WorkflowTaskOutput {
+    /// Replays `task`; the code sees `headers` (`WorkflowContext.headers`) and its commands pass `interceptors`.
+    package func replay(
+        _ task: WorkflowTask, headers: [String: String] = [:], interceptors: Interceptors = []
+    ) async -> WorkflowTaskOutput {
         guard let start = task.method.start else {
             let error = WorkflowUsageError("method \(task.method.methodId) was dispatched without its start")
             return WorkflowTaskOutput(outcome: .workflowTaskFailed(failure(task, error)))
         }
-        let execution = WorkflowExecution(task: task, start: start, checkMode: checkMode, codec: codec)
+        let execution = WorkflowExecution(
+            task: task, start: start, checkMode: checkMode, codec: codec, headers: headers, interceptors: interceptors)
         let result = await Self.drive(execution) { [definition, codec] in
             let context = WorkflowContext(execution: execution)
             do {

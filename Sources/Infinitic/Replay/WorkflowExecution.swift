@@ -12,6 +12,10 @@ final class WorkflowExecution: Sendable {
     let task: WorkflowTask
     let checkMode: CheckMode
     let codec: any PayloadCodec
+    /// The workflow task's headers: what the code sees, and what its new commands are dispatched with.
+    let headers: [String: String]
+    /// What each command passes (`InfiniticInterceptor.workflowCommand`).
+    let interceptors: Interceptors
     private let state: Mutex<ReplayState>
 
     /// The execution running on the current Swift task (for `@WorkflowProperty`).
@@ -38,6 +42,8 @@ final class WorkflowExecution: Sendable {
         let recordedSteps: [Int: PastStep]
         var commandsById: [String: CommandRecord]
         var newCommands: [CommandRecord] = []
+        /// What the interceptors set for new commands, by id.
+        var dispatches: [String: CommandDispatch] = [:]
         var passedSteps: [PastStep] = []
         var seal: Seal?
         var dispatch = DispatchState.idle
@@ -56,10 +62,15 @@ final class WorkflowExecution: Sendable {
         let executor: UnownedTaskExecutor
     }
 
-    init(task: WorkflowTask, start: Resumption, checkMode: CheckMode, codec: any PayloadCodec) {
+    init(
+        task: WorkflowTask, start: Resumption, checkMode: CheckMode, codec: any PayloadCodec,
+        headers: [String: String] = [:], interceptors: Interceptors = []
+    ) {
         self.task = task
         self.checkMode = checkMode
         self.codec = codec
+        self.headers = headers
+        self.interceptors = interceptors
         let method = task.method
         self.state = Mutex(
             ReplayState(
@@ -125,7 +136,7 @@ final class WorkflowExecution: Sendable {
     /// Records (or, when replaying, finds) the command the code issues at the next position, and returns its id.
     /// Inside `dispatch`, throws `DispatchSignal` once recorded.
     func command(_ descriptor: CommandDescriptor) throws -> String {
-        let (id, dispatched) = try state.withLock { state -> (String, Bool) in
+        let (id, position, dispatched) = try state.withLock { state -> (String, Int, Bool) in
             try checkUsable(&state, doing: descriptor.description)
             state.position += 1
             let position = state.position
@@ -143,12 +154,28 @@ final class WorkflowExecution: Sendable {
             }
             if case .armed = state.dispatch {
                 state.dispatch = .captured(id)
-                return (id, true)
+                return (id, position, true)
             }
-            return (id, false)
+            return (id, position, false)
         }
+        if !interceptors.isEmpty { intercept(descriptor, id: id, position: position) }
         if dispatched { throw DispatchSignal() }
         return id
+    }
+
+    /// Passes the command at `position` through the interceptors, and keeps what they set for its dispatch if it
+    /// is new (outside the lock: an interceptor cannot reach the context, but must not wait on it either).
+    private func intercept(_ descriptor: CommandDescriptor, id: String, position: Int) {
+        let replaying = state.withLock { position <= $0.lastKnownPosition }
+        let input = WorkflowCommandInput(
+            workflowName: task.workflowName, workflowId: task.workflowId, methodName: task.method.methodName,
+            methodId: task.method.methodId, command: descriptor, commandId: id, position: position,
+            isReplaying: replaying, headers: headers, meta: descriptor.meta)
+        interceptors.workflowCommand(input) { input in
+            guard !replaying, descriptor.kind != .inline else { return }
+            let dispatch = CommandDispatch(headers: input.headers, meta: input.meta)
+            state.withLock { $0.dispatches[id] = dispatch }
+        }
     }
 
     /// Runs `call`, which must make exactly one stub call, and returns the id of the command it recorded.
@@ -176,14 +203,22 @@ final class WorkflowExecution: Sendable {
 
     /// Runs `body` once, records its outcome, and returns (or throws) the recorded outcome on replays.
     func inline<Value: Codable>(_ body: () throws -> Value) throws -> Value {
-        let recorded: CommandRecord? = try state.withLock { state in
+        let (recorded, position) = try state.withLock { state -> (CommandRecord?, Int) in
             try checkUsable(&state, doing: "inline")
             state.position += 1
             guard state.position > state.lastKnownPosition else {
-                return try recordedCommand(&state, at: state.position, matching: .inline)
+                return (try recordedCommand(&state, at: state.position, matching: .inline), state.position)
             }
             state.inInline = true
-            return nil
+            return (nil, state.position)
+        }
+        if !interceptors.isEmpty {
+            let id =
+                recorded?.id
+                ?? StableId.command(
+                    workflowId: task.workflowId, methodId: task.method.methodId, position: position,
+                    workflowTaskInstant: task.instant)
+            intercept(.inline, id: id, position: position)
         }
         if let recorded {
             switch recorded.status {
@@ -355,18 +390,22 @@ final class WorkflowExecution: Sendable {
             case .failed(let error):
                 return WorkflowTaskOutput(outcome: .workflowTaskFailed(taskFailure(error)))
             case .waiting(let step):
-                return WorkflowTaskOutput(
+                var output = WorkflowTaskOutput(
                     newCommands: state.newCommands, passedSteps: state.passedSteps, properties: state.properties,
                     outcome: .waiting(step))
+                output.dispatches = state.dispatches
+                return output
             case nil:
                 let outcome: WorkflowTaskOutput.Outcome
                 switch methodResult {
                 case .success(let payload): outcome = .returned(payload)
                 case .failure(let error): outcome = .threw(DeferredFailure(error, codec: codec))
                 }
-                return WorkflowTaskOutput(
+                var output = WorkflowTaskOutput(
                     newCommands: state.newCommands, passedSteps: state.passedSteps, properties: state.properties,
                     outcome: outcome)
+                output.dispatches = state.dispatches
+                return output
             }
         }
     }

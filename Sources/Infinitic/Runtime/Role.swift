@@ -27,6 +27,14 @@ public protocol Role: Sendable {
 extension Role {
     public var keyBatchSize: Int { 1 }
     public var prefetch: StatePrefetch? { nil }
+
+    /// The step as `RoleRunner` runs it: through the context's interceptors (`InfiniticInterceptor.step`), or
+    /// directly when there are none.
+    public func interceptedStep(_ inputs: [RoleInput<Input>], context: RoleContext) async throws -> BatchDisposition {
+        guard !context.interceptors.isEmpty else { return try await step(inputs, context: context) }
+        let input = RoleStep(group: Self.group, name: name, messages: inputs.map { $0.message })
+        return try await context.interceptors.step(input) { try await step(inputs, context: context) }
+    }
 }
 
 /// A decoded message of a batch.
@@ -72,7 +80,7 @@ public struct RoleContext: Sendable {
     public static func withContext<Value: Sendable>(
         store: any StateReading, prefetchedState: PrefetchedState? = nil, now: @escaping @Sendable () -> Date,
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
-        interceptors: Interceptors = Interceptors(),
+        interceptors: Interceptors = [],
         logger: Logger = Logger(label: "infinitic", factory: { _ in SwiftLogNoOpLogHandler() }),
         _ body: @escaping @Sendable (RoleContext) async throws -> Value
     ) async throws -> Value {

@@ -11,13 +11,13 @@ public struct RoleEnvironment: Sendable {
     public var logger: Logger
     /// The instant used to stamp emitted messages.
     public var now: @Sendable () -> Date
-    /// What every step, task execution and workflow task replay passes through.
+    /// What every step, task execution, workflow task replay and workflow command passes through.
     public var interceptors: Interceptors
 
     public init(
         transport: any Transport, emitterName: String, codec: any PayloadCodec = BinaryPayloadCodec(),
         logger: Logger = .disabled("infinitic"), now: @escaping @Sendable () -> Date = { Date() },
-        interceptors: Interceptors = Interceptors()
+        interceptors: Interceptors = []
     ) {
         self.transport = transport
         self.emitterName = emitterName

@@ -51,10 +51,7 @@ public struct RoleRunner<R: Role>: Service {
         }
         var decision = BatchDisposition.ack(deadLetters: deadLetters)
         if !inputs.isEmpty {
-            let step = RoleStep(group: R.group, name: role.name, messages: inputs.map(\.message))
-            decision = try await context.interceptors.step(step) {
-                try await role.step(inputs, context: context)
-            }
+            decision = try await role.interceptedStep(inputs, context: context)
             decision.deadLetters.merge(deadLetters) { first, _ in first }
         }
         for (id, reason) in decision.deadLetters {

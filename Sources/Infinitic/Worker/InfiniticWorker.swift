@@ -35,7 +35,7 @@ public final class InfiniticWorker: Service {
         defer { connected.close() }
         let environment = RoleEnvironment(
             transport: connected.transport, emitterName: configuration.name, codec: configuration.codec,
-            logger: logger)
+            logger: logger, interceptors: configuration.interceptors)
         let roles = configuration.resolvedRoles
         let services = try roles.map { try service(for: $0, environment: environment) }
         logger.info("worker started", metadata: [LogKeys.roles: "\(roles.map(\.description).joined(separator: ", "))"])

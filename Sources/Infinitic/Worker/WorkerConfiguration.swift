@@ -29,13 +29,16 @@ public struct WorkerConfiguration: Sendable {
     /// them in Redis. Must be the same for every worker and client of a deployment (neither reads the other's
     /// bytes: change it only on a deployment without stored states or messages in flight).
     public var codec: any PayloadCodec
+    /// What every role's steps, task executions, workflow task replays and workflow commands pass: none by
+    /// default (see `InfiniticInterceptor`).
+    public var interceptors: Interceptors
 
     public init(
         transport: any TransportFactory, name: String = Subscription.uniqueConsumerName(),
         services: [ServiceDefinition] = [], workflows: [WorkflowDefinition] = [], roles: [WorkerRole]? = nil,
         consumerSettings: ConsumerSettings = ConsumerSettings(), roleSettings: [WorkerRole: ConsumerSettings] = [:],
         checkMode: CheckMode = .simple, workflowTaskTimeout: Duration? = .seconds(60),
-        codec: any PayloadCodec = BinaryPayloadCodec()
+        codec: any PayloadCodec = BinaryPayloadCodec(), interceptors: Interceptors = []
     ) {
         self.transport = transport
         self.name = name
@@ -47,6 +50,7 @@ public struct WorkerConfiguration: Sendable {
         self.checkMode = checkMode
         self.workflowTaskTimeout = workflowTaskTimeout
         self.codec = codec
+        self.interceptors = interceptors
     }
 
     /// The roles this configuration runs, without duplicates, in a stable order.

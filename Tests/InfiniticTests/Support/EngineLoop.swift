@@ -43,6 +43,7 @@ final class EngineLoop {
     private let loseStateWriteEvery: Int?
     private let engineBatch: Int
     private let partialStateReads: Bool
+    private let interceptors: Interceptors
     /// How many engine commits published their messages but lost their state write (then were redelivered).
     private(set) var lostStateWrites = 0
 
@@ -50,9 +51,10 @@ final class EngineLoop {
         workflows: [WorkflowDefinition] = [WorkflowFixtures.trips], services: [ServiceDefinition] = Fixtures.services,
         checkMode: CheckMode = .simple, shuffleSeed: UInt64? = nil, duplicateEvery: Int? = nil,
         loseStateWriteEvery: Int? = nil, engineBatch: Int = 1, partialStateReads: Bool = false,
-        codec: any PayloadCodec = EngineLoop.defaultCodec
+        codec: any PayloadCodec = EngineLoop.defaultCodec, interceptors: Interceptors = []
     ) {
         self.codec = codec
+        self.interceptors = interceptors
         var roles: [any StepRunning] = []
         for workflow in workflows {
             roles.append(
@@ -92,12 +94,14 @@ final class EngineLoop {
     @discardableResult
     func startWorkflow(
         _ workflowName: String = "Trips", id: String = UUID().uuidString, method: String, arguments: [Payload],
-        tags: Set<String> = [], client: String = "test-client"
+        tags: Set<String> = [], client: String = "test-client", headers: [String: String] = [:]
     ) throws -> String {
         let dispatch = DispatchWorkflow(
             workflowName: workflowName, workflowId: id, methodName: method, arguments: arguments, tags: tags,
             clientWaiting: true)
-        try send(.workflowEngine(clientEnvelope(.dispatchWorkflow(dispatch), client: client)), source: client)
+        var envelope = clientEnvelope(WorkflowEngineMessage.dispatchWorkflow(dispatch), client: client)
+        envelope.headers = headers
+        try send(.workflowEngine(envelope), source: client)
         return id
     }
 
@@ -247,7 +251,8 @@ final class EngineLoop {
         if name.hasPrefix("workflow-engine:") {
             prefetched = try countEngineInputs(messages, workflowName: String(name.dropFirst("workflow-engine:".count)))
         }
-        let decision = try await role.run(received, store: store, prefetched: prefetched, now: clock)
+        let decision = try await role.run(
+            received, store: store, prefetched: prefetched, now: clock, interceptors: interceptors)
         guard decision.deadLetters.isEmpty else { throw LoopError("dead letters: \(decision.deadLetters)") }
         let disposition = decision.disposition
         if name.hasPrefix("workflow-engine:"), let loseStateWriteEvery, processed % loseStateWriteEvery == 0,
@@ -311,7 +316,8 @@ final class EngineLoop {
 private protocol StepRunning: Sendable {
     var topicName: String { get }
     func run(
-        _ messages: [ReceivedMessage], store: LoopStore, prefetched: PrefetchedState?, now: Date
+        _ messages: [ReceivedMessage], store: LoopStore, prefetched: PrefetchedState?, now: Date,
+        interceptors: Interceptors
     ) async throws -> BatchDisposition
 }
 
@@ -323,14 +329,16 @@ extension TagEngineRole: StepRunning {}
 extension Role {
     fileprivate var topicName: String { topic.name }
 
+    /// Decodes and steps as `RoleRunner` does: through the interceptors.
     fileprivate func run(
-        _ messages: [ReceivedMessage], store: LoopStore, prefetched: PrefetchedState?, now: Date
+        _ messages: [ReceivedMessage], store: LoopStore, prefetched: PrefetchedState?, now: Date,
+        interceptors: Interceptors
     ) async throws -> BatchDisposition {
         let inputs = try messages.map { RoleInput(message: $0, value: try decode($0)) }
         return try await RoleContext.withContext(
-            store: store, prefetchedState: prefetched, now: { now }, random: { 0.5 }
+            store: store, prefetchedState: prefetched, now: { now }, random: { 0.5 }, interceptors: interceptors
         ) { context in
-            try await step(inputs, context: context)
+            try await interceptedStep(inputs, context: context)
         }
     }
 }

@@ -17,6 +17,9 @@ public final class WorkflowContext: Sendable {
     public var methodName: String { execution.task.method.methodName }
     public var tags: Set<String> { execution.task.tags }
     public var meta: [String: String] { execution.task.meta }
+    /// The headers of the message that started the running method (see `Envelope.headers`); its tasks and
+    /// commands carry them.
+    public var headers: [String: String] { execution.headers }
 
     /// Deterministic time: the instant of the workflow task that first ran the code being executed.
     public var now: Date { execution.now }

@@ -18,19 +18,23 @@ public struct WorkflowExecutor: Sendable {
         self.codec = codec
     }
 
-    /// Replays the workflow task and returns what to send.
-    public func execute(_ envelope: WorkflowExecutorEnvelope, now: Date) async -> [Outbound] {
-        outputs(of: await replay(envelope), for: envelope, now: now)
+    /// Replays the workflow task (its commands through `interceptors`) and returns what to send.
+    public func execute(
+        _ envelope: WorkflowExecutorEnvelope, now: Date, interceptors: Interceptors = []
+    ) async -> [Outbound] {
+        outputs(of: await replay(envelope, interceptors: interceptors), for: envelope, now: now)
     }
 
-    /// Replays the workflow task.
-    func replay(_ envelope: WorkflowExecutorEnvelope) async -> WorkflowTaskOutput {
+    /// Replays the workflow task: the workflow code sees the envelope's headers, and its commands pass
+    /// `interceptors`.
+    func replay(_ envelope: WorkflowExecutorEnvelope, interceptors: Interceptors) async -> WorkflowTaskOutput {
         let task = envelope.message
         guard let definition = definitions[task.workflowName] else {
             let error = InvocationError(.unknownWorkflow, "no workflow \(task.workflowName) is registered here")
             return failedOutput(for: task, error: error)
         }
-        return await Replayer(definition: definition, checkMode: checkMode, codec: codec).replay(task)
+        return await Replayer(definition: definition, checkMode: checkMode, codec: codec)
+            .replay(task, headers: envelope.headers, interceptors: interceptors)
     }
 
     /// The output of a workflow task that failed with `error` before its replay could say anything.
@@ -56,21 +60,27 @@ public struct WorkflowExecutor: Sendable {
         ]
         for command in output.newCommands {
             let descriptor = command.descriptor
+            // What the interceptors set for this command (nothing without interceptors).
+            let intercepted = output.dispatches.isEmpty ? nil : output.dispatches[command.id]
+            let headers = intercepted?.headers
             switch descriptor.kind {
             case .task:
                 let serviceTask = ServiceTask(
                     taskId: command.id, serviceName: descriptor.targetName, methodName: descriptor.methodName,
-                    arguments: descriptor.arguments, tags: descriptor.tags, meta: descriptor.meta)
+                    arguments: descriptor.arguments, tags: descriptor.tags, meta: intercepted?.meta ?? descriptor.meta)
                 for tag in descriptor.tags.sorted() {
                     let change = TaskTagChange(serviceName: descriptor.targetName, tag: tag, taskId: command.id)
-                    outputs.append(.serviceTag(stamp.envelope(.addTag(change), requester: requester)))
+                    outputs.append(.serviceTag(stamp.envelope(.addTag(change), requester: requester, headers: headers)))
                 }
-                outputs.append(.serviceExecutor(stamp.envelope(serviceTask, requester: requester), delivery: .now))
+                outputs.append(
+                    .serviceExecutor(
+                        stamp.envelope(serviceTask, requester: requester, headers: headers), delivery: .now))
             case .workflowMethod:
                 let dispatch = DispatchMethod(
                     workflowName: descriptor.targetName, workflowId: descriptor.targetWorkflowId ?? task.workflowId,
                     methodName: descriptor.methodName, methodId: command.id, arguments: descriptor.arguments)
-                outputs.append(.workflowEngine(stamp.envelope(.dispatchMethod(dispatch), requester: requester)))
+                outputs.append(
+                    .workflowEngine(stamp.envelope(.dispatchMethod(dispatch), requester: requester, headers: headers)))
             case .inline:
                 break
             }

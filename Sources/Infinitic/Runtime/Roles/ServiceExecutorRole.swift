@@ -31,13 +31,7 @@ public struct ServiceExecutorRole: Role {
         for input in inputs {
             let envelope = input.value
             let task = envelope.message
-            let execution = ExecuteTaskInput(task: task, requester: envelope.requester, headers: envelope.headers)
-            let result = await context.interceptors.executeTask(execution) { execution in
-                var envelope = envelope
-                envelope.message = execution.task
-                envelope.headers = execution.headers
-                return await run(envelope, context: context)
-            }
+            let result = await execute(envelope, context: context)
             if case .failure = result, Task.isCancelled {
                 // Interrupted by a hard stop of the worker, not failed: leave the message to be delivered again.
                 throw CancellationError()
@@ -54,6 +48,19 @@ public struct ServiceExecutorRole: Role {
             messages += try outputs.map { try $0.outgoingMessage(codec: executor.codec) }
         }
         return .ack(Commit(messages: messages))
+    }
+
+    /// Runs the task through the interceptors (directly when there are none).
+    private func execute(_ envelope: ServiceExecutorEnvelope, context: RoleContext) async -> Result<Payload, any Error>
+    {
+        guard !context.interceptors.isEmpty else { return await run(envelope, context: context) }
+        let input = ExecuteTaskInput(task: envelope.message, requester: envelope.requester, headers: envelope.headers)
+        return await context.interceptors.executeTask(input) { input in
+            var envelope = envelope
+            envelope.message = input.task
+            envelope.headers = input.headers
+            return await run(envelope, context: context)
+        }
     }
 
     /// Runs the task, within its execution timeout if it has one.

@@ -35,13 +35,7 @@ public struct WorkflowExecutorRole: Role {
         var messages: [OutgoingMessage] = []
         for input in inputs {
             let envelope = input.value
-            let replay = ReplayWorkflowTaskInput(task: envelope.message, headers: envelope.headers)
-            let output = await context.interceptors.replayWorkflowTask(replay) { replay in
-                var envelope = envelope
-                envelope.message = replay.task
-                envelope.headers = replay.headers
-                return await run(envelope, context: context)
-            }
+            let output = await replay(envelope, context: context)
             // A replay interrupted by a hard stop may have recorded the interruption as a failure of the workflow
             // code: leave the message to be replayed again (replays are deterministic).
             try Task.checkCancellation()
@@ -51,13 +45,28 @@ public struct WorkflowExecutorRole: Role {
         return .ack(Commit(messages: messages))
     }
 
+    /// Replays the workflow task through the interceptors (directly when there are none).
+    private func replay(_ envelope: WorkflowExecutorEnvelope, context: RoleContext) async -> WorkflowTaskOutput {
+        guard !context.interceptors.isEmpty else { return await run(envelope, context: context) }
+        let input = ReplayWorkflowTaskInput(task: envelope.message, headers: envelope.headers)
+        return await context.interceptors.replayWorkflowTask(input) { input in
+            var envelope = envelope
+            envelope.message = input.task
+            envelope.headers = input.headers
+            return await run(envelope, context: context)
+        }
+    }
+
     /// Replays the workflow task, within the workflow task timeout.
     private func run(_ envelope: WorkflowExecutorEnvelope, context: RoleContext) async -> WorkflowTaskOutput {
-        let executor = self.executor
-        guard let timeout = workflowTaskTimeout else { return await executor.replay(envelope) }
+        let (executor, interceptors) = (self.executor, context.interceptors)
+        guard let timeout = workflowTaskTimeout else {
+            return await executor.replay(envelope, interceptors: interceptors)
+        }
         let task = envelope.message
         do {
-            switch try await TimeLimit(duration: timeout, pool: context.pool).run({ await executor.replay(envelope) }) {
+            let limit = TimeLimit(duration: timeout, pool: context.pool)
+            switch try await limit.run({ await executor.replay(envelope, interceptors: interceptors) }) {
             case .finished(let output):
                 return output
             case .timedOut:

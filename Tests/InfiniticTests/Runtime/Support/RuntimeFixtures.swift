@@ -22,12 +22,13 @@ enum RuntimeFixtures {
             )
             .withExecutionTimeout(timingTimeout, for: "nap")
             .withExecutionTimeout(timingTimeout, for: "stubborn"),
+            TracedFixtures.headerProbe,
         ]
     }
 
     static let ops = WorkflowDefinition(OpsStub.self) { OpsImpl(context: $0) }
 
-    static let workflows = [WorkflowFixtures.trips, ops]
+    static let workflows = [WorkflowFixtures.trips, ops, TracedFixtures.traced]
 
     /// The workflow task timeout of test workers (a replay takes milliseconds).
     static let workflowTaskTimeout = Duration.seconds(3)

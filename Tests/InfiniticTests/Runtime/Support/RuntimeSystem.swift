@@ -7,13 +7,14 @@ import TestSupport
 import Testing
 
 /// A whole system for one test: a transport of the given kind, a worker running every role for the runtime
-/// fixtures, and a running client. `run` tears it all down afterwards (gates opened, client closed, worker
-/// stopped).
+/// fixtures, and a running client, both with the given interceptors. `run` tears it all down afterwards (gates
+/// opened, client closed, worker stopped).
 struct RuntimeSystem: Sendable {
     let kind: TransportKind
     let transport: any Transport
     let client: InfiniticClient
     let controls: Controls
+    let interceptors: Interceptors
 
     static let logger: Logger = {
         var logger = Logger(label: "runtime-test")
@@ -27,7 +28,7 @@ struct RuntimeSystem: Sendable {
             configuration: WorkerConfiguration(
                 transport: .existing(transport), name: name, services: RuntimeFixtures.services(controls),
                 workflows: RuntimeFixtures.workflows, roles: roles,
-                workflowTaskTimeout: RuntimeFixtures.workflowTaskTimeout),
+                workflowTaskTimeout: RuntimeFixtures.workflowTaskTimeout, interceptors: interceptors),
             logger: Self.logger)
     }
 
@@ -40,19 +41,23 @@ struct RuntimeSystem: Sendable {
 
     /// Runs `body` with a fresh system; with `startWorker`, a worker runs all roles meanwhile.
     static func run<T: Sendable>(
-        _ kind: TransportKind, startWorker: Bool = true, _ body: (RuntimeSystem) async throws -> T
+        _ kind: TransportKind, startWorker: Bool = true, interceptors: Interceptors = [],
+        _ body: (RuntimeSystem) async throws -> T
     ) async throws -> T {
-        try await run(kind, transport: try await kind.make(), startWorker: startWorker, body)
+        try await run(
+            kind, transport: try await kind.make(), startWorker: startWorker, interceptors: interceptors, body)
     }
 
     /// Runs `body` with a fresh system on `transport` (closed afterwards if it is a Redis one).
     static func run<T: Sendable>(
-        _ kind: TransportKind, transport: any Transport, startWorker: Bool = true,
+        _ kind: TransportKind, transport: any Transport, startWorker: Bool = true, interceptors: Interceptors = [],
         _ body: (RuntimeSystem) async throws -> T
     ) async throws -> T {
         let controls = Controls()
-        let client = try InfiniticClient(transport: transport, callTimeout: .seconds(45), logger: logger)
-        let system = RuntimeSystem(kind: kind, transport: transport, client: client, controls: controls)
+        let client = try InfiniticClient(
+            transport: transport, callTimeout: .seconds(45), interceptors: interceptors, logger: logger)
+        let system = RuntimeSystem(
+            kind: kind, transport: transport, client: client, controls: controls, interceptors: interceptors)
         let worker = try system.makeWorker()
         let outcome = await withTaskGroup(of: Void.self) { group -> Result<T, any Error> in
             group.addTask {
