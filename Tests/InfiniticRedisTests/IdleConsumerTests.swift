@@ -1,5 +1,7 @@
 import Foundation
 import InfiniticTransport
+import Logging
+import ServiceLifecycle
 import TestSupport
 import Testing
 
@@ -62,5 +64,49 @@ struct IdleConsumerTests {
             return after - before - 1
         }
         #expect(counted <= 8 * topics.count, "\(counted) commands in 4 s for \(topics.count) idle consumers")
+    }
+
+    /// A graceful shutdown ends consumers at once, whatever they were doing: blocked in a 10 s read, or about to
+    /// start one after a read that found nothing (the read is then not sent). Messages trickle in, so the
+    /// consumers keep going round their loops when the shutdown comes.
+    @Test func aGracefulShutdownEndsIdleConsumersPromptly() async throws {
+        let transport = try await TestRedis.transport()
+        var slowest = Duration.zero
+        for round in 0..<12 {
+            let topics = [Topic("plain-\(round)"), Topic("keyed-\(round)", keyed: true)]
+            let service = IdleConsumers(transport: transport, topics: topics)
+            let group = ServiceGroup(services: [service], logger: Logger(label: "test"))
+            let elapsed = try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                for index in 0..<(5 + round * 7 % 30) {
+                    try await transport.publish(
+                        topics.map {
+                            OutgoingMessage(topic: $0, key: $0.isKeyed ? "k" : nil, payload: "\(index)".bytes)
+                        })
+                    try await Task.sleep(for: .milliseconds(3))
+                }
+                let start = ContinuousClock.now
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                return start.duration(to: .now)
+            }
+            slowest = max(slowest, elapsed)
+        }
+        #expect(slowest < .seconds(3), "the slowest shutdown took \(slowest)")
+    }
+}
+
+/// Consumers of some topics that never receive anything, as a service.
+private struct IdleConsumers: Service {
+    let transport: any Transport
+    let topics: [Topic]
+
+    func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for topic in topics {
+                group.addTask { try await transport.consume(Subscription(topic: topic, group: "g")) { _ in .ack } }
+            }
+            try await group.waitForAll()
+        }
     }
 }

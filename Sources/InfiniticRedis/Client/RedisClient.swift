@@ -108,12 +108,23 @@ public final class RedisClient: Sendable {
     public func blockingSend<Request: RedisRequest>(
         _ request: Request, on connection: RedisConnection
     ) async throws -> Request.Response {
-        try request.response(to: try await blockingReply(request.command, on: connection))
+        try request.response(to: try await blockingReply(request.command, on: connection, stop: nil))
     }
 
-    private func blockingReply(_ command: RedisCommand, on connection: RedisConnection) async throws -> RedisReply {
+    /// `blockingSend(_:on:)` that also ends (with `CancellationError`) once `stop` is set and `unblock` is called,
+    /// whether the command was already blocked or not yet sent.
+    func blockingSend<Request: RedisRequest>(
+        _ request: Request, on connection: RedisConnection, stop: CancelFlag
+    ) async throws -> Request.Response {
+        try request.response(to: try await blockingReply(request.command, on: connection, stop: stop))
+    }
+
+    private func blockingReply(
+        _ command: RedisCommand, on connection: RedisConnection, stop: CancelFlag?
+    ) async throws -> RedisReply {
         try Task.checkCancellation()
-        let cancel = CancelFlag()
+        if stop?.isSet == true { throw CancellationError() }
+        let cancel = CancelFlag(following: stop)
         let reply = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 connection.enqueue([command], cancel: cancel) { result in

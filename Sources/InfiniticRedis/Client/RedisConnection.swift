@@ -226,11 +226,17 @@ final class ConnectionCore: Sendable {
     }
 }
 
-/// Set once a caller gave up on its request (see `RedisConnection.enqueue(_:cancel:completion:)`).
+/// Set once a caller gave up on its request (see `RedisConnection.enqueue(_:cancel:completion:)`); also set
+/// when the flag it follows is (a consumer's stop flag, for each of its reads).
 final class CancelFlag: Sendable {
     private let flag = Atomic<Bool>(false)
+    private let followed: CancelFlag?
 
-    var isSet: Bool { flag.load(ordering: .acquiring) }
+    init(following followed: CancelFlag? = nil) {
+        self.followed = followed
+    }
+
+    var isSet: Bool { flag.load(ordering: .acquiring) || (followed?.isSet ?? false) }
 
     func set() { flag.store(true, ordering: .releasing) }
 }

@@ -32,7 +32,8 @@ final class PartitionConsumer: Sendable {
     private let blocking: RedisConnection
     /// Entries being handled: id -> key (for renewal).
     private let inFlight = Mutex<[String: String?]>([:])
-    private let stopping = Atomic<Bool>(false)
+    /// Set by `stop()`: no new read starts, and a blocking read not yet sent is not sent.
+    private let stopping = CancelFlag()
 
     init(
         subscription: Subscription, partition: Int, client: RedisClient, configuration: RedisStreamsConfiguration,
@@ -80,11 +81,11 @@ final class PartitionConsumer: Sendable {
 
     /// Stops reading (running handlers finish) and interrupts a blocked read.
     func stop() {
-        stopping.store(true, ordering: .sequentiallyConsistent)
+        stopping.set()
         client.unblock(blocking)
     }
 
-    private var isStopping: Bool { stopping.load(ordering: .sequentiallyConsistent) || Task.isCancelled }
+    private var isStopping: Bool { stopping.isSet || Task.isCancelled }
 
     /// Runs until `stop()` or cancellation, then waits for running handlers.
     func run() async throws {
@@ -259,14 +260,17 @@ final class PartitionConsumer: Sendable {
             let woken = parts[2].int == 1
             if messages.isEmpty, !woken, block > 0, let lastID = parts[1].string {
                 // Nothing new: wait for an entry after the group's last delivered id, without consuming.
-                _ = try await client.blockingSend(XREAD(stream, after: lastID, count: 1, block: wait), on: blocking)
+                _ = try await client.blockingSend(
+                    XREAD(stream, after: lastID, count: 1, block: wait), on: blocking, stop: stopping)
             }
             return (messages, woken)
         }
         let read = XREADGROUP(
             group: subscription.group, consumer: subscription.consumer, stream: stream, count: count,
             block: block > 0 ? wait : nil)
-        let entries = block > 0 ? try await client.blockingSend(read, on: blocking) : try await client.send(read)
+        let entries =
+            block > 0
+            ? try await client.blockingSend(read, on: blocking, stop: stopping) : try await client.send(read)
         var messages: [ReceivedMessage] = []
         var markers: [String] = []
         for entry in entries {
