@@ -2,8 +2,8 @@ import Foundation
 import Infinitic
 
 /// The interceptor micro-benchmark: one step of a service executor (runs `Echo.echo`) and of a workflow executor
-/// (replays `OneTask.run` and dispatches its task), outputs encoded, called as `Role.step` directly, as `RoleRunner`
-/// calls it with the default empty chain (`Role.interceptedStep`), and through one and three interceptors that
+/// (replays `OneTask.run` and dispatches its task), decoded and outputs encoded, called as `Role.step` directly, as `RoleRunner`
+/// calls it with the default empty chain (`Role.handle`), and through one and three interceptors that
 /// only call `next`. The variants alternate within each round; the best round of each is printed (the least
 /// disturbed by the rest of the machine).
 enum InterceptorBenchmark {
@@ -68,7 +68,7 @@ enum InterceptorBenchmark {
         let message = ReceivedMessage(
             id: "1-0", topic: role.topic, key: nil, payload: try codec.encode(value), deliveryCount: 1,
             publishedAt: now)
-        let inputs = [RoleInput(message: message, value: value)]
+        let batch = MessageBatch([message])
         let times = try await RoleContext.withContext(store: NoState(), now: { now }, random: { 0.5 }) { context in
             var times = Array(repeating: [Double](), count: variants.count)
             for _ in 0..<rounds {
@@ -78,9 +78,10 @@ enum InterceptorBenchmark {
                     let start = ContinuousClock.now
                     for _ in 0..<iterations {
                         if variant.direct {
+                            let inputs = [RoleInput(message: message, value: try role.decode(message))]
                             _ = try await role.step(inputs, context: context)
                         } else {
-                            _ = try await role.interceptedStep(inputs, context: context)
+                            _ = try await role.handle(batch, context: context)
                         }
                     }
                     let elapsed = start.duration(to: .now)

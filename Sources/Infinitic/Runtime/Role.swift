@@ -28,12 +28,29 @@ extension Role {
     public var keyBatchSize: Int { 1 }
     public var prefetch: StatePrefetch? { nil }
 
-    /// The step as `RoleRunner` runs it: through the context's interceptors (`InfiniticInterceptor.step`), or
-    /// directly when there are none.
-    public func interceptedStep(_ inputs: [RoleInput<Input>], context: RoleContext) async throws -> BatchDisposition {
-        guard !context.interceptors.isEmpty else { return try await step(inputs, context: context) }
-        let input = RoleStep(group: Self.group, name: name, messages: inputs.map { $0.message })
-        return try await context.interceptors.step(input) { try await step(inputs, context: context) }
+    /// A received batch as `RoleRunner` handles it: each message decoded (one that does not decode is
+    /// dead-lettered on its own), then the step over the others through the context's interceptors
+    /// (`InfiniticInterceptor.step`), or directly when there are none.
+    public func handle(_ batch: MessageBatch, context: RoleContext) async throws -> BatchDisposition {
+        var inputs: [RoleInput<Input>] = []
+        var deadLetters: [String: String] = [:]
+        for message in batch.messages {
+            do {
+                inputs.append(RoleInput(message: message, value: try decode(message)))
+            } catch {
+                deadLetters[message.id] = "undecodable \(Self.group) message: \(error)"
+            }
+        }
+        guard !inputs.isEmpty else { return .ack(deadLetters: deadLetters) }
+        var decision: BatchDisposition
+        if context.interceptors.isEmpty {
+            decision = try await step(inputs, context: context)
+        } else {
+            let input = RoleStep(group: Self.group, name: name, messages: inputs.map { $0.message })
+            decision = try await context.interceptors.step(input) { try await step(inputs, context: context) }
+        }
+        decision.deadLetters.merge(deadLetters) { first, _ in first }
+        return decision
     }
 }
 

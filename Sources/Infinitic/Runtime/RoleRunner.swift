@@ -40,20 +40,7 @@ public struct RoleRunner<R: Role>: Service {
     }
 
     private func handle(_ batch: MessageBatch, context: RoleContext) async throws -> BatchDisposition {
-        var inputs: [RoleInput<R.Input>] = []
-        var deadLetters: [String: String] = [:]
-        for message in batch.messages {
-            do {
-                inputs.append(RoleInput(message: message, value: try role.decode(message)))
-            } catch {
-                deadLetters[message.id] = "undecodable \(R.group) message: \(error)"
-            }
-        }
-        var decision = BatchDisposition.ack(deadLetters: deadLetters)
-        if !inputs.isEmpty {
-            decision = try await role.interceptedStep(inputs, context: context)
-            decision.deadLetters.merge(deadLetters) { first, _ in first }
-        }
+        let decision = try await role.handle(batch, context: context)
         for (id, reason) in decision.deadLetters {
             logger.warning("dead-lettering a message", metadata: [LogKeys.id: "\(id)", LogKeys.reason: "\(reason)"])
         }

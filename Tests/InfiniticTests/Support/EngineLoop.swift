@@ -329,16 +329,16 @@ extension TagEngineRole: StepRunning {}
 extension Role {
     fileprivate var topicName: String { topic.name }
 
-    /// Decodes and steps as `RoleRunner` does: through the interceptors.
+    /// Handles the batch as `RoleRunner` does: decoding, dead letters, interceptors, step.
     fileprivate func run(
         _ messages: [ReceivedMessage], store: LoopStore, prefetched: PrefetchedState?, now: Date,
         interceptors: Interceptors
     ) async throws -> BatchDisposition {
-        let inputs = try messages.map { RoleInput(message: $0, value: try decode($0)) }
+        let batch = MessageBatch(messages)
         return try await RoleContext.withContext(
             store: store, prefetchedState: prefetched, now: { now }, random: { 0.5 }, interceptors: interceptors
         ) { context in
-            try await interceptedStep(inputs, context: context)
+            try await handle(batch, context: context)
         }
     }
 }
