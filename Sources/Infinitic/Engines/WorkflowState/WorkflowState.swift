@@ -4,8 +4,8 @@ import InfiniticTransport
 /// The state of one workflow instance as the state engine sees it during a step: the header, and the parts read
 /// so far (the properties, method records, commands, early results). A step touches the parts it needs: a
 /// part that was not read makes it throw `StatePartsNeeded`; the caller reads those parts (`merge`) and runs
-/// the step again. Only the parts that changed are written back (`changes`), so a task result of a 1,000-wide
-/// fan-out reads and writes the header and its own command, not the history.
+/// the step again. Only the parts that changed are written back (`write(to:)`), so a task result of a
+/// 1,000-wide fan-out reads and writes the header and its own command, not the history.
 ///
 /// Stored as one versioned value of the transport's state store, one field per part (`StateField`).
 public struct WorkflowState: Sendable {
@@ -13,11 +13,9 @@ public struct WorkflowState: Sendable {
     private var codec: any PayloadCodec
     /// Parts read and not decoded yet, by field.
     private var raw: [String: [UInt8]] = [:]
-    private var loadedProperties: [String: Payload]?
-    private var loadedEndedMethods: [String]?
-    private var methodRecords: [String: MethodRecord] = [:]
-    private var commandEntries: [String: CommandEntry] = [:]
-    private var earlyResults: [String: EarlyResult] = [:]
+    /// Parts decoded or set, by field (`StateField`): the properties, the ended method ids, method records,
+    /// command entries and early results.
+    private var parts: [String: any Codable & Sendable] = [:]
     /// Every part was read: one not found does not exist.
     private var isComplete: Bool
     /// Parts read and found absent.
@@ -38,8 +36,6 @@ public struct WorkflowState: Sendable {
     public init(header: WorkflowStateHeader, codec: any PayloadCodec, replacingVersion: Int? = nil) {
         self.header = header
         self.codec = codec
-        self.loadedProperties = [:]
-        self.loadedEndedMethods = []
         self.isComplete = true
         self.version = replacingVersion
         self.isReplacing = true
@@ -82,22 +78,7 @@ public struct WorkflowState: Sendable {
     }
 
     private func isLoaded(_ field: String) -> Bool {
-        if raw[field] != nil { return true }
-        switch field {
-        case StateField.properties: return loadedProperties != nil
-        case StateField.endedMethods: return loadedEndedMethods != nil
-        default: break
-        }
-        if field.hasPrefix(StateField.methodPrefix) {
-            return methodRecords[String(field.dropFirst(2))] != nil
-        }
-        if field.hasPrefix(StateField.commandPrefix) {
-            return commandEntries[String(field.dropFirst(2))] != nil
-        }
-        if field.hasPrefix(StateField.earlyResultPrefix) {
-            return earlyResults[String(field.dropFirst(2))] != nil
-        }
-        return false
+        raw[field] != nil || parts[field] != nil
     }
 
     /// Those of `fields` that may exist and were not read.
@@ -110,38 +91,38 @@ public struct WorkflowState: Sendable {
         !isComplete && !absent.contains(field) && !changed.contains(field) && !removed.contains(field)
     }
 
-    private mutating func decodeRaw<Part: Decodable>(_ field: String, as type: Part.Type) throws -> Part? {
-        guard let bytes = raw.removeValue(forKey: field) else { return nil }
-        return try codec.decode(type, from: bytes)
+    /// The part stored under `field`: decoded on first use; nil when it does not exist; `StatePartsNeeded` when
+    /// it may exist but was not read.
+    private mutating func part<Part: Codable & Sendable>(_ field: String, as type: Part.Type) throws -> Part? {
+        if let part = parts[field] { return part as? Part }
+        if let bytes = raw.removeValue(forKey: field) {
+            let decoded = try codec.decode(type, from: bytes)
+            parts[field] = decoded
+            return decoded
+        }
+        if mustRead(field) { throw StatePartsNeeded([field]) }
+        return nil
+    }
+
+    private mutating func setPart(_ field: String, _ value: some Codable & Sendable) {
+        parts[field] = value
+        markChanged(field)
     }
 
     // MARK: parts
 
     /// The workflow's properties.
     mutating func properties() throws -> [String: Payload] {
-        if let loadedProperties { return loadedProperties }
-        if let decoded = try decodeRaw(StateField.properties, as: [String: Payload].self) {
-            loadedProperties = decoded
-            return decoded
-        }
-        if mustRead(StateField.properties) { throw StatePartsNeeded([StateField.properties]) }
-        return [:]
+        try part(StateField.properties, as: [String: Payload].self) ?? [:]
     }
 
     mutating func setProperties(_ properties: [String: Payload]) {
-        loadedProperties = properties
-        markChanged(StateField.properties)
+        setPart(StateField.properties, properties)
     }
 
     /// The ids of the methods that left the state lately, oldest first.
     mutating func endedMethods() throws -> [String] {
-        if let loadedEndedMethods { return loadedEndedMethods }
-        if let decoded = try decodeRaw(StateField.endedMethods, as: [String].self) {
-            loadedEndedMethods = decoded
-            return decoded
-        }
-        if mustRead(StateField.endedMethods) { throw StatePartsNeeded([StateField.endedMethods]) }
-        return []
+        try part(StateField.endedMethods, as: [String].self) ?? []
     }
 
     /// Remembers that a method left the state.
@@ -149,26 +130,17 @@ public struct WorkflowState: Sendable {
         var ended = try endedMethods()
         ended.append(methodId)
         if ended.count > Self.endedMethodsKept { ended.removeFirst(ended.count - Self.endedMethodsKept) }
-        loadedEndedMethods = ended
-        markChanged(StateField.endedMethods)
+        setPart(StateField.endedMethods, ended)
     }
 
     /// The record of a method that has not left the state.
     mutating func methodRecord(_ methodId: String) throws -> MethodRecord? {
         guard header.methodIndex(methodId) != nil else { return nil }
-        if let record = methodRecords[methodId] { return record }
-        let field = StateField.method(methodId)
-        if let decoded = try decodeRaw(field, as: MethodRecord.self) {
-            methodRecords[methodId] = decoded
-            return decoded
-        }
-        if mustRead(field) { throw StatePartsNeeded([field]) }
-        return nil
+        return try part(StateField.method(methodId), as: MethodRecord.self)
     }
 
     mutating func setMethodRecord(_ record: MethodRecord) {
-        methodRecords[record.history.methodId] = record
-        markChanged(StateField.method(record.history.methodId))
+        setPart(StateField.method(record.history.methodId), record)
     }
 
     /// The records of several methods, reading those missing all at once.
@@ -180,14 +152,7 @@ public struct WorkflowState: Sendable {
 
     /// A command, if recorded.
     mutating func command(_ commandId: String) throws -> CommandEntry? {
-        if let entry = commandEntries[commandId] { return entry }
-        let field = StateField.command(commandId)
-        if let decoded = try decodeRaw(field, as: CommandEntry.self) {
-            commandEntries[commandId] = decoded
-            return decoded
-        }
-        if mustRead(field) { throw StatePartsNeeded([field]) }
-        return nil
+        try part(StateField.command(commandId), as: CommandEntry.self)
     }
 
     /// Several commands (nil for those not recorded), reading those missing all at once.
@@ -198,32 +163,22 @@ public struct WorkflowState: Sendable {
     }
 
     mutating func setCommand(_ entry: CommandEntry) {
-        commandEntries[entry.record.id] = entry
-        markChanged(StateField.command(entry.record.id))
+        setPart(StateField.command(entry.record.id), entry)
     }
 
     /// A result kept until its command is recorded.
     mutating func earlyResult(_ commandId: String) throws -> EarlyResult? {
         guard header.earlyResultIds.contains(commandId) else { return nil }
-        if let early = earlyResults[commandId] { return early }
-        let field = StateField.earlyResult(commandId)
-        if let decoded = try decodeRaw(field, as: EarlyResult.self) {
-            earlyResults[commandId] = decoded
-            return decoded
-        }
-        if mustRead(field) { throw StatePartsNeeded([field]) }
-        return nil
+        return try part(StateField.earlyResult(commandId), as: EarlyResult.self)
     }
 
     mutating func setEarlyResult(_ early: EarlyResult) {
-        earlyResults[early.result.commandId] = early
         header.earlyResultIds.insert(early.result.commandId)
-        markChanged(StateField.earlyResult(early.result.commandId))
+        setPart(StateField.earlyResult(early.result.commandId), early)
     }
 
     mutating func removeEarlyResult(_ commandId: String) {
         header.earlyResultIds.remove(commandId)
-        earlyResults[commandId] = nil
         markRemoved(StateField.earlyResult(commandId))
     }
 
@@ -231,12 +186,8 @@ public struct WorkflowState: Sendable {
     mutating func removeMethod(_ record: MethodRecord) {
         let methodId = record.history.methodId
         header.methods.removeAll { $0.methodId == methodId }
-        methodRecords[methodId] = nil
         markRemoved(StateField.method(methodId))
-        for commandId in record.commandIds {
-            commandEntries[commandId] = nil
-            markRemoved(StateField.command(commandId))
-        }
+        for commandId in record.commandIds { markRemoved(StateField.command(commandId)) }
     }
 
     private mutating func markChanged(_ field: String) {
@@ -247,6 +198,7 @@ public struct WorkflowState: Sendable {
 
     private mutating func markRemoved(_ field: String) {
         raw[field] = nil
+        parts[field] = nil
         changed.remove(field)
         if !isReplacing { removed.insert(field) }
         absent.insert(field)
@@ -258,20 +210,7 @@ public struct WorkflowState: Sendable {
     func write(to key: StateKey) throws -> StateWrite {
         var set: [String: [UInt8]] = [StateField.header: try codec.encode(header)]
         for field in changed {
-            if field == StateField.properties {
-                set[field] = try codec.encode(loadedProperties ?? [:])
-            } else if field == StateField.endedMethods {
-                set[field] = try codec.encode(loadedEndedMethods ?? [])
-            } else if field.hasPrefix(StateField.methodPrefix), let record = methodRecords[String(field.dropFirst(2))] {
-                set[field] = try codec.encode(record)
-            } else if field.hasPrefix(StateField.commandPrefix), let entry = commandEntries[String(field.dropFirst(2))]
-            {
-                set[field] = try codec.encode(entry)
-            } else if field.hasPrefix(StateField.earlyResultPrefix),
-                let early = earlyResults[String(field.dropFirst(2))]
-            {
-                set[field] = try codec.encode(early)
-            }
+            if let part = parts[field] { set[field] = try codec.encode(part) }
         }
         return StateWrite(
             key: key,
