@@ -43,13 +43,6 @@ public struct HGETALL: RedisRequest {
     }
 
     public func decode(_ reply: RedisReply) throws(RedisError) -> [String: [UInt8]] {
-        let flat = try reply.decodeArray()
-        guard flat.count.isMultiple(of: 2) else { throw reply.unexpected("field names and values") }
-        var fields: [String: [UInt8]] = [:]
-        fields.reserveCapacity(flat.count / 2)
-        for index in stride(from: 0, to: flat.count, by: 2) {
-            fields[try flat[index].decodeString()] = try flat[index + 1].decodeBytes()
-        }
-        return fields
+        try reply.decodeFields()
     }
 }

@@ -80,4 +80,11 @@ extension RedisReply {
         }
         return pairs
     }
+
+    /// A flat `[name, value, ...]` reply (`HGETALL`, a hash read by a script) as binary-safe values by name.
+    func decodeFields() throws(RedisError) -> [String: [UInt8]] {
+        var fields: [String: [UInt8]] = [:]
+        for (name, value) in try decodePairs() { fields[name] = try value.decodeBytes() }
+        return fields
+    }
 }

@@ -18,16 +18,29 @@ final class CommitBatcher: Sendable {
         var lockTTLMilliseconds: Int
         var shared: Bool
         /// The state handed-over messages come with (keyed subscriptions that prefetch).
-        var prefetch: StatePrefetch? = nil
+        let prefetch: StatePrefetch?
         /// Its Redis key prefix in this partition ('' for none).
-        var statePrefix: String = ""
+        let statePrefix: String
         /// The most parked entries of one key handed over as one batch.
-        var keyBatchSize: Int = 1
+        let keyBatchSize: Int
+        /// The prefetch as the scripts take it (`whole|field|field...`, '' for none), built once.
+        let prefetchSpec: String
 
-        /// The prefetch as the scripts take it: `whole|field|field...`.
-        var prefetchSpec: String {
-            guard let prefetch else { return "" }
-            return ([String(prefetch.wholeUpTo)] + prefetch.fields).joined(separator: "|")
+        init(
+            topic: Topic, partition: Int, stream: String, group: String, consumer: String, lockTTLMilliseconds: Int,
+            shared: Bool, prefetch: StatePrefetch? = nil, statePrefix: String = "", keyBatchSize: Int = 1
+        ) {
+            self.topic = topic
+            self.partition = partition
+            self.stream = stream
+            self.group = group
+            self.consumer = consumer
+            self.lockTTLMilliseconds = lockTTLMilliseconds
+            self.shared = shared
+            self.prefetch = prefetch
+            self.statePrefix = statePrefix
+            self.keyBatchSize = keyBatchSize
+            self.prefetchSpec = prefetch.map { ([String($0.wholeUpTo)] + $0.fields).joined(separator: "|") } ?? ""
         }
     }
 

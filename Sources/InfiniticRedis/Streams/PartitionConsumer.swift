@@ -472,7 +472,7 @@ final class PartitionConsumer: Sendable {
                     if let expected = write.expectedVersion { request.checks.append((key, expected)) }
                     request.ops.append(
                         .setFields(
-                            key: key, set: set.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+                            key: key, set: set.map { ($0.key, $0.value) },
                             removing: removing, replacingAll: replacingAll))
                 case .delete:
                     let key = keyspace.state(write.key)

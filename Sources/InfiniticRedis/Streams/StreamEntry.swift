@@ -24,27 +24,12 @@ enum StreamEntry {
         var state: StateFields?
         if let version = parts[3].int {
             state = StateFields(
-                version: version, fields: try stateFields(parts[4]), isComplete: parts[5].int == 1)
+                version: version, fields: try parts[4].decodeFields(), isComplete: parts[5].int == 1)
         }
         return ReceivedMessage(
             id: message.id, topic: topic, key: key, payload: message.payload, deliveryCount: message.deliveryCount,
             publishedAt: message.publishedAt, partition: partition,
             prefetchedState: PrefetchedState(key: prefetch.stateKey(for: key), fields: state))
-    }
-
-    /// A flat `[name, value, ...]` reply as fields.
-    static func stateFields(_ reply: RedisReply) throws -> [String: [UInt8]] {
-        guard let flat = reply.array, flat.count % 2 == 0 else {
-            throw TransportError(.malformedEntry, "unexpected state fields \(reply)")
-        }
-        var fields: [String: [UInt8]] = [:]
-        fields.reserveCapacity(flat.count / 2)
-        var index = 0
-        while index + 1 < flat.count {
-            if let name = flat[index].string, let value = flat[index + 1].bytes { fields[name] = value }
-            index += 2
-        }
-        return fields
     }
 
     /// Whether an entry is a wake marker (field `w`: appended when a scheduled message becomes the soonest due,

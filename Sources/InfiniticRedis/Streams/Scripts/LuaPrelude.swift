@@ -123,22 +123,18 @@ enum LuaPrelude {
             return head
         end
 
-        -- HSET / SADD / SREM with many arguments, in chunks (Lua's unpack has a limit).
-        local function call_chunked(command, key, args, prefix)
-            local chunk = {}
+        -- HSET / HDEL / SADD / SREM with many arguments, in chunks of 1,000 (Lua's unpack has a limit); `first`,
+        -- if given, leads the first call (HSET's version field). Chunks stay even, so name/value pairs stay whole.
+        local function call_chunked(command, key, args, first)
+            local chunk = first or {}
             for j = 1, #args do
                 chunk[#chunk + 1] = args[j]
                 if #chunk >= 1000 then
-                    if prefix then redis.call(command, key, prefix[1], prefix[2], unpack(chunk))
-                    else redis.call(command, key, unpack(chunk)) end
-                    prefix = nil
+                    redis.call(command, key, unpack(chunk))
                     chunk = {}
                 end
             end
-            if #chunk > 0 or prefix then
-                if prefix then redis.call(command, key, prefix[1], prefix[2], unpack(chunk))
-                else redis.call(command, key, unpack(chunk)) end
-            end
+            if #chunk > 0 then redis.call(command, key, unpack(chunk)) end
         end
 
         local function park_entry(stream, group, parked, park, id)

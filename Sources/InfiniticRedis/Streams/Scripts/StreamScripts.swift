@@ -377,8 +377,8 @@ enum StreamScripts {
 
             local results = {}
             for c = 1, tonumber(ARGV[5]) do
-                local ids = slice(tonumber(ARGV[i]) + 1)
-                table.remove(ids, 1)
+                local n = tonumber(ARGV[i]); i = i + 1
+                local ids = slice(n)
                 local lock_index, park_index = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
                 local checks = tonumber(ARGV[i + 2])
                 i = i + 3
