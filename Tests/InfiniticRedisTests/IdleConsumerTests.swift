@@ -66,9 +66,9 @@ struct IdleConsumerTests {
         #expect(counted <= 8 * topics.count, "\(counted) commands in 4 s for \(topics.count) idle consumers")
     }
 
-    /// A graceful shutdown ends consumers at once, whatever they were doing: blocked in a 10 s read, or about to
-    /// start one after a read that found nothing (the read is then not sent). Messages trickle in, so the
-    /// consumers keep going round their loops when the shutdown comes.
+    /// A graceful shutdown ends consumers at once while messages trickle in (the consumers go round their loops
+    /// and block in 10 s reads between messages). The narrow case of a stop landing just before a blocking read is
+    /// sent is proven at the client level (`RedisClientTests.endingABlockingReadAtAnyMomentReturnsPromptly`).
     @Test func aGracefulShutdownEndsIdleConsumersPromptly() async throws {
         let transport = try await TestRedis.transport()
         var slowest = Duration.zero

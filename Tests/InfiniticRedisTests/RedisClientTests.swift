@@ -125,9 +125,11 @@ struct RedisClientTests {
         connection.close()
     }
 
-    /// Cancelled at any moment, even while its connection is still connecting or before Redis blocked it (a
-    /// `CLIENT UNBLOCK` sent then would find nothing to unblock), a blocking read returns at once.
-    @Test func cancellingABlockingReadAtAnyMomentReturnsPromptly() async throws {
+    /// Ended at any moment — its task cancelled, or its consumer's stop flag set and `unblock` called as
+    /// `PartitionConsumer.stop()` does — even while its connection is still connecting or before Redis blocked it
+    /// (a `CLIENT UNBLOCK` sent then would find nothing to unblock), a blocking read returns at once.
+    @Test(arguments: [false, true])
+    func endingABlockingReadAtAnyMomentReturnsPromptly(byStopFlag: Bool) async throws {
         let client = try await TestRedis.client()
         var slowest = Duration.zero
         for round in 0..<40 {
@@ -135,17 +137,25 @@ struct RedisClientTests {
             let connection = client.makeBlockingConnection(longestBlock: .seconds(30))
             defer { connection.close() }
             if round % 2 == 0 { try await connection.connect() }
+            let stop = CancelFlag()
             let started = ContinuousClock.now
             let task = Task {
-                try await client.blockingSend(BLPOP(["nothing-\(UUID())"], timeout: .seconds(20)), on: connection)
+                let read = BLPOP(["nothing-\(UUID())"], timeout: .seconds(20))
+                return try await byStopFlag
+                    ? client.blockingSend(read, on: connection, stop: stop) : client.blockingSend(read, on: connection)
             }
             if round % 4 != 0 { try await Task.sleep(for: .microseconds(round * 50)) }
-            task.cancel()
+            if byStopFlag {
+                stop.set()
+                client.unblock(connection)
+            } else {
+                task.cancel()
+            }
             let result = await task.result
             #expect(throws: CancellationError.self) { try result.get() }
             slowest = max(slowest, started.duration(to: .now))
         }
-        #expect(slowest < .seconds(5), "the slowest cancellation took \(slowest)")
+        #expect(slowest < .seconds(5), "the slowest read took \(slowest) to end")
     }
 
     @Test func aKilledConnectionFailsInFlightCommandsThenReconnects() async throws {

@@ -59,6 +59,68 @@ struct TransportGuaranteeTests {
         #expect(Set(first.all) == Set(second.all))
     }
 
+    /// Batches of one key (`Subscription.keyBatchSize`): messages of a key that wait together come as one batch of
+    /// at most that size, oldest first; batches of a key never overlap and keep the key's order; a batch is
+    /// settled as a whole (its commit applies once, with every message acknowledged).
+    @Test(arguments: TransportKind.allCases)
+    func waitingMessagesOfOneKeyComeInBatches(_ kind: TransportKind) async throws {
+        let transport = try await kind.make()
+        let topic = Topic("batched", keyed: true)
+        let keys = (0..<4).map { "workflow-\($0)" }
+        let perKey = 40
+        var messages: [OutgoingMessage] = []
+        for sequence in 0..<perKey {
+            for key in keys { messages.append(OutgoingMessage(topic: topic, key: key, payload: "\(sequence)".bytes)) }
+        }
+        let running = Locked<[String: Int]>([:])
+        let overlaps = Locked(0)
+        let seen = Locked<[String: [Int]]>([:])
+        let sizes = Locked<[Int]>([])
+        let counter = StateKey("batches", partitionKey: "count")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<2 {
+                var subscription = Subscription(topic: topic, group: "engine", consumer: "c\(index)", concurrency: 8)
+                subscription.keyBatchSize = 5
+                group.addTask {
+                    try await transport.consume(subscription) { batch in
+                        let key = try #require(batch.key)
+                        #expect(batch.messages.allSatisfy { $0.key == key }, "a batch holds one key")
+                        let concurrent = running.withLock { running -> Int in
+                            running[key, default: 0] += 1
+                            return running[key]!
+                        }
+                        if concurrent > 1 { overlaps.withLock { $0 += 1 } }
+                        try await Task.sleep(for: .milliseconds(Int.random(in: 1...5)))
+                        sizes.withLock { $0.append(batch.messages.count) }
+                        seen.withLock { $0[key, default: []] += batch.messages.map { Int($0.payload.text)! } }
+                        running.withLock { $0[key]! -= 1 }
+                        return .ack(
+                            Commit(writes: [StateWrite(key: counter, operation: .addToSet([batch.messages[0].id]))]))
+                    }
+                }
+            }
+            // Published while the consumers run: a key's messages pile up behind its busy holder.
+            for chunk in stride(from: 0, to: messages.count, by: 20) {
+                try await transport.publish(Array(messages[chunk..<min(chunk + 20, messages.count)]))
+            }
+            try await eventually("all keyed messages handled", timeout: .seconds(60)) {
+                seen.withLock { $0.values.reduce(0) { $0 + $1.count } } >= keys.count * perKey
+            }
+            try await eventually("every batch committed") {
+                try await transport.members(of: counter).count >= sizes.withLock { $0.count }
+            }
+            group.cancelAll()
+        }
+        #expect(overlaps.withLock { $0 } == 0, "two batches of one key ran at the same time")
+        for key in keys {
+            #expect(seen.withLock { $0[key] } == Array(0..<perKey), "order of \(key)")
+        }
+        let batchSizes = sizes.withLock { $0 }
+        #expect(batchSizes.allSatisfy { (1...5).contains($0) })
+        #expect(batchSizes.contains { $0 > 1 }, "messages waiting behind their key came one at a time: \(batchSizes)")
+        #expect(try await transport.members(of: counter).count == batchSizes.count, "one commit per batch")
+    }
+
     @Test(arguments: TransportKind.allCases)
     func messagesWithOneKeyRunOneAtATimeInTheOrderSent(_ kind: TransportKind) async throws {
         let transport = try await kind.make()
