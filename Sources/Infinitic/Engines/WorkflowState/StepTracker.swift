@@ -15,8 +15,6 @@ public struct StepTracker: Sendable, Hashable, Codable {
         public var completed: Int
         public var failed: Int
         public var isDone: Bool
-        /// Whether it ended completed (else failed); meaningful once done.
-        public var isCompleted: Bool
     }
 
     /// Tells this step apart from earlier steps of the method (the index of the workflow task that set it).
@@ -44,9 +42,7 @@ public struct StepTracker: Sendable, Hashable, Codable {
             }
             let index = tracker.nodes.count
             tracker.nodes.append(
-                Node(
-                    isAll: isAll, parent: parent, total: children.count, completed: 0, failed: 0, isDone: false,
-                    isCompleted: false))
+                Node(isAll: isAll, parent: parent, total: children.count, completed: 0, failed: 0, isDone: false))
             for child in children {
                 if case .command(let id) = child {
                     leaves.append((id, index))
@@ -89,7 +85,6 @@ public struct StepTracker: Sendable, Hashable, Codable {
     private mutating func finish(_ node: Int, completed: Bool) {
         guard !nodes[node].isDone else { return }
         nodes[node].isDone = true
-        nodes[node].isCompleted = completed
         let parent = nodes[node].parent
         if parent >= 0 { settle(node: parent, completed: completed) }
     }
