@@ -20,9 +20,9 @@ import Logging
 /// body's, which then usually is a timeout).
 public func withTestWorker<Value>(
     services: [ServiceDefinition] = [], workflows: [WorkflowDefinition] = [],
-    transport: InMemoryTransport = InMemoryTransport(logger: .quiet),
+    transport: InMemoryTransport = InMemoryTransport(logger: .disabled("infinitic.test")),
     checkMode: CheckMode = .simple, callTimeout: Duration? = .seconds(30),
-    codec: any PayloadCodec = BinaryPayloadCodec(), logger: Logger = .quiet,
+    codec: any PayloadCodec = BinaryPayloadCodec(), logger: Logger = .disabled("infinitic.test"),
     _ body: (InfiniticClient) async throws -> Value
 ) async throws -> Value {
     let worker = try InfiniticWorker(

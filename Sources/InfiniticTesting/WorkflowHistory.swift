@@ -35,7 +35,14 @@ public struct WorkflowHistory: Sendable, Codable {
         }
         let state = try WorkflowState(stored: stored, codec: codec)
         let header = state.header
-        let tasks = state.methods.filter { $0.history.start != nil }.map { method in
+        let methods = try header.methods.map { summary in
+            guard let method = state.method(summary.methodId) else {
+                throw WorkflowUsageError(
+                    "the stored state of \(workflowId) lacks a part of method \(summary.methodId), or it does not decode")
+            }
+            return method
+        }
+        let tasks = methods.filter { $0.history.start != nil }.map { method in
             let running = header.runningWorkflowTask.flatMap { $0.methodId == method.history.methodId ? $0 : nil }
             return WorkflowTask(
                 workflowTaskId: running?.id ?? "replay-\(header.workflowTaskIndex)", workflowName: header.workflowName,

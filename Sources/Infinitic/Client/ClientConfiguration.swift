@@ -30,9 +30,4 @@ public struct ClientConfiguration: Sendable {
         self.codec = codec
         self.interceptors = interceptors
     }
-
-    /// A client of an in-memory transport (shared with a worker of the same process).
-    public static func inMemory(_ transport: InMemoryTransport) -> ClientConfiguration {
-        ClientConfiguration(transport: .inMemory(transport))
-    }
 }

@@ -48,7 +48,7 @@ public struct ErrorDescription: Error, Sendable, Hashable, Codable, CustomString
     /// `DecodingError` or `EncodingError`, an `NSError`'s `NSUnderlyingErrorKey` (or first of its
     /// `NSMultipleUnderlyingErrorsKey`), or else, by convention, a stored property named `cause`, `underlying` or
     /// `underlyingError` holding an error.
-    public static func underlyingError(of error: any Error) -> (any Error)? {
+    static func underlyingError(of error: any Error) -> (any Error)? {
         switch error {
         case let error as InfiniticError:
             return error.underlying

@@ -1,5 +1,6 @@
-/// A chain of interceptors, written as an array: `interceptors: [Tracing(), Metrics()]`. An empty chain (the
-/// default) calls each operation directly: no input is built, nothing is allocated.
+/// A chain of interceptors, written as an array: `interceptors: [Tracing(), Metrics()]`. With an empty chain (the
+/// default) the worker's operations and workflow commands are called directly, no input built; a client builds
+/// the input struct of its operation either way (it is what it publishes).
 public struct Interceptors: Sendable, ExpressibleByArrayLiteral {
     public var chain: [any InfiniticInterceptor]
 
@@ -59,7 +60,6 @@ public struct Interceptors: Sendable, ExpressibleByArrayLiteral {
 
     /// Synchronous: a replay must not suspend.
     func workflowCommand(_ input: WorkflowCommandInput, _ body: (WorkflowCommandInput) -> Void) {
-        guard !chain.isEmpty else { return body(input) }
         workflowCommand(input, from: 0, body)
     }
 

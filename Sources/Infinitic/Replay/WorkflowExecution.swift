@@ -136,12 +136,13 @@ final class WorkflowExecution: Sendable {
     /// Records (or, when replaying, finds) the command the code issues at the next position, and returns its id.
     /// Inside `dispatch`, throws `DispatchSignal` once recorded.
     func command(_ descriptor: CommandDescriptor) throws -> String {
-        let (id, position, dispatched) = try state.withLock { state -> (String, Int, Bool) in
+        let (id, position, replaying, dispatched) = try state.withLock { state -> (String, Int, Bool, Bool) in
             try checkUsable(&state, doing: descriptor.description)
             state.position += 1
             let position = state.position
+            let replaying = position <= state.lastKnownPosition
             let id: String
-            if position <= state.lastKnownPosition {
+            if replaying {
                 id = try recordedCommand(&state, at: position, matching: descriptor).id
             } else {
                 id = StableId.command(
@@ -154,19 +155,18 @@ final class WorkflowExecution: Sendable {
             }
             if case .armed = state.dispatch {
                 state.dispatch = .captured(id)
-                return (id, position, true)
+                return (id, position, replaying, true)
             }
-            return (id, position, false)
+            return (id, position, replaying, false)
         }
-        if !interceptors.isEmpty { intercept(descriptor, id: id, position: position) }
+        if !interceptors.isEmpty { intercept(descriptor, id: id, position: position, isReplaying: replaying) }
         if dispatched { throw DispatchSignal() }
         return id
     }
 
     /// Passes the command at `position` through the interceptors, and keeps what they set for its dispatch if it
     /// is new (outside the lock: an interceptor cannot reach the context, but must not wait on it either).
-    private func intercept(_ descriptor: CommandDescriptor, id: String, position: Int) {
-        let replaying = state.withLock { position <= $0.lastKnownPosition }
+    private func intercept(_ descriptor: CommandDescriptor, id: String, position: Int, isReplaying replaying: Bool) {
         let input = WorkflowCommandInput(
             workflowName: task.workflowName, workflowId: task.workflowId, methodName: task.method.methodName,
             methodId: task.method.methodId, command: descriptor, commandId: id, position: position,
@@ -212,14 +212,12 @@ final class WorkflowExecution: Sendable {
             state.inInline = true
             return (nil, state.position)
         }
-        if !interceptors.isEmpty {
-            let id =
-                recorded?.id
-                ?? StableId.command(
-                    workflowId: task.workflowId, methodId: task.method.methodId, position: position,
-                    workflowTaskInstant: task.instant)
-            intercept(.inline, id: id, position: position)
-        }
+        let id =
+            recorded?.id
+            ?? StableId.command(
+                workflowId: task.workflowId, methodId: task.method.methodId, position: position,
+                workflowTaskInstant: task.instant)
+        if !interceptors.isEmpty { intercept(.inline, id: id, position: position, isReplaying: recorded != nil) }
         if let recorded {
             switch recorded.status {
             case .completed(let payload): return try codec.value(Value.self, from: payload)
@@ -244,10 +242,6 @@ final class WorkflowExecution: Sendable {
         try state.withLock { state in
             state.inInline = false
             if state.seal != nil { throw WorkflowSuspension() }
-            let position = state.position
-            let id = StableId.command(
-                workflowId: task.workflowId, methodId: task.method.methodId, position: position,
-                workflowTaskInstant: task.instant)
             let record = CommandRecord(
                 id: id, position: position, descriptor: .inline, status: status, createdAtTaskIndex: task.taskIndex,
                 resolvedAtTaskIndex: task.taskIndex)

@@ -98,7 +98,7 @@ public struct RoleContext: Sendable {
         store: any StateReading, prefetchedState: PrefetchedState? = nil, now: @escaping @Sendable () -> Date,
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
         interceptors: Interceptors = [],
-        logger: Logger = Logger(label: "infinitic", factory: { _ in SwiftLogNoOpLogHandler() }),
+        logger: Logger = .disabled("infinitic"),
         _ body: @escaping @Sendable (RoleContext) async throws -> Value
     ) async throws -> Value {
         let result = Settlement<Result<Value, any Error>>()

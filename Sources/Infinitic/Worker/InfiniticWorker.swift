@@ -50,35 +50,29 @@ public final class InfiniticWorker: Service {
 
     private func service(for role: WorkerRole, environment: RoleEnvironment) throws -> any Service {
         let settings = configuration.settings(for: role)
+        func runner(_ role: some Role) -> any Service {
+            RoleRunner(role, environment: environment, settings: settings)
+        }
         switch role {
         case .serviceExecutor(let name):
             guard let definition = configuration.services.first(where: { $0.name == name }) else {
                 throw InfiniticError(.invalidConfiguration, "\(role) needs the ServiceDefinition of \(name)")
             }
-            return RoleRunner(
-                ServiceExecutorRole(definition: definition, environment: environment), environment: environment,
-                settings: settings)
+            return runner(ServiceExecutorRole(definition: definition, environment: environment))
         case .serviceTagEngine(let name):
-            return RoleRunner(
-                ServiceTagEngineRole(serviceName: name, environment: environment), environment: environment,
-                settings: settings)
+            return runner(ServiceTagEngineRole(serviceName: name, environment: environment))
         case .workflowExecutor(let name):
             guard let definition = configuration.workflows.first(where: { $0.name == name }) else {
                 throw InfiniticError(.invalidConfiguration, "\(role) needs the WorkflowDefinition of \(name)")
             }
-            return RoleRunner(
+            return runner(
                 WorkflowExecutorRole(
                     definition: definition, environment: environment, checkMode: configuration.checkMode,
-                    workflowTaskTimeout: configuration.workflowTaskTimeout),
-                environment: environment, settings: settings)
+                    workflowTaskTimeout: configuration.workflowTaskTimeout))
         case .workflowStateEngine(let name):
-            return RoleRunner(
-                WorkflowStateEngineRole(workflowName: name, environment: environment), environment: environment,
-                settings: settings)
+            return runner(WorkflowStateEngineRole(workflowName: name, environment: environment))
         case .workflowTagEngine(let name):
-            return RoleRunner(
-                WorkflowTagEngineRole(workflowName: name, environment: environment), environment: environment,
-                settings: settings)
+            return runner(WorkflowTagEngineRole(workflowName: name, environment: environment))
         }
     }
 }

@@ -15,7 +15,7 @@ public final class RedisClient: Sendable {
     private let scripts = Mutex<[String: RedisScript]>([:])
     private let logger: Logger
 
-    public init(configuration: RedisConfiguration, logger: Logger = Logger(label: "infinitic.redis")) {
+    public init(configuration: RedisConfiguration, logger: Logger = .disabled("infinitic.redis")) {
         self.configuration = configuration
         self.logger = logger
         connections = (0..<configuration.poolSize).map { index in
@@ -24,7 +24,7 @@ public final class RedisClient: Sendable {
     }
 
     /// Parses the URL (see `RedisConfiguration(url:)`) and creates the pool.
-    public convenience init(url: String, logger: Logger = Logger(label: "infinitic.redis")) throws {
+    public convenience init(url: String, logger: Logger = .disabled("infinitic.redis")) throws {
         try self.init(configuration: RedisConfiguration(url: url), logger: logger)
     }
 

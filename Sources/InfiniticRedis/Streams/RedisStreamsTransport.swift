@@ -23,7 +23,7 @@ public final class RedisStreamsTransport: Transport {
 
     /// Connects, checks the server (see `BrokerCheck`) and loads the scripts.
     public static func connect(
-        configuration: RedisStreamsConfiguration, logger: Logger = Logger(label: "infinitic.redis-streams")
+        configuration: RedisStreamsConfiguration, logger: Logger = .disabled("infinitic.redis-streams")
     ) async throws -> RedisStreamsTransport {
         let transport = RedisStreamsTransport(configuration: configuration, logger: logger)
         do {
@@ -39,7 +39,7 @@ public final class RedisStreamsTransport: Transport {
     }
 
     /// Creates the transport without touching Redis (connections open on first use).
-    public init(configuration: RedisStreamsConfiguration, logger: Logger = Logger(label: "infinitic.redis-streams")) {
+    public init(configuration: RedisStreamsConfiguration, logger: Logger = .disabled("infinitic.redis-streams")) {
         self.configuration = configuration
         self.logger = logger
         client = RedisClient(configuration: configuration.redis, logger: logger)

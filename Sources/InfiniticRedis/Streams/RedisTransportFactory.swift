@@ -7,10 +7,6 @@ public struct RedisTransportFactory: TransportFactory {
     /// The settings, or why the URL did not give any (thrown when connecting).
     let configuration: Result<RedisStreamsConfiguration, any Error>
 
-    public init(_ configuration: RedisStreamsConfiguration) {
-        self.init(configuration: .success(configuration))
-    }
-
     init(configuration: Result<RedisStreamsConfiguration, any Error>) {
         self.configuration = configuration
     }
@@ -36,6 +32,6 @@ extension TransportFactory where Self == RedisTransportFactory {
 
     /// Redis Streams with every setting of the transport.
     public static func redis(_ configuration: RedisStreamsConfiguration) -> RedisTransportFactory {
-        RedisTransportFactory(configuration)
+        RedisTransportFactory(configuration: .success(configuration))
     }
 }

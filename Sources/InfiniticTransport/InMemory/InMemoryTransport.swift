@@ -35,7 +35,7 @@ public final class InMemoryTransport: Transport {
     ///   - logger: receives debug logs (dead letters, commit conflicts).
     public init(
         clock: any TransportClock = SystemTransportClock(),
-        logger: Logger = Logger(label: "infinitic.transport.in-memory")
+        logger: Logger = .disabled("infinitic.transport.in-memory")
     ) {
         self.clock = clock
         self.logger = logger
