@@ -624,7 +624,7 @@ import Testing
     @Test func fuzzedInputThrowsOrDecodesNeverCrashes() throws {
         let scale = Int(ProcessInfo.processInfo.environment["INFINITIC_FUZZ_SCALE"] ?? "") ?? 1
         let page = try GuardedPage()
-        var random = SeededRandom(42)
+        var random = SplitMix64(seed: 42)
         func check<Value: Codable>(_ value: Value, rounds: Int) throws -> (decoded: Int, rejected: Int) {
             let valid = try codec.encode(value)
             var outcomes = (decoded: 0, rejected: 0)
@@ -656,7 +656,7 @@ import Testing
         }
     }
 
-    private func mutate(_ bytes: inout [UInt8], _ random: inout SeededRandom) {
+    private func mutate(_ bytes: inout [UInt8], _ random: inout SplitMix64) {
         guard !bytes.isEmpty else { return }
         let index = Int(random.next() % UInt64(bytes.count))
         let byte = UInt8(truncatingIfNeeded: random.next())

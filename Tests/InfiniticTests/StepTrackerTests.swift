@@ -8,7 +8,7 @@ import Testing
 @Suite struct StepTrackerTests {
     @Test(arguments: 0..<300)
     func theTrackerAgreesWithTheEvaluationOfTheStep(seed: UInt64) throws {
-        var random = SeededRandom(seed)
+        var random = SplitMix64(seed: seed)
         let ids = (0..<5).map { "c\($0)" }
         let step = Self.randomStep(depth: 0, ids: ids, random: &random)
         var (tracker, leaves) = StepTracker.make(step, generation: 1)
@@ -32,7 +32,7 @@ import Testing
         }
     }
 
-    private static func randomStep(depth: Int, ids: [String], random: inout SeededRandom) -> StepSpec {
+    private static func randomStep(depth: Int, ids: [String], random: inout SplitMix64) -> StepSpec {
         let kind = depth >= 3 ? 0 : random.next() % 3
         if kind == 0 { return .command(ids[Int(random.next() % UInt64(ids.count))]) }
         let children = (0..<Int(random.next() % 4)).map { _ in randomStep(depth: depth + 1, ids: ids, random: &random) }

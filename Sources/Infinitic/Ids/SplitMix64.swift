@@ -1,13 +1,13 @@
 /// SplitMix64 (Steele, Lea, Flood 2014): a small, fast generator whose sequence depends only on its seed, on every
 /// platform (which `SystemRandomNumberGenerator` is not meant to be).
-struct SplitMix64: RandomNumberGenerator, Sendable {
+package struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) {
+    package init(seed: UInt64) {
         state = seed
     }
 
-    mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9e37_79b9_7f4a_7c15
         var z = state
         z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9

@@ -31,6 +31,11 @@ struct InMemoryStateStore {
 
     func members(of key: StateKey) -> Set<String> { sets[key.name] ?? [] }
 
+    /// Every value with all its fields, by key name (for inspection).
+    var allFields: [String: StateFields] {
+        values.mapValues { StateFields(version: $0.version, fields: $0.fields, isComplete: true) }
+    }
+
     /// The first write whose `expectedVersion` does not match the key's version before the commit (0 when
     /// the key is absent), if any. Like the Redis script, every check reads the state as it was before the
     /// commit; set operations have no version and are not checked.

@@ -2,6 +2,8 @@ import Foundation
 import Infinitic
 import Synchronization
 
+@testable import InfiniticTransport
+
 /// A whole Infinitic system in one test, without a transport: a queue of encoded messages routed by topic to
 /// the roles, a versioned state store applying their commits, and a virtual clock for scheduled messages. It
 /// runs the roles' own decode and step, as `RoleRunner` does in production: `Outbound` → `OutgoingMessage`
@@ -18,8 +20,8 @@ final class EngineLoop {
     private let store = LoopStore()
 
     private(set) var clock = Date(timeIntervalSince1970: 1_700_000_000)
-    var states: [String: StateFields] { store.snapshot.states }
-    var sets: [String: Set<String>] { store.snapshot.sets }
+    /// Every stored state, by key name.
+    var states: [String: StateFields] { store.allFields }
     private(set) var clientInbox: [ClientEnvelope] = []
     private(set) var processed = 0
     /// How many command results reached a state engine while a workflow task of their instance ran.
@@ -27,7 +29,7 @@ final class EngineLoop {
     /// How many state engine steps applied several messages at once.
     private(set) var batchedEngineSteps = 0
     /// How many times a state engine read parts of a state besides those read with its messages.
-    var partReads: Int { store.snapshot.reads }
+    var partReads: Int { store.reads }
 
     private struct Queued {
         var message: OutgoingMessage
@@ -38,7 +40,7 @@ final class EngineLoop {
 
     private var queue: [Queued] = []
     private var scheduled: [(due: Date, queued: Queued)] = []
-    private var random: SeededRandom?
+    private var random: SplitMix64?
     private let duplicateEvery: Int?
     private let loseStateWriteEvery: Int?
     private let engineBatch: Int
@@ -73,7 +75,7 @@ final class EngineLoop {
                     name: service.name, engine: ServiceTagEngine(emitterName: "service-tag-engine"), codec: codec))
         }
         self.roles = Dictionary(roles.map { ($0.topicName, $0) }, uniquingKeysWith: { first, _ in first })
-        random = shuffleSeed.map(SeededRandom.init)
+        random = shuffleSeed.map { SplitMix64(seed: $0) }
         self.duplicateEvery = duplicateEvery
         self.loseStateWriteEvery = loseStateWriteEvery
         self.engineBatch = max(1, engineBatch)
@@ -149,12 +151,12 @@ final class EngineLoop {
 
     /// The stored state of an instance, if any.
     func state(_ workflowId: String, workflowName: String = "Trips") throws -> WorkflowState? {
-        try states[Topics.workflowState(workflowName, workflowId: workflowId).name].map {
+        try store.fields(of: Topics.workflowState(workflowName, workflowId: workflowId)).map {
             try WorkflowState(stored: $0, codec: codec)
         }
     }
 
-    func ids(_ key: StateKey) -> Set<String> { sets[key.name] ?? [] }
+    func ids(_ key: StateKey) -> Set<String> { store.ids(key) }
 
     // MARK: running
 
@@ -276,7 +278,7 @@ final class EngineLoop {
     private func countEngineInputs(_ messages: [OutgoingMessage], workflowName: String) throws -> PrefetchedState? {
         if messages.count > 1 { batchedEngineSteps += 1 }
         let key = Topics.workflowState(workflowName, workflowId: messages[0].key ?? "")
-        let stored = states[key.name]
+        let stored = store.fields(of: key)
         if let stored, let state = try? WorkflowState(stored: stored, codec: codec), state.runningWorkflowTask != nil {
             for message in messages {
                 if case .commandResult = try codec.decode(WorkflowEngineEnvelope.self, from: message.payload).message {
@@ -284,15 +286,9 @@ final class EngineLoop {
                 }
             }
         }
-        let prefetch = WorkflowStateEngineRole.prefetch(workflowName)
-        let fields = stored.map { stored in
-            partialStateReads || stored.fields.count > prefetch.wholeUpTo
-                ? StateFields(
-                    version: stored.version, fields: stored.fields.filter { prefetch.fields.contains($0.key) },
-                    isComplete: false)
-                : stored
-        }
-        return PrefetchedState(key: key, fields: fields)
+        var prefetch = WorkflowStateEngineRole.prefetch(workflowName)
+        if partialStateReads { prefetch.wholeUpTo = 0 }
+        return PrefetchedState(key: key, fields: store.prefetched(key, prefetch))
     }
 
     /// Applies a commit like the transport: version checks first, then writes and publications.
@@ -343,64 +339,35 @@ extension Role {
     }
 }
 
-/// The loop's state store: versioned values of fields and sets, read by the roles' steps and written by the
-/// commits, like the transport's.
+/// The loop's state store: the in-memory transport's (`InMemoryStateStore`), read by the roles' steps (counting
+/// the reads) and written by the commits.
 final class LoopStore: StateReading {
-    struct Contents: Sendable {
-        var states: [String: StateFields] = [:]
-        var sets: [String: Set<String>] = [:]
-        var reads = 0
+    private let store = Mutex(InMemoryStateStore())
+    private let readCount = Mutex(0)
+
+    var reads: Int { readCount.withLock { $0 } }
+    var allFields: [String: StateFields] { store.withLock { $0.allFields } }
+
+    func fields(of key: StateKey) -> StateFields? { store.withLock { $0.fields(key, nil) } }
+
+    func prefetched(_ key: StateKey, _ prefetch: StatePrefetch) -> StateFields? {
+        store.withLock { $0.prefetched(key, prefetch) }
     }
-
-    private let contents = Mutex(Contents())
-
-    var snapshot: Contents { contents.withLock { $0 } }
 
     func read(_ key: StateKey, fields: [String]?) async throws -> StateFields? {
-        contents.withLock { contents in
-            contents.reads += 1
-            guard let stored = contents.states[key.name] else { return nil }
-            guard let fields else { return stored }
-            return StateFields(
-                version: stored.version, fields: stored.fields.filter { fields.contains($0.key) }, isComplete: false)
-        }
+        readCount.withLock { $0 += 1 }
+        return store.withLock { $0.fields(key, fields) }
     }
 
-    func members(of key: StateKey) async throws -> Set<String> {
-        contents.withLock { $0.sets[key.name] ?? [] }
-    }
+    func ids(_ key: StateKey) -> Set<String> { store.withLock { $0.members(of: key) } }
+
+    func members(of key: StateKey) async throws -> Set<String> { ids(key) }
 
     /// Applies writes like the transport: version checks first, then the writes.
     func apply(_ writes: [StateWrite]) throws {
-        try contents.withLock { contents in
-            for write in writes {
-                if let expected = write.expectedVersion, (contents.states[write.key.name]?.version ?? 0) != expected {
-                    throw LoopError("version conflict on \(write.key)")
-                }
-            }
-            for write in writes {
-                let name = write.key.name
-                switch write.operation {
-                case .put(let bytes):
-                    contents.states[name] = StateFields(
-                        version: (contents.states[name]?.version ?? 0) + 1, fields: [StateFields.blobField: bytes],
-                        isComplete: true)
-                case .setFields(let set, let removing, let replacingAll):
-                    var stored = contents.states[name] ?? StateFields(version: 0, fields: [:], isComplete: true)
-                    stored.version += 1
-                    if replacingAll { stored.fields = [:] }
-                    for field in removing { stored.fields[field] = nil }
-                    stored.fields.merge(set) { _, new in new }
-                    contents.states[name] = stored
-                case .delete:
-                    contents.states[name] = nil
-                case .addToSet(let members):
-                    contents.sets[name, default: []].formUnion(members)
-                case .removeFromSet(let members):
-                    contents.sets[name, default: []].subtract(members)
-                    if contents.sets[name]?.isEmpty == true { contents.sets[name] = nil }
-                }
-            }
+        try store.withLock { store in
+            if let conflict = store.conflict(in: writes) { throw LoopError("version conflict on \(conflict.key)") }
+            store.apply(writes)
         }
     }
 }
@@ -408,19 +375,6 @@ final class LoopStore: StateReading {
 struct LoopError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
-}
-
-/// SplitMix64: reproducible shuffles.
-struct SeededRandom {
-    private var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var value = state
-        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-        return value ^ (value >> 31)
-    }
 }
 
 extension Duration {
