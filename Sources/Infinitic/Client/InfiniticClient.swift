@@ -38,7 +38,6 @@ public final class InfiniticClient: Service, Sendable {
 
     private struct Lifecycle {
         var started = false
-        var reading = false
         var closing = false
     }
 
@@ -99,7 +98,6 @@ public final class InfiniticClient: Service, Sendable {
             if state.closing { return nil }
             if state.started { return false }
             state.started = true
-            state.reading = true
             return true
         }
         guard let mayStart else { return }
@@ -119,7 +117,6 @@ public final class InfiniticClient: Service, Sendable {
         } catch {
             // Cancelled: a normal stop.
         }
-        lifecycle.withLock { $0.reading = false }
         stoppedReading.settle(())
         if let failure { router.close(with: failure) }
         await close()
@@ -274,9 +271,9 @@ public final class InfiniticClient: Service, Sendable {
     /// topic and closes the transport if the client opened it. Calling it again only waits until the client is
     /// closed.
     public func close() async {
-        let (first, reading) = lifecycle.withLock { state in
+        let (first, started) = lifecycle.withLock { state in
             defer { state.closing = true }
-            return (!state.closing, state.reading)
+            return (!state.closing, state.started)
         }
         guard first else {
             _ = await closed.wait()
@@ -284,7 +281,7 @@ public final class InfiniticClient: Service, Sendable {
         }
         router.close(with: InfiniticError(.clientClosed, "client \(name) is closed"))
         stopRequested.settle(())
-        if reading { _ = await stoppedReading.wait() }
+        if started { _ = await stoppedReading.wait() }  // at once if it already stopped
         do {
             try await transport.deleteTopic(Topics.client(name))
         } catch {
