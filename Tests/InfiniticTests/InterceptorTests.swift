@@ -31,6 +31,34 @@ import Testing
         }
     }
 
+    /// Headers an interceptor changes before a replay reach `WorkflowContext.headers` and the commands of that
+    /// workflow task; headers it changes before a task runs reach `TaskContext.headers`.
+    @Test func headersChangedByTheWorkerHooksReachTheCode() async throws {
+        struct Stamping: InfiniticInterceptor {
+            func replayWorkflowTask(
+                _ input: ReplayWorkflowTaskInput, next: (ReplayWorkflowTaskInput) async -> WorkflowTaskOutput
+            ) async -> WorkflowTaskOutput {
+                var input = input
+                input.headers["replayed-by"] = "stamping"
+                return await next(input)
+            }
+
+            func executeTask(
+                _ input: ExecuteTaskInput, next: (ExecuteTaskInput) async -> Result<Payload, any Error>
+            ) async -> Result<Payload, any Error> {
+                var input = input
+                input.headers["run-by"] = "stamping"
+                return await next(input)
+            }
+        }
+        let loop = probeLoop([Stamping()], .simple)
+        let id = try loop.startWorkflow("Traced", method: "run", arguments: [], headers: ["trace-id": "t-3"])
+        try await loop.run()
+        let report = try #require(try loop.result(TraceReport.self, workflowId: id))
+        #expect(report.workflow == ["trace-id": "t-3", "replayed-by": "stamping"])
+        #expect(report.task.headers == ["trace-id": "t-3", "replayed-by": "stamping", "run-by": "stamping"])
+    }
+
     @Test func aMethodOfAnInstanceCarriesTheHeadersToItsOwnTasks() async throws {
         let loop = probeLoop([TraceInterceptor()], .simple)
         let id = try loop.startWorkflow("Traced", method: "relay", arguments: [], headers: ["trace-id": "t-2"])
