@@ -125,15 +125,20 @@ public final class RedisClient: Sendable {
         try Task.checkCancellation()
         if stop?.isSet == true { throw CancellationError() }
         let cancel = CancelFlag(following: stop)
-        let reply = try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                connection.enqueue([command], cancel: cancel) { result in
-                    continuation.resume(with: result.map { $0[0] })
+        let reply: RedisReply
+        do {
+            reply = try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { continuation in
+                    connection.enqueue([command], cancel: cancel) { result in
+                        continuation.resume(with: result.map { $0[0] })
+                    }
                 }
+            } onCancel: {
+                cancel.set()
+                unblock(connection)
             }
-        } onCancel: {
-            cancel.set()
-            unblock(connection)
+        } catch let error as RedisError where error.code == .cancelled {
+            throw CancellationError()
         }
         if case .error(let message) = reply, message.hasPrefix("UNBLOCKED") { throw CancellationError() }
         return reply

@@ -53,7 +53,7 @@ public final class RedisConnection: Sendable {
     }
 
     /// Queues commands with a completion called on the connection's thread (keep it short). Once `cancel` is set,
-    /// commands not written yet are not sent: they complete as if Redis had unblocked them (`UNBLOCKED`).
+    /// commands not written yet are not sent: they fail with `.cancelled`.
     func enqueue(
         _ commands: [RedisCommand], cancel: CancelFlag? = nil,
         completion: @escaping @Sendable (Result<[RedisReply], RedisError>) -> Void
@@ -172,8 +172,7 @@ final class ConnectionCore: Sendable {
             // blocked would otherwise miss its CLIENT UNBLOCK and block to its end).
             batch.removeAll { request in
                 guard request.cancel?.isSet == true else { return false }
-                request.completion(
-                    .success(request.commands.map { _ in .error("UNBLOCKED cancelled before it was sent") }))
+                request.completion(.failure(RedisError(.cancelled, "cancelled before it was sent")))
                 return true
             }
             if batch.isEmpty { continue }

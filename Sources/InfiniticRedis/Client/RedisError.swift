@@ -21,6 +21,9 @@ public struct RedisError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let unexpectedReply = Code("unexpectedReply")
         /// The client was closed before the command could run.
         public static let closed = Code("closed")
+        /// The caller gave up on the command (see `RedisConnection.enqueue(_:cancel:completion:)`) before it was
+        /// sent: nothing was sent.
+        public static let cancelled = Code("cancelled")
         /// A Redis URL or configuration value is invalid.
         public static let invalidConfiguration = Code("invalidConfiguration")
     }

@@ -30,29 +30,9 @@ extension RedisReply {
         }
     }
 
-    public var bytes: [UInt8]? {
-        switch self {
-        case .bulk(let bytes): bytes
-        case .status(let value): Array(value.utf8)
-        default: nil
-        }
-    }
-
     public var array: [RedisReply]? {
         if case .array(let elements) = self { return elements }
         return nil
-    }
-
-    public var isNull: Bool {
-        if case .null = self { return true }
-        return false
-    }
-
-    /// Throws a `.server` error for an error reply, returns the reply otherwise.
-    @discardableResult
-    public func orThrow(command: String? = nil) throws(RedisError) -> RedisReply {
-        if case .error(let message) = self { throw RedisError(.server, message, command: command) }
-        return self
     }
 
     /// An `unexpectedReply` error naming what was expected.

@@ -7,23 +7,6 @@ public struct RedisCommand: Sendable, Hashable {
     /// The length of each argument within `bytes`.
     @usableFromInline var lengths: [Int]
 
-    /// A command with only its name; append arguments with `append`. Outside this folder, send typed
-    /// commands (`RedisRequest`) instead.
-    init(_ name: String) {
-        bytes = []
-        lengths = []
-        bytes.reserveCapacity(64)
-        append(name)
-    }
-
-    /// A command from a list of string arguments, the first being the command's name. Outside this folder,
-    /// send typed commands (`RedisRequest`) instead.
-    init(_ words: [String]) {
-        precondition(!words.isEmpty, "a Redis command needs a name")
-        self.init(words[0])
-        for word in words.dropFirst() { append(word) }
-    }
-
     public mutating func append(_ argument: String) {
         let before = bytes.count
         bytes.append(contentsOf: argument.utf8)
@@ -55,7 +38,10 @@ public struct RedisCommand: Sendable, Hashable {
 
     /// An empty list of arguments, to build a part of a command (e.g. a script's ARGV) before its head.
     public static func argumentList() -> RedisCommand {
-        RedisCommand(bytes: [], lengths: [])
+        var list = RedisCommand(bytes: [], lengths: [])
+        list.bytes.reserveCapacity(64)
+        list.lengths.reserveCapacity(8)
+        return list
     }
 
     private init(bytes: [UInt8], lengths: [Int]) {

@@ -45,19 +45,7 @@ enum CommitOp: Sendable {
 }
 
 /// A field of a stream entry.
-struct EntryField: Sendable {
-    var name: String
-    var value: [UInt8]
-
-    init(_ name: String, _ value: [UInt8]) {
-        self.name = name
-        self.value = value
-    }
-
-    init(_ name: String, _ value: String) {
-        self.init(name, Array(value.utf8))
-    }
-}
+typealias EntryField = RedisStreamEntry.Field
 
 /// What became of a commit.
 enum CommitOutcome: Sendable {

@@ -67,7 +67,7 @@ final class PartitionConsumer: Sendable {
             context: .init(
                 topic: topic, partition: partition, stream: stream, group: subscription.group,
                 consumer: subscription.consumer,
-                lockTTLMilliseconds: StreamEntry.milliseconds(subscription.lockTimeToLive),
+                lockTTLMilliseconds: subscription.lockTimeToLive.redisMilliseconds,
                 shared: topic.isShared, prefetch: prefetch, statePrefix: statePrefix,
                 keyBatchSize: topic.isKeyed ? subscription.keyBatchSize : 1),
             client: client, maxBatch: configuration.maxCommitBatch)
@@ -240,11 +240,11 @@ final class PartitionConsumer: Sendable {
     /// Reads new entries; blocks up to `wait` when there are none (no block if `wait` is zero). `woken` tells
     /// that a wake marker was read: a scheduled message became the soonest due, look at the schedule now.
     private func readNew(count: Int, wait: Duration) async throws -> (messages: [ReceivedMessage], woken: Bool) {
-        let block = StreamEntry.milliseconds(wait)
+        let block = wait.redisMilliseconds
         if subscription.topic.isKeyed {
             var read = RedisCommand.argumentList()
             read.append(contentsOf: [subscription.group, subscription.consumer, String(count)])
-            read.append(StreamEntry.milliseconds(subscription.lockTimeToLive))
+            read.append(subscription.lockTimeToLive.redisMilliseconds)
             read.append(contentsOf: [lockPrefix, parkPrefix, Self.parkedConsumer, statePrefix])
             read.append(committer.context.prefetchSpec)
             read.append(committer.context.keyBatchSize)
@@ -301,12 +301,12 @@ final class PartitionConsumer: Sendable {
     private func reclaim(cursor: String, count: Int) async throws -> ([ReceivedMessage], String) {
         var reclaim = RedisCommand.argumentList()
         reclaim.append(contentsOf: [subscription.group, subscription.consumer])
-        reclaim.append(StreamEntry.milliseconds(subscription.visibilityTimeout))
+        reclaim.append(subscription.visibilityTimeout.redisMilliseconds)
         reclaim.append(count)
         reclaim.append(cursor)
         reclaim.append(subscription.maxDeliveries)
         reclaim.append(subscription.topic.isKeyed ? "1" : "0")
-        reclaim.append(StreamEntry.milliseconds(subscription.lockTimeToLive))
+        reclaim.append(subscription.lockTimeToLive.redisMilliseconds)
         reclaim.append(contentsOf: [lockPrefix, parkPrefix, Self.parkedConsumer])
         reclaim.append(subscription.topic.isShared ? "1" : "0")
         reclaim.append(statePrefix)
@@ -540,7 +540,7 @@ final class PartitionConsumer: Sendable {
             if held.isEmpty { continue }
             var renew = RedisCommand.argumentList()
             renew.append(contentsOf: [subscription.group, subscription.consumer])
-            renew.append(StreamEntry.milliseconds(subscription.lockTimeToLive))
+            renew.append(subscription.lockTimeToLive.redisMilliseconds)
             renew.append(lockPrefix)
             for (id, key) in held {
                 renew.append(id)

@@ -124,12 +124,12 @@ public final class RedisStreamsTransport: Transport {
         if message.delivery.isImmediate {
             return .append(
                 stream: keyspace.stream(message.topic, partition: partition), fields: fields,
-                expireAfterMilliseconds: message.topic.expiresAfterIdle.map(StreamEntry.milliseconds))
+                expireAfterMilliseconds: message.topic.expiresAfterIdle.map(\.redisMilliseconds))
         }
         let due: CommitOp.Due =
             switch message.delivery {
             case .at(let date): .at(milliseconds: StreamEntry.milliseconds(date))
-            case .after(let delay): .after(milliseconds: StreamEntry.milliseconds(delay))
+            case .after(let delay): .after(milliseconds: delay.redisMilliseconds)
             case .now: .after(milliseconds: 0)
             }
         return .schedule(

@@ -81,7 +81,4 @@ enum StreamEntry {
         Int((date.timeIntervalSince1970 * 1000).rounded(.up))
     }
 
-    static func milliseconds(_ duration: Duration) -> Int {
-        duration.redisMilliseconds
-    }
 }
