@@ -38,7 +38,8 @@ public struct WorkflowHistory: Sendable, Codable {
         let methods = try header.methods.map { summary in
             guard let method = state.method(summary.methodId) else {
                 throw WorkflowUsageError(
-                    "the stored state of \(workflowId) lacks a part of method \(summary.methodId), or it does not decode")
+                    "the stored state of \(workflowId) lacks a part of method \(summary.methodId), or it does not decode"
+                )
             }
             return method
         }
