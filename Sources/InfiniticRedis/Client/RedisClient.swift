@@ -5,12 +5,15 @@ import Synchronization
 /// A small pool of Redis connections, the entry point of the Redis client.
 ///
 /// Commands are spread over the pool's connections round-robin; each connection pipelines what its callers
-/// send concurrently. Scripts registered with `register(_:)` are called by SHA and loaded transparently when
+/// send concurrently. With a cluster configuration (`redis+cluster://`), there is a pool per master and each
+/// command goes to the master of its keys' slot (see `ClusterRouter`); a command or script whose keys lie in
+/// different slots is refused before it is sent (`RedisError.crossSlot`). Scripts registered with `register(_:)` are called by SHA and loaded transparently when
 /// Redis answers `NOSCRIPT` (after a restart or `SCRIPT FLUSH`). Blocking reads get connections of their own
 /// (`makeBlockingConnection`) and are cancelled with `CLIENT UNBLOCK` from the pool.
 public final class RedisClient: Sendable {
     public let configuration: RedisConfiguration
     private let connections: [RedisConnection]
+    private let router: ClusterRouter?
     private let nextConnection = Atomic<Int>(0)
     private let scripts = Mutex<[String: RedisScript]>([:])
     private let logger: Logger
@@ -18,8 +21,14 @@ public final class RedisClient: Sendable {
     public init(configuration: RedisConfiguration, logger: Logger = .disabled("infinitic.redis")) {
         self.configuration = configuration
         self.logger = logger
-        connections = (0..<configuration.poolSize).map { index in
-            RedisConnection(configuration: configuration, name: "redis-pool-\(index)")
+        if let seeds = configuration.clusterSeeds {
+            router = ClusterRouter(configuration: configuration, seeds: seeds, logger: logger)
+            connections = []
+        } else {
+            router = nil
+            connections = (0..<configuration.poolSize).map { index in
+                RedisConnection(configuration: configuration, name: "redis-pool-\(index)")
+            }
         }
     }
 
@@ -30,11 +39,44 @@ public final class RedisClient: Sendable {
 
     deinit {
         for connection in connections { connection.close() }
+        router?.close()
     }
 
-    /// Checks that the server answers (connecting the first connection now).
+    /// Whether this client talks to a Redis Cluster.
+    public var isCluster: Bool { router != nil }
+
+    /// Checks that the server answers (connecting the first connection now); on a cluster, learns the slot map
+    /// and checks that every master answers.
     public func ping() async throws {
-        try await send(PING())
+        guard router != nil else {
+            try await send(PING())
+            return
+        }
+        _ = try await sendToEveryMaster(PING())
+    }
+
+    /// Sends `request` to every master of the cluster (to the server, without a cluster), for commands about
+    /// a node rather than a key: `INFO`, `CONFIG GET`, `SCAN`, `FLUSHALL`...
+    public func sendToEveryMaster<Request: RedisRequest>(
+        _ request: Request
+    ) async throws -> [(endpoint: RedisEndpoint, response: Request.Response)] {
+        guard let router else {
+            let endpoint = RedisEndpoint(host: configuration.host, port: configuration.port)
+            return [(endpoint, try await send(request))]
+        }
+        var responses: [(endpoint: RedisEndpoint, response: Request.Response)] = []
+        for endpoint in try await router.masters() {
+            let connection = router.connection(to: endpoint)
+            let reply = try await send([request.command], on: connection)[0]
+            responses.append((endpoint, try request.response(to: reply)))
+        }
+        return responses
+    }
+
+    /// The masters of the cluster serving slots now (the server, without a cluster).
+    public func masters() async throws -> [RedisEndpoint] {
+        guard let router else { return [RedisEndpoint(host: configuration.host, port: configuration.port)] }
+        return try await router.masters()
     }
 
     /// Sends one command and decodes its reply; an error reply is thrown as a `.server` `RedisError`, a
@@ -50,10 +92,18 @@ public final class RedisClient: Sendable {
         RedisPipeline.Replies(replies: try await self.pipeline(pipeline.commands))
     }
 
-    /// Sends raw commands in one round trip on one connection; error replies come back in place.
-    /// `EVALSHA` commands answered with `NOSCRIPT` are resent once after loading their (registered) script.
+    /// Sends raw commands in one round trip on one connection (on a cluster, one per master involved); error
+    /// replies come back in place.
     func pipeline(_ commands: [RedisCommand]) async throws -> [RedisReply] {
-        let connection = pick()
+        guard let router else { return try await send(commands, on: pick()) }
+        return try await router.pipeline(commands) { connection, commands in
+            try await self.send(commands, on: connection)
+        }
+    }
+
+    /// Sends raw commands in one round trip on `connection`. `EVALSHA` commands answered with `NOSCRIPT` are
+    /// resent once after loading their (registered) script on that connection's server.
+    private func send(_ commands: [RedisCommand], on connection: RedisConnection) async throws -> [RedisReply] {
         var replies = try await connection.pipeline(commands)
         let missing = replies.indices.filter { index in
             if case .error(let message) = replies[index], message.hasPrefix("NOSCRIPT") { return true }
@@ -84,10 +134,17 @@ public final class RedisClient: Sendable {
         }
     }
 
-    /// Loads registered scripts now, so that the first call does not pay for `NOSCRIPT`.
+    /// Loads registered scripts now (on every master of a cluster), so that the first call does not pay for
+    /// `NOSCRIPT`.
     public func loadScripts() async throws {
         let all = scripts.withLock { Array($0.values) }
-        try await load(all.map { SCRIPT.LOAD($0.source) }, on: pick())
+        guard let router else {
+            try await load(all.map { SCRIPT.LOAD($0.source) }, on: pick())
+            return
+        }
+        for endpoint in try await router.masters() {
+            try await load(all.map { SCRIPT.LOAD($0.source) }, on: router.connection(to: endpoint))
+        }
     }
 
     private func load(_ loads: [SCRIPT.LOAD], on connection: RedisConnection) async throws {
@@ -119,8 +176,52 @@ public final class RedisClient: Sendable {
         try request.response(to: try await blockingReply(request.command, on: connection, stop: stop))
     }
 
+    /// On a cluster, points `connection` at the master of the command's slot before each attempt, and follows
+    /// redirections (a blocking read answered `MOVED` is resent to the new master).
     private func blockingReply(
         _ command: RedisCommand, on connection: RedisConnection, stop: CancelFlag?
+    ) async throws -> RedisReply {
+        guard let router else { return try await blockingAttempt([command], on: connection, stop: stop) }
+        let slot = try command.slot()
+        var asked: RedisEndpoint?
+        for round in 1...ClusterRouter.maxRounds {
+            let target: RedisEndpoint
+            if let asked {
+                target = asked
+            } else if let slot {
+                target = try await router.master(forSlot: slot)
+            } else {
+                target = try await router.anyMaster()
+            }
+            connection.retarget(to: target)
+            let commands = asked == nil ? [command] : [ASKING().command, command]
+            asked = nil
+            let reply: RedisReply
+            do {
+                reply = try await blockingAttempt(commands, on: connection, stop: stop)
+            } catch let error as RedisError where error.code == .connectionFailed {
+                try await Task.sleep(for: .milliseconds(min(1000, 25 << min(round, 6))))
+                _ = try? await router.refresh()
+                continue
+            }
+            switch ClusterRedirection(reply) {
+            case .moved(let slot, let endpoint):
+                router.moved(slot: slot, to: endpoint)
+            case .ask(_, let endpoint):
+                asked = endpoint
+            case .retryLater:
+                try await Task.sleep(for: .milliseconds(min(1000, 25 << min(round, 6))))
+            case nil:
+                return reply
+            }
+        }
+        throw RedisError(
+            .clusterUnavailable, "the cluster kept redirecting a blocking \(command.name)", command: command.name)
+    }
+
+    /// Sends `commands` (the blocking one last) on `connection` and returns the last reply.
+    private func blockingAttempt(
+        _ commands: [RedisCommand], on connection: RedisConnection, stop: CancelFlag?
     ) async throws -> RedisReply {
         try Task.checkCancellation()
         if stop?.isSet == true { throw CancellationError() }
@@ -129,8 +230,8 @@ public final class RedisClient: Sendable {
         do {
             reply = try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { continuation in
-                    connection.enqueue([command], cancel: cancel) { result in
-                        continuation.resume(with: result.map { $0[0] })
+                    connection.enqueue(commands, cancel: cancel) { result in
+                        continuation.resume(with: result.map { $0[$0.count - 1] })
                     }
                 }
             } onCancel: {
@@ -153,7 +254,8 @@ public final class RedisClient: Sendable {
 
     private func unblock(_ connection: RedisConnection, attempts: Int) {
         guard attempts > 0, let id = connection.clientID else { return }
-        pick().enqueue([CLIENT.UNBLOCK(clientID: id, error: true).command]) { [self] result in
+        let sender = router?.connection(to: connection.endpoint) ?? pick()
+        sender.enqueue([CLIENT.UNBLOCK(clientID: id, error: true).command]) { [self] result in
             guard case .success(let replies) = result, replies.first?.int == 0, connection.isAwaitingReplies else {
                 return
             }
@@ -164,6 +266,7 @@ public final class RedisClient: Sendable {
     /// Closes every pooled connection; later commands fail with `.closed`.
     public func close() {
         for connection in connections { connection.close() }
+        router?.close()
     }
 
     private func pick() -> RedisConnection {

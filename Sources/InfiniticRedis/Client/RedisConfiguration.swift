@@ -17,12 +17,18 @@ public struct RedisConfiguration: Sendable, Hashable {
     public var poolSize: Int
     /// The name shown by `CLIENT LIST`.
     public var clientName: String?
+    /// The nodes to discover a Redis Cluster from (`CLUSTER SLOTS`); nil for a single server at `host`:`port`.
+    /// With a cluster, every command goes to the master of its keys' slot, following `MOVED` and `ASK`.
+    public var clusterSeeds: [RedisEndpoint]?
+
+    /// Whether this configuration names a Redis Cluster.
+    public var isCluster: Bool { clusterSeeds != nil }
 
     public init(
         host: String = "127.0.0.1", port: Int = 6379, username: String? = nil, password: String? = nil,
         database: Int = 0, connectTimeout: Duration = .seconds(5), readTimeout: Duration? = .seconds(30),
         reconnectBackoff: ClosedRange<Duration> = .milliseconds(50) ... .seconds(5), poolSize: Int = 2,
-        clientName: String? = nil
+        clientName: String? = nil, clusterSeeds: [RedisEndpoint]? = nil
     ) {
         self.host = host
         self.port = port
@@ -34,9 +40,11 @@ public struct RedisConfiguration: Sendable, Hashable {
         self.reconnectBackoff = reconnectBackoff
         self.poolSize = max(1, poolSize)
         self.clientName = clientName
+        self.clusterSeeds = clusterSeeds.map { $0.isEmpty ? [RedisEndpoint(host: host, port: port)] : $0 }
     }
 
-    /// Parses `redis://[[user]:password@]host[:port][/database]`.
+    /// Parses `redis://[[user]:password@]host[:port][/database]`, or `redis+cluster://[[user]:password@]host:port,
+    /// host:port,...` for a Redis Cluster discovered from those seed nodes (database 0 only).
     ///
     /// User and password may be percent-encoded. `rediss://` (TLS) and Unix sockets are refused with a clear
     /// error: hiredis 0.14 as shipped by Debian has no TLS.
@@ -47,7 +55,7 @@ public struct RedisConfiguration: Sendable, Hashable {
         guard let schemeEnd = url.range(of: "://") else { throw invalid("expected redis://host:port") }
         let scheme = url[..<schemeEnd.lowerBound].lowercased()
         if scheme == "rediss" { throw invalid("TLS (rediss://) is not supported by hiredis 0.14") }
-        guard scheme == "redis" else { throw invalid("unsupported scheme '\(scheme)'") }
+        guard scheme == "redis" || scheme == "redis+cluster" else { throw invalid("unsupported scheme '\(scheme)'") }
         var rest = Substring(url[schemeEnd.upperBound...])
         self.init()
 
@@ -62,6 +70,19 @@ public struct RedisConfiguration: Sendable, Hashable {
                 // `redis://secret@host` is the classic form for a password without a user.
                 password = Self.percentDecoded(userInfo)
             }
+        }
+        if scheme == "redis+cluster" {
+            let list = rest.split(separator: "/", maxSplits: 1).first ?? ""
+            var seeds: [RedisEndpoint] = []
+            for item in list.split(separator: ",") {
+                guard let seed = RedisEndpoint(item) else { throw invalid("'\(item)' is not host:port") }
+                seeds.append(seed)
+            }
+            guard let first = seeds.first else { throw invalid("expected redis+cluster://host:port,host:port") }
+            host = first.host
+            port = first.port
+            clusterSeeds = seeds
+            return
         }
         var hostPort = rest
         if let slash = rest.firstIndex(of: "/") {
@@ -97,6 +118,9 @@ public struct RedisConfiguration: Sendable, Hashable {
         var auth = ""
         if username != nil || password != nil {
             auth = "\(username ?? ""):\(password == nil ? "" : "***")@"
+        }
+        if let clusterSeeds {
+            return "redis+cluster://\(auth)\(clusterSeeds.map(\.description).joined(separator: ","))"
         }
         return "redis://\(auth)\(host):\(port)/\(database)"
     }

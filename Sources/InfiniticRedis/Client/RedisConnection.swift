@@ -71,6 +71,15 @@ public final class RedisConnection: Sendable {
     public func close() {
         core.close()
     }
+
+    /// The server this connection talks to (`configuration`'s, unless retargeted).
+    public var endpoint: RedisEndpoint { core.endpoint }
+
+    /// Points the connection at another server (a cluster slot moved): the current socket is closed before
+    /// the next commands are written, and they go to `endpoint`.
+    func retarget(to endpoint: RedisEndpoint) {
+        core.retarget(to: endpoint)
+    }
 }
 
 /// The state shared between the facade and the connection's thread.
@@ -86,9 +95,12 @@ final class ConnectionCore: Sendable {
         var closed = false
         var clientID: Int?
         var awaitingReplies = false
+        var endpoint: RedisEndpoint
+        /// Set by `retarget`: the thread drops its socket before writing again.
+        var retargeted = false
     }
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     private let wakeup = DispatchSemaphore(value: 0)
     let configuration: RedisConfiguration
     let readTimeout: Duration?
@@ -96,6 +108,17 @@ final class ConnectionCore: Sendable {
     init(configuration: RedisConfiguration, readTimeout: Duration?) {
         self.configuration = configuration
         self.readTimeout = readTimeout
+        state = Mutex(State(endpoint: RedisEndpoint(host: configuration.host, port: configuration.port)))
+    }
+
+    var endpoint: RedisEndpoint { state.withLock { $0.endpoint } }
+
+    func retarget(to endpoint: RedisEndpoint) {
+        state.withLock { state in
+            guard state.endpoint != endpoint else { return }
+            state.endpoint = endpoint
+            state.retargeted = true
+        }
     }
 
     var clientID: Int? { state.withLock { $0.clientID } }
@@ -151,6 +174,16 @@ final class ConnectionCore: Sendable {
             }
             if batch.isEmpty { continue }
 
+            let retargeted = state.withLock { state in
+                defer { state.retargeted = false }
+                return state.retargeted
+            }
+            if retargeted {
+                context = nil
+                backoff = nil
+                nextAttempt = .now
+                state.withLock { $0.clientID = nil }
+            }
             if context == nil {
                 // Wait out the backoff of the previous failure, then try once.
                 waitUntil(nextAttempt)
@@ -205,8 +238,9 @@ final class ConnectionCore: Sendable {
     }
 
     private func connect() throws(RedisError) -> HiredisContext {
+        let endpoint = self.endpoint
         let context = try HiredisContext(
-            host: configuration.host, port: configuration.port,
+            host: endpoint.host, port: endpoint.port,
             connectTimeout: configuration.connectTimeout, readTimeout: readTimeout)
         let id = try context.handshake(configuration)
         state.withLock { $0.clientID = id }

@@ -26,6 +26,10 @@ public struct RedisError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let cancelled = Code("cancelled")
         /// A Redis URL or configuration value is invalid.
         public static let invalidConfiguration = Code("invalidConfiguration")
+        /// The keys of one command or script lie in different cluster slots: nothing was sent.
+        public static let crossSlot = Code("crossSlot")
+        /// A cluster kept redirecting the command (slots moving, failover in progress) past the retry limit.
+        public static let clusterUnavailable = Code("clusterUnavailable")
     }
 
     public var code: Code
@@ -47,7 +51,7 @@ public struct RedisError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// Whether retrying on a fresh connection may succeed (the connection, not the command, failed).
     public var isConnectionError: Bool {
-        code == .connectionLost || code == .connectionFailed || code == .timeout
+        code == .connectionLost || code == .connectionFailed || code == .timeout || code == .clusterUnavailable
     }
 
     public var description: String {

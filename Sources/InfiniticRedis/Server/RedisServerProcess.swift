@@ -232,6 +232,24 @@ enum ChildProcess {
         return pid
     }
 
+    /// Waits for `pid` to exit and returns its exit status (-1 if killed by a signal); kills it after `timeout`.
+    static func wait(for pid: Int32, timeout: Duration) async throws -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            var status: Int32 = 0
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid {
+                return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
+            }
+            if result == -1 && errno != EINTR { return -1 }
+            if ContinuousClock.now >= deadline {
+                terminate(pid, signal: SIGKILL)
+                throw RedisError(.timeout, "a child process (pid \(pid)) ran longer than \(timeout)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     static func isRunning(_ pid: Int32) -> Bool {
         var status: Int32 = 0
         let result = waitpid(pid, &status, WNOHANG)

@@ -66,7 +66,9 @@ public final class RedisStreamsTransport: Transport {
         var scheduled: [Int: [CommitOp]] = [:]
         for message in messages {
             try keyspace.validate(name: message.topic.name, what: "topic")
-            let partition = keyspace.partition(for: message.routingKey)
+            // Without a routing key, the publication id picks the partition: a message published twice lands
+            // in one partition, where its scheduled copy is deduplicated.
+            let partition = keyspace.partition(for: message.routingKey ?? message.id)
             if message.delivery.isImmediate {
                 let stream = keyspace.stream(message.topic, partition: partition)
                 var fields: [RedisStreamEntry.Field] = []
@@ -190,13 +192,19 @@ public final class RedisStreamsTransport: Transport {
     }
 
     public func deleteTopic(_ topic: Topic) async throws {
-        var keys: [String] = []
+        // One DEL per partition: a partition's keys share a slot, different partitions may not (on a cluster).
+        var deletes = RedisPipeline()
+        var slots: [RedisPipeline.Slot<DEL>] = []
         for partition in 0..<keyspace.partitions {
-            keys.append(keyspace.stream(topic, partition: partition))
-            keys.append(keyspace.scheduled(topic, partition: partition))
-            keys.append(keyspace.scheduledData(topic, partition: partition))
+            slots.append(
+                deletes.append(
+                    DEL([
+                        keyspace.stream(topic, partition: partition), keyspace.scheduled(topic, partition: partition),
+                        keyspace.scheduledData(topic, partition: partition),
+                    ])))
         }
-        _ = try await client.send(DEL(keys))
+        let replies = try await client.send(deletes)
+        for slot in slots { _ = try replies[slot] }
     }
 
     public func deadLetters(of topic: Topic, limit: Int) async throws -> [DeadLetter] {

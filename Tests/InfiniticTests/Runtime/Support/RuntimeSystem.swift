@@ -100,15 +100,21 @@ struct RuntimeSystem: Sendable {
     /// Whether the Redis keys of a workflow's state and of a tag set exist (always false in memory).
     func redisKeysExist(_ keys: [StateKey], sets: [StateKey]) async throws -> Bool {
         guard let redis = transport as? RedisStreamsTransport else { return false }
-        let names = keys.map(redis.keyspace.state) + sets.map(redis.keyspace.set)
-        return try await redis.client.send(EXISTS(names)) > 0
+        // One EXISTS per key: on a cluster, keys of different partitions live on different nodes.
+        for name in keys.map(redis.keyspace.state) + sets.map(redis.keyspace.set) {
+            if try await redis.client.send(EXISTS([name])) > 0 { return true }
+        }
+        return false
     }
 
     /// Whether a topic still holds anything (its stream on Redis, its log or groups in memory).
     func topicExists(_ topic: Topic) async throws -> Bool {
         if let redis = transport as? RedisStreamsTransport {
-            let stream = redis.keyspace.stream(topic, partition: 0)
-            return try await redis.client.send(EXISTS([stream])) > 0
+            for partition in 0..<redis.keyspace.partitions {
+                let stream = redis.keyspace.stream(topic, partition: partition)
+                if try await redis.client.send(EXISTS([stream])) > 0 { return true }
+            }
+            return false
         }
         if let memory = transport as? InMemoryTransport {
             let snapshot = memory.snapshot(of: topic)
