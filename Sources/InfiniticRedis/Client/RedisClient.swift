@@ -204,6 +204,11 @@ public final class RedisClient: Sendable {
                 _ = try? await router.refresh()
                 continue
             }
+            if case .error(let message) = reply, message.hasPrefix("UNBLOCKED") {
+                // The stream was migrated away (or deleted) under the blocked read: look again where it lives.
+                _ = try? await router.refresh()
+                continue
+            }
             switch ClusterRedirection(reply) {
             case .moved(let slot, let endpoint):
                 router.moved(slot: slot, to: endpoint)
@@ -241,7 +246,9 @@ public final class RedisClient: Sendable {
         } catch let error as RedisError where error.code == .cancelled {
             throw CancellationError()
         }
-        if case .error(let message) = reply, message.hasPrefix("UNBLOCKED") { throw CancellationError() }
+        // Our own CLIENT UNBLOCK (the caller gave up). Redis also unblocks readers itself, e.g. when their stream
+        // is deleted or migrated to another cluster node: that error reply goes back to the caller.
+        if case .error(let message) = reply, message.hasPrefix("UNBLOCKED"), cancel.isSet { throw CancellationError() }
         return reply
     }
 

@@ -76,7 +76,8 @@ public final class RedisClusterProcess: Sendable {
         }
     }
 
-    /// Waits until every running node says `cluster_state:ok` and sees all 16384 slots assigned.
+    /// Waits until every running node says `cluster_state:ok` with all 16384 slots served by a live master, and
+    /// every replica is in sync with its master (so that it can take over).
     public func waitUntilHealthy(timeout: Duration = .seconds(30)) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
@@ -92,10 +93,49 @@ public final class RedisClusterProcess: Sendable {
                 configuration: RedisConfiguration(host: "127.0.0.1", port: node.port, connectTimeout: .seconds(1)))
             defer { connection.close() }
             guard let info = try? await connection.send(CLUSTER.INFO()),
-                info["cluster_state"] == "ok", info["cluster_slots_assigned"] == "16384"
+                info["cluster_state"] == "ok", info["cluster_slots_ok"] == "16384",
+                let replication = try? await connection.send(INFO("replication")),
+                replication.contains("role:master") || replication.contains("master_link_status:up")
             else { return false }
         }
         return true
+    }
+
+    /// A running node and its cluster id and role.
+    public struct Node: Sendable {
+        public let server: RedisServerProcess
+        public let id: String
+        public let isMaster: Bool
+    }
+
+    /// The running nodes with their ids and current roles (a failover promotes a replica).
+    public func runningNodes() async throws -> [Node] {
+        var found: [Node] = []
+        for server in nodes where server.processIdentifier != nil {
+            let connection = RedisConnection(configuration: RedisConfiguration(host: "127.0.0.1", port: server.port))
+            defer { connection.close() }
+            let id = try await Self.raw(connection, ["CLUSTER", "MYID"]).string ?? ""
+            let role = try await Self.raw(connection, ["ROLE"]).array?.first?.string ?? ""
+            found.append(Node(server: server, id: id, isMaster: role == "master"))
+        }
+        return found
+    }
+
+    /// Moves `slots` slots from one master to another with `redis-cli --cluster reshard` (keys migrate while
+    /// clients keep running).
+    public func reshard(slots: Int, from source: Node, to target: Node) async throws {
+        try await runCLI([
+            "--cluster", "reshard", "127.0.0.1:\(source.server.port)", "--cluster-from", source.id, "--cluster-to",
+            target.id, "--cluster-slots", String(slots), "--cluster-yes", "--cluster-pipeline", "50",
+        ])
+    }
+
+    private static func raw(_ connection: RedisConnection, _ arguments: [String]) async throws -> RedisReply {
+        var command = RedisCommand.argumentList()
+        command.append(contentsOf: arguments)
+        let reply = try await connection.pipeline([command])[0]
+        if case .error(let message) = reply { throw RedisError(.server, message, command: arguments.first) }
+        return reply
     }
 
     static func cliExecutable(besides server: String) throws -> String {
