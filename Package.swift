@@ -90,6 +90,13 @@ let package = Package(
             path: "Examples/TripBooking"
         ),
 
+        // The second example: an order waiting for an approval with a deadline, then one child per parcel.
+        .target(
+            name: "OrderApproval",
+            dependencies: ["Infinitic"],
+            path: "Examples/OrderApproval"
+        ),
+
         // The main job: the trip-booking saga on a local redis-server, through a worker and a client.
         .executableTarget(
             name: "InfiniticDemo",
@@ -202,6 +209,7 @@ let package = Package(
             name: "TripBookingTests",
             dependencies: [
                 "Infinitic", "InfiniticRedis", "InfiniticTesting", "TripBooking", "TestSupport", "TripBookingCLI",
+                "OrderApproval",
             ]
         ),
         .testTarget(

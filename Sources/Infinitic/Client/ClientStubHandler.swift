@@ -47,6 +47,9 @@ struct ClientStubHandler: InvocationHandler {
             let input = ClientDispatchWorkflowInput(
                 workflowName: workflowName, workflowId: id, methodName: method, arguments: arguments, tags: tags,
                 meta: meta)
+            guard tags.filter(CustomId.isCustomId).count <= 1 else {
+                throw InfiniticError(.invalidUsage, "a workflow may carry one `customId:` tag, not \(tags.sorted())")
+            }
             try await client.dispatchWorkflow(input, clientWaiting: true)
             return waiter
         case .existingWorkflow(_, let id):

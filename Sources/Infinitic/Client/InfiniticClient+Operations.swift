@@ -9,7 +9,12 @@ extension InfiniticClient {
             let dispatch = DispatchWorkflow(
                 workflowName: input.workflowName, workflowId: input.workflowId, methodName: input.methodName,
                 arguments: input.arguments, tags: input.tags, meta: input.meta, clientWaiting: clientWaiting)
-            try await send(.dispatchWorkflow(dispatch), headers: input.headers)
+            if input.tags.contains(where: CustomId.isCustomId) {
+                // The tag engine of the custom id starts it, or attaches to the instance running with it.
+                try await send(.dispatchByCustomId(dispatch), headers: input.headers)
+            } else {
+                try await send(.dispatchWorkflow(dispatch), headers: input.headers)
+            }
         }
     }
 

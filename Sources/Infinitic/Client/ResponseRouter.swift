@@ -22,7 +22,13 @@ final class ResponseRouter: Sendable {
         var lookups: [TagKey: [Settlement<IdsOutcome>]] = [:]
         var seen = SeenMessageIds()
         var closedWith: InfiniticError?
+        /// Outcomes nobody waited for, lately (oldest first): a redirect handled after the outcome it announces
+        /// (the client reads its responses concurrently) still finds it.
+        var unclaimed: [(MethodKey, MethodOutcome)] = []
     }
+
+    /// How many unclaimed outcomes are kept.
+    static let unclaimedKept = 64
 
     private let state = Mutex(State())
 
@@ -86,7 +92,28 @@ final class ResponseRouter: Sendable {
             return answerLookup(
                 TagKey(kind: .service, name: answer.name, tag: answer.tag), ids: answer.ids,
                 messageId: envelope.messageId)
+        case .methodRedirected(let redirect):
+            return self.redirect(redirect, messageId: envelope.messageId)
         }
+    }
+
+    /// Moves the waiters of the main method of the instance the client asked for to the running instance with
+    /// the same custom id (settling them at once if its outcome came first).
+    private func redirect(_ redirect: MethodRedirect, messageId: String) -> Bool {
+        let from = MethodKey(workflowId: redirect.fromWorkflowId, methodId: redirect.fromWorkflowId)
+        let to = MethodKey(workflowId: redirect.toWorkflowId, methodId: redirect.toWorkflowId)
+        let (slots, outcome) = state.withLock { state -> ([Settlement<MethodOutcome>]?, MethodOutcome?) in
+            guard state.seen.insert(messageId) else { return (nil, nil) }
+            guard let moved = state.methods.removeValue(forKey: from) else { return ([], nil) }
+            if let index = state.unclaimed.firstIndex(where: { $0.0 == to }) {
+                return (Array(moved.values), state.unclaimed.remove(at: index).1)
+            }
+            state.methods[to, default: [:]].merge(moved) { a, _ in a }
+            return ([], nil)
+        }
+        guard let slots else { return false }
+        if let outcome { for slot in slots { slot.settle(outcome) } }
+        return true
     }
 
     /// Fails every waiter and refuses new ones.
@@ -96,6 +123,7 @@ final class ResponseRouter: Sendable {
             defer {
                 state.methods = [:]
                 state.lookups = [:]
+                state.unclaimed = []
             }
             return (state.methods.values.flatMap(\.values), state.lookups.values.flatMap { $0 })
         }
@@ -113,7 +141,12 @@ final class ResponseRouter: Sendable {
     private func settle(_ key: MethodKey, with outcome: MethodOutcome, messageId: String) -> Bool {
         let slots = state.withLock { state -> [Settlement<MethodOutcome>]? in
             guard state.seen.insert(messageId) else { return nil }
-            return state.methods.removeValue(forKey: key).map { Array($0.values) } ?? []
+            guard let waiting = state.methods.removeValue(forKey: key) else {
+                state.unclaimed.append((key, outcome))
+                if state.unclaimed.count > Self.unclaimedKept { state.unclaimed.removeFirst() }
+                return []
+            }
+            return Array(waiting.values)
         }
         guard let slots else { return false }
         for slot in slots { slot.settle(outcome) }

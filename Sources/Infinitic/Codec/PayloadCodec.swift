@@ -19,3 +19,15 @@ extension PayloadCodec {
         try decode(type, from: payload.bytes)
     }
 }
+
+extension PayloadCodec {
+    /// Reads `payload` without its Swift type (for `SignalFilter`s): the two codecs of this library are
+    /// self-describing; another codec's payloads cannot be read this way.
+    func untypedValue(of payload: Payload) throws -> PayloadValue {
+        switch self {
+        case is BinaryPayloadCodec: try PayloadValue.readBinary(payload.bytes)
+        case is JSONPayloadCodec: try PayloadValue.readJSON(payload.bytes)
+        default: throw InfiniticError(.invalidUsage, "\(type(of: self)) payloads cannot be filtered")
+        }
+    }
+}

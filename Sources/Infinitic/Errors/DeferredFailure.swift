@@ -7,6 +7,8 @@ public indirect enum DeferredFailure: Sendable, Hashable, Codable, CustomStringC
     case workflowCanceled(WorkflowCanceledError)
     case workflowUnknown(WorkflowUnknownError)
     case workflowTaskFailed(WorkflowTaskFailedError)
+    case taskTimedOut(TaskTimedOutError)
+    case workflowTimedOut(WorkflowTimedOutError)
     /// An error thrown by workflow code itself (not one of the above).
     case error(ErrorDescription)
 
@@ -20,6 +22,8 @@ public indirect enum DeferredFailure: Sendable, Hashable, Codable, CustomStringC
         case let error as WorkflowCanceledError: self = .workflowCanceled(error)
         case let error as WorkflowUnknownError: self = .workflowUnknown(error)
         case let error as WorkflowTaskFailedError: self = .workflowTaskFailed(error)
+        case let error as TaskTimedOutError: self = .taskTimedOut(error)
+        case let error as WorkflowTimedOutError: self = .workflowTimedOut(error)
         default: self = .error(ErrorDescription(error, codec: codec))
         }
     }
@@ -33,6 +37,8 @@ public indirect enum DeferredFailure: Sendable, Hashable, Codable, CustomStringC
         case .workflowCanceled(let error): error
         case .workflowUnknown(let error): error
         case .workflowTaskFailed(let error): error
+        case .taskTimedOut(let error): error
+        case .workflowTimedOut(let error): error
         case .error(let error): error
         }
     }
@@ -42,6 +48,7 @@ public indirect enum DeferredFailure: Sendable, Hashable, Codable, CustomStringC
         switch self {
         case .workflowCanceled: .canceled
         case .taskUnknown, .workflowUnknown: .unknown
+        case .taskTimedOut, .workflowTimedOut: .timedOut
         case .taskFailed, .workflowFailed, .workflowTaskFailed, .error: .failed
         }
     }

@@ -6,6 +6,24 @@ public enum ClientMessage: Sendable, Codable {
     case methodUnknown(WorkflowUnknownError)
     case workflowIds(IdsByTag)
     case taskIds(IdsByTag)
+    /// A dispatch with a custom id attached to the instance already running with it: the outcome of that
+    /// instance's main method answers the waiting client.
+    case methodRedirected(MethodRedirect)
+}
+
+/// The instance a dispatch attached to instead of starting (see `ClientMessage.methodRedirected`).
+public struct MethodRedirect: Sendable, Codable {
+    public var workflowName: String
+    /// The id the client drew for the instance it asked for.
+    public var fromWorkflowId: String
+    /// The running instance with the same custom id.
+    public var toWorkflowId: String
+
+    public init(workflowName: String, fromWorkflowId: String, toWorkflowId: String) {
+        self.workflowName = workflowName
+        self.fromWorkflowId = fromWorkflowId
+        self.toWorkflowId = toWorkflowId
+    }
 }
 
 /// A workflow method returned `value`.

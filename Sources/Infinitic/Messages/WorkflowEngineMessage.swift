@@ -11,6 +11,10 @@ public enum WorkflowEngineMessage: Sendable, Codable {
     case commandResult(CommandResult)
     /// What a workflow task produced.
     case workflowTaskCompleted(WorkflowTaskCompleted)
+    /// A signal on a channel of the instance.
+    case sendSignal(SendSignal)
+    /// Complete the running timers of a method, or of all methods, now.
+    case completeTimers(CompleteTimers)
 
     /// The instance the message is for (the topic key).
     public var workflowId: String {
@@ -21,6 +25,8 @@ public enum WorkflowEngineMessage: Sendable, Codable {
         case .cancelWorkflow(let message): message.workflowId
         case .commandResult(let message): message.workflowId
         case .workflowTaskCompleted(let message): message.workflowId
+        case .sendSignal(let message): message.workflowId
+        case .completeTimers(let message): message.workflowId
         }
     }
 
@@ -33,6 +39,8 @@ public enum WorkflowEngineMessage: Sendable, Codable {
         case .cancelWorkflow(let message): message.workflowName
         case .commandResult(let message): message.workflowName
         case .workflowTaskCompleted(let message): message.workflowName
+        case .sendSignal(let message): message.workflowName
+        case .completeTimers(let message): message.workflowName
         }
     }
 }
@@ -145,5 +153,36 @@ public struct WorkflowTaskCompleted: Sendable, Codable {
         self.workflowTaskId = workflowTaskId
         self.methodId = methodId
         self.output = output
+    }
+}
+
+/// A signal on the channel `channel` of an instance (see `WorkflowChannel`).
+public struct SendSignal: Sendable, Codable {
+    public var workflowName: String
+    public var workflowId: String
+    public var channel: String
+    /// A signal id seen before is ignored.
+    public var signalId: String
+    public var value: Payload
+
+    public init(workflowName: String, workflowId: String, channel: String, signalId: String, value: Payload) {
+        self.workflowName = workflowName
+        self.workflowId = workflowId
+        self.channel = channel
+        self.signalId = signalId
+        self.value = value
+    }
+}
+
+/// Complete the running timers of the method `methodId` (of every method when nil) of an instance.
+public struct CompleteTimers: Sendable, Codable {
+    public var workflowName: String
+    public var workflowId: String
+    public var methodId: String?
+
+    public init(workflowName: String, workflowId: String, methodId: String? = nil) {
+        self.workflowName = workflowName
+        self.workflowId = workflowId
+        self.methodId = methodId
     }
 }

@@ -8,12 +8,21 @@ public enum WorkflowTagMessage: Sendable, Codable {
     case dispatchMethodByTag(DispatchMethodByTag)
     /// Cancel every instance carrying the tag.
     case cancelByTag(WorkflowTagQuery)
+    /// Send a signal to every instance carrying the tag (the signal id of each derives from the message's).
+    case sendSignalByTag(SendSignalByTag)
+    /// Complete the timers of every instance carrying the tag.
+    case completeTimersByTag(CompleteTimersByTag)
+    /// Start an instance with a `customId:` tag (this message's tag) unless one runs: then attach to it.
+    case dispatchByCustomId(DispatchWorkflow)
 
     public var workflowName: String {
         switch self {
         case .addTag(let message), .removeTag(let message): message.workflowName
         case .getIds(let message), .cancelByTag(let message): message.workflowName
         case .dispatchMethodByTag(let message): message.workflowName
+        case .sendSignalByTag(let message): message.workflowName
+        case .completeTimersByTag(let message): message.workflowName
+        case .dispatchByCustomId(let message): message.workflowName
         }
     }
 
@@ -23,6 +32,9 @@ public enum WorkflowTagMessage: Sendable, Codable {
         case .addTag(let message), .removeTag(let message): message.tag
         case .getIds(let message), .cancelByTag(let message): message.tag
         case .dispatchMethodByTag(let message): message.tag
+        case .sendSignalByTag(let message): message.tag
+        case .completeTimersByTag(let message): message.tag
+        case .dispatchByCustomId(let message): message.tags.sorted().first(where: CustomId.isCustomId) ?? ""
         }
     }
 }
@@ -67,5 +79,35 @@ public struct DispatchMethodByTag: Sendable, Codable {
         self.methodName = methodName
         self.arguments = arguments
         self.clientWaiting = clientWaiting
+    }
+}
+
+/// A signal to send to every instance carrying `tag`.
+public struct SendSignalByTag: Sendable, Codable {
+    public var workflowName: String
+    public var tag: String
+    public var channel: String
+    public var signalId: String
+    public var value: Payload
+
+    public init(workflowName: String, tag: String, channel: String, signalId: String, value: Payload) {
+        self.workflowName = workflowName
+        self.tag = tag
+        self.channel = channel
+        self.signalId = signalId
+        self.value = value
+    }
+}
+
+/// Complete the timers of the instances carrying `tag` (of the method `methodId` only, when given).
+public struct CompleteTimersByTag: Sendable, Codable {
+    public var workflowName: String
+    public var tag: String
+    public var methodId: String?
+
+    public init(workflowName: String, tag: String, methodId: String? = nil) {
+        self.workflowName = workflowName
+        self.tag = tag
+        self.methodId = methodId
     }
 }

@@ -148,10 +148,28 @@ final class WorkflowExecution: Sendable {
                 id = StableId.command(
                     workflowId: task.workflowId, methodId: task.method.methodId, position: position,
                     workflowTaskInstant: task.instant)
-                let record = CommandRecord(
+                var record = CommandRecord(
                     id: id, position: position, descriptor: descriptor, createdAtTaskIndex: task.taskIndex)
+                if descriptor.kind == .signal {
+                    // Sent with the workflow task's output: nothing to wait for.
+                    record.status = .completed(.void)
+                    record.resolvedAtTaskIndex = task.taskIndex
+                }
                 state.newCommands.append(record)
                 state.commandsById[id] = record
+                if descriptor.kind == .receive, let limit = descriptor.limit, limit > 1 {
+                    // One more record per buffered signal, at the same position (see `ReceiveSlots`).
+                    var slotDescriptor = descriptor
+                    slotDescriptor.limit = nil
+                    slotDescriptor.filter = nil
+                    for slot in 2...limit {
+                        let slotRecord = CommandRecord(
+                            id: ReceiveSlots.id(id, slot: slot), position: position, descriptor: slotDescriptor,
+                            createdAtTaskIndex: task.taskIndex)
+                        state.newCommands.append(slotRecord)
+                        state.commandsById[slotRecord.id] = slotRecord
+                    }
+                }
             }
             if case .armed = state.dispatch {
                 state.dispatch = .captured(id)
@@ -483,7 +501,14 @@ final class WorkflowExecution: Sendable {
 extension WorkflowExecution: InvocationHandler {
     /// A stub call: records the command, then (outside `dispatch`) waits for its result.
     func invoke(_ target: InvocationTarget, method: String, arguments: [Payload]) async throws -> Payload {
-        let descriptor: CommandDescriptor
+        try await invoke(target, method: method, arguments: arguments, timeout: nil)
+    }
+
+    /// A stub call whose awaiting code gets a timed-out error after `timeout` (a caller-side timeout).
+    func invoke(
+        _ target: InvocationTarget, method: String, arguments: [Payload], timeout: Duration?
+    ) async throws -> Payload {
+        var descriptor: CommandDescriptor
         switch target {
         case .service(let name, let tags, let meta):
             descriptor = CommandDescriptor(
@@ -491,11 +516,26 @@ extension WorkflowExecution: InvocationHandler {
         case .workflow(let name, let id):
             descriptor = CommandDescriptor(
                 kind: .workflowMethod, targetName: name, methodName: method, arguments: arguments, targetWorkflowId: id)
+        case .newWorkflow(let name, let tags, let meta):
+            descriptor = CommandDescriptor(
+                kind: .childWorkflow, targetName: name, methodName: method, arguments: arguments, tags: tags,
+                meta: meta)
         }
+        descriptor.timeout = timeout
         let id = try command(descriptor)
         guard case .value(let payload) = try awaitStep(.command(id)) else {
             throw WorkflowUsageError("a command step resolved to something else than a value")
         }
         return payload
+    }
+}
+
+/// The stub handler of a context stub with a caller-side timeout.
+struct TimedInvocation: InvocationHandler {
+    let execution: WorkflowExecution
+    let timeout: Duration
+
+    func invoke(_ target: InvocationTarget, method: String, arguments: [Payload]) async throws -> Payload {
+        try await execution.invoke(target, method: method, arguments: arguments, timeout: timeout)
     }
 }

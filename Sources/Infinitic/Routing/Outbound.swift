@@ -1,7 +1,12 @@
+import Foundation
+
 /// A message an engine or executor wants sent, with its destination. `outgoingMessage(codec:)` turns it into
 /// the transport's `OutgoingMessage` (topic, key, bytes), so routing lives here and nowhere else.
 public enum Outbound: Sendable {
     case workflowEngine(WorkflowEngineEnvelope)
+    /// To a workflow state engine at `at` (a timer, a caller-side timeout), through the transport's scheduled
+    /// delivery.
+    case delayedWorkflowEngine(WorkflowEngineEnvelope, at: Date)
     case workflowExecutor(WorkflowExecutorEnvelope)
     case serviceExecutor(ServiceExecutorEnvelope, delivery: ScheduledDelivery)
     case workflowTag(WorkflowTagEnvelope)
@@ -11,7 +16,7 @@ public enum Outbound: Sendable {
     /// The id of the message carried.
     public var messageId: String {
         switch self {
-        case .workflowEngine(let envelope): envelope.messageId
+        case .workflowEngine(let envelope), .delayedWorkflowEngine(let envelope, _): envelope.messageId
         case .workflowExecutor(let envelope): envelope.messageId
         case .serviceExecutor(let envelope, _): envelope.messageId
         case .workflowTag(let envelope): envelope.messageId
@@ -29,6 +34,11 @@ public enum Outbound: Sendable {
             return OutgoingMessage(
                 topic: Topics.workflowEngine(message.workflowName), key: message.workflowId,
                 payload: try codec.encode(envelope), id: envelope.messageId)
+        case .delayedWorkflowEngine(let envelope, let due):
+            let message = envelope.message
+            return OutgoingMessage(
+                topic: Topics.workflowEngine(message.workflowName), key: message.workflowId,
+                payload: try codec.encode(envelope), delivery: .at(due), id: envelope.messageId)
         case .workflowExecutor(let envelope):
             let task = envelope.message
             return OutgoingMessage(

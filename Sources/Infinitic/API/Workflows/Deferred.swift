@@ -1,17 +1,25 @@
 /// Something a workflow dispatched (a task, a workflow method) or a combination of such. Awaiting its `value`
 /// waits for the outcome (only awaiting throws); `status` says where it stands as of the current workflow task.
 public struct Deferred<Value: Sendable>: Sendable {
-    /// What awaiting waits on.
-    public let step: StepSpec
+    private let fixedStep: StepSpec
+    /// For a receive: which of its signals the next await takes.
+    let cursor: ReceiveCursor?
     /// nil only for a combination of no deferred at all.
     let execution: WorkflowExecution?
     let transform: @Sendable (StepResult) throws -> Value
 
-    init(step: StepSpec, execution: WorkflowExecution?, transform: @escaping @Sendable (StepResult) throws -> Value) {
-        self.step = step
+    init(
+        step: StepSpec, execution: WorkflowExecution?, cursor: ReceiveCursor? = nil,
+        transform: @escaping @Sendable (StepResult) throws -> Value
+    ) {
+        self.fixedStep = step
         self.execution = execution
+        self.cursor = cursor
         self.transform = transform
     }
+
+    /// What awaiting waits on (for a receive: its next signal; a combination including it does not consume it).
+    public var step: StepSpec { cursor?.current ?? fixedStep }
 
     /// Waits for the outcome: the value, or the typed error (`TaskFailedError`, `WorkflowFailedError`...).
     public var value: Value {
@@ -23,7 +31,7 @@ public struct Deferred<Value: Sendable>: Sendable {
                 }
                 return try transform(result)
             }
-            return try transform(try execution.awaitStep(step))
+            return try transform(try execution.awaitStep(cursor?.consume() ?? fixedStep))
         }
     }
 
@@ -43,9 +51,12 @@ public struct Deferred<Value: Sendable>: Sendable {
     public var isFailed: Bool { status == .failed }
     public var isCanceled: Bool { status == .canceled }
     public var isUnknown: Bool { status == .unknown }
+    public var isTimedOut: Bool { status == .timedOut }
 
-    /// The command id (the task id, or the method id) when this is a single command.
+    /// The command id (the task id, the method id, the child workflow id, the timer id...) when this is a single
+    /// command.
     public var id: String? {
+        if let cursor { return cursor.receiveId }
         if case .command(let id) = step { return id }
         return nil
     }
@@ -55,7 +66,9 @@ public struct Deferred<Value: Sendable>: Sendable {
     /// car).map(Choice.both), flight.map(Choice.flight))`.
     public func map<Mapped: Sendable>(_ transform: @escaping @Sendable (Value) throws -> Mapped) -> Deferred<Mapped> {
         let original = self.transform
-        return Deferred<Mapped>(step: step, execution: execution) { try transform(try original($0)) }
+        return Deferred<Mapped>(step: fixedStep, execution: execution, cursor: cursor) {
+            try transform(try original($0))
+        }
     }
 
     /// Completes with the values of `self` and `others`, in declaration order; fails with the first failure.

@@ -31,21 +31,69 @@ public final class WorkflowContext: Sendable {
     /// A stub of a service (`context.service(HotelBookingStub.self)`, or `let hotel: HotelBookingStub =
     /// context.service()`): calling a method runs it as a task and waits for its result; inside `dispatch`
     /// it only starts the task. Tasks get `tags` and `meta`.
+    /// With a `timeout`, awaiting a task throws `TaskTimedOutError` once it passed (the task itself goes on; its
+    /// late result is ignored).
     public func service<Stub: ServiceStub>(
-        _ stub: Stub.Type = Stub.self, tags: Set<String> = [], meta: [String: String] = [:]
+        _ stub: Stub.Type = Stub.self, tags: Set<String> = [], meta: [String: String] = [:], timeout: Duration? = nil
     ) -> Stub {
-        Stub(
-            invoker: StubInvoker(
-                target: .service(name: Stub.serviceName, tags: tags, meta: meta), handler: execution,
-                codec: execution.codec))
+        Stub(invoker: invoker(.service(name: Stub.serviceName, tags: tags, meta: meta), timeout: timeout))
     }
 
     /// A stub of the workflow instance `id` (of the stub's workflow name): calling a method starts that method
-    /// on the instance and waits for its outcome; inside `dispatch` it only starts it.
-    public func workflow<Stub: WorkflowStub>(_ stub: Stub.Type = Stub.self, id: String) -> Stub {
-        Stub(
-            invoker: StubInvoker(
-                target: .workflow(name: Stub.workflowName, id: id), handler: execution, codec: execution.codec))
+    /// on the instance and waits for its outcome; inside `dispatch` it only starts it. With a `timeout`,
+    /// awaiting it throws `WorkflowTimedOutError` once it passed.
+    public func workflow<Stub: WorkflowStub>(
+        _ stub: Stub.Type = Stub.self, id: String, timeout: Duration? = nil
+    ) -> Stub {
+        Stub(invoker: invoker(.workflow(name: Stub.workflowName, id: id), timeout: timeout))
+    }
+
+    /// A stub starting child workflows: each call starts a new instance (with `tags` and `meta`) whose id is the
+    /// command id, and waits for its outcome (inside `dispatch`, only starts it). A child's failure reaches the
+    /// parent as a `WorkflowFailedError` nesting the child's cause; canceling the parent cancels its children.
+    public func workflow<Stub: WorkflowStub>(
+        _ stub: Stub.Type = Stub.self, tags: Set<String> = [], meta: [String: String] = [:], timeout: Duration? = nil
+    ) -> Stub {
+        Stub(invoker: invoker(.newWorkflow(name: Stub.workflowName, tags: tags, meta: meta), timeout: timeout))
+    }
+
+    /// The channel `name` of this instance, carrying signals of type `Value`.
+    public func channel<Value: Codable & Sendable>(
+        _ type: Value.Type = Value.self, named name: String
+    ) -> WorkflowChannel<Value> {
+        WorkflowChannel(name: name, execution: execution)
+    }
+
+    /// Sends `signal` on the channel `channel` of the instance `id` of the stub's workflow (see
+    /// `WorkflowChannel`); the signal id is the command id.
+    public func send<Stub: WorkflowStub, Value: Codable & Sendable>(
+        _ signal: Value, to channel: String, of stub: Stub.Type, id: String
+    ) throws {
+        try send(signal, to: channel, workflowName: Stub.workflowName, id: id, tag: nil)
+    }
+
+    /// Sends `signal` on the channel `channel` of every instance of the stub's workflow carrying `tag`.
+    public func send<Stub: WorkflowStub, Value: Codable & Sendable>(
+        _ signal: Value, to channel: String, of stub: Stub.Type, tag: String
+    ) throws {
+        try send(signal, to: channel, workflowName: Stub.workflowName, id: nil, tag: tag)
+    }
+
+    private func send<Value: Codable & Sendable>(
+        _ signal: Value, to channel: String, workflowName: String, id: String?, tag: String?
+    ) throws {
+        var descriptor = CommandDescriptor(
+            kind: .signal, targetName: channel, methodName: workflowName,
+            arguments: [try execution.codec.payload(signal)],
+            targetWorkflowId: id)
+        descriptor.targetTag = tag
+        _ = try execution.command(descriptor)
+    }
+
+    private func invoker(_ target: InvocationTarget, timeout: Duration?) -> StubInvoker {
+        guard let timeout else { return StubInvoker(target: target, handler: execution, codec: execution.codec) }
+        return StubInvoker(
+            target: target, handler: TimedInvocation(execution: execution, timeout: timeout), codec: execution.codec)
     }
 
     /// A stub of this very instance, to run another of its methods concurrently (they share properties).

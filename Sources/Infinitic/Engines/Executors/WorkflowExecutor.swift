@@ -81,10 +81,73 @@ public struct WorkflowExecutor: Sendable {
                     methodName: descriptor.methodName, methodId: command.id, arguments: descriptor.arguments)
                 outputs.append(
                     .workflowEngine(stamp.envelope(.dispatchMethod(dispatch), requester: requester, headers: headers)))
-            case .inline:
+            case .childWorkflow:
+                let dispatch = DispatchWorkflow(
+                    workflowName: descriptor.targetName, workflowId: command.id, methodName: descriptor.methodName,
+                    arguments: descriptor.arguments, tags: descriptor.tags, meta: intercepted?.meta ?? descriptor.meta)
+                outputs.append(
+                    .workflowEngine(stamp.envelope(.dispatchWorkflow(dispatch), requester: requester, headers: headers))
+                )
+            case .timer:
+                let due = descriptor.dueAt ?? task.instant
+                let fired = CommandResult(
+                    workflowName: task.workflowName, workflowId: task.workflowId, methodId: task.method.methodId,
+                    commandId: command.id, outcome: .completed(descriptor.arguments.first ?? .void))
+                outputs.append(
+                    .delayedWorkflowEngine(
+                        stamp.envelope(.commandResult(fired), requester: requester, headers: headers), at: due))
+            case .signal:
+                guard let value = descriptor.arguments.first else { break }
+                let message: Outbound
+                if let tag = descriptor.targetTag {
+                    let byTag = SendSignalByTag(
+                        workflowName: descriptor.methodName, tag: tag, channel: descriptor.targetName,
+                        signalId: command.id, value: value)
+                    message = .workflowTag(
+                        stamp.envelope(.sendSignalByTag(byTag), requester: requester, headers: headers))
+                } else {
+                    let signal = SendSignal(
+                        workflowName: descriptor.methodName, workflowId: descriptor.targetWorkflowId ?? task.workflowId,
+                        channel: descriptor.targetName, signalId: command.id, value: value)
+                    message = .workflowEngine(
+                        stamp.envelope(.sendSignal(signal), requester: requester, headers: headers))
+                }
+                outputs.append(message)
+            case .inline, .receive:
                 break
+            }
+            if let timeout = descriptor.timeout {
+                outputs.append(timedOut(command, after: timeout, task: task, requester: requester, stamp: &stamp))
             }
         }
         return outputs
+    }
+
+    /// The caller-side timeout of `command`: its failure, delivered to the state engine when the timeout passes
+    /// (ignored if the command ended first, as a late result is after it).
+    private func timedOut(
+        _ command: CommandRecord, after timeout: Duration, task: WorkflowTask, requester: Requester,
+        stamp: inout MessageStamp
+    ) -> Outbound {
+        let descriptor = command.descriptor
+        let failure: DeferredFailure
+        if descriptor.kind == .task {
+            failure = .taskTimedOut(
+                TaskTimedOutError(
+                    serviceName: descriptor.targetName, methodName: descriptor.methodName, taskId: command.id,
+                    timeoutSeconds: timeout.inSeconds))
+        } else {
+            let workflowId = descriptor.kind == .childWorkflow ? command.id : descriptor.targetWorkflowId ?? ""
+            failure = .workflowTimedOut(
+                WorkflowTimedOutError(
+                    workflowName: descriptor.targetName, workflowId: workflowId, methodName: descriptor.methodName,
+                    methodId: command.id, timeoutSeconds: timeout.inSeconds))
+        }
+        let result = CommandResult(
+            workflowName: task.workflowName, workflowId: task.workflowId, methodId: task.method.methodId,
+            commandId: command.id, outcome: .failed(failure))
+        return .delayedWorkflowEngine(
+            stamp.envelope(.commandResult(result), requester: requester),
+            at: task.instant.addingTimeInterval(timeout.inSeconds))
     }
 }

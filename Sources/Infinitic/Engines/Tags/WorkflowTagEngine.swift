@@ -13,7 +13,8 @@ public struct WorkflowTagEngine: Sendable {
     public func needsIds(_ message: WorkflowTagMessage) -> Bool {
         switch message {
         case .addTag, .removeTag: false
-        case .getIds, .dispatchMethodByTag, .cancelByTag: true
+        case .getIds, .dispatchMethodByTag, .cancelByTag, .sendSignalByTag, .completeTimersByTag, .dispatchByCustomId:
+            true
         }
     }
 
@@ -57,6 +58,46 @@ public struct WorkflowTagEngine: Sendable {
                 return .workflowEngine(stamp.envelope(.cancelWorkflow(cancel), requester: envelope.requester))
             }
             return TagEngineStep(outputs: outputs)
+        case .sendSignalByTag(let byTag):
+            let outputs: [Outbound] = targets.map { workflowId in
+                let signal = SendSignal(
+                    workflowName: byTag.workflowName, workflowId: workflowId, channel: byTag.channel,
+                    signalId: StableId.make("signal-by-tag", byTag.signalId, workflowId), value: byTag.value)
+                return .workflowEngine(stamp.envelope(.sendSignal(signal), requester: envelope.requester))
+            }
+            return TagEngineStep(outputs: outputs)
+        case .completeTimersByTag(let byTag):
+            let outputs: [Outbound] = targets.map { workflowId in
+                let complete = CompleteTimers(
+                    workflowName: byTag.workflowName, workflowId: workflowId, methodId: byTag.methodId)
+                return .workflowEngine(stamp.envelope(.completeTimers(complete), requester: envelope.requester))
+            }
+            return TagEngineStep(outputs: outputs)
+        case .dispatchByCustomId(let dispatch):
+            return dispatchByCustomId(dispatch, running: ids, envelope: envelope, stamp: &stamp)
         }
+    }
+
+    /// Starts the instance if no instance carries its custom id (adding its id to the tag's set in the same
+    /// step, so a concurrent dispatch, serialized behind this one on the tag, sees it); otherwise attaches a
+    /// waiting client to the running instance's main method and tells the client where it went.
+    private func dispatchByCustomId(
+        _ dispatch: DispatchWorkflow, running ids: Set<String>, envelope: WorkflowTagEnvelope,
+        stamp: inout MessageStamp
+    ) -> TagEngineStep {
+        let message = envelope.message
+        guard let existing = ids.sorted().first, existing != dispatch.workflowId else {
+            return TagEngineStep(
+                writes: [StateWrite(key: idsKey(message), operation: .addToSet([dispatch.workflowId]))],
+                outputs: [.workflowEngine(stamp.envelope(.dispatchWorkflow(dispatch), requester: envelope.requester))])
+        }
+        guard dispatch.clientWaiting, case .client(let name) = envelope.requester else { return TagEngineStep() }
+        let redirect = MethodRedirect(
+            workflowName: dispatch.workflowName, fromWorkflowId: dispatch.workflowId, toWorkflowId: existing)
+        let wait = WaitMethod(workflowName: dispatch.workflowName, workflowId: existing, methodId: existing)
+        return TagEngineStep(outputs: [
+            .client(name: name, stamp.envelope(.methodRedirected(redirect), requester: nil)),
+            .workflowEngine(stamp.envelope(.waitMethod(wait), requester: envelope.requester)),
+        ])
     }
 }

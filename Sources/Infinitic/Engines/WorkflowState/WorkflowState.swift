@@ -10,7 +10,7 @@ import InfiniticTransport
 /// Stored as one versioned value of the transport's state store, one field per part (`StateField`).
 public struct WorkflowState: Sendable {
     public internal(set) var header: WorkflowStateHeader
-    private var codec: any PayloadCodec
+    private(set) var codec: any PayloadCodec
     /// Parts read and not decoded yet, by field.
     private var raw: [String: [UInt8]] = [:]
     /// Parts decoded or set, by field (`StateField`): the properties, the ended method ids, method records,
@@ -131,6 +131,15 @@ public struct WorkflowState: Sendable {
         ended.append(methodId)
         if ended.count > Self.endedMethodsKept { ended.removeFirst(ended.count - Self.endedMethodsKept) }
         setPart(StateField.endedMethods, ended)
+    }
+
+    /// The open receives and the recent signal ids.
+    mutating func receives() throws -> ReceivesPart {
+        try part(StateField.receives, as: ReceivesPart.self) ?? ReceivesPart()
+    }
+
+    mutating func setReceives(_ receives: ReceivesPart) {
+        setPart(StateField.receives, receives)
     }
 
     /// The record of a method that has not left the state.

@@ -112,8 +112,9 @@ public struct WorkflowStateEngine: Sendable {
             let unknown = WorkflowUnknownError(
                 workflowName: wait.workflowName, workflowId: wait.workflowId, methodId: wait.methodId)
             return (nil, Self.unknown(unknown, to: envelope.requester, stamp: &stamp))
-        case .cancelWorkflow, .commandResult, .workflowTaskCompleted:
-            // A late message for an instance already ended (and deleted), or canceled.
+        case .cancelWorkflow, .commandResult, .workflowTaskCompleted, .sendSignal, .completeTimers:
+            // A late message for an instance already ended (and deleted), or canceled; a signal for an instance
+            // that does not run is discarded.
             return (nil, [])
         }
     }
@@ -145,6 +146,9 @@ public struct WorkflowStateEngine: Sendable {
                 fields.insert(StateField.command(result.commandId))
             case .workflowTaskCompleted(let completed):
                 fields.insert(StateField.method(completed.methodId))
+                if completed.output.newCommands.contains(where: { $0.descriptor.kind == .receive }) {
+                    fields.insert(StateField.receives)
+                }
                 switch completed.output.outcome {
                 case .waiting(let step):
                     let new = Set(completed.output.newCommands.map(\.id))
@@ -159,6 +163,10 @@ public struct WorkflowStateEngine: Sendable {
                 fields.insert(StateField.method(dispatch.methodId))
             case .waitMethod(let wait):
                 fields.insert(StateField.method(wait.methodId))
+            case .sendSignal:
+                fields.insert(StateField.receives)
+            case .completeTimers(let complete):
+                if let methodId = complete.methodId { fields.insert(StateField.method(methodId)) }
             case .cancelWorkflow:
                 break
             }

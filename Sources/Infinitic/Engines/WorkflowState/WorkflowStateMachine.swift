@@ -57,7 +57,7 @@ struct WorkflowStateMachine {
         case .dispatchMethod(let dispatch):
             return header.methodIndex(dispatch.methodId) != nil
                 && !Self.attachesClient(envelope, dispatch.clientWaiting)
-        case .waitMethod, .cancelWorkflow:
+        case .waitMethod, .cancelWorkflow, .sendSignal, .completeTimers:
             return false
         }
     }
@@ -95,6 +95,10 @@ struct WorkflowStateMachine {
             try attachClient(envelope.requester, waiting: true, to: wait.methodId)
         case .commandResult(let result):
             try applyResult(result, sequence: nil)
+        case .sendSignal(let signal):
+            try applySignal(signal)
+        case .completeTimers(let complete):
+            try completeTimers(of: complete.methodId)
         }
         try tidy()
     }
@@ -146,7 +150,7 @@ struct WorkflowStateMachine {
         entry.awaitedBy = nil
         state.setCommand(entry)
         guard let index = header.methodIndex(entry.methodId) else { return }
-        header.methods[index].ongoingCommands -= 1
+        if entry.record.descriptor.kind.holdsMethod { header.methods[index].ongoingCommands -= 1 }
         if let mark, var step = header.methods[index].step, step.generation == mark.generation {
             let completed = if case .completed = result.outcome { true } else { false }
             for node in mark.nodes { step.settle(node: node, completed: completed) }
@@ -171,11 +175,36 @@ struct WorkflowStateMachine {
         }
         let known = Set(record.commandIds)
         var added: [String] = []
+        var opened: [OpenReceive] = []
         for command in output.newCommands where !known.contains(command.id) {
             record.commandIds.append(command.id)
             state.setCommand(CommandEntry(methodId: methodId, record: command))
-            if !command.status.isTerminated { header.methods[index].ongoingCommands += 1 }
+            let descriptor = command.descriptor
+            if !command.status.isTerminated && descriptor.kind.holdsMethod {
+                header.methods[index].ongoingCommands += 1
+            }
+            switch descriptor.kind {
+            case .timer:
+                record.timerIds = (record.timerIds ?? []) + [command.id]
+            case .childWorkflow:
+                let child = ChildWorkflow(workflowName: descriptor.targetName, workflowId: command.id)
+                record.children = (record.children ?? []) + [child]
+            case .receive:
+                if let limit = descriptor.limit {
+                    opened.append(
+                        OpenReceive(
+                            methodId: methodId, commandId: command.id, channel: descriptor.targetName,
+                            filter: descriptor.filter, limit: limit))
+                }
+            case .task, .workflowMethod, .inline, .signal:
+                break
+            }
             added.append(command.id)
+        }
+        if !opened.isEmpty {
+            var receives = try state.receives()
+            receives.open += opened
+            state.setReceives(receives)
         }
         record.history.pastSteps += output.passedSteps
         if case .waiting(let step) = output.outcome { record.history.currentStep = step }
@@ -270,13 +299,71 @@ struct WorkflowStateMachine {
         state.setMethodRecord(record)
     }
 
+    /// Ends the running methods as canceled, cancels the children of every method still in the state (those
+    /// that ended already ignore it) and deletes the state.
     private mutating func cancel() throws {
-        let running = header.methods.filter { $0.ending == nil }.map(\.methodId)
-        _ = try state.methodRecords(running)
-        for methodId in running {
+        let records = try state.methodRecords(header.methods.map(\.methodId))
+        for methodId in header.methods.filter({ $0.ending == nil }).map(\.methodId) {
             try end(methodId, with: .canceled)
         }
+        for record in records {
+            for child in record.children ?? [] {
+                let cancel = CancelWorkflow(workflowName: child.workflowName, workflowId: child.workflowId)
+                outputs.append(
+                    .workflowEngine(
+                        stamp.envelope(.cancelWorkflow(cancel), requester: selfRequester(record.history.methodId))))
+            }
+        }
         delete()
+    }
+
+    // MARK: signals and timers
+
+    /// Gives a signal to the oldest open receive of its channel that accepts it (still running methods only),
+    /// or discards it. A signal id applied lately is ignored.
+    private mutating func applySignal(_ signal: SendSignal) throws {
+        var receives = try state.receives()
+        guard !receives.recentSignalIds.contains(signal.signalId) else { return }
+        receives.recentSignalIds.append(signal.signalId)
+        if receives.recentSignalIds.count > ReceivesPart.signalIdsKept {
+            receives.recentSignalIds.removeFirst(receives.recentSignalIds.count - ReceivesPart.signalIdsKept)
+        }
+        // Receives of methods that ended go.
+        receives.open.removeAll { open in
+            header.methodIndex(open.methodId).map { header.methods[$0].ending != nil } ?? true
+        }
+        var untyped: PayloadValue?
+        let target = receives.open.firstIndex { open in
+            guard open.channel == signal.channel else { return false }
+            guard let filter = open.filter else { return true }
+            if untyped == nil { untyped = try? state.codec.untypedValue(of: signal.value) }
+            return untyped.map(filter.accepts) ?? false
+        }
+        if let target {
+            let open = receives.open[target]
+            receives.open[target].received += 1
+            if receives.open[target].received >= open.limit { receives.open.remove(at: target) }
+            let result = CommandResult(
+                workflowName: header.workflowName, workflowId: header.workflowId, methodId: open.methodId,
+                commandId: ReceiveSlots.id(open.commandId, slot: open.received + 1),
+                outcome: .completed(signal.value))
+            try applyResult(result, sequence: nil)
+        }
+        state.setReceives(receives)
+    }
+
+    /// Completes the running timers of `methodId` (of every method when nil) with their due dates.
+    private mutating func completeTimers(of methodId: String?) throws {
+        let methodIds = methodId.map { [$0] } ?? header.methods.map(\.methodId)
+        let records = try state.methodRecords(methodIds.filter { header.methodIndex($0) != nil })
+        let timerIds = records.flatMap { $0.timerIds ?? [] }
+        for entry in try state.commands(timerIds) {
+            guard let entry, !entry.record.status.isTerminated else { continue }
+            let result = CommandResult(
+                workflowName: header.workflowName, workflowId: header.workflowId, methodId: entry.methodId,
+                commandId: entry.record.id, outcome: .completed(entry.record.descriptor.arguments.first ?? .void))
+            try applyResult(result, sequence: nil)
+        }
     }
 
     // MARK: progress

@@ -106,6 +106,10 @@ public struct MethodRecord: Sendable, Codable {
     public var outcome: MethodOutcome?
     /// The headers of the message that started it: its workflow tasks, and the outcome, carry them.
     public var headers: [String: String]?
+    /// Its timers (for `completeTimers`).
+    public var timerIds: [String]?
+    /// The child workflows it started (canceled with the instance).
+    public var children: [ChildWorkflow]?
 
     public init(
         history: MethodHistory, requester: Requester?, waitingClients: Set<String> = [],
@@ -119,6 +123,50 @@ public struct MethodRecord: Sendable, Codable {
         self.waitingClients = waitingClients
         self.outcome = nil
         self.headers = headers.isEmpty ? nil : headers
+    }
+}
+
+/// A child workflow a method started.
+public struct ChildWorkflow: Sendable, Hashable, Codable {
+    public var workflowName: String
+    public var workflowId: String
+
+    public init(workflowName: String, workflowId: String) {
+        self.workflowName = workflowName
+        self.workflowId = workflowId
+    }
+}
+
+/// The receives of the instance's methods waiting for signals, and the ids of the signals applied lately: the
+/// part a signal reads (`StateField.receives`).
+public struct ReceivesPart: Sendable, Codable {
+    public var open: [OpenReceive] = []
+    /// Oldest first, at most `ReceivesPart.signalIdsKept`: a signal id among them is ignored.
+    public var recentSignalIds: [String] = []
+
+    static let signalIdsKept = 256
+
+    public init() {}
+}
+
+/// A receive with room for more signals.
+public struct OpenReceive: Sendable, Hashable, Codable {
+    public var methodId: String
+    /// The receive's command id (its first slot, see `ReceiveSlots`).
+    public var commandId: String
+    public var channel: String
+    public var filter: SignalFilter?
+    public var limit: Int
+    /// How many signals it received.
+    public var received: Int
+
+    public init(methodId: String, commandId: String, channel: String, filter: SignalFilter?, limit: Int) {
+        self.methodId = methodId
+        self.commandId = commandId
+        self.channel = channel
+        self.filter = filter
+        self.limit = limit
+        self.received = 0
     }
 }
 
@@ -181,6 +229,8 @@ enum StateField {
     static let properties = "p"
     /// The ids of the methods that left the state lately (a late dispatch of one is ignored).
     static let endedMethods = "x"
+    /// The open receives and the recent signal ids (`ReceivesPart`).
+    static let receives = "r"
     static let methodPrefix = "m:"
     static let commandPrefix = "c:"
     static let earlyResultPrefix = "e:"

@@ -28,7 +28,9 @@ enum RuntimeFixtures {
 
     static let ops = WorkflowDefinition(OpsStub.self) { OpsImpl(context: $0) }
 
-    static let workflows = [WorkflowFixtures.trips, ops, TracedFixtures.traced]
+    static let waits = WorkflowDefinition(WaitsStub.self) { WaitsImpl(context: $0) }
+
+    static let workflows = [WorkflowFixtures.trips, ops, TracedFixtures.traced, waits]
 
     /// The workflow task timeout of test workers (a replay takes milliseconds).
     static let workflowTaskTimeout = Duration.seconds(3)
