@@ -79,7 +79,7 @@ func waitForStep(_ step: String, of id: String, _ system: RuntimeSystem) async t
             .redis, transport: try await TestRedis.transport(server: server, namespace: namespace)
         ) { system in
             let client = system.client
-            let handle = try await client.dispatch { try await client.workflow(WaitsStub.self).nap(3) }
+            let handle = try await client.dispatch { try await client.workflow(WaitsStub.self).nap(8) }
             try await waitForStep("sleeping", of: handle.id, system)
             return handle.id
         }
@@ -92,6 +92,6 @@ func waitForStep(_ step: String, of id: String, _ system: RuntimeSystem) async t
             try await system.client.handle(WaitsStub.self, id: id, resultType: String.self).result()
         }
         #expect(result == "woke")
-        #expect(ContinuousClock.now - started >= .seconds(3))
+        #expect(ContinuousClock.now - started >= .seconds(8))
     }
 }
