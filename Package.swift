@@ -23,8 +23,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
-        // hiredis 0.14 from Debian's libhiredis-dev. Only InfiniticRedis sees it.
-        .systemLibrary(name: "CHiredis", path: "Sources/CHiredis"),
+        // hiredis 0.14 from Debian's libhiredis-dev. Only InfiniticRedis sees it. Without it, SwiftPM names the
+        // package to install (`Scripts/with-dependencies.sh` installs it).
+        .systemLibrary(
+            name: "CHiredis", path: "Sources/CHiredis", pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev"]), .brew(["hiredis"])]),
 
         // The broker contract (Transport, TransportFactory) and its in-memory implementation.
         .target(
