@@ -169,6 +169,7 @@ extension WorkerRole {
         case "workflow-executor": self = .workflowExecutor(name)
         case "workflow-state-engine": self = .workflowStateEngine(name)
         case "workflow-tag-engine": self = .workflowTagEngine(name)
+        case "event-listener": self = .eventListener(name)
         default: return nil
         }
     }
