@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "InfiniticRedis", targets: ["InfiniticRedis"]),
         .library(name: "Infinitic", targets: ["Infinitic"]),
         .library(name: "InfiniticTesting", targets: ["InfiniticTesting"]),
+        .library(name: "InfiniticConfiguration", targets: ["InfiniticConfiguration"]),
+        .library(name: "InfiniticWorkerCommand", targets: ["InfiniticWorkerCommand"]),
         .executable(name: "infinitic-demo", targets: ["InfiniticDemo"]),
         .executable(name: "trip-booking", targets: ["TripBookingCLI"]),
         .executable(name: "transport-demo", targets: ["TransportDemo"]),
@@ -21,10 +23,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
-        // hiredis 0.14 from Debian's libhiredis-dev. Only InfiniticRedis sees it.
-        .systemLibrary(name: "CHiredis", path: "Sources/CHiredis"),
+        // hiredis 0.14 from Debian's libhiredis-dev. Only InfiniticRedis sees it. Without it, SwiftPM names the
+        // package to install (`Scripts/with-dependencies.sh` installs it).
+        .systemLibrary(
+            name: "CHiredis", path: "Sources/CHiredis", pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev"]), .brew(["hiredis"])]),
 
         // The broker contract (Transport, TransportFactory) and its in-memory implementation.
         .target(
@@ -56,6 +62,24 @@ let package = Package(
                 "InfiniticTransport",
                 "InfiniticMacros",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // Worker and client configuration files (YAML through Yams): key and line in every error.
+        .target(
+            name: "InfiniticConfiguration",
+            dependencies: ["Infinitic", "InfiniticRedis", .product(name: "Yams", package: "Yams")]
+        ),
+
+        // The process-per-role command line of a worker (`--role`, `--config`, graceful SIGTERM), for a user's
+        // executable; keeps argument parsing out of the core library.
+        .target(
+            name: "InfiniticWorkerCommand",
+            dependencies: [
+                "Infinitic", "InfiniticConfiguration", "InfiniticRedis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -110,10 +134,9 @@ let package = Package(
         .executableTarget(
             name: "TripBookingCLI",
             dependencies: [
-                "Infinitic", "InfiniticRedis", "TripBooking",
+                "Infinitic", "InfiniticRedis", "InfiniticWorkerCommand", "TripBooking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Examples/TripBookingCLI"
         ),
@@ -208,8 +231,8 @@ let package = Package(
         .testTarget(
             name: "TripBookingTests",
             dependencies: [
-                "Infinitic", "InfiniticRedis", "InfiniticTesting", "TripBooking", "TestSupport", "TripBookingCLI",
-                "OrderApproval",
+                "Infinitic", "InfiniticConfiguration", "InfiniticRedis", "InfiniticTesting", "InfiniticWorkerCommand",
+                "TripBooking", "TestSupport", "TripBookingCLI", "OrderApproval",
             ]
         ),
         .testTarget(

@@ -37,7 +37,7 @@ roles=(
     workflow-executor:BookTrip workflow-state-engine:BookTrip workflow-tag-engine:BookTrip
 )
 for role in "${roles[@]}"; do
-    "$bin" worker --role "$role" >"$work/${role//:/-}.log" 2>&1 &
+    "$bin" worker --config Deploy/worker.yml --role "$role" >"$work/${role//:/-}.log" 2>&1 &
     pids+=($!)
     echo "started $role (pid $!)"
 done

@@ -3,13 +3,14 @@
 //
 //   trip-booking worker                                        # every role, REDIS_URL or redis://127.0.0.1:6379
 //   trip-booking worker --role workflow-state-engine:BookTrip  # one role (repeat --role for more)
+//   trip-booking worker --config worker.yml                    # settings from a file (Deploy/worker.yml)
 //   trip-booking book --trips 20                               # a client booking 20 trips
 import ArgumentParser
 import Foundation
 import Infinitic
 import InfiniticRedis
+import InfiniticWorkerCommand
 import Logging
-import ServiceLifecycle
 import TripBooking
 
 @main
@@ -53,55 +54,16 @@ struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker", abstract: "Run a worker until SIGTERM or SIGINT (then drain and exit).")
 
-    @OptionGroup var connection: ConnectionOptions
-
-    @Option(
-        name: .customLong("role"),
-        help: ArgumentHelp(
-            "A role to run (repeatable; default: every role): service-executor:<Service>, service-tag-engine:<Service>, "
-                + "workflow-executor:<Workflow>, workflow-state-engine:<Workflow>, workflow-tag-engine:<Workflow>.",
-            valueName: "kind:name"))
-    var roles: [String] = []
-
-    @Option(help: "Handlers running at once per role.")
-    var concurrency = 32
-
-    @Option(help: "Seconds after which a message held by a silent (dead) worker goes to another.")
-    var visibilityTimeout: Double = 30
-
-    @Option(help: "The worker's name (default: host-pid-random).")
-    var name: String?
+    /// The library's worker command line: --role, --config, --redis-url, --namespace, --concurrency...
+    @OptionGroup var worker: WorkerOptions
 
     @Option(help: "Probability that a hotel booking fails on its first attempt (the retry policy recovers).")
     var hotelGlitchRate = 0.2
 
-    func validate() throws {
-        for role in roles where WorkerRole(argument: role) == nil {
-            throw ValidationError("unknown role '\(role)'; expected e.g. workflow-state-engine:BookTrip")
-        }
-        guard visibilityTimeout > 0 else { throw ValidationError("--visibility-timeout must be positive") }
-    }
-
     func run() async throws {
-        let logger = connection.logger("trip-booking.worker")
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = connection.verbose ? .debug : .info
-            return handler
-        }
-        var configuration = WorkerConfiguration(
-            transport: connection.transport,
+        try await worker.run(
             services: TripBookingApp.services(hotels: Hotels(glitchRate: hotelGlitchRate)),
-            workflows: TripBookingApp.workflows,
-            roles: roles.isEmpty ? nil : roles.compactMap(WorkerRole.init(argument:)),
-            consumerSettings: ConsumerSettings(
-                concurrency: concurrency, visibilityTimeout: .milliseconds(Int(visibilityTimeout * 1000))))
-        if let name { configuration.name = name }
-        let worker = try InfiniticWorker(configuration: configuration, logger: logger)
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+            workflows: TripBookingApp.workflows, defaultNamespace: "trip-booking")
     }
 }
 
@@ -154,22 +116,5 @@ struct BookCommand: AsyncParsableCommand {
         }
         print("\(trips - failures) of \(trips) trips done in \(started.duration(to: .now))")
         if failures > 0 { throw ExitCode.failure }
-    }
-}
-
-extension WorkerRole {
-    /// Parses `kind:name`, e.g. `workflow-state-engine:BookTrip`.
-    init?(argument: String) {
-        guard let colon = argument.firstIndex(of: ":") else { return nil }
-        let name = String(argument[argument.index(after: colon)...])
-        guard !name.isEmpty else { return nil }
-        switch argument[..<colon] {
-        case "service-executor": self = .serviceExecutor(name)
-        case "service-tag-engine": self = .serviceTagEngine(name)
-        case "workflow-executor": self = .workflowExecutor(name)
-        case "workflow-state-engine": self = .workflowStateEngine(name)
-        case "workflow-tag-engine": self = .workflowTagEngine(name)
-        default: return nil
-        }
     }
 }

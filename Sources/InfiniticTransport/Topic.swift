@@ -20,12 +20,22 @@ public struct Topic: Hashable, Sendable, CustomStringConvertible {
     /// response published after its consumer closed, leaves nothing behind for good. nil: the topic lasts.
     public let expiresAfterIdle: Duration?
 
-    public init(_ name: String, keyed: Bool = false, shared: Bool = false, expiresAfterIdle: Duration? = nil) {
+    /// For topics kept as a log (events): entries stay after every group acknowledged them, a group that
+    /// subscribes later reads the retained ones from the oldest, and only the newest `retainedEntries` are kept
+    /// (on Redis, about that many: `XADD MAXLEN ~`). An entry trimmed before a slow group read it is lost for that
+    /// group. Such a topic is shared; nil (the default): entries go once acknowledged.
+    public let retainedEntries: Int?
+
+    public init(
+        _ name: String, keyed: Bool = false, shared: Bool = false, expiresAfterIdle: Duration? = nil,
+        retainedEntries: Int? = nil
+    ) {
         precondition(!name.isEmpty, "a topic needs a name")
         self.name = name
         self.isKeyed = keyed
-        self.isShared = shared
-        self.expiresAfterIdle = expiresAfterIdle
+        self.isShared = shared || retainedEntries != nil
+        self.expiresAfterIdle = retainedEntries == nil ? expiresAfterIdle : nil
+        self.retainedEntries = retainedEntries.map { max(1, $0) }
     }
 
     public var description: String { name }

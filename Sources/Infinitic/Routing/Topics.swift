@@ -55,3 +55,11 @@ public enum Topics {
         StateKey("service-tag-ids:\(serviceName):\(tag)", partitionKey: tag)
     }
 }
+
+extension Topics {
+    /// The events of every role (`CloudEvent`s, a JSON array per step), read by each event listener in its own
+    /// group; kept as a log of about `retaining` entries per partition (`Topic.retainedEntries`).
+    public static func events(retaining: Int) -> Topic {
+        Topic("events", retainedEntries: retaining)
+    }
+}

@@ -7,8 +7,10 @@ import Logging
 public protocol Role: Sendable {
     associatedtype Input: Sendable
 
-    /// The consumer group of this kind of role; also its name in logs.
+    /// The kind of role, in logs.
     static var group: String { get }
+    /// The consumer group it reads in: `group`, unless instances of the role each need their own.
+    var consumerGroup: String { get }
     /// The service or workflow it serves.
     var name: String { get }
     var topic: Topic { get }
@@ -25,6 +27,7 @@ public protocol Role: Sendable {
 }
 
 extension Role {
+    public var consumerGroup: String { Self.group }
     public var keyBatchSize: Int { 1 }
     public var prefetch: StatePrefetch? { nil }
 

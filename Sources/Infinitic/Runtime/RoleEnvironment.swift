@@ -13,11 +13,13 @@ public struct RoleEnvironment: Sendable {
     public var now: @Sendable () -> Date
     /// What every step, task execution, workflow task replay and workflow command passes through.
     public var interceptors: Interceptors
+    /// Whether service executors and workflow state engines emit events (nil: none).
+    public var events: EventSettings?
 
     public init(
         transport: any Transport, emitterName: String, codec: any PayloadCodec = BinaryPayloadCodec(),
         logger: Logger = .disabled("infinitic"), now: @escaping @Sendable () -> Date = { Date() },
-        interceptors: Interceptors = []
+        interceptors: Interceptors = [], events: EventSettings? = nil
     ) {
         self.transport = transport
         self.emitterName = emitterName
@@ -25,6 +27,7 @@ public struct RoleEnvironment: Sendable {
         self.logger = logger
         self.now = now
         self.interceptors = interceptors
+        self.events = events
     }
 
     /// A consumer name unique in its group: the emitter name and a random suffix.

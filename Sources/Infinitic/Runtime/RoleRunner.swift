@@ -22,7 +22,7 @@ public struct RoleRunner<R: Role>: Service {
 
     public func run() async throws {
         var settings = self.settings.subscription(
-            topic: role.topic, group: R.group, consumer: environment.consumerName(), prefetch: role.prefetch)
+            topic: role.topic, group: role.consumerGroup, consumer: environment.consumerName(), prefetch: role.prefetch)
         settings.keyBatchSize = role.keyBatchSize
         let subscription = settings
         logger.debug("role starting", metadata: [LogKeys.concurrency: "\(self.settings.concurrency)"])

@@ -35,7 +35,7 @@ public final class InfiniticWorker: Service {
         defer { connected.close() }
         let environment = RoleEnvironment(
             transport: connected.transport, emitterName: configuration.name, codec: configuration.codec,
-            logger: logger, interceptors: configuration.interceptors)
+            logger: logger, interceptors: configuration.interceptors, events: configuration.events)
         let roles = configuration.resolvedRoles
         let services = try roles.map { try service(for: $0, environment: environment) }
         logger.info("worker started", metadata: [LogKeys.roles: "\(roles.map(\.description).joined(separator: ", "))"])
@@ -73,6 +73,15 @@ public final class InfiniticWorker: Service {
             return runner(WorkflowStateEngineRole(workflowName: name, environment: environment))
         case .workflowTagEngine(let name):
             return runner(WorkflowTagEngineRole(workflowName: name, environment: environment))
+        case .eventListener(let name):
+            guard let listener = configuration.eventListener else {
+                throw InfiniticError(.invalidConfiguration, "\(role) needs an `eventListener`")
+            }
+            var settings = configuration.eventListenerSettings
+            settings.name = name
+            return runner(
+                EventListenerRole(
+                    listener: listener, settings: settings, events: configuration.events ?? EventSettings()))
         }
     }
 }

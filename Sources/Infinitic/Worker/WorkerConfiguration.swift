@@ -32,13 +32,21 @@ public struct WorkerConfiguration: Sendable {
     /// What every role's steps, task executions, workflow task replays and workflow commands pass: none by
     /// default (see `InfiniticInterceptor`).
     public var interceptors: Interceptors
+    /// Whether the service executors and workflow state engines of this worker emit events to the events
+    /// topic, for event listeners (nil: none). Give every worker of a fleet the same settings.
+    public var events: EventSettings?
+    /// User code receiving every event (`WorkerRole.eventListener`, run by default when set).
+    public var eventListener: (any InfiniticEventListener)?
+    public var eventListenerSettings: EventListenerSettings
 
     public init(
         transport: any TransportFactory, name: String = Subscription.uniqueConsumerName(),
         services: [ServiceDefinition] = [], workflows: [WorkflowDefinition] = [], roles: [WorkerRole]? = nil,
         consumerSettings: ConsumerSettings = ConsumerSettings(), roleSettings: [WorkerRole: ConsumerSettings] = [:],
         checkMode: CheckMode = .simple, workflowTaskTimeout: Duration? = .seconds(60),
-        codec: any PayloadCodec = BinaryPayloadCodec(), interceptors: Interceptors = []
+        codec: any PayloadCodec = BinaryPayloadCodec(), interceptors: Interceptors = [],
+        events: EventSettings? = nil, eventListener: (any InfiniticEventListener)? = nil,
+        eventListenerSettings: EventListenerSettings = EventListenerSettings()
     ) {
         self.transport = transport
         self.name = name
@@ -51,6 +59,9 @@ public struct WorkerConfiguration: Sendable {
         self.workflowTaskTimeout = workflowTaskTimeout
         self.codec = codec
         self.interceptors = interceptors
+        self.events = events
+        self.eventListener = eventListener
+        self.eventListenerSettings = eventListenerSettings
     }
 
     /// The roles this configuration runs, without duplicates, in a stable order.
@@ -59,13 +70,18 @@ public struct WorkerConfiguration: Sendable {
             self.roles
             ?? services.flatMap { WorkerRole.allRoles(ofService: $0.name) }
             + workflows.flatMap { WorkerRole.allRoles(ofWorkflow: $0.name) }
+            + (eventListener == nil ? [] : [.eventListener(eventListenerSettings.name)])
         var seen: Set<WorkerRole> = []
         return roles.filter { seen.insert($0).inserted }
     }
 
-    /// The settings of one role.
+    /// The settings of one role. An event listener reads one batch at a time (in order) unless given its own.
     public func settings(for role: WorkerRole) -> ConsumerSettings {
-        roleSettings[role] ?? consumerSettings
+        if let settings = roleSettings[role] { return settings }
+        guard case .eventListener = role else { return consumerSettings }
+        var settings = consumerSettings
+        settings.concurrency = 1
+        return settings
     }
 
     /// Checks that the roles can run: something to run, definitions registered once for executors, names
@@ -93,6 +109,8 @@ public struct WorkerConfiguration: Sendable {
                 problems.append("\(role) needs the ServiceDefinition of \(name) in `services`")
             case .workflowExecutor(let name) where !workflowNames.contains(name):
                 problems.append("\(role) needs the WorkflowDefinition of \(name) in `workflows`")
+            case .eventListener where eventListener == nil:
+                problems.append("\(role) needs an `eventListener`")
             default:
                 break
             }

@@ -11,6 +11,9 @@ public enum WorkerRole: Sendable, Hashable, CustomStringConvertible {
     case workflowStateEngine(String)
     /// Keeps the tag → workflow ids sets of a workflow and fans by-tag commands out.
     case workflowTagEngine(String)
+    /// Hands every event to the configured `InfiniticEventListener`, in the consumer group of this name
+    /// (`EventListenerSettings.name`).
+    case eventListener(String)
 
     /// Both roles of a service.
     public static func allRoles(ofService name: String) -> [WorkerRole] {
@@ -22,11 +25,11 @@ public enum WorkerRole: Sendable, Hashable, CustomStringConvertible {
         [.workflowStateEngine(name), .workflowExecutor(name), .workflowTagEngine(name)]
     }
 
-    /// The service or workflow name.
+    /// The service or workflow name (the listener's name for an event listener).
     public var name: String {
         switch self {
         case .serviceExecutor(let name), .serviceTagEngine(let name), .workflowExecutor(let name),
-            .workflowStateEngine(let name), .workflowTagEngine(let name):
+            .workflowStateEngine(let name), .workflowTagEngine(let name), .eventListener(let name):
             name
         }
     }
@@ -38,6 +41,7 @@ public enum WorkerRole: Sendable, Hashable, CustomStringConvertible {
         case .workflowExecutor(let name): "workflow executor \(name)"
         case .workflowStateEngine(let name): "workflow state engine \(name)"
         case .workflowTagEngine(let name): "workflow tag engine \(name)"
+        case .eventListener(let name): "event listener \(name)"
         }
     }
 }

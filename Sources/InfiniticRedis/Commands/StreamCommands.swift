@@ -3,11 +3,14 @@ public struct XADD: RedisRequest {
     public var stream: String
     public var id: String
     public var fields: [RedisStreamEntry.Field]
+    /// Trims the stream to about this many entries (`MAXLEN ~`).
+    public var maxLength: Int?
 
-    public init(_ stream: String, id: String = "*", fields: [RedisStreamEntry.Field]) {
+    public init(_ stream: String, id: String = "*", fields: [RedisStreamEntry.Field], maxLength: Int? = nil) {
         self.stream = stream
         self.id = id
         self.fields = fields
+        self.maxLength = maxLength
     }
 
     public var name: String { "XADD" }
@@ -16,6 +19,11 @@ public struct XADD: RedisRequest {
     public func encode(into command: inout RedisCommand) {
         command.append("XADD")
         command.append(stream)
+        if let maxLength {
+            command.append("MAXLEN")
+            command.append("~")
+            command.append(String(maxLength))
+        }
         command.append(id)
         for field in fields {
             command.append(field.name)

@@ -23,8 +23,9 @@ struct CommitRequest: Sendable {
 
 /// An effect of a commit, on keys of the input's partition.
 enum CommitOp: Sendable {
-    /// `XADD stream * fields`, then `PEXPIRE stream` if the topic expires when idle.
-    case append(stream: String, fields: [EntryField], expireAfterMilliseconds: Int? = nil)
+    /// `XADD stream * fields`, then `PEXPIRE stream` if the topic expires when idle; `XADD stream MAXLEN ~ n *
+    /// fields` if it retains about n entries.
+    case append(stream: String, fields: [EntryField], expireAfterMilliseconds: Int? = nil, maxLength: Int? = nil)
     /// Schedule a message (once per publication id), due at an instant (ms since 1970) or after a delay
     /// measured by Redis; `set` holds the ids by due time, `data` their fields. When it becomes the soonest
     /// due, a wake marker is appended to `stream` so that idle consumers look at the schedule again.
@@ -94,8 +95,12 @@ struct CommitBatchEncoder {
         arguments.append(request.ops.count)
         for op in request.ops {
             switch op {
-            case .append(let stream, let fields, let expiry):
-                if let expiry {
+            case .append(let stream, let fields, let expiry, let maxLength):
+                if let maxLength {
+                    arguments.append("M")
+                    arguments.append(index(stream))
+                    arguments.append(maxLength)
+                } else if let expiry {
                     arguments.append("Y")
                     arguments.append(index(stream))
                     arguments.append(expiry)

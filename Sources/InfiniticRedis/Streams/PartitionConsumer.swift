@@ -160,7 +160,9 @@ final class PartitionConsumer: Sendable {
                     reclaimCursor = cursor
                     nextReclaim = now + (cursor == "0-0" ? visibility / 2 : .zero)
                 }
-                if subscription.topic.isShared && now >= nextTrim {
+                // A retained topic is trimmed by length when appended to, not by acknowledgements.
+                let trimsAcknowledged = subscription.topic.isShared && subscription.topic.retainedEntries == nil
+                if trimsAcknowledged && now >= nextTrim {
                     // Trimming only matters once something was read (and so may have been acknowledged).
                     if trimRounds > 0 {
                         let trimmed = try await client.send(StreamScripts.trimAcknowledged.call(keys: [stream]))
@@ -172,7 +174,7 @@ final class PartitionConsumer: Sendable {
                 if messages.count < slots {
                     now = ContinuousClock.now
                     var wakeAt = min(nextMove, nextReclaim)
-                    if subscription.topic.isShared && trimRounds > 0 { wakeAt = min(wakeAt, nextTrim) }
+                    if trimsAcknowledged && trimRounds > 0 { wakeAt = min(wakeAt, nextTrim) }
                     let wait = messages.isEmpty ? min(configuration.longestBlock, now.duration(to: wakeAt)) : .zero
                     let (new, woken) = try await readNew(count: slots - messages.count, wait: wait)
                     messages += new

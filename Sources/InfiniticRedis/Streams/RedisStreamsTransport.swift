@@ -75,7 +75,8 @@ public final class RedisStreamsTransport: Transport {
                 if let key = message.key { fields.append(RedisStreamEntry.Field(StreamEntry.key, key)) }
                 fields.append(RedisStreamEntry.Field(StreamEntry.payload, message.payload))
                 fields.append(RedisStreamEntry.Field(StreamEntry.publishedAt, publishedAt))
-                appended.append(appends.append(XADD(stream, fields: fields)))
+                appended.append(
+                    appends.append(XADD(stream, fields: fields, maxLength: message.topic.retainedEntries)))
                 if let idle = message.topic.expiresAfterIdle {
                     expiries.append(appends.append(PEXPIRE(stream, after: idle)))
                 }
@@ -126,7 +127,8 @@ public final class RedisStreamsTransport: Transport {
         if message.delivery.isImmediate {
             return .append(
                 stream: keyspace.stream(message.topic, partition: partition), fields: fields,
-                expireAfterMilliseconds: message.topic.expiresAfterIdle.map(\.redisMilliseconds))
+                expireAfterMilliseconds: message.topic.expiresAfterIdle.map(\.redisMilliseconds),
+                maxLength: message.topic.retainedEntries)
         }
         let due: CommitOp.Due =
             switch message.delivery {

@@ -38,6 +38,7 @@ final class InMemoryBroker: Sendable {
         mutating func enqueue(_ message: OutgoingMessage, now: Date, wake: inout Wakeups) {
             let name = message.topic.name
             touch(name)
+            if message.topic.retainedEntries != nil { topics[name]!.retainedEntries = message.topic.retainedEntries }
             let due: Date? =
                 switch message.delivery {
                 case .now: nil

@@ -22,6 +22,11 @@ struct InMemoryTopic {
     /// The stored messages by sequence. Acknowledged entries are removed, so this stays bounded.
     var log: [UInt64: StoredMessage] = [:]
     var nextSequence: UInt64 = 1
+    /// `Topic.retainedEntries` of the topic as last published or subscribed: acknowledged entries stay, the
+    /// oldest go past this many.
+    var retainedEntries: Int?
+    /// The oldest sequence that may still be in the log of a retained topic.
+    var oldestRetained: UInt64 = 1
     /// On shared topics, the groups that acknowledged an entry some other group has not acknowledged yet.
     var acknowledgedBy: [UInt64: Set<String>] = [:]
     var groups: [String: InMemoryGroup] = [:]
@@ -46,6 +51,13 @@ struct InMemoryTopic {
     mutating func append(key: String?, payload: [UInt8], publishedAt: Date) {
         log[nextSequence] = StoredMessage(sequence: nextSequence, key: key, payload: payload, publishedAt: publishedAt)
         nextSequence += 1
+        if let retainedEntries {
+            while log.count > retainedEntries, oldestRetained < nextSequence {
+                log[oldestRetained] = nil
+                acknowledgedBy[oldestRetained] = nil
+                oldestRetained += 1
+            }
+        }
     }
 
     /// Stores a message for later unless one with the same publication id already waits. Returns whether the
@@ -63,6 +75,7 @@ struct InMemoryTopic {
 
     /// Creates `group` (reading from the oldest stored entry) or updates its view of the topic.
     mutating func join(_ group: String, topic: Topic) {
+        if topic.retainedEntries != nil { retainedEntries = topic.retainedEntries }
         if groups[group] == nil {
             groups[group] = InMemoryGroup(topic: topic, cursor: log.keys.min() ?? nextSequence)
         } else {
@@ -105,7 +118,7 @@ struct InMemoryTopic {
     /// Records an acknowledgement of `group`: the entry is deleted unless the topic is shared and another
     /// group that subscribed has not acknowledged it yet.
     mutating func acknowledge(_ sequence: UInt64, by group: String) {
-        guard log[sequence] != nil else { return }
+        guard log[sequence] != nil, retainedEntries == nil else { return }
         if groups[group]?.topic.isShared ?? false {
             var acknowledged = acknowledgedBy[sequence] ?? []
             acknowledged.insert(group)

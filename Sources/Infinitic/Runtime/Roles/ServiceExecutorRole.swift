@@ -11,10 +11,15 @@ public struct ServiceExecutorRole: Role {
 
     public let definition: ServiceDefinition
     private let executor: ServiceExecutor
+    /// Whether each attempt's events go to the events topic, in the attempt's commit.
+    public let events: EventSettings?
 
-    public init(definition: ServiceDefinition, emitterName: String, codec: any PayloadCodec) {
+    public init(
+        definition: ServiceDefinition, emitterName: String, codec: any PayloadCodec, events: EventSettings? = nil
+    ) {
         self.definition = definition
         self.executor = ServiceExecutor(definitions: [definition], emitterName: emitterName, codec: codec)
+        self.events = events
     }
 
     public var name: String { definition.name }
@@ -28,9 +33,11 @@ public struct ServiceExecutorRole: Role {
         _ inputs: [RoleInput<ServiceExecutorEnvelope>], context: RoleContext
     ) async throws -> BatchDisposition {
         var messages: [OutgoingMessage] = []
+        var events: [CloudEvent] = []
         for input in inputs {
             let envelope = input.value
             let task = envelope.message
+            let startedAt = context.now()
             let result = await execute(envelope, context: context)
             if case .failure = result, Task.isCancelled {
                 // Interrupted by a hard stop of the worker, not failed: leave the message to be delivered again.
@@ -46,7 +53,13 @@ public struct ServiceExecutorRole: Role {
             }
             let outputs = executor.outputs(of: result, for: envelope, now: context.now(), random: context.random)
             messages += try outputs.map { try $0.outgoingMessage(codec: executor.codec) }
+            if let settings = self.events {
+                events += TaskEvents.events(
+                    of: envelope, result: result, outputs: outputs, startedAt: startedAt, endedAt: context.now(),
+                    settings: settings)
+            }
         }
+        if let message = try self.events?.message(events) { messages.append(message) }
         return .ack(Commit(messages: messages))
     }
 
@@ -95,6 +108,8 @@ public struct ServiceExecutorRole: Role {
 extension ServiceExecutorRole {
     /// The role with the emitter name and codec of `environment`.
     public init(definition: ServiceDefinition, environment: RoleEnvironment) {
-        self.init(definition: definition, emitterName: environment.emitterName, codec: environment.codec)
+        self.init(
+            definition: definition, emitterName: environment.emitterName, codec: environment.codec,
+            events: environment.events)
     }
 }

@@ -14,9 +14,12 @@ public struct WorkflowStateEngineRole: Role {
     static let partialReadRounds = 6
 
     public let engine: WorkflowStateEngine
+    /// Whether each step's events go to the events topic, in the step's commit.
+    public let events: EventSettings?
 
-    public init(workflowName: String, emitterName: String, codec: any PayloadCodec) {
+    public init(workflowName: String, emitterName: String, codec: any PayloadCodec, events: EventSettings? = nil) {
         self.engine = WorkflowStateEngine(workflowName: workflowName, emitterName: emitterName, codec: codec)
+        self.events = events
     }
 
     public var name: String { engine.workflowName }
@@ -68,8 +71,9 @@ public struct WorkflowStateEngineRole: Role {
             } else {
                 stored = try await read([])
             }
-            let (transition, version) = try await transition(
-                for: envelopes, stored: stored, read: read, now: context.now())
+            let now = context.now()
+            let (transition, before) = try await transition(for: envelopes, stored: stored, read: read, now: now)
+            let version = before?.version
             var writes: [StateWrite] = []
             switch transition.state {
             case .unchanged:
@@ -79,7 +83,12 @@ public struct WorkflowStateEngineRole: Role {
             case .deleted:
                 if let version { writes.append(StateWrite(key: key, operation: .delete, expectedVersion: version)) }
             }
-            let messages = try transition.outputs.map { try $0.outgoingMessage(codec: engine.codec) }
+            var messages = try transition.outputs.map { try $0.outgoingMessage(codec: engine.codec) }
+            if let settings = events {
+                let events = WorkflowEvents.events(
+                    of: envelopes, before: before, transition: transition, now: now, settings: settings)
+                if let message = try settings.message(events) { messages.append(message) }
+            }
             return .ack(Commit(messages: messages, writes: writes))
         } catch {
             return BatchDisposition(
@@ -88,11 +97,11 @@ public struct WorkflowStateEngineRole: Role {
     }
 
     /// Runs the engine, reading the parts it asks for, until it needs nothing more. Returns the transition and
-    /// the version of the state it started from.
+    /// the state it started from (with the parts read).
     private func transition(
         for envelopes: [WorkflowEngineEnvelope], stored: StateFields?,
         read: @Sendable ([String]?) async throws -> StateFields?, now: Date
-    ) async throws -> (WorkflowEngineTransition, Int?) {
+    ) async throws -> (WorkflowEngineTransition, WorkflowState?) {
         let codec = engine.codec
         var state = try stored.map { try WorkflowState(stored: $0, codec: codec) }
         if let current = state {
@@ -101,14 +110,14 @@ public struct WorkflowStateEngineRole: Role {
         }
         for _ in 0..<Self.partialReadRounds {
             do {
-                return (try engine.handle(envelopes, state: state, now: now), state?.version)
+                return (try engine.handle(envelopes, state: state, now: now), state)
             } catch let needed as StatePartsNeeded {
                 guard let current = state else { throw needed }
                 state = try await merge(needed.fields, into: current, read: read)
             }
         }
         state = try await read(nil).map { try WorkflowState(stored: $0, codec: codec) }
-        return (try engine.handle(envelopes, state: state, now: now), state?.version)
+        return (try engine.handle(envelopes, state: state, now: now), state)
     }
 
     /// `state` with `fields` read; the whole state read afresh when it changed meanwhile (nil if it is gone).
@@ -129,6 +138,8 @@ public struct WorkflowStateEngineRole: Role {
 extension WorkflowStateEngineRole {
     /// The role with the emitter name and codec of `environment`.
     public init(workflowName: String, environment: RoleEnvironment) {
-        self.init(workflowName: workflowName, emitterName: environment.emitterName, codec: environment.codec)
+        self.init(
+            workflowName: workflowName, emitterName: environment.emitterName, codec: environment.codec,
+            events: environment.events)
     }
 }

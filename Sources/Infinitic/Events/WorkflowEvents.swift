@@ -1,0 +1,156 @@
+import Foundation
+
+/// The events of one step of a workflow state engine, derived from what it received (the batch), the state it
+/// started from and the transition it decided (new state, messages out), in this order: what the inputs
+/// brought (the instance or a method dispatched, a workflow task's outcome with the commands it dispatched, a
+/// command's outcome), the methods that ended, the next workflow task, the end of the instance.
+enum WorkflowEvents {
+    static func events(
+        of envelopes: [WorkflowEngineEnvelope], before: WorkflowState?, transition: WorkflowEngineTransition,
+        now: Date, settings: EventSettings
+    ) -> [CloudEvent] {
+        guard let first = envelopes.first else { return [] }
+        let workflowName = first.message.workflowName
+        let workflowId = first.message.workflowId
+        let source = settings.source(workflow: workflowName)
+        var events: [CloudEvent] = []
+        func add(_ type: InfiniticEventType, anchor: String, _ data: [String: String] = [:]) {
+            var data = data
+            data["workflowName"] = workflowName
+            data["workflowId"] = workflowId
+            events.append(
+                CloudEvent(
+                    id: "\(anchor):\(type.rawValue)", source: source, type: type.rawValue, subject: workflowId,
+                    time: now, data: data))
+        }
+
+        var previous = before
+        var after = transition.state(after: before)
+        let deleted = if case .deleted = transition.state { true } else { false }
+        let beforeMethods = before?.header.methods ?? []
+        let afterMethods = after?.header.methods ?? []
+        let known = Set(beforeMethods.map(\.methodId))
+        var exists = before != nil
+
+        // What the inputs brought.
+        for envelope in envelopes {
+            let anchor = envelope.messageId
+            switch envelope.message {
+            case .dispatchWorkflow(let dispatch) where !exists:
+                exists = true
+                add(
+                    .workflowDispatched, anchor: anchor,
+                    ["methodName": dispatch.methodName, "methodId": dispatch.methodId])
+            case .dispatchMethod(let dispatch)
+            where !known.contains(dispatch.methodId) && afterMethods.contains { $0.methodId == dispatch.methodId }:
+                add(
+                    .workflowMethodDispatched, anchor: anchor,
+                    ["methodName": dispatch.methodName, "methodId": dispatch.methodId])
+            case .workflowTaskCompleted(let completed):
+                guard let running = before?.header.runningWorkflowTask, running.id == completed.workflowTaskId,
+                    running.methodId == completed.methodId
+                else { continue }
+                var data = ["methodId": completed.methodId, "workflowTaskId": completed.workflowTaskId]
+                if case .workflowTaskFailed(let error) = completed.output.outcome {
+                    data["error"] = "\(error)"
+                    add(.workflowExecutorFailed, anchor: anchor, data)
+                } else {
+                    add(.workflowExecutorCompleted, anchor: anchor, data)
+                }
+                // The commands the workflow task dispatched (the workflow executor sent them).
+                for command in completed.output.newCommands {
+                    let descriptor = command.descriptor
+                    var data = [
+                        "methodId": completed.methodId, "commandId": command.id, "methodName": descriptor.methodName,
+                    ]
+                    switch descriptor.kind {
+                    case .task:
+                        data["serviceName"] = descriptor.targetName
+                        data["taskId"] = command.id
+                        add(.workflowTaskDispatched, anchor: "\(anchor):\(command.id)", data)
+                    case .workflowMethod:
+                        data["targetWorkflowName"] = descriptor.targetName
+                        data["targetWorkflowId"] = descriptor.targetWorkflowId ?? command.id
+                        add(.workflowRemoteMethodDispatched, anchor: "\(anchor):\(command.id)", data)
+                    case .inline:
+                        break
+                    }
+                }
+            case .commandResult(let result):
+                let earlier = try? previous?.command(result.commandId)
+                if earlier?.record.status.isTerminated ?? false { continue }
+                let entry = earlier ?? (try? after?.command(result.commandId))
+                var data = ["methodId": result.methodId, "commandId": result.commandId]
+                if let descriptor = entry?.record.descriptor {
+                    data[descriptor.kind == .task ? "serviceName" : "targetWorkflowName"] = descriptor.targetName
+                    data["methodName"] = descriptor.methodName
+                }
+                add(commandResultType(result.outcome, kind: entry?.record.descriptor.kind), anchor: anchor, data)
+            default:
+                continue
+            }
+        }
+
+        // The methods that ended.
+        let lastAnchor = envelopes[envelopes.count - 1].messageId
+        let canceled = deleted && envelopes.contains { if case .cancelWorkflow = $0.message { true } else { false } }
+        var methodIds = beforeMethods.map(\.methodId)
+        methodIds += afterMethods.map(\.methodId).filter { !known.contains($0) }
+        for methodId in methodIds {
+            let wasEnded = beforeMethods.first { $0.methodId == methodId }?.ending != nil
+            guard !wasEnded else { continue }
+            let ending: MethodSummary.Ending?
+            if let summary = afterMethods.first(where: { $0.methodId == methodId }) {
+                ending = summary.ending
+            } else if deleted || after != nil {
+                // Gone: canceled with the instance, or completed and left the state.
+                ending = canceled ? .canceled : .completed
+            } else {
+                ending = nil
+            }
+            guard let ending else { continue }
+            var data = ["methodId": methodId]
+            let record = (try? after?.methodRecord(methodId)) ?? (try? previous?.methodRecord(methodId))
+            if let record { data["methodName"] = record.history.methodName }
+            if case .failed(let error)? = record?.outcome { data["error"] = "\(error)" }
+            let type: InfiniticEventType =
+                switch ending {
+                case .completed: .workflowMethodCompleted
+                case .failed: .workflowMethodFailed
+                case .canceled: .workflowMethodCanceled
+                }
+            add(type, anchor: "\(lastAnchor):\(methodId)", data)
+        }
+
+        // The next workflow task.
+        for output in transition.outputs {
+            guard case .workflowExecutor(let envelope) = output else { continue }
+            let task = envelope.message
+            add(
+                .workflowExecutorDispatched, anchor: envelope.messageId,
+                ["methodId": task.method.methodId, "workflowTaskId": task.workflowTaskId])
+        }
+
+        // The end of the instance.
+        if deleted && exists {
+            add(canceled ? .workflowCanceled : .workflowCompleted, anchor: lastAnchor)
+        }
+        return events
+    }
+
+    private static func commandResultType(_ outcome: CommandStatus, kind: CommandDescriptor.Kind?) -> InfiniticEventType
+    {
+        switch outcome {
+        case .ongoing, .completed:
+            return kind == .workflowMethod ? .workflowRemoteMethodCompleted : .workflowTaskCompleted
+        case .failed(let failure):
+            switch failure {
+            case .workflowFailed, .workflowTaskFailed: return .workflowRemoteMethodFailed
+            case .workflowCanceled: return .workflowRemoteMethodCanceled
+            case .workflowUnknown: return .workflowRemoteMethodUnknown
+            case .taskFailed, .taskUnknown, .error:
+                return kind == .workflowMethod ? .workflowRemoteMethodFailed : .workflowTaskFailed
+            }
+        }
+    }
+}

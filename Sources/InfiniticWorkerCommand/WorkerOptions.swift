@@ -1,0 +1,146 @@
+import ArgumentParser
+import Foundation
+import Infinitic
+import InfiniticConfiguration
+import InfiniticRedis
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The process-per-role command line of a worker, for a user's executable:
+///
+/// ```swift
+/// @main struct HotelWorker: AsyncParsableCommand {
+///     @OptionGroup var worker: WorkerOptions
+///     func run() async throws {
+///         try await worker.run(services: [hotel], workflows: [bookTrip])
+///     }
+/// }
+/// // hotel-worker --config worker.yml --role service-executor:HotelService
+/// ```
+///
+/// Settings come from the defaults, then the configuration file (`--config`, see `ConfigurationFile`), then
+/// the command line. SIGTERM or SIGINT stops the worker gracefully: every role stops reading, running handlers
+/// finish and commit (releasing their key locks), and `run` returns (exit status 0).
+public struct WorkerOptions: ParsableArguments {
+    @Option(
+        name: .customLong("role"),
+        help: ArgumentHelp(
+            "A role to run (repeatable; default: every role): service-executor:<Service>, service-tag-engine:<Service>, "
+                + "workflow-executor:<Workflow>, workflow-state-engine:<Workflow>, workflow-tag-engine:<Workflow>, "
+                + "event-listener:<name>.",
+            valueName: "kind:name"))
+    public var roles: [String] = []
+
+    @Option(help: ArgumentHelp("A YAML (or JSON) configuration file.", valueName: "path"))
+    public var config: String?
+
+    @Option(help: "The Redis URL (default: the file's, else $REDIS_URL, else redis://127.0.0.1:6379).")
+    public var redisURL: String?
+
+    @Option(help: "The key prefix of this deployment in Redis (default: the file's, else the program's).")
+    public var namespace: String?
+
+    @Option(help: "Hash-tag partitions of the key space (fixed when a namespace is first used).")
+    public var partitions: Int?
+
+    @Option(help: "Handlers running at once per role.")
+    public var concurrency: Int?
+
+    @Option(help: "Seconds after which a message held by a silent (dead) worker goes to another.")
+    public var visibilityTimeout: Double?
+
+    @Option(help: "The worker's name (default: host-pid-random).")
+    public var name: String?
+
+    @Flag(help: "Log at debug level.")
+    public var verbose = false
+
+    public init() {}
+
+    public func validate() throws {
+        for role in roles where WorkerRole(argument: role) == nil {
+            throw ValidationError(
+                "unknown role '\(role)'; expected kind:name with kind one of "
+                    + WorkerRole.argumentKinds.joined(separator: ", "))
+        }
+        if let visibilityTimeout, visibilityTimeout <= 0 {
+            throw ValidationError("--visibility-timeout must be positive")
+        }
+        if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
+        if let partitions, partitions < 1 { throw ValidationError("--partitions must be at least 1") }
+    }
+
+    /// The configuration file, if `--config` names one.
+    public func configurationFile() throws -> ConfigurationFile? {
+        try config.map { path throws(ConfigurationFileError) in try ConfigurationFile.load(path: path) }
+    }
+
+    /// The worker configuration: `base` (what the program registers), then the file, then the command line.
+    public func configuration(
+        _ base: WorkerConfiguration, defaultNamespace: String = "infinitic",
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> WorkerConfiguration {
+        var configuration = base
+        let file = try configurationFile()
+        try file?.apply(to: &configuration)
+        let redis = file?.transport.redis
+        let url =
+            redisURL ?? redis?.url ?? environment["REDIS_URL"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? "redis://127.0.0.1:6379"
+        var transport = try RedisStreamsConfiguration(
+            url: url, namespace: namespace ?? redis?.namespace ?? defaultNamespace,
+            partitions: partitions ?? redis?.partitions ?? 1)
+        if let poolSize = redis?.poolSize { transport.redis.poolSize = max(1, poolSize) }
+        configuration.transport = .redis(transport)
+        if !roles.isEmpty { configuration.roles = roles.compactMap(WorkerRole.init(argument:)) }
+        if let name { configuration.name = name }
+        func override(_ settings: inout ConsumerSettings) {
+            if let concurrency { settings.concurrency = concurrency }
+            if let visibilityTimeout { settings.visibilityTimeout = .milliseconds(Int(visibilityTimeout * 1000)) }
+        }
+        override(&configuration.consumerSettings)
+        for role in configuration.roleSettings.keys { override(&configuration.roleSettings[role]!) }
+        return configuration
+    }
+
+    /// The logger of the worker process (standard error, info or debug with `--verbose`), bootstrapping the
+    /// logging system once.
+    public func logger(_ label: String) -> Logger {
+        let level: Logger.Level = verbose ? .debug : .info
+        Self.bootstrap.withLock { done in
+            guard !done else { return }
+            done = true
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        }
+        var logger = Logger(label: label)
+        logger.logLevel = level
+        return logger
+    }
+
+    private static let bootstrap = Mutex(false)
+
+    /// Runs a worker with what the program registers, configured by the file and the command line, until
+    /// SIGTERM or SIGINT (then it drains and returns).
+    public func run(
+        services: [ServiceDefinition] = [], workflows: [WorkflowDefinition] = [],
+        eventListener: (any InfiniticEventListener)? = nil, defaultNamespace: String = "infinitic",
+        configure: (inout WorkerConfiguration) throws -> Void = { _ in }
+    ) async throws {
+        var base = WorkerConfiguration(
+            transport: .redis(url: "redis://127.0.0.1:6379"), services: services, workflows: workflows,
+            eventListener: eventListener)
+        try configure(&base)
+        let configuration = try self.configuration(base, defaultNamespace: defaultNamespace)
+        let logger = logger("infinitic.worker")
+        let worker = try InfiniticWorker(configuration: configuration, logger: logger)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
