@@ -31,6 +31,19 @@ public enum InfiniticEventType: String, Sendable, Hashable, CaseIterable, Codabl
     case workflowRemoteMethodFailed = "infinitic.workflow.remoteMethodFailed"
     case workflowRemoteMethodCanceled = "infinitic.workflow.remoteMethodCanceled"
     case workflowRemoteMethodUnknown = "infinitic.workflow.remoteMethodUnknown"
+    /// The caller-side timeout of a task or of a remote method elapsed first (a late outcome is ignored).
+    case workflowTaskTimedOut = "infinitic.workflow.taskTimedOut"
+    case workflowRemoteMethodTimedOut = "infinitic.workflow.remoteMethodTimedOut"
+    /// The workflow started a child workflow instance (its outcome comes as `remoteMethod*`).
+    case workflowChildDispatched = "infinitic.workflow.childDispatched"
+    /// The workflow started a timer (`data.dueAt`), which then completed (it was due, or a client completed it).
+    case workflowTimerDispatched = "infinitic.workflow.timerDispatched"
+    case workflowTimerCompleted = "infinitic.workflow.timerCompleted"
+    /// The workflow began receiving on a channel, then received a signal on it.
+    case workflowReceiveDispatched = "infinitic.workflow.receiveDispatched"
+    case workflowSignalReceived = "infinitic.workflow.signalReceived"
+    /// The workflow sent a signal on a channel of another instance.
+    case workflowSignalSent = "infinitic.workflow.signalSent"
     case workflowMethodCompleted = "infinitic.workflow.methodCompleted"
     case workflowMethodFailed = "infinitic.workflow.methodFailed"
     case workflowMethodCanceled = "infinitic.workflow.methodCanceled"

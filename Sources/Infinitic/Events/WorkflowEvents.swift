@@ -72,6 +72,21 @@ enum WorkflowEvents {
                         data["targetWorkflowName"] = descriptor.targetName
                         data["targetWorkflowId"] = descriptor.targetWorkflowId ?? command.id
                         add(.workflowRemoteMethodDispatched, anchor: "\(anchor):\(command.id)", data)
+                    case .childWorkflow:
+                        data["targetWorkflowName"] = descriptor.targetName
+                        data["targetWorkflowId"] = command.id
+                        add(.workflowChildDispatched, anchor: "\(anchor):\(command.id)", data)
+                    case .timer:
+                        data["timerId"] = command.id
+                        add(.workflowTimerDispatched, anchor: "\(anchor):\(command.id)", data)
+                    case .receive:
+                        data["channel"] = descriptor.targetName
+                        add(.workflowReceiveDispatched, anchor: "\(anchor):\(command.id)", data)
+                    case .signal:
+                        data["channel"] = descriptor.targetName
+                        data["targetWorkflowName"] = descriptor.targetName
+                        if let target = descriptor.targetWorkflowId { data["targetWorkflowId"] = target }
+                        add(.workflowSignalSent, anchor: "\(anchor):\(command.id)", data)
                     case .inline:
                         break
                     }
@@ -82,7 +97,14 @@ enum WorkflowEvents {
                 let entry = earlier ?? (try? after?.command(result.commandId))
                 var data = ["methodId": result.methodId, "commandId": result.commandId]
                 if let descriptor = entry?.record.descriptor {
-                    data[descriptor.kind == .task ? "serviceName" : "targetWorkflowName"] = descriptor.targetName
+                    let name =
+                        switch descriptor.kind {
+                        case .task: "serviceName"
+                        case .receive, .signal: "channel"
+                        case .timer, .inline: "name"
+                        case .workflowMethod, .childWorkflow: "targetWorkflowName"
+                        }
+                    data[name] = descriptor.targetName
                     data["methodName"] = descriptor.methodName
                 }
                 add(commandResultType(result.outcome, kind: entry?.record.descriptor.kind), anchor: anchor, data)
@@ -140,16 +162,23 @@ enum WorkflowEvents {
 
     private static func commandResultType(_ outcome: CommandStatus, kind: CommandDescriptor.Kind?) -> InfiniticEventType
     {
+        let isWorkflow = kind == .workflowMethod || kind == .childWorkflow
         switch outcome {
         case .ongoing, .completed:
-            return kind == .workflowMethod ? .workflowRemoteMethodCompleted : .workflowTaskCompleted
+            switch kind {
+            case .timer: return .workflowTimerCompleted
+            case .receive: return .workflowSignalReceived
+            default: return isWorkflow ? .workflowRemoteMethodCompleted : .workflowTaskCompleted
+            }
         case .failed(let failure):
             switch failure {
             case .workflowFailed, .workflowTaskFailed: return .workflowRemoteMethodFailed
             case .workflowCanceled: return .workflowRemoteMethodCanceled
             case .workflowUnknown: return .workflowRemoteMethodUnknown
+            case .taskTimedOut: return .workflowTaskTimedOut
+            case .workflowTimedOut: return .workflowRemoteMethodTimedOut
             case .taskFailed, .taskUnknown, .error:
-                return kind == .workflowMethod ? .workflowRemoteMethodFailed : .workflowTaskFailed
+                return isWorkflow ? .workflowRemoteMethodFailed : .workflowTaskFailed
             }
         }
     }

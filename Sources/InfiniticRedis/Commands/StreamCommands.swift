@@ -3,7 +3,7 @@ public struct XADD: RedisRequest {
     public var stream: String
     public var id: String
     public var fields: [RedisStreamEntry.Field]
-    /// Trims the stream to about this many entries (`MAXLEN ~`).
+    /// Trims the stream to about this many entries (`MAXLEN ~`; exactly, `MAXLEN =`, below 1,000).
     public var maxLength: Int?
 
     public init(_ stream: String, id: String = "*", fields: [RedisStreamEntry.Field], maxLength: Int? = nil) {
@@ -21,7 +21,8 @@ public struct XADD: RedisRequest {
         command.append(stream)
         if let maxLength {
             command.append("MAXLEN")
-            command.append("~")
+            // Approximate trimming keeps whole macro nodes (100 entries by default): exact for short streams.
+            command.append(maxLength < 1000 ? "=" : "~")
             command.append(String(maxLength))
         }
         command.append(id)

@@ -91,6 +91,12 @@ public struct RedisKeyspace: Sendable, Hashable {
         prefix(partition(of: key), "set") + key.name
     }
 
+    /// What each partition's stream of a retained topic keeps (`Topic.retainedEntries` is for the whole topic,
+    /// whose entries spread over the partitions).
+    public func retainedPerPartition(_ topic: Topic) -> Int? {
+        topic.retainedEntries.map { max(1, ($0 + partitions - 1) / partitions) }
+    }
+
     /// Checks that a topic or group name fits the layout.
     func validate(name: String, what: String) throws {
         guard !name.isEmpty, !name.utf8.contains(UInt8(ascii: "|")) else {

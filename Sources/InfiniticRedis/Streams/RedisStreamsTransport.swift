@@ -76,7 +76,8 @@ public final class RedisStreamsTransport: Transport {
                 fields.append(RedisStreamEntry.Field(StreamEntry.payload, message.payload))
                 fields.append(RedisStreamEntry.Field(StreamEntry.publishedAt, publishedAt))
                 appended.append(
-                    appends.append(XADD(stream, fields: fields, maxLength: message.topic.retainedEntries)))
+                    appends.append(
+                        XADD(stream, fields: fields, maxLength: keyspace.retainedPerPartition(message.topic))))
                 if let idle = message.topic.expiresAfterIdle {
                     expiries.append(appends.append(PEXPIRE(stream, after: idle)))
                 }
@@ -128,7 +129,7 @@ public final class RedisStreamsTransport: Transport {
             return .append(
                 stream: keyspace.stream(message.topic, partition: partition), fields: fields,
                 expireAfterMilliseconds: message.topic.expiresAfterIdle.map(\.redisMilliseconds),
-                maxLength: message.topic.retainedEntries)
+                maxLength: keyspace.retainedPerPartition(message.topic))
         }
         let due: CommitOp.Due =
             switch message.delivery {

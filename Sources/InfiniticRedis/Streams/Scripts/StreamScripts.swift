@@ -281,7 +281,7 @@ enum StreamScripts {
     /// key of a hand-over, then per commit: entry count, entry ids (none to only publish; the first holds the
     /// key lock), lock key index, park key index (0 = none), check count, (key index, expected version)...,
     /// op count, ops. Ops:
-    /// `X idx n fields...` XADD; `Y idx ttl n fields...` XADD then PEXPIRE; `M idx maxlen n fields...` XADD MAXLEN ~; `Z idx data-idx stream-idx id a|d ms
+    /// `X idx n fields...` XADD; `Y idx ttl n fields...` XADD then PEXPIRE; `M idx maxlen n fields...` XADD MAXLEN (~ from 1,000, = below); `Z idx data-idx stream-idx id a|d ms
     /// n fields...` schedule at an instant or after a delay (once per id; a wake marker to the stream when it
     /// becomes the soonest); `P idx value` put; `U idx replace n
     /// (field value)... m field...` set and remove fields; `D idx` delete; `S idx n members...` add to set;
@@ -323,7 +323,9 @@ enum StreamScripts {
                     elseif op == 'M' then
                         local maxlen, n = ARGV[i], tonumber(ARGV[i + 1]); i = i + 2
                         local fields = slice(n)
-                        if apply then redis.call('XADD', key, 'MAXLEN', '~', maxlen, '*', unpack(fields)) end
+                        -- Approximate trimming keeps whole macro nodes (100 entries): exact below 1,000.
+                        local mode = (tonumber(maxlen) or 0) < 1000 and '=' or '~'
+                        if apply then redis.call('XADD', key, 'MAXLEN', mode, maxlen, '*', unpack(fields)) end
                     elseif op == 'Z' then
                         local data, target = KEYS[tonumber(ARGV[i])], KEYS[tonumber(ARGV[i + 1])]
                         local id, mode, ms, n = ARGV[i + 2], ARGV[i + 3], tonumber(ARGV[i + 4]), tonumber(ARGV[i + 5])
