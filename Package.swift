@@ -187,6 +187,16 @@ let package = Package(
             path: "Benchmarks/ShapesBenchmark"
         ),
 
+        // One-task workflows on one redis-server vs a local 3-master Redis Cluster, same run.
+        .executableTarget(
+            name: "ClusterBenchmark",
+            dependencies: [
+                "BenchmarkSupport", "Infinitic", "InfiniticRedis",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/ClusterBenchmark"
+        ),
+
         // A consumer process the crash tests start and SIGKILL.
         .executableTarget(
             name: "TransportProbe",

@@ -143,7 +143,7 @@ public func commandCalls(_ client: RedisClient) async throws -> [(String, Int)] 
 }
 
 /// Calls per command in the `cmdstat_` lines of an `INFO` reply, without `INFO` itself.
-func parseCommandCalls(_ info: String) -> [String: Int] {
+public func parseCommandCalls(_ info: String) -> [String: Int] {
     var calls: [String: Int] = [:]
     for line in info.split(whereSeparator: \.isNewline) where line.hasPrefix("cmdstat_") {
         let name = line.dropFirst("cmdstat_".count).split(separator: ":")[0]

@@ -148,8 +148,7 @@ final class ClusterRouter: Sendable {
                 groups[endpoint, default: []].append(index)
             }
             let sentWithAsking = asked
-            let results = await withTaskGroup(of: (RedisEndpoint, [Int], Result<[RedisReply], any Error>).self) {
-                group in
+            let results = await withTaskGroup(of: GroupResult.self) { group in
                 for (endpoint, indices) in groups {
                     let connection = connection(to: endpoint)
                     var batch: [RedisCommand] = []
@@ -157,24 +156,25 @@ final class ClusterRouter: Sendable {
                         if sentWithAsking[index] != nil { batch.append(ASKING().command) }
                         batch.append(commands[index])
                     }
-                    group.addTask { [batch] in
+                    let commandsOfGroup = batch
+                    group.addTask {
                         do {
-                            return (endpoint, indices, .success(try await send(connection, batch)))
+                            let replies = try await send(connection, commandsOfGroup)
+                            return GroupResult(endpoint: endpoint, indices: indices, replies: replies, error: nil)
                         } catch {
-                            return (endpoint, indices, .failure(error))
+                            return GroupResult(endpoint: endpoint, indices: indices, replies: [], error: error)
                         }
                     }
                 }
-                var all: [(RedisEndpoint, [Int], Result<[RedisReply], any Error>)] = []
+                var all: [GroupResult] = []
                 for await result in group { all.append(result) }
                 return all
             }
             pending = []
             var waitBeforeRetry = false
             var lastFailure: (any Error)?
-            for (endpoint, indices, result) in results {
-                switch result {
-                case .failure(let error):
+            for result in results {
+                if let error = result.error {
                     // Nothing was sent to an unreachable node: ask where its slots went, and resend later.
                     // A connection lost mid-flight may have applied the commands: the caller decides.
                     guard let redisError = error as? RedisError, redisError.code == .connectionFailed else {
@@ -182,36 +182,38 @@ final class ClusterRouter: Sendable {
                         throw error
                     }
                     logger.debug(
-                        "cluster node unreachable", metadata: ["node": "\(endpoint)", "error": "\(redisError)"])
+                        "cluster node unreachable", metadata: ["node": "\(result.endpoint)", "error": "\(redisError)"])
                     lastFailure = error
                     waitBeforeRetry = true
-                    pending += indices
-                    for index in indices { asked[index] = nil }
-                case .success(var batch):
-                    var position = 0
-                    for index in indices {
-                        if sentWithAsking[index] != nil {
-                            position += 1  // ASKING's +OK
-                        }
-                        let reply = batch[position]
-                        position += 1
-                        asked[index] = nil
-                        switch ClusterRedirection(reply) {
-                        case .moved(let slot, let target):
-                            moved(slot: slot, to: target)
-                            pending.append(index)
-                        case .ask(_, let target):
-                            asked[index] = target
-                            pending.append(index)
-                        case .retryLater:
-                            waitBeforeRetry = true
-                            pending.append(index)
-                        case nil:
-                            break
-                        }
-                        replies[index] = reply
+                    pending += result.indices
+                    for index in result.indices { asked[index] = nil }
+                    continue
+                }
+                var position = 0
+                for index in result.indices {
+                    if sentWithAsking[index] != nil {
+                        position += 1  // ASKING's +OK
                     }
-                    batch.removeAll()
+                    guard position < result.replies.count else {
+                        throw RedisError(.unexpectedReply, "a pipeline got fewer replies than commands")
+                    }
+                    let reply = result.replies[position]
+                    position += 1
+                    asked[index] = nil
+                    switch ClusterRedirection(reply) {
+                    case .moved(let slot, let target):
+                        moved(slot: slot, to: target)
+                        pending.append(index)
+                    case .ask(_, let target):
+                        asked[index] = target
+                        pending.append(index)
+                    case .retryLater:
+                        waitBeforeRetry = true
+                        pending.append(index)
+                    case nil:
+                        break
+                    }
+                    replies[index] = reply
                 }
             }
             if pending.isEmpty { break }
@@ -227,6 +229,14 @@ final class ClusterRouter: Sendable {
             }
         }
         return replies
+    }
+
+    /// What one master answered to its share of a pipeline.
+    private struct GroupResult: Sendable {
+        let endpoint: RedisEndpoint
+        let indices: [Int]
+        let replies: [RedisReply]
+        let error: (any Error)?
     }
 
     /// Closes every pooled connection.
