@@ -10,6 +10,9 @@ public struct RedisStreamsConfiguration: Sendable {
     public var maxCommitBatch: Int
     /// What to do when Redis is configured in a way that can lose messages.
     public var brokerCheck: BrokerCheck
+    /// How long `publish` keeps resending while Redis cannot be reached (a restart, a cluster failover) before
+    /// it throws.
+    public var publishRetryLimit: Duration = .seconds(30)
 
     public init(
         redis: RedisConfiguration, keyspace: RedisKeyspace? = nil, longestBlock: Duration = .seconds(10),

@@ -92,11 +92,28 @@ public final class RedisStreamsTransport: Transport {
                 group.addTask { _ = try await publisher.commit(CommitRequest(ops: ops)) }
             }
             if !appended.isEmpty {
-                let replies = try await client.send(appends)
+                let replies = try await sendRetryingConnectionErrors(appends)
                 for slot in appended { _ = try replies[slot] }
                 for slot in expiries { _ = try replies[slot] }
             }
             try await group.waitForAll()
+        }
+    }
+
+    /// Sends `pipeline`, sending it again while the connection fails (a Redis restarting, a cluster failing over)
+    /// for up to `configuration.publishRetryLimit`. A lost reply may mean the messages were appended: they are
+    /// then published twice, which consumers tolerate (at least once, deduplicated by message id).
+    private func sendRetryingConnectionErrors(_ pipeline: RedisPipeline) async throws -> RedisPipeline.Replies {
+        let deadline = ContinuousClock.now + configuration.publishRetryLimit
+        var failures = 0
+        while true {
+            do {
+                return try await client.send(pipeline)
+            } catch let error as RedisError where error.isConnectionError && ContinuousClock.now < deadline {
+                failures += 1
+                logger.warning("publishing failed, retrying", metadata: [LogKeys.error: "\(error)"])
+                try await Task.sleep(for: min(.milliseconds(25) * (1 << min(failures, 6)), .seconds(1)))
+            }
         }
     }
 
