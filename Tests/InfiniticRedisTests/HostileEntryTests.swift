@@ -117,6 +117,29 @@ struct HostileEntryTests {
         try await expectNothingPending(transport, topic, group: "g")
     }
 
+    @Test func scheduledDataThatDoesNotUnpackIsDeadLetteredAndTheScheduleGoesOn() async throws {
+        let transport = try await TestRedis.transport()
+        defer { transport.close() }
+        let topic = Topic("schedule")
+        let set = transport.keyspace.scheduled(topic, partition: 0)
+        let data = transport.keyspace.scheduledData(topic, partition: 0)
+        // An operator's HSET/ZADD: data that is not a packed field list, due now.
+        for (id, value) in [("garbage", "not msgpack \u{1}"), ("number", "\u{cc}\u{7}")] {
+            try await transport.client.send(PermissionProbe("hset", ["HSET", data, id, value]))
+            try await transport.client.send(PermissionProbe("zadd", ["ZADD", set, "0", id]))
+        }
+        try await transport.publish(
+            OutgoingMessage(topic: topic, payload: "later".bytes, delivery: .after(.milliseconds(100))))
+        let handled = Recorder<ReceivedMessage>()
+        try await Self.consumeUntil(
+            transport, Subscription(topic: topic, group: "g", schedulerInterval: .milliseconds(20)), expected: 1,
+            handled: handled, deadLetters: 2)
+        #expect(handled.all.map(\.payload.text) == ["later"])
+        let letters = try await transport.deadLetters(of: topic, limit: 10)
+        #expect(Set(letters.map(\.originalID)) == ["garbage", "number"])
+        #expect(letters.allSatisfy { $0.reason.contains("invalid scheduled entry") })
+    }
+
     @Test func aMessageLargerThanTheLimitIsRefusedAtPublish() async throws {
         let server = try await TestRedis.server()
         var configuration = try RedisStreamsConfiguration(url: server.url, namespace: TestRedis.uniqueNamespace())

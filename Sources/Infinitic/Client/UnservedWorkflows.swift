@@ -11,8 +11,8 @@ public enum UnservedWorkflowPolicy: Sendable, Hashable {
     /// Dispatches anyway, logging a warning: the message waits in its topic for a worker to start.
     case warn
 
-    /// Fails after 2 seconds.
-    public static let `default` = UnservedWorkflowPolicy.fail(after: .seconds(2))
+    /// Fails after 10 seconds (room for workers starting with the client on a loaded machine).
+    public static let `default` = UnservedWorkflowPolicy.fail(after: .seconds(10))
 }
 
 /// The workflows a client found served (cached: a workflow once served stays so) and the check before a

@@ -133,7 +133,9 @@ final class PartitionConsumer: Sendable {
         var nextReclaim = ContinuousClock.now
         var nextMove = ContinuousClock.now
         var nextTrim = ContinuousClock.now
-        var nextHygiene = ContinuousClock.now
+        /// Removing idle consumers waits a pass: at start, those of a process that just died are not idle yet.
+        let hygienePeriod = configuration.idleConsumerRemoval.map { min(max($0 / 2, .milliseconds(50)), .seconds(300)) }
+        var nextHygiene = ContinuousClock.now + (hygienePeriod ?? .zero)
         /// Trim passes still worth running: reset when entries are read (or a pass trims something or handlers
         /// still run), so an idle shared stream is not trimmed every second for nothing.
         var trimRounds = 0
@@ -170,9 +172,9 @@ final class PartitionConsumer: Sendable {
                     }
                     nextTrim = now + .seconds(1)
                 }
-                if let idle = configuration.idleConsumerRemoval, now >= nextHygiene {
+                if let idle = configuration.idleConsumerRemoval, let hygienePeriod, now >= nextHygiene {
                     await removeIdleConsumers(idleFor: idle)
-                    nextHygiene = now + min(max(idle / 2, .milliseconds(50)), .seconds(300))
+                    nextHygiene = now + hygienePeriod
                 }
                 if messages.count < slots {
                     now = ContinuousClock.now

@@ -26,6 +26,9 @@ import Testing
                 let worker = try system.makeWorker()
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await worker.run() }
+                    try await eventually("the worker registered") {
+                        try await system.transport.hasSubscribers(Topics.workflowEngine("Trips")) == true
+                    }
                     let result = try await client.workflow(TripsStub.self).sequential("served")
                     #expect(result.map(\.reference) == ["H-served-2", "F-served"])
                     group.cancelAll()
