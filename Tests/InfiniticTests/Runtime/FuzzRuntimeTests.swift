@@ -91,6 +91,35 @@ import Testing
         )
     }
 
+    /// Copies of a running workflow's message, one under another key, one without a key: both are dead-lettered
+    /// with their reason, and the workflow ends once (before, such a copy ran beside the real messages and
+    /// re-created the instance once it had ended: a second outcome).
+    @Test func misroutedCopiesOfAWorkflowsMessageAreDeadLetteredAndRunNothing() async throws {
+        try await RuntimeSystem.run(.redis) { system in
+            let transport = try #require(system.transport as? RedisStreamsTransport)
+            let trips = system.client.workflow(TripsStub.self)
+            let handle = try await system.client.dispatch { try await trips.sequential("real") }
+            var entries = FuzzEntries(seed: Self.seed, codec: BinaryPayloadCodec())
+            let copy = entries.engineMessage(workflowName: "Trips", workflowId: handle.id)
+            let topic = Topics.workflowEngine("Trips")
+            let stream = transport.keyspace.stream(topic, partition: 0)
+            try await transport.client.send(XADD(stream, fields: [.init("k", "elsewhere"), .init("p", copy)]))
+            try await transport.client.send(XADD(stream, fields: [.init("p", copy)]))
+            #expect(try await handle.result().map(\.reference) == ["H-real-2", "F-real"])
+            try await eventually("both copies dead-lettered") {
+                try await transport.deadLetters(of: topic, limit: 10).count == 2
+            }
+            let reasons = try await transport.deadLetters(of: topic, limit: 10).map(\.reason)
+            #expect(reasons.contains { $0.contains("its key 'elsewhere' is not the workflow id") }, "\(reasons)")
+            #expect(reasons.contains { $0.contains("it has no key") }, "\(reasons)")
+            try await eventually("the ended instance's state is gone") {
+                try await !system.hasState("Trips", id: handle.id)
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await !system.hasState("Trips", id: handle.id), "nothing re-created the instance")
+        }
+    }
+
     /// Every topic a fleet of the runtime fixtures reads.
     static func topics(clientName: String) -> [Topic] {
         let workflows = RuntimeFixtures.workflows.map(\.name)
@@ -143,7 +172,10 @@ struct FuzzEntries {
         case 2: return [.init("k", key()), .init("p", "x"), .init("a", "not-a-number")]
         case 3: return [.init("k", key()), .init("p", "x"), .init("t", "yesterday")]
         case 4: return [.init("k", ""), .init("p", [])]  // empty key and payload
-        case 5: return [.init("k", key()), .init("p", garbage(FuzzRuntimeTests.maxMessageBytes + 1))]
+        case 5:  // oversized (the same byte repeated: drawing 64 KB of random bytes costs more than the fleet)
+            return [
+                .init("k", key()), .init("p", [UInt8](repeating: 0xEE, count: FuzzRuntimeTests.maxMessageBytes + 1)),
+            ]
         case 6: return [.init("k", String(repeating: "k", count: 5000)), .init("p", "x")]
         case 7: return [.init("k", key()), .init("p", "x"), .init("version", "2")]  // another format version
         case 8: return [.init("p", [0xB2] + garbage(20))]  // a payload of another codec version
