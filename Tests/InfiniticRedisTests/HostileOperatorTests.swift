@@ -7,7 +7,7 @@ import Testing
 @testable import InfiniticRedis
 
 /// What an operator can get wrong: start order, credentials, ACLs, killed consumers, durability settings.
-@Suite("Hostile operators")
+@Suite("Hostile operators", .serialized)
 struct HostileOperatorTests {
     /// Sends a command the catalog does not need (ACL administration, CONFIG SET) in a test.
     static func admin(_ client: RedisClient, _ arguments: [String]) async throws {

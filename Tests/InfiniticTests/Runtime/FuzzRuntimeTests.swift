@@ -10,7 +10,7 @@ import Testing
 /// letters with a reason, nothing stays pending and the consumers keep going.
 ///
 /// `INFINITIC_FUZZ_ENTRIES` sets how many bad entries (default 400, a few seconds); `INFINITIC_FUZZ_SEED` the seed.
-@Suite(.timeLimit(.minutes(60))) struct FuzzRuntimeTests {
+@Suite(.serialized, .timeLimit(.minutes(60))) struct FuzzRuntimeTests {
     static let entries = ProcessInfo.processInfo.environment["INFINITIC_FUZZ_ENTRIES"].flatMap { Int($0) } ?? 400
     static let seed =
         ProcessInfo.processInfo.environment["INFINITIC_FUZZ_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 0...9999)

@@ -6,7 +6,7 @@ import Testing
 
 /// Work nobody serves is visible: a dispatch to a workflow no worker ever served fails fast (or, by
 /// configuration, waits with a warning), and waiting for an outcome has a default timeout.
-@Suite(.timeLimit(.minutes(1))) struct UnservedWorkRuntimeTests {
+@Suite(.serialized, .timeLimit(.minutes(1))) struct UnservedWorkRuntimeTests {
     @Test(arguments: TransportKind.allCases) func aDispatchToAWorkflowNoWorkerServesFailsFast(
         _ kind: TransportKind
     ) async throws {
