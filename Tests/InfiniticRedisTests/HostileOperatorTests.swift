@@ -50,9 +50,13 @@ struct HostileOperatorTests {
         let admin = try await TestRedis.client()
         defer { admin.close() }
         let user = "worker-\(UUID().uuidString.prefix(6))"
-        // The least-privilege user of the README, less TIME (called inside the scripts) and XAUTOCLAIM.
+        // The least-privilege user of the README, less TIME (called inside the scripts), XAUTOCLAIM and INFO (run by
+        // the broker check, after this one).
         try await Self.admin(
-            admin, ["ACL", "SETUSER", user, "reset", "on", ">pw", "~*"] + RedisACL.commands + ["-time", "-xautoclaim"])
+            admin,
+            ["ACL", "SETUSER", user, "reset", "on", ">pw", "~*"] + RedisACL.commands + [
+                "-time", "-xautoclaim", "-info",
+            ])
         let url = "redis://\(user):pw@127.0.0.1:\(server.port)"
         let error = try await #require(throws: TransportError.self) {
             try await RedisStreamsTransport.connect(configuration: RedisStreamsConfiguration(url: url))
@@ -60,8 +64,9 @@ struct HostileOperatorTests {
         #expect(error.code == .unauthorized)
         #expect(error.message.contains("time, ") || error.message.contains("time ("), "\(error)")
         #expect(error.message.contains("xautoclaim"), "\(error)")
+        #expect(error.message.contains("info"), "\(error)")
         // The README's ACL as is allows everything a worker and a client run.
-        try await Self.admin(admin, ["ACL", "SETUSER", user, "+time", "+xautoclaim"])
+        try await Self.admin(admin, ["ACL", "SETUSER", user, "+time", "+xautoclaim", "+info"])
         let transport = try await RedisStreamsTransport.connect(configuration: RedisStreamsConfiguration(url: url))
         defer { transport.close() }
         let topic = Topic("acl", keyed: true)
@@ -73,6 +78,16 @@ struct HostileOperatorTests {
         } _: {
             try await eventually("handled as the restricted user") { handled.count == 1 }
         }
+    }
+
+    @Test func theREADMEGivesTheACLTheCheckProbes() throws {
+        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("README.md")
+        let text = try String(contentsOf: readme, encoding: .utf8)
+        let block = try #require(text.components(separatedBy: "ACL SETUSER infinitic").dropFirst().first)
+            .components(separatedBy: "```")[0]
+        let rules = block.split(whereSeparator: \.isWhitespace).filter { $0.hasPrefix("+") }.map(String.init)
+        #expect(Set(rules) == Set(RedisACL.commands))
     }
 
     @Test func consumersIdleWithNothingPendingAreRemovedFromTheirGroup() async throws {

@@ -31,12 +31,13 @@ public final class RedisStreamsTransport: Transport {
         let transport = RedisStreamsTransport(configuration: configuration, logger: logger)
         do {
             try await transport.waitForRedis()
-            try await configuration.brokerCheck.verify(transport.client, logger: logger)
-            let waits = try await configuration.publishDurability.verify(transport.client)
-            transport.waitsForFsync.store(waits, ordering: .relaxed)
+            // First: the other checks run commands the ACL may refuse.
             if configuration.checksPermissions {
                 try await PermissionCheck.verify(transport.client, keyspace: configuration.keyspace)
             }
+            try await configuration.brokerCheck.verify(transport.client, logger: logger)
+            let waits = try await configuration.publishDurability.verify(transport.client)
+            transport.waitsForFsync.store(waits, ordering: .relaxed)
             try await transport.client.loadScripts()
         } catch {
             transport.close()
@@ -59,6 +60,9 @@ public final class RedisStreamsTransport: Transport {
                 throw TransportError(
                     .unauthorized, "Redis at \(url) refused the connection's credentials: \(error.message)",
                     underlying: error)
+            } catch let error as RedisError where error.serverErrorPrefix == "NOPERM" {
+                throw TransportError(
+                    .unauthorized, "the Redis user of \(url) may not run ping: \(error.message)", underlying: error)
             } catch let error as RedisError where error.isConnectionError {
                 failures += 1
                 let waited = start.duration(to: .now)
