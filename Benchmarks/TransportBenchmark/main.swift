@@ -3,6 +3,7 @@
 // of the atomic consume-and-produce step. Run it in release:
 //
 //   swift run -c release TransportBenchmark [--messages 200000] [--rounds 3] [--no-aof] [--url redis://...]
+//   swift run -c release TransportBenchmark --only durability [--messages 5000]   (publish cost of .fsynced)
 import BenchmarkSupport
 import Foundation
 import InfiniticRedis
@@ -10,8 +11,15 @@ import InfiniticTransport
 
 let options = BenchmarkOptions(
     defaultMessages: 200_000,
-    usage: "TransportBenchmark [--messages N] [--rounds N] [--no-aof] [--url redis://host:port] [--only transport]")
+    usage:
+        "TransportBenchmark [--messages N] [--rounds N] [--no-aof] [--url redis://host:port] [--only transport|durability]"
+)
 bootstrapQuietLogging()
+if options.only == "durability" {
+    // Starts its own servers (one per appendfsync setting).
+    try await durabilityBenchmark(messages: min(options.messages, 5_000))
+    exit(0)
+}
 let payload = [UInt8](repeating: UInt8(ascii: "x"), count: 64)
 let redis = try await BenchmarkRedis(options)
 print(

@@ -37,9 +37,17 @@ public protocol Transport: StateReading {
     /// Removes a topic with its stored and scheduled messages and its consumer groups (its dead letters
     /// stay for inspection). For topics nobody consumes any more, such as a closed client's responses.
     func deleteTopic(_ topic: Topic) async throws
+
+    /// Whether a consumer group ever subscribed to `topic` (a worker serving it started at least once): nil
+    /// when the transport cannot tell. Clients ask before dispatching, so that work nobody serves is visible.
+    func hasSubscribers(_ topic: Topic) async throws -> Bool?
 }
 
 extension Transport {
+    /// Whether a consumer group ever subscribed to `topic` (a worker serving it started at least once): nil
+    /// when the transport cannot tell.
+    public func hasSubscribers(_ topic: Topic) async throws -> Bool? { nil }
+
     /// Publishes one message.
     public func publish(_ message: OutgoingMessage) async throws {
         try await publish([message])

@@ -9,10 +9,14 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
         public static let misconfiguredBroker = Code("misconfiguredBroker")
         /// The broker cannot be reached.
         public static let unavailable = Code("unavailable")
+        /// The broker refused the credentials, or the user may not run commands the transport needs.
+        public static let unauthorized = Code("unauthorized")
         /// A stored entry could not be decoded (it is dead-lettered, not retried).
         public static let malformedEntry = Code("malformedEntry")
         /// The request is invalid (e.g. a name the key layout cannot hold).
         public static let invalidArgument = Code("invalidArgument")
+        /// A message (its payload or its key) is larger than the transport accepts.
+        public static let messageTooLarge = Code("messageTooLarge")
         /// The transport was closed.
         public static let closed = Code("closed")
     }

@@ -230,7 +230,7 @@ struct RedisClientTests {
             try await wrong.ping()
             Issue.record("expected an authentication failure")
         } catch let error as RedisError {
-            #expect(error.code == .connectionFailed)
+            #expect(error.code == .authenticationFailed)
             #expect(error.message.contains("authentication"))
         }
     }

@@ -459,6 +459,7 @@ struct RedisStreamsTransportTests {
         let port = try RedisServerProcess.freeLoopbackPort()
         var configuration = try RedisStreamsConfiguration(url: "redis://127.0.0.1:\(port)")
         configuration.redis.connectTimeout = .seconds(1)
+        configuration.startupRetryLimit = .milliseconds(300)
         do {
             _ = try await RedisStreamsTransport.connect(configuration: configuration)
             Issue.record("expected a connection error")

@@ -26,6 +26,7 @@ public final class InfiniticClient: Service, Sendable {
     public let configuration: ClientConfiguration
     public let transport: any Transport
     let router = ResponseRouter()
+    let servedWorkflows = ServedWorkflows()
     private let logger: Logger
     private let closeTransport: @Sendable () -> Void
     private let lifecycle = Mutex<Lifecycle>(Lifecycle())
@@ -54,13 +55,14 @@ public final class InfiniticClient: Service, Sendable {
 
     /// A client of a transport you opened (and will close after the client).
     public convenience init(
-        transport: any Transport, name: String? = nil, callTimeout: Duration? = nil,
+        transport: any Transport, name: String? = nil,
+        callTimeout: Duration? = ClientConfiguration.defaultCallTimeout,
         codec: any PayloadCodec = BinaryPayloadCodec(), interceptors: Interceptors = [],
-        logger: Logger = .disabled("infinitic.client")
+        unservedWorkflows: UnservedWorkflowPolicy = .default, logger: Logger = .disabled("infinitic.client")
     ) throws {
         let configuration = ClientConfiguration(
             transport: .existing(transport), name: name, callTimeout: callTimeout, codec: codec,
-            interceptors: interceptors)
+            interceptors: interceptors, unservedWorkflows: unservedWorkflows)
         try self.init(
             connected: ConnectedTransport(transport: transport, close: {}), configuration: configuration,
             logger: logger)
@@ -298,11 +300,19 @@ public final class InfiniticClient: Service, Sendable {
     // MARK: - Sending
 
     func send(_ message: WorkflowEngineMessage, headers: [String: String] = [:]) async throws {
+        try await checkServed(message.workflowName)
         try await publish(.workflowEngine(envelope(message, headers: headers)))
     }
 
     func send(_ message: WorkflowTagMessage, headers: [String: String] = [:]) async throws {
+        try await checkServed(message.workflowName)
         try await publish(.workflowTag(envelope(message, headers: headers)))
+    }
+
+    /// Refuses (or warns about) work for a workflow no worker ever served (`ClientConfiguration.unservedWorkflows`).
+    private func checkServed(_ workflowName: String) async throws {
+        try await servedWorkflows.check(
+            workflowName, transport: transport, policy: configuration.unservedWorkflows, logger: logger)
     }
 
     func send(_ message: ServiceTagMessage, headers: [String: String] = [:]) async throws {

@@ -19,13 +19,14 @@ public func withInfiniticClient<Value>(
 /// Runs `body` with a client of a transport you opened (and will close afterwards), receiving answers
 /// meanwhile, then closes the client (also when `body` throws).
 public func withInfiniticClient<Value>(
-    transport: any Transport, name: String? = nil, callTimeout: Duration? = nil,
+    transport: any Transport, name: String? = nil, callTimeout: Duration? = ClientConfiguration.defaultCallTimeout,
     codec: any PayloadCodec = BinaryPayloadCodec(), interceptors: Interceptors = [],
-    logger: Logger = .disabled("infinitic.client"), _ body: (InfiniticClient) async throws -> Value
+    unservedWorkflows: UnservedWorkflowPolicy = .default, logger: Logger = .disabled("infinitic.client"),
+    _ body: (InfiniticClient) async throws -> Value
 ) async throws -> Value {
     try await InfiniticClient(
         transport: transport, name: name, callTimeout: callTimeout, codec: codec, interceptors: interceptors,
-        logger: logger
+        unservedWorkflows: unservedWorkflows, logger: logger
     )
     .running(body)
 }

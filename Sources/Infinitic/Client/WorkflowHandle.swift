@@ -11,15 +11,21 @@ public struct WorkflowHandle<Value: Sendable>: Sendable {
     let client: InfiniticClient
     let decode: @Sendable (Payload) throws -> Value
 
+    /// Waits for the method's value, at most the client's `ClientConfiguration.callTimeout` (5 minutes by
+    /// default). Throws like `result(timeout:)`.
+    public func result() async throws -> Value {
+        try await result(timeout: client.configuration.callTimeout)
+    }
+
     /// Waits for the method's value, at most `timeout` (nil: as long as it takes). Throws the method's typed
     /// error (`WorkflowFailedError` with its nested cause, `WorkflowCanceledError`, `WorkflowUnknownError` when
     /// the instance or the method does not exist, e.g. ended and deleted before the wait began), or
     /// `InfiniticError.timedOut` (the workflow goes on; wait again later).
-    public func result(timeout: Duration? = nil) async throws -> Value {
+    public func result(timeout: Duration?) async throws -> Value {
         try decode(try await waiter.outcome(timeout: timeout))
     }
 
-    /// The method's value (waits as long as it takes).
+    /// The method's value (waits at most the client's `callTimeout`, like `result()`).
     public var value: Value {
         get async throws { try await result() }
     }

@@ -16,6 +16,8 @@ public struct InfiniticError: Error, Sendable, CustomStringConvertible {
         public static let invalidUsage = Code("invalidUsage")
         /// The client stopped receiving responses (its consumer failed).
         public static let responsesLost = Code("responsesLost")
+        /// A dispatch to a workflow that no worker has ever served (`ClientConfiguration.unservedWorkflows`).
+        public static let unserved = Code("unserved")
         /// A message whose content contradicts where it was sent (its key, its topic): it goes to the dead letters.
         public static let invalidMessage = Code("invalidMessage")
     }

@@ -13,8 +13,12 @@ public struct RedisError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let server = Code("server")
         /// The connection died while the command was in flight: it may or may not have been applied.
         public static let connectionLost = Code("connectionLost")
-        /// No connection could be made (refused, unreachable, authentication failed); nothing was sent.
+        /// No connection could be made (refused, unreachable); nothing was sent.
         public static let connectionFailed = Code("connectionFailed")
+        /// Redis refused the credentials (wrong user or password, or none given where one is needed).
+        public static let authenticationFailed = Code("authenticationFailed")
+        /// The user may not run a command (the ACL of the user lacks it, `NOPERM`).
+        public static let noPermission = Code("noPermission")
         /// A read or write took longer than the configured timeout; the connection was closed.
         public static let timeout = Code("timeout")
         /// The reply did not have the shape the caller expected.

@@ -78,3 +78,32 @@ public struct BGREWRITEAOF: RedisRequest {
         try reply.decodeString()
     }
 }
+
+/// `WAITAOF numlocal numreplicas timeout` (Redis 7.2+): waits until the connection's previous writes are
+/// fsynced to the AOF of the server (`local` 1) and of `replicas` replicas; the reply is how many of each did.
+public struct WAITAOF: RedisRequest {
+    public var local: Int
+    public var replicas: Int
+    public var timeout: Duration
+
+    public init(local: Int = 1, replicas: Int = 0, timeout: Duration = .zero) {
+        self.local = local
+        self.replicas = replicas
+        self.timeout = timeout
+    }
+
+    public var name: String { "WAITAOF" }
+    public var keys: [String] { [] }
+
+    public func encode(into command: inout RedisCommand) {
+        command.append("WAITAOF")
+        command.append(local)
+        command.append(replicas)
+        command.append(timeout.redisMilliseconds)
+    }
+
+    public func decode(_ reply: RedisReply) throws(RedisError) -> (local: Int, replicas: Int) {
+        let parts = try reply.decodeArray(count: 2)
+        return (try parts[0].decodeInteger(), try parts[1].decodeInteger())
+    }
+}

@@ -32,6 +32,35 @@ public enum XGROUP {
             try reply.decodeOK()
         }
     }
+
+    /// `XGROUP DELCONSUMER stream group consumer`: removes a consumer from a group; the reply is how many
+    /// entries it still had pending (they are no longer pending for anyone).
+    public struct DELCONSUMER: RedisRequest {
+        public var stream: String
+        public var group: String
+        public var consumer: String
+
+        public init(_ stream: String, group: String, consumer: String) {
+            self.stream = stream
+            self.group = group
+            self.consumer = consumer
+        }
+
+        public var name: String { "XGROUP DELCONSUMER" }
+        public var keys: [String] { [stream] }
+
+        public func encode(into command: inout RedisCommand) {
+            command.append("XGROUP")
+            command.append("DELCONSUMER")
+            command.append(stream)
+            command.append(group)
+            command.append(consumer)
+        }
+
+        public func decode(_ reply: RedisReply) throws(RedisError) -> Int {
+            try reply.decodeInteger()
+        }
+    }
 }
 
 /// `XACK stream group id...`: acknowledges entries for a group (removes them from its pending list, not
@@ -189,6 +218,75 @@ public struct XPENDING: RedisRequest {
 
 /// The `XINFO` subcommands.
 public enum XINFO {
+    /// `XINFO GROUPS stream`: how many consumer groups read a stream (an error if the stream does not exist).
+    public struct GROUPS: RedisRequest {
+        public var stream: String
+
+        public init(_ stream: String) {
+            self.stream = stream
+        }
+
+        public var name: String { "XINFO GROUPS" }
+        public var keys: [String] { [stream] }
+
+        public func encode(into command: inout RedisCommand) {
+            command.append("XINFO")
+            command.append("GROUPS")
+            command.append(stream)
+        }
+
+        public func decode(_ reply: RedisReply) throws(RedisError) -> Int {
+            try reply.decodeArray { _ throws(RedisError) in () }.count
+        }
+    }
+
+    /// `XINFO CONSUMERS stream group`: each consumer of a group with its pending count and idle times.
+    public struct CONSUMERS: RedisRequest {
+        /// A consumer of a group.
+        public struct Consumer: Sendable, Hashable {
+            public var name: String
+            public var pending: Int
+            /// Since its last read or claim (Redis 7.0: `idle`; 7.2 adds `inactive`, since its last successful one).
+            public var idleMilliseconds: Int
+        }
+
+        public var stream: String
+        public var group: String
+
+        public init(_ stream: String, group: String) {
+            self.stream = stream
+            self.group = group
+        }
+
+        public var name: String { "XINFO CONSUMERS" }
+        public var keys: [String] { [stream] }
+
+        public func encode(into command: inout RedisCommand) {
+            command.append("XINFO")
+            command.append("CONSUMERS")
+            command.append(stream)
+            command.append(group)
+        }
+
+        public func decode(_ reply: RedisReply) throws(RedisError) -> [Consumer] {
+            try reply.decodeArray { consumer throws(RedisError) in
+                var name: String?
+                var pending = 0
+                var idle = 0
+                for (field, value) in try consumer.decodePairs() {
+                    switch field {
+                    case "name": name = try value.decodeString()
+                    case "pending": pending = try value.decodeInteger()
+                    case "idle": idle = try value.decodeInteger()
+                    default: break
+                    }
+                }
+                guard let name else { throw consumer.unexpected("a consumer name") }
+                return Consumer(name: name, pending: pending, idleMilliseconds: idle)
+            }
+        }
+    }
+
     /// `XINFO STREAM stream`: the length and counters of a stream.
     public struct STREAM: RedisRequest {
         /// What `XINFO STREAM` tells that Infinitic reads.

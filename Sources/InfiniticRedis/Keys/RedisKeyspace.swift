@@ -42,6 +42,11 @@ public struct RedisKeyspace: Sendable, Hashable {
     }
 
     /// The stream holding a topic's messages.
+    /// A prefix for the throwaway keys of one start-up permission check (see `PermissionCheck`).
+    var permissionProbePrefix: String {
+        prefix(0, "acl-probe") + String(UInt64.random(in: 0...UInt64.max), radix: 36) + ":"
+    }
+
     public func stream(_ topic: Topic, partition: Int) -> String {
         prefix(partition, "stream") + topic.name
     }

@@ -133,6 +133,9 @@ final class PartitionConsumer: Sendable {
         var nextReclaim = ContinuousClock.now
         var nextMove = ContinuousClock.now
         var nextTrim = ContinuousClock.now
+        /// Removing idle consumers waits a pass: at start, those of a process that just died are not idle yet.
+        let hygienePeriod = configuration.idleConsumerRemoval.map { min(max($0 / 2, .milliseconds(50)), .seconds(300)) }
+        var nextHygiene = ContinuousClock.now + (hygienePeriod ?? .zero)
         /// Trim passes still worth running: reset when entries are read (or a pass trims something or handlers
         /// still run), so an idle shared stream is not trimmed every second for nothing.
         var trimRounds = 0
@@ -171,9 +174,14 @@ final class PartitionConsumer: Sendable {
                     }
                     nextTrim = now + .seconds(1)
                 }
+                if let idle = configuration.idleConsumerRemoval, let hygienePeriod, now >= nextHygiene {
+                    await removeIdleConsumers(idleFor: idle)
+                    nextHygiene = now + hygienePeriod
+                }
                 if messages.count < slots {
                     now = ContinuousClock.now
                     var wakeAt = min(nextMove, nextReclaim)
+                    if configuration.idleConsumerRemoval != nil { wakeAt = min(wakeAt, nextHygiene) }
                     if trimsAcknowledged && trimRounds > 0 { wakeAt = min(wakeAt, nextTrim) }
                     let wait = messages.isEmpty ? min(configuration.longestBlock, now.duration(to: wakeAt)) : .zero
                     let (new, woken) = try await readNew(count: slots - messages.count, wait: wait)
@@ -251,7 +259,9 @@ final class PartitionConsumer: Sendable {
             read.append(committer.context.prefetchSpec)
             read.append(committer.context.keyBatchSize)
             read.append(subscription.topic.isShared ? "1" : "0")
-            let reply = try await client.send(StreamScripts.readKeyed.call(keys: [stream], arguments: read))
+            read.append(configuration.maxMessageBytes)
+            read.append(RedisStreamsConfiguration.maxKeyBytes)
+            let reply = try await client.send(StreamScripts.readKeyed.call(keys: [stream, dead], arguments: read))
             guard let parts = reply.array, parts.count == 3, let entries = parts[0].array else {
                 throw reply.unexpected("{entries, last id, woken}", command: "read-keyed")
             }
@@ -278,6 +288,8 @@ final class PartitionConsumer: Sendable {
         for entry in entries {
             if StreamEntry.isWakeMarker(entry) {
                 markers.append(entry.id)
+            } else if let reason = StreamEntry.invalidReason(entry, maxPayload: configuration.maxMessageBytes) {
+                try await deadLetterInvalid(entry, reason: reason)
             } else {
                 messages.append(try StreamEntry.message(from: entry, topic: subscription.topic, partition: partition))
             }
@@ -286,12 +298,23 @@ final class PartitionConsumer: Sendable {
         return (messages, !markers.isEmpty)
     }
 
+    /// Sends an entry that is not of this format to the dead letters (and acknowledges it) without handling it.
+    private func deadLetterInvalid(_ entry: RedisStreamEntry, reason: String) async throws {
+        logger.warning(
+            "dead-lettering an invalid entry", metadata: [LogKeys.id: "\(entry.id)", LogKeys.reason: "\(reason)"])
+        let fields = StreamEntry.deadLetterFields(
+            of: entry, deliveries: 1, reason: "invalid entry: \(reason)", group: subscription.group,
+            maxPayload: configuration.maxMessageBytes)
+        _ = try await commitRetryingConnectionErrors(
+            CommitRequest(entryIDs: [entry.id], ops: [.append(stream: dead, fields: fields)]))
+    }
+
     /// Moves due scheduled messages into the stream; returns the time until the next one, if any.
     private func moveDueMessages() async throws -> Duration? {
         var move = RedisCommand.argumentList()
         move.append(1000)
         let reply = try await client.send(
-            StreamScripts.moveDue.call(keys: [scheduled, scheduledData, stream], arguments: move))
+            StreamScripts.moveDue.call(keys: [scheduled, scheduledData, stream, dead], arguments: move))
         guard let parts = reply.array, parts.count == 2, let moved = parts[0].int, let next = parts[1].int else {
             throw reply.unexpected("{moved, next}", command: "move-due")
         }
@@ -314,6 +337,8 @@ final class PartitionConsumer: Sendable {
         reclaim.append(statePrefix)
         reclaim.append(committer.context.prefetchSpec)
         reclaim.append(committer.context.keyBatchSize)
+        reclaim.append(configuration.maxMessageBytes)
+        reclaim.append(RedisStreamsConfiguration.maxKeyBytes)
         let reply = try await client.send(StreamScripts.reclaim.call(keys: [stream, dead], arguments: reclaim))
         guard let parts = reply.array, parts.count == 2, let entries = parts[0].array, let next = parts[1].string else {
             throw reply.unexpected("{entries, cursor}", command: "reclaim")
@@ -352,8 +377,9 @@ final class PartitionConsumer: Sendable {
     private func handleBatch(_ batch: MessageBatch) async -> [ReceivedMessage]? {
         var conflicts = 0
         while true {
-            // After a version conflict, the handler runs again on freshly read state, not the prefetched one.
-            let attempt = conflicts == 0 ? batch : batch.withoutPrefetchedState()
+            // After a version conflict, the handler runs again on freshly read state, not the prefetched one, and
+            // that run counts as one more delivery.
+            let attempt = conflicts == 0 ? batch : Self.counting(batch, extraDeliveries: conflicts)
             guard var decision = await HandlerRunner.run(handler, attempt, maxDeliveries: subscription.maxDeliveries)
             else { return nil }
             if case .ack(var commit) = decision.disposition {
@@ -388,7 +414,7 @@ final class PartitionConsumer: Sendable {
                     }
                 }
             }
-            let request = makeRequest(batch, decision)
+            let request = makeRequest(attempt, decision)
             if request.isPlainAck {
                 await committer.acknowledge(request.entryIDs)
                 return []
@@ -407,13 +433,16 @@ final class PartitionConsumer: Sendable {
                 logger.debug(
                     "commit conflict, handling again",
                     metadata: [LogKeys.key: "\(key)", LogKeys.id: "\(batch.messages[0].id)"])
-                if conflicts >= 3 {
+                // Each run that conflicted counts as a delivery: a message that always conflicts reaches the
+                // delivery limit like one that always fails. Three runs in a row at most, then a delayed retry.
+                let delivered = attempt.messages.map(\.deliveryCount).max() ?? 1
+                if conflicts >= 3 || delivered >= subscription.maxDeliveries {
                     let retry = HandlerRunner.resolve(
                         BatchDisposition(.retry(after: .milliseconds(100), reason: "state conflict on \(key)")),
-                        for: batch, maxDeliveries: subscription.maxDeliveries)
+                        for: attempt, maxDeliveries: subscription.maxDeliveries)
                     guard
                         case .applied(let handedOver)? = try? await commitRetryingConnectionErrors(
-                            makeRequest(batch, retry))
+                            makeRequest(attempt, retry))
                     else {
                         return nil
                     }
@@ -421,6 +450,17 @@ final class PartitionConsumer: Sendable {
                 }
             }
         }
+    }
+
+    /// `batch` without its prefetched state, each message counted as delivered `extraDeliveries` more times.
+    static func counting(_ batch: MessageBatch, extraDeliveries: Int) -> MessageBatch {
+        MessageBatch(
+            batch.messages.map {
+                ReceivedMessage(
+                    id: $0.id, topic: $0.topic, key: $0.key, payload: $0.payload,
+                    deliveryCount: $0.deliveryCount + extraDeliveries, publishedAt: $0.publishedAt,
+                    partition: $0.partition)
+            })
     }
 
     /// Commits, retrying while the connection fails (a repeat is harmless: acks are idempotent, version
@@ -439,9 +479,14 @@ final class PartitionConsumer: Sendable {
         }
     }
 
-    /// Effects a single atomic step cannot hold: state keys of another partition.
+    /// Effects a single atomic step cannot hold: state keys of another partition, messages over the size limits.
     private func unsupported(_ commit: Commit) -> String? {
         let keyspace = configuration.keyspace
+        for message in commit.messages {
+            if let problem = RedisStreamsTransport.sizeProblem(of: message, limit: configuration.maxMessageBytes) {
+                return problem
+            }
+        }
         for write in commit.writes {
             let other = keyspace.partition(of: write.key)
             if other != partition {
@@ -557,6 +602,26 @@ final class PartitionConsumer: Sendable {
             } catch {
                 logger.warning("renewal failed", metadata: [LogKeys.error: "\(error)"])
             }
+        }
+    }
+
+    /// Removes the consumers of this group idle for `idle` with nothing pending (see
+    /// `StreamScripts.removeIdleConsumers`).
+    private func removeIdleConsumers(idleFor idle: Duration) async {
+        var arguments = RedisCommand.argumentList()
+        arguments.append(subscription.group)
+        arguments.append(idle.redisMilliseconds)
+        arguments.append(contentsOf: [subscription.consumer, Self.parkedConsumer])
+        do {
+            let removed =
+                try await client.send(
+                    StreamScripts.removeIdleConsumers.call(keys: [stream], arguments: arguments)
+                ).array ?? []
+            if !removed.isEmpty {
+                logger.info("removed \(removed.count) idle consumers with nothing pending from the group")
+            }
+        } catch {
+            logger.debug("removing idle consumers failed", metadata: [LogKeys.error: "\(error)"])
         }
     }
 

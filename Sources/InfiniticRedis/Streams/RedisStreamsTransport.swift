@@ -20,22 +20,65 @@ public final class RedisStreamsTransport: Transport {
     public let client: RedisClient
     private let logger: Logger
     private let publishers = Mutex<[Int: CommitBatcher]>([:])
+    /// Whether immediate publishes are followed by `WAITAOF` (`PublishDurability.fsynced` on Redis 7.2+).
+    private let waitsForFsync = Atomic<Bool>(false)
 
-    /// Connects, checks the server (see `BrokerCheck`) and loads the scripts.
+    /// Connects (waiting for Redis up to `RedisStreamsConfiguration.startupRetryLimit`), checks the server (see
+    /// `BrokerCheck`) and the user's permissions (`PermissionCheck`), and loads the scripts.
     public static func connect(
         configuration: RedisStreamsConfiguration, logger: Logger = .disabled("infinitic.redis-streams")
     ) async throws -> RedisStreamsTransport {
         let transport = RedisStreamsTransport(configuration: configuration, logger: logger)
         do {
-            try await transport.client.ping()
-        } catch let error as RedisError {
-            throw TransportError(
-                .unavailable, "cannot reach Redis at \(configuration.redis.redactedURL): \(error.message)",
-                underlying: error)
+            try await transport.waitForRedis()
+            // First: the other checks run commands the ACL may refuse.
+            if configuration.checksPermissions {
+                try await PermissionCheck.verify(transport.client, keyspace: configuration.keyspace)
+            }
+            try await configuration.brokerCheck.verify(transport.client, logger: logger)
+            let waits = try await configuration.publishDurability.verify(transport.client)
+            transport.waitsForFsync.store(waits, ordering: .relaxed)
+            try await transport.client.loadScripts()
+        } catch {
+            transport.close()
+            throw error
         }
-        try await configuration.brokerCheck.verify(transport.client, logger: logger)
-        try await transport.client.loadScripts()
         return transport
+    }
+
+    /// Pings Redis until it answers, with backoff, for at most `startupRetryLimit`.
+    private func waitForRedis() async throws {
+        let url = configuration.redis.redactedURL
+        let start = ContinuousClock.now
+        var failures = 0
+        while true {
+            do {
+                try await client.ping()
+                if failures > 0 { logger.info("reached Redis at \(url)") }
+                return
+            } catch let error as RedisError where error.code == .authenticationFailed || error.code == .noPermission {
+                throw TransportError(
+                    .unauthorized, "Redis at \(url) refused the connection's credentials: \(error.message)",
+                    underlying: error)
+            } catch let error as RedisError where error.serverErrorPrefix == "NOPERM" {
+                throw TransportError(
+                    .unauthorized, "the Redis user of \(url) may not run ping: \(error.message)", underlying: error)
+            } catch let error as RedisError where error.isConnectionError {
+                failures += 1
+                let waited = start.duration(to: .now)
+                let left = configuration.startupRetryLimit - waited
+                guard left > .zero else {
+                    throw TransportError(
+                        .unavailable,
+                        "cannot reach Redis at \(url) (tried \(failures) times for \(waited)): \(error.message)",
+                        underlying: error)
+                }
+                let pause = min(.milliseconds(100) * (1 << min(failures, 6)), .seconds(5), left)
+                logger.warning(
+                    "cannot reach Redis at \(url) yet, retrying in \(pause)", metadata: [LogKeys.error: "\(error)"])
+                try await Task.sleep(for: pause)
+            }
+        }
     }
 
     /// Creates the transport without touching Redis (connections open on first use).
@@ -66,6 +109,9 @@ public final class RedisStreamsTransport: Transport {
         var scheduled: [Int: [CommitOp]] = [:]
         for message in messages {
             try keyspace.validate(name: message.topic.name, what: "topic")
+            if let problem = Self.sizeProblem(of: message, limit: configuration.maxMessageBytes) {
+                throw TransportError(.messageTooLarge, problem)
+            }
             // Without a routing key, the publication id picks the partition: a message published twice lands
             // in one partition, where its scheduled copy is deduplicated.
             let partition = keyspace.partition(for: message.routingKey ?? message.id)
@@ -92,9 +138,14 @@ public final class RedisStreamsTransport: Transport {
                 group.addTask { _ = try await publisher.commit(CommitRequest(ops: ops)) }
             }
             if !appended.isEmpty {
+                // On the connection of the writes, so it waits for their fsync.
+                let fsync = waitsForFsync.load(ordering: .relaxed) ? appends.append(WAITAOF()) : nil
                 let replies = try await sendRetryingConnectionErrors(appends)
                 for slot in appended { _ = try replies[slot] }
                 for slot in expiries { _ = try replies[slot] }
+                if let fsync, try replies[fsync].local < 1 {
+                    throw TransportError(.unavailable, "Redis did not fsync the published messages to its AOF")
+                }
             }
             try await group.waitForAll()
         }
@@ -115,6 +166,19 @@ public final class RedisStreamsTransport: Transport {
                 try await Task.sleep(for: min(.milliseconds(25) * (1 << min(failures, 6)), .seconds(1)))
             }
         }
+    }
+
+    /// Why `message` is too large to publish, or nil.
+    static func sizeProblem(of message: OutgoingMessage, limit: Int) -> String? {
+        if message.payload.count > limit {
+            return "a message of \(message.payload.count) bytes to \(message.topic.name) is larger than the limit of "
+                + "\(limit) bytes (RedisStreamsConfiguration.maxMessageBytes)"
+        }
+        if let key = message.key, key.utf8.count > RedisStreamsConfiguration.maxKeyBytes {
+            return "a message key of \(key.utf8.count) bytes to \(message.topic.name) is longer than the limit of "
+                + "\(RedisStreamsConfiguration.maxKeyBytes) bytes"
+        }
+        return nil
     }
 
     private func publisher(for partition: Int) -> CommitBatcher {
@@ -225,6 +289,16 @@ public final class RedisStreamsTransport: Transport {
         }
         let replies = try await client.send(deletes)
         for slot in slots { _ = try replies[slot] }
+    }
+
+    /// Consumer groups are created by the consumers of a topic when they start (on every partition's stream) and
+    /// stay when they stop: the groups of the first partition's stream are the registry of what was ever served.
+    public func hasSubscribers(_ topic: Topic) async throws -> Bool? {
+        do {
+            return try await client.send(XINFO.GROUPS(keyspace.stream(topic, partition: 0))) > 0
+        } catch let error as RedisError where error.message.contains("no such key") {
+            return false
+        }
     }
 
     public func deadLetters(of topic: Topic, limit: Int) async throws -> [DeadLetter] {

@@ -65,6 +65,50 @@ enum StreamEntry {
             publishedAt: published, partition: partition)
     }
 
+    /// Why an entry is not one this format writes, or nil (the same rules as `invalid` in `LuaPrelude`, for
+    /// entries read without a script): a payload, `t` and `a` decimal integers, sizes within the limits, no
+    /// other field, none twice.
+    static func invalidReason(_ entry: RedisStreamEntry, maxPayload: Int) -> String? {
+        var seen = Set<String>()
+        for field in entry.fields {
+            guard seen.insert(field.name).inserted else { return "field '\(field.name.prefix(64))' appears twice" }
+            switch field.name {
+            case Self.payload where field.value.count > maxPayload:
+                return "payload of \(field.value.count) bytes, more than the limit of \(maxPayload)"
+            case Self.key where field.value.count > RedisStreamsConfiguration.maxKeyBytes:
+                return
+                    "key of \(field.value.count) bytes, more than the limit of \(RedisStreamsConfiguration.maxKeyBytes)"
+            case Self.publishedAt, Self.attempts:
+                if field.value.count > 15 || integer(field.value) == nil {
+                    return
+                        "field '\(field.name)' is not a decimal integer: '\(String(decoding: field.value.prefix(32), as: UTF8.self))'"
+                }
+            case Self.payload, Self.key: break
+            default: return "unknown field '\(field.name.prefix(64))' (not an entry of this format version)"
+            }
+        }
+        return seen.contains(Self.payload) ? nil : "no payload field 'p'"
+    }
+
+    /// The fields of `entry`'s dead letter: its key, payload and publication time (values over the limits left
+    /// out), then the reason and where it came from.
+    static func deadLetterFields(
+        of entry: RedisStreamEntry, deliveries: Int, reason: String, group: String, maxPayload: Int
+    ) -> [RedisStreamEntry.Field] {
+        var fields = entry.fields.filter { field in
+            switch field.name {
+            case Self.key: field.value.count <= RedisStreamsConfiguration.maxKeyBytes
+            case Self.payload, Self.publishedAt: field.value.count <= maxPayload
+            default: false
+            }
+        }
+        fields += [
+            .init("reason", reason), .init("group", group), .init("original-id", entry.id),
+            .init("deliveries", String(deliveries)), .init("dead-at", String(milliseconds(Date()))),
+        ]
+        return fields
+    }
+
     /// A decimal integer written in ASCII.
     static func integer(_ bytes: [UInt8]) -> Int? {
         guard !bytes.isEmpty else { return nil }

@@ -68,6 +68,10 @@ public final class InMemoryTransport: Transport {
     }
 
     /// What `topic` holds right now: stored, scheduled and dead messages, and what each group holds.
+    public func hasSubscribers(_ topic: Topic) async throws -> Bool? {
+        !broker.snapshot(of: topic).groups.isEmpty
+    }
+
     public func snapshot(of topic: Topic) -> InMemoryTopicSnapshot {
         broker.snapshot(of: topic)
     }

@@ -95,16 +95,17 @@ import Testing
     }
 
     @Test func unreachableRedisFailsAtStartWithAClearError() async throws {
-        let url = "redis://127.0.0.1:1"
+        var configuration = try RedisStreamsConfiguration(url: "redis://127.0.0.1:1")
+        configuration.startupRetryLimit = .milliseconds(500)
         let worker = try InfiniticWorker(
             configuration: WorkerConfiguration(
-                transport: .redis(url: url), services: RuntimeFixtures.services(Controls())),
+                transport: .redis(configuration), services: RuntimeFixtures.services(Controls())),
             logger: RuntimeSystem.logger)
         let workerError = try await #require(throws: TransportError.self) { try await worker.run() }
         #expect(workerError.code == .unavailable && workerError.message.contains("127.0.0.1:1"))
         let clientError = try await #require(throws: TransportError.self) {
             try await InfiniticClient(
-                configuration: ClientConfiguration(transport: .redis(url: url)), logger: RuntimeSystem.logger)
+                configuration: ClientConfiguration(transport: .redis(configuration)), logger: RuntimeSystem.logger)
         }
         #expect(clientError.code == .unavailable)
     }

@@ -47,7 +47,10 @@ public struct TagEngineRole<Engine: TagEngine>: Role {
 
     public func decode(_ message: ReceivedMessage) throws -> Envelope<Engine.Message> {
         let envelope = try codec.decode(Envelope<Engine.Message>.self, from: message.payload)
-        if let key = message.key, key != envelope.message.tag {
+        guard let key = message.key else {
+            throw InfiniticError(.invalidMessage, "it has no key (the tag of its payload is '\(envelope.message.tag)')")
+        }
+        if key != envelope.message.tag {
             throw InfiniticError(
                 .invalidMessage, "its key '\(key)' is not the tag of its payload '\(envelope.message.tag)'")
         }

@@ -36,7 +36,13 @@ public struct WorkflowStateEngineRole: Role {
 
     public func decode(_ message: ReceivedMessage) throws -> WorkflowEngineEnvelope {
         let envelope = try engine.codec.decode(WorkflowEngineEnvelope.self, from: message.payload)
-        if let key = message.key, key != envelope.message.workflowId {
+        // The key decides the lock and the state read with the message: without it, or with another one, the
+        // message would run beside its instance's other messages or on another instance's state.
+        guard let key = message.key else {
+            throw InfiniticError(
+                .invalidMessage, "it has no key (the workflow id of its payload is '\(envelope.message.workflowId)')")
+        }
+        if key != envelope.message.workflowId {
             throw InfiniticError(
                 .invalidMessage,
                 "its key '\(key)' is not the workflow id of its payload '\(envelope.message.workflowId)'")

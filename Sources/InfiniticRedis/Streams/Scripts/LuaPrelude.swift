@@ -5,13 +5,55 @@
 /// count + field `a`, the deliveries before a delayed retry), and the last three are the prefetched state of
 /// its key, if asked (only the first entry of a batch carries it). A key lock holds `<consumer>/<entry id>`; a park list holds the ids
 /// of entries waiting for their key, oldest first, owned in the PEL by the pseudo-consumer `parked` (so no
-/// live consumer renews them and the reclaim pass can tell them apart).
+/// live consumer renews them and the reclaim pass can tell them apart). Entries that are not of this format
+/// (`invalid`) are dead-lettered with the reason where they are first read or reclaimed, before they take a lock.
 enum LuaPrelude {
     static let source = #"""
         local function field(fields, name)
             for j = 1, #fields, 2 do
                 if fields[j] == name then return fields[j + 1] end
             end
+            return nil
+        end
+
+        -- Whether an entry is a wake marker: exactly one field, `w`.
+        local function is_marker(fields)
+            return #fields == 2 and fields[1] == 'w'
+        end
+
+        -- The largest payload and key an entry may carry (`RedisStreamsConfiguration.maxMessageBytes`,
+        -- `maxKeyBytes`), set by the reading scripts from their arguments.
+        local max_payload, max_key = 16777216, 4096
+        local function set_limits(payload, key)
+            max_payload = tonumber(payload) or max_payload
+            max_key = tonumber(key) or max_key
+        end
+
+        -- Why an entry is not one this format writes, or nil: `p` present, `t` and `a` decimal integers, sizes
+        -- within the limits, no other field, none twice. Checked before an entry takes a lock or counts as work.
+        local function invalid(fields)
+            local seen = {}
+            for j = 1, #fields, 2 do
+                local name, value = fields[j], fields[j + 1]
+                if seen[name] then return "field '" .. string.sub(name, 1, 64) .. "' appears twice" end
+                seen[name] = true
+                if name == 'p' then
+                    if #value > max_payload then
+                        return 'payload of ' .. #value .. ' bytes, more than the limit of ' .. max_payload
+                    end
+                elseif name == 'k' then
+                    if #value > max_key then
+                        return 'key of ' .. #value .. ' bytes, more than the limit of ' .. max_key
+                    end
+                elseif name == 't' or name == 'a' then
+                    if #value > 15 or not string.match(value, '^%d+$') then
+                        return "field '" .. name .. "' is not a decimal integer: '" .. string.sub(value, 1, 32) .. "'"
+                    end
+                else
+                    return "unknown field '" .. string.sub(name, 1, 64) .. "' (not an entry of this format version)"
+                end
+            end
+            if not seen['p'] then return "no payload field 'p'" end
             return nil
         end
 
@@ -83,7 +125,7 @@ enum LuaPrelude {
         end
 
         local function total_deliveries(count, fields)
-            return count + tonumber(field(fields, 'a') or '0')
+            return count + (tonumber(field(fields, 'a') or '0') or 0)
         end
 
         local function ack(stream, group, id, shared)
@@ -172,7 +214,9 @@ enum LuaPrelude {
             local entry = {}
             for j = 1, #fields, 2 do
                 local name = fields[j]
-                if name == 'k' or name == 'p' or name == 't' then
+                -- Values over the limits are not copied (the reason says their size).
+                local limit = name == 'k' and max_key or max_payload
+                if (name == 'k' or name == 'p' or name == 't') and #fields[j + 1] <= limit then
                     entry[#entry + 1] = name
                     entry[#entry + 1] = fields[j + 1]
                 end

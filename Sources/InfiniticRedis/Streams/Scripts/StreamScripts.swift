@@ -5,20 +5,25 @@ enum StreamScripts {
     /// atomically, whether it can run (its key is free: take the lock), joins the batch this read opened for
     /// its key (up to `max per key` entries), or must wait (park it).
     ///
-    /// KEYS: stream. ARGV: group, consumer, count, lock ttl ms, lock prefix, park prefix, parked consumer,
-    /// state prefix ('' for no prefetch), prefetch spec (`whole|field|...`), max entries per key, shared (1/0).
+    /// An entry that is not of this format (see `invalid` in `LuaPrelude`) goes to the dead letters before it
+    /// takes a lock.
+    ///
+    /// KEYS: stream, dead-letter stream. ARGV: group, consumer, count, lock ttl ms, lock prefix, park prefix,
+    /// parked consumer, state prefix ('' for no prefetch), prefetch spec (`whole|field|...`), max entries per key,
+    /// shared (1/0), max payload bytes, max key bytes.
     /// Returns `{entries, last-delivered-id, woken}`; the id (set only when nothing was read) is where a blocking
     /// `XREAD` should wait from; woken is 1 when a wake marker was read (and acknowledged): the schedule changed.
     /// Entries of one key form one batch, oldest first (the first carries the state).
     static let readKeyed = RedisScript(
         name: "read-keyed",
         source: LuaPrelude.source + #"""
-            local stream = KEYS[1]
+            local stream, dead = KEYS[1], KEYS[2]
             local group, consumer, count, ttl = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
             local lock_prefix, park_prefix, parked = ARGV[5], ARGV[6], ARGV[7]
             set_prefetch(ARGV[8], ARGV[9])
             local max_per_key = tonumber(ARGV[10]) or 1
             local shared = ARGV[11] == '1'
+            set_limits(ARGV[12], ARGV[13])
             local reply = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', count, 'STREAMS', stream, '>')
             local ready = {}
             local woken = false
@@ -28,9 +33,12 @@ enum StreamScripts {
                 for _, e in ipairs(reply[1][2]) do
                     local id, fields = e[1], e[2]
                     local key = field(fields, 'k')
-                    if field(fields, 'w') then
+                    local bad = not is_marker(fields) and invalid(fields)
+                    if is_marker(fields) then
                         ack(stream, group, id, shared)
                         woken = true
+                    elseif bad then
+                        dead_letter(stream, dead, group, id, fields, 1, 'invalid entry: ' .. bad, shared)
                     elseif not key then
                         ready[#ready + 1] = entry(id, fields, total_deliveries(1, fields), false)
                     else
@@ -73,9 +81,12 @@ enum StreamScripts {
     /// handed over instead (the holder died); a lost entry takes its key back if the lock still names it
     /// or is free, else it is parked behind the current holder.
     ///
+    /// An entry that is not of this format (see `invalid` in `LuaPrelude`) goes to the dead letters, freeing its
+    /// key if it held it (entries written before this check existed).
+    ///
     /// KEYS: stream, dead-letter stream. ARGV: group, consumer, min idle ms, count, cursor, max deliveries,
     /// keyed (1/0), lock ttl ms, lock prefix, park prefix, parked consumer, shared (1/0), state prefix,
-    /// prefetch spec, max entries per key (of a hand-over).
+    /// prefetch spec, max entries per key (of a hand-over), max payload bytes, max key bytes.
     /// Returns `{entries, next cursor}` (cursor `0-0` when the scan wrapped around).
     static let reclaim = RedisScript(
         name: "reclaim",
@@ -86,6 +97,7 @@ enum StreamScripts {
             local lock_prefix, park_prefix, parked, shared = ARGV[9], ARGV[10], ARGV[11], ARGV[12] == '1'
             set_prefetch(ARGV[13], ARGV[14])
             local max_per_key = tonumber(ARGV[15]) or 1
+            set_limits(ARGV[16], ARGV[17])
             local ready = {}
             local function append_all(head)
                 if head then
@@ -98,8 +110,12 @@ enum StreamScripts {
                 local r = redis.call('XAUTOCLAIM', stream, group, consumer, min_idle, cursor, 'COUNT', count)
                 for _, e in ipairs(r[2]) do
                     local id, fields = e[1], e[2]
-                    if field(fields, 'w') then
+                    local bad = not is_marker(fields) and invalid(fields)
+                    if is_marker(fields) then
                         ack(stream, group, id, shared)
+                    elseif bad then
+                        dead_letter(stream, dead, group, id, fields, pel_count(stream, group, id) or 1,
+                                    'invalid entry: ' .. bad, shared)
                     else
                         local n = pel_count(stream, group, id) or 1
                         local total = total_deliveries(n, fields)
@@ -122,14 +138,16 @@ enum StreamScripts {
                 local e = redis.call('XRANGE', stream, id, id)
                 if #e == 0 then
                     redis.call('XACK', stream, group, id)
-                elseif field(e[1][2], 'w') then
+                elseif is_marker(e[1][2]) then
                     ack(stream, group, id, shared)
                 else
                     local fields = e[1][2]
+                    local bad = invalid(fields)
                     local key = field(fields, 'k')
+                    if bad and key and #key > max_key then key = nil end
                     local lock = key and (lock_prefix .. key)
                     local park = key and (park_prefix .. key)
-                    if owner == parked and key and redis.call('LPOS', park, id) then
+                    if not bad and owner == parked and key and redis.call('LPOS', park, id) then
                         -- Still waiting for its key: renew it, and hand the key over if its holder vanished.
                         redis.call('XCLAIM', stream, group, parked, 0, id, 'JUSTID')
                         if redis.call('EXISTS', lock) == 0 then
@@ -138,8 +156,9 @@ enum StreamScripts {
                     else
                         local total = total_deliveries(n + 1, fields)
                         if owner == parked then total = total - 1 end
-                        if total > max_deliveries then
-                            dead_letter(stream, dead, group, id, fields, total - 1, reason, shared)
+                        if bad or total > max_deliveries then
+                            dead_letter(stream, dead, group, id, fields, bad and n or total - 1,
+                                        bad and ('invalid entry: ' .. bad) or reason, shared)
                             if key then
                                 -- Free the key if the dead entry held it, and let the next parked entry run.
                                 local holder = redis.call('GET', lock)
@@ -217,17 +236,35 @@ enum StreamScripts {
     /// Moves due scheduled messages into their stream. Safe with several movers: each message is removed
     /// from the sorted set in the same atomic step that adds it to the stream.
     ///
-    /// KEYS: scheduled set, scheduled data, stream. ARGV: max count.
+    /// Scheduled data that does not unpack to a field list (written by someone else) goes to the dead letters.
+    ///
+    /// KEYS: scheduled set, scheduled data, stream, dead-letter stream. ARGV: max count.
     /// Returns `{moved, ms until the next due or -1}`.
     static let moveDue = RedisScript(
         name: "move-due",
         source: LuaPrelude.source + #"""
-            local scheduled, data, stream = KEYS[1], KEYS[2], KEYS[3]
+            local scheduled, data, stream, dead = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
             local now = now_ms(false)
             local due = redis.call('ZRANGE', scheduled, '-inf', now, 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[1]))
+            local function unpacked(packed)
+                local ok, fields = pcall(cmsgpack.unpack, packed)
+                if not ok or type(fields) ~= 'table' or #fields == 0 or #fields > 64 or #fields % 2 ~= 0 then
+                    return nil
+                end
+                for _, v in ipairs(fields) do
+                    if type(v) ~= 'string' then return nil end
+                end
+                return fields
+            end
             for _, id in ipairs(due) do
                 local packed = redis.call('HGET', data, id)
-                if packed then redis.call('XADD', stream, '*', unpack(cmsgpack.unpack(packed))) end
+                local fields = packed and unpacked(packed)
+                if fields then
+                    redis.call('XADD', stream, '*', unpack(fields))
+                elseif packed then
+                    redis.call('XADD', dead, '*', 'reason', 'invalid scheduled entry: its data is not a field list',
+                               'original-id', string.sub(id, 1, 256), 'dead-at', tostring(now))
+                end
                 redis.call('ZREM', scheduled, id)
                 redis.call('HDEL', data, id)
             end
@@ -419,5 +456,32 @@ enum StreamScripts {
             return results
             """#)
 
-    static let all = [readKeyed, reclaim, renew, moveDue, trimAcknowledged, commit]
+    /// Removes from a group the consumers idle for at least `min idle` with nothing pending (killed processes
+    /// leave their consumer listed forever), atomically, so an entry read meanwhile is never dropped from the
+    /// PEL. A removed consumer that is in fact alive is re-created by its next read.
+    ///
+    /// KEYS: stream. ARGV: group, min idle ms, consumers to keep... Returns the names removed.
+    static let removeIdleConsumers = RedisScript(
+        name: "remove-idle-consumers",
+        source: #"""
+            local stream, group, min_idle = KEYS[1], ARGV[1], tonumber(ARGV[2])
+            local keep = {}
+            for j = 3, #ARGV do keep[ARGV[j]] = true end
+            local removed = {}
+            for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', stream, group)) do
+                local name, pending, idle
+                for j = 1, #c, 2 do
+                    if c[j] == 'name' then name = c[j + 1]
+                    elseif c[j] == 'pending' then pending = c[j + 1]
+                    elseif c[j] == 'idle' then idle = c[j + 1] end
+                end
+                if name and not keep[name] and pending == 0 and idle and idle >= min_idle then
+                    redis.call('XGROUP', 'DELCONSUMER', stream, group, name)
+                    removed[#removed + 1] = name
+                end
+            end
+            return removed
+            """#)
+
+    static let all = [readKeyed, reclaim, renew, moveDue, trimAcknowledged, commit, removeIdleConsumers]
 }

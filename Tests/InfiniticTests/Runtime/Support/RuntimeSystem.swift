@@ -54,8 +54,10 @@ struct RuntimeSystem: Sendable {
         _ body: (RuntimeSystem) async throws -> T
     ) async throws -> T {
         let controls = Controls()
+        // Without a worker yet, the test dispatches work that waits for the workers it starts later.
         let client = try InfiniticClient(
-            transport: transport, callTimeout: .seconds(45), interceptors: interceptors, logger: logger)
+            transport: transport, callTimeout: .seconds(45), interceptors: interceptors,
+            unservedWorkflows: startWorker ? .default : .warn, logger: logger)
         let system = RuntimeSystem(
             kind: kind, transport: transport, client: client, controls: controls, interceptors: interceptors)
         let worker = try system.makeWorker()
