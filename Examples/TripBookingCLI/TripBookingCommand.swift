@@ -75,6 +75,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Probability that a hotel booking fails on its first attempt (the retry policy recovers).")
     var hotelGlitchRate = 0.2
 
+    @Option(help: "A Redis list the services append each side effect to (service|method|taskId|workflowId).")
+    var effectsKey: String?
+
     func validate() throws {
         for role in roles where WorkerRole(argument: role) == nil {
             throw ValidationError("unknown role '\(role)'; expected e.g. workflow-state-engine:BookTrip")
@@ -91,7 +94,7 @@ struct WorkerCommand: AsyncParsableCommand {
         }
         var configuration = WorkerConfiguration(
             transport: connection.transport,
-            services: TripBookingApp.services(hotels: Hotels(glitchRate: hotelGlitchRate)),
+            services: try services(),
             workflows: TripBookingApp.workflows,
             roles: roles.isEmpty ? nil : roles.compactMap(WorkerRole.init(argument:)),
             consumerSettings: ConsumerSettings(
@@ -102,6 +105,16 @@ struct WorkerCommand: AsyncParsableCommand {
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    /// The example's services; with `--effects-key`, each logs its side effects to that Redis list.
+    private func services() throws -> [ServiceDefinition] {
+        let hotels = Hotels(glitchRate: hotelGlitchRate)
+        guard let effectsKey else { return TripBookingApp.services(hotels: hotels) }
+        let log = EffectLog(client: try RedisClient(url: connection.url), key: effectsKey)
+        return TripBookingApp.services(
+            hotels: RecordedHotels(inner: hotels, log: log), flights: RecordedFlights(inner: Flights(), log: log),
+            payments: RecordedPayments(inner: Payments(), log: log))
     }
 }
 

@@ -1,8 +1,20 @@
 import Synchronization
 
 /// Hands the responses a client receives to whoever waits for them: a method's outcome to the waiters of
-/// that method, an id lookup's answer to the oldest lookup of that tag. Drops redelivered responses.
+/// that method, an id lookup's answer to the oldest lookup of that tag. Drops redelivered responses, and tells
+/// a second outcome of a method apart (a duplicate outcome: the engine answered the same method twice).
 final class ResponseRouter: Sendable {
+    /// What became of a delivered response.
+    enum Delivery: Equatable {
+        /// Handed to its waiters (possibly none).
+        case routed
+        /// A message already received (the transport delivers at least once): dropped.
+        case redelivered
+        /// Another outcome of a method whose outcome was already received, under a different message id:
+        /// dropped, and counted (an engine should answer a method once per waiting client).
+        case duplicateOutcome
+    }
+
     typealias MethodOutcome = Result<ClientMethodResult, any Error>
     typealias IdsOutcome = Result<[String], any Error>
 
@@ -21,6 +33,9 @@ final class ResponseRouter: Sendable {
         var methods: [MethodKey: [ObjectIdentifier: Settlement<MethodOutcome>]] = [:]
         var lookups: [TagKey: [Settlement<IdsOutcome>]] = [:]
         var seen = SeenMessageIds()
+        /// The methods whose outcome (completed, failed or canceled) was received, as `outcomeKey`.
+        var answered = SeenMessageIds()
+        var duplicateOutcomes = 0
         var closedWith: InfiniticError?
     }
 
@@ -57,27 +72,31 @@ final class ResponseRouter: Sendable {
         }
     }
 
-    /// Routes one response. Returns false if it was a redelivery.
+    /// How many duplicate outcomes this router received (see `Delivery.duplicateOutcome`).
+    var duplicateOutcomes: Int { state.withLock { $0.duplicateOutcomes } }
+
+    /// Routes one response.
     @discardableResult
-    func deliver(_ envelope: ClientEnvelope) -> Bool {
+    func deliver(_ envelope: ClientEnvelope) -> Delivery {
         switch envelope.message {
         case .methodCompleted(let completed):
             return settle(
                 MethodKey(workflowId: completed.workflowId, methodId: completed.methodId),
                 with: .success(ClientMethodResult(value: completed.value, headers: envelope.headers)),
-                messageId: envelope.messageId)
+                messageId: envelope.messageId, isOutcome: true)
         case .methodFailed(let error):
             return settle(
                 MethodKey(workflowId: error.workflowId, methodId: error.methodId), with: .failure(error),
-                messageId: envelope.messageId)
+                messageId: envelope.messageId, isOutcome: true)
         case .methodCanceled(let error):
             return settle(
                 MethodKey(workflowId: error.workflowId, methodId: error.methodId ?? error.workflowId),
-                with: .failure(error), messageId: envelope.messageId)
+                with: .failure(error), messageId: envelope.messageId, isOutcome: true)
         case .methodUnknown(let error):
+            // Not an outcome: the answer to a wait that came after the method ended (or for no such method).
             return settle(
                 MethodKey(workflowId: error.workflowId, methodId: error.methodId ?? error.workflowId),
-                with: .failure(error), messageId: envelope.messageId)
+                with: .failure(error), messageId: envelope.messageId, isOutcome: false)
         case .workflowIds(let answer):
             return answerLookup(
                 TagKey(kind: .workflow, name: answer.name, tag: answer.tag), ids: answer.ids,
@@ -110,17 +129,22 @@ final class ResponseRouter: Sendable {
         }
     }
 
-    private func settle(_ key: MethodKey, with outcome: MethodOutcome, messageId: String) -> Bool {
-        let slots = state.withLock { state -> [Settlement<MethodOutcome>]? in
-            guard state.seen.insert(messageId) else { return nil }
-            return state.methods.removeValue(forKey: key).map { Array($0.values) } ?? []
+    private func settle(
+        _ key: MethodKey, with outcome: MethodOutcome, messageId: String, isOutcome: Bool
+    ) -> Delivery {
+        let (delivery, slots) = state.withLock { state -> (Delivery, [Settlement<MethodOutcome>]) in
+            guard state.seen.insert(messageId) else { return (.redelivered, []) }
+            if isOutcome, !state.answered.insert("\(key.workflowId)\u{0}\(key.methodId)") {
+                state.duplicateOutcomes += 1
+                return (.duplicateOutcome, [])
+            }
+            return (.routed, state.methods.removeValue(forKey: key).map { Array($0.values) } ?? [])
         }
-        guard let slots else { return false }
         for slot in slots { slot.settle(outcome) }
-        return true
+        return delivery
     }
 
-    private func answerLookup(_ key: TagKey, ids: [String], messageId: String) -> Bool {
+    private func answerLookup(_ key: TagKey, ids: [String], messageId: String) -> Delivery {
         let lookup = state.withLock { state -> Settlement<IdsOutcome>?? in
             guard state.seen.insert(messageId) else { return nil }
             guard var waiting = state.lookups[key], !waiting.isEmpty else { return .some(nil) }
@@ -128,8 +152,8 @@ final class ResponseRouter: Sendable {
             state.lookups[key] = waiting.isEmpty ? nil : waiting
             return .some(first)
         }
-        guard let lookup else { return false }
+        guard let lookup else { return .redelivered }
         lookup?.settle(.success(ids))
-        return true
+        return .routed
     }
 }
