@@ -7,10 +7,11 @@ public enum TransportKind: String, CaseIterable, Sendable, CustomTestStringConve
     case memory
     case redis
 
-    public func make() async throws -> any Transport {
+    /// A fresh transport; on Redis, with `partitions` hash-tag partitions (the in-memory transport has none).
+    public func make(partitions: Int = 1) async throws -> any Transport {
         switch self {
         case .memory: InMemoryTransport()
-        case .redis: try await TestRedis.transport()
+        case .redis: try await TestRedis.transport(partitions: partitions)
         }
     }
 
