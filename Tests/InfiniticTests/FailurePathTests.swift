@@ -6,7 +6,7 @@ import Testing
 
 /// The failure paths of the real roles, through the code production runs (`Role.handle`, settled by the
 /// transports' rules in `EngineLoop`): a task out of retries, a state the engine cannot read (retried, then
-/// dead-lettered), a task output that cannot be encoded.
+/// dead-lettered), a task or workflow output that cannot be encoded.
 @Suite struct FailurePathTests {
     /// Flaky fails its attempts 0 and 1; with one retry allowed, it runs out: the workflow fails with a
     /// `TaskFailedError` whose last failure chains every attempt (`previous`), each with its retry decision.
@@ -115,6 +115,38 @@ import Testing
         #expect(error.taskId == "t1" && error.lastFailure.error.shortTypeName == "EncodingError")
         #expect(error.lastFailure.error.message.contains("cannot be encoded"))
     }
+
+    /// A workflow method whose return value cannot be encoded fails the method (the client is told, with the
+    /// encoding error), through the workflow executor and state engine roles.
+    @Test func aWorkflowOutputThatCannotBeEncodedFailsTheMethod() async throws {
+        let loop = EngineLoop(
+            workflows: [WorkflowDefinition(ExportsStub.self, implementation: ExportsImpl.self)], services: [])
+        let id = try loop.startWorkflow("Exports", method: "unencodable", arguments: [])
+        try await loop.run()
+        let responses = loop.responses(for: id)
+        #expect(responses.count == 1)
+        guard case .methodFailed(let failed)? = responses.first, case .error(let error) = failed.cause else {
+            Issue.record("expected the method to fail with the encoding error, got \(responses)")
+            return
+        }
+        #expect(failed.methodName == "unencodable")
+        #expect(error.shortTypeName == "EncodingError" && error.message.contains("cannot be encoded"), "\(error)")
+    }
+}
+
+/// A workflow whose method returns a value that cannot be encoded.
+@Workflow protocol Exports: Sendable {
+    func unencodable() async throws -> Unencodable
+}
+
+struct ExportsImpl: Exports, WorkflowImplementation {
+    let context: WorkflowContext
+
+    init(context: WorkflowContext) {
+        self.context = context
+    }
+
+    func unencodable() async throws -> Unencodable { Unencodable() }
 }
 
 /// A value whose encoding always fails.
