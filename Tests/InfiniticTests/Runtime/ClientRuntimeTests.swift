@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import ServiceLifecycle
 import TestSupport
 import Testing
@@ -151,8 +152,15 @@ import Testing
     /// message is not): the client reports what it used to drop silently.
     @Test(arguments: TransportKind.allCases) func duplicateOutcomesAreCounted(_ kind: TransportKind) async throws {
         try await RuntimeSystem.run(kind) { system in
-            // A client of its own: the system's client must see no duplicate (`RuntimeSystem.run` checks).
-            try await system.withClient { client in try await countDuplicates(system, client) }
+            // A client of its own (the system's client must see no duplicate: `RuntimeSystem.run` checks), whose
+            // warnings are captured.
+            let warnings = Locked<[String]>([])
+            let logger = Logger(label: "duplicates") { _ in CapturingLogHandler(warnings: warnings) }
+            try await withInfiniticClient(transport: system.transport, logger: logger) { client in
+                try await countDuplicates(system, client)
+            }
+            let logged = warnings.value.filter { $0.contains("dropped a duplicate outcome") }
+            #expect(logged.count == 2, "each duplicate outcome is logged as a warning: \(warnings.value)")
         }
     }
 
@@ -309,5 +317,21 @@ import Testing
             }
             #expect(member.isClosed)
         }
+    }
+}
+
+/// Keeps the messages logged at warning level and above.
+private struct CapturingLogHandler: LogHandler {
+    let warnings: Locked<[String]>
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .warning
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        warnings.withLock { $0.append("\(event.message)") }
     }
 }
