@@ -167,24 +167,27 @@ struct RedisStreamsTransportTests {
         let probes = try (0..<3).map { _ in
             try ProbeProcess.start(
                 url: server.url, namespace: namespace, topic: topic.name, group: "engine", keyed: true,
-                handleMilliseconds: 100, visibilityMilliseconds: 1000, logKey: log)
+                handleMilliseconds: 400, visibilityMilliseconds: 1000, logKey: log)
         }
         defer { probes.forEach { $0.kill() } }
         try await eventually("probes ready") { try await ProbeEvent.readyCount(transport.client, log) == 3 }
         let keys = (0..<6).map { "w\($0)" }
-        let perKey = 12
+        let perKey = 6
         for sequence in 0..<perKey {
             try await transport.publish(
                 keys.map { OutgoingMessage(topic: topic, key: $0, payload: "\(sequence)".bytes) })
         }
-        // Kill a process while it holds a key (a handling started, not ended), once the fleet is well under way.
+        // Kill a process while it holds a key, once the fleet is under way: a handling (400 ms) that started less
+        // than 150 ms ago, so that the kill lands well before it ends.
         let killed = Locked<String?>(nil)
         try await eventually("a process holds a key", timeout: .seconds(30)) {
             let events = try await ProbeEvent.read(transport.client, log)
-            guard events.filter({ $0.event == "end" }).count >= keys.count * 2 else { return false }
-            guard let holder = ProbeEvent.openStarts(events).first?.consumer,
-                let index = probes.firstIndex(where: { "probe-\($0.pid)" == holder })
+            guard events.filter({ $0.event == "end" }).count >= keys.count else { return false }
+            let now = Int(Date().timeIntervalSince1970 * 1000)
+            guard let fresh = ProbeEvent.openStarts(events).last, now - fresh.milliseconds < 150,
+                let index = probes.firstIndex(where: { "probe-\($0.pid)" == fresh.consumer })
             else { return false }
+            let holder = fresh.consumer
             probes[index].kill()
             killed.withLock { $0 = holder }
             return true
