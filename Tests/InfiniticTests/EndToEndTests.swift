@@ -241,7 +241,7 @@ import Testing
     /// retries the batch a second later, its delivery count one higher, behind newer messages of its instance),
     /// and an undecodable message slips into every 6th state engine batch (dead-lettered alone, the batch's
     /// other messages applied).
-    @Test(arguments: 40..<46)
+    @Test(arguments: 40..<44)
     func conflictsRetriesAndPoisonStillGiveEveryResultOnce(seed: UInt64) async throws {
         let loop = EngineLoop(
             shuffleSeed: seed, duplicateEvery: 5, engineBatch: 4, partialStateReads: true, conflictEvery: 4,
