@@ -58,7 +58,8 @@ public struct BookTripWorkflow: BookTrip, WorkflowImplementation {
 /// Everything a worker registers to run this example.
 public enum TripBookingApp {
     public static func services(
-        hotels: Hotels = Hotels(), flights: Flights = Flights(), payments: Payments = Payments()
+        hotels: some HotelService = Hotels(), flights: some FlightService = Flights(),
+        payments: some PaymentService = Payments()
     )
         -> [ServiceDefinition]
     {

@@ -60,10 +60,26 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Probability that a hotel booking fails on its first attempt (the retry policy recovers).")
     var hotelGlitchRate = 0.2
 
+    @Option(help: "A Redis list the services append each side effect to (service|method|taskId|workflowId).")
+    var effectsKey: String?
+
     func run() async throws {
         try await worker.run(
-            services: TripBookingApp.services(hotels: Hotels(glitchRate: hotelGlitchRate)),
-            workflows: TripBookingApp.workflows, defaultNamespace: "trip-booking")
+            services: try services(), workflows: TripBookingApp.workflows, defaultNamespace: "trip-booking")
+    }
+
+    /// The example's services; with `--effects-key`, each logs its side effects to that Redis list.
+    private func services() throws -> [ServiceDefinition] {
+        let hotels = Hotels(glitchRate: hotelGlitchRate)
+        guard let effectsKey else { return TripBookingApp.services(hotels: hotels) }
+        let url =
+            try worker.redisURL ?? worker.configurationFile()?.transport.redis.url
+            ?? ProcessInfo.processInfo.environment["REDIS_URL"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? "redis://127.0.0.1:6379"
+        let log = EffectLog(client: try RedisClient(url: url), key: effectsKey)
+        return TripBookingApp.services(
+            hotels: RecordedHotels(inner: hotels, log: log), flights: RecordedFlights(inner: Flights(), log: log),
+            payments: RecordedPayments(inner: Payments(), log: log))
     }
 }
 

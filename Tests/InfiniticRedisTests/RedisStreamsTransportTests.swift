@@ -153,6 +153,11 @@ struct RedisStreamsTransportTests {
         #expect(try await transport.client.send(XLEN(stream)) == 0)
     }
 
+    /// Three consumer processes share a keyed topic; one is SIGKILLed while it holds a key. Every message is
+    /// handled, no two handlings of one key overlap (across processes, the dead one's unfinished handling aside),
+    /// each key's messages complete in the order sent (a repeat only of the message a dead holder was handling),
+    /// and the dead holder's key is handed on: its message is taken back by a live process (delivery 2), which
+    /// then goes on with that key.
     @Test func keyedMessagesStaySerializedAcrossProcessesAndADeadHoldersKeyIsHandedOn() async throws {
         let transport = try await TestRedis.transport()
         let server = try await TestRedis.server()
@@ -162,26 +167,65 @@ struct RedisStreamsTransportTests {
         let probes = try (0..<3).map { _ in
             try ProbeProcess.start(
                 url: server.url, namespace: namespace, topic: topic.name, group: "engine", keyed: true,
-                handleMilliseconds: 5, visibilityMilliseconds: 1500, logKey: log)
+                handleMilliseconds: 400, visibilityMilliseconds: 1000, logKey: log)
         }
         defer { probes.forEach { $0.kill() } }
         try await eventually("probes ready") { try await ProbeEvent.readyCount(transport.client, log) == 3 }
         let keys = (0..<6).map { "w\($0)" }
-        let perKey = 25
+        let perKey = 6
         for sequence in 0..<perKey {
             try await transport.publish(
                 keys.map { OutgoingMessage(topic: topic, key: $0, payload: "\(sequence)".bytes) })
         }
+        // Kill a process while it holds a key, once the fleet is under way: a handling (400 ms) that started less
+        // than 150 ms ago, so that the kill lands well before it ends.
+        let killed = Locked<String?>(nil)
+        try await eventually("a process holds a key", timeout: .seconds(30)) {
+            let events = try await ProbeEvent.read(transport.client, log)
+            guard events.filter({ $0.event == "end" }).count >= keys.count else { return false }
+            let now = Int(Date().timeIntervalSince1970 * 1000)
+            guard let fresh = ProbeEvent.openStarts(events).last, now - fresh.milliseconds < 150,
+                let index = probes.firstIndex(where: { "probe-\($0.pid)" == fresh.consumer })
+            else { return false }
+            let holder = fresh.consumer
+            probes[index].kill()
+            killed.withLock { $0 = holder }
+            return true
+        }
+        let dead = try #require(killed.value)
         try await eventually("all handled by the fleet", timeout: .seconds(60)) {
-            try await ProbeEvent.read(transport.client, log).filter { $0.event == "end" }.count == keys.count * perKey
+            let ended = try await ProbeEvent.read(transport.client, log).filter { $0.event == "end" }
+            return Set(ended.map { "\($0.key)|\($0.payload)" }).count == keys.count * perKey
         }
         let events = try await ProbeEvent.read(transport.client, log)
+        // What the dead process left unfinished.
+        let unfinished = ProbeEvent.openStarts(events).filter { $0.consumer == dead }
+        #expect(!unfinished.isEmpty, "the killed process held a key when it died")
+        #expect(
+            ProbeEvent.openStarts(events).allSatisfy { $0.consumer == dead }, "live processes finish what they start")
+        let handling = events.filter { !($0.event == "start" && unfinished.contains($0)) }
         for key in keys {
-            let ofKey = events.filter { $0.key == key }
+            let ofKey = handling.filter { $0.key == key }
             // Starts and ends alternate: no two handlings of one key overlapped, even across processes.
-            #expect(ofKey.map(\.event) == Array(repeating: ["start", "end"], count: perKey).flatMap { $0 }, "\(key)")
             #expect(
-                ofKey.filter { $0.event == "start" }.map { Int($0.payload)! } == Array(0..<perKey), "order of \(key)")
+                ofKey.map(\.event) == Array(repeating: ["start", "end"], count: ofKey.count / 2).flatMap { $0 },
+                "\(key)")
+            // Completed in order; a payload repeats only right after itself (a redelivery of a handling whose
+            // end was logged just before its process died).
+            var completed: [Int] = []
+            for event in ofKey where event.event == "end" {
+                let payload = Int(event.payload)!
+                if completed.last != payload { completed.append(payload) }
+            }
+            #expect(completed == Array(0..<perKey), "order of \(key)")
+        }
+        for held in unfinished {
+            let after = handling.filter { $0.key == held.key && $0.milliseconds >= held.milliseconds }
+            let taken = after.first { $0.event == "start" && $0.payload == held.payload }
+            #expect(
+                taken != nil && taken?.consumer != dead && (taken?.deliveries ?? 0) >= 2, "\(held.key) was taken back")
+            let later = after.filter { $0.event == "end" && Int($0.payload)! > Int(held.payload)! }
+            #expect(later.allSatisfy { $0.consumer != dead }, "\(held.key) went on in a live process")
         }
         #expect(Set(events.filter { $0.event == "start" }.map(\.consumer)).count > 1, "the work was shared")
     }
@@ -200,7 +244,10 @@ struct RedisStreamsTransportTests {
             try await ProbeEvent.read(transport.client, log).contains { $0.event == "start" }
         }
         try await transport.publish((1..<5).map { OutgoingMessage(topic: topic, key: "K", payload: "\($0)".bytes) })
-        try await Task.sleep(for: .milliseconds(300))  // the probe reads and parks them
+        let park = transport.keyspace.parkPrefix(topic, group: "engine", partition: 0) + "K"
+        try await eventually("the probe read and parked them behind K") {
+            try await transport.client.send(LRANGE(park, 0, -1)).count == 4
+        }
         probe.kill()
 
         let order = Recorder<String>()
@@ -232,7 +279,10 @@ struct RedisStreamsTransportTests {
             try await ProbeEvent.read(transport.client, log).filter { $0.event == "start" }.count == 3
         }
         try await transport.publish((3..<7).map { OutgoingMessage(topic: topic, key: "K", payload: "\($0)".bytes) })
-        try await Task.sleep(for: .milliseconds(300))  // the probe reads and parks them
+        let park = transport.keyspace.parkPrefix(topic, group: "engine", partition: 0) + "K"
+        try await eventually("the probe read and parked them behind its batch") {
+            try await transport.client.send(LRANGE(park, 0, -1)).count == 4
+        }
         probe.kill()
 
         let order = Recorder<String>()
@@ -248,8 +298,7 @@ struct RedisStreamsTransportTests {
         #expect(order.all == (0..<7).map(String.init))
     }
 
-    /// A read whose reply is lost leaves its entries pending for this consumer: they come back through the
-    /// reclaim pass after the visibility timeout (1 s here).
+    /// A live holder renews its key's lock past its TTL; a dead holder's lock expires by itself.
     @Test func aLiveHolderKeepsItsKeyPastTheLockTTLAndADeadOnesKeyFreesByItself() async throws {
         let transport = try await TestRedis.transport()
         let server = try await TestRedis.server()
@@ -285,7 +334,8 @@ struct RedisStreamsTransportTests {
         #expect(!overlap.value)
         #expect(handled.all == ["0", "1"])
 
-        // Dead: a holder killed mid-flight leaves its lock, which expires after its TTL (2 s for the probe).
+        // Dead: a holder killed mid-flight leaves its lock, which expires after its TTL (5 s for the probe: five
+        // times its 1 s visibility timeout).
         let log = "probe-log-\(UUID())"
         let probe = try ProbeProcess.start(
             url: server.url, namespace: transport.keyspace.namespace, topic: "ttl-dead", group: "g", keyed: true,

@@ -56,7 +56,9 @@ struct TransportGuaranteeTests {
             try await eventually("both groups done") { first.count == 200 && second.count == 200 }
             group.cancelAll()
         }
-        #expect(Set(first.all) == Set(second.all))
+        let published = Set((0..<200).map { "e\($0)" })
+        #expect(first.all.count == 200 && Set(first.all) == published, "group a got every message once")
+        #expect(second.all.count == 200 && Set(second.all) == published, "group b got every message once")
     }
 
     /// Batches of one key (`Subscription.keyBatchSize`): messages of a key that wait together come as one batch of
@@ -128,11 +130,15 @@ struct TransportGuaranteeTests {
         #expect(committed == batchSizes.count, "one commit per batch")
     }
 
+    /// On four partitions (Redis; the keys spread over them), by four consumers.
     @Test(arguments: TransportKind.allCases)
     func messagesWithOneKeyRunOneAtATimeInTheOrderSent(_ kind: TransportKind) async throws {
-        let transport = try await kind.make()
+        let transport = try await kind.make(partitions: 4)
         let topic = Topic("engine", keyed: true)
         let keys = (0..<8).map { "workflow-\($0)" }
+        if let redis = transport as? RedisStreamsTransport {
+            #expect(Set(keys.map { redis.keyspace.partition(for: $0) }).count > 2, "the keys spread over partitions")
+        }
         let perKey = 60
         // One producer, sending each key's messages in order (interleaved across keys).
         var messages: [OutgoingMessage] = []
@@ -171,6 +177,60 @@ struct TransportGuaranteeTests {
         #expect(overlaps.withLock { $0 } == 0, "two messages with one key ran at the same time")
         for key in keys {
             #expect(seen.withLock { $0[key] } == Array(0..<perKey), "order of \(key)")
+        }
+    }
+
+    /// The place of a retried keyed message (README, "Per-key order and retries"): it gives up its place and comes
+    /// back behind the messages of its key published before its delay ended, those parked behind the key
+    /// included; the other messages of its key keep their order. Four partitions on Redis, two consumers.
+    @Test(arguments: TransportKind.allCases)
+    func aRetriedKeyedMessageComesBackBehindTheMessagesOfItsKey(_ kind: TransportKind) async throws {
+        let transport = try await kind.make(partitions: 4)
+        let topic = Topic("ordered", keyed: true)
+        let keys = (0..<12).map { "order-\($0)" }
+        if let redis = transport as? RedisStreamsTransport {
+            #expect(Set(keys.map { redis.keyspace.partition(for: $0) }).count > 2, "the keys spread over partitions")
+        }
+        var messages: [OutgoingMessage] = []
+        for sequence in 0..<5 {
+            for key in keys { messages.append(OutgoingMessage(topic: topic, key: key, payload: "\(sequence)".bytes)) }
+        }
+        try await transport.publish(messages)
+        let handled = Locked<[String: [Int]]>([:])
+        let deliveries = Locked<[String: [Int]]>([:])
+        let running = Locked<Set<String>>([])
+        let overlaps = Locked(0)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<2 {
+                let subscription = Subscription(
+                    topic: topic, group: "engine", consumer: "c\(index)", concurrency: 16,
+                    schedulerInterval: .milliseconds(20))
+                group.addTask {
+                    try await transport.consume(subscription) { message in
+                        let key = try #require(message.key)
+                        let sequence = Int(message.payload.text)!
+                        if !running.withLock({ $0.insert(key).inserted }) { overlaps.withLock { $0 += 1 } }
+                        defer { _ = running.withLock { $0.remove(key) } }
+                        deliveries.withLock { $0[key, default: []].append(sequence) }
+                        // 1 is retried soon, while 2 holds the key long enough for 1 to come back behind 3 and 4.
+                        if sequence == 1 && message.deliveryCount == 1 {
+                            return .retry(after: .milliseconds(50), reason: "later")
+                        }
+                        if sequence == 2 { try await Task.sleep(for: .milliseconds(500)) }
+                        handled.withLock { $0[key, default: []].append(sequence) }
+                        return .ack
+                    }
+                }
+            }
+            try await eventually("every message handled", timeout: .seconds(30)) {
+                handled.withLock { $0.values.reduce(0) { $0 + $1.count } } >= keys.count * 5
+            }
+            group.cancelAll()
+        }
+        #expect(overlaps.value == 0, "two messages of one key ran at the same time")
+        for key in keys {
+            #expect(deliveries.withLock { $0[key] } == [0, 1, 2, 3, 4, 1], "deliveries of \(key)")
+            #expect(handled.withLock { $0[key] } == [0, 2, 3, 4, 1], "order of \(key)")
         }
     }
 
@@ -327,22 +387,32 @@ struct TransportGuaranteeTests {
         let output = Topic("cas-out")
         let state = StateKey("doc")
         // Routed with the state it writes: one atomic step stays in one partition.
+        let unchecked = StateKey("doc-note", partitionKey: "doc")
+        let members = StateKey("doc-members", partitionKey: "doc")
         try await transport.publish(OutgoingMessage(topic: topic, partitionKey: "doc", payload: "x".bytes))
         let versionsSeen = Recorder<Int>()
         try await whileConsuming(transport, Subscription(topic: topic, group: "g")) { message in
             let current = try await transport.read(state)?.version ?? 0
             versionsSeen.append(current)
-            // The first attempt claims a stale version: its commit must change nothing.
-            let expected = versionsSeen.count == 1 ? current + 7 : current
+            // The first attempt claims a stale version: its commit must change nothing, neither its unchecked
+            // writes (a set, another key) nor its messages.
+            let attempt = versionsSeen.count
+            let expected = attempt == 1 ? current + 7 : current
             return .ack(
                 Commit(
-                    messages: [OutgoingMessage(topic: output, payload: "attempt \(versionsSeen.count)".bytes)],
-                    writes: [StateWrite(key: state, operation: .put("v".bytes), expectedVersion: expected)]))
+                    messages: [OutgoingMessage(topic: output, payload: "attempt \(attempt)".bytes)],
+                    writes: [
+                        StateWrite(key: unchecked, operation: .put("attempt \(attempt)".bytes)),
+                        StateWrite(key: members, operation: .addToSet(["attempt \(attempt)"])),
+                        StateWrite(key: state, operation: .put("v".bytes), expectedVersion: expected),
+                    ]))
         } _: {
             try await eventually("committed") { try await transport.read(state) != nil }
         }
         #expect(versionsSeen.all == [0, 0])
         #expect(try await transport.read(state)?.version == 1)
+        #expect(try await transport.read(unchecked) == VersionedValue(bytes: "attempt 2".bytes, version: 1))
+        #expect(try await transport.members(of: members) == ["attempt 2"])
         let outputs = Recorder<String>()
         try await whileConsuming(transport, Subscription(topic: output, group: "r")) { message in
             outputs.append(message.payload.text)
@@ -425,14 +495,20 @@ struct TransportGuaranteeTests {
     @Test(arguments: TransportKind.allCases)
     func cancellingAConsumerReturnsPromptly(_ kind: TransportKind) async throws {
         let transport = try await kind.make()
+        let returned = Locked(false)
         let task = Task {
+            defer { returned.withLock { $0 = true } }
             try await transport.consume(Subscription(topic: Topic("idle"), group: "g")) { _ in .ack }
         }
         try await Task.sleep(for: .milliseconds(300))
+        #expect(!returned.value, "the consumer runs (blocked on an empty topic) until cancelled")
         let start = ContinuousClock.now
         task.cancel()
-        _ = await task.result
+        let result = await task.result
         #expect(start.duration(to: .now) < .seconds(5))  // generous: a loaded 2-core machine
+        if case .failure(let error) = result {
+            #expect(error is CancellationError, "the consumer ended by its cancellation, not by \(error)")
+        }
     }
 }
 

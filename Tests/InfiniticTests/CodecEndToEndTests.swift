@@ -118,6 +118,7 @@ enum CodecChoice: String, CaseIterable, Sendable, CustomTestStringConvertible {
             #expect(loop.responses(for: id).count == 1)
             #expect(try loop.state(id) == nil)
         }
+        #expect(loop.lostStateWrites > 0, "some state writes were lost (and their inputs redelivered)")
     }
 
     /// Every state a run stores, step by step, decodes and encodes back to the same bytes; the binary state is

@@ -236,6 +236,23 @@ import Testing
         #expect(loop.lostStateWrites > 0)
     }
 
+    /// The same through the transports' settlement of what the roles decide: every 4th versioned commit meets a
+    /// version conflict (the step runs again on a fresh read), every 7th state read fails (the state engine
+    /// retries the batch a second later, its delivery count one higher, behind newer messages of its instance),
+    /// and an undecodable message slips into every 6th state engine batch (dead-lettered alone, the batch's
+    /// other messages applied).
+    @Test(arguments: 40..<44)
+    func conflictsRetriesAndPoisonStillGiveEveryResultOnce(seed: UInt64) async throws {
+        let loop = EngineLoop(
+            shuffleSeed: seed, duplicateEvery: 5, engineBatch: 4, partialStateReads: true, conflictEvery: 4,
+            failReadEvery: 7, poisonEvery: 6)
+        try await runManyWorkflows(loop)
+        #expect(loop.versionConflicts > 0, "version conflicts happened")
+        #expect(loop.retries > 0 && loop.store.failedReads > 0, "retries happened")
+        #expect(!loop.poisonIds.isEmpty && Set(loop.deadLetters.map(\.messageId)) == loop.poisonIds)
+        #expect(loop.deadLetters.count == loop.poisonIds.count, "only the poison was dead-lettered")
+    }
+
     private func runManyWorkflows(_ loop: EngineLoop) async throws {
         var expectations: [(String, @Sendable (EngineLoop, String) throws -> Bool)] = []
         for index in 0..<4 {

@@ -130,7 +130,7 @@ import Testing
                 resumption: Resumption(taskIndex: 2, instant: harness.instant(2), properties: [:]))
         ]
         let output = await harness.replay(history, taskIndex: 2)
-        let changed = try #require(harness.changedError(output.outcome))
+        let changed = try #require(try harness.changedError(output.outcome))
         #expect(changed.position == 1)
         #expect(changed.recorded == "task FlightBooking.book" && changed.current == "task HotelBooking.book")
         #expect(changed.workflowName == "Trips" && changed.methodName == "sequential")
@@ -162,7 +162,7 @@ import Testing
         var strict = harness
         strict.checkMode = .strict
         let output = await strict.replay(history, taskIndex: 2)
-        let changed = try #require(strict.changedError(output.outcome))
+        let changed = try #require(try strict.changedError(output.outcome))
         #expect(changed.position == 1 && changed.recorded == "task HotelBooking.book")
     }
 
@@ -170,7 +170,7 @@ import Testing
         var history = harness.history("readNotes")
         history.commands = [harness.taskCommand("c1", position: 1, service: "HotelBooking", method: "book")]
         let output = await harness.replay(history, taskIndex: 2)
-        let changed = try #require(harness.changedError(output.outcome))
+        let changed = try #require(try harness.changedError(output.outcome))
         #expect(changed.recorded == "task HotelBooking.book" && changed.current == "the method returns")
     }
 
@@ -251,12 +251,15 @@ import Testing
             return
         }
         #expect(failure.error.shortTypeName == "InvocationError")
+        // A workflow this worker does not know fails its workflow task with an invocation error, not as a change.
         let unregistered = await harness.replay(harness.history("run"), workflowName: "NotRegistered")
-        #expect(harness.changedError(unregistered.outcome) == nil)
-        guard case .workflowTaskFailed = unregistered.outcome else {
+        guard case .workflowTaskFailed(let notRegistered) = unregistered.outcome else {
             Issue.record("expected a failed workflow task, got \(unregistered.outcome)")
             return
         }
+        #expect(notRegistered.error.shortTypeName == "InvocationError", "\(notRegistered.error)")
+        #expect(notRegistered.error.message.contains("NotRegistered"), "\(notRegistered.error)")
+        #expect(try harness.changedError(unregistered.outcome) == nil)
     }
 
     @Test func newCommandsAreDispatchedWithTheResult() async throws {

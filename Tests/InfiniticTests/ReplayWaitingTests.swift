@@ -32,7 +32,7 @@ import Testing
         history.commands = [harness.taskCommand("t1", position: 1, service: "Timing", method: "hold")]
         history.currentStep = WaitingStep(position: 2, step: .command("t1"))
         let output = await harness.replay(history, taskIndex: 2, workflowName: "Waits")
-        let changed = try #require(harness.changedError(output.outcome))
+        let changed = try #require(try harness.changedError(output.outcome))
         #expect(changed.position == 1 && changed.recorded == "task Timing.hold" && changed.current == "timer")
     }
 

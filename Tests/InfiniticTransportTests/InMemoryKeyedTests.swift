@@ -141,4 +141,41 @@ import Testing
         #expect(seen.value.map(\.0) == [0, 0, 1, 2])
         #expect(seen.value.map(\.1) == [1, 2, 1, 1])
     }
+
+    /// The group's rule for a retried message, step by step: it comes back behind the messages published before
+    /// its delay ended — an unread one of its key, one parked behind its key — while a message given back keeps
+    /// its place. (`TransportGuaranteeTests` shows the same order on both transports, end to end.)
+    @Test func aRetriedMessageComesBackBehindWhatWasPublishedBeforeAndAGivenBackOneKeepsItsPlace() {
+        let topic = Topic("engine", keyed: true)
+        let keys = ["K", "K", "L", "K"]
+        var log: [UInt64: StoredMessage] = [:]
+        for (index, key) in keys.enumerated() {
+            let sequence = UInt64(index + 1)
+            log[sequence] = StoredMessage(sequence: sequence, key: key, payload: [], publishedAt: Date())
+        }
+        var group = InMemoryGroup(topic: topic, cursor: 1)
+        func take(_ limit: Int) -> [[UInt64]] {
+            group.take(upTo: limit, keyBatchSize: 1, log: log, logEnd: 5, maxDeliveries: 10).delivered.map {
+                $0.map(\.message.sequence)
+            }
+        }
+        #expect(take(1) == [[1]])
+        // 1 is retried: its key is released, and it comes back (delay over) with 2, 3 and 4 published before.
+        let retried = group.settle([1], keyBatchSize: 1)
+        group.requeue(retried[0], logEnd: 5)
+        #expect(take(10) == [[2], [3]], "2 takes the free key; 4 and the returning 1 park behind it, in that order")
+        #expect(group.parked["K"]?.map(\.message.sequence) == [4, 1])
+        _ = group.settle([2], keyBatchSize: 1)
+        #expect(take(10) == [[4]])
+        _ = group.settle([4], keyBatchSize: 1)
+        let again = take(10)
+        #expect(again == [[1]] && group.inFlight[1]?.deliveries == 2, "1 last, on its second delivery")
+        // Given back unacknowledged (its consumer stopped), a message keeps its place before later ones of its key.
+        var other = InMemoryGroup(topic: topic, cursor: 1)
+        _ = other.take(upTo: 1, keyBatchSize: 1, log: log, logEnd: 5, maxDeliveries: 10)
+        _ = other.take(upTo: 10, keyBatchSize: 1, log: log, logEnd: 5, maxDeliveries: 10)
+        other.giveBack([1], keyBatchSize: 1)
+        #expect(other.ready.map { $0.map(\.message.sequence) } == [[1]], "1 is handed its key again, first")
+        #expect(other.parked["K"]?.map(\.message.sequence) == [2, 4])
+    }
 }

@@ -9,11 +9,12 @@ public enum TransportKind: String, CaseIterable, Sendable, CustomTestStringConve
     /// A 3-master Redis Cluster on loopback, the namespace split in `TestCluster.partitions` partitions.
     case redisCluster
 
-    public func make() async throws -> any Transport {
+    /// A fresh transport; on Redis, with `partitions` hash-tag partitions (the in-memory transport has none).
+    public func make(partitions: Int = 1) async throws -> any Transport {
         switch self {
         case .memory: InMemoryTransport()
-        case .redis: try await TestRedis.transport()
-        case .redisCluster: try await TestCluster.transport()
+        case .redis: try await TestRedis.transport(partitions: partitions)
+        case .redisCluster: try await TestCluster.transport(partitions: max(partitions, TestCluster.partitions))
         }
     }
 

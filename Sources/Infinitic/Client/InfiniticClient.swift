@@ -140,8 +140,15 @@ public final class InfiniticClient: Service, Sendable {
                     "undecodable response", metadata: [LogKeys.id: "\(message.id)", LogKeys.error: "\(error)"])
                 return .deadLetter(reason: "undecodable client response: \(error)")
             }
-            if !router.deliver(envelope) {
+            switch router.deliver(envelope) {
+            case .routed:
+                break
+            case .redelivered:
                 logger.trace("dropped a redelivered response", metadata: [LogKeys.messageId: "\(envelope.messageId)"])
+            case .duplicateOutcome:
+                logger.warning(
+                    "dropped a duplicate outcome: this method's outcome was already received",
+                    metadata: [LogKeys.messageId: "\(envelope.messageId)"])
             }
             return .ack
         }
@@ -295,6 +302,12 @@ public final class InfiniticClient: Service, Sendable {
     }
 
     /// Whether `close()` was called (or `run()` ended).
+    /// How many duplicate outcomes this client received and dropped: a second outcome of a method (completed,
+    /// failed or canceled) under another message id than the first (a redelivery of the same message is not
+    /// counted). Each is also logged as a warning. Workflows and methods are answered once per waiting client, so
+    /// anything but 0 means a method ran to an outcome twice.
+    public var duplicateOutcomes: Int { router.duplicateOutcomes }
+
     public var isClosed: Bool { lifecycle.withLock { $0.closing } }
 
     // MARK: - Sending

@@ -1,8 +1,20 @@
 import Synchronization
 
 /// Hands the responses a client receives to whoever waits for them: a method's outcome to the waiters of
-/// that method, an id lookup's answer to the oldest lookup of that tag. Drops redelivered responses.
+/// that method, an id lookup's answer to the oldest lookup of that tag. Drops redelivered responses, and tells
+/// a second outcome of a method apart (a duplicate outcome: the engine answered the same method twice).
 final class ResponseRouter: Sendable {
+    /// What became of a delivered response.
+    enum Delivery: Equatable {
+        /// Handed to its waiters (possibly none).
+        case routed
+        /// A message already received (the transport delivers at least once): dropped.
+        case redelivered
+        /// Another outcome of a method whose outcome was already received, under a different message id:
+        /// dropped, and counted (an engine should answer a method once per waiting client).
+        case duplicateOutcome
+    }
+
     typealias MethodOutcome = Result<ClientMethodResult, any Error>
     typealias IdsOutcome = Result<[String], any Error>
 
@@ -21,6 +33,9 @@ final class ResponseRouter: Sendable {
         var methods: [MethodKey: [ObjectIdentifier: Settlement<MethodOutcome>]] = [:]
         var lookups: [TagKey: [Settlement<IdsOutcome>]] = [:]
         var seen = SeenMessageIds()
+        /// The methods whose outcome (completed, failed or canceled) was received, as `outcomeKey`.
+        var answered = SeenMessageIds()
+        var duplicateOutcomes = 0
         var closedWith: InfiniticError?
         /// Outcomes nobody waited for, lately (oldest first): a redirect handled after the outcome it announces
         /// (the client reads its responses concurrently) still finds it.
@@ -63,27 +78,31 @@ final class ResponseRouter: Sendable {
         }
     }
 
-    /// Routes one response. Returns false if it was a redelivery.
+    /// How many duplicate outcomes this router received (see `Delivery.duplicateOutcome`).
+    var duplicateOutcomes: Int { state.withLock { $0.duplicateOutcomes } }
+
+    /// Routes one response.
     @discardableResult
-    func deliver(_ envelope: ClientEnvelope) -> Bool {
+    func deliver(_ envelope: ClientEnvelope) -> Delivery {
         switch envelope.message {
         case .methodCompleted(let completed):
             return settle(
                 MethodKey(workflowId: completed.workflowId, methodId: completed.methodId),
                 with: .success(ClientMethodResult(value: completed.value, headers: envelope.headers)),
-                messageId: envelope.messageId)
+                messageId: envelope.messageId, isOutcome: true)
         case .methodFailed(let error):
             return settle(
                 MethodKey(workflowId: error.workflowId, methodId: error.methodId), with: .failure(error),
-                messageId: envelope.messageId)
+                messageId: envelope.messageId, isOutcome: true)
         case .methodCanceled(let error):
             return settle(
                 MethodKey(workflowId: error.workflowId, methodId: error.methodId ?? error.workflowId),
-                with: .failure(error), messageId: envelope.messageId)
+                with: .failure(error), messageId: envelope.messageId, isOutcome: true)
         case .methodUnknown(let error):
+            // Not an outcome: the answer to a wait that came after the method ended (or for no such method).
             return settle(
                 MethodKey(workflowId: error.workflowId, methodId: error.methodId ?? error.workflowId),
-                with: .failure(error), messageId: envelope.messageId)
+                with: .failure(error), messageId: envelope.messageId, isOutcome: false)
         case .workflowIds(let answer):
             return answerLookup(
                 TagKey(kind: .workflow, name: answer.name, tag: answer.tag), ids: answer.ids,
@@ -99,7 +118,7 @@ final class ResponseRouter: Sendable {
 
     /// Moves the waiters of the main method of the instance the client asked for to the running instance with
     /// the same custom id (settling them at once if its outcome came first).
-    private func redirect(_ redirect: MethodRedirect, messageId: String) -> Bool {
+    private func redirect(_ redirect: MethodRedirect, messageId: String) -> Delivery {
         let from = MethodKey(workflowId: redirect.fromWorkflowId, methodId: redirect.fromWorkflowId)
         let to = MethodKey(workflowId: redirect.toWorkflowId, methodId: redirect.toWorkflowId)
         let (slots, outcome) = state.withLock { state -> ([Settlement<MethodOutcome>]?, MethodOutcome?) in
@@ -111,9 +130,9 @@ final class ResponseRouter: Sendable {
             state.methods[to, default: [:]].merge(moved) { a, _ in a }
             return ([], nil)
         }
-        guard let slots else { return false }
+        guard let slots else { return .redelivered }
         if let outcome { for slot in slots { slot.settle(outcome) } }
-        return true
+        return .routed
     }
 
     /// Fails every waiter and refuses new ones.
@@ -138,22 +157,27 @@ final class ResponseRouter: Sendable {
         }
     }
 
-    private func settle(_ key: MethodKey, with outcome: MethodOutcome, messageId: String) -> Bool {
-        let slots = state.withLock { state -> [Settlement<MethodOutcome>]? in
-            guard state.seen.insert(messageId) else { return nil }
+    private func settle(
+        _ key: MethodKey, with outcome: MethodOutcome, messageId: String, isOutcome: Bool
+    ) -> Delivery {
+        let (delivery, slots) = state.withLock { state -> (Delivery, [Settlement<MethodOutcome>]) in
+            guard state.seen.insert(messageId) else { return (.redelivered, []) }
+            if isOutcome, !state.answered.insert("\(key.workflowId)\u{0}\(key.methodId)") {
+                state.duplicateOutcomes += 1
+                return (.duplicateOutcome, [])
+            }
             guard let waiting = state.methods.removeValue(forKey: key) else {
                 state.unclaimed.append((key, outcome))
                 if state.unclaimed.count > Self.unclaimedKept { state.unclaimed.removeFirst() }
-                return []
+                return (.routed, [])
             }
-            return Array(waiting.values)
+            return (.routed, Array(waiting.values))
         }
-        guard let slots else { return false }
         for slot in slots { slot.settle(outcome) }
-        return true
+        return delivery
     }
 
-    private func answerLookup(_ key: TagKey, ids: [String], messageId: String) -> Bool {
+    private func answerLookup(_ key: TagKey, ids: [String], messageId: String) -> Delivery {
         let lookup = state.withLock { state -> Settlement<IdsOutcome>?? in
             guard state.seen.insert(messageId) else { return nil }
             guard var waiting = state.lookups[key], !waiting.isEmpty else { return .some(nil) }
@@ -161,8 +185,8 @@ final class ResponseRouter: Sendable {
             state.lookups[key] = waiting.isEmpty ? nil : waiting
             return .some(first)
         }
-        guard let lookup else { return false }
+        guard let lookup else { return .redelivered }
         lookup?.settle(.success(ids))
-        return true
+        return .routed
     }
 }

@@ -156,7 +156,8 @@ final class InMemoryBroker: Sendable {
                     state.topics[name]!.acknowledge(held.message.sequence, by: group)
                 case .retry(let delay, _):
                     if delay <= .zero {
-                        state.topics[name]!.groups[group]!.requeue(held)
+                        let logEnd = state.topics[name]!.nextSequence
+                        state.topics[name]!.groups[group]!.requeue(held, logEnd: logEnd)
                     } else {
                         let due = now.addingTimeInterval(delay.timeInterval)
                         if state.topics[name]!.nextDue.map({ due < $0 }) ?? true {
@@ -236,7 +237,8 @@ final class InMemoryBroker: Sendable {
             let groups = stored.groups.mapValues { group in
                 InMemoryTopicSnapshot.Group(
                     unread: stored.log.keys.count { $0 >= group.cursor }, inFlight: group.inFlight.count,
-                    ready: group.ready.count, parked: group.parkedCount, delayed: group.delayed)
+                    ready: group.ready.count + group.returning.count, parked: group.parkedCount,
+                    delayed: group.delayed)
             }
             return InMemoryTopicSnapshot(
                 stored: stored.log.count, scheduled: stored.schedule.count, deadLetters: stored.deadLetters.count,

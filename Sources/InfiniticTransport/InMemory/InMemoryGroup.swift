@@ -16,6 +16,15 @@ struct StoredMessage: Sendable {
 struct HeldMessage: Sendable {
     var message: StoredMessage
     var deliveries: Int
+    /// Its place in the order of its key: twice its sequence; a retried message comes back at an odd place,
+    /// just after the last message published before it came back (see `InMemoryGroup.requeue`).
+    var position: UInt64
+
+    init(message: StoredMessage, deliveries: Int) {
+        self.message = message
+        self.deliveries = deliveries
+        self.position = 2 * message.sequence
+    }
 }
 
 /// What one consumer group has read of a topic and what it holds.
@@ -23,6 +32,11 @@ struct HeldMessage: Sendable {
 /// On keyed topics a key is *busy* while a batch with that key is in flight, or has been handed the key and
 /// waits in `ready`. Messages whose key is busy wait in `parked`, oldest first, and are not looked at again
 /// until the key is released (no spinning). Invariant: a key with parked messages is busy.
+///
+/// A retried message (`Disposition.retry`) gives up its place, as on Redis (where it is published again): its
+/// key is released when the retry is settled, and once its delay is over it comes back behind every message
+/// published before that instant, its key's included. A message given back unacknowledged (a consumer that
+/// stopped, or died) keeps its place instead: it is delivered again before the later messages of its key.
 struct InMemoryGroup {
     /// The subscription's view of the topic (keyed or not).
     var topic: Topic
@@ -34,6 +48,9 @@ struct InMemoryGroup {
     var ready: [[HeldMessage]] = []
     /// Waiting for their key, by key, oldest first.
     var parked: [String: [HeldMessage]] = [:]
+    /// Retried messages whose delay is over, by position: each is taken once the log is read past the messages
+    /// published before it came back.
+    var returning: [HeldMessage] = []
     var busyKeys: Set<String> = []
     /// How many of this group's messages wait for a delayed retry (they sit in the topic's timer queue).
     var delayed = 0
@@ -63,30 +80,35 @@ struct InMemoryGroup {
             var batch: [HeldMessage]
             if !ready.isEmpty {
                 batch = ready.removeFirst()
-            } else if cursor < logEnd {
-                let sequence = cursor
-                cursor += 1
-                guard let message = log[sequence] else { continue }
-                let held = HeldMessage(message: message, deliveries: 0)
-                if let key = serializedKey(of: held) {
+            } else {
+                let next: HeldMessage
+                if let returned = returning.first, returned.position < 2 * cursor {
+                    next = returning.removeFirst()
+                } else if cursor < logEnd {
+                    let sequence = cursor
+                    cursor += 1
+                    guard let message = log[sequence] else { continue }
+                    next = HeldMessage(message: message, deliveries: 0)
+                } else {
+                    break
+                }
+                if let key = serializedKey(of: next) {
                     if busyKeys.contains(key) {
-                        if let index = openBatches[key], delivered[index].count < keyBatchSize {
-                            var joining = held
+                        if let index = openBatches[key], delivered[index].count < keyBatchSize, next.deliveries == 0 {
+                            var joining = next
                             joining.deliveries += 1
                             inFlight[joining.message.sequence] = joining
                             delivered[index].append(joining)
                             taken += 1
                         } else {
-                            park(held, key: key)
+                            park(next, key: key)
                         }
                         continue
                     }
                     busyKeys.insert(key)
                     openBatches[key] = delivered.count
                 }
-                batch = [held]
-            } else {
-                break
+                batch = [next]
             }
             var kept: [HeldMessage] = []
             for var held in batch {
@@ -129,16 +151,12 @@ struct InMemoryGroup {
         }
     }
 
-    /// Makes a message whose retry delay is over deliverable again (parked if its key is busy).
-    mutating func requeue(_ held: HeldMessage) {
-        if let key = serializedKey(of: held) {
-            if busyKeys.contains(key) {
-                park(held, key: key)
-                return
-            }
-            busyKeys.insert(key)
-        }
-        ready.append([held])
+    /// Makes a message whose retry delay is over deliverable again, as if published now: behind the `logEnd - 1`
+    /// messages of the log (taken once they are read; parked behind those of its key still waiting).
+    mutating func requeue(_ held: HeldMessage, logEnd: UInt64) {
+        var returned = held
+        returned.position = 2 * logEnd - 1
+        returning.append(returned)  // logEnd never decreases: `returning` stays in position order
     }
 
     /// Hands the key of `held` to the oldest messages parked on it (up to `batchSize`), or frees it.
@@ -153,10 +171,10 @@ struct InMemoryGroup {
         }
     }
 
-    /// Inserts in sequence order (a redelivered message goes before the later ones of its key).
+    /// Inserts in position order (a message given back goes before the later ones of its key).
     private mutating func park(_ held: HeldMessage, key: String) {
-        let sequence = held.message.sequence
-        let index = parked[key].flatMap { waiting in waiting.lastIndex { $0.message.sequence < sequence } } ?? -1
+        let position = held.position
+        let index = parked[key].flatMap { waiting in waiting.lastIndex { $0.position < position } } ?? -1
         parked[key, default: []].insert(held, at: index + 1)
     }
 

@@ -94,7 +94,7 @@ struct InMemoryTopic {
         let retried = retries.popDue(asOf: now)
         for retry in retried where groups[retry.group] != nil {
             groups[retry.group]!.delayed -= 1
-            groups[retry.group]!.requeue(retry.held)
+            groups[retry.group]!.requeue(retry.held, logEnd: nextSequence)
         }
         return !scheduled.isEmpty || !retried.isEmpty
     }

@@ -6,7 +6,7 @@ public struct InMemoryTopicSnapshot: Sendable, Hashable {
         public var unread: Int
         /// Messages being handled.
         public var inFlight: Int
-        /// Messages waiting for a consumer of the group (given back, or handed a key).
+        /// Messages waiting for a consumer of the group (given back, handed a key, or retried with their delay over).
         public var ready: Int
         /// Messages waiting for their key to free up (keyed topics).
         public var parked: Int

@@ -65,6 +65,12 @@ struct ProbeEvent: Hashable {
         try await client.send(LRANGE(key, 0, -1)).compactMap { ProbeEvent($0.text) }
     }
 
+    /// The handlings started and not ended (by id and delivery), oldest first.
+    static func openStarts(_ events: [ProbeEvent]) -> [ProbeEvent] {
+        let ended = Set(events.filter { $0.event == "end" }.map { "\($0.consumer)|\($0.id)|\($0.deliveries)" })
+        return events.filter { $0.event == "start" && !ended.contains("\($0.consumer)|\($0.id)|\($0.deliveries)") }
+    }
+
     static func readyCount(_ client: RedisClient, _ key: String) async throws -> Int {
         try await client.send(LRANGE(key, 0, -1)).filter { $0.text.hasPrefix("ready|") }.count
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import ServiceLifecycle
 import TestSupport
 import Testing
@@ -46,7 +47,10 @@ import Testing
             let client = system.client
             let handle = try await client.dispatch { try await client.workflow(OpsStub.self).hold(key) }
             let byId = client.handle(OpsStub.self, id: handle.id, resultType: String.self)
-            await #expect(throws: InfiniticError.self) { try await byId.result(timeout: .milliseconds(300)) }
+            let early = try await #require(throws: InfiniticError.self) {
+                try await byId.result(timeout: .milliseconds(300))
+            }
+            #expect(early.code == .timedOut, "still running: the wait times out (\(early))")
             system.controls.open(key)
             #expect(try await byId.result() == "released \(key)")
             #expect(try await handle.result() == "released \(key)")
@@ -101,6 +105,17 @@ import Testing
             try await client.cancel(OpsStub.self, tag: tag)
             await #expect(throws: WorkflowCanceledError.self) { try await first.result() }
             await #expect(throws: WorkflowCanceledError.self) { try await second.result() }
+            // The untagged instance is untouched: still running, still waiting for its task.
+            try await eventually("the tagged instances are gone") {
+                let firstLeft = try await system.hasState("Ops", id: first.id)
+                let secondLeft = try await system.hasState("Ops", id: second.id)
+                return !firstLeft && !secondLeft
+            }
+            #expect(try await system.hasState("Ops", id: other.id), "the untagged instance still runs")
+            let running = try await #require(throws: InfiniticError.self) {
+                try await other.result(timeout: .milliseconds(200))
+            }
+            #expect(running.code == .timedOut, "the untagged instance has no outcome yet (\(running))")
             try await other.cancel()
             await #expect(throws: WorkflowCanceledError.self) { try await other.result() }
         }
@@ -131,6 +146,63 @@ import Testing
             }
             #expect(try await client.workflowIds(OpsStub.self, tag: "never-used").isEmpty)
         }
+    }
+
+    /// A second outcome of a method under another message id is dropped and counted (a redelivery of the same
+    /// message is not): the client reports what it used to drop silently.
+    @Test(arguments: TransportKind.allCases) func duplicateOutcomesAreCounted(_ kind: TransportKind) async throws {
+        try await RuntimeSystem.run(kind) { system in
+            // A client of its own (the system's client must see no duplicate: `RuntimeSystem.run` checks), whose
+            // warnings are captured.
+            let warnings = Locked<[String]>([])
+            let logger = Logger(label: "duplicates") { _ in CapturingLogHandler(warnings: warnings) }
+            try await withInfiniticClient(transport: system.transport, logger: logger) { client in
+                try await countDuplicates(system, client)
+            }
+            let logged = warnings.value.filter { $0.contains("dropped a duplicate outcome") }
+            #expect(logged.count == 2, "each duplicate outcome is logged as a warning: \(warnings.value)")
+        }
+    }
+
+    private func countDuplicates(_ system: RuntimeSystem, _ client: InfiniticClient) async throws {
+        let handle = try await client.dispatch { try await client.workflow(TripsStub.self).sequential("dup") }
+        let result = try await handle.result()
+        #expect(client.duplicateOutcomes == 0)
+        let codec = client.configuration.codec
+        func outcome(messageId: String) throws -> OutgoingMessage {
+            let completed = MethodCompleted(
+                workflowName: "Trips", workflowId: handle.id, methodId: handle.methodId,
+                value: try codec.payload([BookingResult]()))
+            let envelope = ClientEnvelope(
+                messageId: messageId, emitterName: "rogue-engine", emittedAt: Date(), requester: nil,
+                message: .methodCompleted(completed))
+            return OutgoingMessage(topic: Topics.client(client.name), payload: try codec.encode(envelope))
+        }
+        // Each response is published once the one before was acknowledged, so that the count after each
+        // is the count it caused.
+        let topic = Topics.client(client.name)
+        func deliver(_ message: OutgoingMessage) async throws {
+            try await system.transport.publish([message])
+            try await eventually("the client acknowledged it") { try await system.isDrained(topic) }
+        }
+        // Another message with the method's outcome: counted.
+        let duplicateId = UUID().uuidString
+        try await deliver(try outcome(messageId: duplicateId))
+        #expect(client.duplicateOutcomes == 1)
+        // The same message again (a redelivery): not counted.
+        try await deliver(try outcome(messageId: duplicateId))
+        #expect(client.duplicateOutcomes == 1, "a redelivery is no duplicate outcome")
+        // An unknown answer (to a wait that came late) is no outcome: not counted.
+        let unknown = ClientEnvelope(
+            messageId: UUID().uuidString, emitterName: "engine", emittedAt: Date(), requester: nil,
+            message: .methodUnknown(
+                WorkflowUnknownError(workflowName: "Trips", workflowId: handle.id, methodId: handle.methodId)))
+        try await deliver(OutgoingMessage(topic: topic, payload: try codec.encode(unknown)))
+        #expect(client.duplicateOutcomes == 1, "an unknown answer is no outcome")
+        // A third outcome: counted.
+        try await deliver(try outcome(messageId: UUID().uuidString))
+        #expect(client.duplicateOutcomes == 2)
+        #expect(try await handle.value == result, "the first outcome stays")
     }
 
     @Test(arguments: TransportKind.allCases) func misuseGivesClearErrors(_ kind: TransportKind) async throws {
@@ -245,5 +317,21 @@ import Testing
             }
             #expect(member.isClosed)
         }
+    }
+}
+
+/// Keeps the messages logged at warning level and above.
+private struct CapturingLogHandler: LogHandler {
+    let warnings: Locked<[String]>
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .warning
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        warnings.withLock { $0.append("\(event.message)") }
     }
 }

@@ -19,14 +19,26 @@ import Testing
             ]
             try await system.transport.publish(
                 topics.map { OutgoingMessage(topic: $0, key: $0.isKeyed ? "poison" : nil, payload: garbage) })
-            // A well-formed envelope whose state engine message is for an instance whose key is missing.
+            // A well-formed envelope published under the key of another instance than the one it names.
+            let misrouted = WorkflowEngineEnvelope(
+                messageId: UUID().uuidString, emitterName: "test", emittedAt: Date(),
+                requester: .client(name: system.client.name),
+                message: .waitMethod(
+                    WaitMethod(workflowName: "Trips", workflowId: "instance-a", methodId: "instance-a")))
+            let misroutedBytes = try system.client.configuration.codec.encode(misrouted)
+            try await system.transport.publish(
+                OutgoingMessage(topic: topics[0], key: "instance-b", payload: misroutedBytes))
             for topic in topics {
-                try await eventually("\(topic) dead-letters its poison message") {
-                    try await system.transport.deadLetters(of: topic, limit: 10).count == 1
+                let expected = topic == topics[0] ? 2 : 1
+                try await eventually("\(topic) dead-letters its poison messages") {
+                    try await system.transport.deadLetters(of: topic, limit: 10).count == expected
                 }
             }
-            let letter = try #require(try await system.transport.deadLetters(of: topics[0], limit: 1).first)
-            #expect(letter.payload == garbage && letter.reason.contains("undecodable"))
+            let letters = try await system.transport.deadLetters(of: topics[0], limit: 10)
+            let letter = try #require(letters.first { $0.payload == garbage })
+            #expect(letter.reason.contains("undecodable"))
+            let wrongKey = try #require(letters.first { $0.payload == misroutedBytes })
+            #expect(wrongKey.key == "instance-b" && wrongKey.reason.contains("is not the workflow id"), "\(wrongKey)")
             let result = try await system.client.workflow(TripsStub.self).sequential("joe")
             #expect(result.map(\.reference) == ["H-joe-2", "F-joe"], "the worker keeps working")
         }

@@ -6,18 +6,26 @@ import Synchronization
 
 /// A whole Infinitic system in one test, without a transport: a queue of encoded messages routed by topic to
 /// the roles, a versioned state store applying their commits, and a virtual clock for scheduled messages. It
-/// runs the roles' own decode and step, as `RoleRunner` does in production: `Outbound` → `OutgoingMessage`
-/// bytes → `Role.decode` → `Role.step` → `BatchDisposition` → commit.
+/// runs the roles' own `handle` (decode, dead letters, interceptors, step) as `RoleRunner` does in production,
+/// and settles what they decide as the transports do (`HandlerRunner`: a thrown error is a retry with backoff,
+/// the last allowed delivery dead-letters): `Outbound` → `OutgoingMessage` bytes → `Role.handle` →
+/// `BatchDisposition` → a commit checked for version conflicts (the step runs again on a fresh read, twice,
+/// then the batch is retried), a retry (delivered again later, its delivery count one higher) or dead letters.
 ///
 /// `shuffleSeed` delivers messages in a random order that keeps, like the transport, the order of one
 /// producer's messages per key; `duplicateEvery` delivers every n-th message a second time; `engineBatch` hands
 /// a state engine up to that many waiting messages of one instance at once (as the transport does);
 /// `partialStateReads` gives a state engine only the header of a stored state, so that it reads the parts it
-/// needs (as it does on large states).
+/// needs (as it does on large states). `conflictEvery` makes every n-th versioned commit of a state engine
+/// meet a version conflict (another writer bumped the state's version first); `failReadEvery` fails every n-th
+/// read of the state store (the state engine retries the batch later); `poisonEvery` slips an undecodable
+/// message of the same instance into every n-th state engine batch (dead-lettered on its own). A dead letter
+/// other than an injected poison ends the run with an error unless `allowDeadLetters`.
 final class EngineLoop {
     let codec: any PayloadCodec
     private let roles: [String: any StepRunning]
-    private let store = LoopStore()
+    /// The state store the roles read and their commits write.
+    let store = LoopStore()
 
     private(set) var clock = Date(timeIntervalSince1970: 1_700_000_000)
     /// Every stored state, by key name.
@@ -36,6 +44,17 @@ final class EngineLoop {
         /// Which component emitted it: order is kept per (topic, key, source).
         var source: String
         var duplicable: Bool
+        /// The delivery this will be (1 at first, one more per retry or redelivery).
+        var deliveries = 1
+    }
+
+    /// A message the loop gave up on.
+    struct DeadLetter {
+        var topic: String
+        var key: String?
+        var messageId: String
+        var deliveries: Int
+        var reason: String
     }
 
     private var queue: [Queued] = []
@@ -48,14 +67,35 @@ final class EngineLoop {
     private let interceptors: Interceptors
     /// How many engine commits published their messages but lost their state write (then were redelivered).
     private(set) var lostStateWrites = 0
+    private let maxDeliveries: Int
+    private let conflictEvery: Int?
+    private let poisonEvery: Int?
+    private let allowDeadLetters: Bool
+    /// How many commits a version check refused (each made the step run again, or the batch retry).
+    private(set) var versionConflicts = 0
+    /// How many messages were scheduled again by a retry.
+    private(set) var retries = 0
+    /// The messages given up on, in order.
+    private(set) var deadLetters: [DeadLetter] = []
+    /// The ids of the injected poison messages.
+    private(set) var poisonIds: Set<String> = []
+    private var versionedCommits = 0
+    private var engineBatches = 0
 
     init(
         workflows: [WorkflowDefinition] = [WorkflowFixtures.trips], services: [ServiceDefinition] = Fixtures.services,
         checkMode: CheckMode = .simple, shuffleSeed: UInt64? = nil, duplicateEvery: Int? = nil,
         loseStateWriteEvery: Int? = nil, engineBatch: Int = 1, partialStateReads: Bool = false,
-        codec: any PayloadCodec = EngineLoop.defaultCodec, interceptors: Interceptors = []
+        conflictEvery: Int? = nil, failReadEvery: Int? = nil, poisonEvery: Int? = nil, maxDeliveries: Int = 8,
+        allowDeadLetters: Bool = false, codec: any PayloadCodec = EngineLoop.defaultCodec,
+        interceptors: Interceptors = []
     ) {
         self.codec = codec
+        self.maxDeliveries = maxDeliveries
+        self.conflictEvery = conflictEvery
+        self.poisonEvery = poisonEvery
+        self.allowDeadLetters = allowDeadLetters
+        store.failReadEvery = failReadEvery
         self.interceptors = interceptors
         var roles: [any StepRunning] = []
         for workflow in workflows {
@@ -182,10 +222,13 @@ final class EngineLoop {
             }
             let batch = takeBatch(at: nextIndex())
             processed += batch.count
-            try await process(batch.map(\.message))
+            try await process(batch)
             for queued in batch where queued.duplicable {
                 if let duplicateEvery, processed % duplicateEvery == 0 {
-                    queue.append(Queued(message: queued.message, source: "redelivery-\(processed)", duplicable: false))
+                    queue.append(
+                        Queued(
+                            message: queued.message, source: "redelivery-\(processed)", duplicable: false,
+                            deliveries: queued.deliveries + 1))
                 }
             }
         }
@@ -197,7 +240,7 @@ final class EngineLoop {
         for _ in 0..<steps where !queue.isEmpty {
             let batch = takeBatch(at: nextIndex())
             processed += batch.count
-            try await process(batch.map(\.message))
+            try await process(batch)
         }
     }
 
@@ -237,40 +280,128 @@ final class EngineLoop {
         return choice
     }
 
-    private func process(_ messages: [OutgoingMessage]) async throws {
+    private func process(_ batch: [Queued]) async throws {
         clock = clock.addingTimeInterval(0.001)
+        var batch = batch
+        let messages = batch.map(\.message)
         let name = messages[0].topic.name
         if name.hasPrefix("client:") {
             for message in messages { clientInbox.append(try codec.decode(ClientEnvelope.self, from: message.payload)) }
             return
         }
         guard let role = roles[name] else { throw LoopError("no consumer for topic \(name)") }
-        let received = messages.map {
-            ReceivedMessage(
-                id: $0.id, topic: $0.topic, key: $0.key, payload: $0.payload, deliveryCount: 1, publishedAt: clock)
-        }
+        let isEngine = name.hasPrefix("workflow-engine:")
         var prefetched: PrefetchedState?
-        if name.hasPrefix("workflow-engine:") {
+        if isEngine {
+            engineBatches += 1
             prefetched = try countEngineInputs(messages, workflowName: String(name.dropFirst("workflow-engine:".count)))
-        }
-        let decision = try await role.run(
-            received, store: store, prefetched: prefetched, now: clock, interceptors: interceptors)
-        guard decision.deadLetters.isEmpty else { throw LoopError("dead letters: \(decision.deadLetters)") }
-        let disposition = decision.disposition
-        if name.hasPrefix("workflow-engine:"), let loseStateWriteEvery, processed % loseStateWriteEvery == 0,
-            case .ack(var commit) = disposition, !commit.writes.isEmpty
-        {
-            // Publish-then-save where the save is lost (a crash, or a version conflict): the outputs are out,
-            // the state is not written, and the inputs come back.
-            lostStateWrites += 1
-            commit.writes = []
-            try apply(.ack(commit), source: "engine")
-            for message in messages {
-                queue.append(Queued(message: message, source: "redelivery-\(processed)", duplicable: false))
+            if let poisonEvery, engineBatches % poisonEvery == 0 {
+                // An undecodable message of the same instance, in the middle of the batch.
+                let poison = OutgoingMessage(
+                    topic: messages[0].topic, key: messages[0].key, payload: Array("poison".utf8),
+                    id: "poison-\(engineBatches)")
+                poisonIds.insert(poison.id)
+                batch.insert(Queued(message: poison, source: "poison", duplicable: false), at: batch.count / 2)
             }
+        }
+        let received = batch.map {
+            ReceivedMessage(
+                id: $0.message.id, topic: $0.message.topic, key: $0.message.key, payload: $0.message.payload,
+                deliveryCount: $0.deliveries, publishedAt: clock, prefetchedState: prefetched)
+        }
+        var attempt = MessageBatch(received)
+        var conflicts = 0
+        let (store, now, interceptors) = (store, clock, interceptors)
+        while true {
+            let handler: BatchHandler = { batch in
+                try await role.run(batch, store: store, now: now, interceptors: interceptors)
+            }
+            guard var decision = await HandlerRunner.run(handler, attempt, maxDeliveries: maxDeliveries) else {
+                throw LoopError("the handler was cancelled")
+            }
+            if case .ack(var commit) = decision.disposition {
+                if isEngine, let loseStateWriteEvery, processed % loseStateWriteEvery == 0, !commit.writes.isEmpty {
+                    // Publish-then-save where the save is lost (a crash, or a version conflict): the outputs are
+                    // out, the state is not written, and the inputs come back.
+                    lostStateWrites += 1
+                    commit.writes = []
+                    publish(commit.messages, source: "engine")
+                    for queued in batch where !poisonIds.contains(queued.message.id) {
+                        var again = queued
+                        again.source = "redelivery-\(processed)"
+                        again.duplicable = false
+                        again.deliveries += 1
+                        queue.append(again)
+                    }
+                    return
+                }
+                if let versioned = commit.writes.first(where: { ($0.expectedVersion ?? 0) > 0 }) {
+                    versionedCommits += 1
+                    if let conflictEvery, versionedCommits % conflictEvery == 0 {
+                        // Another writer committed this state first: its version moved on.
+                        store.bumpVersion(of: versioned.key)
+                    }
+                }
+                if let conflict = store.conflict(in: commit.writes) {
+                    versionConflicts += 1
+                    conflicts += 1
+                    if conflicts < 3 {
+                        // As the transports do: the step runs again on the state read afresh.
+                        attempt = attempt.withoutPrefetchedState()
+                        continue
+                    }
+                    decision = HandlerRunner.resolve(
+                        BatchDisposition(
+                            .retry(
+                                after: .milliseconds(100), reason: "state key '\(conflict.key)' changed concurrently"),
+                            deadLetters: decision.deadLetters),
+                        for: attempt, maxDeliveries: maxDeliveries)
+                } else {
+                    store.apply(commit.writes)
+                    publish(commit.messages, source: String(name.prefix { $0 != ":" }))
+                }
+            }
+            try settle(batch, received: received, decision: decision)
             return
         }
-        try apply(disposition, source: String(name.prefix { $0 != ":" }))
+    }
+
+    /// Settles each message of a handled batch as the transports do: acknowledged, scheduled again after its
+    /// retry delay, or dead-lettered.
+    private func settle(_ batch: [Queued], received: [ReceivedMessage], decision: BatchDisposition) throws {
+        for (queued, message) in zip(batch, received) {
+            switch decision.settlement(of: message) {
+            case .ack:
+                break
+            case .retry(let delay, _):
+                retries += 1
+                var again = queued
+                again.source = "retry-\(processed)"
+                again.duplicable = false
+                again.deliveries += 1
+                scheduled.append((clock.addingTimeInterval(delay.seconds), again))
+            case .deadLetter(let reason):
+                deadLetters.append(
+                    DeadLetter(
+                        topic: message.topic.name, key: message.key, messageId: message.id,
+                        deliveries: message.deliveryCount, reason: reason))
+                if !allowDeadLetters && !poisonIds.contains(message.id) {
+                    throw LoopError("dead letter on \(message.topic): \(reason)")
+                }
+            }
+        }
+    }
+
+    /// Enqueues the messages a commit publishes.
+    private func publish(_ messages: [OutgoingMessage], source: String) {
+        for message in messages {
+            let queued = Queued(message: message, source: source, duplicable: true)
+            switch message.delivery {
+            case .now: queue.append(queued)
+            case .after(let delay): scheduled.append((clock.addingTimeInterval(delay.seconds), queued))
+            case .at(let date): scheduled.append((date, queued))
+            }
+        }
     }
 
     /// Counts what a state engine batch holds, and returns what the transport would read with it: every part
@@ -290,31 +421,15 @@ final class EngineLoop {
         if partialStateReads { prefetch.wholeUpTo = 0 }
         return PrefetchedState(key: key, fields: store.prefetched(key, prefetch))
     }
-
-    /// Applies a commit like the transport: version checks first, then writes and publications.
-    private func apply(_ disposition: Disposition, source: String) throws {
-        guard case .ack(let commit) = disposition else {
-            throw LoopError("unexpected disposition \(disposition)")
-        }
-        try store.apply(commit.writes)
-        for message in commit.messages {
-            let queued = Queued(message: message, source: source, duplicable: true)
-            switch message.delivery {
-            case .now: queue.append(queued)
-            case .after(let delay): scheduled.append((clock.addingTimeInterval(delay.seconds), queued))
-            case .at(let date): scheduled.append((date, queued))
-            }
-        }
-    }
 }
 
-/// Runs a role's decode and step on received messages (a type-erased `Role`).
+/// Runs a role's `handle` on a batch (a type-erased `Role`).
 private protocol StepRunning: Sendable {
     var topicName: String { get }
     func run(
-        _ messages: [ReceivedMessage], store: LoopStore, prefetched: PrefetchedState?, now: Date,
-        interceptors: Interceptors
-    ) async throws -> BatchDisposition
+        _ batch: MessageBatch, store: LoopStore, now: Date, interceptors: Interceptors
+    ) async throws
+        -> BatchDisposition
 }
 
 extension WorkflowStateEngineRole: StepRunning {}
@@ -327,12 +442,11 @@ extension Role {
 
     /// Handles the batch as `RoleRunner` does: decoding, dead letters, interceptors, step.
     fileprivate func run(
-        _ messages: [ReceivedMessage], store: LoopStore, prefetched: PrefetchedState?, now: Date,
-        interceptors: Interceptors
+        _ batch: MessageBatch, store: LoopStore, now: Date, interceptors: Interceptors
     ) async throws -> BatchDisposition {
-        let batch = MessageBatch(messages)
-        return try await RoleContext.withContext(
-            store: store, prefetchedState: prefetched, now: { now }, random: { 0.5 }, interceptors: interceptors
+        try await RoleContext.withContext(
+            store: store, prefetchedState: batch.prefetchedState, now: { now }, random: { 0.5 },
+            interceptors: interceptors
         ) { context in
             try await handle(batch, context: context)
         }
@@ -344,6 +458,15 @@ extension Role {
 final class LoopStore: StateReading {
     private let store = Mutex(InMemoryStateStore())
     private let readCount = Mutex(0)
+    /// Every n-th read fails (as a read from Redis may).
+    var failReadEvery: Int? {
+        get { failEvery.withLock { $0 } }
+        set { failEvery.withLock { $0 = newValue } }
+    }
+    private let failEvery = Mutex<Int?>(nil)
+    private let failures = Mutex(0)
+    /// How many reads failed on purpose.
+    var failedReads: Int { failures.withLock { $0 } }
 
     var reads: Int { readCount.withLock { $0 } }
     var allFields: [String: StateFields] { store.withLock { $0.allFields } }
@@ -355,7 +478,14 @@ final class LoopStore: StateReading {
     }
 
     func read(_ key: StateKey, fields: [String]?) async throws -> StateFields? {
-        readCount.withLock { $0 += 1 }
+        let count = readCount.withLock { count in
+            count += 1
+            return count
+        }
+        if let every = failReadEvery, count % every == 0 {
+            failures.withLock { $0 += 1 }
+            throw LoopError("read \(count) of \(key) failed (injected)")
+        }
         return store.withLock { $0.fields(key, fields) }
     }
 
@@ -363,12 +493,23 @@ final class LoopStore: StateReading {
 
     func members(of key: StateKey) async throws -> Set<String> { ids(key) }
 
-    /// Applies writes like the transport: version checks first, then the writes.
-    func apply(_ writes: [StateWrite]) throws {
-        try store.withLock { store in
-            if let conflict = store.conflict(in: writes) { throw LoopError("version conflict on \(conflict.key)") }
-            store.apply(writes)
-        }
+    /// The first write whose version check fails, if any.
+    func conflict(in writes: [StateWrite]) -> StateWrite? { store.withLock { $0.conflict(in: writes) } }
+
+    /// Applies writes (check `conflict(in:)` first).
+    func apply(_ writes: [StateWrite]) { store.withLock { $0.apply(writes) } }
+
+    /// Moves a stored value's version on without changing it (another writer's commit).
+    func bumpVersion(of key: StateKey) {
+        store.withLock { $0.apply([StateWrite(key: key, operation: .setFields([:]))]) }
+    }
+
+    /// Removes a value (an operator's repair).
+    func delete(_ key: StateKey) { store.withLock { $0.apply([StateWrite(key: key, operation: .delete)]) } }
+
+    /// Stores fields as they are (a state written by other code), replacing the value.
+    func put(_ key: StateKey, fields: [String: [UInt8]]) {
+        store.withLock { $0.apply([StateWrite(key: key, operation: .setFields(fields, replacingAll: true))]) }
     }
 }
 

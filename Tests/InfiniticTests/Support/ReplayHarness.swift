@@ -71,10 +71,12 @@ struct ReplayHarness {
         return try codec.value(type, from: payload)
     }
 
-    /// The `WorkflowChangedError` a failed workflow task carries, if any.
-    func changedError(_ outcome: WorkflowTaskOutput.Outcome) -> WorkflowChangedError? {
-        guard case .workflowTaskFailed(let failure) = outcome else { return nil }
-        return try? failure.error.decodeProperties(as: WorkflowChangedError.self)
+    /// The `WorkflowChangedError` a failed workflow task carries: nil if the outcome is not a failure of that
+    /// type; throws if it is one whose properties do not decode.
+    func changedError(_ outcome: WorkflowTaskOutput.Outcome) throws -> WorkflowChangedError? {
+        guard case .workflowTaskFailed(let failure) = outcome, failure.error.shortTypeName == "WorkflowChangedError"
+        else { return nil }
+        return try failure.error.decodeProperties(as: WorkflowChangedError.self)
     }
 }
 

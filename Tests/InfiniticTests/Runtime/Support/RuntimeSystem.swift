@@ -8,7 +8,7 @@ import Testing
 
 /// A whole system for one test: a transport of the given kind, a worker running every role for the runtime
 /// fixtures, and a running client, both with the given interceptors. `run` tears it all down afterwards (gates
-/// opened, client closed, worker stopped).
+/// opened, client closed, worker stopped), checking that the client received no duplicate outcome.
 struct RuntimeSystem: Sendable {
     let kind: TransportKind
     let transport: any Transport
@@ -23,13 +23,33 @@ struct RuntimeSystem: Sendable {
     }()
 
     /// A worker of this system's transport and fixtures.
-    func makeWorker(name: String = "test-worker", roles: [WorkerRole]? = nil) throws -> InfiniticWorker {
+    func makeWorker(
+        name: String = "test-worker", roles: [WorkerRole]? = nil,
+        consumerSettings: ConsumerSettings = ConsumerSettings()
+    ) throws -> InfiniticWorker {
         try InfiniticWorker(
             configuration: WorkerConfiguration(
                 transport: .existing(transport), name: name, services: RuntimeFixtures.services(controls),
-                workflows: RuntimeFixtures.workflows, roles: roles,
+                workflows: RuntimeFixtures.workflows, roles: roles, consumerSettings: consumerSettings,
                 workflowTaskTimeout: RuntimeFixtures.workflowTaskTimeout, interceptors: interceptors),
             logger: Self.logger)
+    }
+
+    /// Writes to the transport's state store the only way it can be written: as the commit of a handled message
+    /// (of a scratch topic, in the partition of `partitionKey`).
+    func commit(_ writes: [StateWrite], partitionKey: String) async throws {
+        let topic = Topic("test-writes-\(Self.uniqueKey())")
+        try await transport.publish(OutgoingMessage(topic: topic, partitionKey: partitionKey, payload: [0]))
+        let committed = Locked(false)
+        try await whileConsuming(transport, Subscription(topic: topic, group: "writer")) { _ in
+            committed.withLock { $0 = true }
+            return .ack(Commit(writes: writes))
+        } _: {
+            try await eventually("the writes are committed") {
+                guard committed.value else { return false }
+                return try await isDrained(topic)
+            }
+        }
     }
 
     /// Runs `body` with another client of this system's transport (receiving answers meanwhile, closed after).
@@ -85,6 +105,8 @@ struct RuntimeSystem: Sendable {
                 outcome = .failure(error)
             }
             controls.openAll()
+            // Exactly-once as the client sees it: no method of any test answered twice.
+            #expect(client.duplicateOutcomes == 0, "the system's client received duplicate outcomes")
             await client.close()
             group.cancelAll()
             await group.waitForAll()
@@ -121,6 +143,18 @@ struct RuntimeSystem: Sendable {
         if let memory = transport as? InMemoryTransport {
             let snapshot = memory.snapshot(of: topic)
             return snapshot.stored > 0 || !snapshot.groups.isEmpty
+        }
+        return false
+    }
+
+    /// Whether every message published to an unshared topic was acknowledged (acknowledged entries are deleted:
+    /// its Redis stream is empty, its in-memory log too).
+    func isDrained(_ topic: Topic) async throws -> Bool {
+        if let redis = transport as? RedisStreamsTransport {
+            return try await redis.client.send(XLEN(redis.keyspace.stream(topic, partition: 0))) == 0
+        }
+        if let memory = transport as? InMemoryTransport {
+            return memory.snapshot(of: topic).stored == 0
         }
         return false
     }
