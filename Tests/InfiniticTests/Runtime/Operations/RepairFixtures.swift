@@ -4,7 +4,15 @@ import Synchronization
 
 /// Switches a test flips to "deploy a fix", and counts of attempts by key. Every test gets its own.
 final class Switches: Sendable {
-    private let state = Mutex<(on: Set<String>, attempts: [String: [Int]])>(([], [:]))
+    private let state = Mutex<(on: Set<String>, attempts: [String: [Int]], taskIds: [String: String])>(
+        ([], [:], [:]))
+
+    /// Records the id of the task running for `key`.
+    func recordTaskId(_ key: String) {
+        let taskId = TaskContext.current?.taskId
+        state.withLock { $0.taskIds[key] = taskId }
+    }
+    func taskId(_ key: String) -> String? { state.withLock { $0.taskIds[key] } }
 
     func flip(_ key: String) { state.withLock { _ = $0.on.insert(key) } }
     func isOn(_ key: String) -> Bool { state.withLock { $0.on.contains(key) } }
@@ -28,6 +36,8 @@ struct BrokenError: Error, CustomStringConvertible {
     /// Fails while the switch `key` is off; then says which manual retry mended it.
     func mend(_ key: String) async throws -> String
     func ping(_ text: String) async throws -> String
+    /// Delegated: asks a reviewer, who completes the task later with the verdict.
+    func approve(_ document: String) async throws -> String
 }
 
 struct FragileImpl: Fragile {
@@ -40,6 +50,11 @@ struct FragileImpl: Fragile {
     }
 
     func ping(_ text: String) async throws -> String { "pong \(text)" }
+
+    func approve(_ document: String) async throws -> String {
+        switches.recordTaskId(document)
+        return "ignored: a delegated task's result comes from completeDelegatedTask"
+    }
 }
 
 /// Workflows whose tasks, or own code, fail until a switch is flipped.
@@ -50,6 +65,8 @@ struct FragileImpl: Fragile {
     func caughtThenFails(_ key: String) async throws -> String
     /// Its workflow task fails (the code misuses the context) while the switch `key` is off.
     func brokenCode(_ key: String) async throws -> String
+    /// Waits for the delegated approval of `document`.
+    func review(_ document: String) async throws -> String
 }
 
 struct RepairsImpl: Repairs {
@@ -82,11 +99,15 @@ struct RepairsImpl: Repairs {
         if !switches.isOn(key) { try await Task.sleep(for: .milliseconds(1)) }
         return pong
     }
+
+    func review(_ document: String) async throws -> String {
+        "\(document): \(try await context.service(FragileStub.self).approve(document))"
+    }
 }
 
 enum RepairFixtures {
     static func services(_ switches: Switches) -> [ServiceDefinition] {
-        [ServiceDefinition(FragileStub.self, implementation: FragileImpl(switches: switches))]
+        [ServiceDefinition(FragileStub.self, implementation: FragileImpl(switches: switches)).delegated("approve")]
     }
 
     static func workflows(_ switches: Switches) -> [WorkflowDefinition] {

@@ -75,7 +75,9 @@ import Testing
                 }
                 #expect(switches.attempts(key) == 4, "two attempts per instance: the failure and the retry")
                 #expect(switches.retrySequences(key) == [0, 0, 1, 1])
-                #expect(try await client.workflowIds(RepairsStub.self, tag: tag).isEmpty)
+                try await eventually("the tag is removed") {
+                    try await client.workflowIds(RepairsStub.self, tag: tag).isEmpty
+                }
             }
         }
     }
