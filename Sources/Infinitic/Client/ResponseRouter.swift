@@ -17,6 +17,7 @@ final class ResponseRouter: Sendable {
 
     typealias MethodOutcome = Result<ClientMethodResult, any Error>
     typealias IdsOutcome = Result<[String], any Error>
+    typealias CompletionOutcome = Result<DelegatedTaskAnswer.Outcome, any Error>
 
     struct MethodKey: Hashable {
         var workflowId: String
@@ -32,6 +33,8 @@ final class ResponseRouter: Sendable {
     private struct State {
         var methods: [MethodKey: [ObjectIdentifier: Settlement<MethodOutcome>]] = [:]
         var lookups: [TagKey: [Settlement<IdsOutcome>]] = [:]
+        /// Completions of delegated tasks waiting for their answer, by task id.
+        var completions: [String: [Settlement<CompletionOutcome>]] = [:]
         var seen = SeenMessageIds()
         /// The methods whose outcome (completed, failed or canceled) was received, as `outcomeKey`.
         var answered = SeenMessageIds()
@@ -81,6 +84,23 @@ final class ResponseRouter: Sendable {
     /// How many duplicate outcomes this router received (see `Delivery.duplicateOutcome`).
     var duplicateOutcomes: Int { state.withLock { $0.duplicateOutcomes } }
 
+
+    /// Registers a completion of the delegated task `taskId` waiting for its answer. Throws if the client is
+    /// closed.
+    func register(_ completion: Settlement<CompletionOutcome>, forTask taskId: String) throws {
+        try state.withLock { state in
+            if let error = state.closedWith { throw error }
+            state.completions[taskId, default: []].append(completion)
+        }
+    }
+
+    func remove(_ completion: Settlement<CompletionOutcome>, forTask taskId: String) {
+        state.withLock { state in
+            state.completions[taskId]?.removeAll { $0 === completion }
+            if state.completions[taskId]?.isEmpty == true { state.completions[taskId] = nil }
+        }
+    }
+
     /// Routes one response.
     @discardableResult
     func deliver(_ envelope: ClientEnvelope) -> Delivery {
@@ -113,6 +133,17 @@ final class ResponseRouter: Sendable {
                 messageId: envelope.messageId)
         case .methodRedirected(let redirect):
             return self.redirect(redirect, messageId: envelope.messageId)
+        case .delegatedTaskAnswer(let answer):
+            let completion = state.withLock { state -> Settlement<CompletionOutcome>?? in
+                guard state.seen.insert(envelope.messageId) else { return nil }
+                guard var waiting = state.completions[answer.taskId], !waiting.isEmpty else { return .some(nil) }
+                let first = waiting.removeFirst()
+                state.completions[answer.taskId] = waiting.isEmpty ? nil : waiting
+                return .some(first)
+            }
+            guard let completion else { return .redelivered }
+            completion?.settle(.success(answer.outcome))
+            return .routed
         }
     }
 
@@ -137,17 +168,22 @@ final class ResponseRouter: Sendable {
 
     /// Fails every waiter and refuses new ones.
     func close(with error: InfiniticError) {
-        let (methods, lookups) = state.withLock { state in
+        let (methods, lookups, completions) = state.withLock { state in
             if state.closedWith == nil { state.closedWith = error }
             defer {
                 state.methods = [:]
                 state.lookups = [:]
+                state.completions = [:]
                 state.unclaimed = []
             }
-            return (state.methods.values.flatMap(\.values), state.lookups.values.flatMap { $0 })
+            return (
+                state.methods.values.flatMap(\.values), state.lookups.values.flatMap { $0 },
+                state.completions.values.flatMap { $0 }
+            )
         }
         for slot in methods { slot.settle(.failure(error)) }
         for lookup in lookups { lookup.settle(.failure(error)) }
+        for completion in completions { completion.settle(.failure(error)) }
     }
 
     /// The number of registered waiters (for tests and diagnostics).

@@ -45,6 +45,10 @@ public enum InfiniticEventType: String, Sendable, Hashable, CaseIterable, Codabl
     /// The workflow sent a signal on a channel of another instance.
     case workflowSignalSent = "infinitic.workflow.signalSent"
     case workflowMethodCompleted = "infinitic.workflow.methodCompleted"
+    /// A client retried a failed task of the workflow: it runs again (`data.retrySequence`).
+    case workflowTaskRetried = "infinitic.workflow.taskRetried"
+    /// A client retried the failed workflow task of a method: a new one resumes it.
+    case workflowExecutorRetried = "infinitic.workflow.executorRetried"
     case workflowMethodFailed = "infinitic.workflow.methodFailed"
     case workflowMethodCanceled = "infinitic.workflow.methodCanceled"
     /// A client asked to cancel the instance.

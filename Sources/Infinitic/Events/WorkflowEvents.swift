@@ -108,6 +108,26 @@ enum WorkflowEvents {
                     data["methodName"] = descriptor.methodName
                 }
                 add(commandResultType(result.outcome, kind: entry?.record.descriptor.kind), anchor: anchor, data)
+            case .retryTasks:
+                // The tasks the state engine dispatched again.
+                for output in transition.outputs {
+                    guard case .serviceExecutor(let retried, _) = output else { continue }
+                    let task = retried.message
+                    var data = ["taskId": task.taskId, "serviceName": task.serviceName, "methodName": task.methodName]
+                    data["retrySequence"] = String(task.retrySequence)
+                    if case .workflow(_, _, let methodId) = retried.requester { data["methodId"] = methodId }
+                    add(.workflowTaskRetried, anchor: "\(anchor):\(task.taskId)", data)
+                }
+            case .retryWorkflowTask:
+                // The methods whose failure was undone.
+                for summary in beforeMethods where summary.ending == .failed {
+                    guard afterMethods.contains(where: { $0.methodId == summary.methodId && $0.ending == nil }) else {
+                        continue
+                    }
+                    add(
+                        .workflowExecutorRetried, anchor: "\(anchor):\(summary.methodId)",
+                        ["methodId": summary.methodId])
+                }
             default:
                 continue
             }

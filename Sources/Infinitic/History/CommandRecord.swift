@@ -13,6 +13,8 @@ public struct CommandRecord: Sendable, Hashable, Codable {
     public var resolvedAtTaskIndex: Int?
     /// The order in which outcomes arrived in this workflow (for `or`: the first to complete wins).
     public var resolutionSequence: Int?
+    /// For a task: how many times a client retried it (`InfiniticClient.retryTasks`); nil before the first.
+    public var retrySequence: Int?
 
     public init(
         id: String, position: Int, descriptor: CommandDescriptor, status: CommandStatus = .ongoing,

@@ -9,6 +9,8 @@ public enum ClientMessage: Sendable, Codable {
     /// A dispatch with a custom id attached to the instance already running with it: the outcome of that
     /// instance's main method answers the waiting client.
     case methodRedirected(MethodRedirect)
+    /// The answer to a completion of a delegated task.
+    case delegatedTaskAnswer(DelegatedTaskAnswer)
 }
 
 /// The instance a dispatch attached to instead of starting (see `ClientMessage.methodRedirected`).

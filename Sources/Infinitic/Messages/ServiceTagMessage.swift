@@ -4,11 +4,17 @@ public enum ServiceTagMessage: Sendable, Codable {
     case removeTag(TaskTagChange)
     /// Answer the requesting client with the task ids carrying the tag.
     case getIds(TaskTagQuery)
+    /// A delegated task began: keep who waits for it (keyed by `DelegatedTask.tag(of:)`).
+    case setDelegatedTask(DelegatedTask)
+    /// A client completes a delegated task (keyed by `DelegatedTask.tag(of:)`).
+    case completeDelegatedTask(CompleteDelegatedTask)
 
     public var serviceName: String {
         switch self {
         case .addTag(let message), .removeTag(let message): message.serviceName
         case .getIds(let message): message.serviceName
+        case .setDelegatedTask(let message): message.serviceName
+        case .completeDelegatedTask(let message): message.serviceName
         }
     }
 
@@ -17,6 +23,8 @@ public enum ServiceTagMessage: Sendable, Codable {
         switch self {
         case .addTag(let message), .removeTag(let message): message.tag
         case .getIds(let message): message.tag
+        case .setDelegatedTask(let message): DelegatedTask.tag(of: message.taskId)
+        case .completeDelegatedTask(let message): DelegatedTask.tag(of: message.taskId)
         }
     }
 }

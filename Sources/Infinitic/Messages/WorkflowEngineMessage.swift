@@ -15,6 +15,10 @@ public enum WorkflowEngineMessage: Sendable, Codable {
     case sendSignal(SendSignal)
     /// Complete the running timers of a method, or of all methods, now.
     case completeTimers(CompleteTimers)
+    /// Resume the methods that failed because their workflow task failed.
+    case retryWorkflowTask(RetryWorkflowTask)
+    /// Run failed or timed-out tasks again and resume their failed methods.
+    case retryTasks(RetryTasks)
 
     /// The instance the message is for (the topic key).
     public var workflowId: String {
@@ -27,6 +31,8 @@ public enum WorkflowEngineMessage: Sendable, Codable {
         case .workflowTaskCompleted(let message): message.workflowId
         case .sendSignal(let message): message.workflowId
         case .completeTimers(let message): message.workflowId
+        case .retryWorkflowTask(let message): message.workflowId
+        case .retryTasks(let message): message.workflowId
         }
     }
 
@@ -41,6 +47,8 @@ public enum WorkflowEngineMessage: Sendable, Codable {
         case .workflowTaskCompleted(let message): message.workflowName
         case .sendSignal(let message): message.workflowName
         case .completeTimers(let message): message.workflowName
+        case .retryWorkflowTask(let message): message.workflowName
+        case .retryTasks(let message): message.workflowName
         }
     }
 }

@@ -14,11 +14,17 @@ public enum WorkflowTagMessage: Sendable, Codable {
     case completeTimersByTag(CompleteTimersByTag)
     /// Start an instance with a `customId:` tag (this message's tag) unless one runs: then attach to it.
     case dispatchByCustomId(DispatchWorkflow)
+    /// Retry the failed workflow task of every instance carrying the tag.
+    case retryWorkflowTaskByTag(WorkflowTagQuery)
+    /// Retry the selected tasks of every instance carrying the tag.
+    case retryTasksByTag(RetryTasksByTag)
 
     public var workflowName: String {
         switch self {
         case .addTag(let message), .removeTag(let message): message.workflowName
-        case .getIds(let message), .cancelByTag(let message): message.workflowName
+        case .getIds(let message), .cancelByTag(let message), .retryWorkflowTaskByTag(let message):
+            message.workflowName
+        case .retryTasksByTag(let message): message.workflowName
         case .dispatchMethodByTag(let message): message.workflowName
         case .sendSignalByTag(let message): message.workflowName
         case .completeTimersByTag(let message): message.workflowName
@@ -30,7 +36,8 @@ public enum WorkflowTagMessage: Sendable, Codable {
     public var tag: String {
         switch self {
         case .addTag(let message), .removeTag(let message): message.tag
-        case .getIds(let message), .cancelByTag(let message): message.tag
+        case .getIds(let message), .cancelByTag(let message), .retryWorkflowTaskByTag(let message): message.tag
+        case .retryTasksByTag(let message): message.tag
         case .dispatchMethodByTag(let message): message.tag
         case .sendSignalByTag(let message): message.tag
         case .completeTimersByTag(let message): message.tag

@@ -54,6 +54,13 @@ public enum Topics {
     public static func serviceTagIds(_ serviceName: String, tag: String) -> StateKey {
         StateKey("service-tag-ids:\(serviceName):\(tag)", partitionKey: tag)
     }
+
+    /// Who waits for the delegated task `taskId` of a service (`DelegatedTask`), in the partition of the
+    /// service tag messages about it.
+    public static func delegatedTask(_ serviceName: String, taskId: String) -> StateKey {
+        let tag = DelegatedTask.tag(of: taskId)
+        return StateKey("delegated-task:\(serviceName):\(taskId)", partitionKey: tag)
+    }
 }
 
 extension Topics {

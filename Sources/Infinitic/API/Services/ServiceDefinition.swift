@@ -18,6 +18,11 @@ public struct ServiceDefinition: Sendable {
     public var methodExecutionTimeouts: [String: Duration] = [:]
     private let invokeMethod: @Sendable (String, [Payload], any PayloadCodec) async throws -> Payload
     public let methodNames: Set<String>
+    /// The result type of each method (`String(reflecting:)`), checked when a delegated task is completed.
+    public let resultTypes: [String: String]
+    /// Methods whose tasks complete when a client calls `InfiniticClient.completeDelegatedTask`: what their
+    /// implementation returns is ignored (it only starts the work, e.g. asks a person or another system).
+    public var delegatedMethods: Set<String> = []
 
     /// Registers `implementation` under `name`, with the methods `methods` adds (a method table written by hand).
     public init<Implementation: Sendable>(
@@ -30,6 +35,7 @@ public struct ServiceDefinition: Sendable {
         self.retryPolicy = retryPolicy
         self.executionTimeout = executionTimeout
         self.methodNames = table.methodNames
+        self.resultTypes = table.resultTypes
         self.invokeMethod = { [table] method, arguments, codec in
             try await table.invoke(method, on: implementation, arguments: arguments, codec: codec)
         }
@@ -55,6 +61,19 @@ public struct ServiceDefinition: Sendable {
     public func withExecutionTimeout(_ timeout: Duration, for method: String) -> ServiceDefinition {
         var definition = self
         definition.methodExecutionTimeouts[method] = timeout
+        return definition
+    }
+
+    /// A copy where the tasks of `method` are delegated: they complete when a client calls
+    /// `completeDelegatedTask(_:taskId:result:)` with their `TaskContext.taskId`, possibly hours later and from
+    /// another process; the implementation's return value is ignored (a failure still fails the task).
+    ///
+    /// ```swift
+    /// ServiceDefinition(ReviewsStub.self, implementation: Reviews()).delegated("approve")
+    /// ```
+    public func delegated(_ method: String) -> ServiceDefinition {
+        var definition = self
+        definition.delegatedMethods.insert(method)
         return definition
     }
 

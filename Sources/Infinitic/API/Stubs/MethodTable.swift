@@ -4,6 +4,8 @@ public struct MethodTable<Receiver: Sendable>: Sendable {
     typealias Entry = @Sendable (Receiver, [Payload], any PayloadCodec) async throws -> Payload
 
     private(set) var entries: [String: Entry] = [:]
+    /// The result type of each method (`String(reflecting:)`).
+    private(set) var resultTypes: [String: String] = [:]
 
     public init() {}
 
@@ -14,6 +16,7 @@ public struct MethodTable<Receiver: Sendable>: Sendable {
     public mutating func add<each Argument: Decodable & Sendable, Result: Encodable & Sendable>(
         _ name: String, _ method: @escaping @Sendable (Receiver) -> (repeat each Argument) async throws -> Result
     ) {
+        resultTypes[name] = String(reflecting: Result.self)
         entries[name] = { receiver, arguments, codec in
             var reader = ArgumentReader(methodName: name, arguments: arguments, codec: codec)
             let values = (repeat try reader.next((each Argument).self))
@@ -27,6 +30,7 @@ public struct MethodTable<Receiver: Sendable>: Sendable {
     public mutating func add<each Argument: Decodable & Sendable>(
         _ name: String, _ method: @escaping @Sendable (Receiver) -> (repeat each Argument) async throws -> Void
     ) {
+        resultTypes[name] = String(reflecting: Void.self)
         entries[name] = { receiver, arguments, codec in
             var reader = ArgumentReader(methodName: name, arguments: arguments, codec: codec)
             let values = (repeat try reader.next((each Argument).self))

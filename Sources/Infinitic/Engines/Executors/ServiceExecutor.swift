@@ -56,6 +56,14 @@ public struct ServiceExecutor: Sendable {
             inputMessageId: envelope.messageId, emitterName: emitterName, now: now, headers: envelope.headers)
         switch result {
         case .success(let payload):
+            if let definition = definitions[task.serviceName], definition.delegatedMethods.contains(task.methodName) {
+                // The result comes from `completeDelegatedTask`: the service tag engine keeps who waits for it.
+                let delegated = DelegatedTask(
+                    serviceName: task.serviceName, taskId: task.taskId, methodName: task.methodName,
+                    resultType: definition.resultTypes[task.methodName] ?? "", tags: task.tags,
+                    requester: envelope.requester)
+                return [.serviceTag(stamp.envelope(.setDelegatedTask(delegated), requester: envelope.requester))]
+            }
             var outputs: [Outbound] = task.tags.sorted().map { tag in
                 let change = TaskTagChange(serviceName: task.serviceName, tag: tag, taskId: task.taskId)
                 return .serviceTag(stamp.envelope(.removeTag(change), requester: envelope.requester))

@@ -123,26 +123,29 @@ public struct WorkflowExecutor: Sendable {
         return outputs
     }
 
+    /// The failure a command gets when its caller-side timeout elapses first.
+    static func timeoutFailure(of command: CommandRecord, after timeout: Duration) -> DeferredFailure {
+        let descriptor = command.descriptor
+        if descriptor.kind == .task {
+            return .taskTimedOut(
+                TaskTimedOutError(
+                    serviceName: descriptor.targetName, methodName: descriptor.methodName, taskId: command.id,
+                    timeoutSeconds: timeout.inSeconds))
+        }
+        let workflowId = descriptor.kind == .childWorkflow ? command.id : descriptor.targetWorkflowId ?? ""
+        return .workflowTimedOut(
+            WorkflowTimedOutError(
+                workflowName: descriptor.targetName, workflowId: workflowId, methodName: descriptor.methodName,
+                methodId: command.id, timeoutSeconds: timeout.inSeconds))
+    }
+
     /// The caller-side timeout of `command`: its failure, delivered to the state engine when the timeout passes
     /// (ignored if the command ended first, as a late result is after it).
     private func timedOut(
         _ command: CommandRecord, after timeout: Duration, task: WorkflowTask, requester: Requester,
         stamp: inout MessageStamp
     ) -> Outbound {
-        let descriptor = command.descriptor
-        let failure: DeferredFailure
-        if descriptor.kind == .task {
-            failure = .taskTimedOut(
-                TaskTimedOutError(
-                    serviceName: descriptor.targetName, methodName: descriptor.methodName, taskId: command.id,
-                    timeoutSeconds: timeout.inSeconds))
-        } else {
-            let workflowId = descriptor.kind == .childWorkflow ? command.id : descriptor.targetWorkflowId ?? ""
-            failure = .workflowTimedOut(
-                WorkflowTimedOutError(
-                    workflowName: descriptor.targetName, workflowId: workflowId, methodName: descriptor.methodName,
-                    methodId: command.id, timeoutSeconds: timeout.inSeconds))
-        }
+        let failure = Self.timeoutFailure(of: command, after: timeout)
         let result = CommandResult(
             workflowName: task.workflowName, workflowId: task.workflowId, methodId: task.method.methodId,
             commandId: command.id, outcome: .failed(failure))

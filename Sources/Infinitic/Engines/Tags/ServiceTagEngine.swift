@@ -1,6 +1,7 @@
 import Foundation
 
-/// The service tag engine as pure logic: tag → task ids sets (as set writes) and lookups.
+/// The service tag engine as pure logic: tag → task ids sets (as set writes) and lookups; who waits for each
+/// delegated task (a state key per task id), and their completion by a client.
 public struct ServiceTagEngine: Sendable {
     public let emitterName: String
 
@@ -19,8 +20,89 @@ public struct ServiceTagEngine: Sendable {
         Topics.serviceTagIds(message.serviceName, tag: message.tag)
     }
 
+    /// The state key a message needs read: the delegated task it is about.
+    public func stateKey(_ message: ServiceTagMessage) -> StateKey? {
+        switch message {
+        case .setDelegatedTask(let task): Topics.delegatedTask(task.serviceName, taskId: task.taskId)
+        case .completeDelegatedTask(let complete): Topics.delegatedTask(complete.serviceName, taskId: complete.taskId)
+        case .addTag, .removeTag, .getIds: nil
+        }
+    }
+
     /// Handles a message, given the tag's ids when `needsIds` (empty otherwise).
     public func handle(_ envelope: ServiceTagEnvelope, ids: Set<String>, now: Date) -> TagEngineStep {
+        handle(envelope, ids: ids, stored: nil, now: now, codec: BinaryPayloadCodec())
+    }
+
+    /// Handles a message, given the tag's ids when `needsIds` and what its `stateKey` holds.
+    public func handle(
+        _ envelope: ServiceTagEnvelope, ids: Set<String>, stored: [UInt8]?, now: Date, codec: any PayloadCodec
+    ) -> TagEngineStep {
+        var stamp = MessageStamp(
+            inputMessageId: envelope.messageId, emitterName: emitterName, now: now, headers: envelope.headers)
+        switch envelope.message {
+        case .setDelegatedTask(let task):
+            // A redelivered start after a completion does not reopen the task.
+            guard stored == nil, let bytes = try? codec.encode(task) else { return TagEngineStep() }
+            let key = Topics.delegatedTask(task.serviceName, taskId: task.taskId)
+            return TagEngineStep(writes: [StateWrite(key: key, operation: .put(bytes))])
+        case .completeDelegatedTask(let complete):
+            let task = stored.flatMap { try? codec.decode(DelegatedTask.self, from: $0) }
+            return completeDelegated(complete, task: task, envelope: envelope, stamp: &stamp, codec: codec)
+        case .addTag, .removeTag, .getIds:
+            return handleTags(envelope, ids: ids, now: now)
+        }
+    }
+
+    /// Sends the result to the waiting workflow and marks the task completed, or answers why not.
+    private func completeDelegated(
+        _ complete: CompleteDelegatedTask, task: DelegatedTask?, envelope: ServiceTagEnvelope,
+        stamp: inout MessageStamp, codec: any PayloadCodec
+    ) -> TagEngineStep {
+        var step = TagEngineStep()
+        let outcome: DelegatedTaskAnswer.Outcome
+        if var task {
+            if task.completed {
+                outcome = .alreadyCompleted
+            } else if task.resultType != complete.resultType {
+                outcome = .wrongResultType(
+                    DelegatedResultTypeError(
+                        serviceName: task.serviceName, taskId: task.taskId, methodName: task.methodName,
+                        expected: task.resultType, given: complete.resultType))
+            } else if let bytes = try? codec.encode(
+                {
+                    task.completed = true; return task
+                }())
+            {
+                outcome = .completed
+                let key = Topics.delegatedTask(task.serviceName, taskId: task.taskId)
+                step.writes.append(StateWrite(key: key, operation: .put(bytes)))
+                for tag in task.tags.sorted() {
+                    let change = TaskTagChange(serviceName: task.serviceName, tag: tag, taskId: task.taskId)
+                    step.outputs.append(.serviceTag(stamp.envelope(.removeTag(change), requester: task.requester)))
+                }
+                if case .workflow(let name, let id, let methodId) = task.requester {
+                    let result = CommandResult(
+                        workflowName: name, workflowId: id, methodId: methodId, commandId: task.taskId,
+                        outcome: .completed(complete.result))
+                    step.outputs.append(
+                        .workflowEngine(stamp.envelope(.commandResult(result), requester: task.requester)))
+                }
+            } else {
+                outcome = .unknownTask(TaskUnknownError(serviceName: complete.serviceName, taskId: complete.taskId))
+            }
+        } else {
+            outcome = .unknownTask(TaskUnknownError(serviceName: complete.serviceName, taskId: complete.taskId))
+        }
+        if case .client(let name) = envelope.requester {
+            let answer = DelegatedTaskAnswer(
+                serviceName: complete.serviceName, taskId: complete.taskId, outcome: outcome)
+            step.outputs.append(.client(name: name, stamp.envelope(.delegatedTaskAnswer(answer), requester: nil)))
+        }
+        return step
+    }
+
+    private func handleTags(_ envelope: ServiceTagEnvelope, ids: Set<String>, now: Date) -> TagEngineStep {
         var stamp = MessageStamp(
             inputMessageId: envelope.messageId, emitterName: emitterName, now: now, headers: envelope.headers)
         let message = envelope.message
@@ -33,6 +115,8 @@ public struct ServiceTagEngine: Sendable {
             guard case .client(let name) = envelope.requester else { return TagEngineStep() }
             let answer = IdsByTag(name: query.serviceName, tag: query.tag, ids: ids.sorted())
             return TagEngineStep(outputs: [.client(name: name, stamp.envelope(.taskIds(answer), requester: nil))])
+        case .setDelegatedTask, .completeDelegatedTask:
+            return handle(envelope, ids: ids, stored: nil, now: now, codec: BinaryPayloadCodec())
         }
     }
 }

@@ -13,7 +13,8 @@ public struct WorkflowTagEngine: Sendable {
     public func needsIds(_ message: WorkflowTagMessage) -> Bool {
         switch message {
         case .addTag, .removeTag: false
-        case .getIds, .dispatchMethodByTag, .cancelByTag, .sendSignalByTag, .completeTimersByTag, .dispatchByCustomId:
+        case .getIds, .dispatchMethodByTag, .cancelByTag, .sendSignalByTag, .completeTimersByTag, .dispatchByCustomId,
+            .retryWorkflowTaskByTag, .retryTasksByTag:
             true
         }
     }
@@ -71,6 +72,19 @@ public struct WorkflowTagEngine: Sendable {
                 let complete = CompleteTimers(
                     workflowName: byTag.workflowName, workflowId: workflowId, methodId: byTag.methodId)
                 return .workflowEngine(stamp.envelope(.completeTimers(complete), requester: envelope.requester))
+            }
+            return TagEngineStep(outputs: outputs)
+        case .retryWorkflowTaskByTag(let query):
+            let outputs: [Outbound] = targets.map { workflowId in
+                let retry = RetryWorkflowTask(workflowName: query.workflowName, workflowId: workflowId)
+                return .workflowEngine(stamp.envelope(.retryWorkflowTask(retry), requester: envelope.requester))
+            }
+            return TagEngineStep(outputs: outputs)
+        case .retryTasksByTag(let byTag):
+            let outputs: [Outbound] = targets.map { workflowId in
+                let retry = RetryTasks(
+                    workflowName: byTag.workflowName, workflowId: workflowId, selection: byTag.selection)
+                return .workflowEngine(stamp.envelope(.retryTasks(retry), requester: envelope.requester))
             }
             return TagEngineStep(outputs: outputs)
         case .dispatchByCustomId(let dispatch):

@@ -112,9 +112,10 @@ public struct WorkflowStateEngine: Sendable {
             let unknown = WorkflowUnknownError(
                 workflowName: wait.workflowName, workflowId: wait.workflowId, methodId: wait.methodId)
             return (nil, Self.unknown(unknown, to: envelope.requester, stamp: &stamp))
-        case .cancelWorkflow, .commandResult, .workflowTaskCompleted, .sendSignal, .completeTimers:
+        case .cancelWorkflow, .commandResult, .workflowTaskCompleted, .sendSignal, .completeTimers,
+            .retryWorkflowTask, .retryTasks:
             // A late message for an instance already ended (and deleted), or canceled; a signal for an instance
-            // that does not run is discarded.
+            // that does not run is discarded; nothing is left to retry.
             return (nil, [])
         }
     }
@@ -167,7 +168,7 @@ public struct WorkflowStateEngine: Sendable {
                 fields.insert(StateField.receives)
             case .completeTimers(let complete):
                 if let methodId = complete.methodId { fields.insert(StateField.method(methodId)) }
-            case .cancelWorkflow:
+            case .cancelWorkflow, .retryWorkflowTask, .retryTasks:
                 break
             }
         }

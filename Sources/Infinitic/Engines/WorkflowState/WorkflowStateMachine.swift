@@ -57,7 +57,7 @@ struct WorkflowStateMachine {
         case .dispatchMethod(let dispatch):
             return header.methodIndex(dispatch.methodId) != nil
                 && !Self.attachesClient(envelope, dispatch.clientWaiting)
-        case .waitMethod, .cancelWorkflow, .sendSignal, .completeTimers:
+        case .waitMethod, .cancelWorkflow, .sendSignal, .completeTimers, .retryWorkflowTask, .retryTasks:
             return false
         }
     }
@@ -99,6 +99,10 @@ struct WorkflowStateMachine {
             try applySignal(signal)
         case .completeTimers(let complete):
             try completeTimers(of: complete.methodId)
+        case .retryWorkflowTask:
+            try retryWorkflowTask()
+        case .retryTasks(let retry):
+            try retryTasks(retry.selection)
         }
         try tidy()
     }
@@ -364,6 +368,102 @@ struct WorkflowStateMachine {
                 commandId: entry.record.id, outcome: .completed(entry.record.descriptor.arguments.first ?? .void))
             try applyResult(result, sequence: nil)
         }
+    }
+
+    // MARK: retries
+
+    /// Resumes each method that failed because its workflow task failed: the step it waited on becomes its
+    /// current step again (already done), so `advance` dispatches a new workflow task for it.
+    private mutating func retryWorkflowTask() throws {
+        let failed = header.methods.filter { $0.ending == .failed }.map(\.methodId)
+        for record in try state.methodRecords(failed) {
+            guard case .failed(let error)? = record.outcome, case .workflowTaskFailed = error.cause else { continue }
+            try reopen(record)
+        }
+    }
+
+    /// Runs the selected tasks again: in each failed method, the failed tasks of the step it failed at (a
+    /// failure the workflow caught earlier stays final) go back to ongoing with their retry sequence + 1 and
+    /// are dispatched again; the method waits on that step again.
+    private mutating func retryTasks(_ selection: TaskSelection) throws {
+        let failed = header.methods.filter { $0.ending == .failed }.map(\.methodId)
+        for record in try state.methodRecords(failed) {
+            guard case .failed(let error)? = record.outcome, !isWorkflowTaskFailure(error.cause),
+                let failedStep = record.history.pastSteps.last
+            else { continue }
+            let ids = failedStep.step.commandIds
+            let entries = try state.commands(ids)
+            let records = Dictionary(
+                entries.compactMap { $0.map { ($0.record.id, $0.record) } }, uniquingKeysWith: { first, _ in first })
+            // The method threw at this step (not after catching its failure).
+            guard case .failed = StepOutcome.evaluate(failedStep.step, asOf: .max, command: { records[$0] }) else {
+                continue
+            }
+            var retried: [CommandEntry] = []
+            for entry in entries {
+                guard var entry, case .failed(let failure) = entry.record.status,
+                    selection.selects(entry.record, failure: failure),
+                    !retried.contains(where: { $0.record.id == entry.record.id })
+                else { continue }
+                entry.record.status = .ongoing
+                entry.record.resolvedAtTaskIndex = nil
+                entry.record.resolutionSequence = nil
+                entry.record.retrySequence = (entry.record.retrySequence ?? 0) + 1
+                retried.append(entry)
+            }
+            guard !retried.isEmpty, let index = header.methodIndex(record.history.methodId) else { continue }
+            for entry in retried {
+                state.setCommand(entry)
+                header.methods[index].ongoingCommands += 1
+                dispatchAgain(entry.record, methodId: entry.methodId, headers: record.headers ?? [:])
+            }
+            try reopen(record)
+        }
+    }
+
+    private func isWorkflowTaskFailure(_ cause: DeferredFailure) -> Bool {
+        if case .workflowTaskFailed = cause { return true }
+        return false
+    }
+
+    /// Sends a retried task to its service executor (with its caller-side timeout armed again).
+    private mutating func dispatchAgain(_ command: CommandRecord, methodId: String, headers: [String: String]) {
+        let descriptor = command.descriptor
+        let requester = selfRequester(methodId)
+        let task = ServiceTask(
+            taskId: command.id, serviceName: descriptor.targetName, methodName: descriptor.methodName,
+            arguments: descriptor.arguments, tags: descriptor.tags, meta: descriptor.meta,
+            retrySequence: command.retrySequence ?? 0)
+        outputs.append(.serviceExecutor(stamp.envelope(task, requester: requester, headers: headers), delivery: .now))
+        if let timeout = descriptor.timeout {
+            let result = CommandResult(
+                workflowName: header.workflowName, workflowId: header.workflowId, methodId: methodId,
+                commandId: command.id, outcome: .failed(WorkflowExecutor.timeoutFailure(of: command, after: timeout)))
+            outputs.append(
+                .delayedWorkflowEngine(
+                    stamp.envelope(.commandResult(result), requester: requester, headers: headers),
+                    at: stamp.now.addingTimeInterval(timeout.inSeconds)))
+        }
+    }
+
+    /// Undoes a method's failure: the step its failed workflow task resumed it from (or reached) becomes its
+    /// current step again, with a new tracker; a method whose first workflow task failed starts over.
+    private mutating func reopen(_ record: MethodRecord) throws {
+        let methodId = record.history.methodId
+        guard let index = header.methodIndex(methodId) else { return }
+        var record = record
+        record.outcome = nil
+        header.methods[index].ending = nil
+        guard let last = record.history.pastSteps.popLast() else {
+            record.history.start = nil
+            header.methods[index].started = false
+            header.methods[index].step = nil
+            state.setMethodRecord(record)
+            return
+        }
+        record.history.currentStep = WaitingStep(position: last.position, step: last.step)
+        state.setMethodRecord(record)
+        try setStep(last.step, methodIndex: index, generation: header.workflowTaskIndex)
     }
 
     // MARK: progress

@@ -17,6 +17,22 @@ public protocol TagEngine: Sendable {
     func idsKey(_ message: Message) -> StateKey
     /// Handles a message, given the tag's ids when `needsIds` (empty otherwise).
     func handle(_ envelope: Envelope<Message>, ids: Set<String>, now: Date) -> TagEngineStep
+    /// The state key (stored with `put`) a message needs read, if any.
+    func stateKey(_ message: Message) -> StateKey?
+    /// Handles a message, given the tag's ids when `needsIds` and what its `stateKey` holds.
+    func handle(
+        _ envelope: Envelope<Message>, ids: Set<String>, stored: [UInt8]?, now: Date, codec: any PayloadCodec
+    ) -> TagEngineStep
+}
+
+extension TagEngine {
+    public func stateKey(_ message: Message) -> StateKey? { nil }
+
+    public func handle(
+        _ envelope: Envelope<Message>, ids: Set<String>, stored: [UInt8]?, now: Date, codec: any PayloadCodec
+    ) -> TagEngineStep {
+        handle(envelope, ids: ids, now: now)
+    }
 }
 
 /// A message of a tag topic: it names its tag (the topic key).
@@ -69,7 +85,17 @@ public struct TagEngineRole<Engine: TagEngine>: Role {
             if ids == nil, engine.needsIds(message) {
                 ids = try await context.store.members(of: engine.idsKey(message))
             }
-            let step = engine.handle(input.value, ids: ids ?? [], now: context.now())
+            var stored: [UInt8]?
+            if let key = engine.stateKey(message) {
+                // A write of this batch to the key wins over what the store holds.
+                if let written = writes.last(where: { $0.key == key }) {
+                    if case .put(let bytes) = written.operation { stored = bytes }
+                } else {
+                    stored = try await context.store.read(key, fields: [StateFields.blobField])?
+                        .fields[StateFields.blobField]
+                }
+            }
+            let step = engine.handle(input.value, ids: ids ?? [], stored: stored, now: context.now(), codec: codec)
             writes += step.writes
             outputs += step.outputs
             for write in step.writes {

@@ -1,0 +1,39 @@
+import Foundation
+import Infinitic
+import TestSupport
+import Testing
+
+/// Delegated tasks on every transport: the task waits until another client completes it; unknown ids and
+/// wrong result types are typed errors; a second completion changes nothing.
+@Suite(.timeLimit(.minutes(1))) struct DelegatedTaskRuntimeTests {
+    @Test(arguments: TransportKind.allCases) func completedBySecondClient(_ kind: TransportKind) async throws {
+        try await RuntimeSystem.run(kind, startWorker: false) { system in
+            let switches = Switches()
+            try await system.withRepairWorker(switches) {
+                let client = system.client
+                let document = RuntimeSystem.uniqueKey("contract")
+                let handle = try await client.dispatch { try await client.workflow(RepairsStub.self).review(document) }
+                try await eventually("the delegated task ran") { switches.taskId(document) != nil }
+                let taskId = try #require(switches.taskId(document))
+                try await eventually("the service tag engine keeps who waits") {
+                    try await system.transport.read(Topics.delegatedTask("Fragile", taskId: taskId)) != nil
+                }
+                // The method's return value was ignored: the workflow still waits.
+                await #expect(throws: InfiniticError.self) { _ = try await handle.result(timeout: .milliseconds(300)) }
+                try await system.withClient { reviewer in
+                    await #expect(throws: TaskUnknownError.self) {
+                        try await reviewer.completeDelegatedTask(
+                            FragileStub.self, taskId: "no-such-task", result: "yes")
+                    }
+                    await #expect(throws: DelegatedResultTypeError.self) {
+                        try await reviewer.completeDelegatedTask(FragileStub.self, taskId: taskId, result: 42)
+                    }
+                    try await reviewer.completeDelegatedTask(FragileStub.self, taskId: taskId, result: "approved")
+                    // Idempotent: a second completion is accepted and changes nothing.
+                    try await reviewer.completeDelegatedTask(FragileStub.self, taskId: taskId, result: "rejected")
+                }
+                #expect(try await handle.result(timeout: .seconds(30)) == "\(document): approved")
+            }
+        }
+    }
+}
