@@ -32,7 +32,7 @@ enum ObservabilityBenchmark {
     ) async throws {
         let listener = CountingListener()
         let metrics = WorkerMetrics()
-        func setup(_ name: String, observed: Bool) async throws -> Setup {
+        func setup(_ name: String, metered: Bool, listened: Bool) async throws -> Setup {
             let transport = try await RedisStreamsTransport.connect(
                 configuration: RedisStreamsConfiguration(
                     redis: redis.configuration,
@@ -44,19 +44,22 @@ enum ObservabilityBenchmark {
                     services: [ServiceDefinition(EchoStub.self, implementation: EchoService())],
                     workflows: [WorkflowDefinition(OneTaskStub.self) { OneTaskWorkflow(context: $0) }],
                     consumerSettings: ConsumerSettings(concurrency: concurrency, batchSize: 200), codec: codec,
-                    interceptors: observed ? [metrics.interceptor] : [],
-                    events: observed ? EventSettings(retainedEvents: 100_000, source: "bench") : nil,
-                    eventListener: observed ? listener : nil),
+                    interceptors: metered ? [metrics.interceptor] : [],
+                    events: listened ? EventSettings(retainedEvents: 100_000, source: "bench") : nil,
+                    eventListener: listened ? listener : nil),
                 logger: logger)
             let client = try InfiniticClient(
                 transport: transport, callTimeout: .seconds(120), codec: codec, logger: logger)
             return Setup(name: name, transport: transport, worker: worker, client: client)
         }
-        let off = try await setup("off", observed: false)
-        let on = try await setup("on", observed: true)
+        let off = try await setup("off", metered: false, listened: false)
+        let on = try await setup("on", metered: true, listened: true)
+        let metricsOnly = try await setup("metrics only", metered: true, listened: false)
+        let eventsOnly = try await setup("events only", metered: false, listened: true)
+        let setups = [off, on, metricsOnly, eventsOnly]
         print(
             "observability overhead: \(workflows) one-task workflows per round and variant, \(inflight) in flight, "
-                + "\(rounds) rounds alternating metrics + event listener off / on")
+                + "\(rounds) rounds alternating off / metrics + event listener on (and each alone)")
 
         func measure(_ setup: Setup, count: Int, from first: Int) async throws -> Double {
             let stub = setup.client.workflow(OneTaskStub.self)
@@ -69,21 +72,23 @@ enum ObservabilityBenchmark {
         }
 
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for setup in [off, on] {
+            for setup in setups {
                 group.addTask { try await setup.worker.run() }
                 group.addTask { try await setup.client.run() }
             }
-            for setup in [off, on] { _ = try await measure(setup, count: 200, from: -1_000_000) }  // warm-up
+            for setup in setups { _ = try await measure(setup, count: 200, from: -1_000_000) }  // warm-up
             var rates: [String: [Double]] = [:]
             for round in 0..<rounds {
-                for setup in round % 2 == 0 ? [off, on] : [on, off] {
+                for setup in round % 2 == 0 ? setups : setups.reversed() {
                     let rate = try await measure(setup, count: workflows, from: round * 1_000_000)
                     rates[setup.name, default: []].append(rate)
                 }
                 print(
                     String(
-                        format: "round %d: off %.0f workflows/s, on %.0f workflows/s (ratio %.3f)", round + 1,
-                        rates["off"]!.last!, rates["on"]!.last!, rates["on"]!.last! / rates["off"]!.last!))
+                        format:
+                            "round %d: off %.0f workflows/s, on %.0f (ratio %.3f); metrics only %.0f, events only %.0f",
+                        round + 1, rates["off"]!.last!, rates["on"]!.last!, rates["on"]!.last! / rates["off"]!.last!,
+                        rates["metrics only"]!.last!, rates["events only"]!.last!))
             }
             group.cancelAll()
             let ratio = median(rates["on"]!) / median(rates["off"]!)
@@ -92,12 +97,14 @@ enum ObservabilityBenchmark {
                 .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.reduce(0, +)
             print(
                 String(
-                    format: "median off %.0f, on %.0f workflows/s: on / off = %.3f (aim >= 0.9); "
-                        + "on side: %.0f messages counted by metrics, %d events listened to",
-                    median(rates["off"]!), median(rates["on"]!), ratio, handled,
+                    format: "median off %.0f, on %.0f workflows/s: on / off = %.3f (aim >= 0.9); metrics only / off "
+                        + "= %.3f, events only / off = %.3f; %.0f messages counted by metrics, %d events listened to",
+                    median(rates["off"]!), median(rates["on"]!), ratio,
+                    median(rates["metrics only"]!) / median(rates["off"]!),
+                    median(rates["events only"]!) / median(rates["off"]!), handled,
                     listener.received.load(ordering: .relaxed)))
         }
-        for setup in [off, on] {
+        for setup in setups {
             await setup.client.close()
             setup.transport.close()
         }
