@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "InfiniticTesting", targets: ["InfiniticTesting"]),
         .library(name: "InfiniticConfiguration", targets: ["InfiniticConfiguration"]),
         .library(name: "InfiniticWorkerCommand", targets: ["InfiniticWorkerCommand"]),
+        .library(name: "InfiniticMetrics", targets: ["InfiniticMetrics"]),
         .executable(name: "infinitic-demo", targets: ["InfiniticDemo"]),
         .executable(name: "trip-booking", targets: ["TripBookingCLI"]),
         .executable(name: "transport-demo", targets: ["TransportDemo"]),
@@ -24,6 +25,9 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swhitty/FlyingFox.git", from: "0.27.1"),
     ],
     targets: [
         // hiredis 0.14 from Debian's libhiredis-dev. Only InfiniticRedis sees it. Without it, SwiftPM names the
@@ -73,12 +77,27 @@ let package = Package(
             dependencies: ["Infinitic", "InfiniticRedis", .product(name: "Yams", package: "Yams")]
         ),
 
+        // Metrics of a worker (an interceptor over swift-metrics) and the HTTP endpoint that serves them in the
+        // Prometheus text format with a health check; keeps metrics and HTTP out of the core library.
+        .target(
+            name: "InfiniticMetrics",
+            dependencies: [
+                "Infinitic",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "FlyingSocks", package: "FlyingFox"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         // The process-per-role command line of a worker (`--role`, `--config`, graceful SIGTERM), for a user's
         // executable; keeps argument parsing out of the core library.
         .target(
             name: "InfiniticWorkerCommand",
             dependencies: [
-                "Infinitic", "InfiniticConfiguration", "InfiniticRedis",
+                "Infinitic", "InfiniticConfiguration", "InfiniticMetrics", "InfiniticRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -171,7 +190,7 @@ let package = Package(
         .executableTarget(
             name: "WorkflowBenchmark",
             dependencies: [
-                "BenchmarkSupport", "Infinitic", "InfiniticRedis",
+                "BenchmarkSupport", "Infinitic", "InfiniticMetrics", "InfiniticRedis",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -241,8 +260,8 @@ let package = Package(
         .testTarget(
             name: "TripBookingTests",
             dependencies: [
-                "Infinitic", "InfiniticConfiguration", "InfiniticRedis", "InfiniticTesting", "InfiniticWorkerCommand",
-                "TripBooking", "TestSupport", "TripBookingCLI", "OrderApproval",
+                "Infinitic", "InfiniticConfiguration", "InfiniticMetrics", "InfiniticRedis", "InfiniticTesting",
+                "InfiniticWorkerCommand", "TripBooking", "TestSupport", "TripBookingCLI", "OrderApproval",
             ]
         ),
         .testTarget(

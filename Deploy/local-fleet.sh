@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A production-shaped fleet on one machine: one process per role of the trip-booking example, on a local
 # redis-server configured like production (Deploy/redis.conf: AOF, noeviction), then a client booking trips.
-# Every worker drains its in-flight work and exits on SIGTERM (Ctrl-C stops the whole fleet).
+# Every worker drains its in-flight work and exits on SIGTERM (Ctrl-C stops the whole fleet). Each worker
+# serves its metrics on its own loopback port, from METRICS_PORT (default 9464) up: `curl 127.0.0.1:9464/metrics`
+# (Prometheus text format), `curl 127.0.0.1:9464/health`.
 #
 #   Deploy/local-fleet.sh [trips]          # REDIS_URL=redis://... to use your Redis instead
 set -euo pipefail
@@ -36,10 +38,13 @@ roles=(
     service-tag-engine:HotelService service-tag-engine:FlightService service-tag-engine:PaymentService
     workflow-executor:BookTrip workflow-state-engine:BookTrip workflow-tag-engine:BookTrip
 )
+metrics_port="${METRICS_PORT:-9464}"
 for role in "${roles[@]}"; do
-    "$bin" worker --config Deploy/worker.yml --role "$role" >"$work/${role//:/-}.log" 2>&1 &
+    "$bin" worker --config Deploy/worker.yml --role "$role" \
+        --metrics-host 127.0.0.1 --metrics-port "$metrics_port" >"$work/${role//:/-}.log" 2>&1 &
     pids+=($!)
-    echo "started $role (pid $!)"
+    echo "started $role (pid $!, metrics on http://127.0.0.1:$metrics_port/metrics)"
+    metrics_port=$((metrics_port + 1))
 done
 
 "$bin" book --trips "$trips"

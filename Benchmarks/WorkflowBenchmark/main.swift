@@ -5,8 +5,10 @@
 //   swift run -c release WorkflowBenchmark [--messages 5000] [--rounds 3] [--inflight 500] [--no-aof] [--url ...]
 //       [--codec binary|json]   the codec of the worker and the client, binary (the default codec) if not given;
 //                               a micro-benchmark of both codecs runs first
-//       [--only codec|e2e|interceptors]   the codec micro-benchmark alone, the end-to-end run alone, or the
-//                               interceptor micro-benchmark alone (it runs after the codec one otherwise)
+//       [--only codec|e2e|interceptors|observability]   the codec micro-benchmark alone, the end-to-end run
+//                               alone, the interceptor micro-benchmark alone (it runs after the codec one
+//                               otherwise), or the end-to-end run with metrics and the event listener on vs off
+//                               (alternating rounds; only when asked for)
 import BenchmarkSupport
 import Foundation
 import Histogram
@@ -40,17 +42,17 @@ struct OneTaskWorkflow: OneTask {
 let options = BenchmarkOptions(
     defaultMessages: 5_000, extra: ["inflight", "concurrency", "codec"],
     usage: "WorkflowBenchmark [--messages N] [--rounds N] [--inflight N] [--concurrency N] [--no-aof] [--url U] "
-        + "[--codec binary|json] [--only codec|e2e|interceptors]")
+        + "[--codec binary|json] [--only codec|e2e|interceptors|observability]")
 let workflows = options.messages
 let inflight = Int(options.extra["inflight"] ?? "") ?? 500
 let concurrency = Int(options.extra["concurrency"] ?? "") ?? 256
 let (codecName, codec) = CodecBenchmark.codec(named: options.extra["codec"])
-if options.only != "e2e" && options.only != "interceptors" {
+if options.only == nil || options.only == "codec" {
     try CodecBenchmark.run()
     if options.only == "codec" { exit(0) }
     print("")
 }
-if options.only != "e2e" && options.only != "codec" {
+if options.only == nil || options.only == "interceptors" {
     try await InterceptorBenchmark.run()
     if options.only == "interceptors" { exit(0) }
     print("")
@@ -59,6 +61,13 @@ bootstrapQuietLogging()
 var logger = Logger(label: "workflow-benchmark")
 logger.logLevel = .error
 let redis = try await BenchmarkRedis(options)
+if options.only == "observability" {
+    try await ObservabilityBenchmark.run(
+        redis: redis, workflows: workflows, rounds: options.rounds, inflight: inflight, concurrency: concurrency,
+        codec: codec, logger: logger)
+    redis.stop()
+    exit(0)
+}
 print(
     "redis-server at \(redis.url) (AOF \(options.appendOnly ? "everysec" : "off")); \(workflows) one-task workflows "
         + "per round, \(inflight) in flight, handler concurrency \(concurrency), \(options.rounds) rounds, "

@@ -29,6 +29,7 @@ import InfiniticRedis
 /// eventListener: {name: audit, concurrency: 1, attempts: 5}
 /// roles: [service-executor:HotelService]   # default: every role of what the program registers
 /// client: {callTimeoutSeconds: 60, queryTimeoutSeconds: 30}
+/// metrics: {port: 9464, host: 0.0.0.0}   # GET /metrics (Prometheus) and GET /health on this port
 /// ```
 ///
 /// `${VAR}` and `${VAR:-default}` take values from the environment. Services and workflows are registered in
@@ -45,6 +46,7 @@ public struct ConfigurationFile: Sendable, Codable, Hashable {
     public var eventListener: EventListenerSection?
     public var roles: [String]?
     public var client: ClientSection?
+    public var metrics: MetricsSection?
 
     public struct TransportSection: Sendable, Codable, Hashable {
         public var redis: RedisSection
@@ -97,6 +99,18 @@ public struct ConfigurationFile: Sendable, Codable, Hashable {
         public var concurrency: Int?
         public var attempts: Int?
         public var retryDelaySeconds: Double?
+    }
+
+    /// Where a worker serves its metrics and health (see `InfiniticMetrics.MetricsEndpoint`).
+    public struct MetricsSection: Sendable, Codable, Hashable {
+        public var port: UInt16
+        /// The IPv4 address to listen on (default 0.0.0.0: every interface).
+        public var host: String?
+
+        public init(port: UInt16, host: String? = nil) {
+            self.port = port
+            self.host = host
+        }
     }
 
     public struct ClientSection: Sendable, Codable, Hashable {

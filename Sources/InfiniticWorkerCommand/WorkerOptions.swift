@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Infinitic
 import InfiniticConfiguration
+import InfiniticMetrics
 import InfiniticRedis
 import Logging
 import ServiceLifecycle
@@ -20,7 +21,8 @@ import Synchronization
 /// ```
 ///
 /// Settings come from the defaults, then the configuration file (`--config`, see `ConfigurationFile`), then
-/// the command line. SIGTERM or SIGINT stops the worker gracefully: every role stops reading, running handlers
+/// the command line. With `--metrics-port` (or the file's `metrics:`), the worker records its metrics
+/// (`MetricsInterceptor`) and serves `GET /metrics` (Prometheus) and `GET /health` on that port. SIGTERM or SIGINT stops the worker gracefully: every role stops reading, running handlers
 /// finish and commit (releasing their key locks), and `run` returns (exit status 0).
 public struct WorkerOptions: ParsableArguments {
     @Option(
@@ -53,6 +55,12 @@ public struct WorkerOptions: ParsableArguments {
     @Option(help: "The worker's name (default: host-pid-random).")
     public var name: String?
 
+    @Option(help: "Serve GET /metrics (Prometheus) and GET /health on this port (default: the file's, else none).")
+    public var metricsPort: UInt16?
+
+    @Option(help: "The IPv4 address the metrics endpoint listens on (default: the file's, else 0.0.0.0).")
+    public var metricsHost: String?
+
     @Flag(help: "Log at debug level.")
     public var verbose = false
 
@@ -76,13 +84,26 @@ public struct WorkerOptions: ParsableArguments {
         try config.map { path throws(ConfigurationFileError) in try ConfigurationFile.load(path: path) }
     }
 
+    /// Where the metrics endpoint listens: the command line's, else the file's; nil when neither asks for one.
+    public func metricsAddress(file: ConfigurationFile?) -> (host: String, port: UInt16)? {
+        guard let port = metricsPort ?? file?.metrics?.port else { return nil }
+        return (metricsHost ?? file?.metrics?.host ?? "0.0.0.0", port)
+    }
+
     /// The worker configuration: `base` (what the program registers), then the file, then the command line.
     public func configuration(
         _ base: WorkerConfiguration, defaultNamespace: String = "infinitic",
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> WorkerConfiguration {
+        try configuration(
+            base, file: try configurationFile(), defaultNamespace: defaultNamespace, environment: environment)
+    }
+
+    private func configuration(
+        _ base: WorkerConfiguration, file: ConfigurationFile?, defaultNamespace: String,
+        environment: [String: String]
+    ) throws -> WorkerConfiguration {
         var configuration = base
-        let file = try configurationFile()
         try file?.apply(to: &configuration)
         let redis = file?.transport.redis
         let url =
@@ -125,7 +146,7 @@ public struct WorkerOptions: ParsableArguments {
     private static let bootstrap = Mutex(false)
 
     /// Runs a worker with what the program registers, configured by the file and the command line, until
-    /// SIGTERM or SIGINT (then it drains and returns).
+    /// SIGTERM or SIGINT (then it drains and returns), with its metrics endpoint when one is asked for.
     public func run(
         services: [ServiceDefinition] = [], workflows: [WorkflowDefinition] = [],
         eventListener: (any InfiniticEventListener)? = nil, defaultNamespace: String = "infinitic",
@@ -135,12 +156,26 @@ public struct WorkerOptions: ParsableArguments {
             transport: .redis(url: "redis://127.0.0.1:6379"), services: services, workflows: workflows,
             eventListener: eventListener)
         try configure(&base)
-        let configuration = try self.configuration(base, defaultNamespace: defaultNamespace)
+        let file = try configurationFile()
+        var configuration = try self.configuration(
+            base, file: file, defaultNamespace: defaultNamespace, environment: ProcessInfo.processInfo.environment)
         let logger = logger("infinitic.worker")
+        let address = metricsAddress(file: file)
+        let metrics = address.map { _ in WorkerMetrics() }
+        if let metrics {
+            // Outermost, so a step's duration includes the other interceptors.
+            configuration.interceptors.chain.insert(metrics.interceptor, at: 0)
+        }
         let worker = try InfiniticWorker(configuration: configuration, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: worker)]
+        if let metrics, let address {
+            let endpoint = try metrics.endpoint(host: address.host, port: address.port) { worker.isRunning }
+            services.append(.init(service: endpoint))
+            logger.info("serving metrics", metadata: ["address": "\(address.host):\(address.port)"])
+        }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

@@ -30,6 +30,7 @@ struct ConfigurationFileTests {
         eventListener: {name: audit, attempts: 3}
         roles: [service-executor:HotelService, event-listener:audit]
         client: {callTimeoutSeconds: 12}
+        metrics: {port: 9500, host: 127.0.0.1}
         """
 
     static func base() -> WorkerConfiguration {
@@ -86,6 +87,7 @@ struct ConfigurationFileTests {
             "services[1].name", 6, "missing"
         ),
         ("transport:\n  redis: {}\n", "transport.redis.url", 2, "missing"),
+        ("transport:\n  redis:\n    url: redis://x\nmetrics:\n  port: 70000\n", "metrics.port", 5, "expected"),
         ("transport:\n  redis:\n    url: ${NOPE}\n", "", 3, "NOPE"),
         ("transport:\n  redis:\n    url: [redis://x\n", "", 4, "invalid YAML"),
     ])
@@ -123,5 +125,18 @@ struct ConfigurationFileTests {
         #expect(worker.settings(for: .workflowStateEngine("BookTrip")).concurrency == 5)
         #expect(worker.consumerSettings.visibilityTimeout == .seconds(2), "the file's, not overridden")
         #expect(throws: (any Error).self) { try WorkerOptions.parse(["--role", "cook:Dinner"]) }
+    }
+
+    @Test
+    func theMetricsEndpointComesFromTheFileOrTheCommandLine() throws {
+        let file = try ConfigurationFile(yaml: Self.sample, environment: ["TEST_NAMESPACE": "trips"])
+        #expect(file.metrics == ConfigurationFile.MetricsSection(port: 9500, host: "127.0.0.1"))
+        let fromFile = try #require(try WorkerOptions.parse([]).metricsAddress(file: file))
+        #expect(fromFile.host == "127.0.0.1" && fromFile.port == 9500)
+        let fromLine = try #require(try WorkerOptions.parse(["--metrics-port", "9600"]).metricsAddress(file: file))
+        #expect(fromLine.host == "127.0.0.1" && fromLine.port == 9600)
+        #expect(try WorkerOptions.parse([]).metricsAddress(file: nil) == nil, "no endpoint unless asked for")
+        let alone = try #require(try WorkerOptions.parse(["--metrics-port", "9700"]).metricsAddress(file: nil))
+        #expect(alone.host == "0.0.0.0" && alone.port == 9700)
     }
 }

@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// A worker: runs the roles its configuration selects, each consuming its topic on the transport, until its
 /// task is cancelled or a graceful shutdown begins (then every role stops reading, lets running handlers
@@ -16,6 +17,10 @@ import ServiceLifecycle
 public final class InfiniticWorker: Service {
     public let configuration: WorkerConfiguration
     private let logger: Logger
+    private let running = Atomic(false)
+
+    /// Whether the worker runs: connected, its roles started, and not stopping (a health check reads it).
+    public var isRunning: Bool { running.load(ordering: .relaxed) }
 
     /// Validates `configuration` (see `WorkerConfiguration.validate()`); connects only when run. Logs (and lets
     /// its transport and roles log) to `logger`, to nothing by default.
@@ -39,11 +44,18 @@ public final class InfiniticWorker: Service {
         let roles = configuration.resolvedRoles
         let services = try roles.map { try service(for: $0, environment: environment) }
         logger.info("worker started", metadata: [LogKeys.roles: "\(roles.map(\.description).joined(separator: ", "))"])
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for service in services {
-                group.addTask { try await service.run() }
+        running.store(true, ordering: .relaxed)
+        defer { running.store(false, ordering: .relaxed) }
+        try await withGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for service in services {
+                    group.addTask { try await service.run() }
+                }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
+        } onGracefulShutdown: {
+            // Not running once a graceful shutdown begins (the roles drain meanwhile).
+            self.running.store(false, ordering: .relaxed)
         }
         logger.info("worker stopped")
     }

@@ -1,0 +1,11 @@
+/// The names of the metrics `MetricsInterceptor` records.
+public enum MetricNames {
+    public static let messagesHandled = "infinitic_messages_handled_total"
+    public static let stepDuration = "infinitic_step_duration_seconds"
+    public static let retries = "infinitic_retries_total"
+    public static let deadLetters = "infinitic_dead_letters_total"
+    public static let taskExecutions = "infinitic_task_executions_total"
+    public static let workflowsRunning = "infinitic_workflows_running"
+    public static let workflowsCreated = "infinitic_workflows_created_total"
+    public static let workflowsDeleted = "infinitic_workflows_deleted_total"
+}

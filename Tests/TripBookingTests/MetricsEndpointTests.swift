@@ -1,0 +1,155 @@
+import Foundation
+import Infinitic
+import InfiniticRedis
+import TestSupport
+import Testing
+import TripBooking
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real worker process (`trip-booking worker --metrics-port`) on a real redis-server: its `/health` answers
+/// 200 while it runs, and its `/metrics`, scraped over HTTP after five trips, count exactly what happened.
+@Suite("Metrics endpoint")
+struct MetricsEndpointTests {
+    @Test
+    func aWorkersMetricsCountWhatItDid() async throws {
+        let server = try await TestRedis.server()
+        let namespace = TestRedis.uniqueNamespace("metrics")
+        let port = try FreePort.loopback()
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("metrics-worker-\(UUID()).log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: log) }
+
+        // Every first attempt to book a hotel fails and is retried once (the example's retry policy).
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try WorkerProcess.locate("trip-booking"))
+        process.arguments = [
+            "worker", "--redis-url", server.url, "--namespace", namespace, "--hotel-glitch-rate", "1",
+            "--metrics-host", "127.0.0.1", "--metrics-port", "\(port)",
+        ]
+        process.standardError = try FileHandle(forWritingTo: log)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        let base = "http://127.0.0.1:\(port)"
+
+        try await eventually("the worker is healthy") { (try? await HTTP.get("\(base)/health"))?.status == 200 }
+
+        let transport = try await TestRedis.transport(server: server, namespace: namespace)
+        let client = try InfiniticClient(transport: transport, callTimeout: .seconds(60))
+        let trips = 5
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await client.run() }
+            for index in 0..<trips {
+                let stub = client.workflow(BookTripStub.self)
+                let result = try await stub.run(SampleTrips.trip(index))
+                #expect(result.outcome == SampleTrips.expectedOutcome(index))
+            }
+            group.cancelAll()
+        }
+        await client.close()
+        transport.close()
+
+        // Trip 4 is declined by the payment service (not retried) and compensated: both bookings cancelled.
+        let hotel = Topics.serviceExecutor("HotelService").name
+        let payment = Topics.serviceExecutor("PaymentService").name
+        var metrics = PrometheusText("")
+        try await eventually("every instance deleted") {
+            metrics = PrometheusText(try await HTTP.get("\(base)/metrics").body)
+            return metrics.sum("infinitic_workflows_deleted_total", ["workflow": "BookTrip"]) == Double(trips)
+        }
+        #expect(metrics.sum("infinitic_workflows_created_total", ["workflow": "BookTrip"]) == 5)
+        #expect(metrics.sum("infinitic_workflows_running", ["workflow": "BookTrip"]) == 0)
+        // Hotel: 5 failed first attempts, 5 successful retries, 1 cancellation.
+        #expect(metrics.sum("infinitic_task_executions_total", ["service": "HotelService", "outcome": "failure"]) == 5)
+        #expect(metrics.sum("infinitic_task_executions_total", ["service": "HotelService", "outcome": "success"]) == 6)
+        #expect(metrics.sum("infinitic_retries_total", ["topic": hotel, "kind": "task"]) == 5)
+        #expect(
+            metrics.sum(
+                "infinitic_messages_handled_total",
+                ["role": "service-executor", "topic": hotel, "outcome": "ack"]) == 11)
+        // Payment: 4 charged, 1 declined and not retried.
+        #expect(
+            metrics.sum("infinitic_task_executions_total", ["service": "PaymentService", "outcome": "success"]) == 4)
+        #expect(
+            metrics.sum("infinitic_task_executions_total", ["service": "PaymentService", "outcome": "failure"]) == 1)
+        #expect(metrics.sum("infinitic_retries_total", ["topic": payment]) == 0)
+        #expect(metrics.sum("infinitic_dead_letters_total", [:]) == 0)
+        // Every role handled messages, and every step was timed.
+        for role in ["service-executor", "service-tag-engine", "workflow-executor", "workflow-state-engine"] {
+            #expect(metrics.sum("infinitic_messages_handled_total", ["role": role, "outcome": "ack"]) > 0, "\(role)")
+        }
+        let steps = metrics.sum("infinitic_step_duration_seconds_count", ["role": "workflow-state-engine"])
+        #expect(steps > 0)
+        #expect(steps <= metrics.sum("infinitic_messages_handled_total", ["role": "workflow-state-engine"]))
+
+        process.terminate()  // SIGTERM
+        process.waitUntilExit()
+        let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        #expect(process.terminationStatus == 0, "\(output)")
+        // Stopped: the endpoint is gone with the worker.
+        #expect((try? await HTTP.get("\(base)/health")) == nil)
+    }
+}
+
+/// The samples of a Prometheus text exposition.
+struct PrometheusText {
+    let lines: [Substring]
+
+    init(_ text: String) {
+        lines = text.split(separator: "\n").filter { !$0.hasPrefix("#") }
+    }
+
+    /// The sum of the samples of `name` whose labels include `labels`.
+    func sum(_ name: String, _ labels: [String: String]) -> Double {
+        var total = 0.0
+        for line in lines {
+            guard line.hasPrefix(name + "{") || line.hasPrefix(name + " ") else { continue }
+            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else {
+                continue
+            }
+            let head = line[..<space]
+            if labels.allSatisfy({ head.contains("\($0.key)=\"\($0.value)\"") }) { total += value }
+        }
+        return total
+    }
+}
+
+/// A GET over HTTP (URLSession).
+enum HTTP {
+    static func get(_ url: String) async throws -> (status: Int, body: String) {
+        var request = URLRequest(url: URL(string: url)!)
+        request.timeoutInterval = 5
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    }
+}
+
+/// A loopback TCP port free at the time of asking (the kernel's choice for port 0).
+enum FreePort {
+    static func loopback() throws -> UInt16 {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw POSIXError(.EMFILE) }
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
+        }
+        return UInt16(bigEndian: address.sin_port)
+    }
+}
