@@ -52,8 +52,9 @@ struct RedisStreamsTransportTests {
                 try await transport.publish(
                     (0..<1000).map { OutgoingMessage(topic: topic, payload: "payload-\(round)-\($0)".bytes) })
             }
-            try await eventually("20,000 handled") { handled.count >= 20_000 }
-            try await eventually("stream emptied") { try await client.send(XLEN(stream)) == 0 }
+            // Generous: the whole suite shares this Redis and these 2 cores (alone, it takes under a second).
+            try await eventually("20,000 handled", timeout: .seconds(90)) { handled.count >= 20_000 }
+            try await eventually("stream emptied", timeout: .seconds(30)) { try await client.send(XLEN(stream)) == 0 }
         }
         let memory = try await client.send(MEMORY.USAGE(stream)) ?? 0
         #expect(memory < 64 * 1024, "an empty stream after 20,000 messages uses \(memory) bytes")

@@ -12,7 +12,7 @@ struct TimedOut: Error, CustomStringConvertible {
 /// Waits until `condition` holds, polling every few milliseconds; throws `TimedOut` after `timeout`.
 /// The timeouts are generous: they only bound a failing test, a passing one returns as soon as it can.
 func eventually(
-    _ what: String, timeout: Duration = .seconds(10), _ condition: () async throws -> Bool
+    _ what: String, timeout: Duration = .seconds(30), _ condition: () async throws -> Bool
 ) async throws {
     let clock = ContinuousClock()
     let deadline = clock.now + timeout

@@ -58,6 +58,7 @@ final class MethodWaiter: Sendable {
         guard mustAsk else { return }
         do {
             try register()
+            client.router.expectOutcome(of: key)
             let wait = WaitMethod(workflowName: workflowName, workflowId: key.workflowId, methodId: key.methodId)
             try await client.send(.waitMethod(wait), headers: headers)
         } catch {

@@ -81,6 +81,14 @@ final class ResponseRouter: Sendable {
         }
     }
 
+    /// The client asks for the outcome of `key` again (`WaitMethod`): the next outcome is an answer, not a
+    /// duplicate (the method may have been answered before, then retried).
+    func expectOutcome(of key: MethodKey) {
+        state.withLock { $0.answered.remove(Self.outcomeKey(key)) }
+    }
+
+    private static func outcomeKey(_ key: MethodKey) -> String { "\(key.workflowId)\u{0}\(key.methodId)" }
+
     /// How many duplicate outcomes this router received (see `Delivery.duplicateOutcome`).
     var duplicateOutcomes: Int { state.withLock { $0.duplicateOutcomes } }
 
@@ -198,7 +206,7 @@ final class ResponseRouter: Sendable {
     ) -> Delivery {
         let (delivery, slots) = state.withLock { state -> (Delivery, [Settlement<MethodOutcome>]) in
             guard state.seen.insert(messageId) else { return (.redelivered, []) }
-            if isOutcome, !state.answered.insert("\(key.workflowId)\u{0}\(key.methodId)") {
+            if isOutcome, !state.answered.insert(Self.outcomeKey(key)) {
                 state.duplicateOutcomes += 1
                 return (.duplicateOutcome, [])
             }

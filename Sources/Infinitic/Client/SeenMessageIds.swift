@@ -21,4 +21,9 @@ struct SeenMessageIds {
         }
         return true
     }
+
+    /// Forgets `id` (it may be recorded again; its old place in the ring is dropped when its turn comes).
+    mutating func remove(_ id: String) {
+        ids.remove(id)
+    }
 }

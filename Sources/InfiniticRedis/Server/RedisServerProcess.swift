@@ -127,26 +127,43 @@ public final class RedisServerProcess: Sendable {
             "redis-server not found in PATH: install it (Debian: apt-get install -y redis-server) or set REDIS_SERVER")
     }
 
-    /// A port the kernel says is free right now (bind to port 0 on loopback, read it, close).
+    /// A loopback port free right now, below the kernel's ephemeral range (outgoing connections take their
+    /// local ports from that range, so a port from it could be taken by a client before the server binds it),
+    /// and never handed out twice by this process.
     public static func freeLoopbackPort() throws -> Int {
+        let ephemeralStart = ephemeralPortRangeStart()
+        let candidates = 10_000..<max(10_001, ephemeralStart)
+        for _ in 0..<200 {
+            let port = Int.random(in: candidates)
+            guard handedOut.withLock({ $0.insert(port).inserted }) else { continue }
+            if canBind(port: port) { return port }
+        }
+        throw RedisError(.connectionFailed, "no free loopback port found in \(candidates)")
+    }
+
+    private static let handedOut = Mutex(Set<Int>())
+
+    /// The first port of `/proc/sys/net/ipv4/ip_local_port_range` (32768 when it cannot be read).
+    private static func ephemeralPortRangeStart() -> Int {
+        let range = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)) ?? ""
+        return range.split(whereSeparator: \.isWhitespace).first.flatMap { Int($0) } ?? 32_768
+    }
+
+    /// Whether a socket can bind `port` on loopback now.
+    private static func canBind(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw RedisError(.connectionFailed, "socket() failed: errno \(errno)") }
+        guard fd >= 0 else { return false }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard bound == 0 else { throw RedisError(.connectionFailed, "bind() failed: errno \(errno)") }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
+        return bound == 0
     }
 
     static func canConnect(port: Int) -> Bool {

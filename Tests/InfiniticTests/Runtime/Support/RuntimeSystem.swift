@@ -15,6 +15,8 @@ struct RuntimeSystem: Sendable {
     let client: InfiniticClient
     let controls: Controls
     let interceptors: Interceptors
+    /// The workers' workflow task timeout (`RuntimeFixtures.workflowTaskTimeout` unless a test needs another).
+    var workflowTaskTimeout = RuntimeFixtures.workflowTaskTimeout
 
     static let logger: Logger = {
         var logger = Logger(label: "runtime-test")
@@ -31,7 +33,7 @@ struct RuntimeSystem: Sendable {
             configuration: WorkerConfiguration(
                 transport: .existing(transport), name: name, services: RuntimeFixtures.services(controls),
                 workflows: RuntimeFixtures.workflows, roles: roles, consumerSettings: consumerSettings,
-                workflowTaskTimeout: RuntimeFixtures.workflowTaskTimeout, interceptors: interceptors),
+                workflowTaskTimeout: workflowTaskTimeout, interceptors: interceptors),
             logger: Self.logger)
     }
 
@@ -62,15 +64,18 @@ struct RuntimeSystem: Sendable {
     /// Runs `body` with a fresh system; with `startWorker`, a worker runs all roles meanwhile.
     static func run<T: Sendable>(
         _ kind: TransportKind, startWorker: Bool = true, interceptors: Interceptors = [],
+        workflowTaskTimeout: Duration = RuntimeFixtures.workflowTaskTimeout,
         _ body: (RuntimeSystem) async throws -> T
     ) async throws -> T {
         try await run(
-            kind, transport: try await kind.make(), startWorker: startWorker, interceptors: interceptors, body)
+            kind, transport: try await kind.make(), startWorker: startWorker, interceptors: interceptors,
+            workflowTaskTimeout: workflowTaskTimeout, body)
     }
 
     /// Runs `body` with a fresh system on `transport` (closed afterwards if it is a Redis one).
     static func run<T: Sendable>(
         _ kind: TransportKind, transport: any Transport, startWorker: Bool = true, interceptors: Interceptors = [],
+        workflowTaskTimeout: Duration = RuntimeFixtures.workflowTaskTimeout,
         _ body: (RuntimeSystem) async throws -> T
     ) async throws -> T {
         let controls = Controls()
@@ -79,7 +84,8 @@ struct RuntimeSystem: Sendable {
             transport: transport, callTimeout: .seconds(45), interceptors: interceptors,
             unservedWorkflows: startWorker ? .default : .warn, logger: logger)
         let system = RuntimeSystem(
-            kind: kind, transport: transport, client: client, controls: controls, interceptors: interceptors)
+            kind: kind, transport: transport, client: client, controls: controls, interceptors: interceptors,
+            workflowTaskTimeout: workflowTaskTimeout)
         let worker = try system.makeWorker()
         let outcome = await withTaskGroup(of: Void.self) { group -> Result<T, any Error> in
             group.addTask {
