@@ -1,4 +1,4 @@
-/// The names of the metrics `MetricsInterceptor` records.
+/// The names of the metrics `MetricsInterceptor` and `BacklogGauges` record.
 public enum MetricNames {
     public static let messagesHandled = "infinitic_messages_handled_total"
     public static let stepDuration = "infinitic_step_duration_seconds"
@@ -8,4 +8,6 @@ public enum MetricNames {
     public static let workflowsRunning = "infinitic_workflows_running"
     public static let workflowsCreated = "infinitic_workflows_created_total"
     public static let workflowsDeleted = "infinitic_workflows_deleted_total"
+    public static let streamPending = "infinitic_stream_pending"
+    public static let streamLag = "infinitic_stream_lag"
 }

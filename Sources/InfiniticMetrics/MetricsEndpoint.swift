@@ -8,7 +8,8 @@ import Synchronization
 
 /// An HTTP endpoint serving a worker's metrics and health:
 ///
-/// - `GET /metrics`: every metric of `registry`, in the Prometheus text format;
+/// - `GET /metrics`: every metric of `registry`, in the Prometheus text format (after `beforeScrape`, which
+///   can refresh gauges read on demand, such as `BacklogGauges`);
 /// - `GET /health`: 200 `ok` while `isHealthy()` is true (the worker runs), 503 otherwise.
 ///
 /// A `Service`: run it beside the worker (in the same `ServiceGroup`); it stops on cancellation or graceful
@@ -20,7 +21,7 @@ public final class MetricsEndpoint: Service, Sendable {
 
     public init(
         host: String = "0.0.0.0", port: UInt16, registry: PrometheusCollectorRegistry,
-        isHealthy: @escaping @Sendable () -> Bool
+        beforeScrape: @escaping @Sendable () async -> Void = {}, isHealthy: @escaping @Sendable () -> Bool
     ) throws {
         self.registry = registry
         let address: sockaddr_in
@@ -31,7 +32,8 @@ public final class MetricsEndpoint: Service, Sendable {
         }
         var routes = RoutedHTTPHandler()
         routes.appendRoute("GET /metrics") { _ in
-            HTTPResponse(
+            await beforeScrape()
+            return HTTPResponse(
                 statusCode: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: Data(registry.emitToBuffer()))
         }

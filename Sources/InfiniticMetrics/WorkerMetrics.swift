@@ -1,3 +1,4 @@
+import Infinitic
 import Prometheus
 
 /// A worker's metrics in a Prometheus registry of their own: the interceptor that records them (put it in
@@ -17,5 +18,14 @@ public struct WorkerMetrics: Sendable {
         host: String = "0.0.0.0", port: UInt16, isHealthy: @escaping @Sendable () -> Bool
     ) throws -> MetricsEndpoint {
         try MetricsEndpoint(host: host, port: port, registry: registry, isHealthy: isHealthy)
+    }
+
+    /// The endpoint serving these metrics and `worker`'s backlog gauges (read before each scrape) on
+    /// `host`:`port`, healthy while the worker runs.
+    public func endpoint(host: String = "0.0.0.0", port: UInt16, worker: InfiniticWorker) throws -> MetricsEndpoint {
+        let backlog = BacklogGauges(worker: worker, factory: PrometheusMetricsFactory(registry: registry))
+        return try MetricsEndpoint(
+            host: host, port: port, registry: registry, beforeScrape: { await backlog.refresh() },
+            isHealthy: { worker.isRunning })
     }
 }

@@ -41,12 +41,33 @@ public protocol Transport: StateReading {
     /// Whether a consumer group ever subscribed to `topic` (a worker serving it started at least once): nil
     /// when the transport cannot tell. Clients ask before dispatching, so that work nobody serves is visible.
     func hasSubscribers(_ topic: Topic) async throws -> Bool?
+
+    /// How far a consumer group is behind on `topic`, summed over its partitions: nil when the transport
+    /// cannot tell. For metrics and operators; it costs a round trip per partition.
+    func backlog(of topic: Topic, group: String) async throws -> ConsumerBacklog?
+}
+
+/// How far a consumer group is behind on a topic.
+public struct ConsumerBacklog: Sendable, Hashable {
+    /// Messages delivered to a consumer of the group and not yet acknowledged (being handled, or held by a
+    /// consumer that died and not yet reclaimed).
+    public var pending: Int
+    /// Messages stored and not yet delivered to the group; nil when the transport cannot tell.
+    public var lag: Int?
+
+    public init(pending: Int, lag: Int?) {
+        self.pending = pending
+        self.lag = lag
+    }
 }
 
 extension Transport {
     /// Whether a consumer group ever subscribed to `topic` (a worker serving it started at least once): nil
     /// when the transport cannot tell.
     public func hasSubscribers(_ topic: Topic) async throws -> Bool? { nil }
+
+    /// How far a consumer group is behind on `topic`: nil when the transport cannot tell.
+    public func backlog(of topic: Topic, group: String) async throws -> ConsumerBacklog? { nil }
 
     /// Publishes one message.
     public func publish(_ message: OutgoingMessage) async throws {

@@ -169,7 +169,7 @@ public struct WorkerOptions: ParsableArguments {
         let worker = try InfiniticWorker(configuration: configuration, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: worker)]
         if let metrics, let address {
-            let endpoint = try metrics.endpoint(host: address.host, port: address.port) { worker.isRunning }
+            let endpoint = try metrics.endpoint(host: address.host, port: address.port, worker: worker)
             services.append(.init(service: endpoint))
             logger.info("serving metrics", metadata: ["address": "\(address.host):\(address.port)"])
         }

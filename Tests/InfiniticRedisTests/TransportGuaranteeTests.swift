@@ -8,6 +8,38 @@ import Testing
 /// The broker contract, proven the same way on the in-memory and the Redis Streams transports.
 @Suite("Transport guarantees")
 struct TransportGuaranteeTests {
+    /// A group's backlog: messages read and not settled (pending) and not yet read (lag), over all partitions.
+    @Test(arguments: TransportKind.allCases)
+    func aGroupsBacklogCountsPendingAndUnreadMessages(_ kind: TransportKind) async throws {
+        let transport = try await kind.make()
+        let topic = Topic("backlog")
+        #expect(try await transport.backlog(of: topic, group: "g") == nil, "no group yet")
+        let total = 10
+        try await transport.publish((0..<total).map { OutgoingMessage(topic: topic, payload: "\($0)".bytes) })
+        let release = Locked(false)
+        let handled = Recorder<Int>()
+        try await whileConsuming(transport, Subscription(topic: topic, group: "g", concurrency: 1)) { _ in
+            while !release.value { try await Task.sleep(for: .milliseconds(5)) }
+            handled.append(1)
+            return .ack
+        } _: {
+            try await eventually("a message is being handled") {
+                guard let backlog = try await transport.backlog(of: topic, group: "g") else { return false }
+                return backlog.pending >= 1
+            }
+            let held = try #require(try await transport.backlog(of: topic, group: "g"))
+            #expect(held.pending + (held.lag ?? 0) == total, "\(held)")
+            #expect(held.lag != nil)
+            release.withLock { $0 = true }
+            try await eventually("everything handled") { handled.count == total }
+            try await eventually("nothing left behind") {
+                try await transport.backlog(of: topic, group: "g") == ConsumerBacklog(pending: 0, lag: 0)
+            }
+        }
+        #expect(try await transport.backlog(of: topic, group: "other") == nil)
+        (transport as? RedisStreamsTransport)?.close()
+    }
+
     @Test(arguments: TransportKind.allCases)
     func exclusiveConsumptionAmongConsumersOfAGroup(_ kind: TransportKind) async throws {
         let transport = try await kind.make()

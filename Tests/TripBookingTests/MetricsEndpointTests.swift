@@ -8,9 +8,6 @@ import TripBooking
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A real worker process (`trip-booking worker --metrics-port`) on a real redis-server: its `/health` answers
 /// 200 while it runs, and its `/metrics`, scraped over HTTP after five trips, count exactly what happened.
@@ -84,6 +81,13 @@ struct MetricsEndpointTests {
         for role in ["service-executor", "service-tag-engine", "workflow-executor", "workflow-state-engine"] {
             #expect(metrics.sum("infinitic_messages_handled_total", ["role": role, "outcome": "ack"]) > 0, "\(role)")
         }
+        // Each role's backlog, read from Redis at the scrape: everything handled, nothing pending or unread.
+        for role in ["service-executor", "workflow-executor", "workflow-state-engine", "workflow-tag-engine"] {
+            #expect(metrics.has("infinitic_stream_pending", ["role": role]), "no backlog gauge for \(role)")
+            #expect(metrics.has("infinitic_stream_lag", ["role": role]), "no lag gauge for \(role)")
+        }
+        #expect(metrics.sum("infinitic_stream_pending", [:]) == 0)
+        #expect(metrics.sum("infinitic_stream_lag", [:]) == 0)
         let steps = metrics.sum("infinitic_step_duration_seconds_count", ["role": "workflow-state-engine"])
         #expect(steps > 0)
         #expect(steps <= metrics.sum("infinitic_messages_handled_total", ["role": "workflow-state-engine"]))
@@ -103,6 +107,13 @@ struct PrometheusText {
 
     init(_ text: String) {
         lines = text.split(separator: "\n").filter { !$0.hasPrefix("#") }
+    }
+
+    /// Whether a sample of `name` has labels including `labels`.
+    func has(_ name: String, _ labels: [String: String]) -> Bool {
+        lines.contains { line in
+            line.hasPrefix(name + "{") && labels.allSatisfy { line.contains("\($0.key)=\"\($0.value)\"") }
+        }
     }
 
     /// The sum of the samples of `name` whose labels include `labels`.
@@ -130,26 +141,9 @@ enum HTTP {
     }
 }
 
-/// A loopback TCP port free at the time of asking (the kernel's choice for port 0).
+/// A loopback TCP port free at the time of asking, below the ephemeral range (see `freeLoopbackPort`).
 enum FreePort {
     static func loopback() throws -> UInt16 {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { throw POSIXError(.EMFILE) }
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
-        }
-        return UInt16(bigEndian: address.sin_port)
+        UInt16(try RedisServerProcess.freeLoopbackPort())
     }
 }

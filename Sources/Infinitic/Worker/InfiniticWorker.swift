@@ -18,6 +18,31 @@ public final class InfiniticWorker: Service {
     public let configuration: WorkerConfiguration
     private let logger: Logger
     private let running = Atomic(false)
+    /// While it runs: its transport and what each of its roles consumes (for `backlogs()`).
+    private let consuming = Mutex<(transport: any Transport, subscriptions: [RoleSubscription])?>(nil)
+
+    /// What one role of a worker consumes.
+    public struct RoleSubscription: Sendable, Hashable {
+        /// The kind of role (`service-executor`, `workflow-state-engine`...).
+        public var role: String
+        /// The service or workflow it serves.
+        public var name: String
+        public var topic: Topic
+        public var group: String
+    }
+
+    /// How far each role of the running worker is behind on its topic (empty when it does not run, or when its
+    /// transport cannot tell). A role whose group does not exist yet is left out.
+    public func backlogs() async throws -> [(RoleSubscription, ConsumerBacklog)] {
+        guard let (transport, subscriptions) = consuming.withLock({ $0 }) else { return [] }
+        var backlogs: [(RoleSubscription, ConsumerBacklog)] = []
+        for subscription in subscriptions {
+            if let backlog = try await transport.backlog(of: subscription.topic, group: subscription.group) {
+                backlogs.append((subscription, backlog))
+            }
+        }
+        return backlogs
+    }
 
     /// Whether the worker runs: connected, its roles started, and not stopping (a health check reads it).
     public var isRunning: Bool { running.load(ordering: .relaxed) }
@@ -42,7 +67,10 @@ public final class InfiniticWorker: Service {
             transport: connected.transport, emitterName: configuration.name, codec: configuration.codec,
             logger: logger, interceptors: configuration.interceptors, events: configuration.events)
         let roles = configuration.resolvedRoles
-        let services = try roles.map { try service(for: $0, environment: environment) }
+        var subscriptions: [RoleSubscription] = []
+        let services = try roles.map { try service(for: $0, environment: environment, subscriptions: &subscriptions) }
+        consuming.withLock { $0 = (connected.transport, subscriptions) }
+        defer { consuming.withLock { $0 = nil } }
         logger.info("worker started", metadata: [LogKeys.roles: "\(roles.map(\.description).joined(separator: ", "))"])
         running.store(true, ordering: .relaxed)
         defer { running.store(false, ordering: .relaxed) }
@@ -60,10 +88,16 @@ public final class InfiniticWorker: Service {
         logger.info("worker stopped")
     }
 
-    private func service(for role: WorkerRole, environment: RoleEnvironment) throws -> any Service {
+    private func service(
+        for role: WorkerRole, environment: RoleEnvironment, subscriptions: inout [RoleSubscription]
+    ) throws -> any Service {
         let settings = configuration.settings(for: role)
-        func runner(_ role: some Role) -> any Service {
-            RoleRunner(role, environment: environment, settings: settings)
+        var subscription: RoleSubscription?
+        defer { if let subscription { subscriptions.append(subscription) } }
+        func runner<R: Role>(_ role: R) -> any Service {
+            subscription = RoleSubscription(
+                role: R.group, name: role.name, topic: role.topic, group: role.consumerGroup)
+            return RoleRunner(role, environment: environment, settings: settings)
         }
         switch role {
         case .serviceExecutor(let name):

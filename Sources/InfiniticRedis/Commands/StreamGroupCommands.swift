@@ -240,6 +240,53 @@ public enum XINFO {
         }
     }
 
+    /// `XINFO GROUPS stream`, each group with its backlog: the entries delivered but not acknowledged (its
+    /// pending entries list) and the entries not yet delivered (`lag`, Redis 7.0+, nil when Redis cannot tell).
+    public struct GROUPSDETAIL: RedisRequest {
+        /// A consumer group of a stream.
+        public struct Group: Sendable, Hashable {
+            public var name: String
+            public var consumers: Int
+            public var pending: Int
+            public var lag: Int?
+        }
+
+        public var stream: String
+
+        public init(_ stream: String) {
+            self.stream = stream
+        }
+
+        public var name: String { "XINFO GROUPS" }
+        public var keys: [String] { [stream] }
+
+        public func encode(into command: inout RedisCommand) {
+            command.append("XINFO")
+            command.append("GROUPS")
+            command.append(stream)
+        }
+
+        public func decode(_ reply: RedisReply) throws(RedisError) -> [Group] {
+            try reply.decodeArray { group throws(RedisError) in
+                var name: String?
+                var consumers = 0
+                var pending = 0
+                var lag: Int?
+                for (field, value) in try group.decodePairs() {
+                    switch field {
+                    case "name": name = try value.decodeString()
+                    case "consumers": consumers = try value.decodeInteger()
+                    case "pending": pending = try value.decodeInteger()
+                    case "lag": lag = try value.decodeOptional { value throws(RedisError) in try value.decodeInteger() }
+                    default: break
+                    }
+                }
+                guard let name else { throw group.unexpected("a group name") }
+                return Group(name: name, consumers: consumers, pending: pending, lag: lag)
+            }
+        }
+    }
+
     /// `XINFO CONSUMERS stream group`: each consumer of a group with its pending count and idle times.
     public struct CONSUMERS: RedisRequest {
         /// A consumer of a group.

@@ -301,6 +301,27 @@ public final class RedisStreamsTransport: Transport {
         }
     }
 
+    /// The group's pending entries and lag (`XINFO GROUPS`) summed over the topic's partitions: nil when the
+    /// group reads none of them yet. Parked messages of a busy key and scheduled ones are not counted; lag is
+    /// nil when Redis cannot compute it for a partition (after some deletions).
+    public func backlog(of topic: Topic, group: String) async throws -> ConsumerBacklog? {
+        var total: ConsumerBacklog?
+        for partition in 0..<keyspace.partitions {
+            let groups: [XINFO.GROUPSDETAIL.Group]
+            do {
+                groups = try await client.send(XINFO.GROUPSDETAIL(keyspace.stream(topic, partition: partition)))
+            } catch let error as RedisError where error.message.contains("no such key") {
+                continue
+            }
+            guard let found = groups.first(where: { $0.name == group }) else { continue }
+            var sum = total ?? ConsumerBacklog(pending: 0, lag: 0)
+            sum.pending += found.pending
+            sum.lag = sum.lag.flatMap { lag in found.lag.map { lag + $0 } }
+            total = sum
+        }
+        return total
+    }
+
     public func deadLetters(of topic: Topic, limit: Int) async throws -> [DeadLetter] {
         var letters: [DeadLetter] = []
         for partition in 0..<keyspace.partitions {

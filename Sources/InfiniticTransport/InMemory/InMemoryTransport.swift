@@ -67,11 +67,16 @@ public final class InMemoryTransport: Transport {
         broker.deadLetters(of: topic, limit: limit)
     }
 
-    /// What `topic` holds right now: stored, scheduled and dead messages, and what each group holds.
     public func hasSubscribers(_ topic: Topic) async throws -> Bool? {
         !broker.snapshot(of: topic).groups.isEmpty
     }
 
+    /// The group's messages read and not settled (in flight, ready again, parked or delayed) and unread.
+    public func backlog(of topic: Topic, group: String) async throws -> ConsumerBacklog? {
+        broker.snapshot(of: topic).groups[group].map { ConsumerBacklog(pending: $0.pending, lag: $0.unread) }
+    }
+
+    /// What `topic` holds right now: stored, scheduled and dead messages, and what each group holds.
     public func snapshot(of topic: Topic) -> InMemoryTopicSnapshot {
         broker.snapshot(of: topic)
     }
