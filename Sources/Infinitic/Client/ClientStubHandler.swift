@@ -5,6 +5,8 @@ import Foundation
 struct ClientStubHandler: InvocationHandler {
     let client: InfiniticClient
     let target: ClientTarget
+    /// The stub's `WorkflowStub.methodTimeouts`, which replace the client's call timeout for their methods.
+    var methodTimeouts: [String: Duration] = [:]
 
     func invoke(_ invocationTarget: InvocationTarget, method: String, arguments: [Payload]) async throws -> Payload {
         let capture = ClientDispatchCapture.current
@@ -34,7 +36,7 @@ struct ClientStubHandler: InvocationHandler {
                     waiter: waiter))
             throw ClientDispatchSignal()
         }
-        return try await waiter.outcome(timeout: client.configuration.callTimeout)
+        return try await waiter.outcome(timeout: methodTimeouts[method] ?? client.configuration.callTimeout)
     }
 
     /// Dispatches the method with a waiting client, the waiter registered first.

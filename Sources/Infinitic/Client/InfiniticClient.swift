@@ -184,7 +184,8 @@ public final class InfiniticClient: Service, Sendable {
         }
         return Stub(
             invoker: StubInvoker(
-                target: invocationTarget, handler: ClientStubHandler(client: self, target: target),
+                target: invocationTarget,
+                handler: ClientStubHandler(client: self, target: target, methodTimeouts: Stub.methodTimeouts),
                 codec: configuration.codec))
     }
 

@@ -533,9 +533,14 @@ extension WorkflowExecution: InvocationHandler {
 /// The stub handler of a context stub with a caller-side timeout.
 struct TimedInvocation: InvocationHandler {
     let execution: WorkflowExecution
-    let timeout: Duration
+    /// For every method; else each method's entry in `methodTimeouts`; else none.
+    let timeout: Duration?
+    var methodTimeouts: [String: Duration] = [:]
 
     func invoke(_ target: InvocationTarget, method: String, arguments: [Payload]) async throws -> Payload {
-        try await execution.invoke(target, method: method, arguments: arguments, timeout: timeout)
+        guard let timeout = timeout ?? methodTimeouts[method] else {
+            return try await execution.invoke(target, method: method, arguments: arguments)
+        }
+        return try await execution.invoke(target, method: method, arguments: arguments, timeout: timeout)
     }
 }

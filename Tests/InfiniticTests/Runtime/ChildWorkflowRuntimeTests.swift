@@ -38,7 +38,7 @@ import Testing
             let parent = try await client.dispatch { try await client.workflow(WaitsStub.self).parentOfHold(key) }
             try await waitForStep("waiting for the child", of: parent.id, system)
             let childId = try await client.workflow(WaitsStub.self, id: parent.id).childId()
-            #expect(try await system.hasState("Ops", id: childId))
+            try await eventually("the child runs") { try await system.hasState("Ops", id: childId) }
             try await client.cancel(WaitsStub.self, id: parent.id)
             await #expect(throws: WorkflowCanceledError.self) { try await parent.result() }
             try await eventually("the child is canceled") { try await !system.hasState("Ops", id: childId) }
@@ -63,6 +63,33 @@ import Testing
             system.controls.open(key)
             let result = try await system.client.workflow(WaitsStub.self).holdWithTimeout(key, 30)
             #expect(result == "released \(key) completed")
+        }
+    }
+
+    /// A stub's method timeout (`OpsStub.methodTimeouts`): a client's call gives up after it instead of its call
+    /// timeout, and the method goes on (its outcome reaches a later wait).
+    @Test(arguments: TransportKind.allCases) func methodTimeoutForAClient(_ kind: TransportKind) async throws {
+        try await RuntimeSystem.run(kind) { system in
+            let client = system.client
+            let key = RuntimeSystem.uniqueKey()
+            let started = ContinuousClock.now
+            let error = try await #require(throws: InfiniticError.self) {
+                try await client.workflow(OpsStub.self).holdWithDeadline(key)
+            }
+            #expect(error.code == .timedOut)
+            #expect(started.duration(to: .now) < .seconds(20), "the method timeout, not the 45 s call timeout")
+            try await eventually("the method runs on") { system.controls.started(key) == 1 }
+            system.controls.open(key)
+        }
+    }
+
+    /// The same method timeout for a parent workflow calling the method of a child.
+    @Test(arguments: TransportKind.allCases) func methodTimeoutForAParent(_ kind: TransportKind) async throws {
+        try await RuntimeSystem.run(kind) { system in
+            let key = RuntimeSystem.uniqueKey()
+            let result = try await system.client.workflow(WaitsStub.self).childWithDeadline(key)
+            #expect(result == "timed out holdWithDeadline timedOut")
+            system.controls.open(key)
         }
     }
 }

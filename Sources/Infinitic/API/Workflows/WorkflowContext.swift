@@ -45,7 +45,9 @@ public final class WorkflowContext: Sendable {
     public func workflow<Stub: WorkflowStub>(
         _ stub: Stub.Type = Stub.self, id: String, timeout: Duration? = nil
     ) -> Stub {
-        Stub(invoker: invoker(.workflow(name: Stub.workflowName, id: id), timeout: timeout))
+        Stub(
+            invoker: invoker(
+                .workflow(name: Stub.workflowName, id: id), timeout: timeout, methodTimeouts: Stub.methodTimeouts))
     }
 
     /// A stub starting child workflows: each call starts a new instance (with `tags` and `meta`) whose id is the
@@ -54,7 +56,10 @@ public final class WorkflowContext: Sendable {
     public func workflow<Stub: WorkflowStub>(
         _ stub: Stub.Type = Stub.self, tags: Set<String> = [], meta: [String: String] = [:], timeout: Duration? = nil
     ) -> Stub {
-        Stub(invoker: invoker(.newWorkflow(name: Stub.workflowName, tags: tags, meta: meta), timeout: timeout))
+        Stub(
+            invoker: invoker(
+                .newWorkflow(name: Stub.workflowName, tags: tags, meta: meta), timeout: timeout,
+                methodTimeouts: Stub.methodTimeouts))
     }
 
     /// The channel `name` of this instance, carrying signals of type `Value`.
@@ -90,10 +95,17 @@ public final class WorkflowContext: Sendable {
         _ = try execution.command(descriptor)
     }
 
-    private func invoker(_ target: InvocationTarget, timeout: Duration?) -> StubInvoker {
-        guard let timeout else { return StubInvoker(target: target, handler: execution, codec: execution.codec) }
+    /// An invoker whose calls time out after `timeout`, else after their method's entry in `methodTimeouts`.
+    private func invoker(
+        _ target: InvocationTarget, timeout: Duration?, methodTimeouts: [String: Duration] = [:]
+    ) -> StubInvoker {
+        guard timeout != nil || !methodTimeouts.isEmpty else {
+            return StubInvoker(target: target, handler: execution, codec: execution.codec)
+        }
         return StubInvoker(
-            target: target, handler: TimedInvocation(execution: execution, timeout: timeout), codec: execution.codec)
+            target: target,
+            handler: TimedInvocation(execution: execution, timeout: timeout, methodTimeouts: methodTimeouts),
+            codec: execution.codec)
     }
 
     /// A stub of this very instance, to run another of its methods concurrently (they share properties).

@@ -26,6 +26,11 @@ public protocol WorkflowStub: Sendable {
     associatedtype ImplementationType: Sendable
     /// The name the workflow is registered under. Defaults to the contract's name.
     static var workflowName: String { get }
+    /// How long a caller waits for each method, by method name (none by default): a client's call gives up
+    /// with `InfiniticError.timedOut` instead of its `callTimeout`, and a parent workflow's call fails with a
+    /// timed-out error (unless the call gives its own `timeout:`). The method itself goes on. Declare it in an
+    /// extension of the stub: `extension OrderStub { static var methodTimeouts: [String: Duration] { ["approve": .seconds(60)] } }`.
+    static var methodTimeouts: [String: Duration] { get }
     init(invoker: StubInvoker)
     /// Adds each method of the contract, under its wire name, called on any implementation.
     static func register(_ table: inout MethodTable<Implementation>)
@@ -35,4 +40,5 @@ public protocol WorkflowStub: Sendable {
 
 extension WorkflowStub {
     public static var workflowName: String { String(describing: Contract.self) }
+    public static var methodTimeouts: [String: Duration] { [:] }
 }

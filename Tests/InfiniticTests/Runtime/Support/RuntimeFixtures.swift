@@ -34,4 +34,6 @@ enum RuntimeFixtures {
 
     /// The workflow task timeout of test workers (a replay takes milliseconds).
     static let workflowTaskTimeout = Duration.seconds(3)
+    /// The method timeout of `Ops.holdWithDeadline` for its callers.
+    static let methodDeadline = Duration.milliseconds(500)
 }

@@ -49,6 +49,8 @@ struct TimingImpl: Timing {
     func stubborn(_ key: String) async throws -> String
     func hold(_ key: String) async throws -> String
     func interruptible(_ key: String) async throws -> String
+    /// `hold(key)`, with a method timeout for its callers (`OpsStub.methodTimeouts`).
+    func holdWithDeadline(_ key: String) async throws -> String
     /// Holds on `key`, then returns the notes.
     func holdThenNotes(_ key: String) async throws -> [String]
     func note(_ text: String) async throws -> Int
@@ -71,6 +73,7 @@ struct OpsImpl: Ops {
     func stubborn(_ key: String) async throws -> String { try await timing.stubborn(key) }
     func hold(_ key: String) async throws -> String { try await timing.hold(key) }
     func interruptible(_ key: String) async throws -> String { try await timing.interruptible(key) }
+    func holdWithDeadline(_ key: String) async throws -> String { try await timing.hold(key) }
 
     func holdThenNotes(_ key: String) async throws -> [String] {
         _ = try await timing.hold(key)
@@ -98,4 +101,9 @@ struct OpsImpl: Ops {
         await Task.detached { try? await Task.sleep(for: .seconds(5)) }.value
         return "stalled"
     }
+}
+
+extension OpsStub {
+    /// Callers of `holdWithDeadline` give up after `RuntimeFixtures.methodDeadline`.
+    static var methodTimeouts: [String: Duration] { ["holdWithDeadline": RuntimeFixtures.methodDeadline] }
 }

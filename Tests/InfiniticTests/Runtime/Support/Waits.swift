@@ -31,6 +31,8 @@ struct Approval: Codable, Sendable, Hashable {
     func parentOfHold(_ key: String) async throws -> String
     /// `Timing.hold(key)` with a caller-side timeout of `seconds`: its outcome and the deferred's status.
     func holdWithTimeout(_ key: String, _ seconds: Double) async throws -> String
+    /// Calls `Ops.holdWithDeadline(key)` as a child (the stub's method timeout applies): its outcome and status.
+    func childWithDeadline(_ key: String) async throws -> String
 }
 
 struct WaitsImpl: Waits {
@@ -103,6 +105,15 @@ struct WaitsImpl: Waits {
         do {
             return "\(try await held.value) \(held.status)"
         } catch let error as TaskTimedOutError {
+            return "timed out \(error.methodName) \(held.status)"
+        }
+    }
+
+    func childWithDeadline(_ key: String) async throws -> String {
+        let held = try await context.dispatch { try await context.workflow(OpsStub.self).holdWithDeadline(key) }
+        do {
+            return "\(try await held.value) \(held.status)"
+        } catch let error as WorkflowTimedOutError {
             return "timed out \(error.methodName) \(held.status)"
         }
     }
