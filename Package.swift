@@ -153,7 +153,7 @@ let package = Package(
         .executableTarget(
             name: "TripBookingCLI",
             dependencies: [
-                "Infinitic", "InfiniticRedis", "InfiniticWorkerCommand", "TripBooking",
+                "Infinitic", "InfiniticRedis", "InfiniticWorkerCommand", "OrderApproval", "TripBooking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

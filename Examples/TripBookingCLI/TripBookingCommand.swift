@@ -11,6 +11,7 @@ import Infinitic
 import InfiniticRedis
 import InfiniticWorkerCommand
 import Logging
+import OrderApproval
 import TripBooking
 
 @main
@@ -63,9 +64,15 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "A Redis list the services append each side effect to (service|method|taskId|workflowId).")
     var effectsKey: String?
 
+    @Flag(help: "Also serve the OrderApproval example (orders waiting for an approval until a deadline timer).")
+    var orderApproval = false
+
     func run() async throws {
+        let extraServices = orderApproval ? OrderApprovalApp.services : []
+        let extraWorkflows = orderApproval ? OrderApprovalApp.workflows : []
         try await worker.run(
-            services: try services(), workflows: TripBookingApp.workflows, defaultNamespace: "trip-booking")
+            services: try services() + extraServices, workflows: TripBookingApp.workflows + extraWorkflows,
+            defaultNamespace: "trip-booking")
     }
 
     /// The example's services; with `--effects-key`, each logs its side effects to that Redis list.

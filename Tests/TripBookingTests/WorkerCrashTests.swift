@@ -97,17 +97,29 @@ final class WorkerProcess: Sendable {
     /// The workers' logs, appended by each incarnation.
     let logFile = NSTemporaryDirectory() + "crash-worker-\(UUID().uuidString.prefix(8)).log"
 
-    init(redisURL: String, namespace: String, effectsKey: String) throws {
+    init(redisURL: String, namespace: String, effectsKey: String?, extraArguments: [String] = []) throws {
         executable = try Self.locate("trip-booking")
-        arguments = [
-            "worker", "--redis-url", redisURL, "--namespace", namespace, "--visibility-timeout", "1",
-            "--concurrency", "8", "--effects-key", effectsKey,
-        ]
+        arguments =
+            [
+                "worker", "--redis-url", redisURL, "--namespace", namespace, "--visibility-timeout", "1",
+                "--concurrency", "8",
+            ] + (effectsKey.map { ["--effects-key", $0] } ?? []) + extraArguments
         pid = Locked(try ChildProcess.spawn(executable, arguments, output: logFile))
     }
 
     func killAndRestart() throws {
+        kill()
+        try start()
+    }
+
+    /// SIGKILLs the running worker (nothing runs until `start`).
+    func kill() {
         if let old = pid.value { ChildProcess.terminate(old, signal: SIGKILL) }
+        pid.withLock { $0 = nil }
+    }
+
+    /// Starts a new worker process.
+    func start() throws {
         let new = try ChildProcess.spawn(executable, arguments, output: logFile)
         pid.withLock { $0 = new }
     }
