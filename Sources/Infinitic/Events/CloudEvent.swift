@@ -34,8 +34,8 @@ public struct CloudEvent: Sendable, Hashable, Codable {
     public var eventType: InfiniticEventType? { InfiniticEventType(rawValue: type) }
 
     /// JSON as stored in the events topic: an array of events, `time` in RFC 3339 with milliseconds.
-    static func encode(_ events: [CloudEvent]) throws -> [UInt8] {
-        Array(try encoder.encode(events))
+    static func encode(_ events: [CloudEvent]) -> [UInt8] {
+        encodeJSON(events)
     }
 
     static func decode(_ bytes: [UInt8]) throws -> [CloudEvent] {
@@ -43,16 +43,6 @@ public struct CloudEvent: Sendable, Hashable, Codable {
     }
 
     private static let format = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
-
-    private static var encoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(format))
-        }
-        return encoder
-    }
 
     private static var decoder: JSONDecoder {
         let decoder = JSONDecoder()

@@ -22,6 +22,6 @@ public struct EventSettings: Sendable, Hashable {
     /// The message carrying the events of one step (nil when there are none), appended to the step's commit.
     func message(_ events: [CloudEvent]) throws -> OutgoingMessage? {
         guard !events.isEmpty else { return nil }
-        return OutgoingMessage(topic: topic, payload: try CloudEvent.encode(events))
+        return OutgoingMessage(topic: topic, payload: CloudEvent.encode(events))
     }
 }

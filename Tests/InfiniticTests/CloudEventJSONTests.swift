@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+
+@testable import Infinitic
+
+/// The hand-written JSON of the events topic is the document `JSONEncoder` writes (sorted keys, slashes not
+/// escaped, RFC 3339 milliseconds), byte for byte, and reads back to the same events.
+struct CloudEventJSONTests {
+    private static let reference: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let format = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(date.formatted(format))
+        }
+        return encoder
+    }()
+
+    @Test func sameBytesAsJSONEncoderAndReadsBack() throws {
+        let awkward = [
+            "plain", "", "quote \" and backslash \\", "lines\nand\ttabs\r", "control \u{01}\u{1f}\u{08}\u{0c}",
+            "slash / and unicode é 日本 🚀", "{\"json\": [1, 2]}",
+        ]
+        var random = SystemRandomNumberGenerator()
+        var events: [CloudEvent] = []
+        for index in 0..<200 {
+            let text = awkward[index % awkward.count]
+            // 0.4 ms past a whole millisecond: both encoders write that millisecond, whatever the binary rounding.
+            let milliseconds = Double(Int64.random(in: 0...4_102_444_800_000, using: &random)) + 0.4
+            events.append(
+                CloudEvent(
+                    id: "id-\(index)-\(text)", source: "infinitic/workflows/\(text)", type: "infinitic.task.started",
+                    subject: text, time: Date(timeIntervalSince1970: milliseconds / 1000),
+                    data: ["workflowId": "w\(index)", "error": text, text: "key \(index)"]))
+        }
+        for count in [0, 1, 2, 200] {
+            let batch = Array(events.prefix(count))
+            let expected = String(decoding: try Self.reference.encode(batch), as: UTF8.self)
+            let written = String(decoding: CloudEvent.encode(batch), as: UTF8.self)
+            let differsAt =
+                Array(zip(written, expected)).firstIndex { $0 != $1 } ?? min(written.count, expected.count)
+            #expect(
+                written == expected,
+                "differs at \(differsAt): \(written.dropFirst(max(0, differsAt - 40)).prefix(80)) vs \(expected.dropFirst(max(0, differsAt - 40)).prefix(80))"
+            )
+            let decoded = try CloudEvent.decode(Array(written.utf8))
+            #expect(decoded.count == batch.count)
+            for (read, sent) in zip(decoded, batch) {
+                var withReadTime = sent
+                withReadTime.time = read.time
+                #expect(read == withReadTime)
+                #expect(abs(read.time.timeIntervalSince(sent.time)) < 0.001)
+            }
+        }
+    }
+}
