@@ -27,6 +27,7 @@ struct ConfigurationFileTests {
           - name: BookTrip
             stateEngine: {concurrency: 9}
         events: {retainedEvents: 500, source: infinitic/test}
+        resultRetentionSeconds: 30
         eventListener: {name: audit, attempts: 3}
         roles: [service-executor:HotelService, event-listener:audit]
         client: {callTimeoutSeconds: 12}
@@ -58,6 +59,8 @@ struct ConfigurationFileTests {
         #expect(worker.events == EventSettings(retainedEvents: 500, source: "infinitic/test"))
         #expect(worker.eventListenerSettings.name == "audit" && worker.eventListenerSettings.attempts == 3)
         #expect(worker.roles == [.serviceExecutor("HotelService"), .eventListener("audit")])
+        #expect(worker.resultRetention == .seconds(30))
+        #expect(Self.base().resultRetention == .seconds(300), "5 minutes unless configured")
         var client = ClientConfiguration(transport: .redis(url: "redis://unused"))
         try file.apply(to: &client)
         #expect(client.callTimeout == .seconds(12))
@@ -99,6 +102,19 @@ struct ConfigurationFileTests {
         #expect(error?.line == line, "\(String(describing: error))")
         #expect(error?.description.contains(reason) == true, "\(String(describing: error))")
         #expect(error?.description.hasPrefix("worker.yml:\(line)") == true)
+    }
+
+    @Test
+    func aNegativeResultRetentionIsAnError() throws {
+        let file = try ConfigurationFile(
+            yaml: "transport: {redis: {url: redis://x}}\nresultRetentionSeconds: -1\n", environment: [:])
+        var worker = Self.base()
+        let error = #expect(throws: ConfigurationFileError.self) { try file.apply(to: &worker) }
+        #expect(error?.key == "resultRetentionSeconds")
+        let zero = try ConfigurationFile(
+            yaml: "transport: {redis: {url: redis://x}}\nresultRetentionSeconds: 0\n", environment: [:])
+        try zero.apply(to: &worker)
+        #expect(worker.resultRetention == .zero)
     }
 
     @Test
