@@ -292,4 +292,45 @@ import Testing
         #expect(!store.fields.keys.contains { $0.hasPrefix(StateField.retainedPrefix) })
         #expect(try store.header?.retainedUntil == nil)
     }
+
+    /// Methods that end at different times: each retention ends on its own, the state goes with the last; a
+    /// new dispatch of the instance once its first method is forgotten starts it again.
+    @Test func eachRetentionEndsOnItsOwn() throws {
+        var store = Store(
+            engine: WorkflowStateEngine(
+                workflowName: "Trips", emitterName: "engine", codec: codec, resultRetention: retention))
+        func result(_ methodId: String, _ commandId: String) throws -> WorkflowEngineMessage {
+            .commandResult(
+                CommandResult(
+                    workflowName: "Trips", workflowId: "wf", methodId: methodId, commandId: commandId,
+                    outcome: .completed(try codec.payload(1))))
+        }
+        try store.step(envelope(dispatchWorkflow()), now: start)
+        try store.step(envelope(try taskCompleted(store, waitingOn("c1"))), now: start)
+        try store.step(envelope(dispatchMethod("m2")), now: start)
+        try store.step(envelope(try taskCompleted(store, waitingOn("c2"))), now: start)
+        try store.step(envelope(try result("wf", "c1"), requester: nil), now: start)
+        let first = try store.step(envelope(try taskCompleted(store, returning("one"))), now: start)
+        let later = start.addingTimeInterval(10)
+        try store.step(envelope(try result("m2", "c2"), requester: nil, at: later), now: later)
+        let second = try store.step(envelope(try taskCompleted(store, returning("two")), at: later), now: later)
+        let firstExpiry = try #require(expirations(first).first?.0)
+        let secondExpiry = try #require(expirations(second).first?.0)
+        #expect(firstExpiry.methodIds == ["wf"] && secondExpiry.methodIds == ["m2"])
+        #expect(try store.header?.isClosed == true && store.header?.retainedUntil == secondExpiry.expiresAt)
+
+        // The first retention ends: its outcome goes, the state stays for the second.
+        try store.step(envelope(.expireOutcomes(firstExpiry), requester: nil), now: firstExpiry.expiresAt)
+        #expect(Set(store.fields.keys) == [StateField.header, StateField.retained("m2")])
+        #expect(isUnknown(told(try store.step(envelope(wait("wf")), now: firstExpiry.expiresAt))))
+        #expect(try completedValue(told(try store.step(envelope(wait("m2")), now: firstExpiry.expiresAt))) == "two")
+
+        // The instance is dispatched again: a new one replaces what was kept.
+        let again = try store.step(envelope(dispatchWorkflow()), now: firstExpiry.expiresAt)
+        #expect(again.outputs.contains { if case .workflowExecutor = $0 { true } else { false } })
+        #expect(try store.header?.isClosed == false && store.fields[StateField.retained("m2")] == nil)
+        // The second expiration, late for it, leaves it running.
+        try store.step(envelope(.expireOutcomes(secondExpiry), requester: nil), now: secondExpiry.expiresAt)
+        #expect(try store.header?.runningWorkflowTask != nil && store.header?.methods.count == 1)
+    }
 }

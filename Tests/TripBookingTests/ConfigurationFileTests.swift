@@ -133,10 +133,12 @@ struct ConfigurationFileTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let options = try WorkerOptions.parse([
             "--config", path, "--role", "workflow-state-engine:BookTrip", "--concurrency", "5", "--name", "cli",
+            "--result-retention", "2.5",
         ])
         let worker = try options.configuration(Self.base(), environment: [:])
         #expect(worker.roles == [.workflowStateEngine("BookTrip")])
         #expect(worker.name == "cli")
+        #expect(worker.resultRetention == .seconds(2.5), "over the file's 30 s")
         #expect(worker.consumerSettings.concurrency == 5)
         #expect(worker.settings(for: .workflowStateEngine("BookTrip")).concurrency == 5)
         #expect(worker.consumerSettings.visibilityTimeout == .seconds(2), "the file's, not overridden")

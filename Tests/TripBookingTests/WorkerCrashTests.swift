@@ -101,7 +101,7 @@ final class WorkerProcess: Sendable {
         executable = try Self.locate("trip-booking")
         arguments = [
             "worker", "--redis-url", redisURL, "--namespace", namespace, "--visibility-timeout", "1",
-            "--concurrency", "8", "--effects-key", effectsKey,
+            "--concurrency", "8", "--effects-key", effectsKey, "--result-retention", "0",
         ]
         pid = Locked(try ChildProcess.spawn(executable, arguments, output: logFile))
     }
