@@ -25,6 +25,7 @@ import InfiniticRedis
 ///     stateEngine: {concurrency: 16}
 ///     tagEngine: {concurrency: 4}
 /// workflowTaskTimeoutSeconds: 60
+/// resultRetentionSeconds: 300           # a method's outcome stays retrievable by id this long (0: none)
 /// events: {retainedEvents: 100000, source: infinitic/trip-booking}
 /// eventListener: {name: audit, concurrency: 1, attempts: 5}
 /// roles: [service-executor:HotelService]   # default: every role of what the program registers
@@ -42,6 +43,8 @@ public struct ConfigurationFile: Sendable, Codable, Hashable {
     public var services: [ServiceSection]?
     public var workflows: [WorkflowSection]?
     public var workflowTaskTimeoutSeconds: Double?
+    /// `WorkerConfiguration.resultRetention`, in seconds.
+    public var resultRetentionSeconds: Double?
     public var events: EventsSection?
     public var eventListener: EventListenerSection?
     public var roles: [String]?

@@ -62,6 +62,14 @@ extension ConfigurationFile {
             }
         }
         if let timeout = workflowTaskTimeoutSeconds { configuration.workflowTaskTimeout = .seconds(timeout) }
+        if let retention = resultRetentionSeconds {
+            guard retention >= 0, retention.isFinite else {
+                throw ConfigurationFileError(
+                    file: "", key: "resultRetentionSeconds", line: nil,
+                    reason: "a retention must be 0 or more seconds, not \(retention)")
+            }
+            configuration.resultRetention = .seconds(retention)
+        }
         if let events {
             let defaults = EventSettings()
             configuration.events = EventSettings(

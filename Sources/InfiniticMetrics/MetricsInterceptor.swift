@@ -12,7 +12,8 @@ import Infinitic
 /// - `infinitic_dead_letters_total{role, topic}`: messages a step sends to the dead-letter stream;
 /// - `infinitic_task_executions_total{service, outcome}`: service task attempts, `success` or `failure`;
 /// - `infinitic_workflows_running{workflow}`: instances created minus instances deleted by this process's state
-///   engines (summed over a fleet's state engines it is the number of instances in progress), with the counters
+///   engines (summed over a fleet's state engines it is the number of instances in progress, and of ended ones
+///   whose outcomes are still retained, see `WorkerConfiguration.resultRetention`), with the counters
 ///   `infinitic_workflows_created_total` and `infinitic_workflows_deleted_total`.
 ///
 /// The instruments come from `factory` (a `PrometheusMetricsFactory` for `MetricsEndpoint`), or from the

@@ -52,6 +52,12 @@ public struct WorkerOptions: ParsableArguments {
     @Option(help: "Seconds after which a message held by a silent (dead) worker goes to another.")
     public var visibilityTimeout: Double?
 
+    @Option(
+        help:
+            "Seconds a workflow method's outcome stays retrievable by id after it ended (default: the file's, else 300; 0: none)."
+    )
+    public var resultRetention: Double?
+
     @Option(help: "The worker's name (default: host-pid-random).")
     public var name: String?
 
@@ -77,6 +83,9 @@ public struct WorkerOptions: ParsableArguments {
         }
         if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
         if let partitions, partitions < 1 { throw ValidationError("--partitions must be at least 1") }
+        if let resultRetention, !(resultRetention >= 0 && resultRetention.isFinite) {
+            throw ValidationError("--result-retention must be 0 or more seconds")
+        }
     }
 
     /// The configuration file, if `--config` names one.
@@ -116,6 +125,7 @@ public struct WorkerOptions: ParsableArguments {
         configuration.transport = .redis(transport)
         if !roles.isEmpty { configuration.roles = roles.compactMap(WorkerRole.init(argument:)) }
         if let name { configuration.name = name }
+        if let resultRetention { configuration.resultRetention = .seconds(resultRetention) }
         func override(_ settings: inout ConsumerSettings) {
             if let concurrency { settings.concurrency = concurrency }
             if let visibilityTimeout { settings.visibilityTimeout = .milliseconds(Int(visibilityTimeout * 1000)) }

@@ -27,6 +27,7 @@ struct ConfigurationFileTests {
           - name: BookTrip
             stateEngine: {concurrency: 9}
         events: {retainedEvents: 500, source: infinitic/test}
+        resultRetentionSeconds: 30
         eventListener: {name: audit, attempts: 3}
         roles: [service-executor:HotelService, event-listener:audit]
         client: {callTimeoutSeconds: 12}
@@ -58,6 +59,8 @@ struct ConfigurationFileTests {
         #expect(worker.events == EventSettings(retainedEvents: 500, source: "infinitic/test"))
         #expect(worker.eventListenerSettings.name == "audit" && worker.eventListenerSettings.attempts == 3)
         #expect(worker.roles == [.serviceExecutor("HotelService"), .eventListener("audit")])
+        #expect(worker.resultRetention == .seconds(30))
+        #expect(Self.base().resultRetention == .seconds(300), "5 minutes unless configured")
         var client = ClientConfiguration(transport: .redis(url: "redis://unused"))
         try file.apply(to: &client)
         #expect(client.callTimeout == .seconds(12))
@@ -102,6 +105,19 @@ struct ConfigurationFileTests {
     }
 
     @Test
+    func aNegativeResultRetentionIsAnError() throws {
+        let file = try ConfigurationFile(
+            yaml: "transport: {redis: {url: redis://x}}\nresultRetentionSeconds: -1\n", environment: [:])
+        var worker = Self.base()
+        let error = #expect(throws: ConfigurationFileError.self) { try file.apply(to: &worker) }
+        #expect(error?.key == "resultRetentionSeconds")
+        let zero = try ConfigurationFile(
+            yaml: "transport: {redis: {url: redis://x}}\nresultRetentionSeconds: 0\n", environment: [:])
+        try zero.apply(to: &worker)
+        #expect(worker.resultRetention == .zero)
+    }
+
+    @Test
     func aServiceTheProgramDoesNotRegisterIsAnError() throws {
         let file = try ConfigurationFile(
             yaml: "transport: {redis: {url: redis://x}}\nservices:\n  - name: Hotel\n", environment: [:])
@@ -117,10 +133,12 @@ struct ConfigurationFileTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let options = try WorkerOptions.parse([
             "--config", path, "--role", "workflow-state-engine:BookTrip", "--concurrency", "5", "--name", "cli",
+            "--result-retention", "2.5",
         ])
         let worker = try options.configuration(Self.base(), environment: [:])
         #expect(worker.roles == [.workflowStateEngine("BookTrip")])
         #expect(worker.name == "cli")
+        #expect(worker.resultRetention == .seconds(2.5), "over the file's 30 s")
         #expect(worker.consumerSettings.concurrency == 5)
         #expect(worker.settings(for: .workflowStateEngine("BookTrip")).concurrency == 5)
         #expect(worker.consumerSettings.visibilityTimeout == .seconds(2), "the file's, not overridden")

@@ -27,7 +27,7 @@ struct MetricsEndpointTests {
         process.executableURL = URL(fileURLWithPath: try WorkerProcess.locate("trip-booking"))
         process.arguments = [
             "worker", "--redis-url", server.url, "--namespace", namespace, "--hotel-glitch-rate", "1",
-            "--metrics-host", "127.0.0.1", "--metrics-port", "\(port)",
+            "--metrics-host", "127.0.0.1", "--metrics-port", "\(port)", "--result-retention", "0",
         ]
         process.standardError = try FileHandle(forWritingTo: log)
         process.standardOutput = FileHandle.nullDevice

@@ -102,7 +102,7 @@ final class WorkerProcess: Sendable {
         arguments =
             [
                 "worker", "--redis-url", redisURL, "--namespace", namespace, "--visibility-timeout", "1",
-                "--concurrency", "8",
+                "--concurrency", "8", "--result-retention", "0",
             ] + (effectsKey.map { ["--effects-key", $0] } ?? []) + extraArguments
         pid = Locked(try ChildProcess.spawn(executable, arguments, output: logFile))
     }

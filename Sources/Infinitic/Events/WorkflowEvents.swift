@@ -24,9 +24,17 @@ enum WorkflowEvents {
                     time: now, data: data))
         }
 
+        // An ended instance that only keeps retained outcomes (closed) is, for events, no instance: closing it
+        // ends the instance, and deleting it later is silent.
+        let wasClosed = before?.header.isClosed ?? false
+        let before = wasClosed ? nil : before
+        let stateAfter = transition.state(after: before)
         var previous = before
-        var after = transition.state(after: before)
-        let deleted = if case .deleted = transition.state { true } else { false }
+        var after = stateAfter.flatMap { $0.header.isClosed ? nil : $0 }
+        let deleted =
+            if case .deleted = transition.state { !wasClosed } else {
+                !wasClosed && stateAfter?.header.isClosed ?? false
+            }
         let beforeMethods = before?.header.methods ?? []
         let afterMethods = after?.header.methods ?? []
         let known = Set(beforeMethods.map(\.methodId))
@@ -36,7 +44,8 @@ enum WorkflowEvents {
         for envelope in envelopes {
             let anchor = envelope.messageId
             switch envelope.message {
-            case .dispatchWorkflow(let dispatch) where !exists:
+            // (An ended instance answering a duplicate of its dispatch with a retained outcome was not created.)
+            case .dispatchWorkflow(let dispatch) where !exists && !(wasClosed && after == nil):
                 exists = true
                 add(
                     .workflowDispatched, anchor: anchor,

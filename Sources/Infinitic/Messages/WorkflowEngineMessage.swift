@@ -1,3 +1,5 @@
+import Foundation
+
 /// Commands and events for one workflow instance, consumed by its state engine.
 public enum WorkflowEngineMessage: Sendable, Codable {
     /// Start a workflow instance with its first method.
@@ -19,6 +21,8 @@ public enum WorkflowEngineMessage: Sendable, Codable {
     case retryWorkflowTask(RetryWorkflowTask)
     /// Run failed or timed-out tasks again and resume their failed methods.
     case retryTasks(RetryTasks)
+    /// The retention of some methods' outcomes is over: forget them (sent by the state engine to itself).
+    case expireOutcomes(ExpireOutcomes)
 
     /// The instance the message is for (the topic key).
     public var workflowId: String {
@@ -33,6 +37,7 @@ public enum WorkflowEngineMessage: Sendable, Codable {
         case .completeTimers(let message): message.workflowId
         case .retryWorkflowTask(let message): message.workflowId
         case .retryTasks(let message): message.workflowId
+        case .expireOutcomes(let message): message.workflowId
         }
     }
 
@@ -49,6 +54,7 @@ public enum WorkflowEngineMessage: Sendable, Codable {
         case .completeTimers(let message): message.workflowName
         case .retryWorkflowTask(let message): message.workflowName
         case .retryTasks(let message): message.workflowName
+        case .expireOutcomes(let message): message.workflowName
         }
     }
 }
@@ -192,5 +198,22 @@ public struct CompleteTimers: Sendable, Codable {
         self.workflowName = workflowName
         self.workflowId = workflowId
         self.methodId = methodId
+    }
+}
+
+/// The retention of the outcomes of `methodIds` ends at `expiresAt` (`WorkerConfiguration.resultRetention`):
+/// the state engine forgets them, and deletes the state of an ended instance once its last retention is over.
+/// A duplicate or late one changes nothing.
+public struct ExpireOutcomes: Sendable, Codable {
+    public var workflowName: String
+    public var workflowId: String
+    public var methodIds: [String]
+    public var expiresAt: Date
+
+    public init(workflowName: String, workflowId: String, methodIds: [String], expiresAt: Date) {
+        self.workflowName = workflowName
+        self.workflowId = workflowId
+        self.methodIds = methodIds
+        self.expiresAt = expiresAt
     }
 }

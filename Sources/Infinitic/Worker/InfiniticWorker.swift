@@ -116,7 +116,9 @@ public final class InfiniticWorker: Service {
                     definition: definition, environment: environment, checkMode: configuration.checkMode,
                     workflowTaskTimeout: configuration.workflowTaskTimeout))
         case .workflowStateEngine(let name):
-            return runner(WorkflowStateEngineRole(workflowName: name, environment: environment))
+            return runner(
+                WorkflowStateEngineRole(
+                    workflowName: name, environment: environment, resultRetention: configuration.resultRetention))
         case .workflowTagEngine(let name):
             return runner(WorkflowTagEngineRole(workflowName: name, environment: environment))
         case .eventListener(let name):

@@ -25,6 +25,11 @@ public struct WorkerConfiguration: Sendable {
     /// How long one replay of workflow code may run (nil: no limit). Workflow code only awaits its context, so
     /// a replay takes milliseconds; past this, the method fails with `WorkflowTaskTimeoutError`.
     public var workflowTaskTimeout: Duration?
+    /// How long a workflow method's outcome stays retrievable by id after the method left the instance's state
+    /// (`client.handle(_:id:resultType:).result()` then still gets it; afterwards the method is unknown): 5
+    /// minutes by default, zero to delete at once. Each retained outcome is one small field of the instance's
+    /// state, read only by a client asking for it, and deleted when its retention is over.
+    public var resultRetention: Duration
     /// The codec of messages, states and payloads: `BinaryPayloadCodec` by default, `JSONPayloadCodec` to read
     /// them in Redis. Must be the same for every worker and client of a deployment (neither reads the other's
     /// bytes: change it only on a deployment without stored states or messages in flight).
@@ -44,6 +49,7 @@ public struct WorkerConfiguration: Sendable {
         services: [ServiceDefinition] = [], workflows: [WorkflowDefinition] = [], roles: [WorkerRole]? = nil,
         consumerSettings: ConsumerSettings = ConsumerSettings(), roleSettings: [WorkerRole: ConsumerSettings] = [:],
         checkMode: CheckMode = .simple, workflowTaskTimeout: Duration? = .seconds(60),
+        resultRetention: Duration = WorkerConfiguration.defaultResultRetention,
         codec: any PayloadCodec = BinaryPayloadCodec(), interceptors: Interceptors = [],
         events: EventSettings? = nil, eventListener: (any InfiniticEventListener)? = nil,
         eventListenerSettings: EventListenerSettings = EventListenerSettings()
@@ -57,12 +63,16 @@ public struct WorkerConfiguration: Sendable {
         self.roleSettings = roleSettings
         self.checkMode = checkMode
         self.workflowTaskTimeout = workflowTaskTimeout
+        self.resultRetention = resultRetention
         self.codec = codec
         self.interceptors = interceptors
         self.events = events
         self.eventListener = eventListener
         self.eventListenerSettings = eventListenerSettings
     }
+
+    /// The default `resultRetention`: 5 minutes.
+    public static let defaultResultRetention = Duration.seconds(300)
 
     /// The roles this configuration runs, without duplicates, in a stable order.
     public var resolvedRoles: [WorkerRole] {
@@ -114,6 +124,9 @@ public struct WorkerConfiguration: Sendable {
             default:
                 break
             }
+        }
+        if resultRetention < .zero {
+            problems.append("the result retention \(resultRetention) must not be negative")
         }
         if name.isEmpty || name.contains("|") {
             problems.append("the worker name '\(name)' must be non-empty without '|'")

@@ -191,6 +191,35 @@ public struct WorkflowState: Sendable {
         markRemoved(StateField.earlyResult(commandId))
     }
 
+    /// The outcome of a method that left the state, if it is still retained (read on demand: one field per
+    /// method, so that retained outcomes cost nothing to the steps that do not ask for them).
+    mutating func retainedOutcome(_ methodId: String) throws -> RetainedOutcome? {
+        guard header.retainedUntil != nil else { return nil }
+        return try part(StateField.retained(methodId), as: RetainedOutcome.self)
+    }
+
+    /// Keeps the outcome of a method that leaves the state until `expiresAt`.
+    mutating func retain(_ outcome: MethodOutcome, of methodId: String, until expiresAt: Date) {
+        header.retainedUntil = max(header.retainedUntil ?? expiresAt, expiresAt)
+        setPart(StateField.retained(methodId), RetainedOutcome(outcome: outcome, expiresAt: expiresAt))
+    }
+
+    /// Forgets the retained outcomes of `methodIds` (whether they exist or not: nothing is read); with
+    /// `lastRetention`, none is retained any more.
+    mutating func forgetRetained(_ methodIds: [String], lastRetention: Bool) {
+        for methodId in methodIds { markRemoved(StateField.retained(methodId)) }
+        if lastRetention { header.retainedUntil = nil }
+    }
+
+    /// Ends the instance but keeps its retained outcomes: removes the properties, the ended method ids, the
+    /// receives and the early results (the methods must have left already).
+    mutating func close() {
+        for commandId in header.earlyResultIds.sorted() { removeEarlyResult(commandId) }
+        for field in [StateField.properties, StateField.endedMethods, StateField.receives] { markRemoved(field) }
+        header.runningWorkflowTask = nil
+        header.closed = true
+    }
+
     /// Removes a method and its commands from the state.
     mutating func removeMethod(_ record: MethodRecord) {
         let methodId = record.history.methodId

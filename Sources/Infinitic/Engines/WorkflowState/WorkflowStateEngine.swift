@@ -15,7 +15,12 @@ import InfiniticTransport
 /// - a method's outcome goes to its waiting clients and, if a workflow started it, to that workflow;
 /// - a method that returned and whose commands all ended leaves the state (its id is remembered for a while,
 ///   so a late duplicate of its dispatch is ignored); the state is deleted (and the instance's tags removed)
-///   once no method is left; a failed method keeps the state (so it can be retried).
+///   once no method is left; a failed method keeps the state (so it can be retried);
+/// - with a `resultRetention`, the outcome of a method that leaves (completed, or canceled with the instance)
+///   stays in the state, one field per method, until the retention is over: a `WaitMethod` for it is answered
+///   with it. An instance with nothing left then only keeps those outcomes (it is closed: its tags go, a new
+///   `DispatchWorkflow` replaces it) and is deleted when the last retention is over (`ExpireOutcomes`, sent to
+///   itself with a delay).
 ///
 /// The messages of one batch (several messages for one instance waiting together, such as the results of a
 /// fan-out) are applied in order in one step: one state read, one commit, at most one workflow task.
@@ -25,12 +30,20 @@ public struct WorkflowStateEngine: Sendable {
     public let emitterName: String
     /// Encodes the parts of the states it creates.
     public let codec: any PayloadCodec
+    /// How long the outcome of a method that left the state can still be asked for (zero: not at all).
+    public let resultRetention: Duration
 
-    public init(workflowName: String, emitterName: String, codec: any PayloadCodec = BinaryPayloadCodec()) {
+    public init(
+        workflowName: String, emitterName: String, codec: any PayloadCodec = BinaryPayloadCodec(),
+        resultRetention: Duration = .zero
+    ) {
         self.workflowName = workflowName
         self.emitterName = emitterName
         self.codec = codec
+        self.resultRetention = resultRetention
     }
+
+    private var retention: TimeInterval { max(0, resultRetention.inSeconds) }
 
     /// Applies `envelopes`, in order, to `state` (nil if the instance has no state). `now` stamps emitted
     /// messages. Throws `StatePartsNeeded` when a part of the state that was not read is needed.
@@ -38,14 +51,14 @@ public struct WorkflowStateEngine: Sendable {
         _ envelopes: [WorkflowEngineEnvelope], state stored: WorkflowState?, now: Date
     ) throws -> WorkflowEngineTransition {
         var machine: WorkflowStateMachine? = stored.map {
-            WorkflowStateMachine(state: $0, stamp: stamp(for: envelopes.first, now: now))
+            WorkflowStateMachine(state: $0, stamp: stamp(for: envelopes.first, now: now), retention: retention)
         }
         var outputs: [Outbound] = []
         var applied = false
         var trigger = Date.distantPast
         for envelope in envelopes {
             let stamp = stamp(for: envelope, now: now)
-            if var current = machine {
+            if var current = machine, try !current.isReplaced(by: envelope) {
                 current.restamp(stamp)
                 if try current.isIgnored(envelope) { continue }
                 try current.receive(envelope)
@@ -101,7 +114,8 @@ public struct WorkflowStateEngine: Sendable {
                 workflowName: dispatch.workflowName, workflowId: dispatch.workflowId, tags: dispatch.tags,
                 meta: dispatch.meta, createdAt: envelope.emittedAt)
             var machine = WorkflowStateMachine(
-                state: WorkflowState(header: header, codec: codec, replacingVersion: version), stamp: stamp)
+                state: WorkflowState(header: header, codec: codec, replacingVersion: version), stamp: stamp,
+                retention: retention)
             machine.create(envelope, dispatch)
             return (machine, [])
         case .dispatchMethod(let dispatch):
@@ -113,7 +127,7 @@ public struct WorkflowStateEngine: Sendable {
                 workflowName: wait.workflowName, workflowId: wait.workflowId, methodId: wait.methodId)
             return (nil, Self.unknown(unknown, to: envelope.requester, stamp: &stamp))
         case .cancelWorkflow, .commandResult, .workflowTaskCompleted, .sendSignal, .completeTimers,
-            .retryWorkflowTask, .retryTasks:
+            .retryWorkflowTask, .retryTasks, .expireOutcomes:
             // A late message for an instance already ended (and deleted), or canceled; a signal for an instance
             // that does not run is discarded; nothing is left to retry.
             return (nil, [])
@@ -164,11 +178,12 @@ public struct WorkflowStateEngine: Sendable {
                 fields.insert(StateField.method(dispatch.methodId))
             case .waitMethod(let wait):
                 fields.insert(StateField.method(wait.methodId))
+                fields.insert(StateField.retained(wait.methodId))
             case .sendSignal:
                 fields.insert(StateField.receives)
             case .completeTimers(let complete):
                 if let methodId = complete.methodId { fields.insert(StateField.method(methodId)) }
-            case .cancelWorkflow, .retryWorkflowTask, .retryTasks:
+            case .cancelWorkflow, .retryWorkflowTask, .retryTasks, .expireOutcomes:
                 break
             }
         }

@@ -8,12 +8,16 @@ struct WorkflowStateMachine {
     private(set) var state: WorkflowState
     private var stamp: MessageStamp
     private(set) var outputs: [Outbound] = []
-    /// Every method and everything it started ended, or the instance was canceled: delete the state.
+    /// Every method and everything it started ended, or the instance was canceled, and no outcome is retained:
+    /// delete the state.
     private(set) var deleted = false
+    /// How long the outcome of a method that leaves the state stays retrievable (0: not at all).
+    private let retention: TimeInterval
 
-    init(state: WorkflowState, stamp: MessageStamp) {
+    init(state: WorkflowState, stamp: MessageStamp, retention: TimeInterval = 0) {
         self.state = state
         self.stamp = stamp
+        self.retention = retention
     }
 
     /// Stamps what follows with the stamp of the next message of the batch.
@@ -43,6 +47,13 @@ struct WorkflowStateMachine {
     /// The idempotency rules: messages that change nothing.
     mutating func isIgnored(_ envelope: WorkflowEngineEnvelope) throws -> Bool {
         if envelope.messageId == header.lastMessageId { return true }
+        if header.isClosed {
+            // An ended instance only answers for its retained outcomes, and forgets them.
+            switch envelope.message {
+            case .waitMethod, .dispatchMethod, .dispatchWorkflow, .expireOutcomes: return false
+            default: return true
+            }
+        }
         switch envelope.message {
         case .workflowTaskCompleted(let completed):
             guard let running = header.runningWorkflowTask else { return true }
@@ -57,7 +68,8 @@ struct WorkflowStateMachine {
         case .dispatchMethod(let dispatch):
             return header.methodIndex(dispatch.methodId) != nil
                 && !Self.attachesClient(envelope, dispatch.clientWaiting)
-        case .waitMethod, .cancelWorkflow, .sendSignal, .completeTimers, .retryWorkflowTask, .retryTasks:
+        case .waitMethod, .cancelWorkflow, .sendSignal, .completeTimers, .retryWorkflowTask, .retryTasks,
+            .expireOutcomes:
             return false
         }
     }
@@ -71,6 +83,10 @@ struct WorkflowStateMachine {
     /// methods leave.
     mutating func receive(_ envelope: WorkflowEngineEnvelope) throws {
         header.lastMessageId = envelope.messageId
+        if header.isClosed {
+            try receiveWhenClosed(envelope)
+            return
+        }
         switch envelope.message {
         case .workflowTaskCompleted(let completed):
             try applyWorkflowTaskCompleted(completed)
@@ -103,8 +119,50 @@ struct WorkflowStateMachine {
             try retryWorkflowTask()
         case .retryTasks(let retry):
             try retryTasks(retry.selection)
+        case .expireOutcomes(let expire):
+            expireOutcomes(expire)
         }
         try tidy()
+    }
+
+    /// Whether `envelope` starts a new instance in place of this ended one: a `DispatchWorkflow` whose method
+    /// is not among the retained outcomes (a retained one is a duplicate: it is answered instead).
+    mutating func isReplaced(by envelope: WorkflowEngineEnvelope) throws -> Bool {
+        guard header.isClosed, envelope.messageId != header.lastMessageId,
+            case .dispatchWorkflow(let dispatch) = envelope.message
+        else { return false }
+        return try state.retainedOutcome(dispatch.methodId) == nil
+    }
+
+    /// A message for an ended instance that keeps retained outcomes: a client asking for one gets it; a method
+    /// that is not retained is unknown; the end of the last retention deletes the state.
+    private mutating func receiveWhenClosed(_ envelope: WorkflowEngineEnvelope) throws {
+        switch envelope.message {
+        case .waitMethod(let wait):
+            try attachClient(envelope.requester, waiting: true, to: wait.methodId)
+        case .dispatchWorkflow(let dispatch):
+            // Retained (see `isReplaced(by:)`): a duplicate of the dispatch of the ended instance.
+            try attachClient(envelope.requester, waiting: dispatch.clientWaiting, to: dispatch.methodId)
+        case .dispatchMethod(let dispatch):
+            if try state.retainedOutcome(dispatch.methodId) != nil {
+                try attachClient(envelope.requester, waiting: dispatch.clientWaiting, to: dispatch.methodId)
+            } else {
+                let unknown = WorkflowUnknownError(
+                    workflowName: header.workflowName, workflowId: header.workflowId, methodId: dispatch.methodId)
+                outputs += WorkflowStateEngine.unknown(unknown, to: envelope.requester, stamp: &stamp)
+            }
+        case .expireOutcomes(let expire):
+            expireOutcomes(expire)
+            if header.retainedUntil == nil { deleted = true }
+        default:
+            break
+        }
+    }
+
+    /// Forgets the outcomes whose retention is over; the last retention ends with the latest of them.
+    private mutating func expireOutcomes(_ expire: ExpireOutcomes) {
+        let last = header.retainedUntil.map { expire.expiresAt >= $0 } ?? true
+        state.forgetRetained(expire.methodIds, lastRetention: last)
     }
 
     // MARK: applying events
@@ -123,6 +181,13 @@ struct WorkflowStateMachine {
     private mutating func attachClient(_ requester: Requester?, waiting: Bool, to methodId: String) throws {
         guard waiting, case .client(let name) = requester else { return }
         guard var record = try state.methodRecord(methodId) else {
+            if let retained = try state.retainedOutcome(methodId) {
+                outputs.append(
+                    .client(
+                        name: name, stamp.envelope(clientMessage(retained.outcome, methodId: methodId), requester: nil))
+                )
+                return
+            }
             let unknown = WorkflowUnknownError(
                 workflowName: header.workflowName, workflowId: header.workflowId, methodId: methodId)
             outputs += WorkflowStateEngine.unknown(unknown, to: requester, stamp: &stamp)
@@ -318,7 +383,13 @@ struct WorkflowStateMachine {
                         stamp.envelope(.cancelWorkflow(cancel), requester: selfRequester(record.history.methodId))))
             }
         }
-        delete()
+        guard retention > 0 || header.retainedUntil != nil else {
+            delete()
+            return
+        }
+        // Every method leaves with its outcome (canceled, or how it ended before).
+        try leave(try state.methodRecords(header.methods.map(\.methodId)), closing: true)
+        close()
     }
 
     // MARK: signals and timers
@@ -470,18 +541,40 @@ struct WorkflowStateMachine {
 
     /// Lets methods that returned and whose commands all ended leave the state; deletes the state once nothing
     /// is left (a failed method stays, so that it can be retried).
+    /// With a retention, the outcomes of the methods that leave are kept, and an instance with nothing left
+    /// is closed rather than deleted until its last retention is over (`expireOutcomes`).
     private mutating func tidy() throws {
-        guard !deleted else { return }
-        if header.runningWorkflowTask == nil, header.methods.allSatisfy(\.isDone) {
+        guard !deleted, !header.isClosed else { return }
+        let ended = header.runningWorkflowTask == nil && header.methods.allSatisfy(\.isDone)
+        if ended, retention <= 0, header.retainedUntil == nil {
             delete()
             return
         }
         let done = header.methods.filter(\.isDone).map(\.methodId)
-        guard !done.isEmpty else { return }
-        for record in try state.methodRecords(done) {
+        if !done.isEmpty { try leave(try state.methodRecords(done), closing: ended) }
+        if ended { close() }
+    }
+
+    /// Removes methods from the state, remembering their ids (unless the instance closes), and retains their
+    /// outcomes for the retention, with one message to itself that forgets them when it is over.
+    private mutating func leave(_ records: [MethodRecord], closing: Bool) throws {
+        for record in records {
             state.removeMethod(record)
-            try state.recordEnded(record.history.methodId)
+            if !closing { try state.recordEnded(record.history.methodId) }
         }
+        guard retention > 0 else { return }
+        let expiresAt = stamp.now.addingTimeInterval(retention)
+        var retained: [String] = []
+        for record in records {
+            guard let outcome = record.outcome else { continue }
+            state.retain(outcome, of: record.history.methodId, until: expiresAt)
+            retained.append(record.history.methodId)
+        }
+        guard !retained.isEmpty else { return }
+        let expire = ExpireOutcomes(
+            workflowName: header.workflowName, workflowId: header.workflowId, methodIds: retained,
+            expiresAt: expiresAt)
+        outputs.append(.delayedWorkflowEngine(stamp.envelope(.expireOutcomes(expire), requester: nil), at: expiresAt))
     }
 
     /// Dispatches the next workflow task if none runs and a method can progress (called once per batch).
@@ -521,11 +614,22 @@ struct WorkflowStateMachine {
 
     /// Removes the instance: its tags go, its state is deleted.
     private mutating func delete() {
+        removeTags()
+        deleted = true
+    }
+
+    /// Ends the instance but keeps its retained outcomes: its tags go, the state keeps only the outcomes (and
+    /// the header) until the last retention is over.
+    private mutating func close() {
+        removeTags()
+        state.close()
+    }
+
+    private mutating func removeTags() {
         for tag in header.tags.sorted() {
             let change = WorkflowTagChange(workflowName: header.workflowName, tag: tag, workflowId: header.workflowId)
             outputs.append(.workflowTag(stamp.envelope(.removeTag(change), requester: nil)))
         }
-        deleted = true
     }
 
     // MARK: helpers

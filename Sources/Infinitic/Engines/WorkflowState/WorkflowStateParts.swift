@@ -25,6 +25,15 @@ public struct WorkflowStateHeader: Sendable, Codable {
     public var earlyResultIds: Set<String>
     /// Counts command outcomes in arrival order (for `or`/`and`).
     public var resolutionCount: Int
+    /// The latest end of retention of the outcomes kept (`WorkflowState.retainedOutcome`), nil when none is kept.
+    public var retainedUntil: Date?
+    /// Whether the instance ended (every method left it, or it was canceled) and the state only keeps
+    /// outcomes until their retention is over: it then answers nothing but `WaitMethod`, and is deleted with
+    /// its last retained outcome.
+    public var closed: Bool?
+
+    /// Whether the instance ended and only retained outcomes are left.
+    public var isClosed: Bool { closed ?? false }
 
     public init(workflowName: String, workflowId: String, tags: Set<String>, meta: [String: String], createdAt: Date) {
         self.schemaVersion = Self.currentSchemaVersion
@@ -215,6 +224,18 @@ public enum MethodOutcome: Sendable, Hashable, Codable {
     case canceled
 }
 
+/// The outcome of a method that left the state, kept until its retention is over (`StateField.retained`): a
+/// `WaitMethod` for it is answered with it.
+public struct RetainedOutcome: Sendable, Codable {
+    public var outcome: MethodOutcome
+    public var expiresAt: Date
+
+    public init(outcome: MethodOutcome, expiresAt: Date) {
+        self.outcome = outcome
+        self.expiresAt = expiresAt
+    }
+}
+
 /// A method of an instance as a whole (its history with its commands), for inspection and tests.
 public struct MethodState: Sendable {
     public var history: MethodHistory
@@ -234,10 +255,13 @@ enum StateField {
     static let methodPrefix = "m:"
     static let commandPrefix = "c:"
     static let earlyResultPrefix = "e:"
+    /// The outcome of a method that left the state, during its retention (`RetainedOutcome`).
+    static let retainedPrefix = "o:"
 
     static func method(_ id: String) -> String { methodPrefix + id }
     static func command(_ id: String) -> String { commandPrefix + id }
     static func earlyResult(_ id: String) -> String { earlyResultPrefix + id }
+    static func retained(_ id: String) -> String { retainedPrefix + id }
 }
 
 /// Thrown by a step that needs parts of the state that were not read: read them and run the step again.

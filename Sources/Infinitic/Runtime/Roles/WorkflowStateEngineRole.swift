@@ -17,8 +17,14 @@ public struct WorkflowStateEngineRole: Role {
     /// Whether each step's events go to the events topic, in the step's commit.
     public let events: EventSettings?
 
-    public init(workflowName: String, emitterName: String, codec: any PayloadCodec, events: EventSettings? = nil) {
-        self.engine = WorkflowStateEngine(workflowName: workflowName, emitterName: emitterName, codec: codec)
+    /// `resultRetention`: how long the outcome of a method that left the state can still be asked for by id
+    /// (zero: not at all; see `WorkerConfiguration.resultRetention`).
+    public init(
+        workflowName: String, emitterName: String, codec: any PayloadCodec, events: EventSettings? = nil,
+        resultRetention: Duration = .zero
+    ) {
+        self.engine = WorkflowStateEngine(
+            workflowName: workflowName, emitterName: emitterName, codec: codec, resultRetention: resultRetention)
         self.events = events
     }
 
@@ -143,9 +149,9 @@ public struct WorkflowStateEngineRole: Role {
 
 extension WorkflowStateEngineRole {
     /// The role with the emitter name and codec of `environment`.
-    public init(workflowName: String, environment: RoleEnvironment) {
+    public init(workflowName: String, environment: RoleEnvironment, resultRetention: Duration = .zero) {
         self.init(
             workflowName: workflowName, emitterName: environment.emitterName, codec: environment.codec,
-            events: environment.events)
+            events: environment.events, resultRetention: resultRetention)
     }
 }

@@ -124,7 +124,7 @@ extension RuntimeSystem {
             configuration: WorkerConfiguration(
                 transport: .existing(transport), name: name, services: RepairFixtures.services(switches),
                 workflows: RepairFixtures.workflows(switches),
-                workflowTaskTimeout: RuntimeFixtures.workflowTaskTimeout),
+                workflowTaskTimeout: RuntimeFixtures.workflowTaskTimeout, resultRetention: resultRetention),
             logger: Self.logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await worker.run() }

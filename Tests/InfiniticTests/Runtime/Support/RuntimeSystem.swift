@@ -17,6 +17,9 @@ struct RuntimeSystem: Sendable {
     let interceptors: Interceptors
     /// The workers' workflow task timeout (`RuntimeFixtures.workflowTaskTimeout` unless a test needs another).
     var workflowTaskTimeout = RuntimeFixtures.workflowTaskTimeout
+    /// The workers' result retention: none unless a test needs one, so that an instance's state is deleted as
+    /// soon as it ends (the tests of cleanup and of unknown methods check that).
+    var resultRetention = Duration.zero
 
     static let logger: Logger = {
         var logger = Logger(label: "runtime-test")
@@ -33,7 +36,7 @@ struct RuntimeSystem: Sendable {
             configuration: WorkerConfiguration(
                 transport: .existing(transport), name: name, services: RuntimeFixtures.services(controls),
                 workflows: RuntimeFixtures.workflows, roles: roles, consumerSettings: consumerSettings,
-                workflowTaskTimeout: workflowTaskTimeout, interceptors: interceptors),
+                workflowTaskTimeout: workflowTaskTimeout, resultRetention: resultRetention, interceptors: interceptors),
             logger: Self.logger)
     }
 
@@ -64,18 +67,18 @@ struct RuntimeSystem: Sendable {
     /// Runs `body` with a fresh system; with `startWorker`, a worker runs all roles meanwhile.
     static func run<T: Sendable>(
         _ kind: TransportKind, startWorker: Bool = true, interceptors: Interceptors = [],
-        workflowTaskTimeout: Duration = RuntimeFixtures.workflowTaskTimeout,
+        workflowTaskTimeout: Duration = RuntimeFixtures.workflowTaskTimeout, resultRetention: Duration = .zero,
         _ body: (RuntimeSystem) async throws -> T
     ) async throws -> T {
         try await run(
             kind, transport: try await kind.make(), startWorker: startWorker, interceptors: interceptors,
-            workflowTaskTimeout: workflowTaskTimeout, body)
+            workflowTaskTimeout: workflowTaskTimeout, resultRetention: resultRetention, body)
     }
 
     /// Runs `body` with a fresh system on `transport` (closed afterwards if it is a Redis one).
     static func run<T: Sendable>(
         _ kind: TransportKind, transport: any Transport, startWorker: Bool = true, interceptors: Interceptors = [],
-        workflowTaskTimeout: Duration = RuntimeFixtures.workflowTaskTimeout,
+        workflowTaskTimeout: Duration = RuntimeFixtures.workflowTaskTimeout, resultRetention: Duration = .zero,
         _ body: (RuntimeSystem) async throws -> T
     ) async throws -> T {
         let controls = Controls()
@@ -85,7 +88,7 @@ struct RuntimeSystem: Sendable {
             unservedWorkflows: startWorker ? .default : .warn, logger: logger)
         let system = RuntimeSystem(
             kind: kind, transport: transport, client: client, controls: controls, interceptors: interceptors,
-            workflowTaskTimeout: workflowTaskTimeout)
+            workflowTaskTimeout: workflowTaskTimeout, resultRetention: resultRetention)
         let worker = try system.makeWorker()
         let outcome = await withTaskGroup(of: Void.self) { group -> Result<T, any Error> in
             group.addTask {
