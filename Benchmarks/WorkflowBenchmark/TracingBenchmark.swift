@@ -8,9 +8,13 @@ import Tracing
 
 /// The cost of the tracing seam: one-task workflows per second with `TracingInterceptor` over a no-op tracer on
 /// the worker and the client (every span started, attributed, injected and extracted, then dropped), against no
-/// interceptor, in one run: two workers with their clients on the same redis-server, each in its own namespace,
-/// the measured batch alternating between them round by round (the order swapped every round).
+/// interceptor, and against an interceptor that only calls `next` (the cost of the seam itself), in one run: three
+/// workers with their clients on the same redis-server, each in its own namespace, the measured batch alternating
+/// between them round by round (the order reversed every round).
 enum TracingBenchmark {
+    /// Implements no hook: every operation goes through the interceptor chain and nothing else.
+    struct PassThrough: InfiniticInterceptor {}
+
     struct Setup {
         let name: String
         let transport: RedisStreamsTransport
@@ -22,13 +26,12 @@ enum TracingBenchmark {
         redis: BenchmarkRedis, workflows: Int, rounds: Int, inflight: Int, concurrency: Int,
         codec: any PayloadCodec, logger: Logger
     ) async throws {
-        func setup(_ name: String, traced: Bool) async throws -> Setup {
+        func setup(_ name: String, interceptors: Interceptors) async throws -> Setup {
             let transport = try await RedisStreamsTransport.connect(
                 configuration: RedisStreamsConfiguration(
                     redis: redis.configuration,
                     keyspace: try RedisKeyspace(namespace: "bench-\(name)-\(UUID().uuidString.prefix(6))")),
                 logger: logger)
-            let interceptors: Interceptors = traced ? [TracingInterceptor(tracer: NoOpTracer())] : []
             let worker = try InfiniticWorker(
                 configuration: WorkerConfiguration(
                     transport: .existing(transport), name: "bench-\(name)",
@@ -42,10 +45,15 @@ enum TracingBenchmark {
                 logger: logger)
             return Setup(name: name, transport: transport, worker: worker, client: client)
         }
-        let setups = [try await setup("off", traced: false), try await setup("traced", traced: true)]
+        let setups = [
+            try await setup("off", interceptors: []),
+            try await setup("traced", interceptors: [TracingInterceptor(tracer: NoOpTracer())]),
+            try await setup("pass-through", interceptors: [PassThrough()]),
+        ]
         print(
             "tracing overhead: \(workflows) one-task workflows per round and variant, \(inflight) in flight, "
-                + "\(rounds) rounds alternating no interceptor / TracingInterceptor over a no-op tracer")
+                + "\(rounds) rounds alternating no interceptor / TracingInterceptor over a no-op tracer / a "
+                + "pass-through interceptor")
 
         func measure(_ setup: Setup, count: Int, from first: Int) async throws -> Double {
             let stub = setup.client.workflow(OneTaskStub.self)
@@ -71,15 +79,21 @@ enum TracingBenchmark {
                 }
                 print(
                     String(
-                        format: "round %d: off %.0f workflows/s, traced %.0f (ratio %.3f)", round + 1,
-                        rates["off"]!.last!, rates["traced"]!.last!, rates["traced"]!.last! / rates["off"]!.last!))
+                        format:
+                            "round %d: off %.0f workflows/s, traced %.0f (ratio %.3f), pass-through %.0f (ratio %.3f)",
+                        round + 1, rates["off"]!.last!, rates["traced"]!.last!,
+                        rates["traced"]!.last! / rates["off"]!.last!, rates["pass-through"]!.last!,
+                        rates["pass-through"]!.last! / rates["off"]!.last!))
             }
             group.cancelAll()
             print(
                 String(
-                    format: "median off %.0f, traced %.0f workflows/s: traced / off = %.3f",
-                    median(rates["off"]!), median(rates["traced"]!),
-                    median(rates["traced"]!) / median(rates["off"]!)))
+                    format: "median off %.0f, traced %.0f, pass-through %.0f workflows/s: traced / off = %.3f, "
+                        + "pass-through / off = %.3f, traced / pass-through = %.3f",
+                    median(rates["off"]!), median(rates["traced"]!), median(rates["pass-through"]!),
+                    median(rates["traced"]!) / median(rates["off"]!),
+                    median(rates["pass-through"]!) / median(rates["off"]!),
+                    median(rates["traced"]!) / median(rates["pass-through"]!)))
         }
         for setup in setups {
             await setup.client.close()

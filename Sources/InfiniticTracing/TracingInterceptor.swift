@@ -116,9 +116,11 @@ public struct TracingInterceptor: InfiniticInterceptor {
         span.attributes[Keys.batchSize] = input.messages.count
         if let key = input.messages.first?.key { span.attributes[Keys.key] = key }
         // The other messages of a batch may belong to other traces: linked, not parents.
-        var linked: Set<[String: String]> = [first]
-        for headers in input.headers.dropFirst() where !headers.isEmpty && linked.insert(headers).inserted {
-            span.addLink(SpanLink(context: extract(headers), attributes: [:]))
+        if input.headers.count > 1 {
+            var linked: Set<[String: String]> = [first]
+            for headers in input.headers.dropFirst() where !headers.isEmpty && linked.insert(headers).inserted {
+                span.addLink(SpanLink(context: extract(headers), attributes: [:]))
+            }
         }
         return try await run(span) {
             let decision = try await StepHeaders.$current.withValue(first) { try await next() }
