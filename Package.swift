@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "InfiniticConfiguration", targets: ["InfiniticConfiguration"]),
         .library(name: "InfiniticWorkerCommand", targets: ["InfiniticWorkerCommand"]),
         .library(name: "InfiniticMetrics", targets: ["InfiniticMetrics"]),
+        .library(name: "InfiniticTracing", targets: ["InfiniticTracing"]),
         .executable(name: "infinitic-demo", targets: ["InfiniticDemo"]),
         .executable(name: "trip-booking", targets: ["TripBookingCLI"]),
         .executable(name: "transport-demo", targets: ["TransportDemo"]),
@@ -28,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swhitty/FlyingFox.git", from: "0.27.1"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.3.0"),
     ],
     targets: [
         // hiredis 0.14 from Debian's libhiredis-dev. Only InfiniticRedis sees it. Without it, SwiftPM names the
@@ -92,13 +94,25 @@ let package = Package(
             ]
         ),
 
+        // Distributed tracing of workflows (an interceptor over swift-distributed-tracing): the trace context
+        // travels in the envelope headers, so one trace shows a whole workflow; keeps tracing out of the core.
+        .target(
+            name: "InfiniticTracing",
+            dependencies: [
+                "Infinitic",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
+            ]
+        ),
+
         // The process-per-role command line of a worker (`--role`, `--config`, graceful SIGTERM), for a user's
         // executable; keeps argument parsing out of the core library.
         .target(
             name: "InfiniticWorkerCommand",
             dependencies: [
-                "Infinitic", "InfiniticConfiguration", "InfiniticMetrics", "InfiniticRedis",
+                "Infinitic", "InfiniticConfiguration", "InfiniticMetrics", "InfiniticRedis", "InfiniticTracing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -190,8 +204,9 @@ let package = Package(
         .executableTarget(
             name: "WorkflowBenchmark",
             dependencies: [
-                "BenchmarkSupport", "Infinitic", "InfiniticMetrics", "InfiniticRedis",
+                "BenchmarkSupport", "Infinitic", "InfiniticMetrics", "InfiniticRedis", "InfiniticTracing",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/WorkflowBenchmark"
@@ -250,7 +265,10 @@ let package = Package(
         ),
         .testTarget(
             name: "InfiniticTests",
-            dependencies: ["Infinitic", "InfiniticRedis", "InfiniticTransport", "TestSupport"]
+            dependencies: [
+                "Infinitic", "InfiniticRedis", "InfiniticTracing", "InfiniticTransport", "TestSupport",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]
         ),
         // Depends on InfiniticTesting only, as a user's test target would: no hiredis, no redis-server.
         .testTarget(
@@ -262,6 +280,8 @@ let package = Package(
             dependencies: [
                 "Infinitic", "InfiniticConfiguration", "InfiniticMetrics", "InfiniticRedis", "InfiniticTesting",
                 "InfiniticWorkerCommand", "TripBooking", "TestSupport", "TripBookingCLI", "OrderApproval",
+                "InfiniticTracing", .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
             ]
         ),
         .testTarget(

@@ -5,10 +5,10 @@
 //   swift run -c release WorkflowBenchmark [--messages 5000] [--rounds 3] [--inflight 500] [--no-aof] [--url ...]
 //       [--codec binary|json]   the codec of the worker and the client, binary (the default codec) if not given;
 //                               a micro-benchmark of both codecs runs first
-//       [--only codec|e2e|interceptors|observability]   the codec micro-benchmark alone, the end-to-end run
-//                               alone, the interceptor micro-benchmark alone (it runs after the codec one
-//                               otherwise), or the end-to-end run with metrics and the event listener on vs off
-//                               (alternating rounds; only when asked for)
+//       [--only codec|e2e|interceptors|observability|tracing]   the codec micro-benchmark alone, the end-to-end
+//                               run alone, the interceptor micro-benchmark alone (it runs after the codec one
+//                               otherwise), the end-to-end run with metrics and the event listener on vs off, or
+//                               with TracingInterceptor (no-op tracer) vs none (alternating rounds; only when asked)
 import BenchmarkSupport
 import Foundation
 import Histogram
@@ -42,7 +42,7 @@ struct OneTaskWorkflow: OneTask {
 let options = BenchmarkOptions(
     defaultMessages: 5_000, extra: ["inflight", "concurrency", "codec"],
     usage: "WorkflowBenchmark [--messages N] [--rounds N] [--inflight N] [--concurrency N] [--no-aof] [--url U] "
-        + "[--codec binary|json] [--only codec|e2e|interceptors|observability]")
+        + "[--codec binary|json] [--only codec|e2e|interceptors|observability|tracing]")
 let workflows = options.messages
 let inflight = Int(options.extra["inflight"] ?? "") ?? 500
 let concurrency = Int(options.extra["concurrency"] ?? "") ?? 256
@@ -61,6 +61,13 @@ bootstrapQuietLogging()
 var logger = Logger(label: "workflow-benchmark")
 logger.logLevel = .error
 let redis = try await BenchmarkRedis(options)
+if options.only == "tracing" {
+    try await TracingBenchmark.run(
+        redis: redis, workflows: workflows, rounds: options.rounds, inflight: inflight, concurrency: concurrency,
+        codec: codec, logger: logger)
+    redis.stop()
+    exit(0)
+}
 if options.only == "observability" {
     try await ObservabilityBenchmark.run(
         redis: redis, workflows: workflows, rounds: options.rounds, inflight: inflight, concurrency: concurrency,

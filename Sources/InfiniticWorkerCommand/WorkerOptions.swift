@@ -4,9 +4,11 @@ import Infinitic
 import InfiniticConfiguration
 import InfiniticMetrics
 import InfiniticRedis
+import InfiniticTracing
 import Logging
 import ServiceLifecycle
 import Synchronization
+import Tracing
 
 /// The process-per-role command line of a worker, for a user's executable:
 ///
@@ -22,7 +24,9 @@ import Synchronization
 ///
 /// Settings come from the defaults, then the configuration file (`--config`, see `ConfigurationFile`), then
 /// the command line. With `--metrics-port` (or the file's `metrics:`), the worker records its metrics
-/// (`MetricsInterceptor`) and serves `GET /metrics` (Prometheus) and `GET /health` on that port. SIGTERM or SIGINT stops the worker gracefully: every role stops reading, running handlers
+/// (`MetricsInterceptor`) and serves `GET /metrics` (Prometheus) and `GET /health` on that port. When the program
+/// bootstrapped a tracer (`InstrumentationSystem.bootstrap`), the worker traces its steps (`TracingInterceptor`).
+/// SIGTERM or SIGINT stops the worker gracefully: every role stops reading, running handlers
 /// finish and commit (releasing their key locks), and `run` returns (exit status 0).
 public struct WorkerOptions: ParsableArguments {
     @Option(
@@ -155,6 +159,17 @@ public struct WorkerOptions: ParsableArguments {
 
     private static let bootstrap = Mutex(false)
 
+    /// `interceptors` with a `TracingInterceptor` of `tracer` first, unless `tracer` is the no-op one (none was
+    /// bootstrapped) or the chain already traces.
+    public static func withTracing(_ interceptors: Interceptors, tracer: any Tracer) -> Interceptors {
+        guard !(tracer is NoOpTracer), !interceptors.chain.contains(where: { $0 is TracingInterceptor }) else {
+            return interceptors
+        }
+        var interceptors = interceptors
+        interceptors.chain.insert(TracingInterceptor(tracer: tracer), at: 0)
+        return interceptors
+    }
+
     /// Runs a worker with what the program registers, configured by the file and the command line, until
     /// SIGTERM or SIGINT (then it drains and returns), with its metrics endpoint when one is asked for.
     public func run(
@@ -171,6 +186,7 @@ public struct WorkerOptions: ParsableArguments {
             base, file: file, defaultNamespace: defaultNamespace, environment: ProcessInfo.processInfo.environment)
         let logger = logger("infinitic.worker")
         let address = metricsAddress(file: file)
+        configuration.interceptors = Self.withTracing(configuration.interceptors, tracer: InstrumentationSystem.tracer)
         let metrics = address.map { _ in WorkerMetrics() }
         if let metrics {
             // Outermost, so a step's duration includes the other interceptors.

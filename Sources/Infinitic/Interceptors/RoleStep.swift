@@ -5,10 +5,14 @@ public struct RoleStep: Sendable {
     /// The service or workflow it serves.
     public var name: String
     public var messages: [ReceivedMessage]
+    /// The headers of each message's envelope (`Envelope.headers`), in the order of `messages`: empty for a
+    /// message without headers or without an envelope (events). A tracer extracts its context from them.
+    public var headers: [[String: String]]
 
-    public init(group: String, name: String, messages: [ReceivedMessage]) {
+    public init(group: String, name: String, messages: [ReceivedMessage], headers: [[String: String]] = []) {
         self.group = group
         self.name = name
         self.messages = messages
+        self.headers = headers.isEmpty ? Array(repeating: [:], count: messages.count) : headers
     }
 }

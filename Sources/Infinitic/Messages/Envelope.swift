@@ -54,6 +54,13 @@ public struct Envelope<Message: Sendable & Codable>: Sendable, Codable {
     }
 }
 
+/// A decoded message with envelope headers (what `RoleStep.headers` reads).
+protocol CarriesHeaders {
+    var headers: [String: String] { get }
+}
+
+extension Envelope: CarriesHeaders {}
+
 /// Messages to a workflow state engine (`workflow-engine:<Name>`, keyed by workflow id).
 public typealias WorkflowEngineEnvelope = Envelope<WorkflowEngineMessage>
 /// Workflow tasks for a workflow executor (`workflow-executor:<Name>`).

@@ -49,7 +49,9 @@ extension Role {
         if context.interceptors.isEmpty {
             decision = try await step(inputs, context: context)
         } else {
-            let input = RoleStep(group: Self.group, name: name, messages: inputs.map { $0.message })
+            let input = RoleStep(
+                group: Self.group, name: name, messages: inputs.map { $0.message },
+                headers: inputs.map { ($0.value as? any CarriesHeaders)?.headers ?? [:] })
             decision = try await context.interceptors.step(input) { try await step(inputs, context: context) }
         }
         decision.deadLetters.merge(deadLetters) { first, _ in first }
