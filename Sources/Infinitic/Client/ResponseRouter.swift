@@ -92,7 +92,6 @@ final class ResponseRouter: Sendable {
     /// How many duplicate outcomes this router received (see `Delivery.duplicateOutcome`).
     var duplicateOutcomes: Int { state.withLock { $0.duplicateOutcomes } }
 
-
     /// Registers a completion of the delegated task `taskId` waiting for its answer. Throws if the client is
     /// closed.
     func register(_ completion: Settlement<CompletionOutcome>, forTask taskId: String) throws {
