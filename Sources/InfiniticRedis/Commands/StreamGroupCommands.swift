@@ -218,31 +218,10 @@ public struct XPENDING: RedisRequest {
 
 /// The `XINFO` subcommands.
 public enum XINFO {
-    /// `XINFO GROUPS stream`: how many consumer groups read a stream (an error if the stream does not exist).
+    /// `XINFO GROUPS stream`: the consumer groups of a stream (an error if the stream does not exist), each with
+    /// its backlog: the entries delivered but not acknowledged (its pending entries list) and the entries not yet
+    /// delivered (`lag`, Redis 7.0+, nil when Redis cannot tell).
     public struct GROUPS: RedisRequest {
-        public var stream: String
-
-        public init(_ stream: String) {
-            self.stream = stream
-        }
-
-        public var name: String { "XINFO GROUPS" }
-        public var keys: [String] { [stream] }
-
-        public func encode(into command: inout RedisCommand) {
-            command.append("XINFO")
-            command.append("GROUPS")
-            command.append(stream)
-        }
-
-        public func decode(_ reply: RedisReply) throws(RedisError) -> Int {
-            try reply.decodeArray { _ throws(RedisError) in () }.count
-        }
-    }
-
-    /// `XINFO GROUPS stream`, each group with its backlog: the entries delivered but not acknowledged (its
-    /// pending entries list) and the entries not yet delivered (`lag`, Redis 7.0+, nil when Redis cannot tell).
-    public struct GROUPSDETAIL: RedisRequest {
         /// A consumer group of a stream.
         public struct Group: Sendable, Hashable {
             public var name: String

@@ -295,7 +295,7 @@ public final class RedisStreamsTransport: Transport {
     /// stay when they stop: the groups of the first partition's stream are the registry of what was ever served.
     public func hasSubscribers(_ topic: Topic) async throws -> Bool? {
         do {
-            return try await client.send(XINFO.GROUPS(keyspace.stream(topic, partition: 0))) > 0
+            return try await !client.send(XINFO.GROUPS(keyspace.stream(topic, partition: 0))).isEmpty
         } catch let error as RedisError where error.message.contains("no such key") {
             return false
         }
@@ -307,9 +307,9 @@ public final class RedisStreamsTransport: Transport {
     public func backlog(of topic: Topic, group: String) async throws -> ConsumerBacklog? {
         var total: ConsumerBacklog?
         for partition in 0..<keyspace.partitions {
-            let groups: [XINFO.GROUPSDETAIL.Group]
+            let groups: [XINFO.GROUPS.Group]
             do {
-                groups = try await client.send(XINFO.GROUPSDETAIL(keyspace.stream(topic, partition: partition)))
+                groups = try await client.send(XINFO.GROUPS(keyspace.stream(topic, partition: partition)))
             } catch let error as RedisError where error.message.contains("no such key") {
                 continue
             }
