@@ -54,4 +54,53 @@ struct CloudEventJSONTests {
             }
         }
     }
+
+    /// The direct reader gives what `JSONDecoder` gives for the documents written here (to the microsecond), and
+    /// leaves anything else to it: other valid documents still read, invalid ones still throw.
+    @Test func directReadingAgreesWithJSONDecoder() throws {
+        let awkward = ["plain", "quote \" \\ /", "lines\n\t\r\u{01}", "é 日本 🚀", ""]
+        let events = (0..<50).map { index in
+            let text = awkward[index % awkward.count]
+            return CloudEvent(
+                id: "id-\(index)\(text)", source: "s/\(text)", type: "infinitic.workflow.completed", subject: text,
+                time: Date(timeIntervalSince1970: Double(1_700_000_000_000 + index * 7_919) / 1000 + 0.0004),
+                data: ["k": text, text: "v"])
+        }
+        let written = CloudEvent.encode(events)
+        let direct = try #require(CloudEvent.decodeJSON(written), "the direct reader refused its own document")
+        let reference = try JSONDecoder.events.decode([CloudEvent].self, from: Data(written))
+        #expect(direct.count == reference.count)
+        for (fast, slow) in zip(direct, reference) {
+            var sameTime = fast
+            sameTime.time = slow.time
+            #expect(sameTime == slow)
+            #expect(abs(fast.time.timeIntervalSince(slow.time)) < 0.000_001)
+        }
+        // Another writer's valid document (spaces, a \u escape with a surrogate pair, a number member): read by
+        // the fallback when the direct reader declines.
+        let other = """
+            [ { "specversion": "1.0", "id": "x\\ud83d\\ude80", "source": "s", "type": "t", "subject": "w",
+                "time": "2026-12-01T04:05:06.789Z", "datacontenttype": "application/json",
+                "data": { "a": "b" }, "extra": 1 } ]
+            """
+        #expect(CloudEvent.decodeJSON(Array(other.utf8)) == nil)
+        let read = try CloudEvent.decode(Array(other.utf8))
+        #expect(read.map(\.id) == ["x🚀"] && read.first?.data == ["a": "b"])
+        // Invalid documents still throw.
+        for bad in ["", "[", "[{}]", "{\"id\": \"x\"}", "[{\"id\": \"\\uZZZZ\"}]", "not json"] {
+            #expect(throws: (any Error).self, "\(bad)") { try CloudEvent.decode(Array(bad.utf8)) }
+        }
+    }
+}
+
+extension JSONDecoder {
+    /// Foundation's reading of the events' JSON, the reference for the direct reader.
+    fileprivate static var events: JSONDecoder {
+        let decoder = JSONDecoder()
+        let format = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        decoder.dateDecodingStrategy = .custom { decoder in
+            try format.parse(try decoder.singleValueContainer().decode(String.self))
+        }
+        return decoder
+    }
 }

@@ -38,8 +38,11 @@ public struct CloudEvent: Sendable, Hashable, Codable {
         encodeJSON(events)
     }
 
+    /// The events of a stored document: read directly when it has the shape `encode` writes, else through
+    /// `JSONDecoder` (any valid document of events; its error says what is wrong with an invalid one).
     static func decode(_ bytes: [UInt8]) throws -> [CloudEvent] {
-        try decoder.decode([CloudEvent].self, from: Data(bytes))
+        if let events = decodeJSON(bytes) { return events }
+        return try decoder.decode([CloudEvent].self, from: Data(bytes))
     }
 
     private static let format = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
