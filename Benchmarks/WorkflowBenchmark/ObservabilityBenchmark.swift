@@ -19,38 +19,18 @@ enum ObservabilityBenchmark {
         }
     }
 
-    struct Setup {
-        let name: String
-        let transport: RedisStreamsTransport
-        let worker: InfiniticWorker
-        let client: InfiniticClient
-    }
-
     static func run(
         redis: BenchmarkRedis, workflows: Int, rounds: Int, inflight: Int, concurrency: Int,
         codec: any PayloadCodec, logger: Logger
     ) async throws {
         let listener = CountingListener()
         let metrics = WorkerMetrics()
-        func setup(_ name: String, metered: Bool, listened: Bool) async throws -> Setup {
-            let transport = try await RedisStreamsTransport.connect(
-                configuration: RedisStreamsConfiguration(
-                    redis: redis.configuration,
-                    keyspace: try RedisKeyspace(namespace: "bench-\(name)-\(UUID().uuidString.prefix(6))")),
-                logger: logger)
-            let worker = try InfiniticWorker(
-                configuration: WorkerConfiguration(
-                    transport: .existing(transport), name: "bench-\(name)",
-                    services: [ServiceDefinition(EchoStub.self, implementation: EchoService())],
-                    workflows: [WorkflowDefinition(OneTaskStub.self) { OneTaskWorkflow(context: $0) }],
-                    consumerSettings: ConsumerSettings(concurrency: concurrency, batchSize: 200), codec: codec,
-                    interceptors: metered ? [metrics.interceptor] : [],
-                    events: listened ? EventSettings(retainedEvents: 100_000, source: "bench") : nil,
-                    eventListener: listened ? listener : nil),
-                logger: logger)
-            let client = try InfiniticClient(
-                transport: transport, callTimeout: .seconds(120), codec: codec, logger: logger)
-            return Setup(name: name, transport: transport, worker: worker, client: client)
+        func setup(_ name: String, metered: Bool, listened: Bool) async throws -> BenchmarkVariant {
+            try await BenchmarkVariant.make(
+                name, redis: redis, concurrency: concurrency, codec: codec, logger: logger,
+                workerInterceptors: metered ? [metrics.interceptor] : [],
+                events: listened ? EventSettings(retainedEvents: 100_000, source: "bench") : nil,
+                eventListener: listened ? listener : nil)
         }
         let off = try await setup("off", metered: false, listened: false)
         let on = try await setup("on", metered: true, listened: true)
@@ -61,52 +41,26 @@ enum ObservabilityBenchmark {
             "observability overhead: \(workflows) one-task workflows per round and variant, \(inflight) in flight, "
                 + "\(rounds) rounds alternating off / metrics + event listener on (and each alone)")
 
-        func measure(_ setup: Setup, count: Int, from first: Int) async throws -> Double {
-            let stub = setup.client.workflow(OneTaskStub.self)
-            let start = ContinuousClock.now
-            _ = try await runWindowed(count, window: inflight) { index in
-                let result = try await stub.run(first + index)
-                guard result == first + index else { throw InfiniticBenchmarkError.wrongResult(first + index, result) }
-            }
-            return Double(count) / seconds(start.duration(to: .now))
-        }
-
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for setup in setups {
-                group.addTask { try await setup.worker.run() }
-                group.addTask { try await setup.client.run() }
-            }
-            for setup in setups { _ = try await measure(setup, count: 200, from: -1_000_000) }  // warm-up
-            var rates: [String: [Double]] = [:]
-            for round in 0..<rounds {
-                for setup in round % 2 == 0 ? setups : setups.reversed() {
-                    let rate = try await measure(setup, count: workflows, from: round * 1_000_000)
-                    rates[setup.name, default: []].append(rate)
-                }
-                print(
-                    String(
-                        format:
-                            "round %d: off %.0f workflows/s, on %.0f (ratio %.3f); metrics only %.0f, events only %.0f",
-                        round + 1, rates["off"]!.last!, rates["on"]!.last!, rates["on"]!.last! / rates["off"]!.last!,
-                        rates["metrics only"]!.last!, rates["events only"]!.last!))
-            }
-            group.cancelAll()
-            let ratio = median(rates["on"]!) / median(rates["off"]!)
-            let handled = metrics.registry.emitToString().split(separator: "\n")
-                .filter { $0.hasPrefix("infinitic_messages_handled_total{") }
-                .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.reduce(0, +)
+        let rates = try await AlternatingVariants.measure(
+            setups, workflows: workflows, rounds: rounds, inflight: inflight
+        ) { round, rates in
             print(
                 String(
-                    format: "median off %.0f, on %.0f workflows/s: on / off = %.3f (aim >= 0.9); metrics only / off "
-                        + "= %.3f, events only / off = %.3f; %.0f messages counted by metrics, %d events listened to",
-                    median(rates["off"]!), median(rates["on"]!), ratio,
-                    median(rates["metrics only"]!) / median(rates["off"]!),
-                    median(rates["events only"]!) / median(rates["off"]!), handled,
-                    listener.received.load(ordering: .relaxed)))
+                    format: "round %d: off %.0f workflows/s, on %.0f (ratio %.3f); metrics only %.0f, events only %.0f",
+                    round + 1, rates["off"]!.last!, rates["on"]!.last!, rates["on"]!.last! / rates["off"]!.last!,
+                    rates["metrics only"]!.last!, rates["events only"]!.last!))
         }
-        for setup in setups {
-            await setup.client.close()
-            setup.transport.close()
-        }
+        let ratio = median(rates["on"]!) / median(rates["off"]!)
+        let handled = metrics.registry.emitToString().split(separator: "\n")
+            .filter { $0.hasPrefix("infinitic_messages_handled_total{") }
+            .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.reduce(0, +)
+        print(
+            String(
+                format: "median off %.0f, on %.0f workflows/s: on / off = %.3f (aim >= 0.9); metrics only / off "
+                    + "= %.3f, events only / off = %.3f; %.0f messages counted by metrics, %d events listened to",
+                median(rates["off"]!), median(rates["on"]!), ratio,
+                median(rates["metrics only"]!) / median(rates["off"]!),
+                median(rates["events only"]!) / median(rates["off"]!), handled,
+                listener.received.load(ordering: .relaxed)))
     }
 }
