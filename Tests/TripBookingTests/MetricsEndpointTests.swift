@@ -17,7 +17,7 @@ struct MetricsEndpointTests {
     func aWorkersMetricsCountWhatItDid() async throws {
         let server = try await TestRedis.server()
         let namespace = TestRedis.uniqueNamespace("metrics")
-        let port = try FreePort.loopback()
+        let port = UInt16(try RedisServerProcess.freeLoopbackPort())
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("metrics-worker-\(UUID()).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: log) }
@@ -138,12 +138,5 @@ enum HTTP {
         request.timeoutInterval = 5
         let (data, response) = try await URLSession.shared.data(for: request)
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
-    }
-}
-
-/// A loopback TCP port free at the time of asking, below the ephemeral range (see `freeLoopbackPort`).
-enum FreePort {
-    static func loopback() throws -> UInt16 {
-        UInt16(try RedisServerProcess.freeLoopbackPort())
     }
 }
