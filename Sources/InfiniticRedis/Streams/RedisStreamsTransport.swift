@@ -305,15 +305,24 @@ public final class RedisStreamsTransport: Transport {
     /// group reads none of them yet. Parked messages of a busy key and scheduled ones are not counted; lag is
     /// nil when Redis cannot compute it for a partition (after some deletions).
     public func backlog(of topic: Topic, group: String) async throws -> ConsumerBacklog? {
-        var total: ConsumerBacklog?
+        // One pipeline over the partitions (one round trip per master on a cluster).
+        var pipeline = RedisPipeline()
+        var slots: [RedisPipeline.Slot<XINFO.GROUPS>] = []
         for partition in 0..<keyspace.partitions {
-            let groups: [XINFO.GROUPS.Group]
+            slots.append(pipeline.append(XINFO.GROUPS(keyspace.stream(topic, partition: partition))))
+        }
+        let replies = try await client.send(pipeline)
+        var total: ConsumerBacklog?
+        /// A partition's groups; nil when its stream does not exist.
+        func groups(_ slot: RedisPipeline.Slot<XINFO.GROUPS>) throws(RedisError) -> [XINFO.GROUPS.Group]? {
             do {
-                groups = try await client.send(XINFO.GROUPS(keyspace.stream(topic, partition: partition)))
-            } catch let error as RedisError where error.message.contains("no such key") {
-                continue
+                return try replies[slot]
+            } catch  where error.message.contains("no such key") {
+                return nil
             }
-            guard let found = groups.first(where: { $0.name == group }) else { continue }
+        }
+        for slot in slots {
+            guard let found = try groups(slot)?.first(where: { $0.name == group }) else { continue }
             var sum = total ?? ConsumerBacklog(pending: 0, lag: 0)
             sum.pending += found.pending
             sum.lag = sum.lag.flatMap { lag in found.lag.map { lag + $0 } }
