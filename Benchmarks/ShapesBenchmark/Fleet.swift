@@ -35,6 +35,7 @@ struct Fleet: Sendable {
                 WorkflowDefinition(LongLivedStub.self) { LongLivedWorkflow(context: $0) },
             ],
             consumerSettings: settings)
+        configuration.inlineWorkflowTasks = bench.inline
         // A gate's task runs as long as its instance lives: no redelivery meanwhile.
         var gateSettings = settings
         gateSettings.visibilityTimeout = .seconds(24 * 3600)

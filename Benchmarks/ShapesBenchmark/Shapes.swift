@@ -18,6 +18,9 @@ struct Bench: Sendable {
     let inflight: Int
     /// The connection that reads the server's counters.
     let stats: RedisClient
+    /// Whether the worker replays workflow tasks inline (`WorkerConfiguration.inlineWorkflowTasks`); off
+    /// with `--no-inline`, as in a fleet where state engines and executors run in different processes.
+    let inline: Bool
 }
 
 /// What one phase did: `done` of `items` (workflows, tasks or methods) in `seconds`, and Redis meanwhile.

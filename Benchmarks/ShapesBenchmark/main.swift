@@ -11,6 +11,7 @@
 //       --concurrency N         handler concurrency of every role (256)
 //       --widths a,b            fan-out widths of the table (100,250,500,1000,2500,5000,10000)
 //       --method-counts a,b     method counts of the table (100,250,500,1000,2500,5000,10000)
+//       --no-inline             workflow tasks go through the executors' stream, as with split roles
 //       --no-aof, --url U       as the other benchmarks
 //
 // Shapes: 2,000 one-task workflows and 500 ten-step workflows (100 in flight); one workflow fanning out 1,000
@@ -26,8 +27,9 @@ import Logging
 
 let options = BenchmarkOptions(
     defaultMessages: 0,
-    extra: ["row-budget", "inflight", "concurrency", "widths", "method-counts"], flags: ["quick"],
-    usage: "ShapesBenchmark [--quick] [--only one-task,ten-step,fan-out,methods,idle,fan-out-table,methods-table] "
+    extra: ["row-budget", "inflight", "concurrency", "widths", "method-counts"], flags: ["quick", "no-inline"],
+    usage:
+        "ShapesBenchmark [--quick] [--no-inline] [--only one-task,ten-step,fan-out,methods,idle,fan-out-table,methods-table] "
         + "[--rounds N] [--row-budget S] [--inflight N] [--concurrency N] [--widths a,b] [--method-counts a,b] "
         + "[--no-aof] [--url U]")
 let quick = options.flags.contains("quick")
@@ -58,12 +60,13 @@ let bench = Bench(
         concurrency: Int(options.extra["concurrency"] ?? "") ?? 256, batchSize: 200),
     budget: .seconds(Int(options.extra["row-budget"] ?? "") ?? 60),
     inflight: Int(options.extra["inflight"] ?? "") ?? 100,
-    stats: RedisClient(configuration: redis.configuration, logger: logger))
+    stats: RedisClient(configuration: redis.configuration, logger: logger),
+    inline: !options.flags.contains("no-inline"))
 print(
     "ShapesBenchmark \(Date().formatted(.iso8601)), \(Report.load), \(ProcessInfo.processInfo.activeProcessorCount) "
         + "cores; redis-server at \(redis.url) (AOF \(options.appendOnly ? "everysec" : "off")); "
         + "\(bench.inflight) in flight, handler concurrency \(bench.settings.concurrency), row budget \(bench.budget), "
-        + "\(options.rounds) rounds")
+        + "\(options.rounds) rounds, workflow tasks \(bench.inline ? "inline" : "through the executors")")
 
 /// Runs `rounds` rounds of a shape in one fleet (warmed up first), after a raw baseline; prints each round and
 /// returns the summary row of the median one (by throughput). A stopped or failed round ends the shape (a

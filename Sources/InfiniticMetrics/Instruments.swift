@@ -66,6 +66,7 @@ final class Instruments: Sendable {
     private let factory: any MetricsFactory
     private let steps = Mutex<[String: StepInstruments]>([:])
     private let workflowInstruments = Mutex<[String: WorkflowInstruments]>([:])
+    /// Task executions and workflow task replays, by label set.
     private let tasks = Mutex<[String: Counter]>([:])
 
     init(factory: any MetricsFactory) {
@@ -89,6 +90,19 @@ final class Instruments: Sendable {
         return workflowInstruments.withLock { all in
             if let found = all[workflow] { return found }
             all[workflow] = made
+            return made
+        }
+    }
+
+    func workflowTasks(workflow: String, outcome: String) -> Counter {
+        let key = "workflow\u{0}" + workflow + "\u{0}" + outcome
+        if let found = tasks.withLock({ $0[key] }) { return found }
+        let made = Counter(
+            label: MetricNames.workflowTasks, dimensions: [("workflow", workflow), ("outcome", outcome)],
+            factory: factory)
+        return tasks.withLock { tasks in
+            if let found = tasks[key] { return found }
+            tasks[key] = made
             return made
         }
     }

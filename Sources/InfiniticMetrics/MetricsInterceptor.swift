@@ -11,6 +11,9 @@ import Infinitic
 ///   a service executor schedules a failed task's next attempt (its retry policy);
 /// - `infinitic_dead_letters_total{role, topic}`: messages a step sends to the dead-letter stream;
 /// - `infinitic_task_executions_total{service, outcome}`: service task attempts, `success` or `failure`;
+/// - `infinitic_workflow_tasks_total{workflow, outcome}`: workflow task replays, by a workflow executor or inline
+///   by a state engine (`WorkerConfiguration.inlineWorkflowTasks`), `success` or `failure` (the workflow task
+///   failed: an error of the replay, not of the workflow code);
 /// - `infinitic_workflows_running{workflow}`: instances created minus instances deleted by this process's state
 ///   engines (summed over a fleet's state engines it is the number of instances in progress, and of ended ones
 ///   whose outcomes are still retained, see `WorkerConfiguration.resultRetention`), with the counters
@@ -53,6 +56,19 @@ public struct MetricsInterceptor: InfiniticInterceptor {
         }
         instruments.taskExecutions(service: input.task.serviceName, outcome: outcome).increment()
         return result
+    }
+
+    public func replayWorkflowTask(
+        _ input: ReplayWorkflowTaskInput, next: (ReplayWorkflowTaskInput) async -> WorkflowTaskOutput
+    ) async -> WorkflowTaskOutput {
+        let output = await next(input)
+        let outcome: String
+        switch output.outcome {
+        case .workflowTaskFailed: outcome = "failure"
+        case .waiting, .returned, .threw: outcome = "success"
+        }
+        instruments.workflowTasks(workflow: input.task.workflowName, outcome: outcome).increment()
+        return output
     }
 
     private func record(_ decision: BatchDisposition, of input: RoleStep, topic: String, step: StepInstruments) {

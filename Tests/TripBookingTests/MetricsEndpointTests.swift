@@ -77,10 +77,18 @@ struct MetricsEndpointTests {
             metrics.sum("infinitic_task_executions_total", ["service": "PaymentService", "outcome": "failure"]) == 1)
         #expect(metrics.sum("infinitic_retries_total", ["topic": payment]) == 0)
         #expect(metrics.sum("infinitic_dead_letters_total", [:]) == 0)
-        // Every role handled messages, and every step was timed.
-        for role in ["service-executor", "service-tag-engine", "workflow-executor", "workflow-state-engine"] {
+        // Every role with messages to read handled some (this worker replays workflow tasks inline: its workflow
+        // executor has none), and every step was timed.
+        for role in ["service-executor", "service-tag-engine", "workflow-state-engine"] {
             #expect(metrics.sum("infinitic_messages_handled_total", ["role": role, "outcome": "ack"]) > 0, "\(role)")
         }
+        #expect(metrics.sum("infinitic_messages_handled_total", ["role": "workflow-executor"]) == 0)
+        // Each trip: the first workflow task, one after each of its 2 to 4 tasks (hotel retried, payment declined
+        // or not, a cancellation when compensated); none failed.
+        let workflowTasks = metrics.sum(
+            "infinitic_workflow_tasks_total", ["workflow": "BookTrip", "outcome": "success"])
+        #expect(workflowTasks >= 15 && workflowTasks <= 30, "\(workflowTasks) workflow tasks")
+        #expect(metrics.sum("infinitic_workflow_tasks_total", ["outcome": "failure"]) == 0)
         // Each role's backlog, read from Redis at the scrape: everything handled, nothing pending or unread.
         for role in ["service-executor", "workflow-executor", "workflow-state-engine", "workflow-tag-engine"] {
             #expect(metrics.has("infinitic_stream_pending", ["role": role]), "no backlog gauge for \(role)")

@@ -111,14 +111,16 @@ public final class InfiniticWorker: Service {
             guard let definition = configuration.workflows.first(where: { $0.name == name }) else {
                 throw InfiniticError(.invalidConfiguration, "\(role) needs the WorkflowDefinition of \(name)")
             }
-            return runner(
-                WorkflowExecutorRole(
-                    definition: definition, environment: environment, checkMode: configuration.checkMode,
-                    workflowTaskTimeout: configuration.workflowTaskTimeout))
+            return runner(WorkflowExecutorRole(runner: workflowTaskRunner(definition, environment: environment)))
         case .workflowStateEngine(let name):
-            return runner(
-                WorkflowStateEngineRole(
-                    workflowName: name, environment: environment, resultRetention: configuration.resultRetention))
+            var engine = WorkflowStateEngineRole(
+                workflowName: name, environment: environment, resultRetention: configuration.resultRetention)
+            if configuration.inlineWorkflowTasks, configuration.resolvedRoles.contains(.workflowExecutor(name)),
+                let definition = configuration.workflows.first(where: { $0.name == name })
+            {
+                engine.inline = workflowTaskRunner(definition, environment: environment)
+            }
+            return runner(engine)
         case .workflowTagEngine(let name):
             return runner(WorkflowTagEngineRole(workflowName: name, environment: environment))
         case .eventListener(let name):
@@ -131,5 +133,14 @@ public final class InfiniticWorker: Service {
                 EventListenerRole(
                     listener: listener, settings: settings, events: configuration.events ?? EventSettings()))
         }
+    }
+
+    /// How this worker runs the workflow tasks of `definition`.
+    private func workflowTaskRunner(
+        _ definition: WorkflowDefinition, environment: RoleEnvironment
+    ) -> WorkflowTaskRunner {
+        WorkflowTaskRunner(
+            definition: definition, emitterName: environment.emitterName, codec: environment.codec,
+            checkMode: configuration.checkMode, workflowTaskTimeout: configuration.workflowTaskTimeout)
     }
 }

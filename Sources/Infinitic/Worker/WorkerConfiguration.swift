@@ -30,6 +30,13 @@ public struct WorkerConfiguration: Sendable {
     /// minutes by default, zero to delete at once. Each retained outcome is one small field of the instance's
     /// state, read only by a client asking for it, and deleted when its retention is over.
     public var resultRetention: Duration
+    /// Whether a worker that runs both the state engine and the executor of a workflow replays that workflow's
+    /// tasks inline (true by default): the state engine step that dispatches a workflow task replays it at once
+    /// and applies its result before its commit, so that the task never goes through the
+    /// `workflow-executor` stream (two messages, an executor step and a state engine step less per workflow
+    /// task; the replay, its interceptors, its timeout and its outputs are the same). Workers running only one of
+    /// the two roles are not affected; workflow tasks they send still go to the executors.
+    public var inlineWorkflowTasks: Bool = true
     /// The codec of messages, states and payloads: `BinaryPayloadCodec` by default, `JSONPayloadCodec` to read
     /// them in Redis. Must be the same for every worker and client of a deployment (neither reads the other's
     /// bytes: change it only on a deployment without stored states or messages in flight).

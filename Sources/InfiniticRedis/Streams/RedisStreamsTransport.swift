@@ -46,7 +46,7 @@ public final class RedisStreamsTransport: Transport {
         return transport
     }
 
-    /// Pings Redis until it answers, with backoff, for at most `startupRetryLimit`.
+    /// Pings Redis until it answers (reachable, its data loaded), with backoff, for at most `startupRetryLimit`.
     private func waitForRedis() async throws {
         let url = configuration.redis.redactedURL
         let start = ContinuousClock.now
@@ -63,7 +63,8 @@ public final class RedisStreamsTransport: Transport {
             } catch let error as RedisError where error.serverErrorPrefix == "NOPERM" {
                 throw TransportError(
                     .unauthorized, "the Redis user of \(url) may not run ping: \(error.message)", underlying: error)
-            } catch let error as RedisError where error.isConnectionError {
+            } catch let error as RedisError where error.isConnectionError || error.serverErrorPrefix == "LOADING" {
+                // Not reachable yet, or restarted and still loading its data (`LOADING`): wait for it.
                 failures += 1
                 let waited = start.duration(to: .now)
                 let left = configuration.startupRetryLimit - waited

@@ -66,7 +66,8 @@ import Testing
     /// A step counter sees the steps of every role group.
     @Test(arguments: TransportKind.allCases) func stepsAreCountedPerRoleGroup(_ kind: TransportKind) async throws {
         let steps = StepCounter()
-        try await RuntimeSystem.run(kind, interceptors: [steps]) { system in
+        // Workflow tasks go through the executors (inline, the workflow executor would have nothing to read).
+        try await RuntimeSystem.run(kind, interceptors: [steps], inlineWorkflowTasks: false) { system in
             let tag = RuntimeSystem.uniqueKey("tag")
             _ = try await system.client.workflow(TracedStub.self, tags: [tag]).run()
             try await eventually("every role group stepped") {
@@ -80,5 +81,35 @@ import Testing
             #expect(groups["service-executor"]?.messages == 1, "one task ran")
             #expect((groups["workflow-executor"]?.messages ?? 0) >= 2, "a workflow task per step of the method")
         }
+    }
+
+    /// A worker running the state engine and the executor of a workflow replays its workflow tasks inline: the
+    /// same replays (through the interceptors), no message through the executor's stream, and a state engine
+    /// step less per workflow task.
+    @Test(arguments: TransportKind.allCases) func inlineWorkflowTasksSkipTheExecutorsStream(
+        _ kind: TransportKind
+    ) async throws {
+        var counts: [Bool: (steps: [String: StepCounter.Count], replays: Int, taskId: String?)] = [:]
+        for inline in [false, true] {
+            let steps = StepCounter()
+            let tag = RuntimeSystem.uniqueKey("tag")
+            let result = try await RuntimeSystem.run(kind, interceptors: [steps], inlineWorkflowTasks: inline) {
+                system in
+                let report = try await system.client.workflow(TracedStub.self, tags: [tag]).run()
+                // The tag's removal, after the method's end, is the last step.
+                try await eventually("the instance's tag is removed") {
+                    try await system.client.workflowIds(TracedStub.self, tag: tag).isEmpty
+                }
+                return report.task.headers.isEmpty ? nil : "ran"
+            }
+            counts[inline] = (steps.byGroup, steps.replays, result)
+        }
+        let (split, inline) = (try #require(counts[false]), try #require(counts[true]))
+        #expect(inline.taskId == split.taskId)
+        #expect(inline.replays == split.replays && split.replays >= 2, "the same replays: \(split.replays)")
+        #expect((split.steps["workflow-executor"]?.messages ?? 0) == split.replays)
+        #expect(inline.steps["workflow-executor"] == nil, "nothing read from the executor's stream")
+        let engineMessages = { (steps: [String: StepCounter.Count]) in steps["workflow-state-engine"]?.messages ?? 0 }
+        #expect(engineMessages(inline.steps) == engineMessages(split.steps) - split.replays)
     }
 }

@@ -12,10 +12,15 @@ import Tracing
 
     /// A workflow of two tasks in sequence: every span is in the trace of the client's dispatch, and each task's
     /// span chains up to it through its executor step, the workflow task that dispatched it and that workflow
-    /// task's step.
-    @Test(arguments: TransportKind.allCases) func aWorkflowIsOneTrace(_ kind: TransportKind) async throws {
+    /// task's step: a workflow executor step, or with inline workflow tasks the state engine step that replayed
+    /// it.
+    @Test(arguments: TransportKind.allCases, [false, true]) func aWorkflowIsOneTrace(
+        _ kind: TransportKind, inline: Bool
+    ) async throws {
         let tracer = RecordingTracer()
-        try await RuntimeSystem.run(kind, interceptors: [TracingInterceptor(tracer: tracer)]) { system in
+        try await RuntimeSystem.run(
+            kind, interceptors: [TracingInterceptor(tracer: tracer)], inlineWorkflowTasks: inline
+        ) { system in
             let handle = try await system.client.dispatch {
                 try await system.client.workflow(TripsStub.self).sequential("ada")
             }
@@ -58,14 +63,27 @@ import Tracing
                 #expect(workflowTask.name == "workflow task Trips.sequential")
                 #expect(workflowTask.attributes[TracingAttributes.workflowId] == handle.id)
                 let workflowStep = try parent(workflowTask)
-                #expect(workflowStep.name == "workflow-executor Trips")
-                #expect(workflowStep.attributes[TracingAttributes.topic]?.contains("Trips") == true)
-                #expect(try parent(workflowStep).spanId == dispatch.spanId)
+                if inline {
+                    // Replayed in the state engine step of the message that triggered it, under the context that
+                    // message carried: the client's dispatch for the first task, the step of the first task's
+                    // result for the second.
+                    #expect(
+                        workflowStep.spanId == dispatch.spanId || workflowStep.name == "workflow-state-engine Trips",
+                        "\(workflowStep)")
+                } else {
+                    #expect(workflowStep.name == "workflow-executor Trips")
+                    #expect(workflowStep.attributes[TracingAttributes.topic]?.contains("Trips") == true)
+                    #expect(try parent(workflowStep).spanId == dispatch.spanId)
+                }
             }
             #expect(Set(tasks.map(\.parentId)).count == 2, "each task has its own executor step")
 
             let engineSteps = spans.filter { $0.name == "workflow-state-engine Trips" }
-            #expect(engineSteps.count >= 4, "dispatch, two task results, the last workflow task: \(engineSteps)")
+            // Inline, the steps of the dispatch and of the two task results replay the workflow tasks too.
+            #expect(
+                engineSteps.count >= (inline ? 3 : 4),
+                "dispatch, two task results (and the workflow tasks' results): \(engineSteps)")
+            #expect(spans.contains { $0.name == "workflow-executor Trips" } == !inline)
             #expect(engineSteps.allSatisfy { $0.attributes[TracingAttributes.key] == handle.id })
             #expect(engineSteps.contains { $0.parentId == dispatch.spanId })
         }

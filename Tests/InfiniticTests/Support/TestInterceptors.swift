@@ -112,8 +112,18 @@ final class StepCounter: InfiniticInterceptor {
     }
 
     private let counts = Mutex<[String: Count]>([:])
+    private let replayCount = Mutex(0)
 
     var byGroup: [String: Count] { counts.withLock { $0 } }
+    /// Workflow task replays (by an executor or inline).
+    var replays: Int { replayCount.withLock { $0 } }
+
+    func replayWorkflowTask(
+        _ input: ReplayWorkflowTaskInput, next: (ReplayWorkflowTaskInput) async -> WorkflowTaskOutput
+    ) async -> WorkflowTaskOutput {
+        replayCount.withLock { $0 += 1 }
+        return await next(input)
+    }
 
     func step(_ input: RoleStep, next: () async throws -> BatchDisposition) async throws -> BatchDisposition {
         counts.withLock {

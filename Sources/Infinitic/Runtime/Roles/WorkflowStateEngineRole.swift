@@ -12,10 +12,16 @@ public struct WorkflowStateEngineRole: Role {
     public static let batchSize = 100
     /// How many times a step reads the parts it asks for before it reads the whole state.
     static let partialReadRounds = 6
+    /// The most workflow tasks one step replays inline (a method whose replays keep dispatching workflow tasks
+    /// at once, such as one awaiting nothing in a loop, hands the next one to the executors).
+    public static let inlineReplaysPerStep = 8
 
     public let engine: WorkflowStateEngine
     /// Whether each step's events go to the events topic, in the step's commit.
     public let events: EventSettings?
+    /// Replays the workflow tasks of this engine's instances inline, in the step that dispatches them, instead
+    /// of sending them to the executors (nil: sends them; see `WorkerConfiguration.inlineWorkflowTasks`).
+    public var inline: WorkflowTaskRunner?
 
     /// `resultRetention`: how long the outcome of a method that left the state can still be asked for by id
     /// (zero: not at all; see `WorkerConfiguration.resultRetention`).
@@ -62,8 +68,10 @@ public struct WorkflowStateEngineRole: Role {
     }
 
     /// Applies the batch (messages of one instance) to the instance's state, reading the parts the step asks
-    /// for, and acknowledges it with the outputs and the compare-and-set write of the changed parts. A state
-    /// that cannot be read or outputs that cannot be encoded retry the batch later.
+    /// for, and acknowledges it with the outputs and the compare-and-set write of the changed parts. With an
+    /// inline runner, the workflow task the batch triggers is replayed in the step and its result applied to the
+    /// state before the commit (again, up to `inlineReplaysPerStep` times). A state that cannot be read or
+    /// outputs that cannot be encoded retry the batch later.
     public func step(
         _ inputs: [RoleInput<WorkflowEngineEnvelope>], context: RoleContext
     ) async throws -> BatchDisposition {
@@ -84,64 +92,141 @@ public struct WorkflowStateEngineRole: Role {
                 stored = try await read([])
             }
             let now = context.now()
-            let (transition, before) = try await transition(for: envelopes, stored: stored, read: read, now: now)
-            let version = before?.version
+            let (first, before) = try await transition(for: envelopes, stored: stored, read: read, now: now)
+            var outcome = first.state
+            var outputs = first.outputs
+            var events = eventsOf(envelopes, before: before, transition: first, now: now)
+            if let runner = inline {
+                try await replayInline(
+                    with: runner, workflowId: workflowId, state: &outcome, outputs: &outputs, events: &events,
+                    read: read, context: context)
+            }
             var writes: [StateWrite] = []
-            switch transition.state {
+            switch outcome {
             case .unchanged:
                 break
             case .updated(let state):
                 writes.append(try state.write(to: key))
             case .deleted:
-                if let version { writes.append(StateWrite(key: key, operation: .delete, expectedVersion: version)) }
+                if let version = before?.version {
+                    writes.append(StateWrite(key: key, operation: .delete, expectedVersion: version))
+                }
             }
-            var messages = try transition.outputs.map { try $0.outgoingMessage(codec: engine.codec) }
-            if let settings = events {
-                let events = WorkflowEvents.events(
-                    of: envelopes, before: before, transition: transition, now: now, settings: settings)
-                if let message = try settings.message(events) { messages.append(message) }
-            }
+            var messages = try outputs.map { try $0.outgoingMessage(codec: engine.codec) }
+            if let message = try self.events?.message(events) { messages.append(message) }
             return .ack(Commit(messages: messages, writes: writes))
+        } catch is CancellationError {
+            throw CancellationError()
         } catch {
             return BatchDisposition(
                 .retry(after: .seconds(1), reason: "cannot apply messages to the state of \(workflowId): \(error)"))
         }
     }
 
-    /// Runs the engine, reading the parts it asks for, until it needs nothing more. Returns the transition and
-    /// the state it started from (with the parts read).
+    /// Replays the workflow task among `outputs` (the one the step dispatches to its own instance) with `runner`
+    /// and applies its result to `state`, as the executor and a later step would, until the instance has no
+    /// workflow task to run or `inlineReplaysPerStep` replays ran (the last task then goes to the executors).
+    /// The replay's other messages (new commands) join `outputs`.
+    private func replayInline(
+        with runner: WorkflowTaskRunner, workflowId: String, state outcome: inout WorkflowEngineTransition.StateChange,
+        outputs: inout [Outbound], events: inout [CloudEvent], read: @Sendable ([String]?) async throws -> StateFields?,
+        context: RoleContext
+    ) async throws {
+        for _ in 0..<Self.inlineReplaysPerStep {
+            guard case .updated(let state) = outcome,
+                let index = outputs.firstIndex(where: { Self.isWorkflowTask($0, of: workflowId) }),
+                case .workflowExecutor(let task) = outputs[index]
+            else { return }
+            var replayed = try await runner.run(task, context: context)
+            guard let resultIndex = replayed.firstIndex(where: { Self.isWorkflowTaskResult($0, of: workflowId) }),
+                case .workflowEngine(let result) = replayed.remove(at: resultIndex)
+            else { return }
+            outputs.remove(at: index)
+            outputs += replayed
+            let now = context.now()
+            var current: WorkflowState? = state
+            let next = try await run([result], on: &current, read: read, now: now, strict: true)
+            events += eventsOf([result], before: current, transition: next, now: now)
+            outputs += next.outputs
+            if case .unchanged = next.state { return }
+            outcome = next.state
+        }
+    }
+
+    /// Whether `output` is a workflow task for the instance `workflowId` of this workflow.
+    private static func isWorkflowTask(_ output: Outbound, of workflowId: String) -> Bool {
+        guard case .workflowExecutor(let envelope) = output else { return false }
+        return envelope.message.workflowId == workflowId
+    }
+
+    /// Whether `output` is the result of a workflow task of the instance `workflowId`, for its state engine.
+    private static func isWorkflowTaskResult(_ output: Outbound, of workflowId: String) -> Bool {
+        guard case .workflowEngine(let envelope) = output, case .workflowTaskCompleted = envelope.message else {
+            return false
+        }
+        return envelope.message.workflowId == workflowId
+    }
+
+    private func eventsOf(
+        _ envelopes: [WorkflowEngineEnvelope], before: WorkflowState?, transition: WorkflowEngineTransition,
+        now: Date
+    ) -> [CloudEvent] {
+        guard let settings = events else { return [] }
+        return WorkflowEvents.events(
+            of: envelopes, before: before, transition: transition, now: now, settings: settings)
+    }
+
+    /// Runs the engine from the stored state. Returns the transition and the state it started from (with the
+    /// parts read).
     private func transition(
         for envelopes: [WorkflowEngineEnvelope], stored: StateFields?,
         read: @Sendable ([String]?) async throws -> StateFields?, now: Date
     ) async throws -> (WorkflowEngineTransition, WorkflowState?) {
-        let codec = engine.codec
-        var state = try stored.map { try WorkflowState(stored: $0, codec: codec) }
+        var state = try stored.map { try WorkflowState(stored: $0, codec: engine.codec) }
+        let transition = try await run(envelopes, on: &state, read: read, now: now, strict: false)
+        return (transition, state)
+    }
+
+    /// Runs the engine on `state`, reading the parts it asks for, until it needs nothing more; `state` ends with
+    /// the parts read. Unless `strict`, a state that changed meanwhile is read again whole; a state with changes
+    /// not written yet (a transition of this step ran on it) must not be: `strict` throws `WorkflowStateChanged`.
+    private func run(
+        _ envelopes: [WorkflowEngineEnvelope], on state: inout WorkflowState?,
+        read: @Sendable ([String]?) async throws -> StateFields?, now: Date, strict: Bool
+    ) async throws -> WorkflowEngineTransition {
         if let current = state {
             let likely = current.unread(WorkflowStateEngine.likelyParts(of: envelopes))
-            if !likely.isEmpty { state = try await merge(likely, into: current, read: read) }
+            if !likely.isEmpty { state = try await merge(likely, into: current, read: read, strict: strict) }
         }
         for _ in 0..<Self.partialReadRounds {
             do {
-                return (try engine.handle(envelopes, state: state, now: now), state)
+                return try engine.handle(envelopes, state: state, now: now)
             } catch let needed as StatePartsNeeded {
                 guard let current = state else { throw needed }
-                state = try await merge(needed.fields, into: current, read: read)
+                state = try await merge(needed.fields, into: current, read: read, strict: strict)
             }
         }
-        state = try await read(nil).map { try WorkflowState(stored: $0, codec: codec) }
-        return (try engine.handle(envelopes, state: state, now: now), state)
+        if strict { throw WorkflowUsageError("the step kept asking for parts of the state it had read") }
+        state = try await read(nil).map { try WorkflowState(stored: $0, codec: engine.codec) }
+        return try engine.handle(envelopes, state: state, now: now)
     }
 
-    /// `state` with `fields` read; the whole state read afresh when it changed meanwhile (nil if it is gone).
+    /// `state` with `fields` read; the whole state read afresh when it changed meanwhile (nil if it is gone),
+    /// or, if `strict`, `WorkflowStateChanged`.
     private func merge(
-        _ fields: Set<String>, into state: WorkflowState, read: @Sendable ([String]?) async throws -> StateFields?
+        _ fields: Set<String>, into state: WorkflowState, read: @Sendable ([String]?) async throws -> StateFields?,
+        strict: Bool
     ) async throws -> WorkflowState? {
         var merged = state
         if let fresh = try await read(fields.sorted()) {
             do {
                 try merged.merge(fresh, asked: fields)
                 return merged
-            } catch is WorkflowStateChanged {}
+            } catch let changed as WorkflowStateChanged {
+                if strict { throw changed }
+            }
+        } else if strict {
+            throw WorkflowStateChanged(expected: state.version, found: 0)
         }
         return try await read(nil).map { try WorkflowState(stored: $0, codec: engine.codec) }
     }

@@ -20,6 +20,13 @@ struct RuntimeSystem: Sendable {
     /// The workers' result retention: none unless a test needs one, so that an instance's state is deleted as
     /// soon as it ends (the tests of cleanup and of unknown methods check that).
     var resultRetention = Duration.zero
+    /// Whether the workers replay workflow tasks inline (`WorkerConfiguration.inlineWorkflowTasks`). By default
+    /// they do, except on the cluster kind, whose workers send every workflow task through the executors'
+    /// stream as split roles do: so every runtime test covers both paths.
+    var inlineWorkflowTasks = true
+
+    /// The default of `inlineWorkflowTasks` for a transport kind.
+    static func inlinesWorkflowTasks(_ kind: TransportKind) -> Bool { kind != .redisCluster }
 
     static let logger: Logger = {
         var logger = Logger(label: "runtime-test")
@@ -32,12 +39,12 @@ struct RuntimeSystem: Sendable {
         name: String = "test-worker", roles: [WorkerRole]? = nil,
         consumerSettings: ConsumerSettings = ConsumerSettings()
     ) throws -> InfiniticWorker {
-        try InfiniticWorker(
-            configuration: WorkerConfiguration(
-                transport: .existing(transport), name: name, services: RuntimeFixtures.services(controls),
-                workflows: RuntimeFixtures.workflows, roles: roles, consumerSettings: consumerSettings,
-                workflowTaskTimeout: workflowTaskTimeout, resultRetention: resultRetention, interceptors: interceptors),
-            logger: Self.logger)
+        var configuration = WorkerConfiguration(
+            transport: .existing(transport), name: name, services: RuntimeFixtures.services(controls),
+            workflows: RuntimeFixtures.workflows, roles: roles, consumerSettings: consumerSettings,
+            workflowTaskTimeout: workflowTaskTimeout, resultRetention: resultRetention, interceptors: interceptors)
+        configuration.inlineWorkflowTasks = inlineWorkflowTasks
+        return try InfiniticWorker(configuration: configuration, logger: Self.logger)
     }
 
     /// Writes to the transport's state store the only way it can be written: as the commit of a handled message
@@ -64,22 +71,24 @@ struct RuntimeSystem: Sendable {
         try await withInfiniticClient(transport: transport, callTimeout: callTimeout, logger: Self.logger, body)
     }
 
-    /// Runs `body` with a fresh system; with `startWorker`, a worker runs all roles meanwhile.
+    /// Runs `body` with a fresh system; with `startWorker`, a worker runs all roles meanwhile. `inlineWorkflowTasks`
+    /// nil: the kind's default (see `inlineWorkflowTasks`).
     static func run<T: Sendable>(
         _ kind: TransportKind, startWorker: Bool = true, interceptors: Interceptors = [],
         workflowTaskTimeout: Duration = RuntimeFixtures.workflowTaskTimeout, resultRetention: Duration = .zero,
-        _ body: (RuntimeSystem) async throws -> T
+        inlineWorkflowTasks: Bool? = nil, _ body: (RuntimeSystem) async throws -> T
     ) async throws -> T {
         try await run(
             kind, transport: try await kind.make(), startWorker: startWorker, interceptors: interceptors,
-            workflowTaskTimeout: workflowTaskTimeout, resultRetention: resultRetention, body)
+            workflowTaskTimeout: workflowTaskTimeout, resultRetention: resultRetention,
+            inlineWorkflowTasks: inlineWorkflowTasks, body)
     }
 
     /// Runs `body` with a fresh system on `transport` (closed afterwards if it is a Redis one).
     static func run<T: Sendable>(
         _ kind: TransportKind, transport: any Transport, startWorker: Bool = true, interceptors: Interceptors = [],
         workflowTaskTimeout: Duration = RuntimeFixtures.workflowTaskTimeout, resultRetention: Duration = .zero,
-        _ body: (RuntimeSystem) async throws -> T
+        inlineWorkflowTasks: Bool? = nil, _ body: (RuntimeSystem) async throws -> T
     ) async throws -> T {
         let controls = Controls()
         // Without a worker yet, the test dispatches work that waits for the workers it starts later.
@@ -88,7 +97,8 @@ struct RuntimeSystem: Sendable {
             unservedWorkflows: startWorker ? .default : .warn, logger: logger)
         let system = RuntimeSystem(
             kind: kind, transport: transport, client: client, controls: controls, interceptors: interceptors,
-            workflowTaskTimeout: workflowTaskTimeout, resultRetention: resultRetention)
+            workflowTaskTimeout: workflowTaskTimeout, resultRetention: resultRetention,
+            inlineWorkflowTasks: inlineWorkflowTasks ?? inlinesWorkflowTasks(kind))
         let worker = try system.makeWorker()
         let outcome = await withTaskGroup(of: Void.self) { group -> Result<T, any Error> in
             group.addTask {

@@ -1,0 +1,72 @@
+import Foundation
+
+/// Runs workflow tasks of one workflow the way a worker does: each replay through the interceptors
+/// (`InfiniticInterceptor.replayWorkflowTask`), within the workflow task timeout, and turns its output into the
+/// messages to send. The workflow executor role runs the tasks it reads with it; a state engine running in the
+/// same worker as the executor runs its own instances' tasks with it inline (see
+/// `WorkerConfiguration.inlineWorkflowTasks`).
+public struct WorkflowTaskRunner: Sendable {
+    public let definition: WorkflowDefinition
+    /// How long one replay may run (nil: no limit); past it, the method fails with `WorkflowTaskTimeoutError`.
+    public let workflowTaskTimeout: Duration?
+    let executor: WorkflowExecutor
+
+    public init(
+        definition: WorkflowDefinition, emitterName: String, codec: any PayloadCodec, checkMode: CheckMode = .simple,
+        workflowTaskTimeout: Duration? = .seconds(60)
+    ) {
+        self.definition = definition
+        self.workflowTaskTimeout = workflowTaskTimeout
+        self.executor = WorkflowExecutor(
+            definitions: [definition], emitterName: emitterName, checkMode: checkMode, codec: codec)
+    }
+
+    /// Replays the workflow task and returns what to send: its result for the state engine first, then the
+    /// dispatch of its new commands. Throws `CancellationError` when a hard stop of the worker interrupted it
+    /// (the replay may then have recorded the interruption as a failure of the workflow code: run it again).
+    func run(_ envelope: WorkflowExecutorEnvelope, context: RoleContext) async throws -> [Outbound] {
+        let output = await replay(envelope, context: context)
+        try Task.checkCancellation()
+        return executor.outputs(of: output, for: envelope, now: context.now())
+    }
+
+    /// Replays the workflow task through the interceptors (directly when there are none).
+    private func replay(_ envelope: WorkflowExecutorEnvelope, context: RoleContext) async -> WorkflowTaskOutput {
+        guard !context.interceptors.isEmpty else { return await replayInTime(envelope, context: context) }
+        let input = ReplayWorkflowTaskInput(task: envelope.message, headers: envelope.headers)
+        return await context.interceptors.replayWorkflowTask(input) { input in
+            var envelope = envelope
+            envelope.message = input.task
+            envelope.headers = input.headers
+            return await replayInTime(envelope, context: context)
+        }
+    }
+
+    /// Replays the workflow task, within the workflow task timeout.
+    private func replayInTime(
+        _ envelope: WorkflowExecutorEnvelope, context: RoleContext
+    ) async -> WorkflowTaskOutput {
+        let (executor, interceptors) = (self.executor, context.interceptors)
+        guard let timeout = workflowTaskTimeout else {
+            return await executor.replay(envelope, interceptors: interceptors)
+        }
+        let task = envelope.message
+        do {
+            let limit = TimeLimit(duration: timeout, pool: context.pool)
+            switch try await limit.run({ await executor.replay(envelope, interceptors: interceptors) }) {
+            case .finished(let output):
+                return output
+            case .timedOut:
+                context.logger.warning(
+                    "workflow task exceeded its timeout, failing the method",
+                    metadata: [LogKeys.workflowId: "\(task.workflowId)", LogKeys.method: "\(task.method.methodName)"])
+                let error = WorkflowTaskTimeoutError(
+                    workflowName: task.workflowName, workflowId: task.workflowId, methodName: task.method.methodName,
+                    timeoutSeconds: timeout.inSeconds)
+                return executor.failedOutput(for: task, error: error)
+            }
+        } catch {
+            return executor.failedOutput(for: task, error: error)
+        }
+    }
+}
