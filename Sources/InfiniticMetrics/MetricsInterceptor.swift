@@ -17,7 +17,9 @@ import Infinitic
 /// - `infinitic_workflows_running{workflow}`: instances created minus instances deleted by this process's state
 ///   engines (summed over a fleet's state engines it is the number of instances in progress, and of ended ones
 ///   whose outcomes are still retained, see `WorkerConfiguration.resultRetention`), with the counters
-///   `infinitic_workflows_created_total` and `infinitic_workflows_deleted_total`.
+///   `infinitic_workflows_created_total` and `infinitic_workflows_deleted_total` (read from the state writes of
+///   the steps: an instance that ends in the very step that created it, a method returning without a task whose
+///   first workflow task is replayed inline, is never stored and counts in neither).
 ///
 /// The instruments come from `factory` (a `PrometheusMetricsFactory` for `MetricsEndpoint`), or from the
 /// process's bootstrapped `MetricsSystem` when nil. Each instrument is made once per label set.
