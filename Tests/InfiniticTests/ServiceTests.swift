@@ -141,6 +141,40 @@ import Testing
         #expect(name == "cl" && ids.ids == ["a", "b"])
     }
 
+    /// A completed delegated task is remembered for `completionMemory` (a second completion is a no-op), then its
+    /// marker is deleted by a message the engine scheduled for itself at the completion.
+    @Test func aCompletedDelegatedTaskIsForgottenAfterItsMemory() throws {
+        let engine = ServiceTagEngine(emitterName: "tags", completionMemory: .seconds(60))
+        let key = Topics.delegatedTask("S", taskId: "t1")
+        let task = DelegatedTask(
+            serviceName: "S", taskId: "t1", methodName: "approve", resultType: "Swift.String", tags: [],
+            requester: .workflow(name: "W", id: "w1", methodId: "w1"))
+        let complete = Envelope(
+            messageId: "c1", emitterName: "client", emittedAt: now, requester: .client(name: "cl"),
+            message: ServiceTagMessage.completeDelegatedTask(
+                CompleteDelegatedTask(serviceName: "S", taskId: "t1", result: .void, resultType: "Swift.String")))
+        #expect(engine.stateKey(complete.message) == key)
+        let completed = engine.handle(complete, ids: [], stored: try codec.encode(task), now: now, codec: codec)
+        let forgets = completed.outputs.compactMap { outbound -> (ServiceTagEnvelope, Date)? in
+            if case .delayedServiceTag(let envelope, let due) = outbound { return (envelope, due) }
+            return nil
+        }
+        let (forget, due) = try #require(forgets.first)
+        #expect(forgets.count == 1 && due == now.addingTimeInterval(60))
+        #expect(engine.stateKey(forget.message) == key)
+        let message = try Outbound.delayedServiceTag(forget, at: due).outgoingMessage(codec: codec)
+        #expect(message.topic == Topics.serviceTag("S") && message.key == DelegatedTask.tag(of: "t1"))
+        #expect(message.delivery == .at(due))
+
+        var marker = task
+        marker.completed = true
+        let forgotten = engine.handle(forget, ids: [], stored: try codec.encode(marker), now: due, codec: codec)
+        #expect(forgotten.writes == [StateWrite(key: key, operation: .delete)])
+        // A task still open is never forgotten (nor one already gone).
+        #expect(engine.handle(forget, ids: [], stored: try codec.encode(task), now: due, codec: codec).writes.isEmpty)
+        #expect(engine.handle(forget, ids: [], stored: nil, now: due, codec: codec).writes.isEmpty)
+    }
+
     @Test func aByTagCommandFromAWorkflowSkipsThatWorkflow() {
         let engine = WorkflowTagEngine(emitterName: "tags")
         let cancel = Envelope(

@@ -1,6 +1,7 @@
 /// A delegated task waiting for its completion (`InfiniticClient.completeDelegatedTask`): who waits for it.
 /// The service tag engine keeps it under the task's own key (`DelegatedTask.tag(of:)`) until it completes,
-/// then keeps it marked completed (a second completion is then a no-op).
+/// then keeps it marked completed for `ServiceTagEngine.completionMemory` (a second completion meanwhile is a
+/// no-op; afterwards the task is unknown).
 public struct DelegatedTask: Sendable, Codable {
     public var serviceName: String
     public var taskId: String
@@ -28,6 +29,18 @@ public struct DelegatedTask: Sendable, Codable {
 
     /// The service tag topic key of the messages about the task `taskId`.
     public static func tag(of taskId: String) -> String { "taskId:\(taskId)" }
+}
+
+/// The end of the memory of a completed delegated task: its marker is deleted (sent by the service tag engine to
+/// itself, delayed, when the task completes).
+public struct ForgetDelegatedTask: Sendable, Codable {
+    public var serviceName: String
+    public var taskId: String
+
+    public init(serviceName: String, taskId: String) {
+        self.serviceName = serviceName
+        self.taskId = taskId
+    }
 }
 
 /// A client completes a delegated task with `result` (encoded from a value of type `resultType`).

@@ -8,6 +8,8 @@ public enum ServiceTagMessage: Sendable, Codable {
     case setDelegatedTask(DelegatedTask)
     /// A client completes a delegated task (keyed by `DelegatedTask.tag(of:)`).
     case completeDelegatedTask(CompleteDelegatedTask)
+    /// The memory of a completed delegated task is over: forget it (keyed by `DelegatedTask.tag(of:)`).
+    case forgetDelegatedTask(ForgetDelegatedTask)
 
     public var serviceName: String {
         switch self {
@@ -15,6 +17,7 @@ public enum ServiceTagMessage: Sendable, Codable {
         case .getIds(let message): message.serviceName
         case .setDelegatedTask(let message): message.serviceName
         case .completeDelegatedTask(let message): message.serviceName
+        case .forgetDelegatedTask(let message): message.serviceName
         }
     }
 
@@ -25,6 +28,7 @@ public enum ServiceTagMessage: Sendable, Codable {
         case .getIds(let message): message.tag
         case .setDelegatedTask(let message): DelegatedTask.tag(of: message.taskId)
         case .completeDelegatedTask(let message): DelegatedTask.tag(of: message.taskId)
+        case .forgetDelegatedTask(let message): DelegatedTask.tag(of: message.taskId)
         }
     }
 }

@@ -11,6 +11,7 @@ public enum Outbound: Sendable {
     case serviceExecutor(ServiceExecutorEnvelope, delivery: ScheduledDelivery)
     case workflowTag(WorkflowTagEnvelope)
     case serviceTag(ServiceTagEnvelope)
+    case delayedServiceTag(ServiceTagEnvelope, at: Date)
     case client(name: String, ClientEnvelope)
 
     /// The id of the message carried.
@@ -20,7 +21,7 @@ public enum Outbound: Sendable {
         case .workflowExecutor(let envelope): envelope.messageId
         case .serviceExecutor(let envelope, _): envelope.messageId
         case .workflowTag(let envelope): envelope.messageId
-        case .serviceTag(let envelope): envelope.messageId
+        case .serviceTag(let envelope), .delayedServiceTag(let envelope, _): envelope.messageId
         case .client(_, let envelope): envelope.messageId
         }
     }
@@ -58,6 +59,11 @@ public enum Outbound: Sendable {
             return OutgoingMessage(
                 topic: Topics.serviceTag(message.serviceName), key: message.tag, payload: try codec.encode(envelope),
                 id: envelope.messageId)
+        case .delayedServiceTag(let envelope, let due):
+            let message = envelope.message
+            return OutgoingMessage(
+                topic: Topics.serviceTag(message.serviceName), key: message.tag, payload: try codec.encode(envelope),
+                delivery: .at(due), id: envelope.messageId)
         case .client(let name, let envelope):
             return OutgoingMessage(
                 topic: Topics.client(name), payload: try codec.encode(envelope), id: envelope.messageId)

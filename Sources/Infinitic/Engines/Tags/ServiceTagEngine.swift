@@ -4,9 +4,16 @@ import Foundation
 /// delegated task (a state key per task id), and their completion by a client.
 public struct ServiceTagEngine: Sendable {
     public let emitterName: String
+    /// How long a completed delegated task is remembered: a second completion meanwhile answers that it is
+    /// already completed, later that it is unknown (its marker is deleted: memory stays bounded).
+    public let completionMemory: Duration
 
-    public init(emitterName: String) {
+    /// The default `completionMemory`: one day.
+    public static let defaultCompletionMemory = Duration.seconds(24 * 3600)
+
+    public init(emitterName: String, completionMemory: Duration = ServiceTagEngine.defaultCompletionMemory) {
         self.emitterName = emitterName
+        self.completionMemory = completionMemory
     }
 
     /// Whether handling the message needs the current ids of its tag.
@@ -25,6 +32,7 @@ public struct ServiceTagEngine: Sendable {
         switch message {
         case .setDelegatedTask(let task): Topics.delegatedTask(task.serviceName, taskId: task.taskId)
         case .completeDelegatedTask(let complete): Topics.delegatedTask(complete.serviceName, taskId: complete.taskId)
+        case .forgetDelegatedTask(let forget): Topics.delegatedTask(forget.serviceName, taskId: forget.taskId)
         case .addTag, .removeTag, .getIds: nil
         }
     }
@@ -49,6 +57,12 @@ public struct ServiceTagEngine: Sendable {
         case .completeDelegatedTask(let complete):
             let task = stored.flatMap { try? codec.decode(DelegatedTask.self, from: $0) }
             return completeDelegated(complete, task: task, envelope: envelope, stamp: &stamp, codec: codec)
+        case .forgetDelegatedTask(let forget):
+            // Only a completed task is forgotten (a marker is never reopened, so this is its own memory's end).
+            guard let task = stored.flatMap({ try? codec.decode(DelegatedTask.self, from: $0) }), task.completed
+            else { return TagEngineStep() }
+            let key = Topics.delegatedTask(forget.serviceName, taskId: forget.taskId)
+            return TagEngineStep(writes: [StateWrite(key: key, operation: .delete)])
         case .addTag, .removeTag, .getIds:
             return handleTags(envelope, ids: ids, now: now)
         }
@@ -77,6 +91,11 @@ public struct ServiceTagEngine: Sendable {
                 outcome = .completed
                 let key = Topics.delegatedTask(task.serviceName, taskId: task.taskId)
                 step.writes.append(StateWrite(key: key, operation: .put(bytes)))
+                let forget = ForgetDelegatedTask(serviceName: task.serviceName, taskId: task.taskId)
+                step.outputs.append(
+                    .delayedServiceTag(
+                        stamp.envelope(.forgetDelegatedTask(forget), requester: nil),
+                        at: stamp.now.addingTimeInterval(completionMemory.inSeconds)))
                 for tag in task.tags.sorted() {
                     let change = TaskTagChange(serviceName: task.serviceName, tag: tag, taskId: task.taskId)
                     step.outputs.append(.serviceTag(stamp.envelope(.removeTag(change), requester: task.requester)))
@@ -115,7 +134,7 @@ public struct ServiceTagEngine: Sendable {
             guard case .client(let name) = envelope.requester else { return TagEngineStep() }
             let answer = IdsByTag(name: query.serviceName, tag: query.tag, ids: ids.sorted())
             return TagEngineStep(outputs: [.client(name: name, stamp.envelope(.taskIds(answer), requester: nil))])
-        case .setDelegatedTask, .completeDelegatedTask:
+        case .setDelegatedTask, .completeDelegatedTask, .forgetDelegatedTask:
             return handle(envelope, ids: ids, stored: nil, now: now, codec: BinaryPayloadCodec())
         }
     }
