@@ -21,9 +21,28 @@ public final class RedisServerProcess: Sendable {
     private let watchdog: LockedProcess
 
     /// Starts a server and waits until it answers. The executable is `$REDIS_SERVER`, else `redis-server`
-    /// from the PATH. Throws a clear error if none is installed.
+    /// from the PATH. Throws a clear error if none is installed. Without `port`, a free one is chosen; if
+    /// another process takes it before the server binds it, the server starts again on another (three tries).
     public static func start(
         port: Int? = nil, appendOnly: Bool = true, extraArguments: [String] = [], directory: String? = nil
+    ) async throws -> RedisServerProcess {
+        guard port == nil else {
+            return try await start(
+                on: port, appendOnly: appendOnly, extraArguments: extraArguments, directory: directory)
+        }
+        var attempt = 1
+        while true {
+            do {
+                return try await start(
+                    on: nil, appendOnly: appendOnly, extraArguments: extraArguments, directory: directory)
+            } catch let error as RedisError where attempt < 3 && error.message.contains("Address already in use") {
+                attempt += 1
+            }
+        }
+    }
+
+    private static func start(
+        on port: Int?, appendOnly: Bool, extraArguments: [String], directory: String?
     ) async throws -> RedisServerProcess {
         let executable = try findExecutable()
         let chosenPort = try port ?? freeLoopbackPort()
