@@ -158,6 +158,34 @@ extension WorkflowStateEngineTests {
         let again = try #require(workflowTasks(retried).first)
         #expect(again.workflowVersion == 2 && again.method.methodId == "wf")
     }
+
+    @Test func aRetriedTaskCarriesTheInstanceVersion() throws {
+        let (created, _) = try apply([envelope(dispatchWorkflow())], to: nil)
+        var output = waitingOn(["c1"], position: 2)
+        output.workflowVersion = 3
+        let (waiting, _) = try apply([envelope(try taskCompleted(created, output))], to: created)
+        let failure = DeferredFailure.taskFailed(
+            TaskFailedError(
+                serviceName: "HotelBooking", methodName: "book", taskId: "c1",
+                lastFailure: TaskFailure(
+                    workerName: "w", error: ErrorDescription(typeName: "Full", message: "full"), retryIndex: 0,
+                    retrySequence: 0, secondsBeforeRetry: nil, previous: nil)))
+        let failed = WorkflowEngineMessage.commandResult(
+            CommandResult(
+                workflowName: "Trips", workflowId: "wf", methodId: "wf", commandId: "c1", outcome: .failed(failure)))
+        let (resumed, _) = try apply([envelope(failed)], to: waiting)
+        let threw = WorkflowTaskOutput(outcome: .threw(failure), workflowVersion: 3)
+        let (failedState, _) = try apply([envelope(try taskCompleted(resumed, threw))], to: resumed)
+        #expect(failedState?.header.methods.first?.ending == .failed)
+        let retry = WorkflowEngineMessage.retryTasks(
+            RetryTasks(workflowName: "Trips", workflowId: "wf", selection: TaskSelection()))
+        let (_, retried) = try apply([envelope(retry)], to: failedState)
+        let tasks = retried.outputs.compactMap {
+            if case .serviceExecutor(let envelope, _) = $0 { return envelope.message } else { return nil }
+        }
+        #expect(tasks.map(\.taskId) == ["c1"])
+        #expect(tasks.first?.workflowVersion == 3)
+    }
 }
 
 // MARK: bytes written before versions
