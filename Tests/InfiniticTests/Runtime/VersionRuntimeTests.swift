@@ -96,16 +96,16 @@ import Testing
 
 extension RuntimeSystem {
     /// Runs `body` with a worker registering the `versions` of `Versioned` (and the service it calls), stopped
-    /// afterwards.
+    /// afterwards; it replays workflow tasks inline as this system's workers do.
     func withVersionWorker<T: Sendable>(
         _ versions: [Int], name: String, _ body: () async throws -> T
     ) async throws -> T {
-        let worker = try InfiniticWorker(
-            configuration: WorkerConfiguration(
-                transport: .existing(transport), name: name, services: [VersionFixtures.probe],
-                workflows: versions.map(VersionFixtures.definition),
-                workflowTaskTimeout: RuntimeFixtures.workflowTaskTimeout, resultRetention: resultRetention),
-            logger: Self.logger)
+        var configuration = WorkerConfiguration(
+            transport: .existing(transport), name: name, services: [VersionFixtures.probe],
+            workflows: versions.map(VersionFixtures.definition),
+            workflowTaskTimeout: RuntimeFixtures.workflowTaskTimeout, resultRetention: resultRetention)
+        configuration.inlineWorkflowTasks = inlineWorkflowTasks
+        let worker = try InfiniticWorker(configuration: configuration, logger: Self.logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await worker.run() }
             defer { group.cancelAll() }
