@@ -49,7 +49,7 @@ public struct WorkflowHistory: Sendable, Codable {
                 workflowTaskId: running?.id ?? "replay-\(header.workflowTaskIndex)", workflowName: header.workflowName,
                 workflowId: header.workflowId, tags: header.tags, meta: header.meta,
                 taskIndex: running?.index ?? header.workflowTaskIndex, instant: header.lastInstant,
-                method: method.history)
+                method: method.history, workflowVersion: header.workflowVersion)
         }
         return WorkflowHistory(workflowName: header.workflowName, workflowId: header.workflowId, tasks: tasks)
     }

@@ -5,6 +5,10 @@
 /// let replayer = WorkflowReplayer(WorkflowDefinition(BookTripStub.self, implementation: BookTripWorkflow.self))
 /// try await replayer.replay(WorkflowHistory(contentsOf: historyFile))   // throws WorkflowChangedError
 /// ```
+///
+/// The replayer runs the definition it is given, whatever versions workers register: a history records the
+/// version its instance runs (`WorkflowTask.workflowVersion`), and replaying it with a definition of another
+/// version throws (replay the histories of each version with the definition of that version).
 public struct WorkflowReplayer: Sendable {
     public let definition: WorkflowDefinition
     /// How strictly the code is compared with the history (the workers' `checkMode`).
@@ -31,17 +35,24 @@ public struct WorkflowReplayer: Sendable {
     ///
     /// Throws `WorkflowChangedError` (with the recorded command or step and what the code now does) when the code
     /// departs from the history, including at the step the method waits on; `WorkflowTaskFailedError` when the
-    /// replay fails otherwise (an escape from the replay, a misuse of the context, an unknown method).
+    /// replay fails otherwise (an escape from the replay, a misuse of the context, an unknown method);
+    /// `InfiniticError` (`invalidUsage`) when the history is of another workflow, or of another version.
     @discardableResult
     public func replay(_ task: WorkflowTask) async throws -> WorkflowTaskOutput {
         guard task.workflowName == definition.name else {
             throw InfiniticError(
                 .invalidUsage, "a history of \(task.workflowName) replayed with the workflow \(definition.name)")
         }
+        if let version = task.workflowVersion, version != definition.version {
+            throw InfiniticError(
+                .invalidUsage,
+                "a history of \(task.workflowName) version \(version) replayed with version \(definition.version)")
+        }
         // A stored method waiting on a step has not been resumed: replay it as new code up to that step, then
         // check the code reaches the same step there.
         var resumed = task
         resumed.method.currentStep = nil
+        resumed.workflowVersion = definition.version
         let output = await Replayer(definition: definition, checkMode: checkMode, codec: codec).replay(resumed)
         if case .workflowTaskFailed(let failure) = output.outcome {
             if failure.error.isOfType(WorkflowChangedError.self),

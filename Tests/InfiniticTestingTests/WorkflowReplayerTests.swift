@@ -46,6 +46,18 @@ import Testing
         try await Self.replayer(OrderWorkflow.self).replay(try WorkflowHistory(contentsOf: file))
     }
 
+    @Test func aHistoryRecordsItsVersionAndReplaysOnlyWithThatVersion() async throws {
+        let history = try await Self.recordWaitingOrder()
+        let task = try #require(history.tasks.first)
+        #expect(task.workflowVersion == 0, "the worker registered version 0")
+        let other = WorkflowReplayer(WorkflowDefinition(OrderStub.self, version: 1, implementation: OrderWorkflow.self))
+        let error = try await #require(throws: InfiniticError.self) { try await other.replay(task) }
+        #expect(error.message.contains("version 0 replayed with version 1"))
+        var relabeled = task
+        relabeled.workflowVersion = 1
+        try await other.replay(relabeled)
+    }
+
     @Test func changedCodeIsReportedWithBothCommands() async throws {
         let history = try await Self.recordWaitingOrder()
         let changed = try await #require(throws: WorkflowChangedError.self) {

@@ -13,10 +13,13 @@ public struct ServiceTask: Sendable, Codable {
     /// Manual retries done so far.
     public var retrySequence: Int
     public var lastFailure: TaskFailure?
+    /// The version of the workflow instance that dispatched the task (nil when no workflow did).
+    public var workflowVersion: Int?
 
     public init(
         taskId: String, serviceName: String, methodName: String, arguments: [Payload], tags: Set<String> = [],
-        meta: [String: String] = [:], retryIndex: Int = 0, retrySequence: Int = 0, lastFailure: TaskFailure? = nil
+        meta: [String: String] = [:], retryIndex: Int = 0, retrySequence: Int = 0, lastFailure: TaskFailure? = nil,
+        workflowVersion: Int? = nil
     ) {
         self.taskId = taskId
         self.serviceName = serviceName
@@ -27,5 +30,6 @@ public struct ServiceTask: Sendable, Codable {
         self.retryIndex = retryIndex
         self.retrySequence = retrySequence
         self.lastFailure = lastFailure
+        self.workflowVersion = workflowVersion
     }
 }

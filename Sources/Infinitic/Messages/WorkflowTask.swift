@@ -12,10 +12,14 @@ public struct WorkflowTask: Sendable, Codable {
     /// This workflow task's instant: `now` for code that runs for the first time, and the base of new command ids.
     public var instant: Date
     public var method: MethodHistory
+    /// The version of the workflow the instance runs (`WorkflowDefinition.version`), recorded in its state by its
+    /// first workflow task. Nil when none is recorded yet: the executor then takes the highest version it has
+    /// for the instance's first workflow task, and version 0 for a later one (a task written before versions).
+    public var workflowVersion: Int?
 
     public init(
         workflowTaskId: String, workflowName: String, workflowId: String, tags: Set<String>, meta: [String: String],
-        taskIndex: Int, instant: Date, method: MethodHistory
+        taskIndex: Int, instant: Date, method: MethodHistory, workflowVersion: Int? = nil
     ) {
         self.workflowTaskId = workflowTaskId
         self.workflowName = workflowName
@@ -25,5 +29,6 @@ public struct WorkflowTask: Sendable, Codable {
         self.taskIndex = taskIndex
         self.instant = instant
         self.method = method
+        self.workflowVersion = workflowVersion
     }
 }

@@ -19,21 +19,25 @@ public struct WorkflowTaskOutput: Sendable, Hashable, Codable {
     public var passedSteps: [PastStep]
     public var properties: [String: Payload]
     public var outcome: Outcome
+    /// The version of the workflow that ran (nil when no definition ran): the state records it with the
+    /// instance's first workflow task.
+    public var workflowVersion: Int?
     /// What the `workflowCommand` interceptors set for the new commands, by command id: how the executor dispatches
     /// them. Not sent to the state engine (not encoded), not part of the recorded commands.
     var dispatches: [String: CommandDispatch] = [:]
 
     private enum CodingKeys: String, CodingKey {
-        case newCommands, passedSteps, properties, outcome
+        case newCommands, passedSteps, properties, outcome, workflowVersion
     }
 
     public init(
         newCommands: [CommandRecord] = [], passedSteps: [PastStep] = [], properties: [String: Payload] = [:],
-        outcome: Outcome
+        outcome: Outcome, workflowVersion: Int? = nil
     ) {
         self.newCommands = newCommands
         self.passedSteps = passedSteps
         self.properties = properties
         self.outcome = outcome
+        self.workflowVersion = workflowVersion
     }
 }

@@ -6,20 +6,38 @@ import Foundation
 /// same worker as the executor runs its own instances' tasks with it inline (see
 /// `WorkerConfiguration.inlineWorkflowTasks`).
 public struct WorkflowTaskRunner: Sendable {
-    public let definition: WorkflowDefinition
+    /// The versions of the workflow it runs (one name): a workflow task runs the version its instance recorded,
+    /// an instance's first one the highest.
+    public let definitions: [WorkflowDefinition]
     /// How long one replay may run (nil: no limit); past it, the method fails with `WorkflowTaskTimeoutError`.
     public let workflowTaskTimeout: Duration?
     let executor: WorkflowExecutor
 
+    /// Runs the workflow tasks of `definitions`, one or several versions of one workflow name.
+    public init(
+        definitions: [WorkflowDefinition], emitterName: String, codec: any PayloadCodec,
+        checkMode: CheckMode = .simple, workflowTaskTimeout: Duration? = .seconds(60)
+    ) {
+        precondition(!definitions.isEmpty, "a workflow task runner needs a definition")
+        precondition(Set(definitions.map(\.name)).count == 1, "the definitions of a workflow task runner have one name")
+        self.definitions = definitions
+        self.workflowTaskTimeout = workflowTaskTimeout
+        self.executor = WorkflowExecutor(
+            definitions: definitions, emitterName: emitterName, checkMode: checkMode, codec: codec)
+    }
+
+    /// Runs the workflow tasks of the one version `definition`.
     public init(
         definition: WorkflowDefinition, emitterName: String, codec: any PayloadCodec, checkMode: CheckMode = .simple,
         workflowTaskTimeout: Duration? = .seconds(60)
     ) {
-        self.definition = definition
-        self.workflowTaskTimeout = workflowTaskTimeout
-        self.executor = WorkflowExecutor(
-            definitions: [definition], emitterName: emitterName, checkMode: checkMode, codec: codec)
+        self.init(
+            definitions: [definition], emitterName: emitterName, codec: codec, checkMode: checkMode,
+            workflowTaskTimeout: workflowTaskTimeout)
     }
+
+    /// The workflow's name.
+    public var name: String { definitions[0].name }
 
     /// Replays the workflow task and returns what to send: its result for the state engine first, then the
     /// dispatch of its new commands. Throws `CancellationError` when a hard stop of the worker interrupted it

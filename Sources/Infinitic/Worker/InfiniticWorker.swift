@@ -108,17 +108,21 @@ public final class InfiniticWorker: Service {
         case .serviceTagEngine(let name):
             return runner(ServiceTagEngineRole(serviceName: name, environment: environment))
         case .workflowExecutor(let name):
-            guard let definition = configuration.workflows.first(where: { $0.name == name }) else {
+            // Every version of the workflow.
+            let definitions = configuration.workflows.filter { $0.name == name }
+            guard !definitions.isEmpty else {
                 throw InfiniticError(.invalidConfiguration, "\(role) needs the WorkflowDefinition of \(name)")
             }
-            return runner(WorkflowExecutorRole(runner: workflowTaskRunner(definition, environment: environment)))
+            return runner(WorkflowExecutorRole(runner: workflowTaskRunner(definitions, environment: environment)))
         case .workflowStateEngine(let name):
             var engine = WorkflowStateEngineRole(
                 workflowName: name, environment: environment, resultRetention: configuration.resultRetention)
+            // Every version of the workflow.
+            let definitions = configuration.workflows.filter { $0.name == name }
             if configuration.inlineWorkflowTasks, configuration.resolvedRoles.contains(.workflowExecutor(name)),
-                let definition = configuration.workflows.first(where: { $0.name == name })
+                !definitions.isEmpty
             {
-                engine.inline = workflowTaskRunner(definition, environment: environment)
+                engine.inline = workflowTaskRunner(definitions, environment: environment)
             }
             return runner(engine)
         case .workflowTagEngine(let name):
@@ -135,12 +139,12 @@ public final class InfiniticWorker: Service {
         }
     }
 
-    /// How this worker runs the workflow tasks of `definition`.
+    /// How this worker runs the workflow tasks of `definitions` (the versions of one workflow).
     private func workflowTaskRunner(
-        _ definition: WorkflowDefinition, environment: RoleEnvironment
+        _ definitions: [WorkflowDefinition], environment: RoleEnvironment
     ) -> WorkflowTaskRunner {
         WorkflowTaskRunner(
-            definition: definition, emitterName: environment.emitterName, codec: environment.codec,
+            definitions: definitions, emitterName: environment.emitterName, codec: environment.codec,
             checkMode: configuration.checkMode, workflowTaskTimeout: configuration.workflowTaskTimeout)
     }
 }

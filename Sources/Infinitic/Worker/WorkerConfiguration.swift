@@ -13,6 +13,7 @@ public struct WorkerConfiguration: Sendable {
     /// Stamped on the messages the worker emits; unique consumer names derive from it.
     public var name: String
     public var services: [ServiceDefinition]
+    /// Several versions of one workflow name may be registered (`WorkflowDefinition.version`), each once.
     public var workflows: [WorkflowDefinition]
     /// The roles to run; nil runs every role of every registered service and workflow. Executors need their
     /// definition registered; engines only need the name.
@@ -101,18 +102,26 @@ public struct WorkerConfiguration: Sendable {
         return settings
     }
 
-    /// Checks that the roles can run: something to run, definitions registered once for executors, names
-    /// that fit topic names.
+    /// Checks that the roles can run: something to run, definitions registered once for executors (a workflow
+    /// once per version), names that fit topic names.
     public func validate() throws {
         var problems: [String] = []
         let roles = resolvedRoles
         if roles.isEmpty {
             problems.append("no role to run: register services or workflows, or choose roles")
         }
-        for (kind, names) in [("service", services.map(\.name)), ("workflow", workflows.map(\.name))] {
-            var seen: Set<String> = []
-            for name in names where !seen.insert(name).inserted {
-                problems.append("the \(kind) \(name) is registered twice")
+        var seenServices: Set<String> = []
+        for name in services.map(\.name) where !seenServices.insert(name).inserted {
+            problems.append("the service \(name) is registered twice")
+        }
+        // Several versions of one workflow, each once.
+        var seenWorkflows: Set<String> = []
+        for workflow in workflows {
+            let version = "\(workflow.name) version \(workflow.version)"
+            if workflow.version < 0 {
+                problems.append("the workflow \(version) must have a version of 0 or more")
+            } else if !seenWorkflows.insert(version).inserted {
+                problems.append("the workflow \(version) is registered twice")
             }
         }
         let serviceNames = Set(services.map(\.name))

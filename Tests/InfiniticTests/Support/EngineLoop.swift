@@ -98,12 +98,15 @@ final class EngineLoop {
         store.failReadEvery = failReadEvery
         self.interceptors = interceptors
         var roles: [any StepRunning] = []
-        for workflow in workflows {
+        // One executor per workflow name, with every version registered.
+        var workflowNames: Set<String> = []
+        for workflow in workflows where workflowNames.insert(workflow.name).inserted {
             roles.append(
                 WorkflowStateEngineRole(workflowName: workflow.name, emitterName: "workflow-engine", codec: codec))
             roles.append(
                 WorkflowExecutorRole(
-                    definition: workflow, emitterName: "workflow-executor", codec: codec, checkMode: checkMode))
+                    definitions: workflows.filter { $0.name == workflow.name }, emitterName: "workflow-executor",
+                    codec: codec, checkMode: checkMode))
             roles.append(
                 WorkflowTagEngineRole(
                     name: workflow.name, engine: WorkflowTagEngine(emitterName: "workflow-tag-engine"), codec: codec))

@@ -8,6 +8,8 @@ public struct TaskContext: Sendable, Hashable {
     public var workflowName: String?
     public var workflowId: String?
     public var methodId: String?
+    /// The version of the workflow instance that dispatched the task (`WorkflowDefinition.version`), if any.
+    public var workflowVersion: Int?
     public var tags: Set<String>
     public var meta: [String: String]
     /// Automatic retries done before this attempt.

@@ -15,6 +15,8 @@ public final class WorkflowContext: Sendable {
     /// The running method (the first method's id is the workflow id).
     public var methodId: String { execution.task.method.methodId }
     public var methodName: String { execution.task.method.methodName }
+    /// The version of the workflow the instance runs (`WorkflowDefinition.version`), the same for its whole life.
+    public var workflowVersion: Int { execution.task.workflowVersion ?? 0 }
     public var tags: Set<String> { execution.task.tags }
     public var meta: [String: String] { execution.task.meta }
     /// The headers of the message that started the running method (see `Envelope.headers`); its tasks and

@@ -7,8 +7,23 @@
 ///
 /// By hand, without a stub: `WorkflowDefinition(name: "BookTrip", factory: { BookTripWorkflow(context: $0) }) {
 /// $0.add("run", BookTripWorkflow.run) }`.
+///
+/// Several implementations of one name can be registered with different versions: a new instance takes the
+/// highest version its workflow executor has, and keeps it for its whole life (running instances keep replaying
+/// the code they started with):
+///
+/// ```swift
+/// workflows: [
+///     WorkflowDefinition(BookTripStub.self, version: 1, implementation: BookTripWorkflowV1.self),
+///     WorkflowDefinition(BookTripStub.self, version: 2, implementation: BookTripWorkflow.self),
+/// ]
+/// ```
 public struct WorkflowDefinition: Sendable {
     public let name: String
+    /// The version of this implementation of `name` (0 unless given). An instance records the version it
+    /// started with; a worker without that version fails its workflow tasks with
+    /// `WorkflowVersionUnavailableError` (retryable with `retryWorkflowTask` once a worker has it).
+    public let version: Int
     public let methodNames: Set<String>
     private let runMethod: @Sendable (WorkflowContext, String, [Payload], any PayloadCodec) async throws -> Payload
 
@@ -17,12 +32,13 @@ public struct WorkflowDefinition: Sendable {
     /// workflow task makes a fresh instance: the implementation keeps nothing between replays except its
     /// `@WorkflowProperty` fields.
     public init<Implementation: Sendable>(
-        name: String, factory: @escaping @Sendable (WorkflowContext) -> Implementation,
+        name: String, version: Int = 0, factory: @escaping @Sendable (WorkflowContext) -> Implementation,
         methods: (inout MethodTable<Implementation>) -> Void
     ) {
         var table = MethodTable<Implementation>()
         methods(&table)
         self.name = name
+        self.version = version
         self.methodNames = table.methodNames
         self.runMethod = { [table] context, method, arguments, codec in
             try await table.invoke(method, on: factory(context), arguments: arguments, codec: codec)
@@ -30,19 +46,22 @@ public struct WorkflowDefinition: Sendable {
     }
 
     /// Registers the implementations `factory` makes (a fresh one per workflow task) under the stub's workflow name
-    /// (or `name` if given), with the contract's method table. The compiler checks that they conform to the stub's
-    /// contract: `WorkflowDefinition(BookTripStub.self) { BookTripWorkflow(context: $0, prices: prices) }`.
+    /// (or `name` if given) and `version`, with the contract's method table. The compiler checks that they conform
+    /// to the stub's contract: `WorkflowDefinition(BookTripStub.self) { BookTripWorkflow(context: $0, prices: prices) }`.
     public init<Stub: WorkflowStub>(
-        _ stub: Stub.Type, name: String? = nil, factory: @escaping @Sendable (WorkflowContext) -> Stub.Implementation
+        _ stub: Stub.Type, name: String? = nil, version: Int = 0,
+        factory: @escaping @Sendable (WorkflowContext) -> Stub.Implementation
     ) {
-        self.init(name: name ?? Stub.workflowName, factory: factory, methods: Stub.register)
+        self.init(name: name ?? Stub.workflowName, version: version, factory: factory, methods: Stub.register)
     }
 
     /// Registers `implementation` (made with `init(context:)` for each workflow task) under the stub's workflow name
-    /// (or `name` if given): `WorkflowDefinition(BookTripStub.self, implementation: BookTripWorkflow.self)`. The
-    /// compiler checks that it conforms to the stub's contract.
-    public init<Stub: WorkflowStub>(_ stub: Stub.Type, name: String? = nil, implementation: Stub.ImplementationType) {
-        self.init(stub, name: name) { context in Stub.make(implementation, context: context) }
+    /// (or `name` if given) and `version`: `WorkflowDefinition(BookTripStub.self, implementation:
+    /// BookTripWorkflow.self)`. The compiler checks that it conforms to the stub's contract.
+    public init<Stub: WorkflowStub>(
+        _ stub: Stub.Type, name: String? = nil, version: Int = 0, implementation: Stub.ImplementationType
+    ) {
+        self.init(stub, name: name, version: version) { context in Stub.make(implementation, context: context) }
     }
 
     /// Runs `method` of a fresh instance bound to `context`.

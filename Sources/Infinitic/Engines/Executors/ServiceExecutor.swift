@@ -120,6 +120,7 @@ public struct ServiceExecutor: Sendable {
             context.workflowName = name
             context.workflowId = id
             context.methodId = methodId
+            context.workflowVersion = task.workflowVersion
         }
         return context
     }

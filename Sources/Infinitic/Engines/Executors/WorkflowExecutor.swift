@@ -6,13 +6,18 @@ public struct WorkflowExecutor: Sendable {
     public let emitterName: String
     public let checkMode: CheckMode
     public let codec: any PayloadCodec
-    private let definitions: [String: WorkflowDefinition]
+    /// The registered definitions, by workflow name then version.
+    private let definitions: [String: [Int: WorkflowDefinition]]
 
+    /// An executor of `definitions`: several versions of one workflow name may be registered (a version
+    /// registered twice keeps the last).
     public init(
         definitions: [WorkflowDefinition], emitterName: String, checkMode: CheckMode = .simple,
         codec: any PayloadCodec = JSONPayloadCodec()
     ) {
-        self.definitions = Dictionary(definitions.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
+        var byName: [String: [Int: WorkflowDefinition]] = [:]
+        for definition in definitions { byName[definition.name, default: [:]][definition.version] = definition }
+        self.definitions = byName
         self.emitterName = emitterName
         self.checkMode = checkMode
         self.codec = codec
@@ -25,25 +30,47 @@ public struct WorkflowExecutor: Sendable {
         outputs(of: await replay(envelope, interceptors: interceptors), for: envelope, now: now)
     }
 
-    /// Replays the workflow task: the workflow code sees the envelope's headers, and its commands pass
-    /// `interceptors`.
+    /// The version a workflow task runs: the one its instance recorded; for the instance's first workflow task
+    /// (none recorded yet), the highest registered here; for a later one without a version (written before
+    /// versions), 0.
+    func version(for task: WorkflowTask) -> Int? {
+        if let version = task.workflowVersion { return version }
+        guard task.taskIndex <= 1 else { return 0 }
+        return definitions[task.workflowName]?.keys.max()
+    }
+
+    /// Replays the workflow task with the definition of its version: the workflow code sees the envelope's
+    /// headers, and its commands pass `interceptors`. Without that version here, the workflow task fails with a
+    /// `WorkflowVersionUnavailableError`.
     func replay(_ envelope: WorkflowExecutorEnvelope, interceptors: Interceptors) async -> WorkflowTaskOutput {
-        let task = envelope.message
-        guard let definition = definitions[task.workflowName] else {
+        var task = envelope.message
+        guard let versions = definitions[task.workflowName], let version = version(for: task) else {
             let error = InvocationError(.unknownWorkflow, "no workflow \(task.workflowName) is registered here")
             return failedOutput(for: task, error: error)
         }
-        return await Replayer(definition: definition, checkMode: checkMode, codec: codec)
+        guard let definition = versions[version] else {
+            let error = WorkflowVersionUnavailableError(
+                workflowName: task.workflowName, workflowId: task.workflowId, version: version,
+                availableVersions: versions.keys.sorted())
+            return failedOutput(for: task, error: error)
+        }
+        task.workflowVersion = version
+        var output = await Replayer(definition: definition, checkMode: checkMode, codec: codec)
             .replay(task, headers: envelope.headers, interceptors: interceptors)
+        output.workflowVersion = version
+        return output
     }
 
-    /// The output of a workflow task that failed with `error` before its replay could say anything.
+    /// The output of a workflow task that failed with `error` before its replay could say anything (or whose
+    /// replay timed out): its version is the one that ran, if registered here.
     func failedOutput(for task: WorkflowTask, error: any Error) -> WorkflowTaskOutput {
-        WorkflowTaskOutput(
+        let version = version(for: task).flatMap { definitions[task.workflowName]?[$0] == nil ? nil : $0 }
+        return WorkflowTaskOutput(
             outcome: .workflowTaskFailed(
                 WorkflowTaskFailedError(
                     workflowName: task.workflowName, workflowId: task.workflowId, workflowTaskId: task.workflowTaskId,
-                    methodName: task.method.methodName, error: ErrorDescription(error, codec: codec))))
+                    methodName: task.method.methodName, error: ErrorDescription(error, codec: codec))),
+            workflowVersion: version)
     }
 
     /// The result for the engine first, then the dispatch of each new command.
@@ -67,7 +94,8 @@ public struct WorkflowExecutor: Sendable {
             case .task:
                 let serviceTask = ServiceTask(
                     taskId: command.id, serviceName: descriptor.targetName, methodName: descriptor.methodName,
-                    arguments: descriptor.arguments, tags: descriptor.tags, meta: intercepted?.meta ?? descriptor.meta)
+                    arguments: descriptor.arguments, tags: descriptor.tags, meta: intercepted?.meta ?? descriptor.meta,
+                    workflowVersion: output.workflowVersion)
                 for tag in descriptor.tags.sorted() {
                     let change = TaskTagChange(serviceName: descriptor.targetName, tag: tag, taskId: command.id)
                     outputs.append(.serviceTag(stamp.envelope(.addTag(change), requester: requester, headers: headers)))

@@ -238,6 +238,8 @@ struct WorkflowStateMachine {
         let methodId = completed.methodId
         guard let index = header.methodIndex(methodId), var record = try state.methodRecord(methodId) else { return }
         let output = completed.output
+        // The instance keeps the version its first workflow task ran.
+        if header.workflowVersion == nil { header.workflowVersion = output.workflowVersion }
         if case .workflowTaskFailed(let error) = output.outcome {
             try fail(methodId, cause: .workflowTaskFailed(error))
             return
@@ -504,7 +506,7 @@ struct WorkflowStateMachine {
         let task = ServiceTask(
             taskId: command.id, serviceName: descriptor.targetName, methodName: descriptor.methodName,
             arguments: descriptor.arguments, tags: descriptor.tags, meta: descriptor.meta,
-            retrySequence: command.retrySequence ?? 0)
+            retrySequence: command.retrySequence ?? 0, workflowVersion: header.workflowVersion ?? 0)
         outputs.append(.serviceExecutor(stamp.envelope(task, requester: requester, headers: headers), delivery: .now))
         if let timeout = descriptor.timeout {
             let result = CommandResult(
@@ -607,7 +609,8 @@ struct WorkflowStateMachine {
         history.commands = commands.compactMap { $0?.record }
         let task = WorkflowTask(
             workflowTaskId: taskId, workflowName: header.workflowName, workflowId: header.workflowId,
-            tags: header.tags, meta: header.meta, taskIndex: taskIndex, instant: instant, method: history)
+            tags: header.tags, meta: header.meta, taskIndex: taskIndex, instant: instant, method: history,
+            workflowVersion: header.workflowVersion)
         outputs.append(
             .workflowExecutor(stamp.envelope(task, requester: record.requester, headers: record.headers ?? [:])))
     }

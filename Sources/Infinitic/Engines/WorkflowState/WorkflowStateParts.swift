@@ -31,6 +31,10 @@ public struct WorkflowStateHeader: Sendable, Codable {
     /// outcomes until their retention is over: it then answers nothing but `WaitMethod`, and is deleted with
     /// its last retained outcome.
     public var closed: Bool?
+    /// The version of the workflow the instance runs, recorded from its first workflow task's output; every later
+    /// workflow task carries it. Nil until then, and in states written before versions (their instances ran
+    /// version 0: see `WorkflowTask.workflowVersion`).
+    public var workflowVersion: Int?
 
     /// Whether the instance ended and only retained outcomes are left.
     public var isClosed: Bool { closed ?? false }

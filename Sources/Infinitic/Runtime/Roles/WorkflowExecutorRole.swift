@@ -9,17 +9,30 @@ public struct WorkflowExecutorRole: Role {
     public static let group = "workflow-executor"
 
     public let runner: WorkflowTaskRunner
-    public var definition: WorkflowDefinition { runner.definition }
+    /// The versions of the workflow this executor replays (one name).
+    public var definitions: [WorkflowDefinition] { runner.definitions }
     public var workflowTaskTimeout: Duration? { runner.workflowTaskTimeout }
 
+    /// The executor of the workflow of `definitions`: one or several versions of one workflow name (a new
+    /// instance takes the highest; a workflow task replays the version its instance recorded).
+    public init(
+        definitions: [WorkflowDefinition], emitterName: String, codec: any PayloadCodec,
+        checkMode: CheckMode = .simple, workflowTaskTimeout: Duration? = .seconds(60)
+    ) {
+        self.init(
+            runner: WorkflowTaskRunner(
+                definitions: definitions, emitterName: emitterName, codec: codec, checkMode: checkMode,
+                workflowTaskTimeout: workflowTaskTimeout))
+    }
+
+    /// The executor of the one version `definition`.
     public init(
         definition: WorkflowDefinition, emitterName: String, codec: any PayloadCodec, checkMode: CheckMode = .simple,
         workflowTaskTimeout: Duration? = .seconds(60)
     ) {
         self.init(
-            runner: WorkflowTaskRunner(
-                definition: definition, emitterName: emitterName, codec: codec, checkMode: checkMode,
-                workflowTaskTimeout: workflowTaskTimeout))
+            definitions: [definition], emitterName: emitterName, codec: codec, checkMode: checkMode,
+            workflowTaskTimeout: workflowTaskTimeout)
     }
 
     /// The role running the workflow tasks it reads with `runner`.
@@ -27,8 +40,8 @@ public struct WorkflowExecutorRole: Role {
         self.runner = runner
     }
 
-    public var name: String { definition.name }
-    public var topic: Topic { Topics.workflowExecutor(definition.name) }
+    public var name: String { runner.name }
+    public var topic: Topic { Topics.workflowExecutor(runner.name) }
 
     public func decode(_ message: ReceivedMessage) throws -> WorkflowExecutorEnvelope {
         try runner.executor.codec.decode(WorkflowExecutorEnvelope.self, from: message.payload)
@@ -48,7 +61,7 @@ public struct WorkflowExecutorRole: Role {
 }
 
 extension WorkflowExecutorRole {
-    /// The role with the emitter name and codec of `environment`.
+    /// The role of the one version `definition`, with the emitter name and codec of `environment`.
     public init(
         definition: WorkflowDefinition, environment: RoleEnvironment, checkMode: CheckMode = .simple,
         workflowTaskTimeout: Duration? = .seconds(60)
