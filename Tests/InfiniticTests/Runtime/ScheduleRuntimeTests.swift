@@ -47,6 +47,21 @@ import Testing
         #expect(!resumed.isPaused && resumed.nextDue != nil)
         try await eventually("ticks again") { controls.started(key) >= paused.ticks + 2 }
 
+        // Replaced by a timing half a second apart: the ticks of the old timing are stale, one stream goes on.
+        let shifted = try await client.schedule(
+            key, try .every(.seconds(1), from: Date(timeIntervalSince1970: 0.5)), overlap: .allow
+        ) {
+            try await ops.hold(key)
+        }
+        #expect(
+            shifted.overlap == .allow
+                && shifted.nextDue.map { $0.timeIntervalSince1970.truncatingRemainder(dividingBy: 1) } == 0.5)
+        let before = shifted.ticks
+        try await Task.sleep(for: .milliseconds(3000))
+        let replaced = try #require(try await client.schedules(OpsStub.self).first)
+        #expect((2...4).contains(replaced.ticks - before), "one tick per second: \(replaced.ticks - before) in 3 s")
+        try await eventually("every handled tick started") { controls.started(key) >= replaced.ticks }
+
         #expect(try await client.deleteSchedule(OpsStub.self, name: key))
         #expect(try await client.schedules(OpsStub.self).isEmpty)
         #expect(try await !client.deleteSchedule(OpsStub.self, name: key), "already gone")
