@@ -198,4 +198,44 @@ import Testing
         #expect(tick("s", due: t0 + 10, store, at: t0 + 10).started.isEmpty)
         #expect(tick("s", due: t0 + 4, store, at: t0 + 4).started.map(\.workflowId) == [id("s", t0 + 4)])
     }
+
+    /// The schedule messages and answers survive both codecs (the binary one canonically, JSON to the same value).
+    @Test func messagesRoundTripThroughBothCodecs() throws {
+        func roundTrip<Value: Codable>(_ value: Value) throws {
+            let binary = BinaryPayloadCodec()
+            let bytes = try binary.encode(value)
+            #expect(try binary.encode(binary.decode(Value.self, from: bytes)) == bytes)
+            #expect(try BinaryTreeEncoder.encode(value) == bytes)
+            let json = JSONPayloadCodec()
+            #expect(try binary.encode(json.decode(Value.self, from: json.encode(value))) == bytes)
+        }
+        let arguments = try codec.encode("daily")
+        let definitions = [
+            ScheduleDefinition(
+                name: "cron", timing: try .cron("0 2 * * MON-FRI"), overlap: .skip, workflowName: workflowName,
+                methodName: "run", arguments: [Payload(arguments)], tags: ["a", "b"], meta: ["m": "1"]),
+            definition("interval", try .every(.milliseconds(1500), from: t0 + 0.25)),
+        ]
+        var messages: [ScheduleOperation] = definitions.map {
+            .request(ScheduleRequest(requestId: "r", action: .upsert($0)))
+        }
+        messages += [ScheduleAction.pause(name: "n"), .resume(name: "n"), .delete(name: "n"), .list].map {
+            .request(ScheduleRequest(requestId: "r", action: $0))
+        }
+        messages.append(.tick(ScheduleTick(name: "n", dueMilliseconds: 1_800_000_000_123)))
+        for operation in messages {
+            try roundTrip(
+                WorkflowTagEnvelope(
+                    messageId: "m", emitterName: "e", emittedAt: t0, requester: nil,
+                    message: .schedule(ScheduleMessage(workflowName: workflowName, operation: operation))))
+        }
+        let store = Store()
+        for definition in definitions { _ = request(.upsert(definition), store, at: t0) }
+        let listed = try #require(request(.list, store, at: t0).answer)
+        #expect(listed.schedules.count == 2)
+        try roundTrip(
+            ClientEnvelope(
+                messageId: "m", emitterName: "e", emittedAt: t0, requester: nil, message: .scheduleAnswer(listed)))
+        try roundTrip(try #require(store.bytes.map { try codec.decode(ScheduleBook.self, from: $0) }))
+    }
 }
