@@ -9,6 +9,9 @@ import Foundation
 /// let schedules = try await client.schedules(ReportStub.self)
 /// try await client.pauseSchedule(ReportStub.self, name: "nightly-report")
 /// ```
+///
+/// Each call waits for the tag engine's answer (at most `ClientConfiguration.queryTimeout`). Schedule requests do
+/// not go through the client interceptors; the instances a schedule starts carry no client headers.
 extension InfiniticClient {
     /// Creates the schedule `name` of the workflow of the stub called in `call` (or replaces the one with that
     /// name), and returns it once the workflow's tag engine has recorded it. Each tick starts a new instance
