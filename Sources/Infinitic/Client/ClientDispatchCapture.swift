@@ -8,6 +8,17 @@ final class ClientDispatchCapture: Sendable {
         case single
         /// `dispatchByTag`: a method on every instance carrying a tag.
         case byTag
+        /// `schedule`: records the new instance's method and arguments, starts nothing.
+        case schedule
+    }
+
+    /// A call recorded by `schedule`: what each tick starts.
+    struct Scheduled: Sendable {
+        var workflowName: String
+        var methodName: String
+        var arguments: [Payload]
+        var tags: Set<String>
+        var meta: [String: String]
     }
 
     /// A method started by `dispatch`.
@@ -21,6 +32,7 @@ final class ClientDispatchCapture: Sendable {
     let mode: Mode
     private let captured = Mutex<Started?>(nil)
     private let calls = Atomic<Int>(0)
+    private let scheduledCall = Mutex<Scheduled?>(nil)
 
     init(mode: Mode) {
         self.mode = mode
@@ -40,6 +52,12 @@ final class ClientDispatchCapture: Sendable {
     }
 
     var started: Started? { captured.withLock { $0 } }
+
+    func record(_ scheduled: Scheduled) {
+        scheduledCall.withLock { $0 = scheduled }
+    }
+
+    var scheduled: Scheduled? { scheduledCall.withLock { $0 } }
     var callCount: Int { calls.load(ordering: .relaxed) }
 }
 

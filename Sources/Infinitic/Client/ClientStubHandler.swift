@@ -23,6 +23,16 @@ struct ClientStubHandler: InvocationHandler {
             try await client.dispatchMethod(input, clientWaiting: false)
             throw ClientDispatchSignal()
         }
+        if let capture, capture.mode == .schedule {
+            guard case .newWorkflow(let name, let tags, let meta) = target else {
+                throw InfiniticError(
+                    .invalidUsage, "a schedule starts new instances: use a stub of `client.workflow(Stub.self)`")
+            }
+            capture.record(
+                ClientDispatchCapture.Scheduled(
+                    workflowName: name, methodName: method, arguments: arguments, tags: tags, meta: meta))
+            throw ClientDispatchSignal()
+        }
         if capture?.mode == .byTag {
             throw InfiniticError(
                 .invalidUsage,

@@ -18,6 +18,7 @@ final class ResponseRouter: Sendable {
     typealias MethodOutcome = Result<ClientMethodResult, any Error>
     typealias IdsOutcome = Result<[String], any Error>
     typealias CompletionOutcome = Result<DelegatedTaskAnswer.Outcome, any Error>
+    typealias ScheduleOutcome = Result<ScheduleAnswer, any Error>
 
     struct MethodKey: Hashable {
         var workflowId: String
@@ -35,6 +36,8 @@ final class ResponseRouter: Sendable {
         var lookups: [TagKey: [Settlement<IdsOutcome>]] = [:]
         /// Completions of delegated tasks waiting for their answer, by task id.
         var completions: [String: [Settlement<CompletionOutcome>]] = [:]
+        /// Requests about schedules waiting for their answer, by request id.
+        var scheduleRequests: [String: Settlement<ScheduleOutcome>] = [:]
         var seen = SeenMessageIds()
         /// The methods whose outcome (completed, failed or canceled) was received, as `outcomeKey`.
         var answered = SeenMessageIds()
@@ -108,6 +111,18 @@ final class ResponseRouter: Sendable {
         }
     }
 
+    /// Registers a request about schedules waiting for its answer. Throws if the client is closed.
+    func register(_ request: Settlement<ScheduleOutcome>, forScheduleRequest requestId: String) throws {
+        try state.withLock { state in
+            if let error = state.closedWith { throw error }
+            state.scheduleRequests[requestId] = request
+        }
+    }
+
+    func removeScheduleRequest(_ requestId: String) {
+        state.withLock { _ = $0.scheduleRequests.removeValue(forKey: requestId) }
+    }
+
     /// Routes one response.
     @discardableResult
     func deliver(_ envelope: ClientEnvelope) -> Delivery {
@@ -151,6 +166,14 @@ final class ResponseRouter: Sendable {
             guard let completion else { return .redelivered }
             completion?.settle(.success(answer.outcome))
             return .routed
+        case .scheduleAnswer(let answer):
+            let request = state.withLock { state -> Settlement<ScheduleOutcome>?? in
+                guard state.seen.insert(envelope.messageId) else { return nil }
+                return .some(state.scheduleRequests.removeValue(forKey: answer.requestId))
+            }
+            guard let request else { return .redelivered }
+            request?.settle(.success(answer))
+            return .routed
         }
     }
 
@@ -175,19 +198,21 @@ final class ResponseRouter: Sendable {
 
     /// Fails every waiter and refuses new ones.
     func close(with error: InfiniticError) {
-        let (methods, lookups, completions) = state.withLock { state in
+        let (methods, lookups, completions, scheduleRequests) = state.withLock { state in
             if state.closedWith == nil { state.closedWith = error }
             defer {
                 state.methods = [:]
                 state.lookups = [:]
                 state.completions = [:]
+                state.scheduleRequests = [:]
                 state.unclaimed = []
             }
             return (
                 state.methods.values.flatMap(\.values), state.lookups.values.flatMap { $0 },
-                state.completions.values.flatMap { $0 }
+                state.completions.values.flatMap { $0 }, Array(state.scheduleRequests.values)
             )
         }
+        for request in scheduleRequests { request.settle(.failure(error)) }
         for slot in methods { slot.settle(.failure(error)) }
         for lookup in lookups { lookup.settle(.failure(error)) }
         for completion in completions { completion.settle(.failure(error)) }

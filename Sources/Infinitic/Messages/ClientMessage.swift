@@ -11,6 +11,8 @@ public enum ClientMessage: Sendable, Codable {
     case methodRedirected(MethodRedirect)
     /// The answer to a completion of a delegated task.
     case delegatedTaskAnswer(DelegatedTaskAnswer)
+    /// The answer to a request about schedules.
+    case scheduleAnswer(ScheduleAnswer)
 }
 
 /// The instance a dispatch attached to instead of starting (see `ClientMessage.methodRedirected`).

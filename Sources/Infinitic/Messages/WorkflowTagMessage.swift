@@ -18,6 +18,8 @@ public enum WorkflowTagMessage: Sendable, Codable {
     case retryWorkflowTaskByTag(WorkflowTagQuery)
     /// Retry the selected tasks of every instance carrying the tag.
     case retryTasksByTag(RetryTasksByTag)
+    /// A request about the workflow's schedules, or a schedule's tick (key: `Schedules.engineKey`).
+    case schedule(ScheduleMessage)
 
     public var workflowName: String {
         switch self {
@@ -29,6 +31,7 @@ public enum WorkflowTagMessage: Sendable, Codable {
         case .sendSignalByTag(let message): message.workflowName
         case .completeTimersByTag(let message): message.workflowName
         case .dispatchByCustomId(let message): message.workflowName
+        case .schedule(let message): message.workflowName
         }
     }
 
@@ -42,6 +45,7 @@ public enum WorkflowTagMessage: Sendable, Codable {
         case .sendSignalByTag(let message): message.tag
         case .completeTimersByTag(let message): message.tag
         case .dispatchByCustomId(let message): message.tags.sorted().first(where: CustomId.isCustomId) ?? ""
+        case .schedule: Schedules.engineKey
         }
     }
 }

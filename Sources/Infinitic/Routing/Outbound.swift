@@ -10,6 +10,8 @@ public enum Outbound: Sendable {
     case workflowExecutor(WorkflowExecutorEnvelope)
     case serviceExecutor(ServiceExecutorEnvelope, delivery: ScheduledDelivery)
     case workflowTag(WorkflowTagEnvelope)
+    /// To a workflow tag engine at `at` (a schedule's tick), through the transport's scheduled delivery.
+    case delayedWorkflowTag(WorkflowTagEnvelope, at: Date)
     case serviceTag(ServiceTagEnvelope)
     case delayedServiceTag(ServiceTagEnvelope, at: Date)
     case client(name: String, ClientEnvelope)
@@ -20,7 +22,7 @@ public enum Outbound: Sendable {
         case .workflowEngine(let envelope), .delayedWorkflowEngine(let envelope, _): envelope.messageId
         case .workflowExecutor(let envelope): envelope.messageId
         case .serviceExecutor(let envelope, _): envelope.messageId
-        case .workflowTag(let envelope): envelope.messageId
+        case .workflowTag(let envelope), .delayedWorkflowTag(let envelope, _): envelope.messageId
         case .serviceTag(let envelope), .delayedServiceTag(let envelope, _): envelope.messageId
         case .client(_, let envelope): envelope.messageId
         }
@@ -54,6 +56,11 @@ public enum Outbound: Sendable {
             return OutgoingMessage(
                 topic: Topics.workflowTag(message.workflowName), key: message.tag, payload: try codec.encode(envelope),
                 id: envelope.messageId)
+        case .delayedWorkflowTag(let envelope, let due):
+            let message = envelope.message
+            return OutgoingMessage(
+                topic: Topics.workflowTag(message.workflowName), key: message.tag, payload: try codec.encode(envelope),
+                delivery: .at(due), id: envelope.messageId)
         case .serviceTag(let envelope):
             let message = envelope.message
             return OutgoingMessage(

@@ -50,6 +50,12 @@ public enum Topics {
         StateKey("workflow-tag-ids:\(workflowName):\(tag)", partitionKey: tag)
     }
 
+    /// Every schedule of a workflow (`ScheduleBook`), in the partition of its tag engine key
+    /// `Schedules.engineKey`.
+    public static func workflowSchedules(_ workflowName: String) -> StateKey {
+        StateKey("workflow-schedules:\(workflowName)", partitionKey: Schedules.engineKey)
+    }
+
     /// The set of task ids carrying `tag`, in the partition of the tag.
     public static func serviceTagIds(_ serviceName: String, tag: String) -> StateKey {
         StateKey("service-tag-ids:\(serviceName):\(tag)", partitionKey: tag)

@@ -178,7 +178,7 @@ final class EngineLoop {
             case .methodFailed(let error): error.workflowId == workflowId
             case .methodCanceled(let error): error.workflowId == workflowId
             case .methodUnknown(let error): error.workflowId == workflowId
-            case .workflowIds, .taskIds, .methodRedirected, .delegatedTaskAnswer: false
+            case .workflowIds, .taskIds, .methodRedirected, .delegatedTaskAnswer, .scheduleAnswer: false
             }
         }
     }

@@ -12,7 +12,7 @@ public struct WorkflowTagEngine: Sendable {
     /// Whether handling the message needs the current ids of its tag.
     public func needsIds(_ message: WorkflowTagMessage) -> Bool {
         switch message {
-        case .addTag, .removeTag: false
+        case .addTag, .removeTag, .schedule: false
         case .getIds, .dispatchMethodByTag, .cancelByTag, .sendSignalByTag, .completeTimersByTag, .dispatchByCustomId,
             .retryWorkflowTaskByTag, .retryTasksByTag:
             true
@@ -22,6 +22,23 @@ public struct WorkflowTagEngine: Sendable {
     /// The set of ids a message's tag maps to.
     public func idsKey(_ message: WorkflowTagMessage) -> StateKey {
         Topics.workflowTagIds(message.workflowName, tag: message.tag)
+    }
+
+    /// The state key a message needs read: the workflow's schedules for a schedule message.
+    public func stateKey(_ message: WorkflowTagMessage) -> StateKey? {
+        if case .schedule(let schedule) = message { return Topics.workflowSchedules(schedule.workflowName) }
+        return nil
+    }
+
+    /// Handles a message, given the tag's ids when `needsIds` and what its `stateKey` holds.
+    public func handle(
+        _ envelope: WorkflowTagEnvelope, ids: Set<String>, stored: [UInt8]?, now: Date, codec: any PayloadCodec
+    ) -> TagEngineStep {
+        if case .schedule(let schedule) = envelope.message {
+            return ScheduleEngine(emitterName: emitterName).handle(
+                schedule, envelope: envelope, stored: stored, now: now, codec: codec)
+        }
+        return handle(envelope, ids: ids, now: now)
     }
 
     /// Handles a message, given the tag's ids when `needsIds` (empty otherwise).
@@ -89,6 +106,9 @@ public struct WorkflowTagEngine: Sendable {
             return TagEngineStep(outputs: outputs)
         case .dispatchByCustomId(let dispatch):
             return dispatchByCustomId(dispatch, running: ids, envelope: envelope, stamp: &stamp)
+        case .schedule:
+            // Needs the schedules as stored: `handle(_:ids:stored:now:codec:)`.
+            return TagEngineStep()
         }
     }
 
