@@ -225,6 +225,19 @@ import Testing
         #expect(recorder.batches.count == 1)
     }
 
+    @Test func aHardStopEndsTheWaitAndRunsNothing() async throws {
+        let recorder = Recorder()
+        let role = role(mailer(recorder, maxWait: .seconds(30)))
+        let envelopes = [try envelope("t1", "a"), try envelope("t2", "b")]
+        let started = ContinuousClock.now
+        let stepping = Task { try await step(role, envelopes) }
+        try await Task.sleep(for: .milliseconds(100))
+        stepping.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await stepping.value }
+        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(recorder.batches.isEmpty)
+    }
+
     @Test func aBatchMethodIsRegisteredWithItsResultType() {
         let definition = mailer(Recorder())
         #expect(definition.methodNames == ["send"])

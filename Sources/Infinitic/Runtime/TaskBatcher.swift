@@ -101,7 +101,8 @@ final class TaskBatcher: Sendable {
         }
         timer.cancel()
         let envelopes = state.withLock { $0.gatherings[id]!.envelopes }
-        let ran = await run(envelopes)
+        // A cancelled handler (a hard stop) runs nothing: every task of the batch is delivered again.
+        let ran = Task.isCancelled ? envelopes.map { _ in .failure(CancellationError()) } : await run(envelopes)
         let results = envelopes.indices.map { index -> Outcome in
             guard ran.indices.contains(index) else {
                 let task = envelopes[index].message
