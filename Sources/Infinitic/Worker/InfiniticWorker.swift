@@ -91,7 +91,7 @@ public final class InfiniticWorker: Service {
     private func service(
         for role: WorkerRole, environment: RoleEnvironment, subscriptions: inout [RoleSubscription]
     ) throws -> any Service {
-        let settings = configuration.settings(for: role)
+        var settings = configuration.settings(for: role)
         var subscription: RoleSubscription?
         defer { if let subscription { subscriptions.append(subscription) } }
         func runner<R: Role>(_ role: R) -> any Service {
@@ -104,6 +104,9 @@ public final class InfiniticWorker: Service {
             guard let definition = configuration.services.first(where: { $0.name == name }) else {
                 throw InfiniticError(.invalidConfiguration, "\(role) needs the ServiceDefinition of \(name)")
             }
+            // A full batch must fit in the messages handled at once.
+            let largestBatch = definition.batchMethods.values.map(\.maxMessages).max() ?? 1
+            settings.concurrency = max(settings.concurrency, largestBatch)
             return runner(ServiceExecutorRole(definition: definition, environment: environment))
         case .serviceTagEngine(let name):
             return runner(ServiceTagEngineRole(serviceName: name, environment: environment))

@@ -17,12 +17,14 @@ public struct ServiceDefinition: Sendable {
     /// Per-method execution timeouts, overriding `executionTimeout`.
     public var methodExecutionTimeouts: [String: Duration] = [:]
     private let invokeMethod: @Sendable (String, [Payload], any PayloadCodec) async throws -> Payload
-    public let methodNames: Set<String>
+    public internal(set) var methodNames: Set<String>
     /// The result type of each method (`String(reflecting:)`), checked when a delegated task is completed.
-    public let resultTypes: [String: String]
+    public internal(set) var resultTypes: [String: String]
     /// Methods whose tasks complete when a client calls `InfiniticClient.completeDelegatedTask`: what their
     /// implementation returns is ignored (it only starts the work, e.g. asks a person or another system).
     public var delegatedMethods: Set<String> = []
+    /// Methods whose tasks run in batches (`batch(_:maxMessages:maxWait:_:)`), by name.
+    public internal(set) var batchMethods: [String: BatchMethod] = [:]
 
     /// Registers `implementation` under `name`, with the methods `methods` adds (a method table written by hand).
     public init<Implementation: Sendable>(

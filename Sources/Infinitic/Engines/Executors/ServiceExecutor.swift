@@ -34,6 +34,9 @@ public struct ServiceExecutor: Sendable {
         guard let definition = definitions[task.serviceName] else {
             return .failure(InvocationError(.unknownService, "no service \(task.serviceName) is registered here"))
         }
+        if let batchMethod = definition.batchMethods[task.methodName] {
+            return await invokeBatch([envelope], method: batchMethod).results[0]
+        }
         var context = taskContext(task, requester: envelope.requester)
         context.headers = envelope.headers
         do {
@@ -44,6 +47,37 @@ public struct ServiceExecutor: Sendable {
         } catch {
             return .failure(error)
         }
+    }
+
+    /// Runs the tasks of one batch (same service, method and batch key) through the batch method, with a
+    /// `BatchContext`, and returns each task's result in the order of `envelopes`, with the task ids the method
+    /// returned that were not in the batch.
+    func invokeBatch(
+        _ envelopes: [ServiceExecutorEnvelope], method: BatchMethod
+    ) async -> (results: [Result<Payload, any Error>], extraKeys: [String]) {
+        guard let first = envelopes.first?.message else { return ([], []) }
+        var arguments: [String: [Payload]] = [:]
+        var contexts: [String: TaskContext] = [:]
+        for envelope in envelopes where arguments[envelope.message.taskId] == nil {
+            arguments[envelope.message.taskId] = envelope.message.arguments
+            var context = taskContext(envelope.message, requester: envelope.requester)
+            context.headers = envelope.headers
+            contexts[envelope.message.taskId] = context
+        }
+        let batch = BatchContext(
+            serviceName: first.serviceName, methodName: first.methodName,
+            batchKey: first.meta[TaskContext.batchKeyMeta], tasks: contexts)
+        let codec = self.codec
+        let outcome = await TaskContext.$current.withValue(nil) {
+            await BatchContext.$current.withValue(batch) { await method.run(arguments, codec) }
+        }
+        let results = envelopes.map { envelope in
+            outcome.results[envelope.message.taskId]
+                ?? .failure(
+                    BatchResultMissingError(
+                        serviceName: first.serviceName, methodName: first.methodName, taskId: envelope.message.taskId))
+        }
+        return (results, outcome.extraKeys)
     }
 
     /// The messages for a task outcome.

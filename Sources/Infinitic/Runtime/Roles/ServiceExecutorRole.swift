@@ -6,11 +6,16 @@ import Logging
 /// same commit as the acknowledgement; a failure is retried by the retry policy through scheduled delivery. An
 /// attempt running longer than its execution timeout fails with `TaskExecutionTimeoutError` (its code is
 /// cancelled, and the message is released even if the code ignores cancellation).
+///
+/// The tasks of a batch method (`ServiceDefinition.batch(_:maxMessages:maxWait:_:)`) are gathered across the
+/// handlers running at once into batches of one method and batch key: each task keeps its own message, result,
+/// events and commit; only the call of the implementation (and its execution timeout) is shared.
 public struct ServiceExecutorRole: Role {
     public static let group = "service-executor"
 
     public let definition: ServiceDefinition
     private let executor: ServiceExecutor
+    private let batcher = TaskBatcher()
     /// Whether each attempt's events go to the events topic, in the attempt's commit.
     public let events: EventSettings?
 
@@ -34,11 +39,11 @@ public struct ServiceExecutorRole: Role {
     ) async throws -> BatchDisposition {
         var messages: [OutgoingMessage] = []
         var events: [CloudEvent] = []
-        for input in inputs {
+        let attempts = await attempts(of: inputs.map(\.value), context: context)
+        for (input, attempt) in zip(inputs, attempts) {
             let envelope = input.value
             let task = envelope.message
-            let startedAt = context.now()
-            let result = await execute(envelope, context: context)
+            let (startedAt, result, endedAt) = attempt
             if case .failure = result, Task.isCancelled {
                 // Interrupted by a hard stop of the worker, not failed: leave the message to be delivered again.
                 throw CancellationError()
@@ -55,12 +60,51 @@ public struct ServiceExecutorRole: Role {
             messages += try outputs.map { try $0.outgoingMessage(codec: executor.codec) }
             if let settings = self.events {
                 events += TaskEvents.events(
-                    of: envelope, result: result, outputs: outputs, startedAt: startedAt, endedAt: context.now(),
+                    of: envelope, result: result, outputs: outputs, startedAt: startedAt, endedAt: endedAt,
                     settings: settings)
             }
         }
         if let message = try self.events?.message(events) { messages.append(message) }
         return .ack(Commit(messages: messages))
+    }
+
+    /// Runs the tasks: one after the other, except the tasks of batch methods, which run at once so that they
+    /// can share batches. Returns when each attempt started, its result and when it ended, in order.
+    private func attempts(
+        of envelopes: [ServiceExecutorEnvelope], context: RoleContext
+    ) async -> [(startedAt: Date, result: Result<Payload, any Error>, endedAt: Date)] {
+        var attempts: [(startedAt: Date, result: Result<Payload, any Error>, endedAt: Date)?] = Array(
+            repeating: nil, count: envelopes.count)
+        let batched = Set(
+            envelopes.indices.filter { definition.batchMethods[envelopes[$0].message.methodName] != nil })
+        let together = batched.count > 1 ? batched : []
+        guard !together.isEmpty else {
+            var attempts: [(startedAt: Date, result: Result<Payload, any Error>, endedAt: Date)] = []
+            for envelope in envelopes {
+                let startedAt = context.now()
+                let result = await execute(envelope, context: context)
+                attempts.append((startedAt, result, context.now()))
+            }
+            return attempts
+        }
+        await withTaskGroup(of: (Int, Date, Result<Payload, any Error>, Date).self) { group in
+            for index in together.sorted() {
+                group.addTask {
+                    let startedAt = context.now()
+                    let result = await execute(envelopes[index], context: context)
+                    return (index, startedAt, result, context.now())
+                }
+            }
+            for index in envelopes.indices where !together.contains(index) {
+                let startedAt = context.now()
+                let result = await execute(envelopes[index], context: context)
+                attempts[index] = (startedAt, result, context.now())
+            }
+            for await (index, startedAt, result, endedAt) in group {
+                attempts[index] = (startedAt, result, endedAt)
+            }
+        }
+        return attempts.map { $0! }
     }
 
     /// Runs the task through the interceptors (directly when there are none).
@@ -76,9 +120,17 @@ public struct ServiceExecutorRole: Role {
         }
     }
 
-    /// Runs the task, within its execution timeout if it has one.
+    /// Runs the task, within its execution timeout if it has one. A task of a batch method joins a batch, unless it
+    /// is an automatic retry: that one runs alone, at once.
     private func run(_ envelope: ServiceExecutorEnvelope, context: RoleContext) async -> Result<Payload, any Error> {
         let task = envelope.message
+        if let method = definition.batchMethods[task.methodName] {
+            guard task.retryIndex == 0 else { return await runBatch([envelope], method: method, context: context)[0] }
+            return await batcher.submit(envelope, maxMessages: method.maxMessages, maxWait: method.maxWait) {
+                envelopes in
+                await runBatch(envelopes, method: method, context: context)
+            }
+        }
         guard let timeout = definition.executionTimeout(for: task.methodName) else {
             return await executor.invoke(envelope)
         }
@@ -102,6 +154,52 @@ public struct ServiceExecutorRole: Role {
         } catch {
             return .failure(error)
         }
+    }
+
+    /// Runs a batch through its method, within the method's execution timeout if it has one (the whole batch then
+    /// fails with `TaskExecutionTimeoutError`).
+    private func runBatch(
+        _ envelopes: [ServiceExecutorEnvelope], method: BatchMethod, context: RoleContext
+    ) async -> [Result<Payload, any Error>] {
+        let first = envelopes[0].message
+        let metadata: Logger.Metadata = [
+            LogKeys.method: "\(first.methodName)", "batchSize": "\(envelopes.count)",
+            "batchKey": "\(first.meta[TaskContext.batchKeyMeta] ?? "")",
+        ]
+        context.logger.debug("running a batch", metadata: metadata)
+        let executor = self.executor
+        let outcome: (results: [Result<Payload, any Error>], extraKeys: [String])
+        if let timeout = definition.executionTimeout(for: first.methodName) {
+            do {
+                switch try await TimeLimit(duration: timeout, pool: context.pool).run({
+                    await executor.invokeBatch(envelopes, method: method)
+                }) {
+                case .finished(let finished):
+                    outcome = finished
+                case .timedOut:
+                    context.logger.warning(
+                        "batch exceeded its execution timeout, cancelling it",
+                        metadata: metadata.merging([LogKeys.timeout: "\(timeout)"]) { first, _ in first })
+                    let results = envelopes.map { envelope -> Result<Payload, any Error> in
+                        .failure(
+                            TaskExecutionTimeoutError(
+                                serviceName: envelope.message.serviceName, methodName: envelope.message.methodName,
+                                taskId: envelope.message.taskId, timeoutSeconds: timeout.inSeconds))
+                    }
+                    outcome = (results, [])
+                }
+            } catch {
+                outcome = (envelopes.map { _ in .failure(error) }, [])
+            }
+        } else {
+            outcome = await executor.invokeBatch(envelopes, method: method)
+        }
+        if !outcome.extraKeys.isEmpty {
+            context.logger.warning(
+                "a batch method returned results for tasks not in the batch, ignored",
+                metadata: metadata.merging(["taskIds": "\(outcome.extraKeys)"]) { first, _ in first })
+        }
+        return outcome.results
     }
 }
 
