@@ -158,21 +158,14 @@ extension RuntimeSystem {
             }
             .mapValues { "sent \($0)" }
         }
-        var configuration = WorkerConfiguration(
-            transport: .existing(transport), name: "mailer-worker", services: [mailer],
+        return try await withWorker(
+            name: "mailer-worker", services: [mailer],
             workflows: [WorkflowDefinition(CampaignStub.self) { CampaignImpl(context: $0) }],
-            workflowTaskTimeout: RuntimeFixtures.workflowTaskTimeout, resultRetention: resultRetention)
-        if let executorConcurrency {
-            configuration.roleSettings[.serviceExecutor("Mailer")] = ConsumerSettings(concurrency: executorConcurrency)
-        }
-        let worker = try InfiniticWorker(configuration: configuration, logger: Self.logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await worker.run() }
-            defer { group.cancelAll() }
-            let result = try await body()
-            group.cancelAll()
-            try await group.waitForAll()
-            return result
-        }
+            configure: { configuration in
+                if let executorConcurrency {
+                    configuration.roleSettings[.serviceExecutor("Mailer")] = ConsumerSettings(
+                        concurrency: executorConcurrency)
+                }
+            }, body)
     }
 }

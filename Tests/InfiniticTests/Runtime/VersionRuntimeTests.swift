@@ -100,20 +100,8 @@ extension RuntimeSystem {
     func withVersionWorker<T: Sendable>(
         _ versions: [Int], name: String, _ body: () async throws -> T
     ) async throws -> T {
-        var configuration = WorkerConfiguration(
-            transport: .existing(transport), name: name, services: [VersionFixtures.probe],
-            workflows: versions.map(VersionFixtures.definition),
-            workflowTaskTimeout: RuntimeFixtures.workflowTaskTimeout, resultRetention: resultRetention)
-        configuration.inlineWorkflowTasks = inlineWorkflowTasks
-        let worker = try InfiniticWorker(configuration: configuration, logger: Self.logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await worker.run() }
-            defer { group.cancelAll() }
-            let result = try await body()
-            group.cancelAll()
-            try await group.waitForAll()
-            return result
-        }
+        try await withWorker(
+            name: name, services: [VersionFixtures.probe], workflows: versions.map(VersionFixtures.definition), body)
     }
 
     /// The version the instance `id` of `Versioned` recorded, once no workflow task runs for it (nil before).

@@ -120,19 +120,8 @@ extension RuntimeSystem {
     func withRepairWorker<T: Sendable>(
         _ switches: Switches, name: String = "repair-worker", _ body: () async throws -> T
     ) async throws -> T {
-        var configuration = WorkerConfiguration(
-            transport: .existing(transport), name: name, services: RepairFixtures.services(switches),
-            workflows: RepairFixtures.workflows(switches),
-            workflowTaskTimeout: RuntimeFixtures.workflowTaskTimeout, resultRetention: resultRetention)
-        configuration.inlineWorkflowTasks = inlineWorkflowTasks
-        let worker = try InfiniticWorker(configuration: configuration, logger: Self.logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await worker.run() }
-            defer { group.cancelAll() }
-            let result = try await body()
-            group.cancelAll()
-            try await group.waitForAll()
-            return result
-        }
+        try await withWorker(
+            name: name, services: RepairFixtures.services(switches), workflows: RepairFixtures.workflows(switches),
+            body)
     }
 }

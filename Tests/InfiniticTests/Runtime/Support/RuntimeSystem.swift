@@ -47,6 +47,28 @@ struct RuntimeSystem: Sendable {
         return try InfiniticWorker(configuration: configuration, logger: Self.logger)
     }
 
+    /// Runs `body` while a worker of this system's transport, workflow task timeout, result retention and inline
+    /// setting serves `services` and `workflows` (`configure` adjusts the rest); the worker stops afterwards.
+    func withWorker<T: Sendable>(
+        name: String, services: [ServiceDefinition], workflows: [WorkflowDefinition],
+        configure: (inout WorkerConfiguration) -> Void = { _ in }, _ body: () async throws -> T
+    ) async throws -> T {
+        var configuration = WorkerConfiguration(
+            transport: .existing(transport), name: name, services: services, workflows: workflows,
+            workflowTaskTimeout: workflowTaskTimeout, resultRetention: resultRetention)
+        configuration.inlineWorkflowTasks = inlineWorkflowTasks
+        configure(&configuration)
+        let worker = try InfiniticWorker(configuration: configuration, logger: Self.logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await worker.run() }
+            defer { group.cancelAll() }
+            let result = try await body()
+            group.cancelAll()
+            try await group.waitForAll()
+            return result
+        }
+    }
+
     /// Writes to the transport's state store the only way it can be written: as the commit of a handled message
     /// (of a scratch topic, in the partition of `partitionKey`).
     func commit(_ writes: [StateWrite], partitionKey: String) async throws {
