@@ -46,8 +46,9 @@ enum InterceptorBenchmark {
             iterations: iterations, rounds: rounds)
 
         let workflow = WorkflowExecutorRole(
-            definition: WorkflowDefinition(OneTaskStub.self) { OneTaskWorkflow(context: $0) }, emitterName: "bench",
-            codec: codec, workflowTaskTimeout: nil)
+            runner: WorkflowTaskRunner(
+                definitions: [WorkflowDefinition(OneTaskStub.self) { OneTaskWorkflow(context: $0) }],
+                emitterName: "bench", codec: codec, workflowTaskTimeout: nil))
         let method = MethodHistory(
             methodId: "w-1", methodName: "run", arguments: [try codec.payload(7)],
             start: Resumption(taskIndex: 1, instant: now, properties: [:]))

@@ -66,56 +66,46 @@ final class Instruments: Sendable {
     private let factory: any MetricsFactory
     private let steps = Mutex<[String: StepInstruments]>([:])
     private let workflowInstruments = Mutex<[String: WorkflowInstruments]>([:])
-    /// Task executions and workflow task replays, by label set.
-    private let tasks = Mutex<[String: Counter]>([:])
+    /// Task executions and workflow task replays, by label and dimensions.
+    private let counters = Mutex<[String: Counter]>([:])
 
     init(factory: any MetricsFactory) {
         self.factory = factory
     }
 
     func step(role: String, topic: String) -> StepInstruments {
-        let key = role + "\u{0}" + topic
-        if let found = steps.withLock({ $0[key] }) { return found }
-        let made = StepInstruments(role: role, topic: topic, factory: factory)
-        return steps.withLock { steps in
-            if let found = steps[key] { return found }
-            steps[key] = made
-            return made
+        Self.once(steps, key: role + "\u{0}" + topic) {
+            StepInstruments(role: role, topic: topic, factory: factory)
         }
     }
 
     func workflows(_ workflow: String) -> WorkflowInstruments {
-        if let found = workflowInstruments.withLock({ $0[workflow] }) { return found }
-        let made = WorkflowInstruments(workflow: workflow, factory: factory)
-        return workflowInstruments.withLock { all in
-            if let found = all[workflow] { return found }
-            all[workflow] = made
-            return made
-        }
+        Self.once(workflowInstruments, key: workflow) { WorkflowInstruments(workflow: workflow, factory: factory) }
     }
 
     func workflowTasks(workflow: String, outcome: String) -> Counter {
-        let key = "workflow\u{0}" + workflow + "\u{0}" + outcome
-        if let found = tasks.withLock({ $0[key] }) { return found }
-        let made = Counter(
-            label: MetricNames.workflowTasks, dimensions: [("workflow", workflow), ("outcome", outcome)],
-            factory: factory)
-        return tasks.withLock { tasks in
-            if let found = tasks[key] { return found }
-            tasks[key] = made
-            return made
-        }
+        counter(MetricNames.workflowTasks, [("workflow", workflow), ("outcome", outcome)])
     }
 
     func taskExecutions(service: String, outcome: String) -> Counter {
-        let key = service + "\u{0}" + outcome
-        if let found = tasks.withLock({ $0[key] }) { return found }
-        let made = Counter(
-            label: MetricNames.taskExecutions, dimensions: [("service", service), ("outcome", outcome)],
-            factory: factory)
-        return tasks.withLock { tasks in
-            if let found = tasks[key] { return found }
-            tasks[key] = made
+        counter(MetricNames.taskExecutions, [("service", service), ("outcome", outcome)])
+    }
+
+    private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
+        let key = ([label] + dimensions.flatMap { [$0.0, $0.1] }).joined(separator: "\u{0}")
+        return Self.once(counters, key: key) { Counter(label: label, dimensions: dimensions, factory: factory) }
+    }
+
+    /// The instrument cached under `key`, made by `make` the first time (made outside the lock; the first one
+    /// stored wins).
+    private static func once<Instrument: Sendable>(
+        _ cache: borrowing Mutex<[String: Instrument]>, key: String, _ make: () -> Instrument
+    ) -> Instrument {
+        if let found = cache.withLock({ $0[key] }) { return found }
+        let made = make()
+        return cache.withLock { cache in
+            if let found = cache[key] { return found }
+            cache[key] = made
             return made
         }
     }

@@ -26,16 +26,6 @@ public struct WorkflowTaskRunner: Sendable {
             definitions: definitions, emitterName: emitterName, checkMode: checkMode, codec: codec)
     }
 
-    /// Runs the workflow tasks of the one version `definition`.
-    public init(
-        definition: WorkflowDefinition, emitterName: String, codec: any PayloadCodec, checkMode: CheckMode = .simple,
-        workflowTaskTimeout: Duration? = .seconds(60)
-    ) {
-        self.init(
-            definitions: [definition], emitterName: emitterName, codec: codec, checkMode: checkMode,
-            workflowTaskTimeout: workflowTaskTimeout)
-    }
-
     /// The workflow's name.
     public var name: String { definitions[0].name }
 

@@ -105,8 +105,9 @@ final class EngineLoop {
                 WorkflowStateEngineRole(workflowName: workflow.name, emitterName: "workflow-engine", codec: codec))
             roles.append(
                 WorkflowExecutorRole(
-                    definitions: workflows.filter { $0.name == workflow.name }, emitterName: "workflow-executor",
-                    codec: codec, checkMode: checkMode))
+                    runner: WorkflowTaskRunner(
+                        definitions: workflows.filter { $0.name == workflow.name }, emitterName: "workflow-executor",
+                        codec: codec, checkMode: checkMode)))
             roles.append(
                 WorkflowTagEngineRole(
                     name: workflow.name, engine: WorkflowTagEngine(emitterName: "workflow-tag-engine"), codec: codec))

@@ -68,41 +68,34 @@ public struct ServiceExecutorRole: Role {
         return .ack(Commit(messages: messages))
     }
 
+    /// When an attempt started, its result and when it ended.
+    private typealias Attempt = (startedAt: Date, result: Result<Payload, any Error>, endedAt: Date)
+
     /// Runs the tasks: one after the other, except the tasks of batch methods, which run at once so that they
-    /// can share batches. Returns when each attempt started, its result and when it ended, in order.
-    private func attempts(
-        of envelopes: [ServiceExecutorEnvelope], context: RoleContext
-    ) async -> [(startedAt: Date, result: Result<Payload, any Error>, endedAt: Date)] {
-        var attempts: [(startedAt: Date, result: Result<Payload, any Error>, endedAt: Date)?] = Array(
-            repeating: nil, count: envelopes.count)
-        let batched = Set(
-            envelopes.indices.filter { definition.batchMethods[envelopes[$0].message.methodName] != nil })
-        let together = batched.count > 1 ? batched : []
-        guard !together.isEmpty else {
-            var attempts: [(startedAt: Date, result: Result<Payload, any Error>, endedAt: Date)] = []
-            for envelope in envelopes {
-                let startedAt = context.now()
-                let result = await execute(envelope, context: context)
-                attempts.append((startedAt, result, context.now()))
-            }
+    /// can share batches. Returns the attempts in order.
+    private func attempts(of envelopes: [ServiceExecutorEnvelope], context: RoleContext) async -> [Attempt] {
+        @Sendable func attempt(_ envelope: ServiceExecutorEnvelope) async -> Attempt {
+            let startedAt = context.now()
+            let result = await execute(envelope, context: context)
+            return (startedAt, result, context.now())
+        }
+        let batched = envelopes.indices.filter { definition.batchMethods[envelopes[$0].message.methodName] != nil }
+        guard batched.count > 1 else {
+            // No batch to share (the usual case): no task group.
+            var attempts: [Attempt] = []
+            for envelope in envelopes { attempts.append(await attempt(envelope)) }
             return attempts
         }
-        await withTaskGroup(of: (Int, Date, Result<Payload, any Error>, Date).self) { group in
-            for index in together.sorted() {
-                group.addTask {
-                    let startedAt = context.now()
-                    let result = await execute(envelopes[index], context: context)
-                    return (index, startedAt, result, context.now())
-                }
+        let together = Set(batched)
+        var attempts: [Attempt?] = Array(repeating: nil, count: envelopes.count)
+        await withTaskGroup(of: (Int, Attempt).self) { group in
+            for index in batched {
+                group.addTask { (index, await attempt(envelopes[index])) }
             }
             for index in envelopes.indices where !together.contains(index) {
-                let startedAt = context.now()
-                let result = await execute(envelopes[index], context: context)
-                attempts[index] = (startedAt, result, context.now())
+                attempts[index] = await attempt(envelopes[index])
             }
-            for await (index, startedAt, result, endedAt) in group {
-                attempts[index] = (startedAt, result, endedAt)
-            }
+            for await (index, done) in group { attempts[index] = done }
         }
         return attempts.map { $0! }
     }

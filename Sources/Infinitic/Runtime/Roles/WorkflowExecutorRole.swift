@@ -13,28 +13,6 @@ public struct WorkflowExecutorRole: Role {
     public var definitions: [WorkflowDefinition] { runner.definitions }
     public var workflowTaskTimeout: Duration? { runner.workflowTaskTimeout }
 
-    /// The executor of the workflow of `definitions`: one or several versions of one workflow name (a new
-    /// instance takes the highest; a workflow task replays the version its instance recorded).
-    public init(
-        definitions: [WorkflowDefinition], emitterName: String, codec: any PayloadCodec,
-        checkMode: CheckMode = .simple, workflowTaskTimeout: Duration? = .seconds(60)
-    ) {
-        self.init(
-            runner: WorkflowTaskRunner(
-                definitions: definitions, emitterName: emitterName, codec: codec, checkMode: checkMode,
-                workflowTaskTimeout: workflowTaskTimeout))
-    }
-
-    /// The executor of the one version `definition`.
-    public init(
-        definition: WorkflowDefinition, emitterName: String, codec: any PayloadCodec, checkMode: CheckMode = .simple,
-        workflowTaskTimeout: Duration? = .seconds(60)
-    ) {
-        self.init(
-            definitions: [definition], emitterName: emitterName, codec: codec, checkMode: checkMode,
-            workflowTaskTimeout: workflowTaskTimeout)
-    }
-
     /// The role running the workflow tasks it reads with `runner`.
     public init(runner: WorkflowTaskRunner) {
         self.runner = runner
@@ -57,17 +35,5 @@ public struct WorkflowExecutorRole: Role {
             messages += try outputs.map { try $0.outgoingMessage(codec: runner.executor.codec) }
         }
         return .ack(Commit(messages: messages))
-    }
-}
-
-extension WorkflowExecutorRole {
-    /// The role of the one version `definition`, with the emitter name and codec of `environment`.
-    public init(
-        definition: WorkflowDefinition, environment: RoleEnvironment, checkMode: CheckMode = .simple,
-        workflowTaskTimeout: Duration? = .seconds(60)
-    ) {
-        self.init(
-            definition: definition, emitterName: environment.emitterName, codec: environment.codec,
-            checkMode: checkMode, workflowTaskTimeout: workflowTaskTimeout)
     }
 }
