@@ -87,9 +87,29 @@ public struct InstantCarrier: Carrier {
 
 /// The definitions a worker registers for this example.
 public enum OrderApprovalApp {
-    public static let services = [ServiceDefinition(CarrierStub.self, implementation: InstantCarrier())]
+    /// The carrier, and a customs desk that files each declaration with `fileDeclaration` (by default, it logs
+    /// the task id that completes it).
+    public static func services(
+        fileDeclaration: @escaping @Sendable (CustomsDesk.Declaration) async throws -> Void = logDeclaration
+    ) -> [ServiceDefinition] {
+        [
+            ServiceDefinition(CarrierStub.self, implementation: InstantCarrier()),
+            ServiceDefinition(CustomsStub.self, implementation: CustomsDesk(file: fileDeclaration)).delegated("clear"),
+        ]
+    }
+
+    public static var services: [ServiceDefinition] { services() }
+
     public static let workflows = [
         WorkflowDefinition(OrderFlowStub.self, implementation: OrderWorkflow.self),
         WorkflowDefinition(ShipmentStub.self, implementation: ShipmentWorkflow.self),
+        WorkflowDefinition(ExportStub.self, implementation: ExportWorkflow.self),
     ]
+
+    /// Prints a declaration and how to complete it.
+    @Sendable public static func logDeclaration(_ declaration: CustomsDesk.Declaration) async throws {
+        print(
+            "customs declaration for order \(declaration.order.id) filed; complete it with: "
+                + "trip-booking clear-customs --task-id \(declaration.taskId) --clearance <number>")
+    }
 }

@@ -32,14 +32,19 @@ public struct Hotels: HotelService {
     /// Probability that a first attempt fails with `ProviderUnavailable`.
     public var glitchRate: Double
     public var latency: Duration
+    /// A downstream outage: every booking attempt fails with `ProviderUnavailable`, so the retry policy gives
+    /// up and the trip's method fails, to be retried from a client (`retryTasks`) once the outage is over.
+    public var outage: Bool
 
-    public init(glitchRate: Double = 0.2, latency: Duration = .milliseconds(20)) {
+    public init(glitchRate: Double = 0.2, latency: Duration = .milliseconds(20), outage: Bool = false) {
         self.glitchRate = glitchRate
         self.latency = latency
+        self.outage = outage
     }
 
     public func book(_ trip: Trip) async throws -> Booking {
         try await Task.sleep(for: latency)
+        if outage { throw ProviderUnavailable(provider: "hotel") }
         let context = TaskContext.current
         if (context?.retryIndex ?? 0) == 0 && Double.random(in: 0..<1) < glitchRate {
             throw ProviderUnavailable(provider: "hotel")

@@ -89,7 +89,8 @@ struct WorkerCrashTests {
 }
 
 /// `trip-booking worker` as a child process (every role, 1 s visibility timeout so that the messages a killed
-/// worker held come back quickly), its services logging their effects to the Redis list `effectsKey`.
+/// worker held come back quickly, outcomes kept `resultRetention` seconds), its services logging their effects to
+/// the Redis list `effectsKey`.
 final class WorkerProcess: Sendable {
     private let arguments: [String]
     private let executable: String
@@ -97,12 +98,15 @@ final class WorkerProcess: Sendable {
     /// The workers' logs, appended by each incarnation.
     let logFile = NSTemporaryDirectory() + "crash-worker-\(UUID().uuidString.prefix(8)).log"
 
-    init(redisURL: String, namespace: String, effectsKey: String?, extraArguments: [String] = []) throws {
+    init(
+        redisURL: String, namespace: String, effectsKey: String?, resultRetention: Int = 0,
+        extraArguments: [String] = []
+    ) throws {
         executable = try Self.locate("trip-booking")
         arguments =
             [
                 "worker", "--redis-url", redisURL, "--namespace", namespace, "--visibility-timeout", "1",
-                "--concurrency", "8", "--result-retention", "0",
+                "--concurrency", "8", "--result-retention", "\(resultRetention)",
             ] + (effectsKey.map { ["--effects-key", $0] } ?? []) + extraArguments
         pid = Locked(try ChildProcess.spawn(executable, arguments, output: logFile))
     }
@@ -129,6 +133,15 @@ final class WorkerProcess: Sendable {
     func stop() {
         if let current = pid.value { ChildProcess.terminate(current, signal: SIGTERM) }
         pid.withLock { $0 = nil }
+    }
+
+    /// Runs `trip-booking` once with `arguments` (a client command) and returns its exit status and output.
+    static func runCommand(_ arguments: [String], timeout: Duration = .seconds(60)) async throws -> (Int32, String) {
+        let output = NSTemporaryDirectory() + "trip-booking-\(UUID().uuidString.prefix(8)).log"
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let pid = try ChildProcess.spawn(try locate("trip-booking"), arguments, output: output)
+        let status = try await ChildProcess.wait(for: pid, timeout: timeout)
+        return (status, (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
     }
 
     /// An executable built with the tests, next to the test bundle.

@@ -20,7 +20,8 @@ public struct WorkflowHandle<Value: Sendable>: Sendable {
     /// Waits for the method's value, at most `timeout` (nil: as long as it takes). Throws the method's typed
     /// error (`WorkflowFailedError` with its nested cause, `WorkflowCanceledError`, `WorkflowUnknownError` when
     /// the instance or the method does not exist, e.g. ended and deleted before the wait began), or
-    /// `InfiniticError.timedOut` (the workflow goes on; wait again later).
+    /// `InfiniticError.timedOut` (the workflow goes on; wait again later). A handle keeps the outcome it received
+    /// (a failure too): after `retryTasks` or `retryWorkflowTask`, wait with a new handle (`client.handle`).
     public func result(timeout: Duration?) async throws -> Value {
         try decode(try await waiter.outcome(timeout: timeout))
     }

@@ -32,7 +32,8 @@ public struct DelegatedTask: Sendable, Codable {
 }
 
 /// The end of the memory of a completed delegated task: its marker is deleted (sent by the service tag engine to
-/// itself, delayed, when the task completes).
+/// itself, delayed, when the task completes). Also the end of a waiting one whose attempt failed
+/// (`ServiceTagMessage.abandonDelegatedTask`).
 public struct ForgetDelegatedTask: Sendable, Codable {
     public var serviceName: String
     public var taskId: String

@@ -4,12 +4,16 @@ public enum ServiceTagMessage: Sendable, Codable {
     case removeTag(TaskTagChange)
     /// Answer the requesting client with the task ids carrying the tag.
     case getIds(TaskTagQuery)
-    /// A delegated task began: keep who waits for it (keyed by `DelegatedTask.tag(of:)`).
+    /// An attempt of a delegated task is about to run its method: keep who waits for it, so that a completion
+    /// sent as soon as the method handed the task id out finds it (keyed by `DelegatedTask.tag(of:)`).
     case setDelegatedTask(DelegatedTask)
     /// A client completes a delegated task (keyed by `DelegatedTask.tag(of:)`).
     case completeDelegatedTask(CompleteDelegatedTask)
     /// The memory of a completed delegated task is over: forget it (keyed by `DelegatedTask.tag(of:)`).
     case forgetDelegatedTask(ForgetDelegatedTask)
+    /// The attempt that registered a delegated task failed before the task was completed: it no longer waits (a
+    /// retry registers it again); a completed task is kept (keyed by `DelegatedTask.tag(of:)`).
+    case abandonDelegatedTask(ForgetDelegatedTask)
 
     public var serviceName: String {
         switch self {
@@ -17,7 +21,7 @@ public enum ServiceTagMessage: Sendable, Codable {
         case .getIds(let message): message.serviceName
         case .setDelegatedTask(let message): message.serviceName
         case .completeDelegatedTask(let message): message.serviceName
-        case .forgetDelegatedTask(let message): message.serviceName
+        case .forgetDelegatedTask(let message), .abandonDelegatedTask(let message): message.serviceName
         }
     }
 
@@ -28,7 +32,8 @@ public enum ServiceTagMessage: Sendable, Codable {
         case .getIds(let message): message.tag
         case .setDelegatedTask(let message): DelegatedTask.tag(of: message.taskId)
         case .completeDelegatedTask(let message): DelegatedTask.tag(of: message.taskId)
-        case .forgetDelegatedTask(let message): DelegatedTask.tag(of: message.taskId)
+        case .forgetDelegatedTask(let message), .abandonDelegatedTask(let message):
+            DelegatedTask.tag(of: message.taskId)
         }
     }
 }

@@ -71,7 +71,7 @@ public struct RoleInput<Value: Sendable>: Sendable {
 }
 
 /// What a step may use besides its inputs: the state store, the clock, where to run work that may outlive the
-/// step (time limits), the interceptors and a logger.
+/// step (time limits), the interceptors, a logger, and a way to publish before the step commits.
 public struct RoleContext: Sendable {
     /// Reads of the state store (the transport's, or a test's).
     public var store: any StateReading
@@ -82,12 +82,17 @@ public struct RoleContext: Sendable {
     public var logger: Logger
     /// Draws r in [0, 1) (the jitter of retry delays).
     public var random: @Sendable () -> Double
+    /// Publishes messages at once, ahead of the step's commit (a delegated task's registration, which must be
+    /// stored before its method runs). Most steps publish only through their commit.
+    public var publish: @Sendable ([OutgoingMessage]) async throws -> Void
     let pool: OverrunPool
 
     init(
         store: any StateReading, prefetchedState: PrefetchedState?, now: @escaping @Sendable () -> Date,
-        interceptors: Interceptors, logger: Logger, pool: OverrunPool, random: @escaping @Sendable () -> Double
+        interceptors: Interceptors, logger: Logger, pool: OverrunPool, random: @escaping @Sendable () -> Double,
+        publish: @escaping @Sendable ([OutgoingMessage]) async throws -> Void
     ) {
+        self.publish = publish
         self.store = store
         self.prefetchedState = prefetchedState
         self.now = now
@@ -98,19 +103,28 @@ public struct RoleContext: Sendable {
     }
 
     /// Runs `body` with a context whose work pool lives as long as `body` (for tests and tools that call a
-    /// role's step directly).
+    /// role's step directly). Without `publish`, messages published ahead of a commit go to `store` when it is a
+    /// `Transport`, else the publication fails.
     public static func withContext<Value: Sendable>(
         store: any StateReading, prefetchedState: PrefetchedState? = nil, now: @escaping @Sendable () -> Date,
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
         interceptors: Interceptors = [],
         logger: Logger = .disabled("infinitic"),
+        publish: (@Sendable ([OutgoingMessage]) async throws -> Void)? = nil,
         _ body: @escaping @Sendable (RoleContext) async throws -> Value
     ) async throws -> Value {
+        let publish =
+            publish ?? { messages in
+                guard let transport = store as? any Transport else {
+                    throw InfiniticError(.invalidUsage, "this context has no transport to publish on")
+                }
+                try await transport.publish(messages)
+            }
         let result = Settlement<Result<Value, any Error>>()
         try await OverrunPool.withPool { pool in
             let context = RoleContext(
                 store: store, prefetchedState: prefetchedState, now: now, interceptors: interceptors, logger: logger,
-                pool: pool, random: random)
+                pool: pool, random: random, publish: publish)
             do {
                 result.settle(.success(try await body(context)))
             } catch {

@@ -31,7 +31,7 @@ public struct RoleRunner<R: Role>: Service {
             let context = RoleContext(
                 store: environment.transport, prefetchedState: nil, now: environment.now,
                 interceptors: environment.interceptors, logger: logger, pool: pool,
-                random: { Double.random(in: 0..<1) })
+                random: { Double.random(in: 0..<1) }, publish: { try await environment.transport.publish($0) })
             try await environment.transport.consume(subscription) { batch in
                 try await handle(batch, context: context.with(prefetchedState: batch.prefetchedState))
             }

@@ -21,7 +21,14 @@ struct ScheduleEngine: Sendable {
     ) -> TagEngineStep {
         var stamp = MessageStamp(
             inputMessageId: envelope.messageId, emitterName: emitterName, now: now, headers: envelope.headers)
-        var book = stored.flatMap { try? codec.decode(ScheduleBook.self, from: $0) } ?? ScheduleBook()
+        var book = ScheduleBook()
+        if let stored {
+            do {
+                book = try codec.decode(ScheduleBook.self, from: stored)
+            } catch {
+                return unreadable(message, envelope: envelope, error: error, stamp: &stamp)
+            }
+        }
         var outputs: [Outbound] = []
         let before = book.schedules.count
         var changed = false
@@ -89,6 +96,22 @@ struct ScheduleEngine: Sendable {
             }
         }
         return TagEngineStep(writes: writes, outputs: outputs)
+    }
+
+    /// Stored schedules that cannot be decoded (written by an incompatible version, or damaged) are never
+    /// overwritten: ticks change nothing, and every request is refused with the reason, so that an operator can
+    /// repair or delete the key.
+    private func unreadable(
+        _ message: ScheduleMessage, envelope: WorkflowTagEnvelope, error: any Error, stamp: inout MessageStamp
+    ) -> TagEngineStep {
+        guard case .request(let request) = message.operation, case .client(let name) = envelope.requester else {
+            return TagEngineStep()
+        }
+        var answer = ScheduleAnswer(workflowName: message.workflowName, requestId: request.requestId, schedules: [])
+        answer.refusal =
+            "the stored schedules of \(message.workflowName) cannot be read (\(error)); nothing was changed: repair or "
+            + "delete the state key \(Topics.workflowSchedules(message.workflowName).name)"
+        return TagEngineStep(outputs: [.client(name: name, stamp.envelope(.scheduleAnswer(answer), requester: nil))])
     }
 
     /// Why the engine refuses a definition, if it does.

@@ -189,6 +189,21 @@ import Testing
         #expect(request(.delete(name: "a"), store, at: t0).answer?.schedules.isEmpty == true)
     }
 
+    @Test func unreadableSchedulesAreRefusedNotOverwritten() throws {
+        let store = Store()
+        _ = request(.upsert(definition("a", try .every(.seconds(1)))), store, at: t0)
+        let damaged: [UInt8] = [0xFF, 0x00, 0x13, 0x37]
+        store.bytes = damaged
+        for action in [ScheduleAction.upsert(definition("b", try .every(.seconds(1)))), .list, .delete(name: "a")] {
+            let outcome = request(action, store, at: t0)
+            #expect(outcome.step.writes.isEmpty, "\(action) wrote over the damaged value")
+            #expect(outcome.answer?.refusal?.contains("cannot be read") == true, "\(action) was not refused")
+        }
+        let ticked = tick("a", due: t0 + 1, store, at: t0 + 1)
+        #expect(ticked.step.writes.isEmpty && ticked.step.outputs.isEmpty)
+        #expect(store.bytes == damaged)
+    }
+
     @Test func replacingAScheduleKeepsOneTickStream() throws {
         let store = Store()
         _ = request(.upsert(definition("s", try .every(.seconds(10)))), store, at: t0)

@@ -88,16 +88,11 @@ public struct ServiceExecutor: Sendable {
         let task = envelope.message
         var stamp = MessageStamp(
             inputMessageId: envelope.messageId, emitterName: emitterName, now: now, headers: envelope.headers)
+        let delegated = isDelegated(task)
         switch result {
         case .success(let payload):
-            if let definition = definitions[task.serviceName], definition.delegatedMethods.contains(task.methodName) {
-                // The result comes from `completeDelegatedTask`: the service tag engine keeps who waits for it.
-                let delegated = DelegatedTask(
-                    serviceName: task.serviceName, taskId: task.taskId, methodName: task.methodName,
-                    resultType: definition.resultTypes[task.methodName] ?? "", tags: task.tags,
-                    requester: envelope.requester)
-                return [.serviceTag(stamp.envelope(.setDelegatedTask(delegated), requester: envelope.requester))]
-            }
+            // The result comes from `completeDelegatedTask` (registered before the method ran).
+            if delegated { return [] }
             var outputs: [Outbound] = task.tags.sorted().map { tag in
                 let change = TaskTagChange(serviceName: task.serviceName, tag: tag, taskId: task.taskId)
                 return .serviceTag(stamp.envelope(.removeTag(change), requester: envelope.requester))
@@ -105,6 +100,16 @@ public struct ServiceExecutor: Sendable {
             outputs += resultMessage(.completed(payload), for: envelope, stamp: &stamp)
             return outputs
         case .failure(let error):
+            // The task no longer waits for a completion (a retry registers it again).
+            let abandon: [Outbound] =
+                delegated
+                ? [
+                    .serviceTag(
+                        stamp.envelope(
+                            .abandonDelegatedTask(
+                                ForgetDelegatedTask(serviceName: task.serviceName, taskId: task.taskId)),
+                            requester: envelope.requester))
+                ] : []
             let description = ErrorDescription(error, codec: codec)
             let policy = definitions[task.serviceName]?.retryPolicy ?? .none
             let delay =
@@ -122,14 +127,34 @@ public struct ServiceExecutor: Sendable {
                         "retry", task.taskId, String(task.retrySequence), String(retry.retryIndex)),
                     emitterName: emitterName, emittedAt: now, requester: envelope.requester, message: retry)
                 let milliseconds = Int64((min(delay, Self.longestRetryDelaySeconds) * 1000).rounded())
-                return [
-                    .serviceExecutor(retryEnvelope, delivery: .after(.milliseconds(milliseconds)))
-                ]
+                return abandon + [.serviceExecutor(retryEnvelope, delivery: .after(.milliseconds(milliseconds)))]
             }
             let failed = TaskFailedError(
                 serviceName: task.serviceName, methodName: task.methodName, taskId: task.taskId, lastFailure: failure)
-            return resultMessage(.failed(.taskFailed(failed)), for: envelope, stamp: &stamp)
+            return abandon + resultMessage(.failed(.taskFailed(failed)), for: envelope, stamp: &stamp)
         }
+    }
+
+    /// Whether the task's method is delegated: it completes when a client calls `completeDelegatedTask`.
+    func isDelegated(_ task: ServiceTask) -> Bool {
+        definitions[task.serviceName]?.delegatedMethods.contains(task.methodName) ?? false
+    }
+
+    /// For a delegated task, the message that registers who waits for it with the service tag engine: published
+    /// before the method runs, so that a completion sent as soon as the method handed the task id out (to a
+    /// person, to a system that answers at once) finds it. Its id derives from the task message's, so a
+    /// redelivered attempt registers the same message again.
+    func delegatedRegistration(for envelope: ServiceExecutorEnvelope, now: Date) -> Outbound? {
+        let task = envelope.message
+        guard isDelegated(task) else { return nil }
+        var stamp = MessageStamp(
+            inputMessageId: StableId.make("delegated", envelope.messageId), emitterName: emitterName, now: now,
+            headers: envelope.headers)
+        let delegated = DelegatedTask(
+            serviceName: task.serviceName, taskId: task.taskId, methodName: task.methodName,
+            resultType: definitions[task.serviceName]?.resultTypes[task.methodName] ?? "", tags: task.tags,
+            requester: envelope.requester)
+        return .serviceTag(stamp.envelope(.setDelegatedTask(delegated), requester: envelope.requester))
     }
 
     /// The outcome for the requester: a command result for a workflow (clients do not dispatch tasks).

@@ -32,7 +32,8 @@ public struct ServiceTagEngine: Sendable {
         switch message {
         case .setDelegatedTask(let task): Topics.delegatedTask(task.serviceName, taskId: task.taskId)
         case .completeDelegatedTask(let complete): Topics.delegatedTask(complete.serviceName, taskId: complete.taskId)
-        case .forgetDelegatedTask(let forget): Topics.delegatedTask(forget.serviceName, taskId: forget.taskId)
+        case .forgetDelegatedTask(let forget), .abandonDelegatedTask(let forget):
+            Topics.delegatedTask(forget.serviceName, taskId: forget.taskId)
         case .addTag, .removeTag, .getIds: nil
         }
     }
@@ -62,6 +63,12 @@ public struct ServiceTagEngine: Sendable {
             guard let task = stored.flatMap({ try? codec.decode(DelegatedTask.self, from: $0) }), task.completed
             else { return TagEngineStep() }
             let key = Topics.delegatedTask(forget.serviceName, taskId: forget.taskId)
+            return TagEngineStep(writes: [StateWrite(key: key, operation: .delete)])
+        case .abandonDelegatedTask(let abandon):
+            // Only a waiting task is abandoned: a completion that arrived before the attempt failed stands.
+            guard let task = stored.flatMap({ try? codec.decode(DelegatedTask.self, from: $0) }), !task.completed
+            else { return TagEngineStep() }
+            let key = Topics.delegatedTask(abandon.serviceName, taskId: abandon.taskId)
             return TagEngineStep(writes: [StateWrite(key: key, operation: .delete)])
         case .addTag, .removeTag, .getIds:
             return handleTags(envelope, ids: ids, now: now)
@@ -134,7 +141,7 @@ public struct ServiceTagEngine: Sendable {
             guard case .client(let name) = envelope.requester else { return TagEngineStep() }
             let answer = IdsByTag(name: query.serviceName, tag: query.tag, ids: ids.sorted())
             return TagEngineStep(outputs: [.client(name: name, stamp.envelope(.taskIds(answer), requester: nil))])
-        case .setDelegatedTask, .completeDelegatedTask, .forgetDelegatedTask:
+        case .setDelegatedTask, .completeDelegatedTask, .forgetDelegatedTask, .abandonDelegatedTask:
             return handle(envelope, ids: ids, stored: nil, now: now, codec: BinaryPayloadCodec())
         }
     }

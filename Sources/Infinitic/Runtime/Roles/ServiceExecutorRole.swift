@@ -124,6 +124,13 @@ public struct ServiceExecutorRole: Role {
                 await runBatch(envelopes, method: method, context: context)
             }
         }
+        if let registration = executor.delegatedRegistration(for: envelope, now: context.now()) {
+            do {
+                try await context.publish([try registration.outgoingMessage(codec: executor.codec)])
+            } catch {
+                return .failure(error)
+            }
+        }
         guard let timeout = definition.executionTimeout(for: task.methodName) else {
             return await executor.invoke(envelope)
         }

@@ -36,4 +36,41 @@ import Testing
             }
         }
     }
+
+    @Test(arguments: TransportKind.allCases) func completedBeforeTheMethodReturns(_ kind: TransportKind) async throws {
+        try await RuntimeSystem.run(kind, startWorker: false) { system in
+            let switches = Switches()
+            try await system.withRepairWorker(switches) {
+                let client = system.client
+                let document = RuntimeSystem.uniqueKey("slow-contract")
+                let handle = try await client.dispatch { try await client.workflow(RepairsStub.self).review(document) }
+                try await eventually("the delegated task ran") { switches.taskId(document) != nil }
+                // The reviewer answers while the method that handed the task id out still runs: the task was
+                // registered before the method started, so the completion is not refused as unknown.
+                try await client.completeDelegatedTask(
+                    FragileStub.self, taskId: try #require(switches.taskId(document)), result: "at once")
+                switches.flip(document)
+                #expect(try await handle.result(timeout: .seconds(30)) == "\(document): at once")
+            }
+        }
+    }
+
+    @Test(arguments: TransportKind.allCases) func aFailedAttemptNoLongerWaits(_ kind: TransportKind) async throws {
+        try await RuntimeSystem.run(kind, startWorker: false) { system in
+            let switches = Switches()
+            try await system.withRepairWorker(switches) {
+                let client = system.client
+                let document = RuntimeSystem.uniqueKey("broken-contract")
+                let handle = try await client.dispatch { try await client.workflow(RepairsStub.self).review(document) }
+                await #expect(throws: WorkflowFailedError.self) { _ = try await handle.result(timeout: .seconds(30)) }
+                let taskId = try #require(switches.taskId(document))
+                try await eventually("the failed attempt's registration is gone") {
+                    try await system.transport.read(Topics.delegatedTask("Fragile", taskId: taskId)) == nil
+                }
+                await #expect(throws: TaskUnknownError.self) {
+                    try await client.completeDelegatedTask(FragileStub.self, taskId: taskId, result: "late")
+                }
+            }
+        }
+    }
 }

@@ -51,8 +51,14 @@ struct FragileImpl: Fragile {
 
     func ping(_ text: String) async throws -> String { "pong \(text)" }
 
+    /// Hands its task id out, then: for a `slow-` document, waits until its switch is on (a completion may
+    /// arrive meanwhile); for a `broken-` document, fails.
     func approve(_ document: String) async throws -> String {
         switches.recordTaskId(document)
+        if document.hasPrefix("slow-") {
+            while !switches.isOn(document) { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        if document.hasPrefix("broken-") { throw BrokenError(key: document) }
         return "ignored: a delegated task's result comes from completeDelegatedTask"
     }
 }
@@ -61,6 +67,8 @@ struct FragileImpl: Fragile {
 @Workflow protocol Repairs: Sendable {
     /// A task before, the fragile task, a task after.
     func mend(_ key: String) async throws -> String
+    /// The fragile task and another task in parallel, joined with `all`.
+    func mendBeside(_ key: String) async throws -> String
     /// Catches the failure of `mend(key-caught)`, then fails on `mend(key)`.
     func caughtThenFails(_ key: String) async throws -> String
     /// Its workflow task fails (the code misuses the context) while the switch `key` is off.
@@ -79,6 +87,14 @@ struct RepairsImpl: Repairs {
         let mended = try await fragile.mend(key)
         let after = try await fragile.ping("after")
         return "\(before); \(mended); \(after)"
+    }
+
+    func mendBeside(_ key: String) async throws -> String {
+        let fragile = context.service(FragileStub.self)
+        let mended = try await context.dispatch { try await fragile.mend(key) }
+        let beside = try await context.dispatch { try await fragile.ping("beside") }
+        let (first, second) = try await context.all(mended, beside).value
+        return "\(first); \(second)"
     }
 
     func caughtThenFails(_ key: String) async throws -> String {

@@ -82,6 +82,32 @@ import Testing
         }
     }
 
+    @Test(arguments: TransportKind.allCases) func retryInsideParallelBranches(_ kind: TransportKind) async throws {
+        try await RuntimeSystem.run(kind, startWorker: false, resultRetention: .seconds(60)) { system in
+            let switches = Switches()
+            try await system.withRepairWorker(switches) {
+                let client = system.client
+                let key = RuntimeSystem.uniqueKey("beside")
+                let tag = RuntimeSystem.uniqueKey("parallel")
+                let handle = try await client.dispatch {
+                    try await client.workflow(RepairsStub.self, tags: [tag]).mendBeside(key)
+                }
+                _ = try await failure(of: handle)
+                switches.flip(key)
+                try await client.retryTasks(RepairsStub.self, tag: tag, .status(.failed, service: FragileStub.self))
+                var result: String?
+                try await eventually("the method resumed and completed") {
+                    do {
+                        result = try await client.handle(RepairsStub.self, id: handle.id, resultType: String.self)
+                            .result(timeout: .seconds(5))
+                    } catch is WorkflowFailedError {}
+                    return result != nil
+                }
+                #expect(result == "mended \(key) at retry 1; pong beside")
+            }
+        }
+    }
+
     @Test(arguments: TransportKind.allCases) func caughtFailureStaysFinal(_ kind: TransportKind) async throws {
         try await RuntimeSystem.run(kind, startWorker: false) { system in
             let switches = Switches()
