@@ -1,6 +1,7 @@
 import Foundation
-import Infinitic
 import Testing
+
+@testable import Infinitic
 
 /// Workflow versions without a transport: which version an executor replays, what the state engine records and
 /// sends, the registration rules, and what bytes written before versions decode to.
@@ -115,9 +116,14 @@ extension WorkflowStateEngineTests {
         output.workflowVersion = 3
         let (waiting, _) = try apply([envelope(try taskCompleted(created, output))], to: created)
         #expect(waiting?.header.workflowVersion == 3)
-        let (resumed, resumption) = try apply([envelope(try result("c1"))], to: waiting)
+        let resultEnvelope = envelope(try result("c1"))
+        let (resumed, resumption) = try apply([resultEnvelope], to: waiting)
         let next = try #require(workflowTasks(resumption).first)
         #expect(next.taskIndex == 2 && next.workflowVersion == 3)
+        // Its events name the version too.
+        let events = WorkflowEvents.events(
+            of: [resultEnvelope], before: waiting, transition: resumption, now: now, settings: EventSettings())
+        #expect(!events.isEmpty && events.allSatisfy { $0.data["workflowVersion"] == "3" })
         // A later output naming another version changes nothing.
         var later = waitingOn(["c2"], position: 4, createdAt: 2)
         later.workflowVersion = 7

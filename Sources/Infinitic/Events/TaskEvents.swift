@@ -16,6 +16,7 @@ enum TaskEvents {
             data["workflowName"] = name
             data["workflowId"] = id
             data["methodId"] = methodId
+            if let version = task.workflowVersion { data["workflowVersion"] = String(version) }
         }
         func event(_ type: InfiniticEventType, _ time: Date, _ data: [String: String]) -> CloudEvent {
             CloudEvent(

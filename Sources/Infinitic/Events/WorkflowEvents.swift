@@ -14,10 +14,13 @@ enum WorkflowEvents {
         let workflowId = first.message.workflowId
         let source = settings.source(workflow: workflowName)
         var events: [CloudEvent] = []
+        // The implementation version the instance runs (recorded when it started; absent for version 0).
+        let version = (transition.state(after: before) ?? before)?.header.workflowVersion
         func add(_ type: InfiniticEventType, anchor: String, _ data: [String: String] = [:]) {
             var data = data
             data["workflowName"] = workflowName
             data["workflowId"] = workflowId
+            if let version { data["workflowVersion"] = "\(version)" }
             events.append(
                 CloudEvent(
                     id: "\(anchor):\(type.rawValue)", source: source, type: type.rawValue, subject: workflowId,

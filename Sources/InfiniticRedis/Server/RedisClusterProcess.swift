@@ -23,16 +23,7 @@ public final class RedisClusterProcess: Sendable {
         let total = masters * (1 + replicasPerMaster)
         var nodes: [RedisServerProcess] = []
         do {
-            for _ in 0..<total {
-                // The cluster bus gets a free port of its own (by default it is the port + 10000).
-                nodes.append(
-                    try await RedisServerProcess.start(extraArguments: [
-                        "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                        "--cluster-port", String(try RedisServerProcess.freeLoopbackPort()),
-                        "--cluster-node-timeout", String(nodeTimeout.redisMilliseconds),
-                        "--cluster-require-full-coverage", "no",
-                    ]))
-            }
+            for _ in 0..<total { nodes.append(try await startNode(nodeTimeout: nodeTimeout)) }
             let cluster = RedisClusterProcess(nodes: nodes, masterCount: masters)
             try await cluster.runCLI(
                 ["--cluster", "create"] + nodes.map { "127.0.0.1:\($0.port)" }
@@ -42,6 +33,25 @@ public final class RedisClusterProcess: Sendable {
         } catch {
             for node in nodes { node.stopAndRemoveData() }
             throw error
+        }
+    }
+
+    /// Starts one node in cluster mode. Its cluster bus gets a free port of its own (by default it is the port +
+    /// 10000); if another process takes that port before the node binds it, the node starts again with another
+    /// (three tries, as for the client port).
+    private static func startNode(nodeTimeout: Duration) async throws -> RedisServerProcess {
+        var attempt = 1
+        while true {
+            do {
+                return try await RedisServerProcess.start(extraArguments: [
+                    "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                    "--cluster-port", String(try RedisServerProcess.freeLoopbackPort()),
+                    "--cluster-node-timeout", String(nodeTimeout.redisMilliseconds),
+                    "--cluster-require-full-coverage", "no",
+                ])
+            } catch let error as RedisError where attempt < 3 && error.message.contains("Address already in use") {
+                attempt += 1
+            }
         }
     }
 
