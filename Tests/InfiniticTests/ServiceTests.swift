@@ -175,6 +175,52 @@ import Testing
         #expect(engine.handle(forget, ids: [], stored: nil, now: due, codec: codec).writes.isEmpty)
     }
 
+    /// A failed attempt of a delegated task goes through the tag engine, ordered with the completion: a
+    /// completion that came first stands; otherwise the attempt's registration goes and its retry or failure goes
+    /// on; an abandon by another attempt than the registered one changes nothing.
+    @Test func aFailedDelegatedAttemptGoesOnUnlessTheTaskWasCompleted() throws {
+        let engine = ServiceTagEngine(emitterName: "tags")
+        let key = Topics.delegatedTask("S", taskId: "t1")
+        let requester = Requester.workflow(name: "W", id: "w1", methodId: "w1")
+        let registered = DelegatedTask(
+            serviceName: "S", taskId: "t1", methodName: "approve", resultType: "Swift.String", tags: [],
+            requester: requester, retrySequence: 0, retryIndex: 1)
+        let retry = Envelope(
+            messageId: "r2", emitterName: "executor", emittedAt: now, requester: requester,
+            message: ServiceTask(taskId: "t1", serviceName: "S", methodName: "approve", arguments: []))
+        func abandon(retryIndex: Int) -> ServiceTagEnvelope {
+            Envelope(
+                messageId: "a\(retryIndex)", emitterName: "executor", emittedAt: now, requester: requester,
+                message: ServiceTagMessage.abandonDelegatedTask(
+                    AbandonDelegatedTask(
+                        serviceName: "S", taskId: "t1", retrySequence: 0, retryIndex: retryIndex, retry: retry,
+                        retryDelayMilliseconds: 250, failure: nil)))
+        }
+        #expect(engine.stateKey(abandon(retryIndex: 1).message) == key)
+        // Waiting: the registration goes, the retry is scheduled.
+        let waiting = engine.handle(
+            abandon(retryIndex: 1), ids: [], stored: try codec.encode(registered), now: now, codec: codec)
+        #expect(waiting.writes == [StateWrite(key: key, operation: .delete)])
+        guard waiting.outputs.count == 1, case .serviceExecutor(let sent, .after(let delay)) = waiting.outputs[0] else {
+            Issue.record("expected the retry, got \(waiting.outputs)")
+            return
+        }
+        #expect(sent.messageId == "r2" && delay == .milliseconds(250))
+        // Completed first: the completion stands.
+        var completed = registered
+        completed.completed = true
+        let late = engine.handle(
+            abandon(retryIndex: 1), ids: [], stored: try codec.encode(completed), now: now, codec: codec)
+        #expect(late.writes.isEmpty && late.outputs.isEmpty)
+        // Another attempt registered since: a stale repeat changes nothing.
+        let stale = engine.handle(
+            abandon(retryIndex: 0), ids: [], stored: try codec.encode(registered), now: now, codec: codec)
+        #expect(stale.writes.isEmpty && stale.outputs.isEmpty)
+        // Nothing registered (an abandon handled twice): the failure is sent again rather than lost.
+        let again = engine.handle(abandon(retryIndex: 1), ids: [], stored: nil, now: now, codec: codec)
+        #expect(again.writes.isEmpty && again.outputs.count == 1)
+    }
+
     @Test func aByTagCommandFromAWorkflowSkipsThatWorkflow() {
         let engine = WorkflowTagEngine(emitterName: "tags")
         let cancel = Envelope(

@@ -30,9 +30,17 @@ enum TaskEvents {
             outcome = .taskCompleted
         case .failure(let error):
             ended["error"] = "\(type(of: error)): \(error)"
+            // A delegated task's retry goes through the service tag engine (inside its abandon).
             let retry = outputs.lazy.compactMap { output -> Duration? in
-                guard case .serviceExecutor(_, .after(let delay)) = output else { return nil }
-                return delay
+                switch output {
+                case .serviceExecutor(_, .after(let delay)): return delay
+                case .serviceTag(let envelope):
+                    guard case .abandonDelegatedTask(let abandon) = envelope.message, abandon.retry != nil else {
+                        return nil
+                    }
+                    return .milliseconds(abandon.retryDelayMilliseconds ?? 0)
+                default: return nil
+                }
             }.first
             if let retry {
                 outcome = .taskRetryScheduled

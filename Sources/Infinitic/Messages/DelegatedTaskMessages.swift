@@ -13,11 +13,17 @@ public struct DelegatedTask: Sendable, Codable {
     /// The workflow method waiting for it.
     public var requester: Requester?
     public var completed: Bool
+    /// The attempt that registered it (nil in records written before attempts were recorded): only that
+    /// attempt's failure abandons it.
+    public var retrySequence: Int?
+    public var retryIndex: Int?
 
     public init(
         serviceName: String, taskId: String, methodName: String, resultType: String, tags: Set<String>,
-        requester: Requester?, completed: Bool = false
+        requester: Requester?, completed: Bool = false, retrySequence: Int? = nil, retryIndex: Int? = nil
     ) {
+        self.retrySequence = retrySequence
+        self.retryIndex = retryIndex
         self.serviceName = serviceName
         self.taskId = taskId
         self.methodName = methodName
@@ -32,8 +38,7 @@ public struct DelegatedTask: Sendable, Codable {
 }
 
 /// The end of the memory of a completed delegated task: its marker is deleted (sent by the service tag engine to
-/// itself, delayed, when the task completes). Also the end of a waiting one whose attempt failed
-/// (`ServiceTagMessage.abandonDelegatedTask`).
+/// itself, delayed, when the task completes).
 public struct ForgetDelegatedTask: Sendable, Codable {
     public var serviceName: String
     public var taskId: String
@@ -78,5 +83,34 @@ public struct DelegatedTaskAnswer: Sendable, Codable {
         self.serviceName = serviceName
         self.taskId = taskId
         self.outcome = outcome
+    }
+}
+
+/// An attempt of a delegated task failed (its method threw or ran out of time). The service tag engine, which
+/// orders it with the task's completion, decides: if a client completed the task meanwhile, the completion
+/// stands and this changes nothing; otherwise the attempt's registration is deleted and what the failure leads to
+/// is sent: the task's next attempt after `retryDelayMilliseconds` (`retry`), or its failure result for the
+/// waiting workflow (`failure`). A stale abandon (another attempt registered since) changes nothing.
+public struct AbandonDelegatedTask: Sendable, Codable {
+    public var serviceName: String
+    public var taskId: String
+    /// The attempt that failed.
+    public var retrySequence: Int
+    public var retryIndex: Int
+    public var retry: ServiceExecutorEnvelope?
+    public var retryDelayMilliseconds: Int64?
+    public var failure: WorkflowEngineEnvelope?
+
+    public init(
+        serviceName: String, taskId: String, retrySequence: Int, retryIndex: Int, retry: ServiceExecutorEnvelope?,
+        retryDelayMilliseconds: Int64?, failure: WorkflowEngineEnvelope?
+    ) {
+        self.serviceName = serviceName
+        self.taskId = taskId
+        self.retrySequence = retrySequence
+        self.retryIndex = retryIndex
+        self.retry = retry
+        self.retryDelayMilliseconds = retryDelayMilliseconds
+        self.failure = failure
     }
 }

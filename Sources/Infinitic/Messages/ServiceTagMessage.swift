@@ -11,9 +11,9 @@ public enum ServiceTagMessage: Sendable, Codable {
     case completeDelegatedTask(CompleteDelegatedTask)
     /// The memory of a completed delegated task is over: forget it (keyed by `DelegatedTask.tag(of:)`).
     case forgetDelegatedTask(ForgetDelegatedTask)
-    /// The attempt that registered a delegated task failed before the task was completed: it no longer waits (a
-    /// retry registers it again); a completed task is kept (keyed by `DelegatedTask.tag(of:)`).
-    case abandonDelegatedTask(ForgetDelegatedTask)
+    /// An attempt of a delegated task failed: unless a client completed the task meanwhile, it no longer waits and
+    /// the failure goes on (its retry, or its failure result), keyed by `DelegatedTask.tag(of:)`.
+    case abandonDelegatedTask(AbandonDelegatedTask)
 
     public var serviceName: String {
         switch self {
@@ -21,7 +21,8 @@ public enum ServiceTagMessage: Sendable, Codable {
         case .getIds(let message): message.serviceName
         case .setDelegatedTask(let message): message.serviceName
         case .completeDelegatedTask(let message): message.serviceName
-        case .forgetDelegatedTask(let message), .abandonDelegatedTask(let message): message.serviceName
+        case .forgetDelegatedTask(let message): message.serviceName
+        case .abandonDelegatedTask(let message): message.serviceName
         }
     }
 
@@ -32,7 +33,8 @@ public enum ServiceTagMessage: Sendable, Codable {
         case .getIds(let message): message.tag
         case .setDelegatedTask(let message): DelegatedTask.tag(of: message.taskId)
         case .completeDelegatedTask(let message): DelegatedTask.tag(of: message.taskId)
-        case .forgetDelegatedTask(let message), .abandonDelegatedTask(let message):
+        case .forgetDelegatedTask(let message): DelegatedTask.tag(of: message.taskId)
+        case .abandonDelegatedTask(let message):
             DelegatedTask.tag(of: message.taskId)
         }
     }

@@ -317,10 +317,16 @@ final class EngineLoop {
         var conflicts = 0
         let (store, now, interceptors) = (store, clock, interceptors)
         while true {
+            // What a step publishes ahead of its commit (a delegated task's registration) is queued at once.
+            let early = Mutex<[OutgoingMessage]>([])
             let handler: BatchHandler = { batch in
-                try await role.run(batch, store: store, now: now, interceptors: interceptors)
+                try await role.run(batch, store: store, now: now, interceptors: interceptors) { messages in
+                    early.withLock { $0 += messages }
+                }
             }
-            guard var decision = await HandlerRunner.run(handler, attempt, maxDeliveries: maxDeliveries) else {
+            let decided = await HandlerRunner.run(handler, attempt, maxDeliveries: maxDeliveries)
+            publish(early.withLock { $0 }, source: name)
+            guard var decision = decided else {
                 throw LoopError("the handler was cancelled")
             }
             if case .ack(var commit) = decision.disposition {
@@ -431,7 +437,8 @@ final class EngineLoop {
 private protocol StepRunning: Sendable {
     var topicName: String { get }
     func run(
-        _ batch: MessageBatch, store: LoopStore, now: Date, interceptors: Interceptors
+        _ batch: MessageBatch, store: LoopStore, now: Date, interceptors: Interceptors,
+        publish: @escaping @Sendable ([OutgoingMessage]) -> Void
     ) async throws
         -> BatchDisposition
 }
@@ -446,11 +453,12 @@ extension Role {
 
     /// Handles the batch as `RoleRunner` does: decoding, dead letters, interceptors, step.
     fileprivate func run(
-        _ batch: MessageBatch, store: LoopStore, now: Date, interceptors: Interceptors
+        _ batch: MessageBatch, store: LoopStore, now: Date, interceptors: Interceptors,
+        publish: @escaping @Sendable ([OutgoingMessage]) -> Void
     ) async throws -> BatchDisposition {
         try await RoleContext.withContext(
             store: store, prefetchedState: batch.prefetchedState, now: { now }, random: { 0.5 },
-            interceptors: interceptors
+            interceptors: interceptors, publish: { publish($0) }
         ) { context in
             try await handle(batch, context: context)
         }

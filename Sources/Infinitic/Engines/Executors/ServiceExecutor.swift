@@ -100,16 +100,6 @@ public struct ServiceExecutor: Sendable {
             outputs += resultMessage(.completed(payload), for: envelope, stamp: &stamp)
             return outputs
         case .failure(let error):
-            // The task no longer waits for a completion (a retry registers it again).
-            let abandon: [Outbound] =
-                delegated
-                ? [
-                    .serviceTag(
-                        stamp.envelope(
-                            .abandonDelegatedTask(
-                                ForgetDelegatedTask(serviceName: task.serviceName, taskId: task.taskId)),
-                            requester: envelope.requester))
-                ] : []
             let description = ErrorDescription(error, codec: codec)
             let policy = definitions[task.serviceName]?.retryPolicy ?? .none
             let delay =
@@ -127,12 +117,35 @@ public struct ServiceExecutor: Sendable {
                         "retry", task.taskId, String(task.retrySequence), String(retry.retryIndex)),
                     emitterName: emitterName, emittedAt: now, requester: envelope.requester, message: retry)
                 let milliseconds = Int64((min(delay, Self.longestRetryDelaySeconds) * 1000).rounded())
-                return abandon + [.serviceExecutor(retryEnvelope, delivery: .after(.milliseconds(milliseconds)))]
+                if delegated {
+                    return [abandon(envelope, retry: retryEnvelope, delay: milliseconds, failure: nil, stamp: &stamp)]
+                }
+                return [.serviceExecutor(retryEnvelope, delivery: .after(.milliseconds(milliseconds)))]
             }
             let failed = TaskFailedError(
                 serviceName: task.serviceName, methodName: task.methodName, taskId: task.taskId, lastFailure: failure)
-            return abandon + resultMessage(.failed(.taskFailed(failed)), for: envelope, stamp: &stamp)
+            let result = resultMessage(.failed(.taskFailed(failed)), for: envelope, stamp: &stamp)
+            if delegated {
+                let failure = result.lazy.compactMap { output -> WorkflowEngineEnvelope? in
+                    if case .workflowEngine(let envelope) = output { envelope } else { nil }
+                }.first
+                return [abandon(envelope, retry: nil, delay: nil, failure: failure, stamp: &stamp)]
+            }
+            return result
         }
+    }
+
+    /// For a failed attempt of a delegated task: its failure (the retry or the failure result) goes through the
+    /// service tag engine, which drops it if a client completed the task meanwhile (the completion stands).
+    private func abandon(
+        _ envelope: ServiceExecutorEnvelope, retry: ServiceExecutorEnvelope?, delay: Int64?,
+        failure: WorkflowEngineEnvelope?, stamp: inout MessageStamp
+    ) -> Outbound {
+        let task = envelope.message
+        let abandon = AbandonDelegatedTask(
+            serviceName: task.serviceName, taskId: task.taskId, retrySequence: task.retrySequence,
+            retryIndex: task.retryIndex, retry: retry, retryDelayMilliseconds: delay, failure: failure)
+        return .serviceTag(stamp.envelope(.abandonDelegatedTask(abandon), requester: envelope.requester))
     }
 
     /// Whether the task's method is delegated: it completes when a client calls `completeDelegatedTask`.
@@ -153,7 +166,7 @@ public struct ServiceExecutor: Sendable {
         let delegated = DelegatedTask(
             serviceName: task.serviceName, taskId: task.taskId, methodName: task.methodName,
             resultType: definitions[task.serviceName]?.resultTypes[task.methodName] ?? "", tags: task.tags,
-            requester: envelope.requester)
+            requester: envelope.requester, retrySequence: task.retrySequence, retryIndex: task.retryIndex)
         return .serviceTag(stamp.envelope(.setDelegatedTask(delegated), requester: envelope.requester))
     }
 

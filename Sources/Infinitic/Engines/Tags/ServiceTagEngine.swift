@@ -32,8 +32,8 @@ public struct ServiceTagEngine: Sendable {
         switch message {
         case .setDelegatedTask(let task): Topics.delegatedTask(task.serviceName, taskId: task.taskId)
         case .completeDelegatedTask(let complete): Topics.delegatedTask(complete.serviceName, taskId: complete.taskId)
-        case .forgetDelegatedTask(let forget), .abandonDelegatedTask(let forget):
-            Topics.delegatedTask(forget.serviceName, taskId: forget.taskId)
+        case .forgetDelegatedTask(let forget): Topics.delegatedTask(forget.serviceName, taskId: forget.taskId)
+        case .abandonDelegatedTask(let abandon): Topics.delegatedTask(abandon.serviceName, taskId: abandon.taskId)
         case .addTag, .removeTag, .getIds: nil
         }
     }
@@ -65,14 +65,34 @@ public struct ServiceTagEngine: Sendable {
             let key = Topics.delegatedTask(forget.serviceName, taskId: forget.taskId)
             return TagEngineStep(writes: [StateWrite(key: key, operation: .delete)])
         case .abandonDelegatedTask(let abandon):
-            // Only a waiting task is abandoned: a completion that arrived before the attempt failed stands.
-            guard let task = stored.flatMap({ try? codec.decode(DelegatedTask.self, from: $0) }), !task.completed
-            else { return TagEngineStep() }
-            let key = Topics.delegatedTask(abandon.serviceName, taskId: abandon.taskId)
-            return TagEngineStep(writes: [StateWrite(key: key, operation: .delete)])
+            return abandoned(abandon, task: stored.flatMap { try? codec.decode(DelegatedTask.self, from: $0) })
         case .addTag, .removeTag, .getIds:
             return handleTags(envelope, ids: ids, now: now)
         }
+    }
+
+    /// A failed attempt of a delegated task: the completion stands if one came first; otherwise the attempt's
+    /// registration goes and its failure goes on. Without a registration (a repeated abandon), the failure is sent
+    /// again rather than lost: a retry has a stable id (stored once) and the workflow ignores a second result.
+    private func abandoned(_ abandon: AbandonDelegatedTask, task: DelegatedTask?) -> TagEngineStep {
+        var step = TagEngineStep()
+        if let task {
+            if task.completed { return step }
+            if let sequence = task.retrySequence, let index = task.retryIndex,
+                sequence != abandon.retrySequence || index != abandon.retryIndex
+            {
+                // Another attempt registered since: this abandon is a stale repeat.
+                return step
+            }
+            step.writes.append(
+                StateWrite(key: Topics.delegatedTask(abandon.serviceName, taskId: abandon.taskId), operation: .delete))
+        }
+        if let retry = abandon.retry {
+            step.outputs.append(
+                .serviceExecutor(retry, delivery: .after(.milliseconds(abandon.retryDelayMilliseconds ?? 0))))
+        }
+        if let failure = abandon.failure { step.outputs.append(.workflowEngine(failure)) }
+        return step
     }
 
     /// Sends the result to the waiting workflow and marks the task completed, or answers why not.

@@ -37,6 +37,13 @@ public struct ServiceExecutorRole: Role {
     public func step(
         _ inputs: [RoleInput<ServiceExecutorEnvelope>], context: RoleContext
     ) async throws -> BatchDisposition {
+        // Delegated tasks are registered before any method runs, so that a completion sent as soon as a method
+        // handed its task id out finds them; if the registration cannot be published, the batch is delivered again.
+        let registrations = try inputs.compactMap {
+            try executor.delegatedRegistration(for: $0.value, now: context.now())?.outgoingMessage(
+                codec: executor.codec)
+        }
+        if !registrations.isEmpty { try await context.publish(registrations) }
         var messages: [OutgoingMessage] = []
         var events: [CloudEvent] = []
         let attempts = await attempts(of: inputs.map(\.value), context: context)
@@ -122,13 +129,6 @@ public struct ServiceExecutorRole: Role {
             return await batcher.submit(envelope, maxMessages: method.maxMessages, maxWait: method.maxWait) {
                 envelopes in
                 await runBatch(envelopes, method: method, context: context)
-            }
-        }
-        if let registration = executor.delegatedRegistration(for: envelope, now: context.now()) {
-            do {
-                try await context.publish([try registration.outgoingMessage(codec: executor.codec)])
-            } catch {
-                return .failure(error)
             }
         }
         guard let timeout = definition.executionTimeout(for: task.methodName) else {

@@ -73,4 +73,26 @@ import Testing
             }
         }
     }
+
+    @Test(arguments: TransportKind.allCases) func aCompletionStandsWhenTheMethodThenFails(
+        _ kind: TransportKind
+    )
+        async throws
+    {
+        try await RuntimeSystem.run(kind, startWorker: false) { system in
+            let switches = Switches()
+            try await system.withRepairWorker(switches) {
+                let client = system.client
+                let document = RuntimeSystem.uniqueKey("slow-broken-contract")
+                let handle = try await client.dispatch { try await client.workflow(RepairsStub.self).review(document) }
+                try await eventually("the delegated task ran") { switches.taskId(document) != nil }
+                // Completed while the method runs; the method then throws: the task has one outcome, the
+                // completion (its failure is dropped by the service tag engine, which saw the completion first).
+                try await client.completeDelegatedTask(
+                    FragileStub.self, taskId: try #require(switches.taskId(document)), result: "done")
+                switches.flip(document)
+                #expect(try await handle.result(timeout: .seconds(30)) == "\(document): done")
+            }
+        }
+    }
 }
