@@ -131,15 +131,10 @@ public struct ServiceExecutorRole: Role {
                 await runBatch(envelopes, method: method, context: context)
             }
         }
-        guard let timeout = definition.executionTimeout(for: task.methodName) else {
-            return await executor.invoke(envelope)
-        }
         let executor = self.executor
-        do {
-            switch try await TimeLimit(duration: timeout, pool: context.pool).run({ await executor.invoke(envelope) }) {
-            case .finished(let result):
-                return result
-            case .timedOut:
+        return await withinExecutionTimeout(
+            of: task.methodName, context: context, { await executor.invoke(envelope) },
+            onTimeout: { timeout in
                 context.logger.warning(
                     "task exceeded its execution timeout, cancelling it",
                     metadata: [
@@ -150,9 +145,24 @@ public struct ServiceExecutorRole: Role {
                     TaskExecutionTimeoutError(
                         serviceName: task.serviceName, methodName: task.methodName, taskId: task.taskId,
                         timeoutSeconds: timeout.inSeconds))
+            }, onError: { .failure($0) })
+    }
+
+    /// Runs `body` within the execution timeout of `methodName` (directly when it has none): its value, else
+    /// `onTimeout` past the limit (the body is cancelled and left to finish in the overrun pool), or `onError` if
+    /// the handler is cancelled first.
+    private func withinExecutionTimeout<Value: Sendable>(
+        of methodName: String, context: RoleContext, _ body: @escaping @Sendable () async -> Value,
+        onTimeout: (Duration) -> Value, onError: (any Error) -> Value
+    ) async -> Value {
+        guard let timeout = definition.executionTimeout(for: methodName) else { return await body() }
+        do {
+            switch try await TimeLimit(duration: timeout, pool: context.pool).run(body) {
+            case .finished(let value): return value
+            case .timedOut: return onTimeout(timeout)
             }
         } catch {
-            return .failure(error)
+            return onError(error)
         }
     }
 
@@ -168,32 +178,20 @@ public struct ServiceExecutorRole: Role {
         ]
         context.logger.debug("running a batch", metadata: metadata)
         let executor = self.executor
-        let outcome: (results: [Result<Payload, any Error>], extraKeys: [String])
-        if let timeout = definition.executionTimeout(for: first.methodName) {
-            do {
-                switch try await TimeLimit(duration: timeout, pool: context.pool).run({
-                    await executor.invokeBatch(envelopes, method: method)
-                }) {
-                case .finished(let finished):
-                    outcome = finished
-                case .timedOut:
-                    context.logger.warning(
-                        "batch exceeded its execution timeout, cancelling it",
-                        metadata: metadata.merging([LogKeys.timeout: "\(timeout)"]) { first, _ in first })
-                    let results = envelopes.map { envelope -> Result<Payload, any Error> in
-                        .failure(
-                            TaskExecutionTimeoutError(
-                                serviceName: envelope.message.serviceName, methodName: envelope.message.methodName,
-                                taskId: envelope.message.taskId, timeoutSeconds: timeout.inSeconds))
-                    }
-                    outcome = (results, [])
+        let outcome: (results: [Result<Payload, any Error>], extraKeys: [String]) = await withinExecutionTimeout(
+            of: first.methodName, context: context, { await executor.invokeBatch(envelopes, method: method) },
+            onTimeout: { timeout in
+                context.logger.warning(
+                    "batch exceeded its execution timeout, cancelling it",
+                    metadata: metadata.merging([LogKeys.timeout: "\(timeout)"]) { first, _ in first })
+                let results = envelopes.map { envelope -> Result<Payload, any Error> in
+                    .failure(
+                        TaskExecutionTimeoutError(
+                            serviceName: envelope.message.serviceName, methodName: envelope.message.methodName,
+                            taskId: envelope.message.taskId, timeoutSeconds: timeout.inSeconds))
                 }
-            } catch {
-                outcome = (envelopes.map { _ in .failure(error) }, [])
-            }
-        } else {
-            outcome = await executor.invokeBatch(envelopes, method: method)
-        }
+                return (results, [])
+            }, onError: { error in (envelopes.map { _ in .failure(error) }, []) })
         if !outcome.extraKeys.isEmpty {
             context.logger.warning(
                 "a batch method returned results for tasks not in the batch, ignored",
