@@ -256,6 +256,52 @@ import Testing
         #expect(result.commandId == "cmd" && result.workflowId == "p")
     }
 
+    /// A step replays at most `inlineReplaysPerStep` workflow tasks inline: ten methods that each end in their
+    /// first workflow task (dispatched together) run eight inline, and the ninth goes to the executors.
+    @Test func inlineReplaysStopAtTheCapAndHandTheNextTaskToTheExecutors() async throws {
+        var inlining = WorkflowStateEngineRole(workflowName: "Trips", emitterName: "engine", codec: codec)
+        inlining.inline = WorkflowTaskRunner(
+            definitions: [WorkflowFixtures.trips], emitterName: "executor", codec: codec)
+        let role = inlining
+        let key = Topics.workflowState("Trips", workflowId: "wf")
+        var messages = [
+            envelope(
+                .dispatchWorkflow(
+                    DispatchWorkflow(
+                        workflowName: "Trips", workflowId: "wf", methodName: "readNotes", arguments: [], tags: [],
+                        clientWaiting: true)))
+        ]
+        for index in 1...9 {
+            messages.append(
+                envelope(
+                    .dispatchMethod(
+                        DispatchMethod(
+                            workflowName: "Trips", workflowId: "wf", methodName: "readNotes", methodId: "m\(index)",
+                            arguments: [], clientWaiting: true))))
+        }
+        let inputs = try messages.enumerated().map { index, message in
+            let received = ReceivedMessage(
+                id: "1-\(index)", topic: Topics.workflowEngine("Trips"), key: "wf", payload: try codec.encode(message),
+                deliveryCount: 1, publishedAt: now)
+            return RoleInput(message: received, value: try role.decode(received))
+        }
+        let disposition = try await RoleContext.withContext(
+            store: NoReads(), prefetchedState: PrefetchedState(key: key, fields: nil), now: { now }
+        ) { context in
+            try await role.step(inputs, context: context)
+        }
+        guard case .ack(let commit) = disposition.disposition else {
+            Issue.record("expected an ack, got \(disposition.disposition)")
+            return
+        }
+        let topics = commit.messages.map(\.topic.name)
+        #expect(WorkflowStateEngineRole.inlineReplaysPerStep == 8)
+        #expect(topics.filter { $0 == "workflow-executor:Trips" }.count == 1, "the ninth workflow task: \(topics)")
+        // The eight methods replayed inline ended and answered their clients; the last two wait.
+        #expect(topics.filter { $0.hasPrefix("client:") }.count == 8, "\(topics)")
+        #expect(topics.count == 9, "\(topics)")
+    }
+
     @Test func theStepWritesTheChangedPartsWithTheVersion() async throws {
         let role = WorkflowStateEngineRole(workflowName: "Trips", emitterName: "engine", codec: codec)
         let key = Topics.workflowState("Trips", workflowId: "wf")
