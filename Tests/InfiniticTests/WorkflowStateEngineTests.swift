@@ -1,5 +1,6 @@
 import Foundation
 import Infinitic
+import Synchronization
 import Testing
 
 /// The state engine's rules, one message at a time.
@@ -302,6 +303,81 @@ import Testing
         #expect(topics.count == 9, "\(topics)")
     }
 
+    /// An inline replay runs on a state with changes not written yet: a part it reads must come from the same
+    /// version, else the step is retried (never read whole again over those changes).
+    @Test func aPartReadForAnInlineReplayFromAnotherVersionRetriesTheStep() async throws {
+        var inlining = WorkflowStateEngineRole(workflowName: "Trips", emitterName: "engine", codec: codec)
+        inlining.inline = WorkflowTaskRunner(
+            definitions: [WorkflowFixtures.trips], emitterName: "executor", codec: codec)
+        let role = inlining
+        let key = Topics.workflowState("Trips", workflowId: "wf")
+        func step(
+            _ message: WorkflowEngineEnvelope, prefetched: StateFields?, store: any StateReading
+        ) async throws
+            -> BatchDisposition
+        {
+            let received = ReceivedMessage(
+                id: "1-0", topic: Topics.workflowEngine("Trips"), key: "wf", payload: try codec.encode(message),
+                deliveryCount: 1, publishedAt: now)
+            let inputs = [RoleInput(message: received, value: try role.decode(received))]
+            return try await RoleContext.withContext(
+                store: store, prefetchedState: PrefetchedState(key: key, fields: prefetched), now: { now }
+            ) { context in
+                try await role.step(inputs, context: context)
+            }
+        }
+        /// Applies `message` to the whole stored state; returns the state written and the task dispatched.
+        func apply(
+            _ message: WorkflowEngineMessage, to stored: [String: [UInt8]], version: Int
+        ) async throws
+            -> ([String: [UInt8]], String)
+        {
+            let prefetched = stored.isEmpty ? nil : StateFields(version: version, fields: stored, isComplete: true)
+            guard
+                case .ack(let commit) = try await step(envelope(message), prefetched: prefetched, store: NoReads())
+                    .disposition,
+                case .setFields(let fields, let removing, let replacing) = commit.writes.first?.operation,
+                let task = commit.messages.first(where: { $0.topic.name.hasPrefix("service-executor:") })
+            else { throw CancellationError() }
+            var next = replacing ? [:] : stored.filter { !removing.contains($0.key) }
+            next.merge(fields) { _, new in new }
+            return (next, try codec.decode(ServiceExecutorEnvelope.self, from: task.payload).message.taskId)
+        }
+        func booked(_ taskId: String) throws -> WorkflowEngineMessage {
+            .commandResult(
+                CommandResult(
+                    workflowName: "Trips", workflowId: "wf", methodId: "wf", commandId: taskId,
+                    outcome: .completed(try codec.payload(BookingResult(provider: "p", reference: taskId)))))
+        }
+        // The instance starts (its replay dispatches the hotel booking), the hotel is booked (the flight next).
+        let start = DispatchWorkflow(
+            workflowName: "Trips", workflowId: "wf", methodName: "sequential", arguments: [try codec.payload("ada")],
+            tags: [], clientWaiting: true)
+        let (created, hotel) = try await apply(.dispatchWorkflow(start), to: [:], version: 0)
+        let (waiting, flight) = try await apply(try booked(hotel), to: created, version: 1)
+        // The flight's result arrives with the header only. The step's transition reads four parts at version 2
+        // (the flight's command, the method, the properties, the hotel's command for the workflow task); then
+        // something else writes the state, and the part the inline replay's result needs is read at version 3.
+        let store = VersionBumpingStore(fields: waiting, version: 2, consistentReads: 4)
+        let header = StateFields(version: 2, fields: ["h": waiting["h"]!], isComplete: false)
+        let disposition = try await step(envelope(try booked(flight)), prefetched: header, store: store)
+        guard case .retry = disposition.disposition else {
+            Issue.record("expected a retry, got \(disposition.disposition) after reads \(store.reads)")
+            return
+        }
+        #expect(store.reads.count == 5, "\(store.reads)")
+        // With consistent reads, the same step completes the method.
+        let steady = VersionBumpingStore(fields: waiting, version: 2, consistentReads: .max)
+        guard
+            case .ack(let completed) = try await step(envelope(try booked(flight)), prefetched: header, store: steady)
+                .disposition
+        else {
+            Issue.record("expected an ack")
+            return
+        }
+        #expect(completed.messages.contains { $0.topic.name.hasPrefix("client:") }, "the client gets the outcome")
+    }
+
     @Test func theStepWritesTheChangedPartsWithTheVersion() async throws {
         let role = WorkflowStateEngineRole(workflowName: "Trips", emitterName: "engine", codec: codec)
         let key = Topics.workflowState("Trips", workflowId: "wf")
@@ -360,6 +436,35 @@ import Testing
 }
 
 /// A store a step must not read (everything it needs came with the batch).
+/// Answers reads from `fields`: the first `consistentReads` at `version`, the next ones at `version + 1` (the
+/// state was written meanwhile).
+final class VersionBumpingStore: StateReading {
+    let fields: [String: [UInt8]]
+    let version: Int
+    let consistentReads: Int
+    private let asked = Mutex<[[String]]>([])
+
+    init(fields: [String: [UInt8]], version: Int, consistentReads: Int) {
+        self.fields = fields
+        self.version = version
+        self.consistentReads = consistentReads
+    }
+
+    var reads: [[String]] { asked.withLock { $0 } }
+
+    func read(_ key: StateKey, fields wanted: [String]?) async throws -> StateFields? {
+        let version = asked.withLock { asked in
+            asked.append(wanted ?? ["*"])
+            return asked.count <= consistentReads ? self.version : self.version + 1
+        }
+        let names = wanted ?? Array(fields.keys)
+        return StateFields(
+            version: version, fields: fields.filter { names.contains($0.key) }, isComplete: wanted == nil)
+    }
+
+    func members(of key: StateKey) async throws -> Set<String> { [] }
+}
+
 struct NoReads: StateReading {
     func read(_ key: StateKey, fields: [String]?) async throws -> StateFields? {
         Issue.record("unexpected read of \(key) \(fields ?? [])")
