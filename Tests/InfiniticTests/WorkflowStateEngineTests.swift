@@ -257,13 +257,17 @@ import Testing
         #expect(result.commandId == "cmd" && result.workflowId == "p")
     }
 
+    /// The state engine of `Trips` replaying its workflow tasks inline.
+    func inliningRole() -> WorkflowStateEngineRole {
+        var role = WorkflowStateEngineRole(workflowName: "Trips", emitterName: "engine", codec: codec)
+        role.inline = WorkflowTaskRunner(definitions: [WorkflowFixtures.trips], emitterName: "executor", codec: codec)
+        return role
+    }
+
     /// A step replays at most `inlineReplaysPerStep` workflow tasks inline: ten methods that each end in their
     /// first workflow task (dispatched together) run eight inline, and the ninth goes to the executors.
     @Test func inlineReplaysStopAtTheCapAndHandTheNextTaskToTheExecutors() async throws {
-        var inlining = WorkflowStateEngineRole(workflowName: "Trips", emitterName: "engine", codec: codec)
-        inlining.inline = WorkflowTaskRunner(
-            definitions: [WorkflowFixtures.trips], emitterName: "executor", codec: codec)
-        let role = inlining
+        let role = inliningRole()
         let key = Topics.workflowState("Trips", workflowId: "wf")
         var messages = [
             envelope(
@@ -306,10 +310,7 @@ import Testing
     /// An inline replay runs on a state with changes not written yet: a part it reads must come from the same
     /// version, else the step is retried (never read whole again over those changes).
     @Test func aPartReadForAnInlineReplayFromAnotherVersionRetriesTheStep() async throws {
-        var inlining = WorkflowStateEngineRole(workflowName: "Trips", emitterName: "engine", codec: codec)
-        inlining.inline = WorkflowTaskRunner(
-            definitions: [WorkflowFixtures.trips], emitterName: "executor", codec: codec)
-        let role = inlining
+        let role = inliningRole()
         let key = Topics.workflowState("Trips", workflowId: "wf")
         func step(
             _ message: WorkflowEngineEnvelope, prefetched: StateFields?, store: any StateReading
