@@ -133,23 +133,36 @@ enum LuaPrelude {
             if not shared then redis.call('XDEL', stream, id) end
         end
 
+        -- XCLAIM ... JUSTID of several ids at once (a call in the middle of Lua arguments passes one value only,
+        -- so the arguments are built as a table).
+        local function claim_ids(stream, group, consumer, ids)
+            local args = {'XCLAIM', stream, group, consumer, 0}
+            for _, id in ipairs(ids) do args[#args + 1] = id end
+            args[#args + 1] = 'JUSTID'
+            return redis.call(unpack(args))
+        end
+
         -- Gives the oldest parked entries of a key (up to `max`) to `consumer`, with the key's lock (naming the
         -- first). Parked ids whose entry is gone are dropped. Returns the entries (the first with the key's
-        -- state), or nil when nothing waits.
+        -- state), or nil when nothing waits. The ids are popped and claimed back a batch at a time.
         local function take_head(stream, group, consumer, lock, park, ttl, max)
             local taken = {}
-            while #taken < (max or 1) do
-                local id = redis.call('LPOP', park)
-                if not id then break end
-                local claimed = redis.call('XCLAIM', stream, group, consumer, 0, id, 'JUSTID')
-                if #claimed > 0 then
-                    local e = redis.call('XRANGE', stream, id, id)
-                    if #e > 0 then
-                        if #taken == 0 then redis.call('SET', lock, consumer .. '/' .. id, 'PX', ttl) end
-                        local count = pel_count(stream, group, id) or 1
-                        taken[#taken + 1] = entry(id, e[1][2], total_deliveries(count, e[1][2]), #taken == 0)
-                    else
-                        redis.call('XACK', stream, group, id)
+            max = max or 1
+            while #taken < max do
+                local ids = redis.call('LPOP', park, max - #taken)
+                if not ids then break end
+                local claimed = {}
+                for _, c in ipairs(claim_ids(stream, group, consumer, ids)) do claimed[c] = true end
+                for _, id in ipairs(ids) do
+                    if claimed[id] then
+                        local e = redis.call('XRANGE', stream, id, id)
+                        if #e > 0 then
+                            if #taken == 0 then redis.call('SET', lock, consumer .. '/' .. id, 'PX', ttl) end
+                            local count = pel_count(stream, group, id) or 1
+                            taken[#taken + 1] = entry(id, e[1][2], total_deliveries(count, e[1][2]), #taken == 0)
+                        else
+                            redis.call('XACK', stream, group, id)
+                        end
                     end
                 end
             end
@@ -182,6 +195,14 @@ enum LuaPrelude {
         local function park_entry(stream, group, parked, park, id)
             redis.call('RPUSH', park, id)
             redis.call('XCLAIM', stream, group, parked, 0, id, 'JUSTID')
+        end
+
+        -- Parks, in one call each, the ids a read collected per park list (each list's ids in stream order).
+        local function park_all(stream, group, parked, parks)
+            for park, ids in pairs(parks) do
+                redis.call('RPUSH', park, unpack(ids))
+                claim_ids(stream, group, parked, ids)
+            end
         end
 
         -- Whether stream id `a` comes before stream id `b`.

@@ -29,6 +29,11 @@ enum StreamScripts {
             local woken = false
             -- Keys whose lock this read took with nothing parked: how many entries their batch holds.
             local open = {}
+            -- Entries to park, by park list, parked together after the loop (their key's lock is held meanwhile,
+            -- so nothing in this read takes them before).
+            local parks = {}
+            -- Keys found locked in this read (they stay locked until it ends: nothing here releases a lock).
+            local held = {}
             if reply and #reply > 0 and #reply[1][2] > 0 then
                 for _, e in ipairs(reply[1][2]) do
                     local id, fields = e[1], e[2]
@@ -46,8 +51,11 @@ enum StreamScripts {
                         if open[key] and open[key] < max_per_key then
                             open[key] = open[key] + 1
                             ready[#ready + 1] = entry(id, fields, total_deliveries(1, fields), false)
-                        elseif redis.call('EXISTS', lock) == 1 then
-                            park_entry(stream, group, parked, park, id)
+                        elseif held[key] or redis.call('EXISTS', lock) == 1 then
+                            held[key] = true
+                            local waiting = parks[park] or {}
+                            waiting[#waiting + 1] = id
+                            parks[park] = waiting
                         elseif redis.call('LLEN', park) > 0 then
                             -- The key is free but older messages wait for it: the oldest go first.
                             park_entry(stream, group, parked, park, id)
@@ -62,6 +70,7 @@ enum StreamScripts {
                         end
                     end
                 end
+                park_all(stream, group, parked, parks)
                 return {ready, false, woken and 1 or 0}
             end
             for _, g in ipairs(redis.call('XINFO', 'GROUPS', stream)) do
