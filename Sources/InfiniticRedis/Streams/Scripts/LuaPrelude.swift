@@ -133,6 +133,49 @@ enum LuaPrelude {
             if not shared then redis.call('XDEL', stream, id) end
         end
 
+        -- Whether stream id `a` comes before stream id `b`.
+        local function id_before(a, b)
+            local ams, aseq = string.match(a, '^(%d+)-(%d+)$')
+            local bms, bseq = string.match(b, '^(%d+)-(%d+)$')
+            if not ams or not bms then return a < b end
+            if #ams ~= #bms then return #ams < #bms end
+            if ams ~= bms then return ams < bms end
+            return tonumber(aseq) < tonumber(bseq)
+        end
+
+        -- The fields and delivery counts of the pending entries `ids` of `consumer`: read over their span with one
+        -- XRANGE and one XPENDING when few other entries lie between them (a key's parked entries usually follow
+        -- each other), else one by one. An id missing from the fields has no entry any more.
+        local function fetch_pending(stream, group, consumer, ids)
+            local first, last = ids[1], ids[1]
+            local wanted = {}
+            for _, id in ipairs(ids) do
+                wanted[id] = true
+                if id_before(id, first) then first = id end
+                if id_before(last, id) then last = id end
+            end
+            local budget = #ids * 2 + 16
+            local fields, counts = {}, {}
+            local range = redis.call('XRANGE', stream, first, last, 'COUNT', budget)
+            for _, e in ipairs(range) do
+                if wanted[e[1]] then fields[e[1]] = e[2] end
+            end
+            local pending = redis.call('XPENDING', stream, group, first, last, budget, consumer)
+            for _, p in ipairs(pending) do
+                if wanted[p[1]] then counts[p[1]] = tonumber(p[4]) end
+            end
+            -- A span cut by the budget: look up what it did not reach one by one.
+            local cut_range, cut_pending = #range >= budget, #pending >= budget
+            for _, id in ipairs(ids) do
+                if cut_range and not fields[id] then
+                    local e = redis.call('XRANGE', stream, id, id)
+                    if #e > 0 then fields[id] = e[1][2] end
+                end
+                if cut_pending and fields[id] and not counts[id] then counts[id] = pel_count(stream, group, id) end
+            end
+            return fields, counts
+        end
+
         -- XCLAIM ... JUSTID of several ids at once (a call in the middle of Lua arguments passes one value only,
         -- so the arguments are built as a table).
         local function claim_ids(stream, group, consumer, ids)
@@ -151,18 +194,19 @@ enum LuaPrelude {
             while #taken < max do
                 local ids = redis.call('LPOP', park, max - #taken)
                 if not ids then break end
-                local claimed = {}
-                for _, c in ipairs(claim_ids(stream, group, consumer, ids)) do claimed[c] = true end
-                for _, id in ipairs(ids) do
-                    if claimed[id] then
-                        local e = redis.call('XRANGE', stream, id, id)
-                        if #e > 0 then
+                local claimed = claim_ids(stream, group, consumer, ids)
+                if #claimed > 0 then
+                    local fields, counts = fetch_pending(stream, group, consumer, claimed)
+                    for _, id in ipairs(ids) do
+                        local f = fields[id]
+                        if f then
                             if #taken == 0 then redis.call('SET', lock, consumer .. '/' .. id, 'PX', ttl) end
-                            local count = pel_count(stream, group, id) or 1
-                            taken[#taken + 1] = entry(id, e[1][2], total_deliveries(count, e[1][2]), #taken == 0)
-                        else
-                            redis.call('XACK', stream, group, id)
+                            taken[#taken + 1] = entry(id, f, total_deliveries(counts[id] or 1, f), #taken == 0)
                         end
+                    end
+                    -- Claimed, but the entry is gone: acknowledge it.
+                    for _, id in ipairs(claimed) do
+                        if not fields[id] then redis.call('XACK', stream, group, id) end
                     end
                 end
             end
@@ -203,16 +247,6 @@ enum LuaPrelude {
                 redis.call('RPUSH', park, unpack(ids))
                 claim_ids(stream, group, parked, ids)
             end
-        end
-
-        -- Whether stream id `a` comes before stream id `b`.
-        local function id_before(a, b)
-            local ams, aseq = string.match(a, '^(%d+)-(%d+)$')
-            local bms, bseq = string.match(b, '^(%d+)-(%d+)$')
-            if not ams or not bms then return a < b end
-            if #ams ~= #bms then return #ams < #bms end
-            if ams ~= bms then return ams < bms end
-            return tonumber(aseq) < tonumber(bseq)
         end
 
         -- Parks an older entry (one taken back from a silent consumer, whose batch may have had later entries
