@@ -108,7 +108,7 @@ enum Report {
     }
 
     /// `name 12.3, name 4.5…`: the most called commands, per item.
-    static func calls(_ stats: RedisStats, per count: Double, most: Int = 10) -> String {
+    static func calls(_ stats: RedisStats, per count: Double, most: Int = 24) -> String {
         stats.sortedCalls.prefix(most).map { "\($0.0) \(short(Double($0.1) / count))" }.joined(separator: ", ")
     }
 }
