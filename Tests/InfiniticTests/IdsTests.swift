@@ -14,6 +14,17 @@ import Testing
         #expect(Array(id)[14] == "8", "version 8 (custom)")
         #expect(StableId.workflowTask(workflowId: "w", index: 1) != StableId.workflowTask(workflowId: "w", index: 2))
         #expect(StableId.output(of: "m", index: 0) == StableId.output(of: "m", index: 0))
+        // The text is the canonical lowercase form of the UUID it parses to, for any parts.
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<500 {
+            let parts = (0..<Int.random(in: 0...4, using: &generator)).map { _ in
+                String(repeating: "x", count: Int.random(in: 0...120, using: &generator))
+                    + String(UInt64.random(in: 0...UInt64.max, using: &generator))
+            }
+            let id = StableId.make(parts)
+            #expect(UUID(uuidString: id)?.uuidString.lowercased() == id, "\(parts)")
+            #expect(Array(id)[14] == "8" && "89ab".contains(Array(id)[19]), "version 8, variant 10: \(id)")
+        }
     }
 
     /// Ids already stored in running deployments: any change of digest would orphan them. Computed by the

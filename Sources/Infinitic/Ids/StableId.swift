@@ -11,15 +11,28 @@ public enum StableId {
 
     /// A UUID-shaped id (version 8, RFC 9562 "custom") from the SHA-256 of the length-prefixed parts.
     public static func make(_ parts: [String]) -> String {
-        var digest = Array(digest(parts).prefix(16))
-        digest[6] = (digest[6] & 0x0f) | 0x80
-        digest[8] = (digest[8] & 0x3f) | 0x80
-        let uuid = UUID(
-            uuid: (
-                digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7],
-                digest[8], digest[9], digest[10], digest[11], digest[12], digest[13], digest[14], digest[15]
-            ))
-        return uuid.uuidString.lowercased()
+        digest(parts).withUnsafeBytes { digest in
+            // Lowercase 8-4-4-4-12 hex of the first 16 bytes, with the version and variant bits set, written at once
+            // (the same text as `UUID(uuid:).uuidString.lowercased()`, without its three allocations).
+            String(unsafeUninitializedCapacity: 36) { text in
+                let hex: StaticString = "0123456789abcdef"
+                let digits = hex.utf8Start
+                var position = 0
+                for index in 0..<16 {
+                    var byte = digest[index]
+                    if index == 6 { byte = (byte & 0x0f) | 0x80 }
+                    if index == 8 { byte = (byte & 0x3f) | 0x80 }
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        text[position] = UInt8(ascii: "-")
+                        position += 1
+                    }
+                    text[position] = digits[Int(byte >> 4)]
+                    text[position + 1] = digits[Int(byte & 0x0f)]
+                    position += 2
+                }
+                return position
+            }
+        }
     }
 
     /// A 64-bit seed from the SHA-256 of the length-prefixed parts: the same parts give the same seed everywhere.
@@ -31,12 +44,23 @@ public enum StableId {
     /// differ).
     private static func digest(_ parts: [String]) -> SHA256.Digest {
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(parts.reduce(0) { $0 + $1.utf8.count + 4 })
         for part in parts {
-            let utf8 = Array(part.utf8)
-            bytes.append(contentsOf: "\(utf8.count):".utf8)
-            bytes.append(contentsOf: utf8)
+            appendDecimal(part.utf8.count, to: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+            bytes.append(contentsOf: part.utf8)
         }
         return SHA256.hash(data: bytes)
+    }
+
+    /// Appends the decimal digits of `value` (≥ 0).
+    private static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
+        guard value >= 10 else {
+            bytes.append(UInt8(ascii: "0") + UInt8(value))
+            return
+        }
+        appendDecimal(value / 10, to: &bytes)
+        bytes.append(UInt8(ascii: "0") + UInt8(value % 10))
     }
 
     /// The id of a command of a workflow: derived from the workflow, the method, the command's position in the
