@@ -51,22 +51,27 @@ enum StreamScripts {
                         if open[key] and open[key] < max_per_key then
                             open[key] = open[key] + 1
                             ready[#ready + 1] = entry(id, fields, total_deliveries(1, fields), false)
-                        elseif held[key] or redis.call('EXISTS', lock) == 1 then
-                            held[key] = true
-                            local waiting = parks[park] or {}
+                        elseif held[key] then
+                            local waiting = parks[park]
                             waiting[#waiting + 1] = id
-                            parks[park] = waiting
-                        elseif redis.call('LLEN', park) > 0 then
-                            -- The key is free but older messages wait for it: the oldest go first.
-                            park_entry(stream, group, parked, park, id)
-                            local head = take_head(stream, group, consumer, lock, park, ttl, max_per_key)
-                            if head then
-                                for _, h in ipairs(head) do ready[#ready + 1] = h end
-                            end
                         else
-                            redis.call('SET', lock, consumer .. '/' .. id, 'PX', ttl)
-                            open[key] = 1
-                            ready[#ready + 1] = entry(id, fields, total_deliveries(1, fields), true)
+                            -- One EXISTS for both keys: a free key, the usual case, has neither.
+                            local found = redis.call('EXISTS', lock, park)
+                            if found > 0 and redis.call('EXISTS', lock) == 1 then
+                                held[key] = true
+                                parks[park] = {id}
+                            elseif found > 0 then
+                                -- The key is free but older messages wait for it: the oldest go first.
+                                park_entry(stream, group, parked, park, id)
+                                local head = take_head(stream, group, consumer, lock, park, ttl, max_per_key)
+                                if head then
+                                    for _, h in ipairs(head) do ready[#ready + 1] = h end
+                                end
+                            else
+                                redis.call('SET', lock, consumer .. '/' .. id, 'PX', ttl)
+                                open[key] = 1
+                                ready[#ready + 1] = entry(id, fields, total_deliveries(1, fields), true)
+                            end
                         end
                     end
                 end
