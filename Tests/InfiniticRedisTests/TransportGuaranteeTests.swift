@@ -72,17 +72,24 @@ struct TransportGuaranteeTests {
         let first = Recorder<String>()
         let second = Recorder<String>()
         try await transport.publish((0..<200).map { OutgoingMessage(topic: topic, payload: "e\($0)".bytes) })
+        // A shared topic keeps an entry for the groups that subscribed (the in-memory transport deletes it once
+        // they all acknowledged it): neither group acknowledges anything before the other one has received a
+        // message, or a group started late (a loaded machine) would find the entries gone.
+        @Sendable func acknowledgeOnceBothRead() async throws -> Disposition {
+            while first.count == 0 || second.count == 0 { try await Task.sleep(for: .milliseconds(1)) }
+            return .ack
+        }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 try await transport.consume(Subscription(topic: topic, group: "a")) { message in
                     first.append(message.payload.text)
-                    return .ack
+                    return try await acknowledgeOnceBothRead()
                 }
             }
             group.addTask {
                 try await transport.consume(Subscription(topic: topic, group: "b")) { message in
                     second.append(message.payload.text)
-                    return .ack
+                    return try await acknowledgeOnceBothRead()
                 }
             }
             try await eventually("both groups done") { first.count == 200 && second.count == 200 }
