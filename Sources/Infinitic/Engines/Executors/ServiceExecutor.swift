@@ -97,7 +97,9 @@ public struct ServiceExecutor: Sendable {
                 let change = TaskTagChange(serviceName: task.serviceName, tag: tag, taskId: task.taskId)
                 return .serviceTag(stamp.envelope(.removeTag(change), requester: envelope.requester))
             }
-            outputs += resultMessage(.completed(payload), for: envelope, stamp: &stamp)
+            if let result = resultEnvelope(.completed(payload), for: envelope, stamp: &stamp) {
+                outputs.append(.workflowEngine(result))
+            }
             return outputs
         case .failure(let error):
             let description = ErrorDescription(error, codec: codec)
@@ -124,14 +126,9 @@ public struct ServiceExecutor: Sendable {
             }
             let failed = TaskFailedError(
                 serviceName: task.serviceName, methodName: task.methodName, taskId: task.taskId, lastFailure: failure)
-            let result = resultMessage(.failed(.taskFailed(failed)), for: envelope, stamp: &stamp)
-            if delegated {
-                let failure = result.lazy.compactMap { output -> WorkflowEngineEnvelope? in
-                    if case .workflowEngine(let envelope) = output { envelope } else { nil }
-                }.first
-                return [abandon(envelope, retry: nil, delay: nil, failure: failure, stamp: &stamp)]
-            }
-            return result
+            let result = resultEnvelope(.failed(.taskFailed(failed)), for: envelope, stamp: &stamp)
+            if delegated { return [abandon(envelope, retry: nil, delay: nil, failure: result, stamp: &stamp)] }
+            return result.map { [.workflowEngine($0)] } ?? []
         }
     }
 
@@ -171,16 +168,14 @@ public struct ServiceExecutor: Sendable {
     }
 
     /// The outcome for the requester: a command result for a workflow (clients do not dispatch tasks).
-    private func resultMessage(
+    private func resultEnvelope(
         _ outcome: CommandStatus, for envelope: ServiceExecutorEnvelope, stamp: inout MessageStamp
-    )
-        -> [Outbound]
-    {
-        guard case .workflow(let name, let id, let methodId) = envelope.requester else { return [] }
+    ) -> WorkflowEngineEnvelope? {
+        guard case .workflow(let name, let id, let methodId) = envelope.requester else { return nil }
         let result = CommandResult(
             workflowName: name, workflowId: id, methodId: methodId, commandId: envelope.message.taskId, outcome: outcome
         )
-        return [.workflowEngine(stamp.envelope(.commandResult(result), requester: envelope.requester))]
+        return stamp.envelope(.commandResult(result), requester: envelope.requester)
     }
 
     private func taskContext(_ task: ServiceTask, requester: Requester?) -> TaskContext {

@@ -39,11 +39,13 @@ public struct ServiceExecutorRole: Role {
     ) async throws -> BatchDisposition {
         // Delegated tasks are registered before any method runs, so that a completion sent as soon as a method
         // handed its task id out finds them; if the registration cannot be published, the batch is delivered again.
-        let registrations = try inputs.compactMap {
-            try executor.delegatedRegistration(for: $0.value, now: context.now())?.outgoingMessage(
-                codec: executor.codec)
+        if !definition.delegatedMethods.isEmpty {
+            let now = context.now()
+            let registrations = try inputs.compactMap {
+                try executor.delegatedRegistration(for: $0.value, now: now)?.outgoingMessage(codec: executor.codec)
+            }
+            if !registrations.isEmpty { try await context.publish(registrations) }
         }
-        if !registrations.isEmpty { try await context.publish(registrations) }
         var messages: [OutgoingMessage] = []
         var events: [CloudEvent] = []
         let attempts = await attempts(of: inputs.map(\.value), context: context)

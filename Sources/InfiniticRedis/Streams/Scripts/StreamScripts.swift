@@ -30,10 +30,9 @@ enum StreamScripts {
             -- Keys whose lock this read took with nothing parked: how many entries their batch holds.
             local open = {}
             -- Entries to park, by park list, parked together after the loop (their key's lock is held meanwhile,
-            -- so nothing in this read takes them before).
+            -- so nothing in this read takes them before). A key with a list here was found locked in this read,
+            -- and stays so until it ends (nothing here releases a lock).
             local parks = {}
-            -- Keys found locked in this read (they stay locked until it ends: nothing here releases a lock).
-            local held = {}
             if reply and #reply > 0 and #reply[1][2] > 0 then
                 for _, e in ipairs(reply[1][2]) do
                     local id, fields = e[1], e[2]
@@ -51,14 +50,13 @@ enum StreamScripts {
                         if open[key] and open[key] < max_per_key then
                             open[key] = open[key] + 1
                             ready[#ready + 1] = entry(id, fields, total_deliveries(1, fields), false)
-                        elseif held[key] then
+                        elseif parks[park] then
                             local waiting = parks[park]
                             waiting[#waiting + 1] = id
                         else
                             -- One EXISTS for both keys: a free key, the usual case, has neither.
                             local found = redis.call('EXISTS', lock, park)
                             if found > 0 and redis.call('EXISTS', lock) == 1 then
-                                held[key] = true
                                 parks[park] = {id}
                             elseif found > 0 then
                                 -- The key is free but older messages wait for it: the oldest go first.

@@ -86,8 +86,10 @@ import Testing
                 let document = RuntimeSystem.uniqueKey("slow-broken-contract")
                 let handle = try await client.dispatch { try await client.workflow(RepairsStub.self).review(document) }
                 try await eventually("the delegated task ran") { switches.taskId(document) != nil }
-                // Completed while the method runs; the method then throws: the task has one outcome, the
-                // completion (its failure is dropped by the service tag engine, which saw the completion first).
+                // Completed while the method runs; the method then throws: the workflow gets the completion. (The
+                // service tag engine drops the failure that follows, so a retry policy would not run the task
+                // again: `ServiceTests.aFailedDelegatedAttemptGoesOnUnlessTheTaskWasCompleted` proves that part;
+                // Fragile has no retry policy, so here the late failure would be ignored either way.)
                 try await client.completeDelegatedTask(
                     FragileStub.self, taskId: try #require(switches.taskId(document)), result: "done")
                 switches.flip(document)
