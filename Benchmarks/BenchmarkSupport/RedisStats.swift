@@ -1,4 +1,4 @@
-// What Redis did during a phase: the difference of two `INFO stats persistence commandstats` snapshots (no
+// What Redis did during a phase: the difference of two `INFO stats persistence cpu commandstats` snapshots (no
 // `CONFIG RESETSTAT`, so phases can nest and nothing else is disturbed).
 import InfiniticRedis
 
@@ -13,6 +13,9 @@ public struct RedisStats: Sendable {
     public var aofSize: Int?
     /// AOF rewrites done (`aof_rewrites`).
     public var aofRewrites: Int
+    /// CPU seconds the server used, all its threads (`used_cpu_user` + `used_cpu_sys`; the AOF rewrite
+    /// children's `used_cpu_*_children` are not counted).
+    public var cpuSeconds: Double
 
     /// Every command called (scripts' commands included).
     public var commands: Int { calls.values.reduce(0, +) }
@@ -22,7 +25,7 @@ public struct RedisStats: Sendable {
 
     /// A snapshot of the server's counters now.
     public static func read(_ client: RedisClient) async throws -> RedisStats {
-        let info = try await client.send(INFO("stats", "persistence", "commandstats"))
+        let info = try await client.send(INFO("stats", "persistence", "cpu", "commandstats"))
         var fields: [Substring: Substring] = [:]
         for line in info.split(whereSeparator: \.isNewline) {
             guard let colon = line.firstIndex(of: ":") else { continue }
@@ -32,7 +35,9 @@ public struct RedisStats: Sendable {
         return RedisStats(
             calls: parseCommandCalls(info), netInputBytes: integer("total_net_input_bytes") ?? 0,
             aofSize: integer("aof_enabled") == 1 ? integer("aof_current_size") : nil,
-            aofRewrites: integer("aof_rewrites") ?? 0)
+            aofRewrites: integer("aof_rewrites") ?? 0,
+            cpuSeconds: (fields["used_cpu_user"].flatMap { Double($0) } ?? 0)
+                + (fields["used_cpu_sys"].flatMap { Double($0) } ?? 0))
     }
 
     /// The growth of each counter from `earlier` to `self`.
@@ -43,7 +48,8 @@ public struct RedisStats: Sendable {
         }
         return RedisStats(
             calls: delta, netInputBytes: netInputBytes - earlier.netInputBytes,
-            aofSize: aofSize.map { $0 - (earlier.aofSize ?? 0) }, aofRewrites: aofRewrites - earlier.aofRewrites)
+            aofSize: aofSize.map { $0 - (earlier.aofSize ?? 0) }, aofRewrites: aofRewrites - earlier.aofRewrites,
+            cpuSeconds: cpuSeconds - earlier.cpuSeconds)
     }
 
     /// The commands called, most called first.

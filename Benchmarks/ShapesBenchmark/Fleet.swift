@@ -17,11 +17,17 @@ struct Fleet: Sendable {
     static func with<Value: Sendable>(_ bench: Bench, _ body: (Fleet) async throws -> Value) async throws -> Value {
         let (redis, logger, settings) = (bench.redis, bench.logger, bench.settings)
         let namespace = "shapes-\(UUID().uuidString.prefix(8).lowercased())"
-        let transport = try await RedisStreamsTransport.connect(
-            configuration: RedisStreamsConfiguration(
-                redis: redis.configuration, keyspace: try RedisKeyspace(namespace: namespace)),
-            logger: logger)
-        defer { transport.close() }
+        let transport: any Transport
+        if bench.inMemory {
+            transport = InMemoryTransport()
+        } else {
+            let redisTransport = try await RedisStreamsTransport.connect(
+                configuration: RedisStreamsConfiguration(
+                    redis: redis.configuration, keyspace: try RedisKeyspace(namespace: namespace)),
+                logger: logger)
+            transport = redisTransport
+        }
+        defer { (transport as? RedisStreamsTransport)?.close() }
         let gate = GateService()
         var configuration = WorkerConfiguration(
             transport: .existing(transport), name: "shapes-worker",
@@ -59,7 +65,7 @@ struct Fleet: Sendable {
             try? await group.waitForAll()
             return result
         }
-        try await deleteKeys(namespace: namespace, redis: redis, logger: logger)
+        if !bench.inMemory { try await deleteKeys(namespace: namespace, redis: redis, logger: logger) }
         return try result.get()
     }
 

@@ -107,6 +107,12 @@ enum Report {
             + (phase.done > 0 ? ", \(grouped(Double(phase.done))) of \(grouped(Double(phase.items))) done)" : ")")
     }
 
+    /// `612 µs ours + 301 µs Redis`: the CPU time per item of this process and of Redis.
+    static func cpu(_ phase: Phase) -> String {
+        let (ours, redis) = phase.cpuPerItem
+        return "\(grouped(ours)) µs ours + \(grouped(redis)) µs Redis"
+    }
+
     /// `name 12.3, name 4.5…`: the most called commands, per item.
     static func calls(_ stats: RedisStats, per count: Double, most: Int = 24) -> String {
         stats.sortedCalls.prefix(most).map { "\($0.0) \(short(Double($0.1) / count))" }.joined(separator: ", ")

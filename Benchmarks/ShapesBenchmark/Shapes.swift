@@ -21,6 +21,9 @@ struct Bench: Sendable {
     /// Whether the worker replays workflow tasks inline (`WorkerConfiguration.inlineWorkflowTasks`); off
     /// with `--no-inline`, as in a fleet where state engines and executors run in different processes.
     let inline: Bool
+    /// Whether the fleet runs on the in-memory transport instead of Redis (`--memory`): the engine's own cost,
+    /// without the Redis transport's. The Redis figures are then those of the stats connection alone.
+    let inMemory: Bool
 }
 
 /// What one phase did: `done` of `items` (workflows, tasks or methods) in `seconds`, and Redis meanwhile.
@@ -33,12 +36,27 @@ struct Phase: Sendable {
     /// Microseconds from call to result of each workflow or method, when that means something.
     let latency: Histogram<UInt64>?
     let redis: RedisStats
+    /// CPU seconds this process (the client and the worker) used meanwhile.
+    let cpuSeconds: Double
 
     var perSecond: Double { Double(done) / seconds }
     var microsecondsPerItem: Double { seconds * 1e6 / Double(done) }
     var commandsPerItem: Double { Double(redis.commands) / Double(done) }
     var bytesPerItem: Double { Double(redis.netInputBytes) / Double(done) }
     var aofBytesPerItem: Double? { redis.aofBytes.map { Double($0) / Double(done) } }
+    /// CPU microseconds per item of this process and of Redis: unlike throughput, hardly moved by other work
+    /// on a shared machine (as long as it does not take the cores away).
+    var cpuPerItem: (ours: Double, redis: Double) {
+        (cpuSeconds * 1e6 / Double(done), redis.cpuSeconds * 1e6 / Double(done))
+    }
+}
+
+/// The CPU seconds this process used so far, user and system.
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
 
 /// The raw hiredis loop's figures (the physical limit of messaging through this Redis, same run).
@@ -75,17 +93,21 @@ enum Shapes {
     ) async throws -> Phase {
         let done = Counter()
         let before = try await RedisStats.read(bench.stats)
+        let cpuBefore = processCPUSeconds()
         let start = ContinuousClock.now
         let outcome = try await withinBudget(bench.budget) { try await work(done) }
         let elapsed = seconds(start.duration(to: .now))
+        let cpu = processCPUSeconds() - cpuBefore
         let delta = try await RedisStats.read(bench.stats).since(before)
         switch outcome {
         case .finished(let latency):
             return Phase(
-                items: items, done: items, seconds: elapsed, stopped: false, latency: latency, redis: delta)
+                items: items, done: items, seconds: elapsed, stopped: false, latency: latency, redis: delta,
+                cpuSeconds: cpu)
         case .stopped:
             return Phase(
-                items: items, done: done.value, seconds: elapsed, stopped: true, latency: nil, redis: delta)
+                items: items, done: done.value, seconds: elapsed, stopped: true, latency: nil, redis: delta,
+                cpuSeconds: cpu)
         }
     }
 

@@ -12,6 +12,8 @@
 //       --widths a,b            fan-out widths of the table (100,250,500,1000,2500,5000,10000)
 //       --method-counts a,b     method counts of the table (100,250,500,1000,2500,5000,10000)
 //       --no-inline             workflow tasks go through the executors' stream, as with split roles
+//       --memory                the fleet on the in-memory transport: the engine's cost without Redis's (the
+//                               raw baseline and the stats connection still use Redis)
 //       --no-aof, --url U       as the other benchmarks
 //
 // Shapes: 2,000 one-task workflows and 500 ten-step workflows (100 in flight); one workflow fanning out 1,000
@@ -27,9 +29,10 @@ import Logging
 
 let options = BenchmarkOptions(
     defaultMessages: 0,
-    extra: ["row-budget", "inflight", "concurrency", "widths", "method-counts"], flags: ["quick", "no-inline"],
+    extra: ["row-budget", "inflight", "concurrency", "widths", "method-counts"],
+    flags: ["quick", "no-inline", "memory"],
     usage:
-        "ShapesBenchmark [--quick] [--no-inline] [--only one-task,ten-step,fan-out,methods,idle,fan-out-table,methods-table] "
+        "ShapesBenchmark [--quick] [--no-inline] [--memory] [--only one-task,ten-step,fan-out,methods,idle,fan-out-table,methods-table] "
         + "[--rounds N] [--row-budget S] [--inflight N] [--concurrency N] [--widths a,b] [--method-counts a,b] "
         + "[--no-aof] [--url U]")
 let quick = options.flags.contains("quick")
@@ -61,12 +64,13 @@ let bench = Bench(
     budget: .seconds(Int(options.extra["row-budget"] ?? "") ?? 60),
     inflight: Int(options.extra["inflight"] ?? "") ?? 100,
     stats: RedisClient(configuration: redis.configuration, logger: logger),
-    inline: !options.flags.contains("no-inline"))
+    inline: !options.flags.contains("no-inline"), inMemory: options.flags.contains("memory"))
 print(
     "ShapesBenchmark \(Date().formatted(.iso8601)), \(Report.load), \(ProcessInfo.processInfo.activeProcessorCount) "
         + "cores; redis-server at \(redis.url) (AOF \(options.appendOnly ? "everysec" : "off")); "
         + "\(bench.inflight) in flight, handler concurrency \(bench.settings.concurrency), row budget \(bench.budget), "
-        + "\(options.rounds) rounds, workflow tasks \(bench.inline ? "inline" : "through the executors")")
+        + "\(options.rounds) rounds, workflow tasks \(bench.inline ? "inline" : "through the executors")"
+        + (bench.inMemory ? ", fleet on the in-memory transport" : ""))
 
 /// Runs `rounds` rounds of a shape in one fleet (warmed up first), after a raw baseline; prints each round and
 /// returns the summary row of the median one (by throughput). A stopped or failed round ends the shape (a
@@ -96,7 +100,9 @@ func shape(
             phases.append(phase)
             print(
                 "round \(index): " + Report.shapeRow(name, size: size, unit: unit, phase: phase, raw: raw)
-                    + (phase.done > 0 ? "\n  per \(unit): " + Report.calls(phase.redis, per: Double(phase.done)) : ""))
+                    + (phase.done > 0
+                        ? "\n  CPU per \(unit): \(Report.cpu(phase))\n  per \(unit): "
+                            + Report.calls(phase.redis, per: Double(phase.done)) : ""))
             if phase.stopped { break }
         }
         return (phases, nil)

@@ -11,6 +11,8 @@ import InfiniticTransport
 public struct WorkflowState: Sendable {
     public internal(set) var header: WorkflowStateHeader
     private(set) var codec: any PayloadCodec
+    /// Parts already decoded by this process, by their bytes (the engine's; nil: every part is decoded).
+    private let cache: DecodedValueCache?
     /// Parts read and not decoded yet, by field.
     private var raw: [String: [UInt8]] = [:]
     /// Parts decoded or set, by field (`StateField`): the properties, the ended method ids, method records,
@@ -34,8 +36,13 @@ public struct WorkflowState: Sendable {
     /// A new instance; `replacingVersion` is the version of what is stored under its key, if anything (an
     /// instance that ended in the same step).
     public init(header: WorkflowStateHeader, codec: any PayloadCodec, replacingVersion: Int? = nil) {
+        self.init(header: header, codec: codec, cache: nil, replacingVersion: replacingVersion)
+    }
+
+    init(header: WorkflowStateHeader, codec: any PayloadCodec, cache: DecodedValueCache?, replacingVersion: Int?) {
         self.header = header
         self.codec = codec
+        self.cache = cache
         self.isComplete = true
         self.version = replacingVersion
         self.isReplacing = true
@@ -43,10 +50,17 @@ public struct WorkflowState: Sendable {
 
     /// The state read from the store (some or all of its parts).
     public init(stored: StateFields, codec: any PayloadCodec) throws {
+        try self.init(stored: stored, codec: codec, cache: nil)
+    }
+
+    /// The state read from the store; `cache` saves decoding parts this process decoded or encoded before.
+    init(stored: StateFields, codec: any PayloadCodec, cache: DecodedValueCache?) throws {
         guard let headerBytes = stored.fields[StateField.header] else {
             throw WorkflowUsageError("the stored workflow state has no header (field '\(StateField.header)')")
         }
-        let header = try codec.decode(WorkflowStateHeader.self, from: headerBytes)
+        let header =
+            try cache?.decode(WorkflowStateHeader.self, from: headerBytes, codec: codec)
+            ?? codec.decode(WorkflowStateHeader.self, from: headerBytes)
         guard header.schemaVersion <= WorkflowStateHeader.currentSchemaVersion else {
             throw WorkflowUsageError(
                 "state schema \(header.schemaVersion) is newer than this code's "
@@ -54,6 +68,7 @@ public struct WorkflowState: Sendable {
         }
         self.header = header
         self.codec = codec
+        self.cache = cache
         self.isComplete = stored.isComplete
         self.version = stored.version
         self.isReplacing = false
@@ -96,7 +111,7 @@ public struct WorkflowState: Sendable {
     private mutating func part<Part: Codable & Sendable>(_ field: String, as type: Part.Type) throws -> Part? {
         if let part = parts[field] { return part as? Part }
         if let bytes = raw.removeValue(forKey: field) {
-            let decoded = try codec.decode(type, from: bytes)
+            let decoded = try cache?.decode(type, from: bytes, codec: codec) ?? codec.decode(type, from: bytes)
             parts[field] = decoded
             return decoded
         }
@@ -246,14 +261,27 @@ public struct WorkflowState: Sendable {
 
     /// The write that stores what this step changed (the header always), checked against the version read.
     func write(to key: StateKey) throws -> StateWrite {
-        var set: [String: [UInt8]] = [StateField.header: try codec.encode(header)]
+        var set: [String: [UInt8]] = [StateField.header: try encode(header)]
         for field in changed {
-            if let part = parts[field] { set[field] = try codec.encode(part) }
+            if let part = parts[field] { set[field] = try encode(part) }
         }
         return StateWrite(
             key: key,
             operation: .setFields(set, removing: isReplacing ? [] : removed.sorted(), replacingAll: isReplacing),
             expectedVersion: version ?? 0)
+    }
+
+    /// The bytes of `part`, kept in the cache as what they decode to (the next step of this instance reads
+    /// them back).
+    private func encode<Part: Codable & Sendable>(_ part: Part) throws -> [UInt8] {
+        let bytes = try codec.encode(part)
+        if let cache {
+            assert(
+                (try? codec.encode(codec.decode(Part.self, from: bytes))) == bytes,
+                "\(Part.self) does not decode to what it encodes: it cannot be kept by the value it was encoded from")
+            cache.keep(part, for: bytes)
+        }
+        return bytes
     }
 
     // MARK: inspection

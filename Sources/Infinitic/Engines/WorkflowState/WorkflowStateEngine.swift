@@ -32,6 +32,9 @@ public struct WorkflowStateEngine: Sendable {
     public let codec: any PayloadCodec
     /// How long the outcome of a method that left the state can still be asked for (zero: not at all).
     public let resultRetention: Duration
+    /// The parts of states this engine decoded or encoded, by their bytes: the next step of an instance reads
+    /// back what the previous one wrote, and does not decode it again.
+    let partCache = DecodedValueCache()
 
     public init(
         workflowName: String, emitterName: String, codec: any PayloadCodec = BinaryPayloadCodec(),
@@ -114,7 +117,8 @@ public struct WorkflowStateEngine: Sendable {
                 workflowName: dispatch.workflowName, workflowId: dispatch.workflowId, tags: dispatch.tags,
                 meta: dispatch.meta, createdAt: envelope.emittedAt)
             var machine = WorkflowStateMachine(
-                state: WorkflowState(header: header, codec: codec, replacingVersion: version), stamp: stamp,
+                state: WorkflowState(header: header, codec: codec, cache: partCache, replacingVersion: version),
+                stamp: stamp,
                 retention: retention)
             machine.create(envelope, dispatch)
             return (machine, [])
