@@ -34,18 +34,31 @@ import Testing
     }
 
     @Test func theCacheStaysWithinItsBudget() throws {
-        let cache = DecodedValueCache(byteBudget: 1_000)
-        let values = (0..<200).map { "value number \($0)" }
+        let cache = DecodedValueCache(byteBudget: 6_400)
+        let values = (0..<2_000).map { "value number \($0)" }
         for value in values { cache.keep(value, for: try codec.encode(value)) }
-        // Each key is about 17 bytes: at most about 1,000 bytes of them are kept, in two generations.
-        #expect(cache.count < 1_000 / 16)
+        // Each key is about 18 bytes; 16 shards of 400 bytes, each with two generations of at most 200 bytes
+        // (and the entry that fills one).
+        #expect(cache.count <= 16 * 2 * (200 / 17 + 1))
         #expect(cache.value(for: try codec.encode(values.last!), as: String.self) == values.last, "the newest stays")
         #expect(cache.value(for: try codec.encode(values[0]), as: String.self) == nil, "the oldest went")
-        // A hit in the older generation keeps the entry through the next turn.
-        let older = try #require(
-            values.dropLast(25).last { cache.value(for: try! codec.encode($0), as: String.self) != nil })
-        for value in (0..<30).map({ "newer \($0)" }) { cache.keep(value, for: try codec.encode(value)) }
-        #expect(cache.value(for: try codec.encode(older), as: String.self) == older)
+    }
+
+    @Test func aHitInTheOlderGenerationKeepsTheEntry() throws {
+        // One shard of 100 bytes: a generation turns when its keys pass 50 bytes, at its fourth 16-byte key.
+        let cache = DecodedValueCache(byteBudget: 100, shards: 1)
+        func keep(_ index: Int) throws { cache.keep("value number \(index)", for: try key(index)) }
+        func key(_ index: Int) throws -> [UInt8] { try codec.encode("value number \(index)") }
+        func found(_ index: Int) throws -> Bool { cache.value(for: try key(index), as: String.self) != nil }
+        #expect(try key(9).count == 16)
+        for index in 0..<8 { try keep(index) }
+        // 0-3 turned older, then 4-7 did: 0-3 were dropped.
+        #expect(try !found(0))
+        #expect(try found(4), "in the older generation; the hit moves it to the newer one")
+        for index in 8..<11 { try keep(index) }
+        // 4 and 8-10 turned older: 4 is still there, 5 (older before) is not.
+        #expect(try found(4))
+        #expect(try !found(5))
     }
 
     @Test func valuesTooLargeAreNotKept() throws {

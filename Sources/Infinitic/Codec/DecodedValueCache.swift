@@ -6,25 +6,38 @@ import Synchronization
 /// part is decoded once per process, not once per step.
 ///
 /// A value is found only for the very same bytes and type, and decoding is a function of the bytes: a hit
-/// gives what decoding would. Bounded by `byteBudget` (the bytes of the keys): two generations, the older
-/// dropped when the newer fills half the budget, a hit in the older moving the entry to the newer.
+/// gives what decoding would. Bounded by `byteBudget` (the bytes of the keys), in shards: in each, two
+/// generations, the older dropped when the newer fills half the shard's budget, a hit in the older moving the
+/// entry to the newer.
 final class DecodedValueCache: Sendable {
     /// The default budget: 4 MiB of encoded bytes (the decoded values take a few times as much).
     static let defaultByteBudget = 4 << 20
     /// Values of more bytes than this are not kept (a huge part would evict everything else for one hit).
     static let largestKept = 64 << 10
 
+    /// The bytes and the type, with the hash of both computed once, out of the lock.
     private struct Key: Hashable {
         let type: ObjectIdentifier
         let bytes: [UInt8]
+        let hash: Int
 
-        func hash(into hasher: inout Hasher) {
+        init(type: ObjectIdentifier, bytes: [UInt8]) {
+            self.type = type
+            self.bytes = bytes
+            var hasher = Hasher()
             hasher.combine(type)
             bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+            hash = hasher.finalize()
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(hash)
         }
 
         static func == (left: Key, right: Key) -> Bool {
-            guard left.type == right.type, left.bytes.count == right.bytes.count else { return false }
+            guard left.hash == right.hash, left.type == right.type, left.bytes.count == right.bytes.count else {
+                return false
+            }
             return left.bytes.withUnsafeBytes { l in right.bytes.withUnsafeBytes { r in l.elementsEqual(r) } }
         }
     }
@@ -35,30 +48,45 @@ final class DecodedValueCache: Sendable {
         var newerBytes = 0
     }
 
-    private let generations = Mutex(Generations())
+    /// Shards by key hash, each with its part of the budget: concurrent steps seldom wait for each other.
+    private let shards: [Shard]
     let byteBudget: Int
 
-    init(byteBudget: Int = DecodedValueCache.defaultByteBudget) {
-        self.byteBudget = byteBudget
+    private final class Shard: Sendable {
+        let generations = Mutex(Generations())
     }
+
+    init(byteBudget: Int = DecodedValueCache.defaultByteBudget, shards: Int = 16) {
+        self.byteBudget = byteBudget
+        self.shards = (0..<max(1, shards)).map { _ in Shard() }
+    }
+
+    private func shard(_ key: Key) -> Shard {
+        shards[Int(UInt(bitPattern: key.hash) % UInt(shards.count))]
+    }
+
+    private var shardBudget: Int { byteBudget / shards.count }
 
     /// The value of type `Value` kept for `bytes`, if any.
     func value<Value>(for bytes: [UInt8], as type: Value.Type) -> Value? {
         guard bytes.count <= Self.largestKept else { return nil }
         let key = Key(type: ObjectIdentifier(type), bytes: bytes)
-        return generations.withLock { generations -> Value? in
-            if let value = generations.newer[key] { return value as? Value }
+        let budget = shardBudget
+        let value = shard(key).generations.withLock { generations -> (any Sendable)? in
+            if let value = generations.newer[key] { return value }
             guard let value = generations.older.removeValue(forKey: key) else { return nil }
-            Self.insert(value, for: key, into: &generations, budget: byteBudget)
-            return value as? Value
+            Self.insert(value, for: key, into: &generations, budget: budget)
+            return value
         }
+        return value as? Value
     }
 
     /// Keeps `value` as what `bytes` decode to.
     func keep<Value: Sendable>(_ value: Value, for bytes: [UInt8]) {
         guard bytes.count <= Self.largestKept else { return }
         let key = Key(type: ObjectIdentifier(Value.self), bytes: bytes)
-        generations.withLock { Self.insert(value, for: key, into: &$0, budget: byteBudget) }
+        let budget = shardBudget
+        shard(key).generations.withLock { Self.insert(value, for: key, into: &$0, budget: budget) }
     }
 
     /// `bytes` decoded as `Value` with `codec`, from the cache when they were seen before.
@@ -72,7 +100,9 @@ final class DecodedValueCache: Sendable {
     }
 
     /// How many values are kept (both generations).
-    var count: Int { generations.withLock { $0.newer.count + $0.older.count } }
+    var count: Int {
+        shards.reduce(0) { count, shard in count + shard.generations.withLock { $0.newer.count + $0.older.count } }
+    }
 
     private static func insert(
         _ value: any Sendable, for key: Key, into generations: inout Generations, budget: Int
