@@ -1,6 +1,7 @@
 /// Runs user code for at most a given duration without letting it hold the handler: the code runs in the
-/// role's `OverrunPool`; past the limit it is cancelled and the handler goes on at once, even if the code
-/// ignores cancellation (it then finishes in the pool, its result discarded).
+/// role's `OverrunPool`; past the limit (counted from the submission, watched by `DeadlineWatch`) it is
+/// cancelled and the handler goes on at once, even if the code ignores cancellation (it then finishes in the
+/// pool, its result discarded).
 struct TimeLimit {
     let duration: Duration
     let pool: OverrunPool
@@ -14,25 +15,17 @@ struct TimeLimit {
     /// body is then cancelled too) or the pool accepts no more work.
     func run<Value: Sendable>(_ body: @escaping @Sendable () async -> Value) async throws -> Outcome<Value> {
         let ending = Settlement<Ending<Value>>()
-        let duration = self.duration
         let submitted = pool.submit {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { _ = ending.settle(.finished(await body())) }
-                group.addTask {
-                    do {
-                        try await Task.sleep(for: duration)
-                    } catch {
-                        return
-                    }
-                    _ = ending.settle(.timedOut)
-                }
-                // Ends as soon as anyone settles, the handler included (when it is cancelled).
-                group.addTask { _ = await ending.wait() }
-                await group.next()
+                // Until the body finishes, the deadline passes or the handler gives up (or the pool is cancelled).
+                _ = await ending.wait()
                 group.cancelAll()
             }
         }
         guard submitted else { throw CancellationError() }
+        let deadline = DeadlineWatch.shared.add(after: duration) { ending.settle(.timedOut) }
+        defer { DeadlineWatch.shared.remove(deadline) }
         switch await ending.wait() {
         case .finished(let value)?:
             return .finished(value)

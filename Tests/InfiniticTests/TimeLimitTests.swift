@@ -1,0 +1,131 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import Infinitic
+
+/// `TimeLimit` and the `DeadlineWatch` behind it: a value in time, a time-out on time even for code that
+/// ignores cancellation, cancellation of code that heeds it, and deadlines that fire in order or not at all.
+@Suite struct TimeLimitTests {
+    @Test func aBodyInTimeGivesItsValue() async throws {
+        try await OverrunPool.withPool { pool in
+            let limit = TimeLimit(duration: .seconds(30), pool: pool)
+            for index in 0..<50 {
+                guard case .finished(let value) = try await limit.run({ index * 2 }) else {
+                    Issue.record("timed out")
+                    return
+                }
+                #expect(value == index * 2)
+            }
+        }
+    }
+
+    @Test func aBodyThatIgnoresCancellationTimesOutOnTime() async throws {
+        let ended = Flag()
+        try await OverrunPool.withPool { pool in
+            let limit = TimeLimit(duration: .milliseconds(100), pool: pool)
+            let start = ContinuousClock.now
+            let outcome = try await limit.run { () -> Int in
+                // Busy past the limit without looking at cancellation.
+                let until = ContinuousClock.now + .milliseconds(600)
+                while ContinuousClock.now < until { usleep(1_000) }
+                ended.set()
+                return 1
+            }
+            let waited = start.duration(to: .now)
+            guard case .timedOut = outcome else {
+                Issue.record("expected a time-out, got \(outcome)")
+                return
+            }
+            #expect(waited < .milliseconds(500), "the handler went on at the limit, not when the body ended")
+            #expect(!ended.isSet)
+        }
+        // The pool waited for the body, whose result was discarded.
+        #expect(ended.isSet)
+    }
+
+    @Test func aBodyThatHeedsCancellationIsCancelledAtTheLimit() async throws {
+        let sawCancellation = Flag()
+        try await OverrunPool.withPool { pool in
+            let limit = TimeLimit(duration: .milliseconds(50), pool: pool)
+            let outcome = try await limit.run { () -> Bool in
+                do {
+                    try await Task.sleep(for: .seconds(30))
+                } catch {
+                    sawCancellation.set()
+                }
+                return true
+            }
+            guard case .timedOut = outcome else {
+                Issue.record("expected a time-out")
+                return
+            }
+        }
+        #expect(sawCancellation.isSet)
+    }
+
+    @Test func aCancelledHandlerCancelsTheBody() async throws {
+        let sawCancellation = Flag()
+        try await OverrunPool.withPool { pool in
+            let limit = TimeLimit(duration: .seconds(30), pool: pool)
+            let handler = Task {
+                try await limit.run { () -> Bool in
+                    do {
+                        try await Task.sleep(for: .seconds(30))
+                    } catch {
+                        sawCancellation.set()
+                    }
+                    return true
+                }
+            }
+            try await Task.sleep(for: .milliseconds(50))
+            handler.cancel()
+            await #expect(throws: CancellationError.self) { try await handler.value }
+        }
+        #expect(sawCancellation.isSet)
+    }
+
+    @Test func deadlinesFireInOrderAndRemovedOnesNever() async throws {
+        let watch = DeadlineWatch()
+        let fired = Names()
+        let done = Settlement<Void>()
+        func add(_ name: String, after duration: Duration) -> DeadlineWatch.Entry {
+            watch.add(after: duration) {
+                let count = fired.append(name)
+                if count == 3 { done.settle(()) }
+            }
+        }
+        let removed = add("removed", after: .milliseconds(60))
+        _ = add("third", after: .milliseconds(150))
+        _ = add("first", after: .milliseconds(40))
+        _ = add("second", after: .milliseconds(80))
+        let alsoRemoved = add("also removed", after: .milliseconds(150))
+        watch.remove(removed)
+        watch.remove(alsoRemoved)
+        watch.remove(alsoRemoved)  // twice: nothing happens
+        #expect(watch.count == 3)
+        _ = await done.wait()
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(fired.names == ["first", "second", "third"])
+        #expect(watch.count == 0)
+    }
+}
+
+private final class Flag: Sendable {
+    private let value = Mutex(false)
+    var isSet: Bool { value.withLock { $0 } }
+    func set() { value.withLock { $0 = true } }
+}
+
+private final class Names: Sendable {
+    private let value = Mutex<[String]>([])
+    var names: [String] { value.withLock { $0 } }
+
+    /// Appends `name`; returns how many there are.
+    func append(_ name: String) -> Int {
+        value.withLock {
+            $0.append(name)
+            return $0.count
+        }
+    }
+}
