@@ -61,6 +61,15 @@ import Testing
         #expect(try !found(5))
     }
 
+    @Test func enginesOfTheBinaryCodecShareOneCache() {
+        let binary = DecodedValueCache.forCodec(BinaryPayloadCodec())
+        #expect(binary === DecodedValueCache.binary)
+        #expect(binary.byteBudget == DecodedValueCache.defaultByteBudget)
+        let json = DecodedValueCache.forCodec(JSONPayloadCodec())
+        #expect(json !== DecodedValueCache.binary && json !== DecodedValueCache.forCodec(JSONPayloadCodec()))
+        #expect(json.byteBudget == DecodedValueCache.otherCodecByteBudget)
+    }
+
     @Test func valuesTooLargeAreNotKept() throws {
         let cache = DecodedValueCache()
         let large = String(repeating: "x", count: DecodedValueCache.largestKept + 1)

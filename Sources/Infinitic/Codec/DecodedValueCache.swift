@@ -10,8 +10,20 @@ import Synchronization
 /// generations, the older dropped when the newer fills half the shard's budget, a hit in the older moving the
 /// entry to the newer.
 final class DecodedValueCache: Sendable {
-    /// The default budget: 4 MiB of encoded bytes (the decoded values take a few times as much).
-    static let defaultByteBudget = 4 << 20
+    /// The default budget: 8 MiB of encoded bytes (the decoded values take a few times as much).
+    static let defaultByteBudget = 8 << 20
+    /// The budget of a cache for a codec other than `BinaryPayloadCodec` (one per engine).
+    static let otherCodecByteBudget = 1 << 20
+
+    /// The cache shared by every engine of the process that uses `BinaryPayloadCodec` (the default codec, the
+    /// same for every instance of it): one budget for the process, however many workflows its worker runs.
+    static let binary = DecodedValueCache()
+
+    /// The cache for values decoded with `codec`: the shared one for `BinaryPayloadCodec`, a small one of its
+    /// own for another codec (whose instances may be configured differently).
+    static func forCodec(_ codec: any PayloadCodec) -> DecodedValueCache {
+        codec is BinaryPayloadCodec ? binary : DecodedValueCache(byteBudget: otherCodecByteBudget)
+    }
     /// Values of more bytes than this are not kept (a huge part would evict everything else for one hit).
     static let largestKept = 64 << 10
 

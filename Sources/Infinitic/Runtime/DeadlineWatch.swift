@@ -59,8 +59,9 @@ final class DeadlineWatch: Sendable {
 
     /// Runs `action` (on the watch's queue) once `duration` has passed, unless the entry is removed first.
     func add(after duration: Duration, _ action: @escaping @Sendable () -> Void) -> Entry {
-        let entry = Entry(due: .now + duration, duration: duration, action: action)
         state.withLock { state in
+            // Stamped under the lock: the entries of a list are then in the order they fall due.
+            let entry = Entry(due: .now + duration, duration: duration, action: action)
             var list = state.lists[duration] ?? List()
             entry.previous = list.tail
             list.tail?.next = entry
@@ -69,8 +70,8 @@ final class DeadlineWatch: Sendable {
             entry.isListed = true
             state.lists[duration] = list
             if state.armedFor.map({ entry.due < $0 }) ?? true { arm(for: entry.due, state: &state) }
+            return entry
         }
-        return entry
     }
 
     /// Forgets `entry`: its action will not run (unless it is running already).

@@ -34,7 +34,7 @@ public struct WorkflowStateEngine: Sendable {
     public let resultRetention: Duration
     /// The parts of states this engine decoded or encoded, by their bytes: the next step of an instance reads
     /// back what the previous one wrote, and does not decode it again.
-    let partCache = DecodedValueCache()
+    let partCache: DecodedValueCache
 
     public init(
         workflowName: String, emitterName: String, codec: any PayloadCodec = BinaryPayloadCodec(),
@@ -44,6 +44,7 @@ public struct WorkflowStateEngine: Sendable {
         self.emitterName = emitterName
         self.codec = codec
         self.resultRetention = resultRetention
+        self.partCache = DecodedValueCache.forCodec(codec)
     }
 
     private var retention: TimeInterval { max(0, resultRetention.inSeconds) }
