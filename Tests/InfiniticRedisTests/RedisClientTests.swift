@@ -24,6 +24,34 @@ struct RedisClientTests {
         #expect(try await client.send(GET("missing-\(UUID())")) == nil)
     }
 
+    /// Replies larger than a read, nested ones, and many small ones behind them in one pipeline: the reply parser
+    /// reads hiredis' buffer across reads and drops what it consumed, without losing the replies that follow.
+    @Test func largeNestedAndManySmallRepliesInOnePipeline() async throws {
+        let client = try await TestRedis.client()
+        let key = "large-\(UUID())"
+        let large = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let script = RedisScript(
+            name: "nested", source: "local t = {} for i = 1, 5000 do t[i] = {i, tostring(i)} end return t")
+        client.register([script])
+        var pipeline = RedisPipeline()
+        let set = pipeline.append(SET(key, large))
+        let gets = (0..<3).map { _ in pipeline.append(GET(key)) }
+        let nested = pipeline.append(
+            script.call(keys: [], arguments: RedisCommand.argumentList()) { reply throws(RedisError) in
+                reply.array ?? []
+            })
+        let counter = "counter-\(UUID())"
+        let small = (0..<2_000).map { _ in pipeline.append(INCR(counter)) }
+        let replies = try await client.send(pipeline)
+        try replies[set]
+        for get in gets { #expect(try replies[get] == large) }
+        let elements = try replies[nested]
+        #expect(elements.count == 5_000)
+        #expect(elements.last == .array([.integer(5_000), .bulk(Array("5000".utf8))]))
+        for (index, increment) in small.enumerated() { #expect(try replies[increment] == index + 1) }
+        #expect(try await client.send(GET(key)) == large, "the connection goes on")
+    }
+
     @Test func pipelineKeepsOrderAndReturnsErrorsInPlace() async throws {
         let client = try await TestRedis.client()
         let key = "pipe-\(UUID())"

@@ -10,6 +10,8 @@ import Darwin
 /// No C type leaves this file.
 final class HiredisContext {
     private let context: UnsafeMutablePointer<redisContext>
+    /// Where `append` formats a command (kept, with its capacity, from one command to the next).
+    private var output: [UInt8] = []
 
     /// Connects (TCP, with a timeout) and applies the read/write timeout. Throws `.connectionFailed`.
     init(host: String, port: Int, connectTimeout: Duration, readTimeout: Duration?) throws(RedisError) {
@@ -32,39 +34,86 @@ final class HiredisContext {
         redisFree(context)
     }
 
-    /// Queues a command in hiredis' output buffer (nothing is written until a reply is read).
+    /// Queues a command in hiredis' output buffer (nothing is written until a reply is read), formatted here
+    /// (RESP: `*argc`, then `$length` and the bytes of each argument) into a buffer kept from one command to
+    /// the next, and appended in one piece: hiredis' own formatting allocates for each command.
     func append(_ command: RedisCommand) {
-        command.bytes.withUnsafeBufferPointer { buffer in
-            // A valid, non-null address even for empty arguments (hiredis must never see NULL).
-            let fallback: UInt8 = 0
-            withUnsafePointer(to: fallback) { fallbackPointer in
-                let base = UnsafeRawPointer(buffer.baseAddress ?? UnsafePointer(fallbackPointer))
-                var pointers: [UnsafePointer<CChar>?] = []
-                pointers.reserveCapacity(command.lengths.count)
-                var offset = 0
-                for length in command.lengths {
-                    pointers.append((base + offset).assumingMemoryBound(to: CChar.self))
-                    offset += length
-                }
-                command.lengths.withUnsafeBufferPointer { lengths in
-                    pointers.withUnsafeMutableBufferPointer { argv in
-                        _ = redisAppendCommandArgv(context, Int32(argv.count), argv.baseAddress, lengths.baseAddress)
-                    }
-                }
+        output.removeAll(keepingCapacity: true)
+        output.append(UInt8(ascii: "*"))
+        Self.appendDecimal(command.lengths.count, to: &output)
+        output.append(contentsOf: [13, 10])
+        command.bytes.withUnsafeBufferPointer { bytes in
+            var offset = 0
+            for length in command.lengths {
+                output.append(UInt8(ascii: "$"))
+                Self.appendDecimal(length, to: &output)
+                output.append(contentsOf: [13, 10])
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[offset..<offset + length]))
+                output.append(contentsOf: [13, 10])
+                offset += length
             }
+        }
+        output.withUnsafeBytes { formatted in
+            _ = redisAppendFormattedCommand(
+                context, formatted.baseAddress?.assumingMemoryBound(to: CChar.self), formatted.count)
+        }
+    }
+
+    /// Appends the decimal digits of `value` (not negative).
+    private static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
+        var divisor = 1
+        while divisor <= value / 10 { divisor *= 10 }
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+            divisor /= 10
         }
     }
 
     /// Flushes pending output and reads one reply. Throws when the connection is dead (I/O error, EOF,
     /// timeout or protocol error); the context must then be discarded.
     func readReply() throws(RedisError) -> RedisReply {
-        var raw: UnsafeMutableRawPointer?
-        let status = redisGetReply(context, &raw)
-        guard status == REDIS_OK, let raw else {
-            throw connectionError()
+        var needed = 0
+        if case .reply(let reply) = try parseBuffered(needed: &needed) { return reply }
+        var done: Int32 = 0
+        repeat {
+            guard redisBufferWrite(context, &done) == REDIS_OK else { throw connectionError() }
+        } while done == 0
+        while true {
+            guard redisBufferRead(context) == REDIS_OK else { throw connectionError() }
+            if case .reply(let reply) = try parseBuffered(needed: &needed) { return reply }
         }
-        defer { freeReplyObject(raw) }
-        return Self.convert(raw.assumingMemoryBound(to: redisReply.self))
+    }
+
+    private enum Buffered {
+        case reply(RedisReply)
+        case incomplete
+    }
+
+    /// The next reply from hiredis' read buffer, consumed, if the buffer holds all of it (`RESPParser`: hiredis'
+    /// own reader would allocate an object per element). `needed` carries, from one call to the next, how many
+    /// bytes the reply is known to need, so that a large reply is not parsed again for every chunk read.
+    private func parseBuffered(needed: inout Int) throws(RedisError) -> Buffered {
+        guard let reader = context.pointee.reader, let buffer = reader.pointee.buf else { return .incomplete }
+        let (position, length) = (reader.pointee.pos, reader.pointee.len)
+        guard length > position, length - position >= needed else { return .incomplete }
+        let bytes = UnsafeRawBufferPointer(start: buffer + position, count: length - position)
+        switch try RESPParser.parse(bytes) {
+        case .incomplete(let atLeast):
+            needed = atLeast
+            return .incomplete
+        case .reply(let reply, let consumed):
+            needed = 0
+            let end = position + consumed
+            if end >= 1024, let start = Int32(exactly: end) {
+                // As hiredis' reader does: drop the bytes read once they pass 1 KiB (moving the rest to the front).
+                sdsrange(buffer, start, -1)
+                reader.pointee.pos = 0
+                reader.pointee.len = length - end
+            } else {
+                reader.pointee.pos = end
+            }
+            return .reply(reply)
+        }
     }
 
     /// Sends one command and reads its decoded reply (synchronous use and connection set-up).
@@ -83,40 +132,6 @@ final class HiredisContext {
             return RedisError(.connectionLost, "protocol error: \(message)")
         }
         return RedisError(.connectionLost, message.isEmpty ? "connection closed" : message)
-    }
-
-    private static func convert(_ reply: UnsafeMutablePointer<redisReply>) -> RedisReply {
-        let r = reply.pointee
-        switch r.type {
-        case REDIS_REPLY_STRING:
-            return .bulk(bytes(r.str, r.len))
-        case REDIS_REPLY_STATUS:
-            return .status(String(decoding: bytes(r.str, r.len), as: UTF8.self))
-        case REDIS_REPLY_ERROR:
-            return .error(String(decoding: bytes(r.str, r.len), as: UTF8.self))
-        case REDIS_REPLY_INTEGER:
-            return .integer(r.integer)
-        case REDIS_REPLY_NIL:
-            return .null
-        case REDIS_REPLY_ARRAY:
-            var elements: [RedisReply] = []
-            elements.reserveCapacity(r.elements)
-            for index in 0..<r.elements {
-                if let element = r.element[index] {
-                    elements.append(convert(element))
-                } else {
-                    elements.append(.null)
-                }
-            }
-            return .array(elements)
-        default:
-            return .error("ERR unknown hiredis reply type \(r.type)")
-        }
-    }
-
-    private static func bytes(_ pointer: UnsafeMutablePointer<CChar>?, _ length: Int) -> [UInt8] {
-        guard let pointer, length > 0 else { return [] }
-        return Array(UnsafeRawBufferPointer(start: pointer, count: length))
     }
 
     private static func errorString(_ context: UnsafeMutablePointer<redisContext>) -> String {
