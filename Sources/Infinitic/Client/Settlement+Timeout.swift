@@ -6,17 +6,9 @@ extension Settlement {
             guard let value = await wait() else { throw CancellationError() }
             return value
         }
-        let first = try await withThrowingTaskGroup(of: Value?.self) { group in
-            group.addTask { await self.wait() }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            return try await group.next() ?? nil
-        }
-        if let first { return first }
-        try Task.checkCancellation()
+        let (value, timedOut) = await wait(timeout: timeout)
+        if let value { return value }
+        guard timedOut else { throw CancellationError() }
         throw InfiniticError(.timedOut, "no answer after \(timeout) while waiting for \(what())")
     }
 }
