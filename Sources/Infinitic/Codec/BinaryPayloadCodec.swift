@@ -19,7 +19,8 @@ public struct BinaryPayloadCodec: PayloadCodec {
     public init() {}
 
     public func encode<Value: Encodable>(_ value: Value) throws -> [UInt8] {
-        let writer = BinaryWriter(capacity: 256)
+        var writer = BinaryWriter.takeForThisThread()
+        defer { BinaryWriter.giveBackToThisThread(&writer) }
         writer.bytes.append(BinaryFormat.magic)
         do {
             try writer.encodeValue(value)
@@ -28,7 +29,7 @@ public struct BinaryPayloadCodec: PayloadCodec {
             // Rethrown by the tree encoder if it is not about the order of the writes.
         }
         if writer.needsTree { return try BinaryTreeEncoder.encode(value) }
-        return writer.bytes
+        return writer.copiedBytes
     }
 
     /// Whether `bytes` start like a document of this codec (its magic byte, which JSON never starts with).

@@ -42,6 +42,15 @@ final class BinaryWriter {
         variables.deallocate()
     }
 
+    /// Empties the writer for another document, keeping the capacity of its buffers.
+    func reset() {
+        variables.pointee.bytes.removeAll(keepingCapacity: true)
+        variables.pointee.frames.removeAll(keepingCapacity: true)
+        variables.pointee.needsTree = false
+        variables.pointee.valueType = nil
+        variables.pointee.valueTypeSlot = -1
+    }
+
     var bytes: [UInt8] {
         _read { yield variables.pointee.bytes }
         _modify { yield &variables.pointee.bytes }

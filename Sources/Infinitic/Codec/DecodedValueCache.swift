@@ -68,9 +68,14 @@ final class DecodedValueCache: Sendable {
         let generations = Mutex(Generations())
     }
 
+    /// The most bytes of a value kept: `largestKept`, or less for a small budget (a generation of a shard holds
+    /// at least four values of that size, so one value does not turn it over).
+    let largestValue: Int
+
     init(byteBudget: Int = DecodedValueCache.defaultByteBudget, shards: Int = 16) {
         self.byteBudget = byteBudget
         self.shards = (0..<max(1, shards)).map { _ in Shard() }
+        largestValue = min(Self.largestKept, byteBudget / max(1, shards) / 2 / 4)
     }
 
     private func shard(_ key: Key) -> Shard {
@@ -81,7 +86,7 @@ final class DecodedValueCache: Sendable {
 
     /// The value of type `Value` kept for `bytes`, if any.
     func value<Value>(for bytes: [UInt8], as type: Value.Type) -> Value? {
-        guard bytes.count <= Self.largestKept else { return nil }
+        guard bytes.count <= largestValue else { return nil }
         let key = Key(type: ObjectIdentifier(type), bytes: bytes)
         let budget = shardBudget
         let value = shard(key).generations.withLock { generations -> (any Sendable)? in
@@ -95,7 +100,7 @@ final class DecodedValueCache: Sendable {
 
     /// Keeps `value` as what `bytes` decode to.
     func keep<Value: Sendable>(_ value: Value, for bytes: [UInt8]) {
-        guard bytes.count <= Self.largestKept else { return }
+        guard bytes.count <= largestValue else { return }
         let key = Key(type: ObjectIdentifier(Value.self), bytes: bytes)
         let budget = shardBudget
         shard(key).generations.withLock { Self.insert(value, for: key, into: &$0, budget: budget) }

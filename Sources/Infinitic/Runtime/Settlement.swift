@@ -31,6 +31,9 @@ final class Settlement<Value: Sendable>: Sendable {
         return true
     }
 
+    /// Whether the value is set.
+    var isSettled: Bool { state.withLock { $0.value != nil } }
+
     /// The value, once set; nil if the waiting task is cancelled first.
     func wait() async -> Value? {
         if case .value(let value) = await wake(timeout: nil) { return value }

@@ -17,7 +17,11 @@ struct TimeLimit {
         let ending = Settlement<Ending<Value>>()
         let submitted = pool.submit {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { _ = ending.settle(.finished(await body())) }
+                group.addTask {
+                    // A job that waited in the pool past its deadline (or its handler) does not start the code.
+                    guard !ending.isSettled else { return }
+                    ending.settle(.finished(await body()))
+                }
                 // Until the body finishes, the deadline passes or the handler gives up (or the pool is cancelled).
                 _ = await ending.wait()
                 group.cancelAll()

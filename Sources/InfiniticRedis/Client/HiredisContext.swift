@@ -12,6 +12,11 @@ final class HiredisContext {
     private let context: UnsafeMutablePointer<redisContext>
     /// Where `append` formats a command (kept, with its capacity, from one command to the next).
     private var output: [UInt8] = []
+    /// The reply being read: how far it was measured, and how many bytes it needs at least.
+    private var measure = RESPParser.Measure()
+    private var needed = 0
+    /// The error that broke the connection (an I/O or protocol error): later reads fail with it at once.
+    private var brokenBy: RedisError?
 
     /// Connects (TCP, with a timeout) and applies the read/write timeout. Throws `.connectionFailed`.
     init(host: String, port: Int, connectTimeout: Duration, readTimeout: Duration?) throws(RedisError) {
@@ -72,37 +77,42 @@ final class HiredisContext {
     /// Flushes pending output and reads one reply. Throws when the connection is dead (I/O error, EOF,
     /// timeout or protocol error); the context must then be discarded.
     func readReply() throws(RedisError) -> RedisReply {
-        var needed = 0
-        if case .reply(let reply) = try parseBuffered(needed: &needed) { return reply }
-        var done: Int32 = 0
-        repeat {
-            guard redisBufferWrite(context, &done) == REDIS_OK else { throw connectionError() }
-        } while done == 0
-        while true {
-            guard redisBufferRead(context) == REDIS_OK else { throw connectionError() }
-            if case .reply(let reply) = try parseBuffered(needed: &needed) { return reply }
+        if let brokenBy { throw brokenBy }
+        do throws(RedisError) {
+            if let reply = try parseBuffered() { return reply }
+            var done: Int32 = 0
+            repeat {
+                guard redisBufferWrite(context, &done) == REDIS_OK else { throw connectionError() }
+            } while done == 0
+            while true {
+                guard redisBufferRead(context) == REDIS_OK else { throw connectionError() }
+                if let reply = try parseBuffered() { return reply }
+            }
+        } catch {
+            // The stream is out of step (or gone): every later read fails the same way.
+            brokenBy = error
+            throw error
         }
     }
 
-    private enum Buffered {
-        case reply(RedisReply)
-        case incomplete
-    }
-
     /// The next reply from hiredis' read buffer, consumed, if the buffer holds all of it (`RESPParser`: hiredis'
-    /// own reader would allocate an object per element). `needed` carries, from one call to the next, how many
-    /// bytes the reply is known to need, so that a large reply is not parsed again for every chunk read.
-    private func parseBuffered(needed: inout Int) throws(RedisError) -> Buffered {
-        guard let reader = context.pointee.reader, let buffer = reader.pointee.buf else { return .incomplete }
+    /// own reader would allocate an object per element). A reply still arriving is measured from where the
+    /// previous call stopped (`measure`), and not looked at again before the bytes it is known to need arrived.
+    private func parseBuffered() throws(RedisError) -> RedisReply? {
+        guard let reader = context.pointee.reader, let buffer = reader.pointee.buf else { return nil }
         let (position, length) = (reader.pointee.pos, reader.pointee.len)
-        guard length > position, length - position >= needed else { return .incomplete }
+        guard length > position, length - position >= needed else { return nil }
         let bytes = UnsafeRawBufferPointer(start: buffer + position, count: length - position)
-        switch try RESPParser.parse(bytes) {
-        case .incomplete(let atLeast):
+        switch try measure.advance(bytes) {
+        case .needs(let atLeast):
+            guard atLeast <= RESPParser.maximumReplyBytes + 2 else {
+                throw RESPParser.protocolError("a reply of more than \(RESPParser.maximumReplyBytes) bytes")
+            }
             needed = atLeast
-            return .incomplete
-        case .reply(let reply, let consumed):
-            needed = 0
+            return nil
+        case .complete(let consumed):
+            let reply = try RESPParser.build(bytes, length: consumed)
+            (measure, needed) = (RESPParser.Measure(), 0)
             let end = position + consumed
             if end >= 1024, let start = Int32(exactly: end) {
                 // As hiredis' reader does: drop the bytes read once they pass 1 KiB (moving the rest to the front).
@@ -112,7 +122,7 @@ final class HiredisContext {
             } else {
                 reader.pointee.pos = end
             }
-            return .reply(reply)
+            return reply
         }
     }
 

@@ -7,6 +7,9 @@
 enum RESPParser {
     /// The deepest nesting of arrays accepted (Redis' own replies nest a few levels).
     static let maximumDepth = 64
+    /// The largest reply accepted, in bytes: a broken or hostile stream cannot make the read buffer grow without
+    /// bound (Redis' own bulk strings are limited to 512 MB by default).
+    static let maximumReplyBytes = 1 << 30
 
     enum Outcome: Equatable {
         /// A whole reply, and how many bytes it took.
@@ -18,117 +21,191 @@ enum RESPParser {
 
     /// The reply at the start of `bytes`.
     static func parse(_ bytes: UnsafeRawBufferPointer) throws(RedisError) -> Outcome {
-        // First find where the reply ends without building anything: a large reply arrives in several reads,
-        // and is then measured again at each read, not built again.
-        var measure = Cursor(bytes: bytes, building: false)
-        guard try measure.value(depth: 0) != nil else {
-            return .incomplete(atLeast: max(measure.needed, bytes.count + 1))
+        var measure = Measure()
+        switch try measure.advance(bytes) {
+        case .needs(let atLeast): return .incomplete(atLeast: atLeast)
+        case .complete(let length): return .reply(try build(bytes, length: length), consumed: length)
         }
-        var cursor = Cursor(bytes: bytes, building: true)
-        guard let reply = try cursor.value(depth: 0) else { return .incomplete(atLeast: bytes.count + 1) }
-        return .reply(reply, consumed: cursor.position)
     }
 
+    /// The reply measured to take the first `length` bytes of `bytes`.
+    static func build(_ bytes: UnsafeRawBufferPointer, length: Int) throws(RedisError) -> RedisReply {
+        var cursor = Cursor(bytes: UnsafeRawBufferPointer(rebasing: bytes[..<length]))
+        guard let reply = try cursor.value() else { throw protocolError("a measured reply ended early") }
+        return reply
+    }
+
+    /// Finds where a reply ends without building it, resuming where the previous call stopped: a large reply
+    /// arriving over many reads is looked at once, not again from its start at each read. The bytes given to
+    /// each call must start where the reply starts (and hold at least what the previous call saw).
+    struct Measure {
+        enum Progress: Equatable {
+            case complete(length: Int)
+            case needs(atLeast: Int)
+        }
+
+        /// Where the next value to go past starts.
+        private var offset = 0
+        /// For each array open, innermost last: how many of its elements are still to go past.
+        private var remaining: [Int] = []
+        private var started = false
+
+        init() {}
+
+        mutating func advance(_ bytes: UnsafeRawBufferPointer) throws(RedisError) -> Progress {
+            while !(started && remaining.isEmpty) {
+                guard offset < bytes.count, let line = try RESPParser.line(in: bytes, from: offset + 1) else {
+                    return .needs(atLeast: bytes.count + 1)
+                }
+                let type = bytes[offset]
+                switch type {
+                case UInt8(ascii: "+"), UInt8(ascii: "-"):
+                    offset = line.next
+                case UInt8(ascii: ":"):
+                    _ = try RESPParser.integer(line.content)
+                    offset = line.next
+                case UInt8(ascii: "$"):
+                    if let length = try RESPParser.length(line.content, of: "bulk string") {
+                        let end = line.next + length
+                        guard end + 2 <= bytes.count else { return .needs(atLeast: end + 2) }
+                        try RESPParser.checkCRLF(bytes, at: end)
+                        offset = end + 2
+                    } else {
+                        offset = line.next
+                    }
+                case UInt8(ascii: "*"):
+                    offset = line.next
+                    if let count = try RESPParser.length(line.content, of: "array"), count > 0 {
+                        guard remaining.count < RESPParser.maximumDepth else { throw RESPParser.tooDeep }
+                        remaining.append(count)
+                        started = true
+                        continue
+                    }
+                default:
+                    throw RESPParser.unknownType(type)
+                }
+                passedValue()
+            }
+            return .complete(length: offset)
+        }
+
+        /// A value was gone past: it counts for the innermost open array, which may then be complete itself.
+        private mutating func passedValue() {
+            started = true
+            while let last = remaining.indices.last {
+                remaining[last] -= 1
+                if remaining[last] > 0 { return }
+                remaining.removeLast()
+            }
+        }
+    }
+
+    /// Builds the values of a reply whose length was measured.
     private struct Cursor {
         let bytes: UnsafeRawBufferPointer
-        /// Whether values are built; if not, they are only gone past (each is then `.null`).
-        let building: Bool
         var position = 0
-        /// Where the bytes must reach for the value being read to be complete (when known).
-        var needed = 0
 
         /// The value at `position`, moving past it; nil if the bytes end first.
-        mutating func value(depth: Int) throws(RedisError) -> RedisReply? {
-            guard position < bytes.count else { return nil }
+        mutating func value() throws(RedisError) -> RedisReply? {
+            guard position < bytes.count, let line = try RESPParser.line(in: bytes, from: position + 1) else {
+                return nil
+            }
             let type = bytes[position]
-            guard let line = try line(from: position + 1) else { return nil }
             position = line.next
             switch type {
             case UInt8(ascii: "+"):
-                return building ? .status(String(decoding: line.content, as: UTF8.self)) : .null
+                return .status(String(decoding: line.content, as: UTF8.self))
             case UInt8(ascii: "-"):
-                return building ? .error(String(decoding: line.content, as: UTF8.self)) : .null
+                return .error(String(decoding: line.content, as: UTF8.self))
             case UInt8(ascii: ":"):
-                let value = try Self.integer(line.content)
-                return building ? .integer(value) : .null
+                return .integer(try RESPParser.integer(line.content))
             case UInt8(ascii: "$"):
-                guard let length = try Self.length(line.content, of: "bulk string") else { return .null }
+                guard let length = try RESPParser.length(line.content, of: "bulk string") else { return .null }
                 let end = position + length
-                guard end + 2 <= bytes.count else {
-                    needed = end + 2
-                    return nil
-                }
-                guard bytes[end] == 13, bytes[end + 1] == 10 else {
-                    throw Self.protocolError("bulk string not followed by CRLF")
-                }
+                guard end + 2 <= bytes.count else { return nil }
+                try RESPParser.checkCRLF(bytes, at: end)
                 defer { position = end + 2 }
-                return building ? .bulk([UInt8](UnsafeRawBufferPointer(rebasing: bytes[position..<end]))) : .null
+                return .bulk([UInt8](UnsafeRawBufferPointer(rebasing: bytes[position..<end])))
             case UInt8(ascii: "*"):
-                guard let count = try Self.length(line.content, of: "array") else { return .null }
-                guard depth < RESPParser.maximumDepth else {
-                    throw Self.protocolError("arrays nested more than \(RESPParser.maximumDepth) levels deep")
-                }
+                guard let count = try RESPParser.length(line.content, of: "array") else { return .null }
                 var elements: [RedisReply] = []
                 // Every element takes at least 3 bytes: no reservation beyond what the bytes can hold.
-                if building { elements.reserveCapacity(min(count, (bytes.count - position) / 3 + 1)) }
+                elements.reserveCapacity(min(count, (bytes.count - position) / 3 + 1))
                 for _ in 0..<count {
-                    guard let element = try value(depth: depth + 1) else { return nil }
-                    if building { elements.append(element) }
+                    guard let element = try value() else { return nil }
+                    elements.append(element)
                 }
-                return building ? .array(elements) : .null
+                return .array(elements)
             default:
-                throw Self.protocolError("unknown reply type byte 0x\(String(type, radix: 16))")
+                throw RESPParser.unknownType(type)
             }
         }
+    }
 
-        /// The length of a bulk string or an array from its line: nil for -1 (null), an error if out of range.
-        private static func length(_ line: UnsafeRawBufferPointer, of what: String) throws(RedisError) -> Int? {
-            let length = try integer(line)
-            if length == -1 { return nil }
-            guard length >= 0, length <= Int64(Int32.max) else { throw protocolError("\(what) length \(length)") }
-            return Int(length)
-        }
+    // MARK: lines and numbers
 
-        /// The line starting at `start` (up to its CRLF) and where the next one starts; nil if it is not complete.
-        private func line(from start: Int) throws(RedisError) -> (content: UnsafeRawBufferPointer, next: Int)? {
-            var index = start
-            while index < bytes.count {
-                if bytes[index] == 13 {
-                    guard index + 1 < bytes.count else { return nil }
-                    guard bytes[index + 1] == 10 else { throw Self.protocolError("CR not followed by LF") }
-                    return (UnsafeRawBufferPointer(rebasing: bytes[start..<index]), index + 2)
-                }
-                index += 1
+    /// The line starting at `start` (up to its CRLF) and where the next one starts; nil if it is not complete.
+    private static func line(
+        in bytes: UnsafeRawBufferPointer, from start: Int
+    ) throws(RedisError) -> (content: UnsafeRawBufferPointer, next: Int)? {
+        var index = start
+        while index < bytes.count {
+            if bytes[index] == 13 {
+                guard index + 1 < bytes.count else { return nil }
+                guard bytes[index + 1] == 10 else { throw protocolError("CR not followed by LF") }
+                return (UnsafeRawBufferPointer(rebasing: bytes[start..<index]), index + 2)
             }
-            return nil
+            index += 1
         }
+        return nil
+    }
 
-        private static func integer(_ digits: UnsafeRawBufferPointer) throws(RedisError) -> Int64 {
-            var index = 0
-            let negative = digits.first == UInt8(ascii: "-")
-            if negative { index = 1 }
-            guard index < digits.count, digits.count - index <= 19 else {
-                throw protocolError("bad integer '\(String(decoding: digits, as: UTF8.self))'")
-            }
-            var value: Int64 = 0
-            while index < digits.count {
-                let digit = digits[index]
-                guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else {
-                    throw protocolError("bad integer '\(String(decoding: digits, as: UTF8.self))'")
-                }
-                let (times, overflow) = value.multipliedReportingOverflow(by: 10)
-                let (sum, overflow2) = times.addingReportingOverflow(Int64(digit - UInt8(ascii: "0")))
-                guard !overflow, !overflow2 else {
-                    throw protocolError("integer out of range '\(String(decoding: digits, as: UTF8.self))'")
-                }
-                value = sum
-                index += 1
-            }
-            return negative ? -value : value
+    private static func checkCRLF(_ bytes: UnsafeRawBufferPointer, at index: Int) throws(RedisError) {
+        guard bytes[index] == 13, bytes[index + 1] == 10 else {
+            throw protocolError("bulk string not followed by CRLF")
         }
+    }
 
-        private static func protocolError(_ message: String) -> RedisError {
-            RedisError(.connectionLost, "protocol error: \(message)")
+    /// The length of a bulk string or an array from its line: nil for -1 (null), an error if out of range.
+    private static func length(_ line: UnsafeRawBufferPointer, of what: String) throws(RedisError) -> Int? {
+        let length = try integer(line)
+        if length == -1 { return nil }
+        guard length >= 0, length <= Int64(maximumReplyBytes) else { throw protocolError("\(what) length \(length)") }
+        return Int(length)
+    }
+
+    /// A signed decimal integer, `Int64.min` included.
+    private static func integer(_ digits: UnsafeRawBufferPointer) throws(RedisError) -> Int64 {
+        let negative = digits.first == UInt8(ascii: "-")
+        let start = negative ? 1 : 0
+        guard start < digits.count, digits.count - start <= 19 else { throw badInteger(digits) }
+        var magnitude: UInt64 = 0
+        for index in start..<digits.count {
+            let digit = digits[index]
+            guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else { throw badInteger(digits) }
+            magnitude = magnitude * 10 + UInt64(digit - UInt8(ascii: "0"))  // 19 digits fit in a UInt64
         }
+        if negative {
+            guard magnitude <= UInt64(Int64.max) + 1 else { throw badInteger(digits) }
+            return Int64(truncatingIfNeeded: 0 &- magnitude)
+        }
+        guard magnitude <= UInt64(Int64.max) else { throw badInteger(digits) }
+        return Int64(magnitude)
+    }
+
+    private static func badInteger(_ digits: UnsafeRawBufferPointer) -> RedisError {
+        protocolError("bad integer '\(String(decoding: digits, as: UTF8.self))'")
+    }
+
+    private static func unknownType(_ type: UInt8) -> RedisError {
+        protocolError("unknown reply type byte 0x\(String(type, radix: 16))")
+    }
+
+    private static var tooDeep: RedisError {
+        protocolError("arrays nested more than \(maximumDepth) levels deep")
+    }
+
+    static func protocolError(_ message: String) -> RedisError {
+        RedisError(.connectionLost, "protocol error: \(message)")
     }
 }

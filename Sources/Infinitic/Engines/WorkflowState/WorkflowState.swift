@@ -276,8 +276,10 @@ public struct WorkflowState: Sendable {
     private func encode<Part: Codable & Sendable>(_ part: Part) throws -> [UInt8] {
         let bytes = try codec.encode(part)
         if let cache {
+            // With the binary codec (equal values, equal bytes: sets in a canonical order), what the bytes decode to
+            // encodes to the same bytes; JSON writes a set in its iteration order, which differs between equal sets.
             assert(
-                (try? codec.encode(codec.decode(Part.self, from: bytes))) == bytes,
+                !(codec is BinaryPayloadCodec) || (try? codec.encode(codec.decode(Part.self, from: bytes))) == bytes,
                 "\(Part.self) does not decode to what it encodes: it cannot be kept by the value it was encoded from")
             cache.keep(part, for: bytes)
         }

@@ -1,0 +1,76 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import Infinitic
+
+/// `BinaryPayloadCodec.encode` reuses its thread's writer: results stay independent and exact, an encode nested
+/// in another gets a writer of its own, and a writer something kept is never reused.
+@Suite struct BinaryWriterReuseTests {
+    let codec = BinaryPayloadCodec()
+
+    @Test func resultsAreIndependentAndOfTheirExactSize() throws {
+        let long = try codec.encode(String(repeating: "x", count: 1_000))
+        let short = try codec.encode("y")
+        #expect(try codec.decode(String.self, from: long) == String(repeating: "x", count: 1_000))
+        #expect(try codec.decode(String.self, from: short) == "y")
+        #expect(short.count == 3 && short.capacity < 64, "no spare capacity kept from the writer")
+        var copy = short
+        copy[2] = 0
+        #expect(try codec.encode("y") == short)
+    }
+
+    @Test func anEncodeNestedInAnotherGetsItsOwnWriter() throws {
+        let outer = Nesting(inner: "payload", codec: codec)
+        let bytes = try codec.encode(outer)
+        let decoded = try codec.decode(Nesting.Decoded.self, from: bytes)
+        #expect(try codec.decode(String.self, from: decoded.inner) == "payload")
+        #expect(decoded.name == "outer")
+    }
+
+    @Test func anEncoderKeptPastItsEncodeLeavesLaterEncodesIntact() throws {
+        let keeper = Keeper()
+        let first = try codec.encode(keeper)
+        #expect(keeper.kept != nil)
+        let second = try codec.encode(["a": 1, "b": 2])
+        #expect(try codec.decode([String: Int].self, from: second) == ["a": 1, "b": 2])
+        #expect(try codec.decode([String: String].self, from: first) == ["kept": "yes"])
+    }
+}
+
+/// Encodes a name and, nested, the bytes of another encode made while its own is running.
+private struct Nesting: Encodable {
+    let inner: String
+    let codec: BinaryPayloadCodec
+
+    struct Decoded: Decodable {
+        let name: String
+        let inner: [UInt8]
+    }
+
+    enum CodingKeys: String, CodingKey { case name, inner }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode("outer", forKey: .name)
+        try container.encode(try codec.encode(inner), forKey: .inner)
+    }
+}
+
+/// Keeps the encoder it was given (which the Codable contract does not allow, but must not corrupt anything).
+private final class Keeper: Encodable, @unchecked Sendable {
+    var kept: (any Encoder)?
+
+    func encode(to encoder: any Encoder) throws {
+        kept = encoder
+        var container = encoder.container(keyedBy: AnyKey.self)
+        try container.encode("yes", forKey: AnyKey(stringValue: "kept"))
+    }
+
+    struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+}
