@@ -112,7 +112,8 @@ final class HiredisContext {
             return nil
         case .complete(let consumed):
             let reply = try RESPParser.build(bytes, length: consumed)
-            (measure, needed) = (RESPParser.Measure(), 0)
+            measure.reset()
+            needed = 0
             let end = position + consumed
             if end >= 1024, let start = Int32(exactly: end) {
                 // As hiredis' reader does: drop the bytes read once they pass 1 KiB (moving the rest to the front).

@@ -52,6 +52,13 @@ enum RESPParser {
 
         init() {}
 
+        /// Ready for the next reply (keeping the capacity of its stack: most replies are arrays).
+        mutating func reset() {
+            offset = 0
+            remaining.removeAll(keepingCapacity: true)
+            started = false
+        }
+
         mutating func advance(_ bytes: UnsafeRawBufferPointer) throws(RedisError) -> Progress {
             while !(started && remaining.isEmpty) {
                 guard offset < bytes.count, let line = try RESPParser.line(in: bytes, from: offset + 1) else {
