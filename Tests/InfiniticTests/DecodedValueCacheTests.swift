@@ -10,6 +10,23 @@ import Testing
 @Suite struct DecodedValueCacheTests {
     let codec = BinaryPayloadCodec()
 
+    /// What `engine` writes for a new instance with `tags`, as the store would give it back.
+    func storedNewInstance(_ engine: WorkflowStateEngine, tags: Set<String>) throws -> StateFields {
+        let now = Date(timeIntervalSince1970: 1_900_000_000)
+        let dispatch = Envelope(
+            messageId: "m1", emitterName: "test", emittedAt: now, requester: .client(name: "c"),
+            message: WorkflowEngineMessage.dispatchWorkflow(
+                DispatchWorkflow(
+                    workflowName: "Trips", workflowId: "wf", methodName: "run", arguments: [], tags: tags,
+                    clientWaiting: true)))
+        let created = try #require(try engine.handle(dispatch, state: nil, now: now).state(after: nil))
+        let write = try created.write(to: Topics.workflowState("Trips", workflowId: "wf"))
+        guard case .setFields(let fields, _, _) = write.operation else { throw WrongWrite() }
+        return StateFields(version: 1, fields: fields, isComplete: true)
+    }
+
+    struct WrongWrite: Error {}
+
     @Test func aValueIsFoundForTheSameBytesAndTypeOnly() throws {
         let cache = DecodedValueCache()
         let bytes = try codec.encode(["a", "b"])
@@ -75,21 +92,8 @@ import Testing
     /// codec only), and read back equal.
     @Test func aJSONEngineWritesStatesWithSets() throws {
         let engine = WorkflowStateEngine(workflowName: "Trips", emitterName: "engine", codec: JSONPayloadCodec())
-        let now = Date(timeIntervalSince1970: 1_900_000_000)
         let tags: Set<String> = ["a", "b", "c", "d", "e"]
-        let dispatch = Envelope(
-            messageId: "m1", emitterName: "test", emittedAt: now, requester: .client(name: "c"),
-            message: WorkflowEngineMessage.dispatchWorkflow(
-                DispatchWorkflow(
-                    workflowName: "Trips", workflowId: "wf", methodName: "run", arguments: [], tags: tags,
-                    clientWaiting: true)))
-        let created = try #require(try engine.handle(dispatch, state: nil, now: now).state(after: nil))
-        let write = try created.write(to: Topics.workflowState("Trips", workflowId: "wf"))
-        guard case .setFields(let fields, _, _) = write.operation else {
-            Issue.record("expected fields")
-            return
-        }
-        let stored = StateFields(version: 1, fields: fields, isComplete: true)
+        let stored = try storedNewInstance(engine, tags: tags)
         let read = try WorkflowState(stored: stored, codec: JSONPayloadCodec(), cache: engine.partCache)
         #expect(read.header.tags == tags)
     }
@@ -109,20 +113,7 @@ import Testing
     @Test func theStateEngineDoesNotDecodeWhatItWrote() throws {
         let counting = CountingCodec()
         let engine = WorkflowStateEngine(workflowName: "Trips", emitterName: "engine", codec: counting)
-        let now = Date(timeIntervalSince1970: 1_900_000_000)
-        let dispatch = Envelope(
-            messageId: "m1", emitterName: "test", emittedAt: now, requester: .client(name: "c"),
-            message: WorkflowEngineMessage.dispatchWorkflow(
-                DispatchWorkflow(
-                    workflowName: "Trips", workflowId: "wf", methodName: "run", arguments: [], tags: [],
-                    clientWaiting: true)))
-        let created = try #require(try engine.handle(dispatch, state: nil, now: now).state(after: nil))
-        let write = try created.write(to: Topics.workflowState("Trips", workflowId: "wf"))
-        guard case .setFields(let fields, _, _) = write.operation else {
-            Issue.record("expected fields")
-            return
-        }
-        let stored = StateFields(version: 1, fields: fields, isComplete: true)
+        let stored = try storedNewInstance(engine, tags: [])
         let before = counting.decodes
 
         var cached = try WorkflowState(stored: stored, codec: counting, cache: engine.partCache)

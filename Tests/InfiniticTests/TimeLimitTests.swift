@@ -48,19 +48,22 @@ import Testing
         #expect(ended.isSet == started.isSet)
     }
 
+    /// Code that says it started, then sleeps until it is cancelled and says so.
+    static func sleepUntilCancelled(_ started: Flag, _ sawCancellation: Flag) async -> Bool {
+        started.set()
+        do {
+            try await Task.sleep(for: .seconds(30))
+        } catch {
+            sawCancellation.set()
+        }
+        return true
+    }
+
     @Test func aBodyThatHeedsCancellationIsCancelledAtTheLimit() async throws {
         let (started, sawCancellation) = (Flag(), Flag())
         try await OverrunPool.withPool { pool in
             let limit = TimeLimit(duration: .milliseconds(300), pool: pool)
-            let outcome = try await limit.run { () -> Bool in
-                started.set()
-                do {
-                    try await Task.sleep(for: .seconds(30))
-                } catch {
-                    sawCancellation.set()
-                }
-                return true
-            }
+            let outcome = try await limit.run { await Self.sleepUntilCancelled(started, sawCancellation) }
             guard case .timedOut = outcome else {
                 Issue.record("expected a time-out")
                 return
@@ -74,15 +77,7 @@ import Testing
         try await OverrunPool.withPool { pool in
             let limit = TimeLimit(duration: .seconds(30), pool: pool)
             let handler = Task {
-                try await limit.run { () -> Bool in
-                    started.set()
-                    do {
-                        try await Task.sleep(for: .seconds(30))
-                    } catch {
-                        sawCancellation.set()
-                    }
-                    return true
-                }
+                try await limit.run { await Self.sleepUntilCancelled(started, sawCancellation) }
             }
             let deadline = ContinuousClock.now + .seconds(20)
             while !started.isSet, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
@@ -136,7 +131,7 @@ import Testing
     }
 }
 
-private final class Flag: Sendable {
+final class Flag: Sendable {
     private let value = Mutex(false)
     var isSet: Bool { value.withLock { $0 } }
     func set() { value.withLock { $0 = true } }
