@@ -81,7 +81,10 @@ enum Report {
     static func scalingRow(_ size: Int, phase: Phase, first: Phase?) -> String {
         guard phase.done > 0 else { return row([grouped(Double(size)), stoppedTime(phase), "", "", "", "", ""]) }
         func cell(_ value: Double, _ reference: Double?, decimals: Int = 0) -> String {
-            grouped(value, decimals: decimals) + " (×" + String(format: "%.2f", value / (reference ?? value)) + ")"
+            let reference = reference ?? value
+            // Nothing to compare with (no Redis commands on the in-memory transport): no ratio.
+            guard reference > 0 else { return grouped(value, decimals: decimals) }
+            return grouped(value, decimals: decimals) + " (×" + String(format: "%.2f", value / reference) + ")"
         }
         let aof = phase.aofBytesPerItem.map { cell($0, first?.aofBytesPerItem ?? $0) } ?? "—"
         return row([
