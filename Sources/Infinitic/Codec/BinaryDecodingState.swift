@@ -6,15 +6,18 @@ import Foundation
 /// A position is where a value's tag is; a limit is where that value must end. A position of -1 is an absent
 /// value (a super decoder asked for a key that is not there), which decodes as nil.
 final class BinaryDecodingState {
-    let scanner: BinaryScanner
+    /// Reads the document.
+    @inline(__always)
+    var scanner: BinaryScanner { BinaryScanner(base: variables.pointee.base) }
     /// What owns the bytes `scanner` reads: kept alive with the state, so that a decoder or container kept by a
     /// value past its `init(from:)` still reads valid memory.
-    private let owner: [UInt8]?
+    private var owner: [UInt8]?
     let directTypes = BinaryDirectTypes.identifiers
 
     /// The variables, out of line: accessed through a pointer, they escape the dynamic exclusivity checks of
     /// class properties.
     private struct Variables {
+        var base: UnsafeRawPointer
         var hintOwner = -1
         var hintPosition = 0
         var depth = 0
@@ -23,10 +26,26 @@ final class BinaryDecodingState {
     private let variables: UnsafeMutablePointer<Variables>
 
     init(base: UnsafeRawPointer, owner: [UInt8]?) {
-        scanner = BinaryScanner(base: base)
         self.owner = owner
         variables = .allocate(capacity: 1)
-        variables.initialize(to: Variables())
+        variables.initialize(to: Variables(base: base))
+    }
+
+    private static let slot = ThreadReuseSlot<BinaryDecodingState>()
+
+    /// A state for the document at `base`: the thread's last one (see `ThreadReuseSlot`), or a new one.
+    static func takeForThisThread(base: UnsafeRawPointer, owner: [UInt8]?) -> BinaryDecodingState {
+        guard let state = slot.take() else { return BinaryDecodingState(base: base, owner: owner) }
+        state.owner = owner
+        state.variables.pointee = Variables(base: base)
+        return state
+    }
+
+    /// Gives `state` back to the thread once its decode is over, unless a decoder or container still holds it.
+    static func giveBackToThisThread(_ state: inout BinaryDecodingState) {
+        guard isKnownUniquelyReferenced(&state) else { return }
+        state.owner = nil
+        slot.put(state)
     }
 
     deinit {

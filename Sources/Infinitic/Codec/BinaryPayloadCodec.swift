@@ -48,7 +48,8 @@ public struct BinaryPayloadCodec: PayloadCodec {
         guard let base = buffer.baseAddress, !buffer.isEmpty else { throw BinaryFormat.corrupted("empty input") }
         guard buffer[0] == BinaryFormat.magic else { throw BinaryFormat.unsupported(firstByte: buffer[0]) }
         guard buffer.count <= Int32.max else { throw BinaryFormat.corrupted("documents are limited to 2 GB") }
-        let state = BinaryDecodingState(base: base, owner: owner)
+        var state = BinaryDecodingState.takeForThisThread(base: base, owner: owner)
+        defer { BinaryDecodingState.giveBackToThisThread(&state) }
         let end = try state.scanner.skip(1, limit: buffer.count)
         guard end == buffer.count else {
             throw BinaryFormat.corrupted("\(buffer.count - end) unexpected bytes after the value")

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Each thread keeps the writer of its last encode, with its buffers: an encode then allocates its result and
 /// nothing else (a new writer costs four allocations, and more as its bytes grow). An encode takes the thread's
 /// writer out of the slot while it runs, so an encode nested in it (a payload encoded inside a value) gets a
@@ -12,21 +6,19 @@ extension BinaryWriter {
     /// The bytes a writer may keep between encodes; one that grew beyond is dropped.
     static let largestKeptCapacity = 64 << 10
 
+    private static let slot = ThreadReuseSlot<BinaryWriter>()
+
     /// The thread's writer, emptied, or a new one.
     static func takeForThisThread() -> BinaryWriter {
-        guard let pointer = pthread_getspecific(ThreadSlot.key) else { return BinaryWriter(capacity: 256) }
-        pthread_setspecific(ThreadSlot.key, nil)
-        return Unmanaged<BinaryWriter>.fromOpaque(pointer).takeRetainedValue()
+        slot.take() ?? BinaryWriter(capacity: 256)
     }
 
     /// Gives `writer` back to the thread once its encode is over: kept, emptied, unless something else still
     /// holds it (an encoder kept by a value) or its buffer grew too large.
     static func giveBackToThisThread(_ writer: inout BinaryWriter) {
-        guard isKnownUniquelyReferenced(&writer), writer.bytes.capacity <= largestKeptCapacity,
-            pthread_getspecific(ThreadSlot.key) == nil
-        else { return }
+        guard isKnownUniquelyReferenced(&writer), writer.bytes.capacity <= largestKeptCapacity else { return }
         writer.reset()
-        pthread_setspecific(ThreadSlot.key, Unmanaged.passRetained(writer).toOpaque())
+        slot.put(writer)
     }
 
     /// The written bytes, copied into an array of their exact size (the writer keeps its buffer).
@@ -39,17 +31,5 @@ extension BinaryWriter {
                 count = written.count
             }
         }
-    }
-
-    private enum ThreadSlot {
-        /// The key of the thread-specific slot; its destructor releases the writer of a thread that ends.
-        static let key: pthread_key_t = {
-            var key = pthread_key_t()
-            let created = pthread_key_create(&key) { pointer in
-                if let pointer { Unmanaged<BinaryWriter>.fromOpaque(pointer).release() }
-            }
-            precondition(created == 0, "pthread_key_create failed: \(created)")
-            return key
-        }()
     }
 }

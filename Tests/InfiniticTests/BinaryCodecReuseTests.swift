@@ -4,9 +4,9 @@ import Testing
 
 @testable import Infinitic
 
-/// `BinaryPayloadCodec.encode` reuses its thread's writer: results stay independent and exact, an encode nested
-/// in another gets a writer of its own, and a writer something kept is never reused.
-@Suite struct BinaryWriterReuseTests {
+/// `BinaryPayloadCodec` reuses its thread's writer and decoding state (`ThreadReuseSlot`): results stay
+/// independent and exact, a call nested in another gets its own, and one something kept is never reused.
+@Suite struct BinaryCodecReuseTests {
     let codec = BinaryPayloadCodec()
 
     @Test func resultsAreIndependentAndOfTheirExactSize() throws {
@@ -35,6 +35,48 @@ import Testing
         let second = try codec.encode(["a": 1, "b": 2])
         #expect(try codec.decode([String: Int].self, from: second) == ["a": 1, "b": 2])
         #expect(try codec.decode([String: String].self, from: first) == ["kept": "yes"])
+    }
+
+    @Test func aDecodeNestedInAnotherGetsItsOwnState() throws {
+        let bytes = try codec.encode(Nesting(inner: "payload", codec: codec))
+        let decoded = try codec.decode(DecodingNested.self, from: bytes)
+        #expect(decoded.inner == "payload" && decoded.name == "outer")
+    }
+
+    @Test func aDecoderKeptPastItsDecodeStillReadsItsOwnDocument() throws {
+        let first = try codec.decode(DecoderKeeper.self, from: codec.encode(["name": "first"]))
+        for index in 0..<3 {
+            _ = try codec.decode([String: String].self, from: codec.encode(["name": "other \(index)"]))
+        }
+        #expect(try first.name() == "first")
+    }
+}
+
+/// Decodes, inside its own decoding, the bytes of a nested encode.
+private struct DecodingNested: Decodable {
+    let name: String
+    let inner: String
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Nesting.CodingKeys.self)
+        let bytes = try container.decode([UInt8].self, forKey: .inner)
+        inner = try BinaryPayloadCodec().decode(String.self, from: bytes)
+        name = try container.decode(String.self, forKey: .name)
+    }
+}
+
+/// Keeps the decoder it was given and reads from it later (beyond the Codable contract: it must still read its
+/// own document).
+private final class DecoderKeeper: Decodable, @unchecked Sendable {
+    let decoder: any Decoder
+
+    init(from decoder: any Decoder) throws {
+        self.decoder = decoder
+    }
+
+    func name() throws -> String {
+        try decoder.container(keyedBy: Keeper.AnyKey.self).decode(
+            String.self, forKey: Keeper.AnyKey(stringValue: "name"))
     }
 }
 
