@@ -30,9 +30,9 @@ import Testing
             let start = ContinuousClock.now
             let outcome = try await limit.run { () -> Int in
                 started.set()
-                // Busy far past the limit without looking at cancellation.
-                let until = ContinuousClock.now + .seconds(3)
-                while ContinuousClock.now < until { usleep(1_000) }
+                // Waits far past the limit without heeding cancellation (awaiting an unstructured task's value is
+                // not cancelled with the awaiting task), and without holding a thread that other tests need.
+                await Task.detached { try? await Task.sleep(for: .seconds(3)) }.value
                 ended.set()
                 return 1
             }
@@ -86,6 +86,31 @@ import Testing
             await #expect(throws: CancellationError.self) { try await handler.value }
         }
         #expect(sawCancellation.isSet)
+    }
+
+    @Test func withoutCancellingTheCodeRunsToItsEndAfterTheLimit() async throws {
+        let (started, sawCancellation) = (Flag(), Flag())
+        let ended = Flag()
+        try await OverrunPool.withPool { pool in
+            let limit = TimeLimit(duration: .milliseconds(100), pool: pool)
+            let outcome = try await limit.run(cancelling: false) { () -> Bool in
+                started.set()
+                do {
+                    try await Task.sleep(for: .milliseconds(400))
+                } catch {
+                    sawCancellation.set()
+                }
+                ended.set()
+                return true
+            }
+            guard case .timedOut = outcome else {
+                Issue.record("expected a time-out")
+                return
+            }
+            #expect(!ended.isSet, "the handler went on at the limit")
+        }
+        #expect(ended.isSet == started.isSet, "the pool waited for the code that started")
+        #expect(!sawCancellation.isSet, "it was not cancelled")
     }
 
     @Test func codeThatWaitedInThePoolPastItsDeadlineDoesNotStart() async throws {

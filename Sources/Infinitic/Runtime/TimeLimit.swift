@@ -11,17 +11,24 @@ struct TimeLimit {
         case timedOut
     }
 
-    /// `body`'s value, or `.timedOut`. Throws `CancellationError` if the calling handler is cancelled first (the
-    /// body is then cancelled too) or the pool accepts no more work.
-    func run<Value: Sendable>(_ body: @escaping @Sendable () async -> Value) async throws -> Outcome<Value> {
+    /// `body`'s value, or `.timedOut`. Throws `CancellationError` if the calling handler is cancelled first or the
+    /// pool accepts no more work. With `cancelling` (the default), the body is cancelled at the limit or when
+    /// the handler gives up: it runs in a child task of its pool job for that. Without, it runs in the job itself
+    /// (a task less) and is only cancelled with the pool: for code that cancellation cannot stop anyway, such as
+    /// a replay (workflow code runs synchronously on its replay executor).
+    func run<Value: Sendable>(
+        cancelling: Bool = true, _ body: @escaping @Sendable () async -> Value
+    ) async throws -> Outcome<Value> {
         let ending = Settlement<Ending<Value>>()
+        // A job that waited in the pool past its deadline (or its handler) does not start the code.
+        let run: @Sendable () async -> Void = {
+            guard !ending.isSettled else { return }
+            ending.settle(.finished(await body()))
+        }
         let submitted = pool.submit {
+            guard cancelling else { return await run() }
             await withTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    // A job that waited in the pool past its deadline (or its handler) does not start the code.
-                    guard !ending.isSettled else { return }
-                    ending.settle(.finished(await body()))
-                }
+                group.addTask(operation: run)
                 // Until the body finishes, the deadline passes or the handler gives up (or the pool is cancelled).
                 _ = await ending.wait()
                 group.cancelAll()

@@ -61,7 +61,11 @@ public struct WorkflowTaskRunner: Sendable {
         let task = envelope.message
         do {
             let limit = TimeLimit(duration: timeout, pool: context.pool)
-            switch try await limit.run({ await executor.replay(envelope, interceptors: interceptors) }) {
+            // A replay cannot be stopped by cancellation (the workflow code runs synchronously on its executor):
+            // it runs in the pool's job itself, a task less.
+            switch try await limit.run(
+                cancelling: false, { await executor.replay(envelope, interceptors: interceptors) })
+            {
             case .finished(let output):
                 return output
             case .timedOut:
