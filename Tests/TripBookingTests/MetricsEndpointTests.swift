@@ -1,9 +1,10 @@
 import Foundation
 import Infinitic
-import InfiniticRedis
 import TestSupport
 import Testing
 import TripBooking
+
+@testable import InfiniticRedis
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -23,16 +24,16 @@ struct MetricsEndpointTests {
         defer { try? FileManager.default.removeItem(at: log) }
 
         // Every first attempt to book a hotel fails and is retried once (the example's retry policy).
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try WorkerProcess.locate("trip-booking"))
-        process.arguments = [
-            "worker", "--redis-url", server.url, "--namespace", namespace, "--hotel-glitch-rate", "1",
-            "--metrics-host", "127.0.0.1", "--metrics-port", "\(port)", "--result-retention", "0",
-        ]
-        process.standardError = try FileHandle(forWritingTo: log)
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
+        // posix_spawn and waitpid (see WorkerCommandTests), not Foundation's Process.
+        let pid = try ChildProcess.spawn(
+            try WorkerProcess.locate("trip-booking"),
+            [
+                "worker", "--redis-url", server.url, "--namespace", namespace, "--hotel-glitch-rate", "1",
+                "--metrics-host", "127.0.0.1", "--metrics-port", "\(port)", "--result-retention", "0",
+            ],
+            output: log.path)
+        var exited = false
+        defer { if !exited { ChildProcess.terminate(pid, signal: SIGKILL) } }
         let base = "http://127.0.0.1:\(port)"
 
         try await eventually("the worker is healthy") { (try? await HTTP.get("\(base)/health"))?.status == 200 }
@@ -100,10 +101,11 @@ struct MetricsEndpointTests {
         #expect(steps > 0)
         #expect(steps <= metrics.sum("infinitic_messages_handled_total", ["role": "workflow-state-engine"]))
 
-        process.terminate()  // SIGTERM
-        process.waitUntilExit()
+        kill(pid, SIGTERM)
+        let status = try await ChildProcess.wait(for: pid, timeout: .seconds(60))
+        exited = true
         let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        #expect(process.terminationStatus == 0, "\(output)")
+        #expect(status == 0, "exit status \(status) (-1: killed by a signal)\n\(output)")
         // Stopped: the endpoint is gone with the worker.
         #expect((try? await HTTP.get("\(base)/health")) == nil)
     }

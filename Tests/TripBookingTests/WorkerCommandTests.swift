@@ -1,9 +1,10 @@
 import Foundation
 import Infinitic
-import InfiniticRedis
 import TestSupport
 import Testing
 import TripBooking
+
+@testable import InfiniticRedis
 
 /// The library's worker command in a real process (`trip-booking worker`, which uses `WorkerOptions`): it
 /// runs from a configuration file with roles from the command line, does work, and exits 0 on SIGTERM.
@@ -26,13 +27,13 @@ struct WorkerCommandTests {
         let log = folder.appendingPathComponent("worker.log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try WorkerProcess.locate("trip-booking"))
-        process.arguments = ["worker", "--config", config.path, "--hotel-glitch-rate", "0"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["TEST_WORKER_REDIS": server.url]) { $1 }
-        process.standardError = try FileHandle(forWritingTo: log)
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        // posix_spawn and waitpid, not Foundation's Process: its waitUntilExit blocks a thread of the cooperative
+        // pool (two on two cores) and once missed the worker's exit, which hung the whole suite.
+        let pid = try ChildProcess.spawn(
+            try WorkerProcess.locate("trip-booking"), ["worker", "--config", config.path, "--hotel-glitch-rate", "0"],
+            output: log.path, environment: ["TEST_WORKER_REDIS": server.url])
+        var exited = false
+        defer { if !exited { ChildProcess.terminate(pid, signal: SIGKILL) } }
 
         let transport = try await TestRedis.transport(server: server, namespace: namespace)
         let client = try InfiniticClient(transport: transport, callTimeout: .seconds(60))
@@ -51,11 +52,11 @@ struct WorkerCommandTests {
         #expect(events > 0)
         transport.close()
 
-        process.terminate()  // SIGTERM
-        process.waitUntilExit()
+        kill(pid, SIGTERM)
+        let status = try await ChildProcess.wait(for: pid, timeout: .seconds(60))
+        exited = true
         let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        #expect(process.terminationReason == .exit, "\(output)")
-        #expect(process.terminationStatus == 0, "\(output)")
+        #expect(status == 0, "exit status \(status) (-1: killed by a signal)\n\(output)")
         #expect(output.contains("worker stopped"), "\(output)")
     }
 }

@@ -231,8 +231,11 @@ private final class LockedProcess: Sendable {
 
 /// Child processes with posix_spawn/waitpid (Foundation's `Process` reaps children on its own threads).
 enum ChildProcess {
-    /// Starts `executable` with `arguments`, its output discarded or appended to `output`. Returns its pid.
-    static func spawn(_ executable: String, _ arguments: [String], output: String? = nil) throws -> Int32 {
+    /// Starts `executable` with `arguments`, its output discarded or appended to `output`, with this process's
+    /// environment plus `environment`. Returns its pid.
+    static func spawn(
+        _ executable: String, _ arguments: [String], output: String? = nil, environment: [String: String] = [:]
+    ) throws -> Int32 {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -259,8 +262,20 @@ enum ChildProcess {
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
-        let status = argv.withUnsafeBufferPointer { buffer in
-            posix_spawn(&pid, executable, &actions, &attributes, buffer.baseAddress!, environ)
+        let status: Int32
+        if environment.isEmpty {
+            status = argv.withUnsafeBufferPointer { buffer in
+                posix_spawn(&pid, executable, &actions, &attributes, buffer.baseAddress!, environ)
+            }
+        } else {
+            let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            let envp: [UnsafeMutablePointer<CChar>?] = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+            defer { for pointer in envp { free(pointer) } }
+            status = argv.withUnsafeBufferPointer { buffer in
+                envp.withUnsafeBufferPointer { variables in
+                    posix_spawn(&pid, executable, &actions, &attributes, buffer.baseAddress!, variables.baseAddress!)
+                }
+            }
         }
         guard status == 0 else {
             throw RedisError(.connectionFailed, "cannot start \(executable): \(String(cString: strerror(status)))")
