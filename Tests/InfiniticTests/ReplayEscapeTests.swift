@@ -185,11 +185,14 @@ struct EscapesImpl: Escapes {
         return early + [Int.random(in: 0..<1_000_000_000, using: &random)]
     }
 
-    /// Starts what `start` starts and blocks (never suspending, as a busy replay would) until it calls `done`.
+    /// Starts what `start` starts and blocks (never suspending, as a busy replay would) until it calls `done`, or
+    /// for 30 s at most: what it started needs another thread of the cooperative pool, which has two on two cores;
+    /// if another test holds that one, giving up fails this test instead of hanging the whole suite.
     private static func waitWithoutSuspending(_ start: (@escaping @Sendable () -> Void) -> Void) async throws {
         let flag = Flag()
         start { flag.raise() }
-        while !flag.isRaised { usleep(100) }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !flag.isRaised, ContinuousClock.now < deadline { usleep(100) }
     }
 
     private final class Flag: Sendable {
