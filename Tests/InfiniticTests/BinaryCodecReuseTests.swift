@@ -37,6 +37,23 @@ import Testing
         #expect(try codec.decode([String: String].self, from: first) == ["kept": "yes"])
     }
 
+    @Test func aSlotGivesBackWhatItsThreadPutAndReleasesItWhenTheThreadEnds() async throws {
+        let slot = ThreadReuseSlot<Tracked>()
+        let (sameBack, emptied, released) = (Flag(), Flag(), Flag())
+        let thread = Thread {
+            let object = Tracked {}
+            slot.put(object)
+            if slot.take() === object { sameBack.set() }
+            if slot.take() == nil { emptied.set() }
+            slot.put(Tracked { released.set() })  // kept for this thread, until it ends
+        }
+        thread.start()
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !released.isSet, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(sameBack.isSet && emptied.isSet)
+        #expect(released.isSet, "the object the thread kept was released when the thread ended")
+    }
+
     @Test func aDecodeNestedInAnotherGetsItsOwnState() throws {
         let bytes = try codec.encode(Nesting(inner: "payload", codec: codec))
         let decoded = try codec.decode(DecodingNested.self, from: bytes)
@@ -50,6 +67,13 @@ import Testing
         }
         #expect(try first.name() == "first")
     }
+}
+
+/// Calls `onDeinit` when it is released.
+private final class Tracked: Sendable {
+    let onDeinit: @Sendable () -> Void
+    init(_ onDeinit: @escaping @Sendable () -> Void) { self.onDeinit = onDeinit }
+    deinit { onDeinit() }
 }
 
 /// Decodes, inside its own decoding, the bytes of a nested encode.

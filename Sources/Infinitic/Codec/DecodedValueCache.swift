@@ -19,13 +19,14 @@ final class DecodedValueCache: Sendable {
     /// same for every instance of it): one budget for the process, however many workflows its worker runs.
     static let binary = DecodedValueCache()
 
+    /// Values of more bytes than this are not kept (a huge part would evict everything else for one hit).
+    static let largestKept = 64 << 10
+
     /// The cache for values decoded with `codec`: the shared one for `BinaryPayloadCodec`, a small one of its
     /// own for another codec (whose instances may be configured differently).
     static func forCodec(_ codec: any PayloadCodec) -> DecodedValueCache {
         codec is BinaryPayloadCodec ? binary : DecodedValueCache(byteBudget: otherCodecByteBudget)
     }
-    /// Values of more bytes than this are not kept (a huge part would evict everything else for one hit).
-    static let largestKept = 64 << 10
 
     /// The bytes and the type, with the hash of both computed once, out of the lock.
     private struct Key: Hashable {
@@ -58,6 +59,16 @@ final class DecodedValueCache: Sendable {
         var newer: [Key: any Sendable] = [:]
         var older: [Key: any Sendable] = [:]
         var newerBytes = 0
+
+        /// Keeps `value` in the newer generation, which becomes the older one once its keys pass `turnAt` bytes.
+        mutating func insert(_ value: any Sendable, for key: Key, turnAt: Int) {
+            if newer.updateValue(value, forKey: key) == nil { newerBytes += key.bytes.count }
+            if newerBytes > turnAt {
+                older = newer
+                newer = [:]
+                newerBytes = 0
+            }
+        }
     }
 
     /// Shards by key hash, each with its part of the budget: concurrent steps seldom wait for each other.
@@ -72,27 +83,29 @@ final class DecodedValueCache: Sendable {
     /// at least four values of that size, so one value does not turn it over).
     let largestValue: Int
 
+    /// The key bytes of a generation of a shard: half the shard's part of the budget.
+    private let generationBytes: Int
+
     init(byteBudget: Int = DecodedValueCache.defaultByteBudget, shards: Int = 16) {
         self.byteBudget = byteBudget
         self.shards = (0..<max(1, shards)).map { _ in Shard() }
-        largestValue = min(Self.largestKept, byteBudget / max(1, shards) / 2 / 4)
+        generationBytes = byteBudget / self.shards.count / 2
+        largestValue = min(Self.largestKept, generationBytes / 4)
     }
 
     private func shard(_ key: Key) -> Shard {
         shards[Int(UInt(bitPattern: key.hash) % UInt(shards.count))]
     }
 
-    private var shardBudget: Int { byteBudget / shards.count }
-
     /// The value of type `Value` kept for `bytes`, if any.
     func value<Value>(for bytes: [UInt8], as type: Value.Type) -> Value? {
         guard bytes.count <= largestValue else { return nil }
         let key = Key(type: ObjectIdentifier(type), bytes: bytes)
-        let budget = shardBudget
+        let turnAt = generationBytes
         let value = shard(key).generations.withLock { generations -> (any Sendable)? in
             if let value = generations.newer[key] { return value }
             guard let value = generations.older.removeValue(forKey: key) else { return nil }
-            Self.insert(value, for: key, into: &generations, budget: budget)
+            generations.insert(value, for: key, turnAt: turnAt)
             return value
         }
         return value as? Value
@@ -102,8 +115,8 @@ final class DecodedValueCache: Sendable {
     func keep<Value: Sendable>(_ value: Value, for bytes: [UInt8]) {
         guard bytes.count <= largestValue else { return }
         let key = Key(type: ObjectIdentifier(Value.self), bytes: bytes)
-        let budget = shardBudget
-        shard(key).generations.withLock { Self.insert(value, for: key, into: &$0, budget: budget) }
+        let turnAt = generationBytes
+        shard(key).generations.withLock { $0.insert(value, for: key, turnAt: turnAt) }
     }
 
     /// `bytes` decoded as `Value` with `codec`, from the cache when they were seen before.
@@ -119,16 +132,5 @@ final class DecodedValueCache: Sendable {
     /// How many values are kept (both generations).
     var count: Int {
         shards.reduce(0) { count, shard in count + shard.generations.withLock { $0.newer.count + $0.older.count } }
-    }
-
-    private static func insert(
-        _ value: any Sendable, for key: Key, into generations: inout Generations, budget: Int
-    ) {
-        if generations.newer.updateValue(value, forKey: key) == nil { generations.newerBytes += key.bytes.count }
-        if generations.newerBytes > budget / 2 {
-            generations.older = generations.newer
-            generations.newer = [:]
-            generations.newerBytes = 0
-        }
     }
 }

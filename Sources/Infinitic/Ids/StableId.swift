@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import InfiniticTransport
 
 /// Identifiers derived from their inputs: the same inputs give the same id in any process, so a command
 /// dispatched twice (a replayed workflow task, a redelivered message) keeps its id and collapses downstream.
@@ -46,21 +47,11 @@ public enum StableId {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(parts.reduce(0) { $0 + $1.utf8.count + 4 })
         for part in parts {
-            appendDecimal(part.utf8.count, to: &bytes)
+            bytes.appendDecimal(part.utf8.count)
             bytes.append(UInt8(ascii: ":"))
             bytes.append(contentsOf: part.utf8)
         }
         return SHA256.hash(data: bytes)
-    }
-
-    /// Appends the decimal digits of `value` (≥ 0).
-    private static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
-        guard value >= 10 else {
-            bytes.append(UInt8(ascii: "0") + UInt8(value))
-            return
-        }
-        appendDecimal(value / 10, to: &bytes)
-        bytes.append(UInt8(ascii: "0") + UInt8(value % 10))
     }
 
     /// The id of a command of a workflow: derived from the workflow, the method, the command's position in the

@@ -134,10 +134,6 @@ final class DeadlineWatch: Sendable {
     private func arm(for instant: ContinuousClock.Instant, state: inout State) {
         state.armedFor = instant
         let delay = max(.zero, ContinuousClock.now.duration(to: instant))
-        let (seconds, attoseconds) = delay.components
-        let nanoseconds =
-            Int(min(seconds, Int64(Int.max / 1_000_000_000 - 1))) * 1_000_000_000
-            + Int(attoseconds / 1_000_000_000)
-        state.timer.schedule(deadline: .now() + .nanoseconds(nanoseconds), leeway: .milliseconds(1))
+        state.timer.schedule(deadline: .now() + delay.inSeconds, leeway: .milliseconds(1))
     }
 }

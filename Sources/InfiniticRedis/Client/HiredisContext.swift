@@ -1,4 +1,5 @@
 import CHiredis
+import InfiniticTransport
 
 #if canImport(Glibc)
 import Glibc
@@ -12,9 +13,8 @@ final class HiredisContext {
     private let context: UnsafeMutablePointer<redisContext>
     /// Where `append` formats a command (kept, with its capacity, from one command to the next).
     private var output: [UInt8] = []
-    /// The reply being read: how far it was measured, and how many bytes it needs at least.
+    /// How far the reply being read was measured.
     private var measure = RESPParser.Measure()
-    private var needed = 0
     /// The error that broke the connection (an I/O or protocol error): later reads fail with it at once.
     private var brokenBy: RedisError?
 
@@ -45,13 +45,13 @@ final class HiredisContext {
     func append(_ command: RedisCommand) {
         output.removeAll(keepingCapacity: true)
         output.append(UInt8(ascii: "*"))
-        Self.appendDecimal(command.lengths.count, to: &output)
+        output.appendDecimal(command.lengths.count)
         output.append(contentsOf: [13, 10])
         command.bytes.withUnsafeBufferPointer { bytes in
             var offset = 0
             for length in command.lengths {
                 output.append(UInt8(ascii: "$"))
-                Self.appendDecimal(length, to: &output)
+                output.appendDecimal(length)
                 output.append(contentsOf: [13, 10])
                 output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[offset..<offset + length]))
                 output.append(contentsOf: [13, 10])
@@ -61,16 +61,6 @@ final class HiredisContext {
         output.withUnsafeBytes { formatted in
             _ = redisAppendFormattedCommand(
                 context, formatted.baseAddress?.assumingMemoryBound(to: CChar.self), formatted.count)
-        }
-    }
-
-    /// Appends the decimal digits of `value` (not negative).
-    private static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
-        var divisor = 1
-        while divisor <= value / 10 { divisor *= 10 }
-        while divisor > 0 {
-            bytes.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
-            divisor /= 10
         }
     }
 
@@ -97,23 +87,18 @@ final class HiredisContext {
 
     /// The next reply from hiredis' read buffer, consumed, if the buffer holds all of it (`RESPParser`: hiredis'
     /// own reader would allocate an object per element). A reply still arriving is measured from where the
-    /// previous call stopped (`measure`), and not looked at again before the bytes it is known to need arrived.
+    /// previous call stopped (`measure`).
     private func parseBuffered() throws(RedisError) -> RedisReply? {
         guard let reader = context.pointee.reader, let buffer = reader.pointee.buf else { return nil }
         let (position, length) = (reader.pointee.pos, reader.pointee.len)
-        guard length > position, length - position >= needed else { return nil }
+        guard length > position else { return nil }
         let bytes = UnsafeRawBufferPointer(start: buffer + position, count: length - position)
         switch try measure.advance(bytes) {
-        case .needs(let atLeast):
-            guard atLeast <= RESPParser.maximumReplyBytes + 2 else {
-                throw RESPParser.protocolError("a reply of more than \(RESPParser.maximumReplyBytes) bytes")
-            }
-            needed = atLeast
+        case .needs:
             return nil
         case .complete(let consumed):
             let reply = try RESPParser.build(bytes, length: consumed)
             measure.reset()
-            needed = 0
             let end = position + consumed
             if end >= 1024, let start = Int32(exactly: end) {
                 // As hiredis' reader does: drop the bytes read once they pass 1 KiB (moving the rest to the front).

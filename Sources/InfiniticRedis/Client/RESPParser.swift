@@ -49,6 +49,8 @@ enum RESPParser {
         /// For each array open, innermost last: how many of its elements are still to go past.
         private var remaining: [Int] = []
         private var started = false
+        /// How many bytes the reply is known to need: not looked at again before they arrived.
+        private var needed = 0
 
         init() {}
 
@@ -57,9 +59,24 @@ enum RESPParser {
             offset = 0
             remaining.removeAll(keepingCapacity: true)
             started = false
+            needed = 0
         }
 
+        /// How far the reply at the start of `bytes` goes: its length once all there, or what it needs at least
+        /// (a reply that would need more than `maximumReplyBytes` is a protocol error).
         mutating func advance(_ bytes: UnsafeRawBufferPointer) throws(RedisError) -> Progress {
+            guard bytes.count >= needed else { return .needs(atLeast: needed) }
+            let progress = try measure(bytes)
+            if case .needs(let atLeast) = progress {
+                guard atLeast <= RESPParser.maximumReplyBytes + 2 else {
+                    throw RESPParser.protocolError("a reply of more than \(RESPParser.maximumReplyBytes) bytes")
+                }
+                needed = atLeast
+            }
+            return progress
+        }
+
+        private mutating func measure(_ bytes: UnsafeRawBufferPointer) throws(RedisError) -> Progress {
             while !(started && remaining.isEmpty) {
                 guard offset < bytes.count, let line = try RESPParser.line(in: bytes, from: offset + 1) else {
                     return .needs(atLeast: bytes.count + 1)

@@ -261,20 +261,13 @@ enum ChildProcess {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
+        let variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let envp: [UnsafeMutablePointer<CChar>?] = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for pointer in envp { free(pointer) } }
         var pid: pid_t = 0
-        let status: Int32
-        if environment.isEmpty {
-            status = argv.withUnsafeBufferPointer { buffer in
-                posix_spawn(&pid, executable, &actions, &attributes, buffer.baseAddress!, environ)
-            }
-        } else {
-            let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-            let envp: [UnsafeMutablePointer<CChar>?] = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
-            defer { for pointer in envp { free(pointer) } }
-            status = argv.withUnsafeBufferPointer { buffer in
-                envp.withUnsafeBufferPointer { variables in
-                    posix_spawn(&pid, executable, &actions, &attributes, buffer.baseAddress!, variables.baseAddress!)
-                }
+        let status = argv.withUnsafeBufferPointer { arguments in
+            envp.withUnsafeBufferPointer { variables in
+                posix_spawn(&pid, executable, &actions, &attributes, arguments.baseAddress!, variables.baseAddress!)
             }
         }
         guard status == 0 else {

@@ -58,9 +58,7 @@ public struct WorkflowState: Sendable {
         guard let headerBytes = stored.fields[StateField.header] else {
             throw WorkflowUsageError("the stored workflow state has no header (field '\(StateField.header)')")
         }
-        let header =
-            try cache?.decode(WorkflowStateHeader.self, from: headerBytes, codec: codec)
-            ?? codec.decode(WorkflowStateHeader.self, from: headerBytes)
+        let header = try Self.decode(WorkflowStateHeader.self, from: headerBytes, codec: codec, cache: cache)
         guard header.schemaVersion <= WorkflowStateHeader.currentSchemaVersion else {
             throw WorkflowUsageError(
                 "state schema \(header.schemaVersion) is newer than this code's "
@@ -111,7 +109,7 @@ public struct WorkflowState: Sendable {
     private mutating func part<Part: Codable & Sendable>(_ field: String, as type: Part.Type) throws -> Part? {
         if let part = parts[field] { return part as? Part }
         if let bytes = raw.removeValue(forKey: field) {
-            let decoded = try cache?.decode(type, from: bytes, codec: codec) ?? codec.decode(type, from: bytes)
+            let decoded = try Self.decode(type, from: bytes, codec: codec, cache: cache)
             parts[field] = decoded
             return decoded
         }
@@ -269,6 +267,14 @@ public struct WorkflowState: Sendable {
             key: key,
             operation: .setFields(set, removing: isReplacing ? [] : removed.sorted(), replacingAll: isReplacing),
             expectedVersion: version ?? 0)
+    }
+
+    /// `bytes` decoded as a `Part`, through `cache` when there is one.
+    private static func decode<Part: Codable & Sendable>(
+        _ type: Part.Type, from bytes: [UInt8], codec: any PayloadCodec, cache: DecodedValueCache?
+    ) throws -> Part {
+        guard let cache else { return try codec.decode(type, from: bytes) }
+        return try cache.decode(type, from: bytes, codec: codec)
     }
 
     /// The bytes of `part`, kept in the cache as what they decode to (the next step of this instance reads

@@ -49,6 +49,11 @@ public struct WorkflowStateEngine: Sendable {
 
     private var retention: TimeInterval { max(0, resultRetention.inSeconds) }
 
+    /// The state read from the store, its parts decoded through this engine's cache.
+    func state(stored: StateFields) throws -> WorkflowState {
+        try WorkflowState(stored: stored, codec: codec, cache: partCache)
+    }
+
     /// Applies `envelopes`, in order, to `state` (nil if the instance has no state). `now` stamps emitted
     /// messages. Throws `StatePartsNeeded` when a part of the state that was not read is needed.
     public func handle(

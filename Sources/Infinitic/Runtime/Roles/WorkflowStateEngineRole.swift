@@ -182,7 +182,7 @@ public struct WorkflowStateEngineRole: Role {
         for envelopes: [WorkflowEngineEnvelope], stored: StateFields?,
         read: @Sendable ([String]?) async throws -> StateFields?, now: Date
     ) async throws -> (WorkflowEngineTransition, WorkflowState?) {
-        var state = try stored.map { try WorkflowState(stored: $0, codec: engine.codec, cache: engine.partCache) }
+        var state = try stored.map { try engine.state(stored: $0) }
         let transition = try await run(envelopes, on: &state, read: read, now: now, strict: false)
         return (transition, state)
     }
@@ -207,7 +207,7 @@ public struct WorkflowStateEngineRole: Role {
             }
         }
         if strict { throw WorkflowUsageError("the step kept asking for parts of the state it had read") }
-        state = try await read(nil).map { try WorkflowState(stored: $0, codec: engine.codec, cache: engine.partCache) }
+        state = try await read(nil).map { try engine.state(stored: $0) }
         return try engine.handle(envelopes, state: state, now: now)
     }
 
@@ -228,7 +228,7 @@ public struct WorkflowStateEngineRole: Role {
         } else if strict {
             throw WorkflowStateChanged(expected: state.version, found: 0)
         }
-        return try await read(nil).map { try WorkflowState(stored: $0, codec: engine.codec, cache: engine.partCache) }
+        return try await read(nil).map { try engine.state(stored: $0) }
     }
 }
 

@@ -236,17 +236,10 @@ enum LuaPrelude {
             if #chunk > 0 then redis.call(command, key, unpack(chunk)) end
         end
 
-        local function park_entry(stream, group, parked, park, id)
-            redis.call('RPUSH', park, id)
-            redis.call('XCLAIM', stream, group, parked, 0, id, 'JUSTID')
-        end
-
-        -- Parks, in one call each, the ids a read collected per park list (each list's ids in stream order).
-        local function park_all(stream, group, parked, parks)
-            for park, ids in pairs(parks) do
-                redis.call('RPUSH', park, unpack(ids))
-                claim_ids(stream, group, parked, ids)
-            end
+        -- Parks entries of one key behind those already parked (`ids` in stream order): one RPUSH, one XCLAIM.
+        local function park_entries(stream, group, parked, park, ids)
+            redis.call('RPUSH', park, unpack(ids))
+            claim_ids(stream, group, parked, ids)
         end
 
         -- Parks an older entry (one taken back from a silent consumer, whose batch may have had later entries

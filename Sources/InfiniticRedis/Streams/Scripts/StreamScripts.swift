@@ -60,7 +60,7 @@ enum StreamScripts {
                                 parks[park] = {id}
                             elseif found > 0 then
                                 -- The key is free but older messages wait for it: the oldest go first.
-                                park_entry(stream, group, parked, park, id)
+                                park_entries(stream, group, parked, park, {id})
                                 local head = take_head(stream, group, consumer, lock, park, ttl, max_per_key)
                                 if head then
                                     for _, h in ipairs(head) do ready[#ready + 1] = h end
@@ -73,7 +73,8 @@ enum StreamScripts {
                         end
                     end
                 end
-                park_all(stream, group, parked, parks)
+                -- The entries of the keys found locked, parked together: one call each per key.
+                for park, ids in pairs(parks) do park_entries(stream, group, parked, park, ids) end
                 return {ready, false, woken and 1 or 0}
             end
             for _, g in ipairs(redis.call('XINFO', 'GROUPS', stream)) do
