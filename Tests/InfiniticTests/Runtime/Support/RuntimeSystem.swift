@@ -192,7 +192,12 @@ struct RuntimeSystem: Sendable {
     /// its Redis stream is empty, its in-memory log too).
     func isDrained(_ topic: Topic) async throws -> Bool {
         if let redis = transport as? RedisStreamsTransport {
-            return try await redis.client.send(XLEN(redis.keyspace.stream(topic, partition: 0))) == 0
+            // Every partition: a message without a routing key lands in the partition of its id.
+            for partition in 0..<redis.keyspace.partitions {
+                let stream = redis.keyspace.stream(topic, partition: partition)
+                if try await redis.client.send(XLEN(stream)) > 0 { return false }
+            }
+            return true
         }
         if let memory = transport as? InMemoryTransport {
             return memory.snapshot(of: topic).stored == 0
