@@ -112,7 +112,7 @@ public struct MetricsInterceptor: InfiniticInterceptor {
                     if write.expectedVersion == 0 { instruments.workflows(input.name).created() }
                 case .delete:
                     instruments.workflows(input.name).deleted()
-                case .addToSet, .removeFromSet:
+                case .expire, .addToSet, .removeFromSet:
                     break
                 }
             }

@@ -37,13 +37,18 @@ public struct StateWrite: Sendable, Hashable {
         /// stored by parts change only the parts that changed.
         case setFields([String: [UInt8]], removing: [String] = [], replacingAll: Bool = false)
         case delete
+        /// Delete the value `after` from now (measured by the store), unless it is deleted first. Its fields and
+        /// version are unchanged; `setFields` without `replacingAll` keeps the expiry, while `put`,
+        /// `setFields(replacingAll: true)` and `delete` clear it (as they would on a Redis hash). Lets a value
+        /// that only waits to be forgotten go by itself, with no step to delete it.
+        case expire(after: Duration)
         case addToSet([String])
         case removeFromSet([String])
     }
 
     public var key: StateKey
     public var operation: Operation
-    /// For `put`/`delete`: the version the key must have (0 = absent) or the whole commit is refused with a
+    /// For `put`/`setFields`/`delete`: the version the key must have (0 = absent) or the whole commit is refused with a
     /// conflict. nil writes unconditionally.
     public var expectedVersion: Int?
 

@@ -507,6 +507,61 @@ struct TransportGuaranteeTests {
         }
     }
 
+    /// A value written with an expiry goes by itself once it is over; a write of some fields keeps the expiry, a
+    /// `put` or a write replacing every field clears it; an expiry of an absent key creates nothing.
+    @Test(arguments: TransportKind.allCases)
+    func aValueWithAnExpiryGoesByItself(_ kind: TransportKind) async throws {
+        let transport = try await kind.make()
+        let prefix = "expiring-\(UUID().uuidString.prefix(8)):"
+        let (kept, replaced, put, absent) = (
+            StateKey(prefix + "kept", partitionKey: "p"), StateKey(prefix + "replaced", partitionKey: "p"),
+            StateKey(prefix + "put", partitionKey: "p"), StateKey(prefix + "absent", partitionKey: "p")
+        )
+        let expiry = Duration.milliseconds(1500)
+        let started = ContinuousClock.now
+        try await commit(
+            [
+                StateWrite(key: kept, operation: .setFields(["f": "1".bytes])),
+                StateWrite(key: kept, operation: .expire(after: expiry)),
+                StateWrite(key: replaced, operation: .setFields(["f": "1".bytes])),
+                StateWrite(key: replaced, operation: .expire(after: expiry)),
+                StateWrite(key: put, operation: .put("1".bytes)),
+                StateWrite(key: put, operation: .expire(after: expiry)),
+                StateWrite(key: absent, operation: .expire(after: expiry)),
+            ], on: transport)
+        try await commit(
+            [
+                StateWrite(key: kept, operation: .setFields(["g": "2".bytes]), expectedVersion: 1),
+                StateWrite(key: replaced, operation: .setFields(["h": "3".bytes], replacingAll: true)),
+                StateWrite(key: put, operation: .put("2".bytes)),
+            ], on: transport)
+        let before = try #require(try await transport.read(kept, fields: nil))
+        #expect(ContinuousClock.now - started < expiry, "the machine was too slow for this test's expiry")
+        #expect(before.version == 2 && before.fields == ["f": "1".bytes, "g": "2".bytes], "an expiry is no write")
+        #expect(try await transport.read(absent, fields: nil) == nil)
+        try await eventually("the value goes when its expiry is over") {
+            try await transport.read(kept, fields: nil) == nil
+        }
+        #expect(ContinuousClock.now - started >= expiry, "not before")
+        #expect(try await transport.read(replaced, fields: nil)?.fields == ["h": "3".bytes])
+        #expect(try await transport.read(put)?.bytes == "2".bytes)
+        #expect(try await transport.read(absent, fields: nil) == nil)
+        (transport as? RedisStreamsTransport)?.close()
+    }
+
+    /// Commits `writes` with the acknowledgement of a message of their partition, and waits until it is applied.
+    private func commit(_ writes: [StateWrite], on transport: any Transport) async throws {
+        let topic = Topic("writes-\(UUID().uuidString.prefix(8))")
+        try await transport.publish(OutgoingMessage(topic: topic, partitionKey: "p", payload: [0]))
+        try await whileConsuming(transport, Subscription(topic: topic, group: "writer")) { _ in
+            .ack(Commit(writes: writes))
+        } _: {
+            try await eventually("the writes are committed") {
+                try await transport.backlog(of: topic, group: "writer") == ConsumerBacklog(pending: 0, lag: 0)
+            }
+        }
+    }
+
     @Test(arguments: TransportKind.allCases)
     func aDeletedTopicForgetsItsMessages(_ kind: TransportKind) async throws {
         let transport = try await kind.make()

@@ -20,8 +20,8 @@ import Testing
                     workflowName: "Trips", workflowId: "wf", methodName: "run", arguments: [], tags: tags,
                     clientWaiting: true)))
         let created = try #require(try engine.handle(dispatch, state: nil, now: now).state(after: nil))
-        let write = try created.write(to: Topics.workflowState("Trips", workflowId: "wf"))
-        guard case .setFields(let fields, _, _) = write.operation else { throw WrongWrite() }
+        let writes = try created.writes(to: Topics.workflowState("Trips", workflowId: "wf"), now: now)
+        guard writes.count == 1, case .setFields(let fields, _, _) = writes[0].operation else { throw WrongWrite() }
         return StateFields(version: 1, fields: fields, isComplete: true)
     }
 

@@ -17,6 +17,8 @@ import Testing
         let engine: WorkflowStateEngine
         var fields: [String: [UInt8]] = [:]
         var version = 0
+        /// When the stored state expires (`StateWrite.Operation.expire`), if it does.
+        var expiresAt: Date?
         var asked: Set<String> = []
         /// The events of the last step.
         var events: [InfiniticEventType] = []
@@ -37,6 +39,8 @@ import Testing
         /// Runs one step on the stored state and stores its outcome.
         @discardableResult
         mutating func step(_ envelope: WorkflowEngineEnvelope, now: Date) throws -> WorkflowEngineTransition {
+            // An expired state is gone, as in Redis.
+            if let expiresAt, now >= expiresAt { forget() }
             var state = try self.state
             asked = []
             while true {
@@ -45,7 +49,7 @@ import Testing
                     events = WorkflowEvents.events(
                         of: [envelope], before: state, transition: transition, now: now, settings: EventSettings()
                     ).compactMap(\.eventType)
-                    try store(transition)
+                    try store(transition, now: now)
                     return transition
                 } catch let needed as StatePartsNeeded {
                     asked.formUnion(needed.fields)
@@ -56,23 +60,35 @@ import Testing
             }
         }
 
-        private mutating func store(_ transition: WorkflowEngineTransition) throws {
+        private mutating func forget() {
+            fields = [:]
+            version = 0
+            expiresAt = nil
+        }
+
+        private mutating func store(_ transition: WorkflowEngineTransition, now: Date) throws {
             switch transition.state {
             case .unchanged:
                 break
             case .deleted:
-                fields = [:]
-                version = 0
+                forget()
             case .updated(let state):
-                let write = try state.write(to: StateKey("wf"))
-                guard case .setFields(let set, let removing, let replacingAll) = write.operation else {
-                    Issue.record("unexpected write \(write.operation)")
-                    return
+                for write in try state.writes(to: StateKey("wf"), now: now) {
+                    switch write.operation {
+                    case .setFields(let set, let removing, let replacingAll):
+                        if replacingAll {
+                            fields = [:]
+                            expiresAt = nil
+                        }
+                        for field in removing { fields[field] = nil }
+                        fields.merge(set) { _, new in new }
+                        version += 1
+                    case .expire(let after):
+                        expiresAt = now.addingTimeInterval(after.inSeconds)
+                    default:
+                        Issue.record("unexpected write \(write.operation)")
+                    }
                 }
-                if replacingAll { fields = [:] }
-                for field in removing { fields[field] = nil }
-                fields.merge(set) { _, new in new }
-                version += 1
             }
         }
     }
@@ -158,9 +174,9 @@ import Testing
         #expect(try completedValue(told(completing)) == "done", "the waiting client is told at once")
         let removesTag = completing.outputs.contains { if case .workflowTag = $0 { true } else { false } }
         #expect(removesTag, "the instance ended: its tags go")
-        let expiring = try #require(expirations(completing).first)
-        #expect(expiring.0.methodIds == ["wf"] && expiring.1 == start.addingTimeInterval(60))
-        #expect(expiring.0.expiresAt == expiring.1)
+        #expect(expirations(completing).isEmpty, "no step runs to forget it: the closed state expires")
+        let retentionEnd = start.addingTimeInterval(60)
+        #expect(store.expiresAt == retentionEnd)
         #expect(Set(store.fields.keys) == [StateField.header, StateField.retained("wf")], "only the outcome stays")
         #expect(try store.header?.isClosed == true && store.header?.methods.isEmpty == true)
         #expect(store.events.suffix(2) == [.workflowMethodCompleted, .workflowCompleted], "the instance ended")
@@ -169,8 +185,11 @@ import Testing
         let answer = try store.step(envelope(wait("wf"), requester: .client(name: "late")), now: start)
         #expect(try completedValue(told(answer, client: "late")) == "done")
         #expect(store.asked.isSubset(of: [StateField.method("wf"), StateField.retained("wf")]))
-        // A duplicate dispatch of the ended instance is answered too, not run again.
-        let duplicate = try store.step(envelope(dispatchWorkflow(), requester: .client(name: "dup")), now: start)
+        // A duplicate dispatch of the ended instance is answered too, not run again; a step later keeps the end of
+        // the retention.
+        let later = start.addingTimeInterval(20)
+        let duplicate = try store.step(envelope(dispatchWorkflow(), requester: .client(name: "dup")), now: later)
+        #expect(store.expiresAt == retentionEnd)
         #expect(try completedValue(told(duplicate, client: "dup")) == "done")
         #expect(!duplicate.outputs.contains { if case .workflowExecutor = $0 { true } else { false } })
         #expect(store.events.isEmpty, "nothing happens to an ended instance")
@@ -184,18 +203,31 @@ import Testing
             envelope(.cancelWorkflow(CancelWorkflow(workflowName: "Trips", workflowId: "wf"))), now: start)
         #expect(late.outputs.isEmpty)
 
-        // The retention is over: the state is deleted; a duplicate of the expiration changes nothing.
-        let expire = envelope(.expireOutcomes(expiring.0), requester: nil)
-        let deleting = try store.step(expire, now: expiring.1)
+        // The retention is over: the state expired, the method is unknown.
+        #expect(isUnknown(told(try store.step(envelope(wait("wf")), now: retentionEnd))))
+        #expect(store.fields.isEmpty && store.events.isEmpty)
+    }
+
+    /// An `ExpireOutcomes` for a closed instance (as engines before the state's expiry sent them) still forgets
+    /// its outcomes, and deletes the state with the last; a late duplicate changes nothing.
+    @Test func anExpirationForAClosedInstanceDeletesItsState() throws {
+        var store = Store(
+            engine: WorkflowStateEngine(
+                workflowName: "Trips", emitterName: "engine", codec: codec, resultRetention: retention))
+        try store.step(envelope(dispatchWorkflow()), now: start)
+        try store.step(envelope(try taskCompleted(store, returning("done"))), now: start)
+        let expire = ExpireOutcomes(
+            workflowName: "Trips", workflowId: "wf", methodIds: ["wf"], expiresAt: start.addingTimeInterval(60))
+        let soon = start.addingTimeInterval(30)
+        let deleting = try store.step(envelope(.expireOutcomes(expire), requester: nil), now: soon)
         guard case .deleted = deleting.state else {
             Issue.record("expected the state to be deleted, got \(deleting.state)")
             return
         }
         #expect(deleting.outputs.isEmpty && store.fields.isEmpty)
-        #expect(store.events.isEmpty, "the instance ended before")
-        let again = try store.step(envelope(.expireOutcomes(expiring.0), requester: nil), now: expiring.1)
+        let again = try store.step(envelope(.expireOutcomes(expire), requester: nil), now: soon)
         #expect(again.outputs.isEmpty && store.fields.isEmpty)
-        #expect(isUnknown(told(try store.step(envelope(wait("wf")), now: expiring.1))))
+        #expect(isUnknown(told(try store.step(envelope(wait("wf")), now: soon))))
     }
 
     @Test func withoutRetentionTheStateIsDeletedAtOnce() throws {
@@ -223,7 +255,7 @@ import Testing
             Issue.record("the waiting client is told the cancel: \(canceling.outputs)")
             return
         }
-        #expect(expirations(canceling).map(\.0.methodIds) == [["wf"]])
+        #expect(expirations(canceling).isEmpty && store.expiresAt == start.addingTimeInterval(60))
         #expect(store.events.suffix(2) == [.workflowMethodCanceled, .workflowCanceled])
         #expect(Set(store.fields.keys) == [StateField.header, StateField.retained("wf")])
         let answer = try store.step(envelope(wait("wf"), requester: .client(name: "late")), now: start)
@@ -311,17 +343,22 @@ import Testing
         try store.step(envelope(try taskCompleted(store, waitingOn("c2"))), now: start)
         try store.step(envelope(try result("wf", "c1"), requester: nil), now: start)
         let first = try store.step(envelope(try taskCompleted(store, returning("one"))), now: start)
+        #expect(store.expiresAt == nil, "the instance still runs")
         let later = start.addingTimeInterval(10)
         try store.step(envelope(try result("m2", "c2"), requester: nil, at: later), now: later)
         let second = try store.step(envelope(try taskCompleted(store, returning("two")), at: later), now: later)
         let firstExpiry = try #require(expirations(first).first?.0)
-        let secondExpiry = try #require(expirations(second).first?.0)
-        #expect(firstExpiry.methodIds == ["wf"] && secondExpiry.methodIds == ["m2"])
-        #expect(try store.header?.isClosed == true && store.header?.retainedUntil == secondExpiry.expiresAt)
+        #expect(firstExpiry.methodIds == ["wf"])
+        // The instance closes with the second: its state expires with that retention.
+        #expect(expirations(second).isEmpty)
+        let secondEnd = later.addingTimeInterval(60)
+        #expect(try store.header?.isClosed == true && store.header?.retainedUntil == secondEnd)
+        #expect(store.expiresAt == secondEnd)
 
         // The first retention ends: its outcome goes, the state stays for the second.
         try store.step(envelope(.expireOutcomes(firstExpiry), requester: nil), now: firstExpiry.expiresAt)
         #expect(Set(store.fields.keys) == [StateField.header, StateField.retained("m2")])
+        #expect(store.expiresAt == secondEnd)
         #expect(isUnknown(told(try store.step(envelope(wait("wf")), now: firstExpiry.expiresAt))))
         #expect(try completedValue(told(try store.step(envelope(wait("m2")), now: firstExpiry.expiresAt))) == "two")
 
@@ -329,8 +366,12 @@ import Testing
         let again = try store.step(envelope(dispatchWorkflow()), now: firstExpiry.expiresAt)
         #expect(again.outputs.contains { if case .workflowExecutor = $0 { true } else { false } })
         #expect(try store.header?.isClosed == false && store.fields[StateField.retained("m2")] == nil)
-        // The second expiration, late for it, leaves it running.
-        try store.step(envelope(.expireOutcomes(secondExpiry), requester: nil), now: secondExpiry.expiresAt)
+        #expect(store.expiresAt == nil, "the new instance does not expire")
+        // An expiration of the former instance's outcomes (from an engine of an earlier version), late for it,
+        // leaves it running.
+        let secondExpiry = ExpireOutcomes(
+            workflowName: "Trips", workflowId: "wf", methodIds: ["m2"], expiresAt: secondEnd)
+        try store.step(envelope(.expireOutcomes(secondExpiry), requester: nil), now: secondEnd)
         #expect(try store.header?.runningWorkflowTask != nil && store.header?.methods.count == 1)
     }
 }

@@ -201,9 +201,10 @@ public struct CompleteTimers: Sendable, Codable {
     }
 }
 
-/// The retention of the outcomes of `methodIds` ends at `expiresAt` (`WorkerConfiguration.resultRetention`):
-/// the state engine forgets them, and deletes the state of an ended instance once its last retention is over.
-/// A duplicate or late one changes nothing.
+/// The retention of the outcomes of `methodIds`, methods that left a running instance, ends at `expiresAt`
+/// (`WorkerConfiguration.resultRetention`): the state engine forgets them (and deletes the state of an ended
+/// instance if this was its last retention; since the state of a closed instance expires by itself, only states
+/// closed by earlier versions need that). A duplicate or late one changes nothing.
 public struct ExpireOutcomes: Sendable, Codable {
     public var workflowName: String
     public var workflowId: String

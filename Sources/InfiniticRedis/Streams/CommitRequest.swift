@@ -36,6 +36,8 @@ enum CommitOp: Sendable {
     /// version.
     case setFields(key: String, set: [(String, [UInt8])], removing: [String], replacingAll: Bool)
     case delete(key: String)
+    /// `PEXPIRE key ms` (at least 1 ms: Redis deletes a key at once for 0).
+    case expire(key: String, milliseconds: Int)
     case addMembers(key: String, members: [String])
     case removeMembers(key: String, members: [String])
 
@@ -142,6 +144,10 @@ struct CommitBatchEncoder {
             case .delete(let key):
                 arguments.append("D")
                 arguments.append(index(key))
+            case .expire(let key, let milliseconds):
+                arguments.append("E")
+                arguments.append(index(key))
+                arguments.append(max(1, milliseconds))
             case .addMembers(let key, let members), .removeMembers(let key, let members):
                 if case .addMembers = op { arguments.append("S") } else { arguments.append("R") }
                 arguments.append(index(key))

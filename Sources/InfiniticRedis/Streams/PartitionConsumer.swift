@@ -525,6 +525,8 @@ final class PartitionConsumer: Sendable {
                     let key = keyspace.state(write.key)
                     if let expected = write.expectedVersion { request.checks.append((key, expected)) }
                     request.ops.append(.delete(key: key))
+                case .expire(let after):
+                    request.ops.append(.expire(key: keyspace.state(write.key), milliseconds: after.redisMilliseconds))
                 case .addToSet(let members):
                     request.ops.append(.addMembers(key: keyspace.set(write.key), members: members))
                 case .removeFromSet(let members):

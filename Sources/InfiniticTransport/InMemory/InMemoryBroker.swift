@@ -108,6 +108,7 @@ final class InMemoryBroker: Sendable {
                 var prefetched: PrefetchedState?
                 if subscription.topic.isKeyed, let prefetch = subscription.prefetch, let key = batch[0].message.key {
                     let stateKey = prefetch.stateKey(for: key)
+                    state.store.forgetExpired(asOf: now)
                     prefetched = PrefetchedState(key: stateKey, fields: state.store.prefetched(stateKey, prefetch))
                 }
                 let messages = batch.enumerated().map { index, held in
@@ -136,8 +137,9 @@ final class InMemoryBroker: Sendable {
                 && delivery.sequences.contains { state.topics[name]?.groups[group]?.inFlight[$0] != nil }
             if let decision, case .ack(let commit) = decision.disposition {
                 // The commit applies even if the topic was deleted meanwhile, as it would on Redis.
+                state.store.forgetExpired(asOf: now)
                 if let conflict = state.store.conflict(in: commit.writes) { return conflict }
-                state.store.apply(commit.writes)
+                state.store.apply(commit.writes, now: now)
                 for message in commit.messages { state.enqueue(message, now: now, wake: &wake) }
             }
             guard isInFlight else { return nil }
@@ -206,21 +208,30 @@ final class InMemoryBroker: Sendable {
         for signal in signals { signal.notify() }
     }
 
-    func read(_ key: StateKey) -> VersionedValue? {
-        state.withLock { $0.store.value(key) }
+    func read(_ key: StateKey, now: Date) -> VersionedValue? {
+        state.withLock { state in
+            state.store.forgetExpired(asOf: now)
+            return state.store.value(key)
+        }
     }
 
-    func read(_ key: StateKey, fields: [String]?) -> StateFields? {
-        state.withLock { $0.store.fields(key, fields) }
+    func read(_ key: StateKey, fields: [String]?, now: Date) -> StateFields? {
+        state.withLock { state in
+            state.store.forgetExpired(asOf: now)
+            return state.store.fields(key, fields)
+        }
     }
 
     func members(of key: StateKey) -> Set<String> {
         state.withLock { $0.store.members(of: key) }
     }
 
-    /// How many values and sets the state store holds.
-    var stateCount: (values: Int, sets: Int) {
-        state.withLock { $0.store.count }
+    /// How many values (expired ones forgotten) and sets the state store holds.
+    func stateCount(now: Date) -> (values: Int, sets: Int) {
+        state.withLock { state in
+            state.store.forgetExpired(asOf: now)
+            return state.store.count
+        }
     }
 
     func deadLetters(of topic: Topic, limit: Int) -> [DeadLetter] {

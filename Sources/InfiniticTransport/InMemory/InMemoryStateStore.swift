@@ -1,13 +1,28 @@
+import Foundation
+
 /// The co-located state store of `InMemoryTransport`: versioned values made of named fields, and sets, keyed by
-/// `StateKey.name`.
+/// `StateKey.name`. A value may expire (`StateWrite.Operation.expire`): call `forgetExpired(asOf:)` before each
+/// use, as Redis never shows an expired key.
 struct InMemoryStateStore {
     private struct Stored {
         var version: Int
         var fields: [String: [UInt8]]
+        /// When the value goes by itself, if it expires.
+        var expiresAt: Date? = nil
     }
 
     private var values: [String: Stored] = [:]
     private var sets: [String: Set<String>] = [:]
+    /// The values with an expiry, by due time (an entry whose value was since rewritten or deleted is skipped).
+    private var expiries = TimerQueue<(name: String, expiresAt: Date)>()
+
+    /// Deletes the values whose expiry is at or before `now`.
+    mutating func forgetExpired(asOf now: Date) {
+        guard let next = expiries.nextDue, next <= now else { return }
+        for (name, expiresAt) in expiries.popDue(asOf: now) where values[name]?.expiresAt == expiresAt {
+            values[name] = nil
+        }
+    }
 
     /// The value as `put` stored it.
     func value(_ key: StateKey) -> VersionedValue? {
@@ -44,13 +59,13 @@ struct InMemoryStateStore {
             guard let expected = write.expectedVersion else { return false }
             switch write.operation {
             case .put, .setFields, .delete: return (values[write.key.name]?.version ?? 0) != expected
-            case .addToSet, .removeFromSet: return false
+            case .expire, .addToSet, .removeFromSet: return false
             }
         }
     }
 
-    /// Applies `writes` in order. Check `conflict(in:)` first.
-    mutating func apply(_ writes: [StateWrite]) {
+    /// Applies `writes` in order, an expiry counting from `now`. Check `conflict(in:)` first.
+    mutating func apply(_ writes: [StateWrite], now: Date) {
         for write in writes {
             let name = write.key.name
             switch write.operation {
@@ -60,12 +75,20 @@ struct InMemoryStateStore {
             case .setFields(let set, let removing, let replacingAll):
                 var stored = values[name] ?? Stored(version: 0, fields: [:])
                 stored.version += 1
-                if replacingAll { stored.fields = [:] }
+                if replacingAll {
+                    stored.fields = [:]
+                    stored.expiresAt = nil
+                }
                 for field in removing { stored.fields[field] = nil }
                 stored.fields.merge(set) { _, new in new }
                 values[name] = stored
             case .delete:
                 values[name] = nil
+            case .expire(let after):
+                guard values[name] != nil else { continue }
+                let expiresAt = now.addingTimeInterval(max(after, .milliseconds(1)).timeInterval)
+                values[name]!.expiresAt = expiresAt
+                expiries.insert((name, expiresAt), due: expiresAt)
             case .addToSet(let members):
                 guard !members.isEmpty else { continue }
                 sets[name, default: []].formUnion(members)

@@ -46,11 +46,11 @@ public final class InMemoryTransport: Transport {
     }
 
     public func read(_ key: StateKey) async throws -> VersionedValue? {
-        broker.read(key)
+        broker.read(key, now: clock.now())
     }
 
     public func read(_ key: StateKey, fields: [String]?) async throws -> StateFields? {
-        broker.read(key, fields: fields)
+        broker.read(key, fields: fields, now: clock.now())
     }
 
     public func members(of key: StateKey) async throws -> Set<String> {

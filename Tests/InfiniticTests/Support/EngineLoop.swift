@@ -286,6 +286,7 @@ final class EngineLoop {
 
     private func process(_ batch: [Queued]) async throws {
         clock = clock.addingTimeInterval(0.001)
+        store.advance(to: clock)
         var batch = batch
         let messages = batch.map(\.message)
         let name = messages[0].topic.name
@@ -469,6 +470,8 @@ extension Role {
 /// the reads) and written by the commits.
 final class LoopStore: StateReading {
     private let store = Mutex(InMemoryStateStore())
+    /// The loop's clock as of its last step: expiries count from it.
+    private let now = Mutex(Date.distantPast)
     private let readCount = Mutex(0)
     /// Every n-th read fails (as a read from Redis may).
     var failReadEvery: Int? {
@@ -509,19 +512,28 @@ final class LoopStore: StateReading {
     func conflict(in writes: [StateWrite]) -> StateWrite? { store.withLock { $0.conflict(in: writes) } }
 
     /// Applies writes (check `conflict(in:)` first).
-    func apply(_ writes: [StateWrite]) { store.withLock { $0.apply(writes) } }
+    func apply(_ writes: [StateWrite]) {
+        let now = now.withLock { $0 }
+        store.withLock { $0.apply(writes, now: now) }
+    }
+
+    /// Moves the clock on, forgetting the values that expired.
+    func advance(to now: Date) {
+        self.now.withLock { $0 = now }
+        store.withLock { $0.forgetExpired(asOf: now) }
+    }
 
     /// Moves a stored value's version on without changing it (another writer's commit).
     func bumpVersion(of key: StateKey) {
-        store.withLock { $0.apply([StateWrite(key: key, operation: .setFields([:]))]) }
+        apply([StateWrite(key: key, operation: .setFields([:]))])
     }
 
     /// Removes a value (an operator's repair).
-    func delete(_ key: StateKey) { store.withLock { $0.apply([StateWrite(key: key, operation: .delete)]) } }
+    func delete(_ key: StateKey) { apply([StateWrite(key: key, operation: .delete)]) }
 
     /// Stores fields as they are (a state written by other code), replacing the value.
     func put(_ key: StateKey, fields: [String: [UInt8]]) {
-        store.withLock { $0.apply([StateWrite(key: key, operation: .setFields(fields, replacingAll: true))]) }
+        apply([StateWrite(key: key, operation: .setFields(fields, replacingAll: true))])
     }
 }
 

@@ -257,16 +257,21 @@ public struct WorkflowState: Sendable {
 
     // MARK: writing
 
-    /// The write that stores what this step changed (the header always), checked against the version read.
-    func write(to key: StateKey) throws -> StateWrite {
+    /// The writes that store what this step changed (the header always), checked against the version read. A
+    /// closed instance's state also expires when its last retention is over (measured from `now`): nothing
+    /// has to run to delete it.
+    func writes(to key: StateKey, now: Date) throws -> [StateWrite] {
         var set: [String: [UInt8]] = [StateField.header: try encode(header)]
         for field in changed {
             if let part = parts[field] { set[field] = try encode(part) }
         }
-        return StateWrite(
+        let write = StateWrite(
             key: key,
             operation: .setFields(set, removing: isReplacing ? [] : removed.sorted(), replacingAll: isReplacing),
             expectedVersion: version ?? 0)
+        guard header.isClosed, let retainedUntil = header.retainedUntil else { return [write] }
+        let remaining = Duration.milliseconds(Int64((retainedUntil.timeIntervalSince(now) * 1000).rounded(.up)))
+        return [write, StateWrite(key: key, operation: .expire(after: max(remaining, .milliseconds(1))))]
     }
 
     /// `bytes` decoded as a `Part`, through `cache` when there is one.

@@ -19,8 +19,9 @@ import InfiniticTransport
 /// - with a `resultRetention`, the outcome of a method that leaves (completed, or canceled with the instance)
 ///   stays in the state, one field per method, until the retention is over: a `WaitMethod` for it is answered
 ///   with it. An instance with nothing left then only keeps those outcomes (it is closed: its tags go, a new
-///   `DispatchWorkflow` replaces it) and is deleted when the last retention is over (`ExpireOutcomes`, sent to
-///   itself with a delay).
+///   `DispatchWorkflow` replaces it), and its state expires in the store when the last retention is over. The
+///   outcomes of methods that leave a running instance are forgotten by an `ExpireOutcomes` it sends itself
+///   with a delay.
 ///
 /// The messages of one batch (several messages for one instance waiting together, such as the results of a
 /// fan-out) are applied in order in one step: one state read, one commit, at most one workflow task.

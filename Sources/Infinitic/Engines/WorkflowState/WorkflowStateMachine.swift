@@ -544,7 +544,7 @@ struct WorkflowStateMachine {
     /// Lets methods that returned and whose commands all ended leave the state; deletes the state once nothing
     /// is left (a failed method stays, so that it can be retried).
     /// With a retention, the outcomes of the methods that leave are kept, and an instance with nothing left
-    /// is closed rather than deleted until its last retention is over (`expireOutcomes`).
+    /// is closed rather than deleted: its state expires when its last retention is over.
     private mutating func tidy() throws {
         guard !deleted, !header.isClosed else { return }
         let ended = header.runningWorkflowTask == nil && header.methods.allSatisfy(\.isDone)
@@ -558,7 +558,8 @@ struct WorkflowStateMachine {
     }
 
     /// Removes methods from the state, remembering their ids (unless the instance closes), and retains their
-    /// outcomes for the retention, with one message to itself that forgets them when it is over.
+    /// outcomes for the retention: in a running instance, with one message to itself that forgets them when it
+    /// is over; a closed instance's state expires with its last retention instead (`WorkflowState.writes`).
     private mutating func leave(_ records: [MethodRecord], closing: Bool) throws {
         for record in records {
             state.removeMethod(record)
@@ -572,7 +573,7 @@ struct WorkflowStateMachine {
             state.retain(outcome, of: record.history.methodId, until: expiresAt)
             retained.append(record.history.methodId)
         }
-        guard !retained.isEmpty else { return }
+        guard !retained.isEmpty, !closing else { return }
         let expire = ExpireOutcomes(
             workflowName: header.workflowName, workflowId: header.workflowId, methodIds: retained,
             expiresAt: expiresAt)

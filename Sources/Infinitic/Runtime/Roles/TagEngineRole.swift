@@ -102,7 +102,7 @@ public struct TagEngineRole<Engine: TagEngine>: Role {
                 switch write.operation {
                 case .addToSet(let members): ids?.formUnion(members)
                 case .removeFromSet(let members): ids?.subtract(members)
-                case .put, .setFields, .delete: break
+                case .put, .setFields, .delete, .expire: break
                 }
             }
         }

@@ -106,7 +106,7 @@ public struct WorkflowStateEngineRole: Role {
             case .unchanged:
                 break
             case .updated(let state):
-                writes.append(try state.write(to: key))
+                writes += try state.writes(to: key, now: now)
             case .deleted:
                 if let version = before?.version {
                     writes.append(StateWrite(key: key, operation: .delete, expectedVersion: version))

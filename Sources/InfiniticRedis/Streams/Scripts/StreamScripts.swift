@@ -334,7 +334,8 @@ enum StreamScripts {
     /// `X idx n fields...` XADD; `Y idx ttl n fields...` XADD then PEXPIRE; `M idx maxlen n fields...` XADD MAXLEN (~ from 1,000, = below); `Z idx data-idx stream-idx id a|d ms
     /// n fields...` schedule at an instant or after a delay (once per id; a wake marker to the stream when it
     /// becomes the soonest); `P idx value` put; `U idx replace n
-    /// (field value)... m field...` set and remove fields; `D idx` delete; `S idx n members...` add to set;
+    /// (field value)... m field...` set and remove fields; `D idx` delete; `E idx ms` expire after ms (PEXPIRE);
+    /// `S idx n members...` add to set;
     /// `R idx n members...` remove.
     /// Returns per commit `{1, handed-over entries or nil}` or `{0, conflicting key}`.
     static let commit = RedisScript(
@@ -419,6 +420,9 @@ enum StreamScripts {
                             redis.call('DEL', key)
                             known[key] = 0
                         end
+                    elseif op == 'E' then
+                        local ms = ARGV[i]; i = i + 1
+                        if apply then redis.call('PEXPIRE', key, ms) end
                     elseif op == 'S' or op == 'R' then
                         local n = tonumber(ARGV[i]); i = i + 1
                         local members = slice(n)
