@@ -14,9 +14,9 @@ import Infinitic
 /// - `infinitic_workflow_tasks_total{workflow, outcome}`: workflow task replays, by a workflow executor or inline
 ///   by a state engine (`WorkerConfiguration.inlineWorkflowTasks`), `success` or `failure` (the workflow task
 ///   failed: an error of the replay, not of the workflow code);
-/// - `infinitic_workflows_running{workflow}`: instances created minus instances deleted by this process's state
-///   engines (summed over a fleet's state engines it is the number of instances in progress, and of ended ones
-///   whose outcomes are still retained, see `WorkerConfiguration.resultRetention`), with the counters
+/// - `infinitic_workflows_running{workflow}`: instances created minus instances ended by this process's state
+///   engines (summed over a fleet's state engines it is the number of instances in progress; an ended instance
+///   whose outcomes are retained, see `WorkerConfiguration.resultRetention`, no longer counts), with the counters
 ///   `infinitic_workflows_created_total` and `infinitic_workflows_deleted_total` (read from the state writes of
 ///   the steps: an instance that ends in the very step that created it, a method returning without a task whose
 ///   first workflow task is replayed inline, is never stored and counts in neither).
@@ -108,11 +108,15 @@ public struct MetricsInterceptor: InfiniticInterceptor {
         case "workflow-state-engine":
             for write in commit.writes {
                 switch write.operation {
-                case .put, .setFields:
+                case .put:
                     if write.expectedVersion == 0 { instruments.workflows(input.name).created() }
-                case .delete:
+                case .setFields(_, _, let replacingAll):
+                    // A new instance, or one replacing an ended instance's retained outcomes.
+                    if write.expectedVersion == 0 || replacingAll { instruments.workflows(input.name).created() }
+                case .delete, .expire:
+                    // The state of an instance that ended is deleted, or expires with its result retention.
                     instruments.workflows(input.name).deleted()
-                case .expire, .addToSet, .removeFromSet:
+                case .addToSet, .removeFromSet:
                     break
                 }
             }

@@ -29,6 +29,8 @@ public struct WorkflowState: Sendable {
     private(set) var removed: Set<String> = []
     /// The state is new or was recreated: write every part, replacing what is stored.
     private(set) var isReplacing: Bool
+    /// The instance closed in this step: its state is to expire with its last retention.
+    private(set) var closesNow = false
 
     /// How many method ids the state remembers after they left it (a late dispatch of one is then ignored).
     static let endedMethodsKept = 64
@@ -231,6 +233,7 @@ public struct WorkflowState: Sendable {
         for field in [StateField.properties, StateField.endedMethods, StateField.receives] { markRemoved(field) }
         header.runningWorkflowTask = nil
         header.closed = true
+        closesNow = true
     }
 
     /// Removes a method and its commands from the state.
@@ -257,9 +260,9 @@ public struct WorkflowState: Sendable {
 
     // MARK: writing
 
-    /// The writes that store what this step changed (the header always), checked against the version read. A
-    /// closed instance's state also expires when its last retention is over (measured from `now`): nothing
-    /// has to run to delete it.
+    /// The writes that store what this step changed (the header always), checked against the version read. The
+    /// state of an instance that closes in this step also expires when its last retention is over (measured from
+    /// `now`): nothing has to run to delete it, and later writes of its fields keep that expiry.
     func writes(to key: StateKey, now: Date) throws -> [StateWrite] {
         var set: [String: [UInt8]] = [StateField.header: try encode(header)]
         for field in changed {
@@ -269,7 +272,7 @@ public struct WorkflowState: Sendable {
             key: key,
             operation: .setFields(set, removing: isReplacing ? [] : removed.sorted(), replacingAll: isReplacing),
             expectedVersion: version ?? 0)
-        guard header.isClosed, let retainedUntil = header.retainedUntil else { return [write] }
+        guard closesNow, let retainedUntil = header.retainedUntil else { return [write] }
         let remaining = Duration.milliseconds(Int64((retainedUntil.timeIntervalSince(now) * 1000).rounded(.up)))
         return [write, StateWrite(key: key, operation: .expire(after: max(remaining, .milliseconds(1))))]
     }
