@@ -4,7 +4,7 @@
 //
 //   swift build -c release --product ShapesBenchmark && .build/release/ShapesBenchmark [options]
 //       --quick                 small sizes (a smoke run)
-//       --only a,b              among one-task, ten-step, fan-out, methods, idle, fan-out-table, methods-table
+//       --only a,b              among one-task, ten-step, fan-out, methods, idle, fan-out-table, methods-table, codec
 //       --rounds N              rounds of each shape (3); the median round is reported
 //       --row-budget S          seconds after which a phase is stopped (60); larger rows of its table are skipped
 //       --inflight N            workflows or methods in flight (100)
@@ -32,11 +32,11 @@ let options = BenchmarkOptions(
     extra: ["row-budget", "inflight", "concurrency", "widths", "method-counts"],
     flags: ["quick", "no-inline", "memory"],
     usage:
-        "ShapesBenchmark [--quick] [--no-inline] [--memory] [--only one-task,ten-step,fan-out,methods,idle,fan-out-table,methods-table] "
+        "ShapesBenchmark [--quick] [--no-inline] [--memory] [--only one-task,ten-step,fan-out,methods,idle,fan-out-table,methods-table,codec] "
         + "[--rounds N] [--row-budget S] [--inflight N] [--concurrency N] [--widths a,b] [--method-counts a,b] "
         + "[--no-aof] [--url U]")
 let quick = options.flags.contains("quick")
-let allShapes = ["one-task", "ten-step", "fan-out", "methods", "idle", "fan-out-table", "methods-table"]
+let allShapes = ["one-task", "ten-step", "fan-out", "methods", "idle", "fan-out-table", "methods-table", "codec"]
 let selected = options.only.map { $0.split(separator: ",").map(String.init) } ?? allShapes
 if let unknown = selected.first(where: { !allShapes.contains($0) }) {
     print("unknown shape \(unknown): one of \(allShapes.joined(separator: ", "))")
@@ -174,6 +174,8 @@ summary += try await shape(
 ) {
     try await Shapes.methods(methodCount, fleet: $0, bench: bench)
 }
+
+if selected.contains("codec") { try CodecShape.run(rounds: options.rounds, quick: quick) }
 
 var idleLines: [String] = []
 if selected.contains("idle") {

@@ -16,11 +16,23 @@
 /// `codingPath` is empty while coding (errors carry the full path). Workers and clients of one deployment must
 /// use the same codec: `JSONPayloadCodec` cannot read these bytes, nor this codec JSON.
 public struct BinaryPayloadCodec: PayloadCodec {
-    public init() {}
+    /// Whether `BinaryWritable` values write their fields themselves (the same bytes as through `Encodable`).
+    let writesFields: Bool
+
+    public init() {
+        self.writesFields = true
+    }
+
+    /// A codec whose `BinaryWritable` values go through `Encodable` too (to compare the bytes of both, and their
+    /// cost in `ShapesBenchmark --only codec`).
+    package init(writesFields: Bool) {
+        self.writesFields = writesFields
+    }
 
     public func encode<Value: Encodable>(_ value: Value) throws -> [UInt8] {
         var writer = BinaryWriter.takeForThisThread()
         defer { BinaryWriter.giveBackToThisThread(&writer) }
+        writer.writesFields = writesFields
         writer.bytes.append(BinaryFormat.magic)
         do {
             try writer.encodeValue(value)
@@ -29,7 +41,12 @@ public struct BinaryPayloadCodec: PayloadCodec {
             // Rethrown by the tree encoder if it is not about the order of the writes.
         }
         if writer.needsTree { return try BinaryTreeEncoder.encode(value) }
-        return writer.copiedBytes
+        let bytes = writer.copiedBytes
+        // Debug builds (the test suite) check every value that writes fields itself against `Encodable`.
+        assert(
+            !writesFields || (try? BinaryPayloadCodec(writesFields: false).encode(value)) == bytes,
+            "a BinaryWritable inside \(Value.self) does not write what its Encodable conformance writes")
+        return bytes
     }
 
     /// Whether `bytes` start like a document of this codec (its magic byte, which JSON never starts with).

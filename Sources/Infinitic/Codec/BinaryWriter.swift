@@ -25,6 +25,8 @@ final class BinaryWriter {
         var needsTree = false
         var valueType: Any.Type?
         var valueTypeSlot = -1
+        /// Whether `BinaryWritable` values write their fields themselves (off only to compare with `Encodable`).
+        var writesFields = true
     }
 
     private let variables: UnsafeMutablePointer<Variables>
@@ -85,6 +87,13 @@ final class BinaryWriter {
         variables.pointee.needsTree = false
         variables.pointee.valueType = nil
         variables.pointee.valueTypeSlot = -1
+        variables.pointee.writesFields = true
+    }
+
+    /// Whether `BinaryWritable` values write their fields themselves, rather than through `Encodable`.
+    var writesFields: Bool {
+        get { variables.pointee.writesFields }
+        set { variables.pointee.writesFields = newValue }
     }
 
     var bytes: [UInt8] {
@@ -209,6 +218,18 @@ final class BinaryWriter {
         string.withUTF8 { bytes.append(contentsOf: $0) }
     }
 
+    /// A key known at compile time (`BinaryWritable`): its length and its UTF-8 bytes, no tag.
+    @inline(__always)
+    func writeKey(_ key: StaticString) {
+        let count = key.utf8CodeUnitCount
+        if count < 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: count))
+        } else {
+            writeVarint(UInt64(count))
+        }
+        bytes.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: count))
+    }
+
     /// A key of a keyed container: its length and its UTF-8 bytes, no tag.
     @inline(__always)
     func writeKey(_ key: String) {
@@ -305,6 +326,10 @@ final class BinaryWriter {
         if writeDirect(value) { return }
         let slot = bytes.count
         let depth = frames.count
+        if writesFields, let writable = value as? any BinaryWritable {
+            try writable.write(to: self, depth: depth)
+            return
+        }
         valueType = T.self
         valueTypeSlot = slot
         try value.encode(to: BinaryEncoder(writer: self, slot: slot, depth: depth))

@@ -90,3 +90,26 @@ public struct CommandDescriptor: Sendable, Hashable, Codable, CustomStringConver
         }
     }
 }
+
+extension CommandDescriptor: BinaryKeyedWritable {
+    func writeFields(_ fields: inout BinaryFields) throws {
+        try fields.field("kind", kind)
+        try fields.field("targetName", targetName)
+        try fields.field("methodName", methodName)
+        try fields.field("arguments", arguments)
+        try fields.fieldIfPresent("targetWorkflowId", targetWorkflowId)
+        try fields.fieldIfPresent("targetTag", targetTag)
+        try fields.field("tags", tags)
+        try fields.field("meta", meta)
+        try fields.fieldIfPresent("dueAt", dueAt)
+        try fields.fieldIfPresent("limit", limit)
+        try fields.fieldIfPresent("filter", filter)
+        try fields.fieldIfPresent("timeout", timeout)
+    }
+}
+
+extension CommandDescriptor.Kind: BinaryWritable {
+    func write(to writer: BinaryWriter, depth: Int) throws {
+        writer.writeString(rawValue)
+    }
+}

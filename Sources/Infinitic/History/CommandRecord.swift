@@ -35,3 +35,16 @@ public struct CommandRecord: Sendable, Hashable, Codable {
         return status
     }
 }
+
+extension CommandRecord: BinaryKeyedWritable {
+    func writeFields(_ fields: inout BinaryFields) throws {
+        try fields.field("id", id)
+        try fields.field("position", position)
+        try fields.field("descriptor", descriptor)
+        try fields.field("status", status)
+        try fields.field("createdAtTaskIndex", createdAtTaskIndex)
+        try fields.fieldIfPresent("resolvedAtTaskIndex", resolvedAtTaskIndex)
+        try fields.fieldIfPresent("resolutionSequence", resolutionSequence)
+        try fields.fieldIfPresent("retrySequence", retrySequence)
+    }
+}

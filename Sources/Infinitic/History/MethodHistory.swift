@@ -35,3 +35,15 @@ public struct MethodHistory: Sendable, Hashable, Codable {
             currentStep?.position ?? 0)
     }
 }
+
+extension MethodHistory: BinaryKeyedWritable {
+    func writeFields(_ fields: inout BinaryFields) throws {
+        try fields.field("methodId", methodId)
+        try fields.field("methodName", methodName)
+        try fields.field("arguments", arguments)
+        try fields.fieldIfPresent("start", start)
+        try fields.field("pastSteps", pastSteps)
+        try fields.fieldIfPresent("currentStep", currentStep)
+        try fields.field("commands", commands)
+    }
+}

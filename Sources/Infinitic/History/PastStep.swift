@@ -11,3 +11,11 @@ public struct PastStep: Sendable, Hashable, Codable {
         self.resumption = resumption
     }
 }
+
+extension PastStep: BinaryKeyedWritable {
+    func writeFields(_ fields: inout BinaryFields) throws {
+        try fields.field("position", position)
+        try fields.field("step", step)
+        try fields.fieldIfPresent("resumption", resumption)
+    }
+}

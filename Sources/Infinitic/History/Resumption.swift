@@ -14,3 +14,11 @@ public struct Resumption: Sendable, Hashable, Codable {
         self.properties = properties
     }
 }
+
+extension Resumption: BinaryKeyedWritable {
+    func writeFields(_ fields: inout BinaryFields) throws {
+        try fields.field("taskIndex", taskIndex)
+        try fields.field("instant", instant)
+        try fields.field("properties", properties)
+    }
+}

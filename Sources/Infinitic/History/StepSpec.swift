@@ -20,3 +20,13 @@ public indirect enum StepSpec: Sendable, Hashable, Codable, CustomStringConverti
         }
     }
 }
+
+extension StepSpec: BinaryKeyedWritable {
+    func writeFields(_ fields: inout BinaryFields) throws {
+        switch self {
+        case .command(let id): try fields.enumCase("command") { try $0.field("_0", id) }
+        case .all(let steps): try fields.enumCase("all") { try $0.field("_0", steps) }
+        case .any(let steps): try fields.enumCase("any") { try $0.field("_0", steps) }
+        }
+    }
+}

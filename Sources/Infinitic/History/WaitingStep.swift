@@ -8,3 +8,10 @@ public struct WaitingStep: Sendable, Hashable, Codable {
         self.step = step
     }
 }
+
+extension WaitingStep: BinaryKeyedWritable {
+    func writeFields(_ fields: inout BinaryFields) throws {
+        try fields.field("position", position)
+        try fields.field("step", step)
+    }
+}

@@ -73,3 +73,14 @@ public typealias WorkflowTagEnvelope = Envelope<WorkflowTagMessage>
 public typealias ServiceTagEnvelope = Envelope<ServiceTagMessage>
 /// Responses to a client (`client:<clientName>`).
 public typealias ClientEnvelope = Envelope<ClientMessage>
+
+extension Envelope: BinaryKeyedWritable {
+    func writeFields(_ fields: inout BinaryFields) throws {
+        try fields.field("messageId", messageId)
+        try fields.field("emitterName", emitterName)
+        try fields.field("emittedAt", emittedAt)
+        try fields.fieldIfPresent("requester", requester)
+        try fields.field("message", message)
+        if !headers.isEmpty { try fields.field("headers", headers) }
+    }
+}

@@ -11,3 +11,18 @@ public enum Requester: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 }
+
+extension Requester: BinaryKeyedWritable {
+    func writeFields(_ fields: inout BinaryFields) throws {
+        switch self {
+        case .client(let name):
+            try fields.enumCase("client") { try $0.field("name", name) }
+        case .workflow(let name, let id, let methodId):
+            try fields.enumCase("workflow") {
+                try $0.field("name", name)
+                try $0.field("id", id)
+                try $0.field("methodId", methodId)
+            }
+        }
+    }
+}

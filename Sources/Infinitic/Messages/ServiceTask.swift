@@ -33,3 +33,18 @@ public struct ServiceTask: Sendable, Codable {
         self.workflowVersion = workflowVersion
     }
 }
+
+extension ServiceTask: BinaryKeyedWritable {
+    func writeFields(_ fields: inout BinaryFields) throws {
+        try fields.field("taskId", taskId)
+        try fields.field("serviceName", serviceName)
+        try fields.field("methodName", methodName)
+        try fields.field("arguments", arguments)
+        try fields.field("tags", tags)
+        try fields.field("meta", meta)
+        try fields.field("retryIndex", retryIndex)
+        try fields.field("retrySequence", retrySequence)
+        try fields.fieldIfPresent("lastFailure", lastFailure)
+        try fields.fieldIfPresent("workflowVersion", workflowVersion)
+    }
+}

@@ -218,3 +218,63 @@ public struct ExpireOutcomes: Sendable, Codable {
         self.expiresAt = expiresAt
     }
 }
+
+extension WorkflowEngineMessage: BinaryKeyedWritable {
+    func writeFields(_ fields: inout BinaryFields) throws {
+        switch self {
+        case .dispatchWorkflow(let value): try fields.enumCase("dispatchWorkflow") { try $0.field("_0", value) }
+        case .dispatchMethod(let value): try fields.enumCase("dispatchMethod") { try $0.field("_0", value) }
+        case .waitMethod(let value): try fields.enumCase("waitMethod") { try $0.field("_0", value) }
+        case .cancelWorkflow(let value): try fields.enumCase("cancelWorkflow") { try $0.field("_0", value) }
+        case .commandResult(let value): try fields.enumCase("commandResult") { try $0.field("_0", value) }
+        case .workflowTaskCompleted(let value):
+            try fields.enumCase("workflowTaskCompleted") { try $0.field("_0", value) }
+        case .sendSignal(let value): try fields.enumCase("sendSignal") { try $0.field("_0", value) }
+        case .completeTimers(let value): try fields.enumCase("completeTimers") { try $0.field("_0", value) }
+        case .retryWorkflowTask(let value): try fields.enumCase("retryWorkflowTask") { try $0.field("_0", value) }
+        case .retryTasks(let value): try fields.enumCase("retryTasks") { try $0.field("_0", value) }
+        case .expireOutcomes(let value): try fields.enumCase("expireOutcomes") { try $0.field("_0", value) }
+        }
+    }
+}
+
+extension DispatchWorkflow: BinaryKeyedWritable {
+    func writeFields(_ fields: inout BinaryFields) throws {
+        try fields.field("workflowName", workflowName)
+        try fields.field("workflowId", workflowId)
+        try fields.field("methodName", methodName)
+        try fields.field("arguments", arguments)
+        try fields.field("tags", tags)
+        try fields.field("meta", meta)
+        try fields.field("clientWaiting", clientWaiting)
+    }
+}
+
+extension DispatchMethod: BinaryKeyedWritable {
+    func writeFields(_ fields: inout BinaryFields) throws {
+        try fields.field("workflowName", workflowName)
+        try fields.field("workflowId", workflowId)
+        try fields.field("methodName", methodName)
+        try fields.field("methodId", methodId)
+        try fields.field("arguments", arguments)
+        try fields.field("clientWaiting", clientWaiting)
+    }
+}
+
+extension WaitMethod: BinaryKeyedWritable {
+    func writeFields(_ fields: inout BinaryFields) throws {
+        try fields.field("workflowName", workflowName)
+        try fields.field("workflowId", workflowId)
+        try fields.field("methodId", methodId)
+    }
+}
+
+extension CommandResult: BinaryKeyedWritable {
+    func writeFields(_ fields: inout BinaryFields) throws {
+        try fields.field("workflowName", workflowName)
+        try fields.field("workflowId", workflowId)
+        try fields.field("methodId", methodId)
+        try fields.field("commandId", commandId)
+        try fields.field("outcome", outcome)
+    }
+}

@@ -89,3 +89,21 @@ public struct StepTracker: Sendable, Hashable, Codable {
         if parent >= 0 { settle(node: parent, completed: completed) }
     }
 }
+
+extension StepTracker: BinaryKeyedWritable {
+    func writeFields(_ fields: inout BinaryFields) throws {
+        try fields.field("generation", generation)
+        try fields.field("nodes", nodes)
+    }
+}
+
+extension StepTracker.Node: BinaryKeyedWritable {
+    func writeFields(_ fields: inout BinaryFields) throws {
+        try fields.field("isAll", isAll)
+        try fields.field("parent", parent)
+        try fields.field("total", total)
+        try fields.field("completed", completed)
+        try fields.field("failed", failed)
+        try fields.field("isDone", isDone)
+    }
+}

@@ -278,3 +278,124 @@ public struct StatePartsNeeded: Error, Sendable, CustomStringConvertible {
 
     public var description: String { "the state parts \(fields.sorted()) are needed" }
 }
+
+extension WorkflowStateHeader: BinaryKeyedWritable {
+    func writeFields(_ fields: inout BinaryFields) throws {
+        try fields.field("schemaVersion", schemaVersion)
+        try fields.field("workflowName", workflowName)
+        try fields.field("workflowId", workflowId)
+        try fields.field("tags", tags)
+        try fields.field("meta", meta)
+        try fields.fieldIfPresent("lastMessageId", lastMessageId)
+        try fields.field("workflowTaskIndex", workflowTaskIndex)
+        try fields.fieldIfPresent("runningWorkflowTask", runningWorkflowTask)
+        try fields.field("lastInstant", lastInstant)
+        try fields.field("methods", methods)
+        try fields.field("earlyResultIds", earlyResultIds)
+        try fields.field("resolutionCount", resolutionCount)
+        try fields.fieldIfPresent("retainedUntil", retainedUntil)
+        try fields.fieldIfPresent("closed", closed)
+        try fields.fieldIfPresent("workflowVersion", workflowVersion)
+    }
+}
+
+extension MethodSummary: BinaryKeyedWritable {
+    func writeFields(_ fields: inout BinaryFields) throws {
+        try fields.field("methodId", methodId)
+        try fields.field("started", started)
+        try fields.fieldIfPresent("ending", ending)
+        try fields.field("ongoingCommands", ongoingCommands)
+        try fields.fieldIfPresent("step", step)
+    }
+}
+
+extension RunningWorkflowTask: BinaryKeyedWritable {
+    func writeFields(_ fields: inout BinaryFields) throws {
+        try fields.field("id", id)
+        try fields.field("methodId", methodId)
+        try fields.field("index", index)
+    }
+}
+
+extension MethodRecord: BinaryKeyedWritable {
+    func writeFields(_ fields: inout BinaryFields) throws {
+        try fields.field("history", history)
+        try fields.field("commandIds", commandIds)
+        try fields.fieldIfPresent("requester", requester)
+        try fields.field("waitingClients", waitingClients)
+        try fields.fieldIfPresent("outcome", outcome)
+        try fields.fieldIfPresent("headers", headers)
+        try fields.fieldIfPresent("timerIds", timerIds)
+        try fields.fieldIfPresent("children", children)
+    }
+}
+
+extension ChildWorkflow: BinaryKeyedWritable {
+    func writeFields(_ fields: inout BinaryFields) throws {
+        try fields.field("workflowName", workflowName)
+        try fields.field("workflowId", workflowId)
+    }
+}
+
+extension ReceivesPart: BinaryKeyedWritable {
+    func writeFields(_ fields: inout BinaryFields) throws {
+        try fields.field("open", open)
+        try fields.field("recentSignalIds", recentSignalIds)
+    }
+}
+
+extension OpenReceive: BinaryKeyedWritable {
+    func writeFields(_ fields: inout BinaryFields) throws {
+        try fields.field("methodId", methodId)
+        try fields.field("commandId", commandId)
+        try fields.field("channel", channel)
+        try fields.fieldIfPresent("filter", filter)
+        try fields.field("limit", limit)
+        try fields.field("received", received)
+    }
+}
+
+extension CommandEntry: BinaryKeyedWritable {
+    func writeFields(_ fields: inout BinaryFields) throws {
+        try fields.field("methodId", methodId)
+        try fields.field("record", record)
+        try fields.fieldIfPresent("awaitedBy", awaitedBy)
+    }
+}
+
+extension AwaitMark: BinaryKeyedWritable {
+    func writeFields(_ fields: inout BinaryFields) throws {
+        try fields.field("generation", generation)
+        try fields.field("nodes", nodes)
+    }
+}
+
+extension EarlyResult: BinaryKeyedWritable {
+    func writeFields(_ fields: inout BinaryFields) throws {
+        try fields.field("result", result)
+        try fields.field("sequence", sequence)
+    }
+}
+
+extension RetainedOutcome: BinaryKeyedWritable {
+    func writeFields(_ fields: inout BinaryFields) throws {
+        try fields.field("outcome", outcome)
+        try fields.field("expiresAt", expiresAt)
+    }
+}
+
+extension MethodSummary.Ending: BinaryWritable {
+    func write(to writer: BinaryWriter, depth: Int) throws {
+        writer.writeString(rawValue)
+    }
+}
+
+extension MethodOutcome: BinaryKeyedWritable {
+    func writeFields(_ fields: inout BinaryFields) throws {
+        switch self {
+        case .completed(let value): try fields.enumCase("completed") { try $0.field("_0", value) }
+        case .failed(let error): try fields.enumCase("failed") { try $0.field("_0", error) }
+        case .canceled: try fields.enumCase("canceled")
+        }
+    }
+}
