@@ -553,11 +553,16 @@ struct TransportGuaranteeTests {
     private func commit(_ writes: [StateWrite], on transport: any Transport) async throws {
         let topic = Topic("writes-\(UUID().uuidString.prefix(8))")
         try await transport.publish(OutgoingMessage(topic: topic, partitionKey: "p", payload: [0]))
+        let handled = Locked(false)
         try await whileConsuming(transport, Subscription(topic: topic, group: "writer")) { _ in
-            .ack(Commit(writes: writes))
+            handled.withLock { $0 = true }
+            return .ack(Commit(writes: writes))
         } _: {
+            // Handled first: before that, the backlog may count only the groups of other partitions (each
+            // partition's consumer creates its group when it starts), which are empty.
             try await eventually("the writes are committed") {
-                try await transport.backlog(of: topic, group: "writer") == ConsumerBacklog(pending: 0, lag: 0)
+                guard handled.value else { return false }
+                return try await transport.backlog(of: topic, group: "writer") == ConsumerBacklog(pending: 0, lag: 0)
             }
         }
     }
