@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// Decoded values by the bytes they were decoded from (or encoded to), so that bytes seen again are not decoded
@@ -51,7 +52,12 @@ final class DecodedValueCache: Sendable {
             guard left.hash == right.hash, left.type == right.type, left.bytes.count == right.bytes.count else {
                 return false
             }
-            return left.bytes.withUnsafeBytes { l in right.bytes.withUnsafeBytes { r in l.elementsEqual(r) } }
+            // memcmp: `elementsEqual` on the buffers compares byte by byte through an iterator.
+            return left.bytes.withUnsafeBytes { l in
+                right.bytes.withUnsafeBytes { r in
+                    l.count == 0 || memcmp(l.baseAddress!, r.baseAddress!, l.count) == 0
+                }
+            }
         }
     }
 
