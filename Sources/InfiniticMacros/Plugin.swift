@@ -3,5 +3,5 @@ import SwiftSyntaxMacros
 
 @main
 struct InfiniticMacrosPlugin: CompilerPlugin {
-    let providingMacros: [any Macro.Type] = [ServiceMacro.self, WorkflowMacro.self]
+    let providingMacros: [any Macro.Type] = [ServiceMacro.self, WorkflowMacro.self, BinaryWritableMacro.self]
 }

@@ -9,6 +9,13 @@ protocol BinaryWritable: Encodable {
     func write(to writer: BinaryWriter, depth: Int) throws
 }
 
+/// Writes a struct's or an enum's conformance to `BinaryKeyedWritable` from its declaration: the fields its
+/// synthesized `Encodable` conformance encodes (an enum's case and associated values), with the same keys in the
+/// same order (see `BinaryWritableMacro`). Types with raw values or a hand-written `encode(to:)` write theirs by
+/// hand.
+@attached(extension, conformances: BinaryKeyedWritable, names: named(writeFields))
+macro BinaryWritable() = #externalMacro(module: "InfiniticMacros", type: "BinaryWritableMacro")
+
 /// A struct, or an enum with associated values, written as a keyed container of its fields (or of its case).
 protocol BinaryKeyedWritable: BinaryWritable {
     /// Writes the entries of the value's keyed container, in the order `encode(to:)` writes them.

@@ -2,6 +2,7 @@ import Foundation
 
 /// What a command of a workflow asks for. Replay compares the recorded descriptor with the one the code
 /// produces at the same position (see `CheckMode`).
+@BinaryWritable
 public struct CommandDescriptor: Sendable, Hashable, Codable, CustomStringConvertible {
     public enum Kind: String, Sendable, Hashable, Codable {
         /// A task of a service.
@@ -91,23 +92,7 @@ public struct CommandDescriptor: Sendable, Hashable, Codable, CustomStringConver
     }
 }
 
-extension CommandDescriptor: BinaryKeyedWritable {
-    func writeFields(_ fields: inout BinaryFields) throws {
-        try fields.field("kind", kind)
-        try fields.field("targetName", targetName)
-        try fields.field("methodName", methodName)
-        try fields.field("arguments", arguments)
-        try fields.fieldIfPresent("targetWorkflowId", targetWorkflowId)
-        try fields.fieldIfPresent("targetTag", targetTag)
-        try fields.field("tags", tags)
-        try fields.field("meta", meta)
-        try fields.fieldIfPresent("dueAt", dueAt)
-        try fields.fieldIfPresent("limit", limit)
-        try fields.fieldIfPresent("filter", filter)
-        try fields.fieldIfPresent("timeout", timeout)
-    }
-}
-
+// Written by hand: an enum with raw values encodes its raw value.
 extension CommandDescriptor.Kind: BinaryWritable {
     func write(to writer: BinaryWriter, depth: Int) throws {
         writer.writeString(rawValue)

@@ -1,5 +1,6 @@
 /// A command of a workflow method: what it asked for, its id and position, and its outcome with the moment
 /// the outcome became visible to replay.
+@BinaryWritable
 public struct CommandRecord: Sendable, Hashable, Codable {
     /// The command id (also the task id, or the method id of a workflow method).
     public var id: String
@@ -33,18 +34,5 @@ public struct CommandRecord: Sendable, Hashable, Codable {
     public func status(asOf taskIndex: Int) -> CommandStatus {
         guard let resolvedAtTaskIndex, taskIndex >= resolvedAtTaskIndex else { return .ongoing }
         return status
-    }
-}
-
-extension CommandRecord: BinaryKeyedWritable {
-    func writeFields(_ fields: inout BinaryFields) throws {
-        try fields.field("id", id)
-        try fields.field("position", position)
-        try fields.field("descriptor", descriptor)
-        try fields.field("status", status)
-        try fields.field("createdAtTaskIndex", createdAtTaskIndex)
-        try fields.fieldIfPresent("resolvedAtTaskIndex", resolvedAtTaskIndex)
-        try fields.fieldIfPresent("resolutionSequence", resolutionSequence)
-        try fields.fieldIfPresent("retrySequence", retrySequence)
     }
 }

@@ -1,5 +1,6 @@
 /// Everything replay needs about one running method of a workflow: how it was called, when it started, the
 /// steps it went past, the step it waits on, and its commands.
+@BinaryWritable
 public struct MethodHistory: Sendable, Hashable, Codable {
     public var methodId: String
     public var methodName: String
@@ -33,17 +34,5 @@ public struct MethodHistory: Sendable, Hashable, Codable {
         max(
             commands.map(\.position).max() ?? 0, pastSteps.map(\.position).max() ?? 0,
             currentStep?.position ?? 0)
-    }
-}
-
-extension MethodHistory: BinaryKeyedWritable {
-    func writeFields(_ fields: inout BinaryFields) throws {
-        try fields.field("methodId", methodId)
-        try fields.field("methodName", methodName)
-        try fields.field("arguments", arguments)
-        try fields.fieldIfPresent("start", start)
-        try fields.field("pastSteps", pastSteps)
-        try fields.fieldIfPresent("currentStep", currentStep)
-        try fields.field("commands", commands)
     }
 }

@@ -1,5 +1,6 @@
 /// An `await` the method went past. If it had to wait, `resumption` records the workflow task that resumed
 /// the method after it; if its outcome was already known when reached, `resumption` is nil.
+@BinaryWritable
 public struct PastStep: Sendable, Hashable, Codable {
     public var position: Int
     public var step: StepSpec
@@ -9,13 +10,5 @@ public struct PastStep: Sendable, Hashable, Codable {
         self.position = position
         self.step = step
         self.resumption = resumption
-    }
-}
-
-extension PastStep: BinaryKeyedWritable {
-    func writeFields(_ fields: inout BinaryFields) throws {
-        try fields.field("position", position)
-        try fields.field("step", step)
-        try fields.fieldIfPresent("resumption", resumption)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 
 /// The moment a workflow task (re)started a method: code from there on runs "as of" this workflow task, with
 /// this instant as `now` and these property values.
+@BinaryWritable
 public struct Resumption: Sendable, Hashable, Codable {
     public var taskIndex: Int
     public var instant: Date
@@ -12,13 +13,5 @@ public struct Resumption: Sendable, Hashable, Codable {
         self.taskIndex = taskIndex
         self.instant = instant
         self.properties = properties
-    }
-}
-
-extension Resumption: BinaryKeyedWritable {
-    func writeFields(_ fields: inout BinaryFields) throws {
-        try fields.field("taskIndex", taskIndex)
-        try fields.field("instant", instant)
-        try fields.field("properties", properties)
     }
 }

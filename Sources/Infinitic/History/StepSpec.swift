@@ -1,4 +1,5 @@
 /// What an `await` waits on: one command, all of several (`and`), or the first of several (`or`).
+@BinaryWritable
 public indirect enum StepSpec: Sendable, Hashable, Codable, CustomStringConvertible {
     case command(String)
     case all([StepSpec])
@@ -17,16 +18,6 @@ public indirect enum StepSpec: Sendable, Hashable, Codable, CustomStringConverti
         switch self {
         case .command(let id): [id]
         case .all(let steps), .any(let steps): steps.flatMap(\.commandIds)
-        }
-    }
-}
-
-extension StepSpec: BinaryKeyedWritable {
-    func writeFields(_ fields: inout BinaryFields) throws {
-        switch self {
-        case .command(let id): try fields.enumCase("command") { try $0.field("_0", id) }
-        case .all(let steps): try fields.enumCase("all") { try $0.field("_0", steps) }
-        case .any(let steps): try fields.enumCase("any") { try $0.field("_0", steps) }
         }
     }
 }

@@ -1,4 +1,5 @@
 /// The `await` a method is blocked on.
+@BinaryWritable
 public struct WaitingStep: Sendable, Hashable, Codable {
     public var position: Int
     public var step: StepSpec
@@ -6,12 +7,5 @@ public struct WaitingStep: Sendable, Hashable, Codable {
     public init(position: Int, step: StepSpec) {
         self.position = position
         self.step = step
-    }
-}
-
-extension WaitingStep: BinaryKeyedWritable {
-    func writeFields(_ fields: inout BinaryFields) throws {
-        try fields.field("position", position)
-        try fields.field("step", step)
     }
 }

@@ -1,4 +1,5 @@
 /// Responses to a client.
+@BinaryWritable
 public enum ClientMessage: Sendable, Codable {
     case methodCompleted(MethodCompleted)
     case methodFailed(WorkflowFailedError)
@@ -31,6 +32,7 @@ public struct MethodRedirect: Sendable, Codable {
 }
 
 /// A workflow method returned `value`.
+@BinaryWritable
 public struct MethodCompleted: Sendable, Codable {
     public var workflowName: String
     public var workflowId: String
@@ -56,30 +58,5 @@ public struct IdsByTag: Sendable, Codable {
         self.name = name
         self.tag = tag
         self.ids = ids
-    }
-}
-
-extension ClientMessage: BinaryKeyedWritable {
-    func writeFields(_ fields: inout BinaryFields) throws {
-        switch self {
-        case .methodCompleted(let value): try fields.enumCase("methodCompleted") { try $0.field("_0", value) }
-        case .methodFailed(let value): try fields.enumCase("methodFailed") { try $0.field("_0", value) }
-        case .methodCanceled(let value): try fields.enumCase("methodCanceled") { try $0.field("_0", value) }
-        case .methodUnknown(let value): try fields.enumCase("methodUnknown") { try $0.field("_0", value) }
-        case .workflowIds(let value): try fields.enumCase("workflowIds") { try $0.field("_0", value) }
-        case .taskIds(let value): try fields.enumCase("taskIds") { try $0.field("_0", value) }
-        case .methodRedirected(let value): try fields.enumCase("methodRedirected") { try $0.field("_0", value) }
-        case .delegatedTaskAnswer(let value): try fields.enumCase("delegatedTaskAnswer") { try $0.field("_0", value) }
-        case .scheduleAnswer(let value): try fields.enumCase("scheduleAnswer") { try $0.field("_0", value) }
-        }
-    }
-}
-
-extension MethodCompleted: BinaryKeyedWritable {
-    func writeFields(_ fields: inout BinaryFields) throws {
-        try fields.field("workflowName", workflowName)
-        try fields.field("workflowId", workflowId)
-        try fields.field("methodId", methodId)
-        try fields.field("value", value)
     }
 }

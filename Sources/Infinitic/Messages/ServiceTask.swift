@@ -1,5 +1,6 @@
 /// A task for a service executor: run one method of a service. The envelope's requester (a workflow method)
 /// receives the outcome.
+@BinaryWritable
 public struct ServiceTask: Sendable, Codable {
     /// Stable across retries and redeliveries (for a workflow's task, the command id).
     public var taskId: String
@@ -31,20 +32,5 @@ public struct ServiceTask: Sendable, Codable {
         self.retrySequence = retrySequence
         self.lastFailure = lastFailure
         self.workflowVersion = workflowVersion
-    }
-}
-
-extension ServiceTask: BinaryKeyedWritable {
-    func writeFields(_ fields: inout BinaryFields) throws {
-        try fields.field("taskId", taskId)
-        try fields.field("serviceName", serviceName)
-        try fields.field("methodName", methodName)
-        try fields.field("arguments", arguments)
-        try fields.field("tags", tags)
-        try fields.field("meta", meta)
-        try fields.field("retryIndex", retryIndex)
-        try fields.field("retrySequence", retrySequence)
-        try fields.fieldIfPresent("lastFailure", lastFailure)
-        try fields.fieldIfPresent("workflowVersion", workflowVersion)
     }
 }

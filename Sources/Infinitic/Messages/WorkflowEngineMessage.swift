@@ -1,6 +1,7 @@
 import Foundation
 
 /// Commands and events for one workflow instance, consumed by its state engine.
+@BinaryWritable
 public enum WorkflowEngineMessage: Sendable, Codable {
     /// Start a workflow instance with its first method.
     case dispatchWorkflow(DispatchWorkflow)
@@ -60,6 +61,7 @@ public enum WorkflowEngineMessage: Sendable, Codable {
 }
 
 /// Start a workflow instance. Its first method's id is the workflow id.
+@BinaryWritable
 public struct DispatchWorkflow: Sendable, Codable {
     public var workflowName: String
     public var workflowId: String
@@ -87,6 +89,7 @@ public struct DispatchWorkflow: Sendable, Codable {
 }
 
 /// Start another method on an existing instance; it shares the instance's properties.
+@BinaryWritable
 public struct DispatchMethod: Sendable, Codable {
     public var workflowName: String
     public var workflowId: String
@@ -110,6 +113,7 @@ public struct DispatchMethod: Sendable, Codable {
 }
 
 /// A client (the envelope's requester) wants the outcome of a method.
+@BinaryWritable
 public struct WaitMethod: Sendable, Codable {
     public var workflowName: String
     public var workflowId: String
@@ -134,6 +138,7 @@ public struct CancelWorkflow: Sendable, Codable {
 }
 
 /// The outcome of a command: a service task's result or failure, a workflow method's outcome.
+@BinaryWritable
 public struct CommandResult: Sendable, Codable {
     public var workflowName: String
     public var workflowId: String
@@ -216,65 +221,5 @@ public struct ExpireOutcomes: Sendable, Codable {
         self.workflowId = workflowId
         self.methodIds = methodIds
         self.expiresAt = expiresAt
-    }
-}
-
-extension WorkflowEngineMessage: BinaryKeyedWritable {
-    func writeFields(_ fields: inout BinaryFields) throws {
-        switch self {
-        case .dispatchWorkflow(let value): try fields.enumCase("dispatchWorkflow") { try $0.field("_0", value) }
-        case .dispatchMethod(let value): try fields.enumCase("dispatchMethod") { try $0.field("_0", value) }
-        case .waitMethod(let value): try fields.enumCase("waitMethod") { try $0.field("_0", value) }
-        case .cancelWorkflow(let value): try fields.enumCase("cancelWorkflow") { try $0.field("_0", value) }
-        case .commandResult(let value): try fields.enumCase("commandResult") { try $0.field("_0", value) }
-        case .workflowTaskCompleted(let value):
-            try fields.enumCase("workflowTaskCompleted") { try $0.field("_0", value) }
-        case .sendSignal(let value): try fields.enumCase("sendSignal") { try $0.field("_0", value) }
-        case .completeTimers(let value): try fields.enumCase("completeTimers") { try $0.field("_0", value) }
-        case .retryWorkflowTask(let value): try fields.enumCase("retryWorkflowTask") { try $0.field("_0", value) }
-        case .retryTasks(let value): try fields.enumCase("retryTasks") { try $0.field("_0", value) }
-        case .expireOutcomes(let value): try fields.enumCase("expireOutcomes") { try $0.field("_0", value) }
-        }
-    }
-}
-
-extension DispatchWorkflow: BinaryKeyedWritable {
-    func writeFields(_ fields: inout BinaryFields) throws {
-        try fields.field("workflowName", workflowName)
-        try fields.field("workflowId", workflowId)
-        try fields.field("methodName", methodName)
-        try fields.field("arguments", arguments)
-        try fields.field("tags", tags)
-        try fields.field("meta", meta)
-        try fields.field("clientWaiting", clientWaiting)
-    }
-}
-
-extension DispatchMethod: BinaryKeyedWritable {
-    func writeFields(_ fields: inout BinaryFields) throws {
-        try fields.field("workflowName", workflowName)
-        try fields.field("workflowId", workflowId)
-        try fields.field("methodName", methodName)
-        try fields.field("methodId", methodId)
-        try fields.field("arguments", arguments)
-        try fields.field("clientWaiting", clientWaiting)
-    }
-}
-
-extension WaitMethod: BinaryKeyedWritable {
-    func writeFields(_ fields: inout BinaryFields) throws {
-        try fields.field("workflowName", workflowName)
-        try fields.field("workflowId", workflowId)
-        try fields.field("methodId", methodId)
-    }
-}
-
-extension CommandResult: BinaryKeyedWritable {
-    func writeFields(_ fields: inout BinaryFields) throws {
-        try fields.field("workflowName", workflowName)
-        try fields.field("workflowId", workflowId)
-        try fields.field("methodId", methodId)
-        try fields.field("commandId", commandId)
-        try fields.field("outcome", outcome)
     }
 }

@@ -5,7 +5,9 @@
 /// A node is done as `StepOutcome.evaluate` would find it terminated: an `and` when a child failed or all
 /// completed, an `or` when a child completed or all failed. The tracker only says *whether* the step can go
 /// on; the workflow task evaluates *how* (which branch won, which failure) from the history it receives.
+@BinaryWritable
 public struct StepTracker: Sendable, Hashable, Codable {
+    @BinaryWritable
     public struct Node: Sendable, Hashable, Codable {
         /// `and` (true) or `or` (false).
         public var isAll: Bool
@@ -87,23 +89,5 @@ public struct StepTracker: Sendable, Hashable, Codable {
         nodes[node].isDone = true
         let parent = nodes[node].parent
         if parent >= 0 { settle(node: parent, completed: completed) }
-    }
-}
-
-extension StepTracker: BinaryKeyedWritable {
-    func writeFields(_ fields: inout BinaryFields) throws {
-        try fields.field("generation", generation)
-        try fields.field("nodes", nodes)
-    }
-}
-
-extension StepTracker.Node: BinaryKeyedWritable {
-    func writeFields(_ fields: inout BinaryFields) throws {
-        try fields.field("isAll", isAll)
-        try fields.field("parent", parent)
-        try fields.field("total", total)
-        try fields.field("completed", completed)
-        try fields.field("failed", failed)
-        try fields.field("isDone", isDone)
     }
 }

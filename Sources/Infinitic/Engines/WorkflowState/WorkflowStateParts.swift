@@ -2,6 +2,7 @@ import Foundation
 
 /// The header of a workflow's state: small, read and written with every message. It names the methods that
 /// run; their histories, their commands and the properties are parts of their own (`WorkflowState`).
+@BinaryWritable
 public struct WorkflowStateHeader: Sendable, Codable {
     /// The schema this code writes. A state with a higher version was written by newer code.
     public static let currentSchemaVersion = 2
@@ -61,6 +62,7 @@ public struct WorkflowStateHeader: Sendable, Codable {
 }
 
 /// What the header keeps of a method: enough to know whether it can progress or leave, without its history.
+@BinaryWritable
 public struct MethodSummary: Sendable, Hashable, Codable {
     public enum Ending: String, Sendable, Hashable, Codable {
         case completed, failed, canceled
@@ -94,6 +96,7 @@ public struct MethodSummary: Sendable, Hashable, Codable {
 }
 
 /// The workflow task in flight.
+@BinaryWritable
 public struct RunningWorkflowTask: Sendable, Hashable, Codable {
     public var id: String
     public var methodId: String
@@ -108,6 +111,7 @@ public struct RunningWorkflowTask: Sendable, Hashable, Codable {
 
 /// A method's part of the state: its history without the commands (each is a part of its own), who asked for
 /// it, who waits for it and how it ended.
+@BinaryWritable
 public struct MethodRecord: Sendable, Codable {
     /// `commands` is always empty here.
     public var history: MethodHistory
@@ -140,6 +144,7 @@ public struct MethodRecord: Sendable, Codable {
 }
 
 /// A child workflow a method started.
+@BinaryWritable
 public struct ChildWorkflow: Sendable, Hashable, Codable {
     public var workflowName: String
     public var workflowId: String
@@ -152,6 +157,7 @@ public struct ChildWorkflow: Sendable, Hashable, Codable {
 
 /// The receives of the instance's methods waiting for signals, and the ids of the signals applied lately: the
 /// part a signal reads (`StateField.receives`).
+@BinaryWritable
 public struct ReceivesPart: Sendable, Codable {
     public var open: [OpenReceive] = []
     /// Oldest first, at most `ReceivesPart.signalIdsKept`: a signal id among them is ignored.
@@ -163,6 +169,7 @@ public struct ReceivesPart: Sendable, Codable {
 }
 
 /// A receive with room for more signals.
+@BinaryWritable
 public struct OpenReceive: Sendable, Hashable, Codable {
     public var methodId: String
     /// The receive's command id (its first slot, see `ReceiveSlots`).
@@ -184,6 +191,7 @@ public struct OpenReceive: Sendable, Hashable, Codable {
 }
 
 /// A command's part of the state.
+@BinaryWritable
 public struct CommandEntry: Sendable, Codable {
     /// The method that created it.
     public var methodId: String
@@ -199,6 +207,7 @@ public struct CommandEntry: Sendable, Codable {
 }
 
 /// Where a command sits in the step its method waits on.
+@BinaryWritable
 public struct AwaitMark: Sendable, Hashable, Codable {
     public var generation: Int
     public var nodes: [Int]
@@ -210,6 +219,7 @@ public struct AwaitMark: Sendable, Hashable, Codable {
 }
 
 /// A command result that arrived before its command was recorded, with its place in the arrival order.
+@BinaryWritable
 public struct EarlyResult: Sendable, Codable {
     public var result: CommandResult
     public var sequence: Int
@@ -221,6 +231,7 @@ public struct EarlyResult: Sendable, Codable {
 }
 
 /// How a method ended.
+@BinaryWritable
 public enum MethodOutcome: Sendable, Hashable, Codable {
     case completed(Payload)
     /// Failed: the state is kept so the method can be resumed by a retry.
@@ -230,6 +241,7 @@ public enum MethodOutcome: Sendable, Hashable, Codable {
 
 /// The outcome of a method that left the state, kept until its retention is over (`StateField.retained`): a
 /// `WaitMethod` for it is answered with it.
+@BinaryWritable
 public struct RetainedOutcome: Sendable, Codable {
     public var outcome: MethodOutcome
     public var expiresAt: Date
@@ -279,123 +291,9 @@ public struct StatePartsNeeded: Error, Sendable, CustomStringConvertible {
     public var description: String { "the state parts \(fields.sorted()) are needed" }
 }
 
-extension WorkflowStateHeader: BinaryKeyedWritable {
-    func writeFields(_ fields: inout BinaryFields) throws {
-        try fields.field("schemaVersion", schemaVersion)
-        try fields.field("workflowName", workflowName)
-        try fields.field("workflowId", workflowId)
-        try fields.field("tags", tags)
-        try fields.field("meta", meta)
-        try fields.fieldIfPresent("lastMessageId", lastMessageId)
-        try fields.field("workflowTaskIndex", workflowTaskIndex)
-        try fields.fieldIfPresent("runningWorkflowTask", runningWorkflowTask)
-        try fields.field("lastInstant", lastInstant)
-        try fields.field("methods", methods)
-        try fields.field("earlyResultIds", earlyResultIds)
-        try fields.field("resolutionCount", resolutionCount)
-        try fields.fieldIfPresent("retainedUntil", retainedUntil)
-        try fields.fieldIfPresent("closed", closed)
-        try fields.fieldIfPresent("workflowVersion", workflowVersion)
-    }
-}
-
-extension MethodSummary: BinaryKeyedWritable {
-    func writeFields(_ fields: inout BinaryFields) throws {
-        try fields.field("methodId", methodId)
-        try fields.field("started", started)
-        try fields.fieldIfPresent("ending", ending)
-        try fields.field("ongoingCommands", ongoingCommands)
-        try fields.fieldIfPresent("step", step)
-    }
-}
-
-extension RunningWorkflowTask: BinaryKeyedWritable {
-    func writeFields(_ fields: inout BinaryFields) throws {
-        try fields.field("id", id)
-        try fields.field("methodId", methodId)
-        try fields.field("index", index)
-    }
-}
-
-extension MethodRecord: BinaryKeyedWritable {
-    func writeFields(_ fields: inout BinaryFields) throws {
-        try fields.field("history", history)
-        try fields.field("commandIds", commandIds)
-        try fields.fieldIfPresent("requester", requester)
-        try fields.field("waitingClients", waitingClients)
-        try fields.fieldIfPresent("outcome", outcome)
-        try fields.fieldIfPresent("headers", headers)
-        try fields.fieldIfPresent("timerIds", timerIds)
-        try fields.fieldIfPresent("children", children)
-    }
-}
-
-extension ChildWorkflow: BinaryKeyedWritable {
-    func writeFields(_ fields: inout BinaryFields) throws {
-        try fields.field("workflowName", workflowName)
-        try fields.field("workflowId", workflowId)
-    }
-}
-
-extension ReceivesPart: BinaryKeyedWritable {
-    func writeFields(_ fields: inout BinaryFields) throws {
-        try fields.field("open", open)
-        try fields.field("recentSignalIds", recentSignalIds)
-    }
-}
-
-extension OpenReceive: BinaryKeyedWritable {
-    func writeFields(_ fields: inout BinaryFields) throws {
-        try fields.field("methodId", methodId)
-        try fields.field("commandId", commandId)
-        try fields.field("channel", channel)
-        try fields.fieldIfPresent("filter", filter)
-        try fields.field("limit", limit)
-        try fields.field("received", received)
-    }
-}
-
-extension CommandEntry: BinaryKeyedWritable {
-    func writeFields(_ fields: inout BinaryFields) throws {
-        try fields.field("methodId", methodId)
-        try fields.field("record", record)
-        try fields.fieldIfPresent("awaitedBy", awaitedBy)
-    }
-}
-
-extension AwaitMark: BinaryKeyedWritable {
-    func writeFields(_ fields: inout BinaryFields) throws {
-        try fields.field("generation", generation)
-        try fields.field("nodes", nodes)
-    }
-}
-
-extension EarlyResult: BinaryKeyedWritable {
-    func writeFields(_ fields: inout BinaryFields) throws {
-        try fields.field("result", result)
-        try fields.field("sequence", sequence)
-    }
-}
-
-extension RetainedOutcome: BinaryKeyedWritable {
-    func writeFields(_ fields: inout BinaryFields) throws {
-        try fields.field("outcome", outcome)
-        try fields.field("expiresAt", expiresAt)
-    }
-}
-
+// Written by hand: an enum with raw values encodes its raw value.
 extension MethodSummary.Ending: BinaryWritable {
     func write(to writer: BinaryWriter, depth: Int) throws {
         writer.writeString(rawValue)
-    }
-}
-
-extension MethodOutcome: BinaryKeyedWritable {
-    func writeFields(_ fields: inout BinaryFields) throws {
-        switch self {
-        case .completed(let value): try fields.enumCase("completed") { try $0.field("_0", value) }
-        case .failed(let error): try fields.enumCase("failed") { try $0.field("_0", error) }
-        case .canceled: try fields.enumCase("canceled")
-        }
     }
 }

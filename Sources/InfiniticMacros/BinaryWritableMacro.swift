@@ -1,0 +1,160 @@
+import SwiftDiagnostics
+import SwiftSyntax
+import SwiftSyntaxBuilder
+import SwiftSyntaxMacros
+
+/// `@BinaryWritable` (internal to `Infinitic`): writes the `BinaryKeyedWritable` conformance of a struct or of an
+/// enum from its declaration: the fields its synthesized `Encodable` conformance encodes (for an enum, its case
+/// and associated values), in the same order and with the same keys. A type with its own `encode(to:)` or
+/// `CodingKeys`, or an enum with raw values (encoded as its raw value), is refused: its conformance is written by
+/// hand.
+public enum BinaryWritableMacro: ExtensionMacro {
+    public static func expansion(
+        of node: AttributeSyntax, attachedTo declaration: some DeclGroupSyntax,
+        providingExtensionsOf type: some TypeSyntaxProtocol, conformingTo protocols: [TypeSyntax],
+        in context: some MacroExpansionContext
+    ) throws -> [ExtensionDeclSyntax] {
+        if let custom = customCoding(in: declaration.memberBlock) {
+            context.diagnose(
+                Diagnostic(node: custom, message: BinaryWritableMessage.customCoding))
+            return []
+        }
+        let body: String
+        if declaration.is(StructDeclSyntax.self) {
+            guard let fields = structFields(declaration.memberBlock, context: context) else { return [] }
+            body = fields.joined(separator: "\n")
+        } else if let enumDecl = declaration.as(EnumDeclSyntax.self) {
+            if hasRawValues(enumDecl) {
+                context.diagnose(Diagnostic(node: node, message: BinaryWritableMessage.rawValues))
+                return []
+            }
+            let cases = enumDecl.memberBlock.members.flatMap {
+                $0.decl.as(EnumCaseDeclSyntax.self)?.elements.map { $0 } ?? []
+            }
+            body = "switch self {\n" + cases.map(caseLine).joined(separator: "\n") + "\n}"
+        } else {
+            context.diagnose(Diagnostic(node: node, message: BinaryWritableMessage.notStructOrEnum))
+            return []
+        }
+        let decl: DeclSyntax = """
+            extension \(type.trimmed): BinaryKeyedWritable {
+            func writeFields(_ fields: inout BinaryFields) throws {
+            \(raw: body)
+            }
+            }
+            """
+        return [decl.cast(ExtensionDeclSyntax.self)]
+    }
+
+    /// The entries of a struct's stored instance properties, or nil (diagnosed) if one has no written type.
+    private static func structFields(
+        _ members: MemberBlockSyntax, context: some MacroExpansionContext
+    ) -> [String]? {
+        var lines: [String] = []
+        var failed = false
+        for member in members.members {
+            guard let variable = member.decl.as(VariableDeclSyntax.self),
+                !variable.modifiers.contains(where: { ["static", "class"].contains($0.name.text) })
+            else { continue }
+            for binding in variable.bindings {
+                // Computed properties are not encoded (observers alone keep a property stored).
+                if let accessors = binding.accessorBlock, !isObserversOnly(accessors) { continue }
+                guard let name = binding.pattern.as(IdentifierPatternSyntax.self)?.identifier.text else { continue }
+                guard let type = binding.typeAnnotation?.type else {
+                    context.diagnose(Diagnostic(node: binding, message: BinaryWritableMessage.untyped(name)))
+                    failed = true
+                    continue
+                }
+                let method = isOptional(type) ? "fieldIfPresent" : "field"
+                lines.append("try fields.\(method)(\"\(name)\", \(name))")
+            }
+        }
+        return failed ? nil : lines
+    }
+
+    private static func isObserversOnly(_ accessors: AccessorBlockSyntax) -> Bool {
+        guard case .accessors(let list) = accessors.accessors else { return false }
+        return list.allSatisfy { ["willSet", "didSet"].contains($0.accessorSpecifier.text) }
+    }
+
+    private static func isOptional(_ type: TypeSyntax) -> Bool {
+        if type.is(OptionalTypeSyntax.self) || type.is(ImplicitlyUnwrappedOptionalTypeSyntax.self) { return true }
+        if let identifier = type.as(IdentifierTypeSyntax.self) { return identifier.name.text == "Optional" }
+        if let member = type.as(MemberTypeSyntax.self) { return member.name.text == "Optional" }
+        return false
+    }
+
+    /// One case of the `switch`: the case's name, then its associated values under their labels (`_0`...).
+    private static func caseLine(_ element: EnumCaseElementSyntax) -> String {
+        let name = element.name.text
+        guard let parameters = element.parameterClause?.parameters, !parameters.isEmpty else {
+            return "case .\(name): try fields.enumCase(\"\(name)\")"
+        }
+        let bindings = parameters.indices.enumerated().map { index, _ in "let v\(index)" }
+        let entries = parameters.enumerated().map { index, parameter in
+            let key = parameter.firstName.map { $0.text == "_" ? "_\(index)" : $0.text } ?? "_\(index)"
+            let method = isOptional(parameter.type) ? "fieldIfPresent" : "field"
+            return "try $0.\(method)(\"\(key)\", v\(index))"
+        }
+        return "case .\(name)(\(bindings.joined(separator: ", "))): try fields.enumCase(\"\(name)\") {\n"
+            + entries.joined(separator: "\n") + "\n}"
+    }
+
+    /// Whether the enum declares a raw type (its first inherited type, a standard library value type).
+    private static func hasRawValues(_ declaration: EnumDeclSyntax) -> Bool {
+        let rawTypes: Set<String> = [
+            "String", "Int", "Int8", "Int16", "Int32", "Int64", "UInt", "UInt8", "UInt16", "UInt32", "UInt64",
+            "Double", "Float", "Character",
+        ]
+        guard let first = declaration.inheritanceClause?.inheritedTypes.first?.type.trimmedDescription else {
+            return false
+        }
+        return rawTypes.contains(first)
+    }
+
+    /// A hand-written `encode(to:)` or `CodingKeys`, if the type has one.
+    private static func customCoding(in members: MemberBlockSyntax) -> Syntax? {
+        for member in members.members {
+            if let function = member.decl.as(FunctionDeclSyntax.self), function.name.text == "encode" {
+                return Syntax(function.name)
+            }
+            if let nested = member.decl.as(EnumDeclSyntax.self), nested.name.text == "CodingKeys" {
+                return Syntax(nested.name)
+            }
+        }
+        return nil
+    }
+}
+
+enum BinaryWritableMessage: DiagnosticMessage {
+    case customCoding
+    case notStructOrEnum
+    case rawValues
+    case untyped(String)
+
+    var message: String {
+        switch self {
+        case .customCoding:
+            "@BinaryWritable cannot mirror a hand-written 'encode(to:)' or 'CodingKeys': write the "
+                + "'BinaryKeyedWritable' conformance by hand"
+        case .notStructOrEnum:
+            "@BinaryWritable applies to a struct or an enum"
+        case .rawValues:
+            "@BinaryWritable cannot write an enum with raw values (encoded as its raw value): write its "
+                + "'BinaryWritable' conformance by hand"
+        case .untyped(let name):
+            "@BinaryWritable needs the type of '\(name)' written out (it tells whether the field is optional)"
+        }
+    }
+
+    var diagnosticID: MessageID {
+        switch self {
+        case .customCoding: MessageID(domain: "InfiniticMacros", id: "binaryWritable.customCoding")
+        case .notStructOrEnum: MessageID(domain: "InfiniticMacros", id: "binaryWritable.notStructOrEnum")
+        case .rawValues: MessageID(domain: "InfiniticMacros", id: "binaryWritable.rawValues")
+        case .untyped: MessageID(domain: "InfiniticMacros", id: "binaryWritable.untyped")
+        }
+    }
+
+    var severity: DiagnosticSeverity { .error }
+}
