@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 import Infinitic
 
@@ -30,8 +31,7 @@ enum CodecShape {
     private static func time(_ repeats: Int, _ body: () throws -> Void) rethrows -> Double {
         let start = ContinuousClock.now
         for _ in 0..<repeats { try body() }
-        let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return seconds(ContinuousClock.now - start)
     }
 
     private static func sample() throws -> [any Encodable & Sendable] {

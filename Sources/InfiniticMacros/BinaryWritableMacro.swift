@@ -6,8 +6,8 @@ import SwiftSyntaxMacros
 /// `@BinaryWritable` (internal to `Infinitic`): writes the `BinaryKeyedWritable` conformance of a struct or of an
 /// enum from its declaration: the fields its synthesized `Encodable` conformance encodes (for an enum, its case
 /// and associated values), in the same order and with the same keys. A type with its own `encode(to:)` or
-/// `CodingKeys`, or an enum with raw values (encoded as its raw value), is refused: its conformance is written by
-/// hand.
+/// `CodingKeys` is refused (its conformance is written by hand), and so is an enum with raw values (encoded as its
+/// raw value: an empty extension makes it `BinaryWritable`).
 public enum BinaryWritableMacro: ExtensionMacro {
     public static func expansion(
         of node: AttributeSyntax, attachedTo declaration: some DeclGroupSyntax,
@@ -15,8 +15,7 @@ public enum BinaryWritableMacro: ExtensionMacro {
         in context: some MacroExpansionContext
     ) throws -> [ExtensionDeclSyntax] {
         if let custom = customCoding(in: declaration.memberBlock) {
-            context.diagnose(
-                Diagnostic(node: custom, message: BinaryWritableMessage.customCoding))
+            context.diagnose(Diagnostic(node: custom, message: BinaryWritableMessage.customCoding))
             return []
         }
         let body: String
@@ -90,7 +89,7 @@ public enum BinaryWritableMacro: ExtensionMacro {
         guard let parameters = element.parameterClause?.parameters, !parameters.isEmpty else {
             return "case .\(name): try fields.enumCase(\"\(name)\")"
         }
-        let bindings = parameters.indices.enumerated().map { index, _ in "let v\(index)" }
+        let bindings = (0..<parameters.count).map { "let v\($0)" }
         let entries = parameters.enumerated().map { index, parameter in
             let key = parameter.firstName.map { $0.text == "_" ? "_\(index)" : $0.text } ?? "_\(index)"
             let method = isOptional(parameter.type) ? "fieldIfPresent" : "field"
@@ -140,20 +139,22 @@ enum BinaryWritableMessage: DiagnosticMessage {
         case .notStructOrEnum:
             "@BinaryWritable applies to a struct or an enum"
         case .rawValues:
-            "@BinaryWritable cannot write an enum with raw values (encoded as its raw value): write its "
-                + "'BinaryWritable' conformance by hand"
+            "@BinaryWritable cannot write an enum with raw values (encoded as its raw value): declare its "
+                + "'BinaryWritable' conformance with an empty extension"
         case .untyped(let name):
             "@BinaryWritable needs the type of '\(name)' written out (it tells whether the field is optional)"
         }
     }
 
     var diagnosticID: MessageID {
+        let id: String
         switch self {
-        case .customCoding: MessageID(domain: "InfiniticMacros", id: "binaryWritable.customCoding")
-        case .notStructOrEnum: MessageID(domain: "InfiniticMacros", id: "binaryWritable.notStructOrEnum")
-        case .rawValues: MessageID(domain: "InfiniticMacros", id: "binaryWritable.rawValues")
-        case .untyped: MessageID(domain: "InfiniticMacros", id: "binaryWritable.untyped")
+        case .customCoding: id = "customCoding"
+        case .notStructOrEnum: id = "notStructOrEnum"
+        case .rawValues: id = "rawValues"
+        case .untyped: id = "untyped"
         }
+        return MessageID(domain: "InfiniticMacros", id: "binaryWritable." + id)
     }
 
     var severity: DiagnosticSeverity { .error }

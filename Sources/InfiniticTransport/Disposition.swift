@@ -37,10 +37,10 @@ public struct StateWrite: Sendable, Hashable {
         /// stored by parts change only the parts that changed.
         case setFields([String: [UInt8]], removing: [String] = [], replacingAll: Bool = false)
         case delete
-        /// Delete the value `after` from now (measured by the store), unless it is deleted first. Its fields and
-        /// version are unchanged; `setFields` without `replacingAll` keeps the expiry, while `put`,
-        /// `setFields(replacingAll: true)` and `delete` clear it (as they would on a Redis hash). Lets a value
-        /// that only waits to be forgotten go by itself, with no step to delete it.
+        /// Delete the value `after` from now (measured by the store; at once if `after` is not positive), unless
+        /// it is deleted first. Its fields and version are unchanged; `setFields` without `replacingAll` keeps
+        /// the expiry, while `put`, `setFields(replacingAll: true)` and `delete` clear it (as they would on a
+        /// Redis hash). Lets a value that only waits to be forgotten go by itself, with no step to delete it.
         case expire(after: Duration)
         case addToSet([String])
         case removeFromSet([String])

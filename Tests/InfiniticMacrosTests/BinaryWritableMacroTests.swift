@@ -117,8 +117,8 @@ final class BinaryWritableMacroTests: XCTestCase {
                         + "'BinaryKeyedWritable' conformance by hand",
                     line: 4, column: 10),
                 DiagnosticSpec(
-                    message: "@BinaryWritable cannot write an enum with raw values (encoded as its raw value): write "
-                        + "its 'BinaryWritable' conformance by hand",
+                    message: "@BinaryWritable cannot write an enum with raw values (encoded as its raw value): declare "
+                        + "its 'BinaryWritable' conformance with an empty extension",
                     line: 6, column: 1),
                 DiagnosticSpec(
                     message: "@BinaryWritable needs the type of 'id' written out (it tells whether the field is "

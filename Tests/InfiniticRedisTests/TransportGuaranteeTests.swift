@@ -508,19 +508,21 @@ struct TransportGuaranteeTests {
     }
 
     /// A value written with an expiry goes by itself once it is over; a write of some fields keeps the expiry, a
-    /// `put` or a write replacing every field clears it; an expiry of an absent key creates nothing. (The writes
-    /// after each expiry are in the same commit, applied in order: no timing matters but the expiry's own.)
+    /// `put` or a write replacing every field clears it; an expiry of an absent key creates nothing, one that is
+    /// not positive deletes at once. (The writes after each expiry are in the same commit, applied in order: no
+    /// timing matters but the expiry's own.)
     @Test(arguments: TransportKind.allCases)
     func aValueWithAnExpiryGoesByItself(_ kind: TransportKind) async throws {
         let transport = try await kind.make()
         let prefix = "expiring-\(UUID().uuidString.prefix(8)):"
-        let (kept, replaced, put, absent) = (
+        let (kept, replaced, put, absent, now) = (
             StateKey(prefix + "kept", partitionKey: "p"), StateKey(prefix + "replaced", partitionKey: "p"),
-            StateKey(prefix + "put", partitionKey: "p"), StateKey(prefix + "absent", partitionKey: "p")
+            StateKey(prefix + "put", partitionKey: "p"), StateKey(prefix + "absent", partitionKey: "p"),
+            StateKey(prefix + "now", partitionKey: "p")
         )
         let expiry = Duration.seconds(2)
         let started = ContinuousClock.now
-        try await commit(
+        try await commitWrites(
             [
                 StateWrite(key: kept, operation: .setFields(["f": "1".bytes])),
                 StateWrite(key: kept, operation: .expire(after: expiry)),
@@ -532,8 +534,11 @@ struct TransportGuaranteeTests {
                 StateWrite(key: put, operation: .expire(after: expiry)),
                 StateWrite(key: put, operation: .put("2".bytes)),
                 StateWrite(key: absent, operation: .expire(after: expiry)),
-            ], on: transport)
+                StateWrite(key: now, operation: .put("1".bytes)),
+                StateWrite(key: now, operation: .expire(after: .zero)),
+            ], on: transport, partitionKey: "p")
         let before = try await transport.read(kept, fields: nil)
+        #expect(try await transport.read(now) == nil, "an expiry that is not positive deletes at once")
         // On a machine too slow for the expiry, the value may be gone already; it is checked when it is not.
         if ContinuousClock.now - started < expiry {
             #expect(before?.version == 2, "an expiry is no write")
@@ -547,24 +552,6 @@ struct TransportGuaranteeTests {
         #expect(try await transport.read(put)?.bytes == "2".bytes)
         #expect(try await transport.read(absent, fields: nil) == nil)
         (transport as? RedisStreamsTransport)?.close()
-    }
-
-    /// Commits `writes` with the acknowledgement of a message of their partition, and waits until it is applied.
-    private func commit(_ writes: [StateWrite], on transport: any Transport) async throws {
-        let topic = Topic("writes-\(UUID().uuidString.prefix(8))")
-        try await transport.publish(OutgoingMessage(topic: topic, partitionKey: "p", payload: [0]))
-        let handled = Locked(false)
-        try await whileConsuming(transport, Subscription(topic: topic, group: "writer")) { _ in
-            handled.withLock { $0 = true }
-            return .ack(Commit(writes: writes))
-        } _: {
-            // Handled first: before that, the backlog may count only the groups of other partitions (each
-            // partition's consumer creates its group when it starts), which are empty.
-            try await eventually("the writes are committed") {
-                guard handled.value else { return false }
-                return try await transport.backlog(of: topic, group: "writer") == ConsumerBacklog(pending: 0, lag: 0)
-            }
-        }
     }
 
     @Test(arguments: TransportKind.allCases)

@@ -12,10 +12,12 @@ import Testing
 
     func payload(_ text: String) -> Payload { Payload(Array(text.utf8)) }
 
-    /// Both codecs give the same bytes, and those decode back to a value that encodes to them again.
+    /// `value` writes itself (its type is `BinaryWritable`, unless `writable` is false), both codecs give the same
+    /// bytes, and those decode back to a value that encodes to them again.
     func expectSameBytes<Value: Codable>(
-        _ value: Value, sourceLocation: SourceLocation = #_sourceLocation
+        _ value: Value, writable: Bool = true, sourceLocation: SourceLocation = #_sourceLocation
     ) throws {
+        #expect((value is any BinaryWritable) == writable, "\(Value.self)", sourceLocation: sourceLocation)
         let written = try fast.encode(value)
         let encoded = try reference.encode(value)
         #expect(written == encoded, "\(Value.self)", sourceLocation: sourceLocation)
@@ -188,7 +190,37 @@ import Testing
     /// A value holding writable values inside containers that `Encoder` opens (an array of them in a dictionary)
     /// closes each container where it belongs.
     @Test func writableValuesNestedInOtherContainers() throws {
-        try expectSameBytes(["x": [PastStep(position: 1, step: .command("c")), PastStep(position: 2, step: .all([]))]])
-        try expectSameBytes([Optional(resumption), nil])
+        try expectSameBytes(
+            ["x": [PastStep(position: 1, step: .command("c")), PastStep(position: 2, step: .all([]))]], writable: false)
+        try expectSameBytes([Optional(resumption), nil], writable: false)
     }
+
+    /// What `@BinaryWritable` writes for declarations the engine's types do not have: a property with a default, an
+    /// observed property, `Optional<...>` spelled out, an enum case with labels, an optional associated value and
+    /// none.
+    @Test func theMacroWritesWhatSynthesizedEncodableWrites() throws {
+        try expectSameBytes(Sample(id: "a", note: nil, tags: nil, observed: 1))
+        try expectSameBytes(Sample(id: "a", note: "n", tags: ["y", "x"], observed: 2))
+        for choice: SampleChoice in [.none, .one("x"), .labeled(name: "n", 2, nil), .labeled(name: "n", 2, "o")] {
+            try expectSameBytes(choice)
+        }
+    }
+}
+
+@BinaryWritable
+private struct Sample: Codable {
+    static let ignored = 1
+    var id: String
+    var note: String?
+    var version: Int = 3
+    var tags: Optional<Set<String>>
+    var observed: Int { didSet { _ = oldValue } }
+    var computed: Int { observed + 1 }
+}
+
+@BinaryWritable
+private enum SampleChoice: Codable {
+    case none
+    case one(String)
+    case labeled(name: String, Int, String?)
 }

@@ -93,6 +93,13 @@ import Testing
         }
     }
 
+    func engine(retention: Duration) -> WorkflowStateEngine {
+        WorkflowStateEngine(workflowName: "Trips", emitterName: "engine", codec: codec, resultRetention: retention)
+    }
+
+    /// An empty store whose engine keeps outcomes for `retention`.
+    func retainingStore() -> Store { Store(engine: engine(retention: retention)) }
+
     func envelope(
         _ message: WorkflowEngineMessage, requester: Requester? = .client(name: "c"), at date: Date? = nil
     ) -> WorkflowEngineEnvelope {
@@ -166,9 +173,7 @@ import Testing
     }
 
     @Test func aCompletedOutcomeIsAnsweredDuringItsRetentionThenTheStateIsDeleted() throws {
-        var store = Store(
-            engine: WorkflowStateEngine(
-                workflowName: "Trips", emitterName: "engine", codec: codec, resultRetention: retention))
+        var store = retainingStore()
         try store.step(envelope(dispatchWorkflow(tags: ["t"])), now: start)
         let completing = try store.step(envelope(try taskCompleted(store, returning("done"))), now: start)
         #expect(try completedValue(told(completing)) == "done", "the waiting client is told at once")
@@ -211,9 +216,7 @@ import Testing
     /// An `ExpireOutcomes` for a closed instance (as engines before the state's expiry sent them) still forgets
     /// its outcomes, and deletes the state with the last; a late duplicate changes nothing.
     @Test func anExpirationForAClosedInstanceDeletesItsState() throws {
-        var store = Store(
-            engine: WorkflowStateEngine(
-                workflowName: "Trips", emitterName: "engine", codec: codec, resultRetention: retention))
+        var store = retainingStore()
         try store.step(envelope(dispatchWorkflow()), now: start)
         try store.step(envelope(try taskCompleted(store, returning("done"))), now: start)
         let expire = ExpireOutcomes(
@@ -231,7 +234,7 @@ import Testing
     }
 
     @Test func withoutRetentionTheStateIsDeletedAtOnce() throws {
-        var store = Store(engine: WorkflowStateEngine(workflowName: "Trips", emitterName: "engine", codec: codec))
+        var store = Store(engine: engine(retention: .zero))
         try store.step(envelope(dispatchWorkflow()), now: start)
         let completing = try store.step(envelope(try taskCompleted(store, returning("done"))), now: start)
         guard case .deleted = completing.state else {
@@ -243,9 +246,7 @@ import Testing
     }
 
     @Test func aCanceledInstanceKeepsItsOutcomes() throws {
-        var store = Store(
-            engine: WorkflowStateEngine(
-                workflowName: "Trips", emitterName: "engine", codec: codec, resultRetention: retention))
+        var store = retainingStore()
         try store.step(envelope(dispatchWorkflow(tags: ["t"])), now: start)
         try store.step(envelope(try taskCompleted(store, waitingOn("c1"))), now: start)
         let canceling = try store.step(
@@ -274,9 +275,7 @@ import Testing
     /// A long-lived instance whose methods complete one after the other: each outcome is a field of its own,
     /// the header does not grow, and a step reads only what it needs.
     @Test func retainedOutcomesCostNothingToOtherSteps() throws {
-        var store = Store(
-            engine: WorkflowStateEngine(
-                workflowName: "Trips", emitterName: "engine", codec: codec, resultRetention: retention))
+        var store = retainingStore()
         try store.step(envelope(dispatchWorkflow()), now: start)
         try store.step(envelope(try taskCompleted(store, waitingOn("c1"))), now: start)
         var headerSizes: [Int] = []
@@ -328,9 +327,7 @@ import Testing
     /// Methods that end at different times: each retention ends on its own, the state goes with the last; a
     /// new dispatch of the instance once its first method is forgotten starts it again.
     @Test func eachRetentionEndsOnItsOwn() throws {
-        var store = Store(
-            engine: WorkflowStateEngine(
-                workflowName: "Trips", emitterName: "engine", codec: codec, resultRetention: retention))
+        var store = retainingStore()
         func result(_ methodId: String, _ commandId: String) throws -> WorkflowEngineMessage {
             .commandResult(
                 CommandResult(

@@ -71,6 +71,28 @@ public func whileConsuming<T: Sendable>(
     }
 }
 
+/// Writes to a transport's state store the only way it can be written: as the commit of a handled message (of a
+/// scratch topic, in the partition of `partitionKey`). Returns once the commit is applied.
+public func commitWrites(
+    _ writes: [StateWrite], on transport: any Transport, partitionKey: String
+) async throws {
+    let topic = Topic("test-writes-\(UUID().uuidString.prefix(8).lowercased())")
+    try await transport.publish(OutgoingMessage(topic: topic, partitionKey: partitionKey, payload: [0]))
+    let handled = Locked(false)
+    try await whileConsuming(transport, Subscription(topic: topic, group: "writer")) { _ in
+        handled.withLock { $0 = true }
+        return .ack(Commit(writes: writes))
+    } _: {
+        // Handled first: before that, the backlog may count only the groups of other partitions (each partition's
+        // consumer creates its group when it starts), which are empty. Once handled, nothing pending means the
+        // acknowledgement, and the commit with it, applied.
+        try await eventually("the writes are committed") {
+            guard handled.value else { return false }
+            return try await transport.backlog(of: topic, group: "writer") == ConsumerBacklog(pending: 0, lag: 0)
+        }
+    }
+}
+
 /// Thread-safe collection of observations made by handlers.
 public final class Recorder<Element: Sendable>: Sendable {
     private let items = Mutex<[Element]>([])

@@ -11,8 +11,8 @@ protocol BinaryWritable: Encodable {
 
 /// Writes a struct's or an enum's conformance to `BinaryKeyedWritable` from its declaration: the fields its
 /// synthesized `Encodable` conformance encodes (an enum's case and associated values), with the same keys in the
-/// same order (see `BinaryWritableMacro`). Types with raw values or a hand-written `encode(to:)` write theirs by
-/// hand.
+/// same order (see `BinaryWritableMacro`). A type with a hand-written `encode(to:)` writes its fields by hand; an
+/// enum with `String` raw values conforms to `BinaryWritable` with an empty extension.
 @attached(extension, conformances: BinaryKeyedWritable, names: named(writeFields))
 macro BinaryWritable() = #externalMacro(module: "InfiniticMacros", type: "BinaryWritableMacro")
 
@@ -27,6 +27,13 @@ extension BinaryKeyedWritable {
         // The container stays open, as one `Encoder` opens does: it closes when the enclosing one goes on.
         var fields = BinaryFields(writer: writer, header: writer.open(BinaryFormat.keyed, order: .none), depth: depth)
         try writeFields(&fields)
+    }
+}
+
+/// An enum with `String` raw values, encoded as its raw value: it conforms with an empty extension.
+extension BinaryWritable where Self: RawRepresentable, RawValue == String {
+    func write(to writer: BinaryWriter, depth: Int) throws {
+        writer.writeString(rawValue)
     }
 }
 

@@ -79,6 +79,7 @@ final class DecodedValueCache: Sendable {
 
     /// Shards by key hash, each with its part of the budget: concurrent steps seldom wait for each other.
     private let shards: [Shard]
+    /// The key bytes the cache holds at most, over all its shards.
     let byteBudget: Int
 
     private final class Shard: Sendable {

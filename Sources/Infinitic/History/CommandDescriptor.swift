@@ -92,9 +92,4 @@ public struct CommandDescriptor: Sendable, Hashable, Codable, CustomStringConver
     }
 }
 
-// Written by hand: an enum with raw values encodes its raw value.
-extension CommandDescriptor.Kind: BinaryWritable {
-    func write(to writer: BinaryWriter, depth: Int) throws {
-        writer.writeString(rawValue)
-    }
-}
+extension CommandDescriptor.Kind: BinaryWritable {}

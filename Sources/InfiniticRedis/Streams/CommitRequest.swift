@@ -36,7 +36,7 @@ enum CommitOp: Sendable {
     /// version.
     case setFields(key: String, set: [(String, [UInt8])], removing: [String], replacingAll: Bool)
     case delete(key: String)
-    /// `PEXPIRE key ms` (at least 1 ms: Redis deletes a key at once for 0).
+    /// `PEXPIRE key ms` (Redis deletes the key at once for ms ≤ 0).
     case expire(key: String, milliseconds: Int)
     case addMembers(key: String, members: [String])
     case removeMembers(key: String, members: [String])
@@ -147,7 +147,7 @@ struct CommitBatchEncoder {
             case .expire(let key, let milliseconds):
                 arguments.append("E")
                 arguments.append(index(key))
-                arguments.append(max(1, milliseconds))
+                arguments.append(milliseconds)
             case .addMembers(let key, let members), .removeMembers(let key, let members):
                 if case .addMembers = op { arguments.append("S") } else { arguments.append("R") }
                 arguments.append(index(key))

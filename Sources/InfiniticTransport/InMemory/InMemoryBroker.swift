@@ -108,8 +108,8 @@ final class InMemoryBroker: Sendable {
                 var prefetched: PrefetchedState?
                 if subscription.topic.isKeyed, let prefetch = subscription.prefetch, let key = batch[0].message.key {
                     let stateKey = prefetch.stateKey(for: key)
-                    state.store.forgetExpired(asOf: now)
-                    prefetched = PrefetchedState(key: stateKey, fields: state.store.prefetched(stateKey, prefetch))
+                    prefetched = PrefetchedState(
+                        key: stateKey, fields: state.store.prefetched(stateKey, prefetch, at: now))
                 }
                 let messages = batch.enumerated().map { index, held in
                     ReceivedMessage(
@@ -137,9 +137,8 @@ final class InMemoryBroker: Sendable {
                 && delivery.sequences.contains { state.topics[name]?.groups[group]?.inFlight[$0] != nil }
             if let decision, case .ack(let commit) = decision.disposition {
                 // The commit applies even if the topic was deleted meanwhile, as it would on Redis.
-                state.store.forgetExpired(asOf: now)
-                if let conflict = state.store.conflict(in: commit.writes) { return conflict }
-                state.store.apply(commit.writes, now: now)
+                if let conflict = state.store.conflict(in: commit.writes, at: now) { return conflict }
+                state.store.apply(commit.writes, at: now)
                 for message in commit.messages { state.enqueue(message, now: now, wake: &wake) }
             }
             guard isInFlight else { return nil }
@@ -209,17 +208,11 @@ final class InMemoryBroker: Sendable {
     }
 
     func read(_ key: StateKey, now: Date) -> VersionedValue? {
-        state.withLock { state in
-            state.store.forgetExpired(asOf: now)
-            return state.store.value(key)
-        }
+        state.withLock { $0.store.value(key, at: now) }
     }
 
     func read(_ key: StateKey, fields: [String]?, now: Date) -> StateFields? {
-        state.withLock { state in
-            state.store.forgetExpired(asOf: now)
-            return state.store.fields(key, fields)
-        }
+        state.withLock { $0.store.fields(key, fields, at: now) }
     }
 
     func members(of key: StateKey) -> Set<String> {
@@ -228,10 +221,7 @@ final class InMemoryBroker: Sendable {
 
     /// How many values (expired ones forgotten) and sets the state store holds.
     func stateCount(now: Date) -> (values: Int, sets: Int) {
-        state.withLock { state in
-            state.store.forgetExpired(asOf: now)
-            return state.store.count
-        }
+        state.withLock { $0.store.count(at: now) }
     }
 
     func deadLetters(of topic: Topic, limit: Int) -> [DeadLetter] {

@@ -472,6 +472,7 @@ final class LoopStore: StateReading {
     private let store = Mutex(InMemoryStateStore())
     /// The loop's clock as of its last step: expiries count from it.
     private let now = Mutex(Date.distantPast)
+    private var clock: Date { now.withLock { $0 } }
     private let readCount = Mutex(0)
     /// Every n-th read fails (as a read from Redis may).
     var failReadEvery: Int? {
@@ -484,12 +485,12 @@ final class LoopStore: StateReading {
     var failedReads: Int { failures.withLock { $0 } }
 
     var reads: Int { readCount.withLock { $0 } }
-    var allFields: [String: StateFields] { store.withLock { $0.allFields } }
+    var allFields: [String: StateFields] { store.withLock { $0.allFields(at: clock) } }
 
-    func fields(of key: StateKey) -> StateFields? { store.withLock { $0.fields(key, nil) } }
+    func fields(of key: StateKey) -> StateFields? { store.withLock { $0.fields(key, nil, at: clock) } }
 
     func prefetched(_ key: StateKey, _ prefetch: StatePrefetch) -> StateFields? {
-        store.withLock { $0.prefetched(key, prefetch) }
+        store.withLock { $0.prefetched(key, prefetch, at: clock) }
     }
 
     func read(_ key: StateKey, fields: [String]?) async throws -> StateFields? {
@@ -501,7 +502,7 @@ final class LoopStore: StateReading {
             failures.withLock { $0 += 1 }
             throw LoopError("read \(count) of \(key) failed (injected)")
         }
-        return store.withLock { $0.fields(key, fields) }
+        return store.withLock { $0.fields(key, fields, at: clock) }
     }
 
     func ids(_ key: StateKey) -> Set<String> { store.withLock { $0.members(of: key) } }
@@ -509,19 +510,16 @@ final class LoopStore: StateReading {
     func members(of key: StateKey) async throws -> Set<String> { ids(key) }
 
     /// The first write whose version check fails, if any.
-    func conflict(in writes: [StateWrite]) -> StateWrite? { store.withLock { $0.conflict(in: writes) } }
+    func conflict(in writes: [StateWrite]) -> StateWrite? { store.withLock { $0.conflict(in: writes, at: clock) } }
 
     /// Applies writes (check `conflict(in:)` first).
     func apply(_ writes: [StateWrite]) {
-        let now = now.withLock { $0 }
-        store.withLock { $0.apply(writes, now: now) }
+        let clock = clock
+        store.withLock { $0.apply(writes, at: clock) }
     }
 
-    /// Moves the clock on, forgetting the values that expired.
-    func advance(to now: Date) {
-        self.now.withLock { $0 = now }
-        store.withLock { $0.forgetExpired(asOf: now) }
-    }
+    /// Moves the clock on: values whose expiry it passed are gone.
+    func advance(to now: Date) { self.now.withLock { $0 = now } }
 
     /// Moves a stored value's version on without changing it (another writer's commit).
     func bumpVersion(of key: StateKey) {

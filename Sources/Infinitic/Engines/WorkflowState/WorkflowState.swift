@@ -273,8 +273,7 @@ public struct WorkflowState: Sendable {
             operation: .setFields(set, removing: isReplacing ? [] : removed.sorted(), replacingAll: isReplacing),
             expectedVersion: version ?? 0)
         guard closesNow, let retainedUntil = header.retainedUntil else { return [write] }
-        let remaining = Duration.milliseconds(Int64((retainedUntil.timeIntervalSince(now) * 1000).rounded(.up)))
-        return [write, StateWrite(key: key, operation: .expire(after: max(remaining, .milliseconds(1))))]
+        return [write, StateWrite(key: key, operation: .expire(after: .seconds(retainedUntil.timeIntervalSince(now))))]
     }
 
     /// `bytes` decoded as a `Part`, through `cache` when there is one.

@@ -291,9 +291,4 @@ public struct StatePartsNeeded: Error, Sendable, CustomStringConvertible {
     public var description: String { "the state parts \(fields.sorted()) are needed" }
 }
 
-// Written by hand: an enum with raw values encodes its raw value.
-extension MethodSummary.Ending: BinaryWritable {
-    func write(to writer: BinaryWriter, depth: Int) throws {
-        writer.writeString(rawValue)
-    }
-}
+extension MethodSummary.Ending: BinaryWritable {}

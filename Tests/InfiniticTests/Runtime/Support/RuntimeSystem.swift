@@ -72,18 +72,7 @@ struct RuntimeSystem: Sendable {
     /// Writes to the transport's state store the only way it can be written: as the commit of a handled message
     /// (of a scratch topic, in the partition of `partitionKey`).
     func commit(_ writes: [StateWrite], partitionKey: String) async throws {
-        let topic = Topic("test-writes-\(Self.uniqueKey())")
-        try await transport.publish(OutgoingMessage(topic: topic, partitionKey: partitionKey, payload: [0]))
-        let committed = Locked(false)
-        try await whileConsuming(transport, Subscription(topic: topic, group: "writer")) { _ in
-            committed.withLock { $0 = true }
-            return .ack(Commit(writes: writes))
-        } _: {
-            try await eventually("the writes are committed") {
-                guard committed.value else { return false }
-                return try await isDrained(topic)
-            }
-        }
+        try await commitWrites(writes, on: transport, partitionKey: partitionKey)
     }
 
     /// Runs `body` with another client of this system's transport (receiving answers meanwhile, closed after).
