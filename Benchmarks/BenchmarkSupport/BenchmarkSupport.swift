@@ -176,5 +176,6 @@ public final class Counter: Sendable {
     private let count = Atomic<Int>(0)
     public init() {}
     public func increment() { count.add(1, ordering: .relaxed) }
+    public func add(_ amount: Int) { count.add(amount, ordering: .relaxed) }
     public var value: Int { count.load(ordering: .relaxed) }
 }

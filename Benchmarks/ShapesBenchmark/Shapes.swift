@@ -124,6 +124,26 @@ enum Shapes {
         }
     }
 
+    /// `parallel` workflows of `steps` sequential tasks each, all in flight at once; the items are the steps (a
+    /// long method's history grows by one step per task: the cost per step must not grow with it).
+    static func longChains(_ steps: Int, parallel: Int, fleet: Fleet, bench: Bench) async throws -> Phase {
+        let stub = fleet.client.workflow(ChainStub.self)
+        return try await phase(bench, items: steps * parallel) { done in
+            try await withThrowingDiscardingTaskGroup { group in
+                for index in 0..<parallel {
+                    group.addTask {
+                        let result = try await stub.run(index, steps: steps)
+                        guard result == index + steps else {
+                            throw ShapesError.wrongResult("chain of \(steps)", expected: index + steps, got: result)
+                        }
+                        done.add(steps)
+                    }
+                }
+            }
+            return nil
+        }
+    }
+
     /// One workflow dispatching `width` tasks and joining them; the items are the tasks.
     static func fanOut(_ width: Int, fleet: Fleet, bench: Bench) async throws -> Phase {
         let stub = fleet.client.workflow(FanOutStub.self)

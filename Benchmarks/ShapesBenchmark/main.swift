@@ -4,13 +4,16 @@
 //
 //   swift build -c release --product ShapesBenchmark && .build/release/ShapesBenchmark [options]
 //       --quick                 small sizes (a smoke run)
-//       --only a,b              among one-task, ten-step, fan-out, methods, idle, fan-out-table, methods-table, codec
+//       --only a,b              among one-task, ten-step, fan-out, methods, idle, fan-out-table, methods-table,
+//                               steps-table, codec
 //       --rounds N              rounds of each shape (3); the median round is reported
 //       --row-budget S          seconds after which a phase is stopped (60); larger rows of its table are skipped
 //       --inflight N            workflows or methods in flight (100)
 //       --concurrency N         handler concurrency of every role (256)
 //       --widths a,b            fan-out widths of the table (100,250,500,1000,2500,5000,10000)
 //       --method-counts a,b     method counts of the table (100,250,500,1000,2500,5000,10000)
+//       --step-counts a,b       steps of one method, for the steps table (10,100,1000,2500); 20 such workflows
+//                               run at once in each row
 //       --no-inline             workflow tasks go through the executors' stream, as with split roles
 //       --memory                the fleet on the in-memory transport: the engine's cost without Redis's (the
 //                               raw baseline and the stats connection still use Redis)
@@ -20,7 +23,8 @@
 // tasks and joining them; 1,000 methods called on one long-lived instance (100 in flight), each running one
 // task; an idle worker's Redis commands per second. Each reports throughput, latency, Redis commands and bytes
 // written (received by Redis, appended to its AOF) per item, against the raw hiredis loop of the same run;
-// the scaling tables report the cost per item by fan-out width and by number of methods.
+// the scaling tables report the cost per item by fan-out width, by number of methods on one instance and by number
+// of sequential steps of one method (its history grows by a step each time).
 import BenchmarkSupport
 import Foundation
 import Infinitic
@@ -29,14 +33,18 @@ import Logging
 
 let options = BenchmarkOptions(
     defaultMessages: 0,
-    extra: ["row-budget", "inflight", "concurrency", "widths", "method-counts"],
+    extra: ["row-budget", "inflight", "concurrency", "widths", "method-counts", "step-counts"],
     flags: ["quick", "no-inline", "memory"],
     usage:
-        "ShapesBenchmark [--quick] [--no-inline] [--memory] [--only one-task,ten-step,fan-out,methods,idle,fan-out-table,methods-table,codec] "
+        "ShapesBenchmark [--quick] [--no-inline] [--memory] [--only one-task,ten-step,fan-out,methods,idle,fan-out-table,"
+        + "methods-table,steps-table,codec] "
         + "[--rounds N] [--row-budget S] [--inflight N] [--concurrency N] [--widths a,b] [--method-counts a,b] "
+        + "[--step-counts a,b] "
         + "[--no-aof] [--url U]")
 let quick = options.flags.contains("quick")
-let allShapes = ["one-task", "ten-step", "fan-out", "methods", "idle", "fan-out-table", "methods-table", "codec"]
+let allShapes = [
+    "one-task", "ten-step", "fan-out", "methods", "idle", "fan-out-table", "methods-table", "steps-table", "codec",
+]
 let selected = options.only.map { $0.split(separator: ",").map(String.init) } ?? allShapes
 if let unknown = selected.first(where: { !allShapes.contains($0) }) {
     print("unknown shape \(unknown): one of \(allShapes.joined(separator: ", "))")
@@ -48,6 +56,9 @@ func sizes(_ name: String, default standard: [Int], quick small: [Int]) -> [Int]
 let scaled = [100, 250, 500, 1_000, 2_500, 5_000, 10_000]
 let widths = sizes("widths", default: scaled, quick: [50, 100, 200])
 let methodCounts = sizes("method-counts", default: scaled, quick: [50, 100, 200])
+let stepCounts = sizes("step-counts", default: [10, 100, 1_000, 2_500], quick: [10, 50, 100])
+/// The workflows of each row of the steps table, run at once.
+let longChains = 20
 let (oneTaskCount, tenStepCount, fanOutWidth, methodCount) = quick ? (200, 50, 100, 100) : (2_000, 500, 1_000, 1_000)
 let rawMessages = quick ? 20_000 : 100_000
 
@@ -200,6 +211,10 @@ let fanOutTable = try await table(
 let methodsTable = try await table(
     "methods-table", sizes: methodCounts, header: Report.scalingHeader(size: "methods on 1 instance", unit: "method")
 ) { count, fleet in try await Shapes.methods(count, fleet: fleet, bench: bench) }
+let stepsTable = try await table(
+    "steps-table", sizes: stepCounts,
+    header: Report.scalingHeader(size: "steps of \(longChains) methods at once", unit: "step")
+) { steps, fleet in try await Shapes.longChains(steps, parallel: longChains, fleet: fleet, bench: bench) }
 
 print("\n# Summary (\(Report.load) at the end)")
 if !summary.isEmpty {
@@ -207,6 +222,6 @@ if !summary.isEmpty {
     (Report.shapeHeader + summary).forEach { print($0) }
 }
 if !idleLines.isEmpty { print(""); idleLines.forEach { print($0) } }
-(fanOutTable + methodsTable).forEach { print($0) }
+(fanOutTable + methodsTable + stepsTable).forEach { print($0) }
 bench.stats.close()
 redis.stop()

@@ -16,6 +16,10 @@ public struct WorkflowTask: Sendable, Codable {
     /// first workflow task. Nil when none is recorded yet: the executor then takes the highest version it has
     /// for the instance's first workflow task, and version 0 for a later one (a task written before versions).
     public var workflowVersion: Int?
+    /// Set when `method` holds only what changed since the method's workflow task of this index (sticky replay,
+    /// see `StickyReplays`): the commands resolved since, and the past step it resumes at. Only the replay of the
+    /// method parked by that workflow task can run it; nil: `method` is the whole history.
+    public var historyFrom: Int?
 
     public init(
         workflowTaskId: String, workflowName: String, workflowId: String, tags: Set<String>, meta: [String: String],

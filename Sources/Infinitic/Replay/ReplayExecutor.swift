@@ -47,6 +47,9 @@ final class ReplayExecutor: TaskExecutor, @unchecked Sendable {
         return true
     }
 
+    /// Whether jobs wait to run.
+    var hasQueuedJobs: Bool { queue.withLock { $0.next < $0.jobs.count } }
+
     /// Runs queued jobs until `done()` or none is left.
     func drain(until done: () -> Bool) {
         while !done(), runNext() {}

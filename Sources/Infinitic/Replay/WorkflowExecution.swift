@@ -8,14 +8,21 @@ import Synchronization
 /// When the code reaches a step whose outcome is unknown, or misbehaves, the execution is *sealed*: the
 /// outcome is fixed, every later use of the context is ignored, and awaits throw `WorkflowSuspension`. Using the
 /// context from another task than the replay's own seals it with a `WorkflowEscapeError`.
+///
+/// A *parkable* execution (sticky replay, see `StickyReplays`) does not throw at a step whose outcome is unknown:
+/// the code waits there, and a later workflow task of the method resumes it (`resume(with:headers:)`) with what
+/// changed, instead of replaying it from the start.
 final class WorkflowExecution: Sendable {
-    let task: WorkflowTask
+    let workflowName: String
+    let workflowId: String
+    let methodId: String
+    let methodName: String
     let checkMode: CheckMode
     let codec: any PayloadCodec
-    /// The workflow task's headers: what the code sees, and what its new commands are dispatched with.
-    let headers: [String: String]
     /// What each command passes (`InfiniticInterceptor.workflowCommand`).
     let interceptors: Interceptors
+    /// Whether the code waits at a step whose outcome is unknown instead of throwing `WorkflowSuspension`.
+    let parkable: Bool
     private let state: Mutex<ReplayState>
 
     /// The execution running on the current Swift task (for `@WorkflowProperty`).
@@ -33,14 +40,20 @@ final class WorkflowExecution: Sendable {
     }
 
     private struct ReplayState {
+        /// The workflow task running the code (the last one, once parked).
+        var task: WorkflowTask
+        /// The workflow task's headers: what the code sees, and what its new commands are dispatched with.
+        var headers: [String: String]
         var position = 0
         var asOfTaskIndex: Int
         var instant: Date
         var properties: [String: Payload]
-        let lastKnownPosition: Int
-        let recordedCommands: [Int: CommandRecord]
-        let recordedSteps: [Int: PastStep]
+        var lastKnownPosition: Int
+        var recordedCommands: [Int: CommandRecord]
+        var recordedSteps: [Int: PastStep]
         var commandsById: [String: CommandRecord]
+        /// The ids of the commands without outcome in `commandsById`.
+        var ongoing: Set<String>
         var newCommands: [CommandRecord] = []
         /// What the interceptors set for new commands, by id.
         var dispatches: [String: CommandDispatch] = [:]
@@ -54,6 +67,9 @@ final class WorkflowExecution: Sendable {
         var finished = false
         /// The random numbers drawn at the current position.
         var random: (position: Int, generator: SplitMix64)?
+        /// Where the code waits, parked (a parkable execution): the step, and how to resume it (with nil when the
+        /// parked execution is dropped: the code then gets `WorkflowSuspension`).
+        var parked: (step: WaitingStep, continuation: CheckedContinuation<StepOutcome?, Never>)?
     }
 
     /// The replay's own task and the executor its child tasks inherit.
@@ -64,23 +80,37 @@ final class WorkflowExecution: Sendable {
 
     init(
         task: WorkflowTask, start: Resumption, checkMode: CheckMode, codec: any PayloadCodec,
-        headers: [String: String] = [:], interceptors: Interceptors = []
+        headers: [String: String] = [:], interceptors: Interceptors = [], parkable: Bool = false
     ) {
-        self.task = task
+        self.workflowName = task.workflowName
+        self.workflowId = task.workflowId
+        self.methodId = task.method.methodId
+        self.methodName = task.method.methodName
         self.checkMode = checkMode
         self.codec = codec
-        self.headers = headers
         self.interceptors = interceptors
+        self.parkable = parkable
         let method = task.method
+        var current = task
+        current.method.commands = []
+        current.method.pastSteps = []
         self.state = Mutex(
             ReplayState(
+                task: current, headers: headers,
                 asOfTaskIndex: start.taskIndex, instant: start.instant, properties: start.properties,
                 lastKnownPosition: method.lastKnownPosition,
                 recordedCommands: Dictionary(
                     method.commands.map { ($0.position, $0) }, uniquingKeysWith: { a, _ in a }),
                 recordedSteps: Dictionary(method.pastSteps.map { ($0.position, $0) }, uniquingKeysWith: { a, _ in a }),
-                commandsById: Dictionary(method.commands.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })))
+                commandsById: Dictionary(method.commands.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }),
+                ongoing: Set(method.commands.filter { !$0.status.isTerminated }.map(\.id))))
     }
+
+    /// The workflow task running the code (its method without commands nor past steps).
+    var task: WorkflowTask { state.withLock { $0.task } }
+
+    /// The workflow task's headers: what the code sees, and what its new commands are dispatched with.
+    var headers: [String: String] { state.withLock { $0.headers } }
 
     /// The instant of the workflow task that first ran the code now executing.
     var now: Date {
@@ -123,8 +153,7 @@ final class WorkflowExecution: Sendable {
         state.withLock { state in
             noteEscape(&state, doing: "random")
             if state.random?.position != state.position {
-                let seed = StableId.seed(
-                    "random", task.workflowId, task.method.methodId, String(state.position))
+                let seed = StableId.seed("random", workflowId, methodId, String(state.position))
                 state.random = (state.position, SplitMix64(seed: seed))
             }
             return state.random!.generator.next()
@@ -136,7 +165,8 @@ final class WorkflowExecution: Sendable {
     /// Records (or, when replaying, finds) the command the code issues at the next position, and returns its id.
     /// Inside `dispatch`, throws `DispatchSignal` once recorded.
     func command(_ descriptor: CommandDescriptor) throws -> String {
-        let (id, position, replaying, dispatched) = try state.withLock { state -> (String, Int, Bool, Bool) in
+        let (id, position, replaying, dispatched, headers) = try state.withLock {
+            state -> (String, Int, Bool, Bool, [String: String]) in
             try checkUsable(&state, doing: descriptor.description)
             state.position += 1
             let position = state.position
@@ -145,9 +175,9 @@ final class WorkflowExecution: Sendable {
             if replaying {
                 id = try recordedCommand(&state, at: position, matching: descriptor).id
             } else {
+                let task = state.task
                 id = StableId.command(
-                    workflowId: task.workflowId, methodId: task.method.methodId, position: position,
-                    workflowTaskInstant: task.instant)
+                    workflowId: workflowId, methodId: methodId, position: position, workflowTaskInstant: task.instant)
                 var record = CommandRecord(
                     id: id, position: position, descriptor: descriptor, createdAtTaskIndex: task.taskIndex)
                 if descriptor.kind == .signal {
@@ -157,6 +187,7 @@ final class WorkflowExecution: Sendable {
                 }
                 state.newCommands.append(record)
                 state.commandsById[id] = record
+                if !record.status.isTerminated { state.ongoing.insert(id) }
                 if descriptor.kind == .receive, let limit = descriptor.limit, limit > 1 {
                     // One more record per buffered signal, at the same position (see `ReceiveSlots`).
                     var slotDescriptor = descriptor
@@ -165,29 +196,35 @@ final class WorkflowExecution: Sendable {
                     for slot in 2...limit {
                         let slotRecord = CommandRecord(
                             id: ReceiveSlots.id(id, slot: slot), position: position, descriptor: slotDescriptor,
-                            createdAtTaskIndex: task.taskIndex)
+                            createdAtTaskIndex: state.task.taskIndex)
                         state.newCommands.append(slotRecord)
                         state.commandsById[slotRecord.id] = slotRecord
+                        state.ongoing.insert(slotRecord.id)
                     }
                 }
             }
             if case .armed = state.dispatch {
                 state.dispatch = .captured(id)
-                return (id, position, replaying, true)
+                return (id, position, replaying, true, state.headers)
             }
-            return (id, position, replaying, false)
+            return (id, position, replaying, false, state.headers)
         }
-        if !interceptors.isEmpty { intercept(descriptor, id: id, position: position, isReplaying: replaying) }
+        if !interceptors.isEmpty {
+            intercept(descriptor, id: id, position: position, isReplaying: replaying, headers: headers)
+        }
         if dispatched { throw DispatchSignal() }
         return id
     }
 
     /// Passes the command at `position` through the interceptors, and keeps what they set for its dispatch if it
     /// is new (outside the lock: an interceptor cannot reach the context, but must not wait on it either).
-    private func intercept(_ descriptor: CommandDescriptor, id: String, position: Int, isReplaying replaying: Bool) {
+    private func intercept(
+        _ descriptor: CommandDescriptor, id: String, position: Int, isReplaying replaying: Bool,
+        headers: [String: String]
+    ) {
         let input = WorkflowCommandInput(
-            workflowName: task.workflowName, workflowId: task.workflowId, methodName: task.method.methodName,
-            methodId: task.method.methodId, command: descriptor, commandId: id, position: position,
+            workflowName: workflowName, workflowId: workflowId, methodName: methodName,
+            methodId: methodId, command: descriptor, commandId: id, position: position,
             isReplaying: replaying, headers: headers, meta: descriptor.meta)
         interceptors.workflowCommand(input) { input in
             guard !replaying, descriptor.kind != .inline else { return }
@@ -221,21 +258,26 @@ final class WorkflowExecution: Sendable {
 
     /// Runs `body` once, records its outcome, and returns (or throws) the recorded outcome on replays.
     func inline<Value: Codable>(_ body: () throws -> Value) throws -> Value {
-        let (recorded, position) = try state.withLock { state -> (CommandRecord?, Int) in
+        let (recorded, position, task, headers) = try state.withLock {
+            state -> (CommandRecord?, Int, WorkflowTask, [String: String]) in
             try checkUsable(&state, doing: "inline")
             state.position += 1
             guard state.position > state.lastKnownPosition else {
-                return (try recordedCommand(&state, at: state.position, matching: .inline), state.position)
+                return (
+                    try recordedCommand(&state, at: state.position, matching: .inline), state.position, state.task,
+                    state.headers
+                )
             }
             state.inInline = true
-            return (nil, state.position)
+            return (nil, state.position, state.task, state.headers)
         }
         let id =
             recorded?.id
             ?? StableId.command(
-                workflowId: task.workflowId, methodId: task.method.methodId, position: position,
-                workflowTaskInstant: task.instant)
-        if !interceptors.isEmpty { intercept(.inline, id: id, position: position, isReplaying: recorded != nil) }
+                workflowId: workflowId, methodId: methodId, position: position, workflowTaskInstant: task.instant)
+        if !interceptors.isEmpty {
+            intercept(.inline, id: id, position: position, isReplaying: recorded != nil, headers: headers)
+        }
         if let recorded {
             switch recorded.status {
             case .completed(let payload): return try codec.value(Value.self, from: payload)
@@ -277,9 +319,29 @@ final class WorkflowExecution: Sendable {
 
     /// Waits on `step` at the next position: returns its result or throws its failure when its outcome is
     /// known as of the current workflow task; otherwise seals the execution on it and throws
-    /// `WorkflowSuspension`.
-    func awaitStep(_ step: StepSpec) throws -> StepResult {
-        let outcome = try state.withLock { state -> StepOutcome in
+    /// `WorkflowSuspension` or, if parkable, parks there until a later workflow task resumes it.
+    func awaitStep(_ step: StepSpec) async throws -> StepResult {
+        var outcome = try outcomeNow(of: step)
+        if case .waiting = outcome, parkable {
+            let waiting = state.withLock { $0.seal }
+            guard case .waiting(let waitingStep)? = waiting else { throw WorkflowSuspension() }
+            let resumed = await withCheckedContinuation { continuation in
+                state.withLock { $0.parked = (waitingStep, continuation) }
+            }
+            guard let resumed else { throw WorkflowSuspension() }
+            outcome = resumed
+        }
+        switch outcome {
+        case .completed(let result, _): return result
+        case .failed(let failure, _): throw failure.error
+        case .waiting: throw WorkflowSuspension()
+        }
+    }
+
+    /// Where `step`, at the next position, stands as of the current workflow task; a step that waits seals the
+    /// execution on it.
+    private func outcomeNow(of step: StepSpec) throws -> StepOutcome {
+        try state.withLock { state -> StepOutcome in
             try checkUsable(&state, doing: step.description)
             if case .armed = state.dispatch {
                 seal(&state, failing: WorkflowUsageError("a `dispatch` closure must not await"))
@@ -319,11 +381,89 @@ final class WorkflowExecution: Sendable {
             state.passedSteps.append(PastStep(position: position, step: step))
             return outcome
         }
-        switch outcome {
-        case .completed(let result, _): return result
-        case .failed(let failure, _): throw failure.error
-        case .waiting: throw WorkflowSuspension()
+    }
+
+    // MARK: parking (sticky replay)
+
+    /// Whether the code waits, parked, for a later workflow task.
+    var isParked: Bool { state.withLock { $0.parked != nil } }
+
+    /// The index of the workflow task that parked the code, and the step it waits at, if parked.
+    var parkedAt: (taskIndex: Int, step: WaitingStep)? {
+        state.withLock { state in state.parked.map { (state.task.taskIndex, $0.step) } }
+    }
+
+    /// The commands the parked code knows without outcome: those whose outcome a later workflow task may bring.
+    var ongoingCommandIds: [String] {
+        state.withLock { state in state.ongoing.sorted() }
+    }
+
+    /// Resumes the parked code with `task`, a later workflow task of the method whose history holds at least what
+    /// changed since the workflow task that parked it: the commands resolved since, and the past step of the step
+    /// the code waits at, with its resumption. Returns false, leaving the code parked, if `task` does not continue
+    /// it (another step, or that step is not done as of `task`).
+    func resume(with task: WorkflowTask, headers: [String: String]) -> Bool {
+        let resumed = state.withLock { state -> (CheckedContinuation<StepOutcome?, Never>, StepOutcome)? in
+            guard let parked = state.parked, let (resumption, changes, outcome) = continuation(of: state, by: task)
+            else { return nil }
+            for (id, record) in changes {
+                state.commandsById[id] = record
+                if record.status.isTerminated { state.ongoing.remove(id) } else { state.ongoing.insert(id) }
+            }
+            state.asOfTaskIndex = resumption.taskIndex
+            state.instant = resumption.instant
+            state.properties = resumption.properties
+            var current = task
+            current.method.commands = []
+            current.method.pastSteps = []
+            state.task = current
+            state.headers = headers
+            // Everything up to the parked step is past: what follows is new code.
+            state.lastKnownPosition = parked.step.position
+            state.recordedCommands = [:]
+            state.recordedSteps = [:]
+            state.newCommands = []
+            state.passedSteps = []
+            state.dispatches = [:]
+            state.seal = nil
+            state.parked = nil
+            return (parked.continuation, outcome)
         }
+        guard let (continuation, outcome) = resumed else { return false }
+        continuation.resume(returning: outcome)
+        return true
+    }
+
+    /// Whether `task` continues the parked code (see `resume(with:headers:)`).
+    func isContinued(by task: WorkflowTask) -> Bool {
+        state.withLock { continuation(of: $0, by: task) != nil }
+    }
+
+    /// How `task` resumes the parked code: the resumption of its step, the commands it changes, and the step's
+    /// outcome (nil if `task` does not continue the parked code).
+    private func continuation(
+        of state: ReplayState, by task: WorkflowTask
+    ) -> (Resumption, [String: CommandRecord], StepOutcome)? {
+        guard let parked = state.parked, !state.finished, task.taskIndex > state.task.taskIndex,
+            task.method.methodId == methodId,
+            let past = task.method.pastSteps.last(where: { $0.position == parked.step.position }),
+            past.step == parked.step.step, let resumption = past.resumption, resumption.taskIndex == task.taskIndex
+        else { return nil }
+        let changes = Dictionary(task.method.commands.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let outcome = StepOutcome.evaluate(parked.step.step, asOf: resumption.taskIndex) {
+            changes[$0] ?? state.commandsById[$0]
+        }
+        guard outcome.isTerminated else { return nil }
+        return (resumption, changes, outcome)
+    }
+
+    /// Lets the parked code go on with `WorkflowSuspension` (it is dropped: its task unwinds and ends).
+    func abandon() {
+        let continuation = state.withLock { state in
+            defer { state.parked = nil }
+            return state.parked?.continuation
+        }
+        continuation?.resume(returning: nil)
     }
 
     /// The status of `step` as of the current workflow task.
@@ -381,10 +521,10 @@ final class WorkflowExecution: Sendable {
 
     // MARK: end of the replay
 
-    /// The workflow task's output, once the method returned (`.success`) or threw (`.failure`).
-    func output(after methodResult: Result<Payload, any Error>) -> WorkflowTaskOutput {
+    /// The workflow task's output, once the method returned (`.success`) or threw (`.failure`), or parked (nil).
+    func output(after methodResult: Result<Payload, any Error>?) -> WorkflowTaskOutput {
         state.withLock { state in
-            if state.seal == nil {
+            if state.seal == nil, let methodResult {
                 if state.position < state.lastKnownPosition {
                     let recorded =
                         state.recordedCommands[state.lastKnownPosition]?.descriptor.description
@@ -400,7 +540,7 @@ final class WorkflowExecution: Sendable {
             }
             switch state.seal {
             case .failed(let error):
-                return WorkflowTaskOutput(outcome: .workflowTaskFailed(taskFailure(error)))
+                return WorkflowTaskOutput(outcome: .workflowTaskFailed(taskFailure(error, task: state.task)))
             case .waiting(let step):
                 var output = WorkflowTaskOutput(
                     newCommands: state.newCommands, passedSteps: state.passedSteps, properties: state.properties,
@@ -412,6 +552,9 @@ final class WorkflowExecution: Sendable {
                 switch methodResult {
                 case .success(let payload): outcome = .returned(payload)
                 case .failure(let error): outcome = .threw(DeferredFailure(error, codec: codec))
+                case nil:
+                    let error = WorkflowUsageError("the replay parked without waiting at a step")
+                    return WorkflowTaskOutput(outcome: .workflowTaskFailed(taskFailure(ErrorDescription(error, codec: codec), task: state.task)))
                 }
                 var output = WorkflowTaskOutput(
                     newCommands: state.newCommands, passedSteps: state.passedSteps, properties: state.properties,
@@ -422,11 +565,11 @@ final class WorkflowExecution: Sendable {
         }
     }
 
-    /// A failed workflow task for `error`.
-    func taskFailure(_ error: ErrorDescription) -> WorkflowTaskFailedError {
+    /// A failed workflow task `task` for `error`.
+    private func taskFailure(_ error: ErrorDescription, task: WorkflowTask) -> WorkflowTaskFailedError {
         WorkflowTaskFailedError(
-            workflowName: task.workflowName, workflowId: task.workflowId, workflowTaskId: task.workflowTaskId,
-            methodName: task.method.methodName, error: error)
+            workflowName: workflowName, workflowId: workflowId, workflowTaskId: task.workflowTaskId,
+            methodName: methodName, error: error)
     }
 
     // MARK: helpers
@@ -468,7 +611,7 @@ final class WorkflowExecution: Sendable {
 
     private func changed(at position: Int, recorded: String, current: String) -> WorkflowChangedError {
         WorkflowChangedError(
-            workflowName: task.workflowName, methodName: task.method.methodName, position: position,
+            workflowName: workflowName, methodName: methodName, position: position,
             recorded: recorded, current: current)
     }
 
@@ -485,7 +628,7 @@ final class WorkflowExecution: Sendable {
 
     private func escapeError(_ kind: WorkflowEscapeError.Kind, action: String?) -> WorkflowEscapeError {
         WorkflowEscapeError(
-            kind: kind, workflowName: task.workflowName, methodName: task.method.methodName, action: action)
+            kind: kind, workflowName: workflowName, methodName: methodName, action: action)
     }
 
     private func seal(_ state: inout ReplayState, failing error: any Error) {
@@ -523,7 +666,7 @@ extension WorkflowExecution: InvocationHandler {
         }
         descriptor.timeout = timeout
         let id = try command(descriptor)
-        guard case .value(let payload) = try awaitStep(.command(id)) else {
+        guard case .value(let payload) = try await awaitStep(.command(id)) else {
             throw WorkflowUsageError("a command step resolved to something else than a value")
         }
         return payload

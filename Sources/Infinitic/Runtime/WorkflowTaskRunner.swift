@@ -11,17 +11,22 @@ public struct WorkflowTaskRunner: Sendable {
     public let definitions: [WorkflowDefinition]
     /// How long one replay may run (nil: no limit); past it, the method fails with `WorkflowTaskTimeoutError`.
     public let workflowTaskTimeout: Duration?
+    /// The replays it keeps parked between the workflow tasks of their methods (nil: each workflow task replays
+    /// its method from the start). Only a state engine replaying inline uses them (see `StickyReplays`).
+    public let stickyReplays: StickyReplays?
     let executor: WorkflowExecutor
 
-    /// Runs the workflow tasks of `definitions`, one or several versions of one workflow name.
+    /// Runs the workflow tasks of `definitions`, one or several versions of one workflow name; with
+    /// `stickyReplays` above zero, keeps up to that many replays parked between workflow tasks.
     public init(
         definitions: [WorkflowDefinition], emitterName: String, codec: any PayloadCodec,
-        checkMode: CheckMode = .simple, workflowTaskTimeout: Duration? = .seconds(60)
+        checkMode: CheckMode = .simple, workflowTaskTimeout: Duration? = .seconds(60), stickyReplays: Int = 0
     ) {
         precondition(!definitions.isEmpty, "a workflow task runner needs a definition")
         precondition(Set(definitions.map(\.name)).count == 1, "the definitions of a workflow task runner have one name")
         self.definitions = definitions
         self.workflowTaskTimeout = workflowTaskTimeout
+        self.stickyReplays = stickyReplays > 0 ? StickyReplays(capacity: stickyReplays) : nil
         self.executor = WorkflowExecutor(
             definitions: definitions, emitterName: emitterName, checkMode: checkMode, codec: codec)
     }
@@ -32,31 +37,56 @@ public struct WorkflowTaskRunner: Sendable {
     /// Replays the workflow task and returns what to send: its result for the state engine first, then the
     /// dispatch of its new commands. Throws `CancellationError` when a hard stop of the worker interrupted it
     /// (the replay may then have recorded the interruption as a failure of the workflow code: run it again).
-    func run(_ envelope: WorkflowExecutorEnvelope, context: RoleContext) async throws -> [Outbound] {
-        let output = await replay(envelope, context: context)
+    ///
+    /// With a `lease` (a state engine step replaying inline), the task resumes the method's parked replay the step
+    /// took when it continues it, and the replay parks again in `stickyReplays` if the method waits; a task with
+    /// only what changed (`WorkflowTask.historyFrom`) that has no such replay to resume throws
+    /// `StickyReplayMissed`.
+    func run(
+        _ envelope: WorkflowExecutorEnvelope, context: RoleContext, lease: StickyLease? = nil
+    ) async throws -> [Outbound] {
+        let task = envelope.message
+        var parked = lease?.take(methodId: task.method.methodId)
+        if let replay = parked, !replay.isContinued(by: task) {
+            replay.abandon()
+            parked = nil
+        }
+        if task.historyFrom != nil && parked == nil {
+            if lease != nil { throw StickyReplayMissed() }
+            let error = WorkflowUsageError(
+                "workflow task \(task.workflowTaskId) carries only what changed since task \(task.historyFrom ?? 0), "
+                    + "and no parked replay of its method is here: retry the workflow task")
+            return executor.outputs(of: executor.failedOutput(for: task, error: error), for: envelope, now: context.now())
+        }
+        let sticky = lease.map { _ in WorkflowExecutor.Sticky(resuming: parked, keepingIn: stickyReplays) }
+        let output = await replay(envelope, context: context, sticky: sticky)
         try Task.checkCancellation()
         return executor.outputs(of: output, for: envelope, now: context.now())
     }
 
     /// Replays the workflow task through the interceptors (directly when there are none).
-    private func replay(_ envelope: WorkflowExecutorEnvelope, context: RoleContext) async -> WorkflowTaskOutput {
-        guard !context.interceptors.isEmpty else { return await replayInTime(envelope, context: context) }
+    private func replay(
+        _ envelope: WorkflowExecutorEnvelope, context: RoleContext, sticky: WorkflowExecutor.Sticky?
+    ) async -> WorkflowTaskOutput {
+        guard !context.interceptors.isEmpty else {
+            return await replayInTime(envelope, context: context, sticky: sticky)
+        }
         let input = ReplayWorkflowTaskInput(task: envelope.message, headers: envelope.headers)
         return await context.interceptors.replayWorkflowTask(input) { input in
             var envelope = envelope
             envelope.message = input.task
             envelope.headers = input.headers
-            return await replayInTime(envelope, context: context)
+            return await replayInTime(envelope, context: context, sticky: sticky)
         }
     }
 
     /// Replays the workflow task, within the workflow task timeout.
     private func replayInTime(
-        _ envelope: WorkflowExecutorEnvelope, context: RoleContext
+        _ envelope: WorkflowExecutorEnvelope, context: RoleContext, sticky: WorkflowExecutor.Sticky?
     ) async -> WorkflowTaskOutput {
         let (executor, interceptors) = (self.executor, context.interceptors)
         guard let timeout = workflowTaskTimeout else {
-            return await executor.replay(envelope, interceptors: interceptors)
+            return await executor.replay(envelope, interceptors: interceptors, sticky: sticky)
         }
         let task = envelope.message
         do {
@@ -64,7 +94,7 @@ public struct WorkflowTaskRunner: Sendable {
             // A replay cannot be stopped by cancellation (the workflow code runs synchronously on its executor):
             // it runs in the pool's job itself, a task less.
             switch try await limit.run(
-                cancelling: false, { await executor.replay(envelope, interceptors: interceptors) })
+                cancelling: false, { await executor.replay(envelope, interceptors: interceptors, sticky: sticky) })
             {
             case .finished(let output):
                 return output

@@ -125,7 +125,8 @@ public final class InfiniticWorker: Service {
             if configuration.inlineWorkflowTasks, configuration.resolvedRoles.contains(.workflowExecutor(name)),
                 !definitions.isEmpty
             {
-                engine.inline = workflowTaskRunner(definitions, environment: environment)
+                engine.inline = workflowTaskRunner(
+                    definitions, environment: environment, stickyReplays: configuration.stickyReplays)
             }
             return runner(engine)
         case .workflowTagEngine(let name):
@@ -144,10 +145,11 @@ public final class InfiniticWorker: Service {
 
     /// How this worker runs the workflow tasks of `definitions` (the versions of one workflow).
     private func workflowTaskRunner(
-        _ definitions: [WorkflowDefinition], environment: RoleEnvironment
+        _ definitions: [WorkflowDefinition], environment: RoleEnvironment, stickyReplays: Int = 0
     ) -> WorkflowTaskRunner {
         WorkflowTaskRunner(
             definitions: definitions, emitterName: environment.emitterName, codec: environment.codec,
-            checkMode: configuration.checkMode, workflowTaskTimeout: configuration.workflowTaskTimeout)
+            checkMode: configuration.checkMode, workflowTaskTimeout: configuration.workflowTaskTimeout,
+            stickyReplays: stickyReplays)
     }
 }

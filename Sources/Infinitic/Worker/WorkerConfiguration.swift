@@ -38,6 +38,13 @@ public struct WorkerConfiguration: Sendable {
     /// task; the replay, its interceptors, its timeout and its outputs are the same). Workers running only one of
     /// the two roles are not affected; workflow tasks they send still go to the executors.
     public var inlineWorkflowTasks: Bool = true
+    /// With inline workflow tasks, how many methods' replays each workflow's state engine keeps parked between
+    /// their workflow tasks (sticky replay; 1,000 by default, 0 for none): the next workflow task of such a method
+    /// resumes its code where it waits, with only what changed, instead of replaying it from its start with its
+    /// whole history, so a long method's workflow task costs what it adds. Beyond that many, the least recently
+    /// parked are dropped and replay from the start next time. The code after each `await` then runs once per
+    /// worker instead of once per later workflow task: workflow code must not rely on being replayed.
+    public var stickyReplays: Int = 1_000
     /// The codec of messages, states and payloads: `BinaryPayloadCodec` by default, `JSONPayloadCodec` to read
     /// them in Redis. Must be the same for every worker and client of a deployment (neither reads the other's
     /// bytes: change it only on a deployment without stored states or messages in flight).

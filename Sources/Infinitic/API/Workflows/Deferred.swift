@@ -31,7 +31,7 @@ public struct Deferred<Value: Sendable>: Sendable {
                 }
                 return try transform(result)
             }
-            return try transform(try execution.awaitStep(cursor?.consume() ?? fixedStep))
+            return try transform(try await execution.awaitStep(cursor?.consume() ?? fixedStep))
         }
     }
 

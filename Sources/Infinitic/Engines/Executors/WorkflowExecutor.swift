@@ -42,7 +42,9 @@ public struct WorkflowExecutor: Sendable {
     /// Replays the workflow task with the definition of its version: the workflow code sees the envelope's
     /// headers, and its commands pass `interceptors`. Without that version here, the workflow task fails with a
     /// `WorkflowVersionUnavailableError`.
-    func replay(_ envelope: WorkflowExecutorEnvelope, interceptors: Interceptors) async -> WorkflowTaskOutput {
+    func replay(
+        _ envelope: WorkflowExecutorEnvelope, interceptors: Interceptors, sticky: Sticky? = nil
+    ) async -> WorkflowTaskOutput {
         var task = envelope.message
         guard let versions = definitions[task.workflowName], let version = version(for: task) else {
             let error = InvocationError(.unknownWorkflow, "no workflow \(task.workflowName) is registered here")
@@ -55,10 +57,35 @@ public struct WorkflowExecutor: Sendable {
             return failedOutput(for: task, error: error)
         }
         task.workflowVersion = version
-        var output = await Replayer(definition: definition, checkMode: checkMode, codec: codec)
-            .replay(task, headers: envelope.headers, interceptors: interceptors)
+        let replayed: (output: WorkflowTaskOutput, parked: ParkedReplay?)
+        if let parked = sticky?.resuming {
+            guard let resumed = await parked.resume(with: task, headers: envelope.headers) else {
+                parked.abandon()
+                let error = WorkflowUsageError("the parked replay of the method does not continue with this task")
+                return failedOutput(for: task, error: error)
+            }
+            replayed = resumed
+        } else if task.historyFrom != nil {
+            let error = WorkflowUsageError("a workflow task with only what changed has no parked replay to resume")
+            return failedOutput(for: task, error: error)
+        } else {
+            replayed = await Replayer(definition: definition, checkMode: checkMode, codec: codec)
+                .replay(task, headers: envelope.headers, interceptors: interceptors, parking: sticky?.keepingIn != nil)
+        }
+        if let parked = replayed.parked {
+            if let cache = sticky?.keepingIn { cache.keep(parked) } else { parked.abandon() }
+        }
+        var output = replayed.output
         output.workflowVersion = version
         return output
+    }
+
+    /// How a replay uses sticky replay: the parked replay it resumes, and where it parks.
+    struct Sticky: Sendable {
+        /// The parked replay of the method that the workflow task continues (nil: replay from the start).
+        var resuming: ParkedReplay?
+        /// Where the replay parks if the method waits (nil: it does not park).
+        var keepingIn: StickyReplays?
     }
 
     /// The output of a workflow task that failed with `error` before its replay could say anything (or whose

@@ -57,11 +57,17 @@ public struct WorkflowStateEngine: Sendable {
 
     /// Applies `envelopes`, in order, to `state` (nil if the instance has no state). `now` stamps emitted
     /// messages. Throws `StatePartsNeeded` when a part of the state that was not read is needed.
+    ///
+    /// `sticky` says where the parked replay of a method of the instance stands, if one is parked where the
+    /// workflow task the step dispatches runs (see `StickyReplays`): a workflow task that continues it carries only
+    /// what changed (`WorkflowTask.historyFrom`).
     public func handle(
-        _ envelopes: [WorkflowEngineEnvelope], state stored: WorkflowState?, now: Date
+        _ envelopes: [WorkflowEngineEnvelope], state stored: WorkflowState?, now: Date,
+        sticky: (@Sendable (_ methodId: String) -> StickyPoint?)? = nil
     ) throws -> WorkflowEngineTransition {
         var machine: WorkflowStateMachine? = stored.map {
-            WorkflowStateMachine(state: $0, stamp: stamp(for: envelopes.first, now: now), retention: retention)
+            WorkflowStateMachine(
+                state: $0, stamp: stamp(for: envelopes.first, now: now), retention: retention, sticky: sticky)
         }
         var outputs: [Outbound] = []
         var applied = false
@@ -125,8 +131,7 @@ public struct WorkflowStateEngine: Sendable {
                 meta: dispatch.meta, createdAt: envelope.emittedAt)
             var machine = WorkflowStateMachine(
                 state: WorkflowState(header: header, codec: codec, cache: partCache, replacingVersion: version),
-                stamp: stamp,
-                retention: retention)
+                stamp: stamp, retention: retention)
             machine.create(envelope, dispatch)
             return (machine, [])
         case .dispatchMethod(let dispatch):

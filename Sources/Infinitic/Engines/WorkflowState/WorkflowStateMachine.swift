@@ -13,11 +13,17 @@ struct WorkflowStateMachine {
     private(set) var deleted = false
     /// How long the outcome of a method that leaves the state stays retrievable (0: not at all).
     private let retention: TimeInterval
+    /// Where a parked replay of a method stands (see `WorkflowStateEngine.handle(_:state:now:sticky:)`).
+    private let sticky: (@Sendable (_ methodId: String) -> StickyPoint?)?
 
-    init(state: WorkflowState, stamp: MessageStamp, retention: TimeInterval = 0) {
+    init(
+        state: WorkflowState, stamp: MessageStamp, retention: TimeInterval = 0,
+        sticky: (@Sendable (_ methodId: String) -> StickyPoint?)? = nil
+    ) {
         self.state = state
         self.stamp = stamp
         self.retention = retention
+        self.sticky = sticky
     }
 
     /// Stamps what follows with the stamp of the next message of the batch.
@@ -588,7 +594,16 @@ struct WorkflowStateMachine {
         let methodId = header.methods[index].methodId
         guard var record = try state.methodRecord(methodId) else { return }
         let properties = try state.properties()
-        let commands = try state.commands(record.commandIds)
+        // A parked replay that waits at the method's current step since its last workflow task needs only the
+        // commands it knows without outcome that have one now; any other replay needs them all.
+        let summary = header.methods[index]
+        let parked = sticky?(methodId).flatMap { point -> StickyPoint? in
+            guard summary.started, let last = summary.lastTaskIndex, point.taskIndex == last,
+                point.position == record.history.currentStep?.position
+            else { return nil }
+            return point
+        }
+        let commands = try state.commands(parked?.ongoingCommandIds ?? record.commandIds)
         header.workflowTaskIndex += 1
         let taskIndex = header.workflowTaskIndex
         let instant = max(header.lastInstant, trigger)
@@ -603,15 +618,21 @@ struct WorkflowStateMachine {
             record.history.currentStep = nil
         }
         header.methods[index].step = nil
+        header.methods[index].lastTaskIndex = taskIndex
         state.setMethodRecord(record)
         let taskId = StableId.workflowTask(workflowId: header.workflowId, index: taskIndex)
         header.runningWorkflowTask = RunningWorkflowTask(id: taskId, methodId: methodId, index: taskIndex)
         var history = record.history
         history.commands = commands.compactMap { $0?.record }
-        let task = WorkflowTask(
+        if parked != nil {
+            history.commands.removeAll { !$0.status.isTerminated }
+            history.pastSteps = history.pastSteps.suffix(1)
+        }
+        var task = WorkflowTask(
             workflowTaskId: taskId, workflowName: header.workflowName, workflowId: header.workflowId,
             tags: header.tags, meta: header.meta, taskIndex: taskIndex, instant: instant, method: history,
             workflowVersion: header.workflowVersion)
+        task.historyFrom = parked?.taskIndex
         outputs.append(
             .workflowExecutor(stamp.envelope(task, requester: record.requester, headers: record.headers ?? [:])))
     }

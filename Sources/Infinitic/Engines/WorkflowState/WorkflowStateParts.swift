@@ -76,6 +76,8 @@ public struct MethodSummary: Sendable, Hashable, Codable {
     public var ongoingCommands: Int
     /// The counters of the step it waits on.
     public var step: StepTracker?
+    /// The index of its last workflow task (nil before its first, and in states written before it was kept).
+    public var lastTaskIndex: Int?
 
     public init(methodId: String) {
         self.methodId = methodId

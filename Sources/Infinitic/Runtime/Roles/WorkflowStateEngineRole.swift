@@ -72,8 +72,22 @@ public struct WorkflowStateEngineRole: Role {
     /// inline runner, the workflow task the batch triggers is replayed in the step and its result applied to the
     /// state before the commit (again, up to `inlineReplaysPerStep` times). A state that cannot be read or
     /// outputs that cannot be encoded retry the batch later.
+    ///
+    /// With sticky replay (`WorkflowTaskRunner.stickyReplays`), a workflow task that continues its method's parked
+    /// replay carries only what changed and resumes it; if that replay cannot resume it after all, the step runs
+    /// again with whole histories.
     public func step(
         _ inputs: [RoleInput<WorkflowEngineEnvelope>], context: RoleContext
+    ) async throws -> BatchDisposition {
+        do {
+            return try await step(inputs, context: context, sticky: true)
+        } catch is StickyReplayMissed {
+            return try await step(inputs, context: context, sticky: false)
+        }
+    }
+
+    private func step(
+        _ inputs: [RoleInput<WorkflowEngineEnvelope>], context: RoleContext, sticky useSticky: Bool
     ) async throws -> BatchDisposition {
         let envelopes = inputs.map(\.value)
         let workflowId = envelopes[0].message.workflowId
@@ -82,6 +96,9 @@ public struct WorkflowStateEngineRole: Role {
         let read: @Sendable ([String]?) async throws -> StateFields? = { fields in
             try await store.read(key, fields: fields.map { [StateField.header] + $0 })
         }
+        // The parked replays of the instance's methods this step may resume; those it does not are dropped.
+        let lease = useSticky ? inline?.stickyReplays.map { StickyLease(replays: $0, workflowId: workflowId) } : nil
+        defer { lease?.release() }
         do {
             // The transport read the state when it took the workflow's lock, unless this is a run after a
             // conflict.
@@ -92,14 +109,15 @@ public struct WorkflowStateEngineRole: Role {
                 stored = try await read([])
             }
             let now = context.now()
-            let (first, before) = try await transition(for: envelopes, stored: stored, read: read, now: now)
+            let (first, before) = try await transition(
+                for: envelopes, stored: stored, read: read, now: now, sticky: lease.map(Self.hint))
             var outcome = first.state
             var outputs = first.outputs
             var events = eventsOf(envelopes, before: before, transition: first, now: now)
             if let runner = inline {
                 try await replayInline(
                     with: runner, workflowId: workflowId, state: &outcome, outputs: &outputs, events: &events,
-                    read: read, context: context)
+                    read: read, context: context, lease: lease)
             }
             var writes: [StateWrite] = []
             switch outcome {
@@ -117,6 +135,8 @@ public struct WorkflowStateEngineRole: Role {
             return .ack(Commit(messages: messages, writes: writes))
         } catch is CancellationError {
             throw CancellationError()
+        } catch let missed as StickyReplayMissed {
+            throw missed
         } catch {
             return BatchDisposition(
                 .retry(after: .seconds(1), reason: "cannot apply messages to the state of \(workflowId): \(error)"))
@@ -130,14 +150,14 @@ public struct WorkflowStateEngineRole: Role {
     private func replayInline(
         with runner: WorkflowTaskRunner, workflowId: String, state outcome: inout WorkflowEngineTransition.StateChange,
         outputs: inout [Outbound], events: inout [CloudEvent], read: @Sendable ([String]?) async throws -> StateFields?,
-        context: RoleContext
+        context: RoleContext, lease: StickyLease?
     ) async throws {
-        for _ in 0..<Self.inlineReplaysPerStep {
+        for round in 0..<Self.inlineReplaysPerStep {
             guard case .updated(let state) = outcome,
                 let index = outputs.firstIndex(where: { Self.isWorkflowTask($0, of: workflowId) }),
                 case .workflowExecutor(let task) = outputs[index]
             else { return }
-            var replayed = try await runner.run(task, context: context)
+            var replayed = try await runner.run(task, context: context, lease: lease)
             guard let resultIndex = replayed.firstIndex(where: { Self.isWorkflowTaskResult($0, of: workflowId) }),
                 case .workflowEngine(let result) = replayed.remove(at: resultIndex)
             else { return }
@@ -145,7 +165,11 @@ public struct WorkflowStateEngineRole: Role {
             outputs += replayed
             let now = context.now()
             var current: WorkflowState? = state
-            let next = try await run([result], on: &current, read: read, now: now, strict: true)
+            // The last round's workflow task goes to the executors: it carries the whole history.
+            let last = round == Self.inlineReplaysPerStep - 1
+            let next = try await run(
+                [result], on: &current, read: read, now: now, strict: true,
+                sticky: last ? nil : lease.map(Self.hint))
             events += eventsOf([result], before: current, transition: next, now: now)
             outputs += next.outputs
             if case .unchanged = next.state { return }
@@ -180,11 +204,19 @@ public struct WorkflowStateEngineRole: Role {
     /// parts read).
     private func transition(
         for envelopes: [WorkflowEngineEnvelope], stored: StateFields?,
-        read: @Sendable ([String]?) async throws -> StateFields?, now: Date
+        read: @Sendable ([String]?) async throws -> StateFields?, now: Date, sticky: StickyHint?
     ) async throws -> (WorkflowEngineTransition, WorkflowState?) {
         var state = try stored.map { try engine.state(stored: $0) }
-        let transition = try await run(envelopes, on: &state, read: read, now: now, strict: false)
+        let transition = try await run(envelopes, on: &state, read: read, now: now, strict: false, sticky: sticky)
         return (transition, state)
+    }
+
+    /// Where a parked replay of a method stands (`WorkflowStateEngine.handle(_:state:now:sticky:)`).
+    typealias StickyHint = @Sendable (_ methodId: String) -> StickyPoint?
+
+    /// The hint of the parked replays `lease` took.
+    private static func hint(_ lease: StickyLease) -> StickyHint {
+        { lease.point(methodId: $0) }
     }
 
     /// Runs the engine on `state`, reading the parts it asks for, until it needs nothing more; `state` ends with
@@ -192,7 +224,7 @@ public struct WorkflowStateEngineRole: Role {
     /// not written yet (a transition of this step ran on it) must not be: `strict` throws `WorkflowStateChanged`.
     private func run(
         _ envelopes: [WorkflowEngineEnvelope], on state: inout WorkflowState?,
-        read: @Sendable ([String]?) async throws -> StateFields?, now: Date, strict: Bool
+        read: @Sendable ([String]?) async throws -> StateFields?, now: Date, strict: Bool, sticky: StickyHint?
     ) async throws -> WorkflowEngineTransition {
         if let current = state {
             let likely = current.unread(WorkflowStateEngine.likelyParts(of: envelopes))
@@ -200,7 +232,7 @@ public struct WorkflowStateEngineRole: Role {
         }
         for _ in 0..<Self.partialReadRounds {
             do {
-                return try engine.handle(envelopes, state: state, now: now)
+                return try engine.handle(envelopes, state: state, now: now, sticky: sticky)
             } catch let needed as StatePartsNeeded {
                 guard let current = state else { throw needed }
                 state = try await merge(needed.fields, into: current, read: read, strict: strict)
@@ -208,7 +240,7 @@ public struct WorkflowStateEngineRole: Role {
         }
         if strict { throw WorkflowUsageError("the step kept asking for parts of the state it had read") }
         state = try await read(nil).map { try engine.state(stored: $0) }
-        return try engine.handle(envelopes, state: state, now: now)
+        return try engine.handle(envelopes, state: state, now: now, sticky: sticky)
     }
 
     /// `state` with `fields` read; the whole state read afresh when it changed meanwhile (nil if it is gone),

@@ -1,0 +1,129 @@
+import Synchronization
+
+/// The replays a worker keeps parked between the workflow tasks of their methods (sticky replay): the next
+/// workflow task of a method resumes its parked code with what changed, instead of replaying the method from its
+/// start, so a workflow task costs what it adds, not the length of the method's history.
+///
+/// At most `capacity` are kept; beyond, the least recently parked are dropped (a later workflow task of theirs
+/// replays from the start, as without the cache). A state engine replaying its workflow tasks inline takes the
+/// parked replay of a method for the step that dispatches its next workflow task (`StickyLease`).
+public final class StickyReplays: Sendable {
+    /// The most replays kept parked.
+    public let capacity: Int
+
+    private struct Key: Hashable {
+        let workflowId: String
+        let methodId: String
+    }
+
+    private struct Entries {
+        var byKey: [Key: (replay: ParkedReplay, tick: UInt64)] = [:]
+        var tick: UInt64 = 0
+    }
+
+    private let entries = Mutex(Entries())
+
+    public init(capacity: Int) {
+        self.capacity = max(1, capacity)
+    }
+
+    /// How many replays are parked.
+    public var count: Int { entries.withLock { $0.byKey.count } }
+
+    /// Takes the parked replay of a method out of the cache, if any.
+    func take(workflowId: String, methodId: String) -> ParkedReplay? {
+        entries.withLock { $0.byKey.removeValue(forKey: Key(workflowId: workflowId, methodId: methodId))?.replay }
+    }
+
+    /// Keeps `replay` for its method's next workflow task (dropping one it replaces, and the least recently kept
+    /// beyond the capacity).
+    func keep(_ replay: ParkedReplay) {
+        let execution = replay.execution
+        let key = Key(workflowId: execution.workflowId, methodId: execution.methodId)
+        let dropped = entries.withLock { entries -> [ParkedReplay] in
+            entries.tick += 1
+            var dropped: [ParkedReplay] = []
+            if let replaced = entries.byKey.updateValue((replay, entries.tick), forKey: key) {
+                dropped.append(replaced.replay)
+            }
+            if entries.byKey.count > capacity {
+                // Drop the oldest tenth at once: a sort per `capacity / 10` keeps, not per keep.
+                let excess = entries.byKey.count - capacity + capacity / 10
+                let oldest = entries.byKey.sorted { $0.value.tick < $1.value.tick }.prefix(excess)
+                for (key, entry) in oldest {
+                    entries.byKey[key] = nil
+                    dropped.append(entry.replay)
+                }
+            }
+            return dropped
+        }
+        for replay in dropped { replay.abandon() }
+    }
+
+    /// Drops every parked replay.
+    public func removeAll() {
+        let dropped = entries.withLock { entries in
+            defer { entries.byKey = [:] }
+            return entries.byKey.values.map(\.replay)
+        }
+        for replay in dropped { replay.abandon() }
+    }
+}
+
+/// Where a parked replay of a method stands, for the state engine building the method's next workflow task: it
+/// may send only what changed since `taskIndex` if the method still waits at the step at `position`.
+public struct StickyPoint: Sendable, Hashable {
+    /// The workflow task that parked the code.
+    public var taskIndex: Int
+    /// The position of the step the code waits at.
+    public var position: Int
+    /// The commands the parked code knows without outcome (the only ones whose outcome can have changed).
+    public var ongoingCommandIds: [String]
+}
+
+/// The parked replays one state engine step took out of the cache, by method: the step's engine asks where they
+/// stand (the same answer however often it runs), its inline replay resumes one; `release()` drops the rest (the
+/// step built a full workflow task for them, or failed).
+final class StickyLease: Sendable {
+    let replays: StickyReplays
+    let workflowId: String
+    private let taken = Mutex<[String: ParkedReplay?]>([:])
+
+    init(replays: StickyReplays, workflowId: String) {
+        self.replays = replays
+        self.workflowId = workflowId
+    }
+
+    /// Where the parked replay of `methodId` stands, if one is parked.
+    func point(methodId: String) -> StickyPoint? {
+        let replay = taken.withLock { taken -> ParkedReplay? in
+            if let known = taken[methodId] { return known }
+            let replay = replays.take(workflowId: workflowId, methodId: methodId)
+            taken[methodId] = .some(replay)
+            return replay
+        }
+        guard let replay, let parked = replay.execution.parkedAt else { return nil }
+        return StickyPoint(
+            taskIndex: parked.taskIndex, position: parked.step.position,
+            ongoingCommandIds: replay.execution.ongoingCommandIds)
+    }
+
+    /// Hands over the parked replay of `methodId` taken for this step (nil if none). If the method's replay parks
+    /// again, a later round of the step asking where it stands takes it from the cache again.
+    func take(methodId: String) -> ParkedReplay? {
+        taken.withLock { $0.removeValue(forKey: methodId) ?? nil }
+    }
+
+    /// Drops the parked replays taken and not handed over.
+    func release() {
+        let left = taken.withLock { taken in
+            defer { taken = [:] }
+            return taken.values.compactMap { $0 }
+        }
+        for replay in left { replay.abandon() }
+    }
+}
+
+/// A workflow task sent with only what changed since the parked replay of its method found no such replay to
+/// resume: its step must build the workflow task again with the whole history.
+struct StickyReplayMissed: Error {}
