@@ -376,6 +376,7 @@ final class WorkflowExecution: Sendable {
             let outcome = evaluate(step, in: state)
             guard outcome.isTerminated else {
                 state.seal = .waiting(WaitingStep(position: position, step: step))
+                if parkable { return outcome }  // the caller parks
                 throw WorkflowSuspension()
             }
             state.passedSteps.append(PastStep(position: position, step: step))
