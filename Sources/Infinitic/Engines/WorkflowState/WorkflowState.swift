@@ -163,8 +163,55 @@ public struct WorkflowState: Sendable {
         return try part(StateField.method(methodId), as: MethodRecord.self)
     }
 
+    /// Stores a method's record; past steps and command ids beyond `recordTail` move to a new sealed chunk first
+    /// (all but the last few: the latest past step and command ids stay in the record).
     mutating func setMethodRecord(_ record: MethodRecord) {
-        setPart(StateField.method(record.history.methodId), record)
+        var record = record
+        let methodId = record.history.methodId
+        let steps = record.history.pastSteps.count
+        let ids = record.commandIds.count
+        if steps > Self.recordTail.pastSteps || ids > Self.recordTail.commandIds {
+            let keptSteps = min(steps, Self.recordTail.keptSteps)
+            let keptIds = min(ids, Self.recordTail.keptIds)
+            let chunk = MethodChunk(
+                pastSteps: Array(record.history.pastSteps.dropLast(keptSteps)),
+                commandIds: Array(record.commandIds.dropLast(keptIds)))
+            let index = record.sealedChunks ?? 0
+            setPart(StateField.chunk(index, of: methodId), chunk)
+            record.sealedChunks = index + 1
+            record.history.pastSteps.removeFirst(steps - keptSteps)
+            record.commandIds.removeFirst(ids - keptIds)
+        }
+        setPart(StateField.method(methodId), record)
+    }
+
+    /// Past steps and command ids beyond these counts in a method record move to a sealed chunk, all but the
+    /// latest `keptSteps` and `keptIds`.
+    static let recordTail = (pastSteps: 64, commandIds: 256, keptSteps: 1, keptIds: 16)
+
+    /// A method's past steps and command ids, those of its sealed chunks first (read all at once).
+    mutating func wholeHistory(of record: MethodRecord) throws -> (pastSteps: [PastStep], commandIds: [String]) {
+        let sealed = try sealedHistory(of: record)
+        return (sealed.pastSteps + record.history.pastSteps, sealed.commandIds + record.commandIds)
+    }
+
+    /// The past steps and command ids of a method's sealed chunks, oldest first (read all at once).
+    mutating func sealedHistory(of record: MethodRecord) throws -> (pastSteps: [PastStep], commandIds: [String]) {
+        let count = record.sealedChunks ?? 0
+        guard count > 0 else { return ([], []) }
+        let fields = (0..<count).map { StateField.chunk($0, of: record.history.methodId) }
+        let needed = unread(Set(fields))
+        if !needed.isEmpty { throw StatePartsNeeded(needed) }
+        var pastSteps: [PastStep] = []
+        var commandIds: [String] = []
+        for field in fields {
+            guard let chunk = try part(field, as: MethodChunk.self) else {
+                throw WorkflowUsageError("the chunk \(field) of a method's history is missing from the state")
+            }
+            pastSteps += chunk.pastSteps
+            commandIds += chunk.commandIds
+        }
+        return (pastSteps, commandIds)
     }
 
     /// The records of several methods, reading those missing all at once.
@@ -236,12 +283,14 @@ public struct WorkflowState: Sendable {
         closesNow = true
     }
 
-    /// Removes a method and its commands from the state.
-    mutating func removeMethod(_ record: MethodRecord) {
+    /// Removes a method, its sealed chunks and its commands from the state.
+    mutating func removeMethod(_ record: MethodRecord) throws {
         let methodId = record.history.methodId
+        let commandIds = try wholeHistory(of: record).commandIds
         header.methods.removeAll { $0.methodId == methodId }
         markRemoved(StateField.method(methodId))
-        for commandId in record.commandIds { markRemoved(StateField.command(commandId)) }
+        for index in 0..<(record.sealedChunks ?? 0) { markRemoved(StateField.chunk(index, of: methodId)) }
+        for commandId in commandIds { markRemoved(StateField.command(commandId)) }
     }
 
     private mutating func markChanged(_ field: String) {
@@ -315,9 +364,12 @@ public struct WorkflowState: Sendable {
     /// A method with its whole history, if its parts were read.
     public func method(_ methodId: String) -> MethodState? {
         var copy = self
-        guard let record = try? copy.methodRecord(methodId) else { return nil }
+        guard let record = try? copy.methodRecord(methodId), let whole = try? copy.wholeHistory(of: record) else {
+            return nil
+        }
         var history = record.history
-        for commandId in record.commandIds {
+        history.pastSteps = whole.pastSteps
+        for commandId in whole.commandIds {
             guard let entry = try? copy.command(commandId) else { return nil }
             history.commands.append(entry.record)
         }

@@ -250,6 +250,7 @@ struct WorkflowStateMachine {
             try fail(methodId, cause: .workflowTaskFailed(error))
             return
         }
+        // A command the record already holds is not recorded again (its latest ids: new commands come last).
         let known = Set(record.commandIds)
         var added: [String] = []
         var opened: [OpenReceive] = []
@@ -568,7 +569,7 @@ struct WorkflowStateMachine {
     /// is over; a closed instance's state expires with its last retention instead (`WorkflowState.writes`).
     private mutating func leave(_ records: [MethodRecord], closing: Bool) throws {
         for record in records {
-            state.removeMethod(record)
+            try state.removeMethod(record)
             if !closing { try state.recordEnded(record.history.methodId) }
         }
         guard retention > 0 else { return }
@@ -603,7 +604,9 @@ struct WorkflowStateMachine {
             else { return nil }
             return point
         }
-        let commands = try state.commands(parked?.ongoingCommandIds ?? record.commandIds)
+        // Without a parked replay to resume, the workflow task carries the method's whole history.
+        let sealed = parked == nil ? try state.sealedHistory(of: record) : nil
+        let commands = try state.commands(parked?.ongoingCommandIds ?? (sealed?.commandIds ?? []) + record.commandIds)
         header.workflowTaskIndex += 1
         let taskIndex = header.workflowTaskIndex
         let instant = max(header.lastInstant, trigger)
@@ -624,6 +627,7 @@ struct WorkflowStateMachine {
         header.runningWorkflowTask = RunningWorkflowTask(id: taskId, methodId: methodId, index: taskIndex)
         var history = record.history
         history.commands = commands.compactMap { $0?.record }
+        if let sealed, !sealed.pastSteps.isEmpty { history.pastSteps = sealed.pastSteps + history.pastSteps }
         if parked != nil {
             history.commands.removeAll { !$0.status.isTerminated }
             history.pastSteps = history.pastSteps.suffix(1)

@@ -115,9 +115,9 @@ public struct RunningWorkflowTask: Sendable, Hashable, Codable {
 /// it, who waits for it and how it ended.
 @BinaryWritable
 public struct MethodRecord: Sendable, Codable {
-    /// `commands` is always empty here.
+    /// `commands` is always empty here; `pastSteps` holds those after the sealed chunks.
     public var history: MethodHistory
-    /// Its commands, in the order they were created.
+    /// Its commands, in the order they were created (those after the sealed chunks).
     public var commandIds: [String]
     public var requester: Requester?
     /// Clients to tell when the method ends.
@@ -129,6 +129,9 @@ public struct MethodRecord: Sendable, Codable {
     public var timerIds: [String]?
     /// The child workflows it started (canceled with the instance).
     public var children: [ChildWorkflow]?
+    /// How many chunks of its oldest past steps and command ids were sealed into parts of their own
+    /// (`MethodChunk`), so that the record a step rewrites stays small however long the method runs (nil: none).
+    public var sealedChunks: Int?
 
     public init(
         history: MethodHistory, requester: Requester?, waitingClients: Set<String> = [],
@@ -142,6 +145,19 @@ public struct MethodRecord: Sendable, Codable {
         self.waitingClients = waitingClients
         self.outcome = nil
         self.headers = headers.isEmpty ? nil : headers
+    }
+}
+
+/// The oldest past steps and command ids of a method, moved out of its record once (`MethodRecord.sealedChunks`):
+/// written once, read only to send the whole history or to remove the method.
+@BinaryWritable
+public struct MethodChunk: Sendable, Codable {
+    public var pastSteps: [PastStep]
+    public var commandIds: [String]
+
+    public init(pastSteps: [PastStep], commandIds: [String]) {
+        self.pastSteps = pastSteps
+        self.commandIds = commandIds
     }
 }
 
@@ -275,11 +291,14 @@ enum StateField {
     static let earlyResultPrefix = "e:"
     /// The outcome of a method that left the state, during its retention (`RetainedOutcome`).
     static let retainedPrefix = "o:"
+    /// A sealed chunk of a method's history (`MethodChunk`): `k:<index>:<method id>`.
+    static let chunkPrefix = "k:"
 
     static func method(_ id: String) -> String { methodPrefix + id }
     static func command(_ id: String) -> String { commandPrefix + id }
     static func earlyResult(_ id: String) -> String { earlyResultPrefix + id }
     static func retained(_ id: String) -> String { retainedPrefix + id }
+    static func chunk(_ index: Int, of methodId: String) -> String { chunkPrefix + String(index) + ":" + methodId }
 }
 
 /// Thrown by a step that needs parts of the state that were not read: read them and run the step again.
