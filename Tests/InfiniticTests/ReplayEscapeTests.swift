@@ -21,7 +21,20 @@ import Testing
         #expect(failure.methodName == method, sourceLocation: sourceLocation)
         #expect(failure.error.shortTypeName == "WorkflowEscapeError", sourceLocation: sourceLocation)
         #expect(output.newCommands.isEmpty, "nothing the escaped code did is recorded", sourceLocation: sourceLocation)
-        return try failure.error.decodeProperties(as: WorkflowEscapeError.self)
+        // The same with the code parking where it waits (sticky replay): reported alike, nothing stays parked.
+        let (parking, parked) = await harness.replayParking(harness.history(method), workflowName: "Escapes")
+        #expect(parked == 0, "\(method): an escaped replay is not kept", sourceLocation: sourceLocation)
+        guard case .workflowTaskFailed(let parkingFailure) = parking.outcome else {
+            Issue.record(
+                "\(method), parking: expected a failed workflow task, got \(parking.outcome)",
+                sourceLocation: sourceLocation)
+            throw CancellationError()
+        }
+        #expect(parkingFailure.error.shortTypeName == "WorkflowEscapeError", sourceLocation: sourceLocation)
+        let parkingError = try parkingFailure.error.decodeProperties(as: WorkflowEscapeError.self)
+        let error = try failure.error.decodeProperties(as: WorkflowEscapeError.self)
+        #expect(parkingError.kind == error.kind && parkingError.action == error.action, sourceLocation: sourceLocation)
+        return error
     }
 
     @Test func anAsyncLetUsingTheContextIsReported() async throws {

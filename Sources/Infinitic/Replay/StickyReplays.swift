@@ -79,6 +79,12 @@ public struct StickyPoint: Sendable, Hashable {
     public var position: Int
     /// The commands the parked code knows without outcome (the only ones whose outcome can have changed).
     public var ongoingCommandIds: [String]
+
+    public init(taskIndex: Int, position: Int, ongoingCommandIds: [String]) {
+        self.taskIndex = taskIndex
+        self.position = position
+        self.ongoingCommandIds = ongoingCommandIds
+    }
 }
 
 /// The parked replays one state engine step took out of the cache, by method: the step's engine asks where they

@@ -555,7 +555,9 @@ final class WorkflowExecution: Sendable {
                 case .failure(let error): outcome = .threw(DeferredFailure(error, codec: codec))
                 case nil:
                     let error = WorkflowUsageError("the replay parked without waiting at a step")
-                    return WorkflowTaskOutput(outcome: .workflowTaskFailed(taskFailure(ErrorDescription(error, codec: codec), task: state.task)))
+                    return WorkflowTaskOutput(
+                        outcome: .workflowTaskFailed(
+                            taskFailure(ErrorDescription(error, codec: codec), task: state.task)))
                 }
                 var output = WorkflowTaskOutput(
                     newCommands: state.newCommands, passedSteps: state.passedSteps, properties: state.properties,

@@ -56,7 +56,8 @@ public struct WorkflowTaskRunner: Sendable {
             let error = WorkflowUsageError(
                 "workflow task \(task.workflowTaskId) carries only what changed since task \(task.historyFrom ?? 0), "
                     + "and no parked replay of its method is here: retry the workflow task")
-            return executor.outputs(of: executor.failedOutput(for: task, error: error), for: envelope, now: context.now())
+            return executor.outputs(
+                of: executor.failedOutput(for: task, error: error), for: envelope, now: context.now())
         }
         let sticky = lease.map { _ in WorkflowExecutor.Sticky(resuming: parked, keepingIn: stickyReplays) }
         let output = await replay(envelope, context: context, sticky: sticky)

@@ -1,5 +1,6 @@
 import Foundation
-import Infinitic
+
+@testable import Infinitic
 
 /// Builds workflow tasks by hand and replays them through a `WorkflowExecutor`.
 struct ReplayHarness {
@@ -31,6 +32,26 @@ struct ReplayHarness {
             status: status, createdAtTaskIndex: createdAt,
             resolvedAtTaskIndex: resolvedAt ?? (status.isTerminated ? createdAt + 1 : nil),
             resolutionSequence: sequence ?? (status.isTerminated ? 1 : nil))
+    }
+
+    /// Replays `history` as workflow task `taskIndex` of workflow `workflowName`, its code parking where it waits
+    /// (sticky replay): the output, and how many replays stayed parked (dropped afterwards).
+    func replayParking(
+        _ history: MethodHistory, taskIndex: Int = 1, workflowName: String = "Trips"
+    ) async -> (output: WorkflowTaskOutput, parked: Int) {
+        let executor = WorkflowExecutor(definitions: workflows, emitterName: "executor", checkMode: checkMode)
+        let task = WorkflowTask(
+            workflowTaskId: "task-\(taskIndex)", workflowName: workflowName, workflowId: workflowId, tags: [],
+            meta: [:], taskIndex: taskIndex, instant: instant(taskIndex), method: history)
+        let envelope = Envelope(
+            messageId: "execute-\(taskIndex)", emitterName: "engine", emittedAt: instant(taskIndex), requester: nil,
+            message: task)
+        let cache = StickyReplays(capacity: 4)
+        let output = await executor.replay(
+            envelope, interceptors: [], sticky: WorkflowExecutor.Sticky(resuming: nil, keepingIn: cache))
+        let parked = cache.count
+        cache.removeAll()
+        return (output, parked)
     }
 
     /// Replays `history` as workflow task `taskIndex` of workflow `workflowName`.

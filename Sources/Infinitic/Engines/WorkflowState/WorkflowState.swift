@@ -187,7 +187,7 @@ public struct WorkflowState: Sendable {
 
     /// Past steps and command ids beyond these counts in a method record move to a sealed chunk, all but the
     /// latest `keptSteps` and `keptIds`.
-    static let recordTail = (pastSteps: 64, commandIds: 256, keptSteps: 1, keptIds: 16)
+    static let recordTail = (pastSteps: 16, commandIds: 64, keptSteps: 1, keptIds: 8)
 
     /// A method's past steps and command ids, those of its sealed chunks first (read all at once).
     mutating func wholeHistory(of record: MethodRecord) throws -> (pastSteps: [PastStep], commandIds: [String]) {

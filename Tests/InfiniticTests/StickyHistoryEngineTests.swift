@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+
+@testable import Infinitic
+
+/// What the state engine sends when the method's replay is parked where the workflow task resumes it (only what
+/// changed, `WorkflowTask.historyFrom`), and how a long method's record stays small (sealed chunks) while full
+/// workflow tasks still carry the whole history.
+@Suite struct StickyHistoryEngineTests {
+    let base = WorkflowStateEngineTests()
+    var engine: WorkflowStateEngine { base.engine }
+
+    /// `waitingOnC1` with two more commands dispatched by its first workflow task: `c0` (still running) and `c2`
+    /// (which completes with `c1`).
+    func waitingWithOthers() throws -> WorkflowState {
+        let (created, _) = try base.apply([base.envelope(base.dispatchWorkflow())], to: nil)
+        var output = base.waitingOn(["c1"], position: 4)
+        output.newCommands += [base.command("c0", position: 1), base.command("c2", position: 2)]
+        let (state, _) = try base.apply([base.envelope(try base.taskCompleted(created, output))], to: created)
+        return try #require(state)
+    }
+
+    @Test func aParkedReplayAtTheCurrentStepGetsOnlyWhatChanged() throws {
+        let waiting = try waitingWithOthers()
+        let results = [base.envelope(try base.result("c2")), base.envelope(try base.result("c1"))]
+        let point = StickyPoint(taskIndex: 1, position: 4, ongoingCommandIds: ["c0", "c1", "c2"])
+        let transition = try engine.handle(results, state: waiting, now: base.now, sticky: { _ in point })
+        let task = try #require(base.workflowTasks(transition).first)
+        #expect(task.taskIndex == 2 && task.historyFrom == 1)
+        #expect(task.method.commands.map(\.id).sorted() == ["c1", "c2"], "the ongoing c0 did not change")
+        #expect(task.method.pastSteps.map(\.position) == [4] && task.method.pastSteps.first?.resumption?.taskIndex == 2)
+
+        // The same step without a parked replay: the whole history.
+        let full = try #require(base.workflowTasks(try engine.handle(results, state: waiting, now: base.now)).first)
+        #expect(full.historyFrom == nil && full.method.commands.map(\.id).sorted() == ["c0", "c1", "c2"])
+        #expect(full.method.pastSteps.map(\.position) == [4])
+    }
+
+    @Test func aParkedReplayElsewhereGetsTheWholeHistory() throws {
+        let waiting = try waitingWithOthers()
+        let results = [base.envelope(try base.result("c2")), base.envelope(try base.result("c1"))]
+        for point in [
+            StickyPoint(taskIndex: 1, position: 3, ongoingCommandIds: ["c1"]),  // another step
+            StickyPoint(taskIndex: 0, position: 4, ongoingCommandIds: ["c1"]),  // parked by another workflow task
+        ] {
+            let transition = try engine.handle(results, state: waiting, now: base.now, sticky: { _ in point })
+            let task = try #require(base.workflowTasks(transition).first)
+            #expect(task.historyFrom == nil && task.method.commands.count == 3, "\(point)")
+        }
+    }
+
+    /// A method of many steps: its record keeps the latest past steps and command ids, the rest go to sealed
+    /// chunks written once; a full workflow task still carries them all, in order; the method's removal removes
+    /// its chunks and commands.
+    @Test func aLongMethodSealsItsOldestHistoryAndSendsItWhole() throws {
+        var (state, _) = try base.apply([base.envelope(base.dispatchWorkflow())], to: nil)
+        let steps = 50
+        for step in 1...steps {
+            let id = "c\(step)"
+            let output = WorkflowTaskOutput(
+                newCommands: [base.command(id, position: 2 * step - 1, createdAt: step)],
+                outcome: .waiting(WaitingStep(position: 2 * step, step: .command(id))))
+            (state, _) = try base.apply([base.envelope(try base.taskCompleted(state, output))], to: state)
+            let transition = try engine.handle(base.envelope(try base.result(id)), state: state, now: base.now)
+            let task = try #require(base.workflowTasks(transition).first)
+            #expect(task.method.commands.map(\.id) == (1...step).map { "c\($0)" })
+            #expect(task.method.pastSteps.map(\.position) == (1...step).map { 2 * $0 })
+            state = transition.state(after: state)
+        }
+        let stored = try #require(state)
+        let key = Topics.workflowState("Trips", workflowId: "wf")
+        let fields = try #require(stored.writes(to: key, now: base.now).first).operation
+        guard case .setFields(let set, _, _) = fields else {
+            Issue.record("expected field writes, got \(fields)")
+            return
+        }
+        let record = try #require(set["m:wf"])
+        #expect(record.count < 3_000, "the record keeps only its tail: \(record.count) bytes")
+        let chunks = set.keys.filter { $0.hasPrefix(StateField.chunkPrefix) }
+        #expect(!chunks.isEmpty, "sealed chunks: \(set.keys.sorted())")
+        #expect(stored.methods.first?.history.pastSteps.count == steps)
+
+        // The method returns: it leaves the state with its chunks and commands.
+        let returned = WorkflowTaskOutput(outcome: .returned(try base.codec.payload(1)))
+        let end = try engine.handle(base.envelope(try base.taskCompleted(state, returned)), state: state, now: base.now)
+        if case .updated = end.state { Issue.record("expected the state deleted, got \(end.state)") }
+    }
+}
