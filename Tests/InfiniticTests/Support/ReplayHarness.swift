@@ -34,11 +34,10 @@ struct ReplayHarness {
             resolutionSequence: sequence ?? (status.isTerminated ? 1 : nil))
     }
 
-    /// Replays `history` as workflow task `taskIndex` of workflow `workflowName`, its code parking where it waits
-    /// (sticky replay): the output, and how many replays stayed parked (dropped afterwards).
-    func replayParking(
-        _ history: MethodHistory, taskIndex: Int = 1, workflowName: String = "Trips"
-    ) async -> (output: WorkflowTaskOutput, parked: Int) {
+    /// An executor of the harness's workflows, and `history` as workflow task `taskIndex` of `workflowName`.
+    private func executorAndTask(
+        _ history: MethodHistory, taskIndex: Int, workflowName: String
+    ) -> (WorkflowExecutor, WorkflowExecutorEnvelope) {
         let executor = WorkflowExecutor(definitions: workflows, emitterName: "executor", checkMode: checkMode)
         let task = WorkflowTask(
             workflowTaskId: "task-\(taskIndex)", workflowName: workflowName, workflowId: workflowId, tags: [],
@@ -46,6 +45,15 @@ struct ReplayHarness {
         let envelope = Envelope(
             messageId: "execute-\(taskIndex)", emitterName: "engine", emittedAt: instant(taskIndex), requester: nil,
             message: task)
+        return (executor, envelope)
+    }
+
+    /// Replays `history` as workflow task `taskIndex` of workflow `workflowName`, its code parking where it waits
+    /// (sticky replay): the output, and how many replays stayed parked (dropped afterwards).
+    func replayParking(
+        _ history: MethodHistory, taskIndex: Int = 1, workflowName: String = "Trips"
+    ) async -> (output: WorkflowTaskOutput, parked: Int) {
+        let (executor, envelope) = executorAndTask(history, taskIndex: taskIndex, workflowName: workflowName)
         let cache = StickyReplays(capacity: 4)
         let output = await executor.replay(
             envelope, interceptors: [], sticky: WorkflowExecutor.Sticky(resuming: nil, keepingIn: cache))
@@ -67,13 +75,7 @@ struct ReplayHarness {
     ) async
         -> (output: WorkflowTaskOutput, outbound: [Outbound])
     {
-        let executor = WorkflowExecutor(definitions: workflows, emitterName: "executor", checkMode: checkMode)
-        let task = WorkflowTask(
-            workflowTaskId: "task-\(taskIndex)", workflowName: workflowName, workflowId: workflowId, tags: [],
-            meta: [:], taskIndex: taskIndex, instant: instant(taskIndex), method: history)
-        let envelope = Envelope(
-            messageId: "execute-\(taskIndex)", emitterName: "engine", emittedAt: instant(taskIndex), requester: nil,
-            message: task)
+        let (executor, envelope) = executorAndTask(history, taskIndex: taskIndex, workflowName: workflowName)
         let outbound = await executor.execute(envelope, now: instant(taskIndex))
         for case .workflowEngine(let result) in outbound {
             if case .workflowTaskCompleted(let completed) = result.message { return (completed.output, outbound) }
