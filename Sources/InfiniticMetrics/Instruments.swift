@@ -87,6 +87,10 @@ final class Instruments: Sendable {
         counter(MetricNames.workflowTasks, [("workflow", workflow), ("outcome", outcome)])
     }
 
+    func workflowTasksResumed(workflow: String) -> Counter {
+        counter(MetricNames.workflowTasksResumed, [("workflow", workflow)])
+    }
+
     func taskExecutions(service: String, outcome: String) -> Counter {
         counter(MetricNames.taskExecutions, [("service", service), ("outcome", outcome)])
     }

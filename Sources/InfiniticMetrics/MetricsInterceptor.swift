@@ -14,6 +14,9 @@ import Infinitic
 /// - `infinitic_workflow_tasks_total{workflow, outcome}`: workflow task replays, by a workflow executor or inline
 ///   by a state engine (`WorkerConfiguration.inlineWorkflowTasks`), `success` or `failure` (the workflow task
 ///   failed: an error of the replay, not of the workflow code);
+/// - `infinitic_workflow_tasks_resumed_total{workflow}`: those of them that resumed a replay parked where its method
+///   waited instead of replaying the method from its start (sticky replay, `WorkerConfiguration.stickyReplays`): over
+///   `infinitic_workflow_tasks_total`, the cache's hit rate;
 /// - `infinitic_workflows_running{workflow}`: instances created minus instances ended by this process's state
 ///   engines (summed over a fleet's state engines it is the number of instances in progress; an ended instance
 ///   whose outcomes are retained, see `WorkerConfiguration.resultRetention`, no longer counts), with the counters
@@ -70,6 +73,9 @@ public struct MetricsInterceptor: InfiniticInterceptor {
         case .waiting, .returned, .threw: outcome = "success"
         }
         instruments.workflowTasks(workflow: input.task.workflowName, outcome: outcome).increment()
+        if input.task.historyFrom != nil {
+            instruments.workflowTasksResumed(workflow: input.task.workflowName).increment()
+        }
         return output
     }
 

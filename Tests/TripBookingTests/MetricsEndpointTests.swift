@@ -91,6 +91,11 @@ struct MetricsEndpointTests {
             "infinitic_workflow_tasks_total", ["workflow": "BookTrip", "outcome": "success"])
         #expect(workflowTasks >= 15 && workflowTasks <= 30, "\(workflowTasks) workflow tasks")
         #expect(metrics.sum("infinitic_workflow_tasks_total", ["outcome": "failure"]) == 0)
+        // Every workflow task after a trip's first resumed its parked replay (sticky replay, one worker).
+        let resumed = metrics.sum("infinitic_workflow_tasks_resumed_total", ["workflow": "BookTrip"])
+        #expect(
+            resumed >= 10 && resumed <= workflowTasks - Double(trips),
+            "\(resumed) of \(workflowTasks) workflow tasks resumed")
         // Each role's backlog, read from Redis at the scrape: everything handled, nothing pending or unread.
         for role in ["service-executor", "workflow-executor", "workflow-state-engine", "workflow-tag-engine"] {
             #expect(metrics.has("infinitic_stream_pending", ["role": role]), "no backlog gauge for \(role)")
