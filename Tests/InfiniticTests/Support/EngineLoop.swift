@@ -88,7 +88,7 @@ final class EngineLoop {
         loseStateWriteEvery: Int? = nil, engineBatch: Int = 1, partialStateReads: Bool = false,
         conflictEvery: Int? = nil, failReadEvery: Int? = nil, poisonEvery: Int? = nil, maxDeliveries: Int = 8,
         allowDeadLetters: Bool = false, codec: any PayloadCodec = EngineLoop.defaultCodec,
-        interceptors: Interceptors = []
+        interceptors: Interceptors = [], stickyReplays: Int? = nil
     ) {
         self.codec = codec
         self.maxDeliveries = maxDeliveries
@@ -101,8 +101,15 @@ final class EngineLoop {
         // One executor per workflow name, with every version registered.
         var workflowNames: Set<String> = []
         for workflow in workflows where workflowNames.insert(workflow.name).inserted {
-            roles.append(
-                WorkflowStateEngineRole(workflowName: workflow.name, emitterName: "workflow-engine", codec: codec))
+            var engine = WorkflowStateEngineRole(
+                workflowName: workflow.name, emitterName: "workflow-engine", codec: codec)
+            if let stickyReplays {
+                // Workflow tasks replayed inline, their replays parked between tasks.
+                engine.inline = WorkflowTaskRunner(
+                    definitions: workflows.filter { $0.name == workflow.name }, emitterName: "workflow-executor",
+                    codec: codec, checkMode: checkMode, stickyReplays: stickyReplays)
+            }
+            roles.append(engine)
             roles.append(
                 WorkflowExecutorRole(
                     runner: WorkflowTaskRunner(

@@ -159,8 +159,12 @@ public struct WorkflowStateEngineRole: Role {
             else { return }
             var replayed = try await runner.run(task, context: context, lease: lease)
             guard let resultIndex = replayed.firstIndex(where: { Self.isWorkflowTaskResult($0, of: workflowId) }),
-                case .workflowEngine(let result) = replayed.remove(at: resultIndex)
+                case .workflowEngine(var result) = replayed.remove(at: resultIndex)
             else { return }
+            // The result counts as emitted at the workflow task's instant, not at the clock's: the instant of the
+            // next workflow task, and so the ids of the commands its replay creates, derive from it. A step run
+            // again (its commit failed after messages to other partitions went out) then creates the same ids.
+            result.emittedAt = task.message.instant
             outputs.remove(at: index)
             outputs += replayed
             let now = context.now()
