@@ -5,7 +5,7 @@
 //   swift build -c release --product ShapesBenchmark && .build/release/ShapesBenchmark [options]
 //       --quick                 small sizes (a smoke run)
 //       --only a,b              among one-task, ten-step, fan-out, methods, idle, fan-out-table, methods-table,
-//                               steps-table, codec
+//                               steps-table, codec, parked-memory
 //       --rounds N              rounds of each shape (3); the median round is reported
 //       --row-budget S          seconds after which a phase is stopped (60); larger rows of its table are skipped
 //       --inflight N            workflows or methods in flight (100)
@@ -24,7 +24,8 @@
 // task; an idle worker's Redis commands per second. Each reports throughput, latency, Redis commands and bytes
 // written (received by Redis, appended to its AOF) per item, against the raw hiredis loop of the same run;
 // the scaling tables report the cost per item by fan-out width, by number of methods on one instance and by number
-// of sequential steps of one method (its history grows by a step each time).
+// of sequential steps of one method (its history grows by a step each time); parked-memory measures the resident
+// memory a replay kept parked by sticky replay takes, by the length of its method's history.
 import BenchmarkSupport
 import Foundation
 import Infinitic
@@ -37,13 +38,14 @@ let options = BenchmarkOptions(
     flags: ["quick", "no-inline", "memory"],
     usage:
         "ShapesBenchmark [--quick] [--no-inline] [--memory] [--only one-task,ten-step,fan-out,methods,idle,fan-out-table,"
-        + "methods-table,steps-table,codec] "
+        + "methods-table,steps-table,codec,parked-memory] "
         + "[--rounds N] [--row-budget S] [--inflight N] [--concurrency N] [--widths a,b] [--method-counts a,b] "
         + "[--step-counts a,b] "
         + "[--no-aof] [--url U]")
 let quick = options.flags.contains("quick")
 let allShapes = [
     "one-task", "ten-step", "fan-out", "methods", "idle", "fan-out-table", "methods-table", "steps-table", "codec",
+    "parked-memory",
 ]
 let selected = options.only.map { $0.split(separator: ",").map(String.init) } ?? allShapes
 if let unknown = selected.first(where: { !allShapes.contains($0) }) {
@@ -187,6 +189,9 @@ summary += try await shape(
 }
 
 if selected.contains("codec") { try CodecShape.run(rounds: options.rounds, quick: quick) }
+if selected.contains("parked-memory") {
+    try await ParkedMemory.run(count: quick ? 200 : 1_000, lengths: quick ? [1, 10, 100] : [1, 10, 100, 1_000])
+}
 
 var idleLines: [String] = []
 if selected.contains("idle") {

@@ -86,3 +86,47 @@ import Testing
         if case .updated = end.state { Issue.record("expected the state deleted, got \(end.state)") }
     }
 }
+
+/// The cache of parked replays keeps the most recently parked within its count and its command budget.
+@Suite struct StickyReplaysCacheTests {
+    /// Parks a method of the workflow `workflowId`: `sequential` waits on its first task (one command known),
+    /// `parallelAnd` on several.
+    func park(_ workflowId: String, method: String = "sequential", in cache: StickyReplays) async throws {
+        var harness = ReplayHarness()
+        harness.workflowId = workflowId
+        harness.methodId = workflowId
+        let output = await harness.replayParking(
+            harness.history(method, try harness.codec.arguments("guest")), in: cache)
+        guard case .waiting = output.outcome else {
+            Issue.record("expected the method to wait, got \(output.outcome)")
+            return
+        }
+    }
+
+    @Test func theLeastRecentlyParkedGoBeyondTheCount() async throws {
+        let cache = StickyReplays(capacity: 2)
+        for id in ["a", "b", "c"] { try await park(id, in: cache) }
+        #expect(cache.count == 2 && cache.commandCount == 2)
+        #expect(cache.take(workflowId: "a", methodId: "a") == nil, "the oldest was dropped")
+        #expect(cache.take(workflowId: "c", methodId: "c") != nil)
+        #expect(cache.count == 1 && cache.commandCount == 1)
+        cache.removeAll()
+    }
+
+    @Test func theLeastRecentlyParkedGoBeyondTheCommandBudget() async throws {
+        let cache = StickyReplays(capacity: 100, commandBudget: 3)
+        for id in ["a", "b", "c", "d"] { try await park(id, in: cache) }
+        #expect(cache.commandCount <= 3 && cache.count <= 3)
+        #expect(cache.take(workflowId: "a", methodId: "a") == nil, "the oldest was dropped")
+        #expect(cache.take(workflowId: "d", methodId: "d") != nil)
+
+        // A replay knowing more commands than the whole budget is not kept.
+        let tiny = StickyReplays(capacity: 100, commandBudget: 1)
+        try await park("e", in: tiny)
+        #expect(tiny.count == 1 && tiny.commandCount == 1)
+        try await park("f", method: "parallelAnd", in: tiny)
+        #expect(tiny.take(workflowId: "f", methodId: "f") == nil && tiny.count == 1)
+        cache.removeAll()
+        tiny.removeAll()
+    }
+}

@@ -32,7 +32,7 @@ package struct Replayer {
 
     /// Replays `task` from the start of its method. With `parking`, code that waits at a step stays parked there:
     /// the parked replay comes back with the output.
-    func replay(
+    package func replay(
         _ task: WorkflowTask, headers: [String: String], interceptors: Interceptors, parking: Bool
     ) async -> (output: WorkflowTaskOutput, parked: ParkedReplay?) {
         guard let start = task.method.start else {
@@ -121,7 +121,7 @@ final class ReplayRun: Sendable {
 }
 
 /// A replay whose code waits, parked, at a step of its method, ready for the method's next workflow task.
-final class ParkedReplay: Sendable {
+package final class ParkedReplay: Sendable {
     let run: ReplayRun
 
     init(run: ReplayRun) {

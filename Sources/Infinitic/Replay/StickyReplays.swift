@@ -4,12 +4,15 @@ import Synchronization
 /// workflow task of a method resumes its parked code with what changed, instead of replaying the method from its
 /// start, so a workflow task costs what it adds, not the length of the method's history.
 ///
-/// At most `capacity` are kept; beyond, the least recently parked are dropped (a later workflow task of theirs
-/// replays from the start, as without the cache). A state engine replaying its workflow tasks inline takes the
+/// At most `capacity` are kept, knowing at most `commandBudget` commands in all (a parked replay's memory grows
+/// with the commands of its method: about 1 KB each, see Benchmarks/README.md); beyond either, the least recently
+/// parked are dropped (a later workflow task of theirs replays from the start, as without the cache). A state engine replaying its workflow tasks inline takes the
 /// parked replay of a method for the step that dispatches its next workflow task (`StickyLease`).
 public final class StickyReplays: Sendable {
     /// The most replays kept parked.
     public let capacity: Int
+    /// The most commands the parked replays know in all.
+    public let commandBudget: Int
 
     private struct Key: Hashable {
         let workflowId: String
@@ -17,41 +20,64 @@ public final class StickyReplays: Sendable {
     }
 
     private struct Entries {
-        var byKey: [Key: (replay: ParkedReplay, tick: UInt64)] = [:]
+        var byKey: [Key: (replay: ParkedReplay, tick: UInt64, commands: Int)] = [:]
         var tick: UInt64 = 0
+        /// The commands the parked replays know in all.
+        var commands = 0
     }
 
     private let entries = Mutex(Entries())
 
-    public init(capacity: Int) {
+    public init(capacity: Int, commandBudget: Int = 100_000) {
         self.capacity = max(1, capacity)
+        self.commandBudget = max(1, commandBudget)
     }
+
+    /// How many commands the parked replays know in all.
+    public var commandCount: Int { entries.withLock { $0.commands } }
 
     /// How many replays are parked.
     public var count: Int { entries.withLock { $0.byKey.count } }
 
     /// Takes the parked replay of a method out of the cache, if any.
     func take(workflowId: String, methodId: String) -> ParkedReplay? {
-        entries.withLock { $0.byKey.removeValue(forKey: Key(workflowId: workflowId, methodId: methodId))?.replay }
+        entries.withLock { entries in
+            guard let entry = entries.byKey.removeValue(forKey: Key(workflowId: workflowId, methodId: methodId))
+            else { return nil }
+            entries.commands -= entry.commands
+            return entry.replay
+        }
     }
 
     /// Keeps `replay` for its method's next workflow task (dropping one it replaces, and the least recently kept
-    /// beyond the capacity).
-    func keep(_ replay: ParkedReplay) {
+    /// beyond the capacity or the command budget). A replay knowing more commands than the budget is not kept.
+    package func keep(_ replay: ParkedReplay) {
         let execution = replay.execution
         let key = Key(workflowId: execution.workflowId, methodId: execution.methodId)
+        let commands = execution.knownCommandCount
+        guard commands <= commandBudget else {
+            replay.abandon()
+            return
+        }
         let dropped = entries.withLock { entries -> [ParkedReplay] in
             entries.tick += 1
             var dropped: [ParkedReplay] = []
-            if let replaced = entries.byKey.updateValue((replay, entries.tick), forKey: key) {
+            if let replaced = entries.byKey.updateValue((replay, entries.tick, commands), forKey: key) {
+                entries.commands -= replaced.commands
                 dropped.append(replaced.replay)
             }
-            if entries.byKey.count > capacity {
-                // Drop the oldest tenth at once: a sort per `capacity / 10` keeps, not per keep.
-                let excess = entries.byKey.count - capacity + capacity / 10
-                let oldest = entries.byKey.sorted { $0.value.tick < $1.value.tick }.prefix(excess)
-                for (key, entry) in oldest {
+            entries.commands += commands
+            if entries.byKey.count > capacity || entries.commands > commandBudget {
+                // Drop the oldest down to nine tenths of both limits at once: a sort per tenth, not per keep.
+                let oldest = entries.byKey.sorted { $0.value.tick < $1.value.tick }
+                for (key, entry) in oldest where key != Self.keyOf(execution) {
+                    if entries.byKey.count <= capacity - capacity / 10
+                        && entries.commands <= commandBudget - commandBudget / 10
+                    {
+                        break
+                    }
                     entries.byKey[key] = nil
+                    entries.commands -= entry.commands
                     dropped.append(entry.replay)
                 }
             }
@@ -60,10 +86,17 @@ public final class StickyReplays: Sendable {
         for replay in dropped { replay.abandon() }
     }
 
+    private static func keyOf(_ execution: WorkflowExecution) -> Key {
+        Key(workflowId: execution.workflowId, methodId: execution.methodId)
+    }
+
     /// Drops every parked replay.
     public func removeAll() {
         let dropped = entries.withLock { entries in
-            defer { entries.byKey = [:] }
+            defer {
+                entries.byKey = [:]
+                entries.commands = 0
+            }
             return entries.byKey.values.map(\.replay)
         }
         for replay in dropped { replay.abandon() }

@@ -326,7 +326,13 @@ final class WorkflowExecution: Sendable {
             let waiting = state.withLock { $0.seal }
             guard case .waiting(let waitingStep)? = waiting else { throw WorkflowSuspension() }
             let resumed = await withCheckedContinuation { continuation in
-                state.withLock { $0.parked = (waitingStep, continuation) }
+                state.withLock { state in
+                    state.parked = (waitingStep, continuation)
+                    // Parked past every recorded position: what the replay matched the code against is not needed
+                    // any more (only the commands by id are, for the code to come).
+                    state.recordedCommands = [:]
+                    state.recordedSteps = [:]
+                }
             }
             guard let resumed else { throw WorkflowSuspension() }
             outcome = resumed
@@ -388,6 +394,9 @@ final class WorkflowExecution: Sendable {
 
     /// Whether the code waits, parked, for a later workflow task.
     var isParked: Bool { state.withLock { $0.parked != nil } }
+
+    /// How many commands the execution knows (what its memory grows with).
+    var knownCommandCount: Int { state.withLock { $0.commandsById.count } }
 
     /// The index of the workflow task that parked the code, and the step it waits at, if parked.
     var parkedAt: (taskIndex: Int, step: WaitingStep)? {

@@ -17,16 +17,19 @@ public struct WorkflowTaskRunner: Sendable {
     let executor: WorkflowExecutor
 
     /// Runs the workflow tasks of `definitions`, one or several versions of one workflow name; with
-    /// `stickyReplays` above zero, keeps up to that many replays parked between workflow tasks.
+    /// `stickyReplays` above zero, keeps up to that many replays parked between workflow tasks, knowing up to
+    /// `stickyReplayCommands` commands in all.
     public init(
         definitions: [WorkflowDefinition], emitterName: String, codec: any PayloadCodec,
-        checkMode: CheckMode = .simple, workflowTaskTimeout: Duration? = .seconds(60), stickyReplays: Int = 0
+        checkMode: CheckMode = .simple, workflowTaskTimeout: Duration? = .seconds(60), stickyReplays: Int = 0,
+        stickyReplayCommands: Int = 100_000
     ) {
         precondition(!definitions.isEmpty, "a workflow task runner needs a definition")
         precondition(Set(definitions.map(\.name)).count == 1, "the definitions of a workflow task runner have one name")
         self.definitions = definitions
         self.workflowTaskTimeout = workflowTaskTimeout
-        self.stickyReplays = stickyReplays > 0 ? StickyReplays(capacity: stickyReplays) : nil
+        self.stickyReplays =
+            stickyReplays > 0 ? StickyReplays(capacity: stickyReplays, commandBudget: stickyReplayCommands) : nil
         self.executor = WorkflowExecutor(
             definitions: definitions, emitterName: emitterName, checkMode: checkMode, codec: codec)
     }

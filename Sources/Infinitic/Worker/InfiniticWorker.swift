@@ -126,7 +126,8 @@ public final class InfiniticWorker: Service {
                 !definitions.isEmpty
             {
                 engine.inline = workflowTaskRunner(
-                    definitions, environment: environment, stickyReplays: configuration.stickyReplays)
+                    definitions, environment: environment, stickyReplays: configuration.stickyReplays,
+                    stickyReplayCommands: configuration.stickyReplayCommands)
             }
             return runner(engine)
         case .workflowTagEngine(let name):
@@ -145,11 +146,12 @@ public final class InfiniticWorker: Service {
 
     /// How this worker runs the workflow tasks of `definitions` (the versions of one workflow).
     private func workflowTaskRunner(
-        _ definitions: [WorkflowDefinition], environment: RoleEnvironment, stickyReplays: Int = 0
+        _ definitions: [WorkflowDefinition], environment: RoleEnvironment, stickyReplays: Int = 0,
+        stickyReplayCommands: Int = 0
     ) -> WorkflowTaskRunner {
         WorkflowTaskRunner(
             definitions: definitions, emitterName: environment.emitterName, codec: environment.codec,
             checkMode: configuration.checkMode, workflowTaskTimeout: configuration.workflowTaskTimeout,
-            stickyReplays: stickyReplays)
+            stickyReplays: stickyReplays, stickyReplayCommands: stickyReplayCommands)
     }
 }

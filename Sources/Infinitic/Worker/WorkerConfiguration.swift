@@ -45,6 +45,10 @@ public struct WorkerConfiguration: Sendable {
     /// parked are dropped and replay from the start next time. The code after each `await` then runs once per
     /// worker instead of once per later workflow task: workflow code must not rely on being replayed.
     public var stickyReplays: Int = 1_000
+    /// The most commands the parked replays of one workflow know in all (100,000 by default): a parked replay's
+    /// memory grows with its method's commands, about 1 KB each, so this bounds the cache's memory per workflow
+    /// (about 100 MB by default) whatever the methods' lengths. The least recently parked are dropped first.
+    public var stickyReplayCommands: Int = 100_000
     /// The codec of messages, states and payloads: `BinaryPayloadCodec` by default, `JSONPayloadCodec` to read
     /// them in Redis. Must be the same for every worker and client of a deployment (neither reads the other's
     /// bytes: change it only on a deployment without stored states or messages in flight).

@@ -53,13 +53,20 @@ struct ReplayHarness {
     func replayParking(
         _ history: MethodHistory, taskIndex: Int = 1, workflowName: String = "Trips"
     ) async -> (output: WorkflowTaskOutput, parked: Int) {
-        let (executor, envelope) = executorAndTask(history, taskIndex: taskIndex, workflowName: workflowName)
         let cache = StickyReplays(capacity: 4)
-        let output = await executor.replay(
-            envelope, interceptors: [], sticky: WorkflowExecutor.Sticky(resuming: nil, keepingIn: cache))
+        let output = await replayParking(history, in: cache, taskIndex: taskIndex, workflowName: workflowName)
         let parked = cache.count
         cache.removeAll()
         return (output, parked)
+    }
+
+    /// The same, parking in `cache`.
+    func replayParking(
+        _ history: MethodHistory, in cache: StickyReplays, taskIndex: Int = 1, workflowName: String = "Trips"
+    ) async -> WorkflowTaskOutput {
+        let (executor, envelope) = executorAndTask(history, taskIndex: taskIndex, workflowName: workflowName)
+        return await executor.replay(
+            envelope, interceptors: [], sticky: WorkflowExecutor.Sticky(resuming: nil, keepingIn: cache))
     }
 
     /// Replays `history` as workflow task `taskIndex` of workflow `workflowName`.
