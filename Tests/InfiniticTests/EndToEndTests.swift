@@ -273,6 +273,18 @@ import Testing
         #expect(resumed.count > 0, "workflow tasks resumed parked replays")
     }
 
+    /// Lost writes with batched steps, with and without inline replays: a step run again after its write was lost
+    /// may batch other messages than the first time, and so give its workflow task another instant; its new
+    /// commands keep their ids (they derive from the workflow task's index), so the tasks the first run sent are
+    /// the same tasks, not duplicates under other ids.
+    @Test(arguments: 80..<86)
+    func lostWritesOfBatchedStepsStillGiveEveryResultOnce(seed: UInt64) async throws {
+        let loop = EngineLoop(
+            shuffleSeed: seed, duplicateEvery: 5, loseStateWriteEvery: 6, engineBatch: 4, partialStateReads: true)
+        try await runManyWorkflows(loop)
+        #expect(loop.lostStateWrites > 0 && loop.batchedEngineSteps > 0)
+    }
+
     /// Runs many workflows of every kind at once; `inline`: the state engines replay their workflow tasks (no
     /// result can arrive while one runs).
     private func runManyWorkflows(_ loop: EngineLoop, inline: Bool = false) async throws {

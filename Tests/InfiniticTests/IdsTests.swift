@@ -45,10 +45,8 @@ import Testing
             #expect(StableId.make(parts) == id, "\(parts.map(\.count))")
         }
         #expect(
-            StableId.command(
-                workflowId: "wf-1", methodId: "wf-1", position: 1,
-                workflowTaskInstant: Date(timeIntervalSince1970: 1_800_000_000))
-                == "ff05b6bb-f0d8-8ef0-a7b6-e78aa2d9d759")
+            StableId.command(workflowId: "wf-1", methodId: "wf-1", position: 1, workflowTaskIndex: 1)
+                == StableId.make(["command", "wf-1", "wf-1", "1", "task-1"]))
         #expect(StableId.workflowTask(workflowId: "wf-1", index: 7) == "0736535f-20a0-8063-b0ac-86fd4e521c29")
         #expect(StableId.output(of: "msg-1", index: 0) == "9090aed8-c989-8b08-9a57-eae2e15be6b0")
     }

@@ -55,13 +55,11 @@ public enum StableId {
     }
 
     /// The id of a command of a workflow: derived from the workflow, the method, the command's position in the
-    /// method and the instant of the workflow task that first ran it.
-    public static func command(
-        workflowId: String, methodId: String, position: Int, workflowTaskInstant: Date
-    )
-        -> String
-    {
-        make("command", workflowId, methodId, String(position), instantString(workflowTaskInstant))
+    /// method and the index of the workflow task that first ran it. Not its instant: a state engine step run again
+    /// after a failed commit (whose messages to other partitions may have gone out) can batch other messages and so
+    /// give its workflow task another instant, but the same index, so its commands keep their ids.
+    public static func command(workflowId: String, methodId: String, position: Int, workflowTaskIndex: Int) -> String {
+        make("command", workflowId, methodId, String(position), "task-" + String(workflowTaskIndex))
     }
 
     /// The id of the workflow task number `index` of a workflow.
@@ -73,10 +71,5 @@ public enum StableId {
     /// input again emits the same ids.
     public static func output(of inputMessageId: String, index: Int) -> String {
         make("output", inputMessageId, String(index))
-    }
-
-    /// Microseconds since 1970, as text: exact for any instant a `Date` carries through JSON.
-    static func instantString(_ date: Date) -> String {
-        String(Int64((date.timeIntervalSince1970 * 1_000_000).rounded()))
     }
 }

@@ -177,7 +177,7 @@ final class WorkflowExecution: Sendable {
             } else {
                 let task = state.task
                 id = StableId.command(
-                    workflowId: workflowId, methodId: methodId, position: position, workflowTaskInstant: task.instant)
+                    workflowId: workflowId, methodId: methodId, position: position, workflowTaskIndex: task.taskIndex)
                 var record = CommandRecord(
                     id: id, position: position, descriptor: descriptor, createdAtTaskIndex: task.taskIndex)
                 if descriptor.kind == .signal {
@@ -274,7 +274,7 @@ final class WorkflowExecution: Sendable {
         let id =
             recorded?.id
             ?? StableId.command(
-                workflowId: workflowId, methodId: methodId, position: position, workflowTaskInstant: task.instant)
+                workflowId: workflowId, methodId: methodId, position: position, workflowTaskIndex: task.taskIndex)
         if !interceptors.isEmpty {
             intercept(.inline, id: id, position: position, isReplaying: recorded != nil, headers: headers)
         }
