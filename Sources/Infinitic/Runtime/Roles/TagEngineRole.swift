@@ -83,7 +83,18 @@ public struct TagEngineRole<Engine: TagEngine>: Role {
         for input in inputs {
             let message = input.value.message
             if ids == nil, engine.needsIds(message) {
-                ids = try await context.store.members(of: engine.idsKey(message))
+                let key = engine.idsKey(message)
+                var read = try await context.store.members(of: key)
+                // The set writes of the batch's earlier messages (a tag added just before a signal by tag) are not
+                // stored yet: they apply on top of what the store holds.
+                for write in writes where write.key == key {
+                    switch write.operation {
+                    case .addToSet(let members): read.formUnion(members)
+                    case .removeFromSet(let members): read.subtract(members)
+                    case .put, .setFields, .delete, .expire: break
+                    }
+                }
+                ids = read
             }
             var stored: [UInt8]?
             if let key = engine.stateKey(message) {
