@@ -130,3 +130,29 @@ import Testing
         tiny.removeAll()
     }
 }
+
+/// A workflow task with only what changed that reaches an executor without the method's parked replay fails (it
+/// cannot be replayed from so little), saying to retry it.
+@Suite struct PartialHistoryAtAnExecutorTests {
+    @Test func itFailsTheWorkflowTask() async throws {
+        let harness = ReplayHarness()
+        var task = WorkflowTask(
+            workflowTaskId: "task-2", workflowName: "Trips", workflowId: harness.workflowId, tags: [], meta: [:],
+            taskIndex: 2, instant: harness.instant(2),
+            method: harness.history("sequential", try harness.codec.arguments("guest")))
+        task.historyFrom = 1
+        let envelope = Envelope(
+            messageId: "execute-2", emitterName: "engine", emittedAt: harness.instant(2), requester: nil, message: task)
+        let executor = WorkflowExecutor(definitions: harness.workflows, emitterName: "executor")
+        let outbound = await executor.execute(envelope, now: harness.instant(2))
+        guard case .workflowEngine(let result)? = outbound.first,
+            case .workflowTaskCompleted(let completed) = result.message,
+            case .workflowTaskFailed(let failure) = completed.output.outcome
+        else {
+            Issue.record("expected a failed workflow task, got \(outbound)")
+            return
+        }
+        #expect(failure.error.message.contains("retry the workflow task"), "\(failure.error.message)")
+        #expect(outbound.count == 1, "nothing else is sent")
+    }
+}

@@ -70,13 +70,13 @@ public final class StickyReplays: Sendable {
             if entries.byKey.count > capacity || entries.commands > commandBudget {
                 // Drop the oldest down to nine tenths of both limits at once: a sort per tenth, not per keep.
                 let oldest = entries.byKey.sorted { $0.value.tick < $1.value.tick }
-                for (key, entry) in oldest where key != Self.keyOf(execution) {
+                for (oldKey, entry) in oldest where oldKey != key {
                     if entries.byKey.count <= capacity - capacity / 10
                         && entries.commands <= commandBudget - commandBudget / 10
                     {
                         break
                     }
-                    entries.byKey[key] = nil
+                    entries.byKey[oldKey] = nil
                     entries.commands -= entry.commands
                     dropped.append(entry.replay)
                 }
@@ -84,10 +84,6 @@ public final class StickyReplays: Sendable {
             return dropped
         }
         for replay in dropped { replay.abandon() }
-    }
-
-    private static func keyOf(_ execution: WorkflowExecution) -> Key {
-        Key(workflowId: execution.workflowId, methodId: execution.methodId)
     }
 
     /// Drops every parked replay.

@@ -54,14 +54,8 @@ public struct WorkflowTaskRunner: Sendable {
             replay.abandon()
             parked = nil
         }
-        if task.historyFrom != nil && parked == nil {
-            if lease != nil { throw StickyReplayMissed() }
-            let error = WorkflowUsageError(
-                "workflow task \(task.workflowTaskId) carries only what changed since task \(task.historyFrom ?? 0), "
-                    + "and no parked replay of its method is here: retry the workflow task")
-            return executor.outputs(
-                of: executor.failedOutput(for: task, error: error), for: envelope, now: context.now())
-        }
+        // Without a lease (an executor), such a task fails in `WorkflowExecutor.replay`.
+        if task.historyFrom != nil && parked == nil && lease != nil { throw StickyReplayMissed() }
         let sticky = lease.map { _ in WorkflowExecutor.Sticky(resuming: parked, keepingIn: stickyReplays) }
         let output = await replay(envelope, context: context, sticky: sticky)
         try Task.checkCancellation()

@@ -66,7 +66,9 @@ public struct WorkflowExecutor: Sendable {
             }
             replayed = resumed
         } else if task.historyFrom != nil {
-            let error = WorkflowUsageError("a workflow task with only what changed has no parked replay to resume")
+            let error = WorkflowUsageError(
+                "workflow task \(task.workflowTaskId) carries only what changed since task \(task.historyFrom ?? 0), "
+                    + "and no parked replay of its method is here: retry the workflow task")
             return failedOutput(for: task, error: error)
         } else {
             replayed = await Replayer(definition: definition, checkMode: checkMode, codec: codec)
