@@ -178,7 +178,11 @@ enum WorkflowEvents {
 
         // The next workflow task.
         for output in transition.outputs {
-            guard case .workflowExecutor(let envelope) = output else { continue }
+            let envelope: WorkflowExecutorEnvelope
+            switch output {
+            case .workflowExecutor(let task), .stickyWorkflowExecutor(let task, _): envelope = task
+            default: continue
+            }
             let task = envelope.message
             add(
                 .workflowExecutorDispatched, anchor: envelope.messageId,

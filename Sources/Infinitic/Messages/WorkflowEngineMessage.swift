@@ -24,6 +24,9 @@ public enum WorkflowEngineMessage: Sendable, Codable {
     case retryTasks(RetryTasks)
     /// The retention of some methods' outcomes is over: forget them (sent by the state engine to itself).
     case expireOutcomes(ExpireOutcomes)
+    /// Send a workflow task routed to an executor's own topic again, whole, to the shared one (sent by that
+    /// executor when it cannot resume it, and by the state engine to itself when it is not done in time).
+    case redispatchWorkflowTask(RedispatchWorkflowTask)
 
     /// The instance the message is for (the topic key).
     public var workflowId: String {
@@ -39,6 +42,7 @@ public enum WorkflowEngineMessage: Sendable, Codable {
         case .retryWorkflowTask(let message): message.workflowId
         case .retryTasks(let message): message.workflowId
         case .expireOutcomes(let message): message.workflowId
+        case .redispatchWorkflowTask(let message): message.workflowId
         }
     }
 
@@ -56,6 +60,7 @@ public enum WorkflowEngineMessage: Sendable, Codable {
         case .retryWorkflowTask(let message): message.workflowName
         case .retryTasks(let message): message.workflowName
         case .expireOutcomes(let message): message.workflowName
+        case .redispatchWorkflowTask(let message): message.workflowName
         }
     }
 }
@@ -163,15 +168,20 @@ public struct WorkflowTaskCompleted: Sendable, Codable {
     public var workflowTaskId: String
     public var methodId: String
     public var output: WorkflowTaskOutput
+    /// Where the executor keeps the method's replay parked, if it does (sticky routing); nil from state engines
+    /// replaying inline and from executors without sticky replay.
+    public var parkedAt: ParkedAt?
 
     public init(
-        workflowName: String, workflowId: String, workflowTaskId: String, methodId: String, output: WorkflowTaskOutput
+        workflowName: String, workflowId: String, workflowTaskId: String, methodId: String, output: WorkflowTaskOutput,
+        parkedAt: ParkedAt? = nil
     ) {
         self.workflowName = workflowName
         self.workflowId = workflowId
         self.workflowTaskId = workflowTaskId
         self.methodId = methodId
         self.output = output
+        self.parkedAt = parkedAt
     }
 }
 

@@ -25,6 +25,9 @@ public struct WorkflowTaskOutput: Sendable, Hashable, Codable {
     /// What the `workflowCommand` interceptors set for the new commands, by command id: how the executor dispatches
     /// them. Not sent to the state engine (not encoded), not part of the recorded commands.
     var dispatches: [String: CommandDispatch] = [:]
+    /// Where the replay parked, when it was kept parked in an executor's cache (`WorkflowExecutor.Sticky`): the
+    /// executor tells the state engine (`WorkflowTaskCompleted.parkedAt`). Not encoded.
+    var parked: StickyPoint?
 
     private enum CodingKeys: String, CodingKey {
         case newCommands, passedSteps, properties, outcome, workflowVersion

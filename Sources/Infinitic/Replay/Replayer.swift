@@ -130,6 +130,14 @@ package final class ParkedReplay: Sendable {
 
     var execution: WorkflowExecution { run.execution }
 
+    /// Where its code waits, with the commands it knows without outcome (nil once it is no longer parked).
+    var point: StickyPoint? {
+        guard let parked = execution.parkedAt else { return nil }
+        return StickyPoint(
+            taskIndex: parked.taskIndex, position: parked.step.position,
+            ongoingCommandIds: execution.ongoingCommandIds)
+    }
+
     /// Resumes the code with `task` (see `WorkflowExecution.resume(with:headers:)`) and runs it until it ends or
     /// parks again. Nil, leaving it parked, if `task` does not continue it or work of an escaped task is waiting.
     func resume(

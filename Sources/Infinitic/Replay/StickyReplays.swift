@@ -50,14 +50,16 @@ public final class StickyReplays: Sendable {
     }
 
     /// Keeps `replay` for its method's next workflow task (dropping one it replaces, and the least recently kept
-    /// beyond the capacity or the command budget). A replay knowing more commands than the budget is not kept.
-    package func keep(_ replay: ParkedReplay) {
+    /// beyond the capacity or the command budget). A replay knowing more commands than the budget is not kept:
+    /// returns whether `replay` was kept.
+    @discardableResult
+    package func keep(_ replay: ParkedReplay) -> Bool {
         let execution = replay.execution
         let key = Key(workflowId: execution.workflowId, methodId: execution.methodId)
         let commands = execution.knownCommandCount
         guard commands <= commandBudget else {
             replay.abandon()
-            return
+            return false
         }
         let dropped = entries.withLock { entries -> [ParkedReplay] in
             entries.tick += 1
@@ -84,6 +86,7 @@ public final class StickyReplays: Sendable {
             return dropped
         }
         for replay in dropped { replay.abandon() }
+        return true
     }
 
     /// Drops every parked replay.
@@ -137,10 +140,7 @@ final class StickyLease: Sendable {
             taken[methodId] = .some(replay)
             return replay
         }
-        guard let replay, let parked = replay.execution.parkedAt else { return nil }
-        return StickyPoint(
-            taskIndex: parked.taskIndex, position: parked.step.position,
-            ongoingCommandIds: replay.execution.ongoingCommandIds)
+        return replay?.point
     }
 
     /// Hands over the parked replay of `methodId` taken for this step (nil if none). If the method's replay parks

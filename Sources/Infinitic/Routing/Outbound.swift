@@ -8,6 +8,8 @@ public enum Outbound: Sendable {
     /// delivery.
     case delayedWorkflowEngine(WorkflowEngineEnvelope, at: Date)
     case workflowExecutor(WorkflowExecutorEnvelope)
+    /// To the own topic of the workflow executor `executor` (sticky routing: it keeps the method's replay parked).
+    case stickyWorkflowExecutor(WorkflowExecutorEnvelope, executor: String)
     case serviceExecutor(ServiceExecutorEnvelope, delivery: ScheduledDelivery)
     case workflowTag(WorkflowTagEnvelope)
     /// To a workflow tag engine at `at` (a schedule's tick), through the transport's scheduled delivery.
@@ -20,7 +22,7 @@ public enum Outbound: Sendable {
     public var messageId: String {
         switch self {
         case .workflowEngine(let envelope), .delayedWorkflowEngine(let envelope, _): envelope.messageId
-        case .workflowExecutor(let envelope): envelope.messageId
+        case .workflowExecutor(let envelope), .stickyWorkflowExecutor(let envelope, _): envelope.messageId
         case .serviceExecutor(let envelope, _): envelope.messageId
         case .workflowTag(let envelope), .delayedWorkflowTag(let envelope, _): envelope.messageId
         case .serviceTag(let envelope), .delayedServiceTag(let envelope, _): envelope.messageId
@@ -47,6 +49,11 @@ public enum Outbound: Sendable {
             return OutgoingMessage(
                 topic: Topics.workflowExecutor(task.workflowName), partitionKey: task.workflowId,
                 payload: try codec.encode(envelope), id: envelope.messageId)
+        case .stickyWorkflowExecutor(let envelope, let executor):
+            let task = envelope.message
+            return OutgoingMessage(
+                topic: Topics.stickyWorkflowExecutor(task.workflowName, executor: executor),
+                partitionKey: task.workflowId, payload: try codec.encode(envelope), id: envelope.messageId)
         case .serviceExecutor(let envelope, let delivery):
             return OutgoingMessage(
                 topic: Topics.serviceExecutor(envelope.message.serviceName), payload: try codec.encode(envelope),

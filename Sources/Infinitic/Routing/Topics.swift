@@ -4,6 +4,7 @@
 /// |---|---|---|
 /// | `workflow-engine:<Name>` | workflow id | workflow state engine |
 /// | `workflow-executor:<Name>` | — (partitioned by workflow id) | workflow executor |
+/// | `workflow-executor:<Name>@<executor>` | — (partitioned by workflow id) | that one workflow executor |
 /// | `service-executor:<Name>` | — | service executor |
 /// | `workflow-tag:<Name>` | tag | workflow tag engine |
 /// | `service-tag:<Name>` | tag | service tag engine |
@@ -15,6 +16,12 @@ public enum Topics {
 
     public static func workflowExecutor(_ workflowName: String) -> Topic {
         Topic("workflow-executor:\(workflowName)")
+    }
+
+    /// The own topic of one workflow executor (sticky routing): the workflow tasks of the methods whose replays it
+    /// keeps parked. It expires an hour after its last use, so that the topic of an executor that died goes.
+    public static func stickyWorkflowExecutor(_ workflowName: String, executor: String) -> Topic {
+        Topic("workflow-executor:\(workflowName)@\(executor)", expiresAfterIdle: .seconds(3_600))
     }
 
     public static func serviceExecutor(_ serviceName: String) -> Topic {

@@ -12,17 +12,23 @@ public struct WorkflowTaskRunner: Sendable {
     /// How long one replay may run (nil: no limit); past it, the method fails with `WorkflowTaskTimeoutError`.
     public let workflowTaskTimeout: Duration?
     /// The replays it keeps parked between the workflow tasks of their methods (nil: each workflow task replays
-    /// its method from the start). Only a state engine replaying inline uses them (see `StickyReplays`).
+    /// its method from the start; see `StickyReplays`). A state engine replaying inline uses them, and an executor
+    /// with a `stickyExecutor` id.
     public let stickyReplays: StickyReplays?
+    /// For an executor with sticky replays: the id of its own topic (`Topics.stickyWorkflowExecutor`), which it
+    /// names in its results so that the state engines send there the next workflow tasks of the methods whose
+    /// replays it keeps (sticky routing). Nil: its replays are not parked.
+    public let stickyExecutor: String?
     let executor: WorkflowExecutor
 
     /// Runs the workflow tasks of `definitions`, one or several versions of one workflow name; with
     /// `stickyReplays` above zero, keeps up to that many replays parked between workflow tasks, knowing up to
-    /// `stickyReplayCommands` commands in all.
+    /// `stickyReplayCommands` commands in all. An executor (not an inline state engine) parks them only with a
+    /// `stickyExecutor` id, the name of its own topic.
     public init(
         definitions: [WorkflowDefinition], emitterName: String, codec: any PayloadCodec,
         checkMode: CheckMode = .simple, workflowTaskTimeout: Duration? = .seconds(60), stickyReplays: Int = 0,
-        stickyReplayCommands: Int = 100_000
+        stickyReplayCommands: Int = 100_000, stickyExecutor: String? = nil
     ) {
         precondition(!definitions.isEmpty, "a workflow task runner needs a definition")
         precondition(Set(definitions.map(\.name)).count == 1, "the definitions of a workflow task runner have one name")
@@ -30,6 +36,7 @@ public struct WorkflowTaskRunner: Sendable {
         self.workflowTaskTimeout = workflowTaskTimeout
         self.stickyReplays =
             stickyReplays > 0 ? StickyReplays(capacity: stickyReplays, commandBudget: stickyReplayCommands) : nil
+        self.stickyExecutor = stickyReplays > 0 ? stickyExecutor : nil
         self.executor = WorkflowExecutor(
             definitions: definitions, emitterName: emitterName, checkMode: checkMode, codec: codec)
     }
@@ -45,21 +52,33 @@ public struct WorkflowTaskRunner: Sendable {
     /// took when it continues it, and the replay parks again in `stickyReplays` if the method waits; a task with
     /// only what changed (`WorkflowTask.historyFrom`) that has no such replay to resume throws
     /// `StickyReplayMissed`.
+    ///
+    /// An executor with a `stickyExecutor` id resumes the method's replay it keeps parked, when the task continues
+    /// it, and keeps it parked again, saying so in its result; a task with only what changed that it has no such
+    /// replay for is answered with a `RedispatchWorkflowTask` (the state engine sends it again whole).
     func run(
         _ envelope: WorkflowExecutorEnvelope, context: RoleContext, lease: StickyLease? = nil
     ) async throws -> [Outbound] {
         let task = envelope.message
-        var parked = lease?.take(methodId: task.method.methodId)
+        let parks = lease != nil || stickyExecutor != nil
+        var parked =
+            if let lease { lease.take(methodId: task.method.methodId) } else if stickyExecutor != nil {
+                stickyReplays?.take(workflowId: task.workflowId, methodId: task.method.methodId)
+            } else { ParkedReplay?.none }
         if let replay = parked, !replay.isContinued(by: task) {
             replay.abandon()
             parked = nil
         }
-        // Without a lease (an executor), such a task fails in `WorkflowExecutor.replay`.
-        if task.historyFrom != nil && parked == nil && lease != nil { throw StickyReplayMissed() }
-        let sticky = lease.map { _ in WorkflowExecutor.Sticky(resuming: parked, keepingIn: stickyReplays) }
+        if task.historyFrom != nil && parked == nil {
+            if lease != nil { throw StickyReplayMissed() }
+            // Without sticky replay, such a task fails in `WorkflowExecutor.replay`.
+            if stickyExecutor != nil { return executor.missed(envelope, now: context.now()) }
+        }
+        let sticky = parks ? WorkflowExecutor.Sticky(resuming: parked, keepingIn: stickyReplays) : nil
         let output = await replay(envelope, context: context, sticky: sticky)
         try Task.checkCancellation()
-        return executor.outputs(of: output, for: envelope, now: context.now())
+        return executor.outputs(
+            of: output, for: envelope, now: context.now(), stickyExecutor: lease == nil ? stickyExecutor : nil)
     }
 
     /// Replays the workflow task through the interceptors (directly when there are none).

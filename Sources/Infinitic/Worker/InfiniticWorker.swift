@@ -68,7 +68,9 @@ public final class InfiniticWorker: Service {
             logger: logger, interceptors: configuration.interceptors, events: configuration.events)
         let roles = configuration.resolvedRoles
         var subscriptions: [RoleSubscription] = []
-        let services = try roles.map { try service(for: $0, environment: environment, subscriptions: &subscriptions) }
+        let services = try roles.flatMap {
+            try self.services(for: $0, environment: environment, subscriptions: &subscriptions)
+        }
         consuming.withLock { $0 = (connected.transport, subscriptions) }
         defer { consuming.withLock { $0 = nil } }
         logger.info("worker started", metadata: [LogKeys.roles: "\(roles.map(\.description).joined(separator: ", "))"])
@@ -88,15 +90,15 @@ public final class InfiniticWorker: Service {
         logger.info("worker stopped")
     }
 
-    private func service(
+    /// The consumers running `role` (one, or two for an executor with sticky routing).
+    private func services(
         for role: WorkerRole, environment: RoleEnvironment, subscriptions: inout [RoleSubscription]
-    ) throws -> any Service {
+    ) throws -> [any Service] {
         var settings = configuration.settings(for: role)
-        var subscription: RoleSubscription?
-        defer { if let subscription { subscriptions.append(subscription) } }
+        var added: [RoleSubscription] = []
+        defer { subscriptions += added }
         func runner<R: Role>(_ role: R) -> any Service {
-            subscription = RoleSubscription(
-                role: R.group, name: role.name, topic: role.topic, group: role.consumerGroup)
+            added.append(RoleSubscription(role: R.group, name: role.name, topic: role.topic, group: role.consumerGroup))
             return RoleRunner(role, environment: environment, settings: settings)
         }
         switch role {
@@ -107,51 +109,71 @@ public final class InfiniticWorker: Service {
             // A full batch must fit in the messages handled at once.
             let largestBatch = definition.batchMethods.values.map(\.maxMessages).max() ?? 1
             settings.concurrency = max(settings.concurrency, largestBatch)
-            return runner(ServiceExecutorRole(definition: definition, environment: environment))
+            return [runner(ServiceExecutorRole(definition: definition, environment: environment))]
         case .serviceTagEngine(let name):
-            return runner(ServiceTagEngineRole(serviceName: name, environment: environment))
+            return [runner(ServiceTagEngineRole(serviceName: name, environment: environment))]
         case .workflowExecutor(let name):
             // Every version of the workflow.
             let definitions = configuration.workflows.filter { $0.name == name }
             guard !definitions.isEmpty else {
                 throw InfiniticError(.invalidConfiguration, "\(role) needs the WorkflowDefinition of \(name)")
             }
-            return runner(WorkflowExecutorRole(runner: workflowTaskRunner(definitions, environment: environment)))
+            // Beside its state engine replaying inline, it only gets the tasks the engine hands over: no sticky
+            // routing. Otherwise it keeps replays parked and consumes its own topic too.
+            guard !replaysInline(name), configuration.stickyReplays > 0 else {
+                return [runner(WorkflowExecutorRole(runner: workflowTaskRunner(definitions, environment: environment)))]
+            }
+            let executorId = configuration.name + "-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+            let sticky = workflowTaskRunner(
+                definitions, environment: environment, stickyReplays: configuration.stickyReplays,
+                stickyReplayCommands: configuration.stickyReplayCommands, stickyExecutor: executorId)
+            return [
+                runner(WorkflowExecutorRole(runner: sticky)), runner(WorkflowExecutorRole(runner: sticky, ownTopic: true)),
+            ]
         case .workflowStateEngine(let name):
             var engine = WorkflowStateEngineRole(
                 workflowName: name, environment: environment, resultRetention: configuration.resultRetention)
             // Every version of the workflow.
             let definitions = configuration.workflows.filter { $0.name == name }
-            if configuration.inlineWorkflowTasks, configuration.resolvedRoles.contains(.workflowExecutor(name)),
-                !definitions.isEmpty
-            {
+            if replaysInline(name) {
                 engine.inline = workflowTaskRunner(
                     definitions, environment: environment, stickyReplays: configuration.stickyReplays,
                     stickyReplayCommands: configuration.stickyReplayCommands)
+            } else {
+                engine.engine.stickyTaskTimeout = configuration.stickyTaskTimeout
             }
-            return runner(engine)
+            return [runner(engine)]
         case .workflowTagEngine(let name):
-            return runner(WorkflowTagEngineRole(workflowName: name, environment: environment))
+            return [runner(WorkflowTagEngineRole(workflowName: name, environment: environment))]
         case .eventListener(let name):
             guard let listener = configuration.eventListener else {
                 throw InfiniticError(.invalidConfiguration, "\(role) needs an `eventListener`")
             }
             var settings = configuration.eventListenerSettings
             settings.name = name
-            return runner(
-                EventListenerRole(
-                    listener: listener, settings: settings, events: configuration.events ?? EventSettings()))
+            return [
+                runner(
+                    EventListenerRole(
+                        listener: listener, settings: settings, events: configuration.events ?? EventSettings()))
+            ]
         }
+    }
+
+    /// Whether this worker's state engine of workflow `name` replays its workflow tasks inline.
+    private func replaysInline(_ name: String) -> Bool {
+        let roles = configuration.resolvedRoles
+        return configuration.inlineWorkflowTasks && roles.contains(.workflowStateEngine(name))
+            && roles.contains(.workflowExecutor(name)) && configuration.workflows.contains { $0.name == name }
     }
 
     /// How this worker runs the workflow tasks of `definitions` (the versions of one workflow).
     private func workflowTaskRunner(
         _ definitions: [WorkflowDefinition], environment: RoleEnvironment, stickyReplays: Int = 0,
-        stickyReplayCommands: Int = 0
+        stickyReplayCommands: Int = 0, stickyExecutor: String? = nil
     ) -> WorkflowTaskRunner {
         WorkflowTaskRunner(
             definitions: definitions, emitterName: environment.emitterName, codec: environment.codec,
             checkMode: configuration.checkMode, workflowTaskTimeout: configuration.workflowTaskTimeout,
-            stickyReplays: stickyReplays, stickyReplayCommands: stickyReplayCommands)
+            stickyReplays: stickyReplays, stickyReplayCommands: stickyReplayCommands, stickyExecutor: stickyExecutor)
     }
 }

@@ -38,17 +38,29 @@ public struct WorkerConfiguration: Sendable {
     /// task; the replay, its interceptors, its timeout and its outputs are the same). Workers running only one of
     /// the two roles are not affected; workflow tasks they send still go to the executors.
     public var inlineWorkflowTasks: Bool = true
-    /// With inline workflow tasks, how many methods' replays each workflow's state engine keeps parked between
-    /// their workflow tasks (sticky replay; 1,000 by default, 0 for none): the next workflow task of such a method
-    /// resumes its code where it waits, with only what changed, instead of replaying it from its start with its
-    /// whole history, so a long method's workflow task costs what it adds. Beyond that many, the least recently
-    /// parked are dropped and replay from the start next time. The code after each `await` then runs once per
-    /// worker instead of once per later workflow task: workflow code must not rely on being replayed.
+    /// How many methods' replays each workflow's state engine (with inline workflow tasks) or executor (without)
+    /// keeps parked between their workflow tasks (sticky replay; 1,000 by default, 0 for none): the next workflow
+    /// task of such a method resumes its code where it waits, with only what changed, instead of replaying it from
+    /// its start with its whole history, so a long method's workflow task costs what it adds. Beyond that many,
+    /// the least recently parked are dropped and replay from the start next time. The code after each `await`
+    /// then runs once per worker instead of once per later workflow task: workflow code must not rely on being
+    /// replayed.
+    ///
+    /// An executor that does not run beside its workflow's state engine also consumes a topic of its own and
+    /// names it in its results: the state engines send it the next workflow task of a long method whose replay it
+    /// keeps (sticky routing, see `stickyTaskTimeout`).
     public var stickyReplays: Int = 1_000
     /// The most commands the parked replays of one workflow know in all (100,000 by default): a parked replay's
     /// memory grows with its method's commands, about 1 KB each, so this bounds the cache's memory per workflow
     /// (about 100 MB by default) whatever the methods' lengths. The least recently parked are dropped first.
     public var stickyReplayCommands: Int = 100_000
+    /// Sticky routing, for state engines that do not replay inline: how long the executor that keeps a method's
+    /// replay parked has to complete the method's next workflow task, sent to its own topic with only what
+    /// changed, before the task goes with the whole history to the other executors (10 seconds by default; nil or
+    /// zero: every workflow task goes whole to the shared executor topic). Only methods whose history outgrew
+    /// their record (more than 16 steps or 64 commands) are routed so: each such task costs a delayed message.
+    /// An executor that no longer has the replay answers at once, and the task goes whole without waiting.
+    public var stickyTaskTimeout: Duration? = .seconds(10)
     /// The codec of messages, states and payloads: `BinaryPayloadCodec` by default, `JSONPayloadCodec` to read
     /// them in Redis. Must be the same for every worker and client of a deployment (neither reads the other's
     /// bytes: change it only on a deployment without stored states or messages in flight).

@@ -74,12 +74,26 @@ public struct WorkflowExecutor: Sendable {
             replayed = await Replayer(definition: definition, checkMode: checkMode, codec: codec)
                 .replay(task, headers: envelope.headers, interceptors: interceptors, parking: sticky?.keepingIn != nil)
         }
-        if let parked = replayed.parked {
-            if let cache = sticky?.keepingIn { cache.keep(parked) } else { parked.abandon() }
-        }
         var output = replayed.output
+        if let parked = replayed.parked {
+            let point = parked.point
+            if let cache = sticky?.keepingIn, cache.keep(parked) { output.parked = point } else { parked.abandon() }
+        }
         output.workflowVersion = version
         return output
+    }
+
+    /// What an executor sends when it gets a workflow task with only what changed (sticky routing) and has no
+    /// parked replay that the task continues: the state engine sends it again with the whole history.
+    func missed(_ envelope: WorkflowExecutorEnvelope, now: Date) -> [Outbound] {
+        let task = envelope.message
+        var stamp = MessageStamp(
+            inputMessageId: envelope.messageId, emitterName: emitterName, now: now, headers: envelope.headers)
+        let redispatch = RedispatchWorkflowTask(
+            workflowName: task.workflowName, workflowId: task.workflowId, workflowTaskId: task.workflowTaskId,
+            methodId: task.method.methodId, reason: .missed)
+        let requester = Requester.workflow(name: task.workflowName, id: task.workflowId, methodId: task.method.methodId)
+        return [.workflowEngine(stamp.envelope(.redispatchWorkflowTask(redispatch), requester: requester))]
     }
 
     /// How a replay uses sticky replay: the parked replay it resumes, and where it parks.
@@ -102,15 +116,24 @@ public struct WorkflowExecutor: Sendable {
             workflowVersion: version)
     }
 
-    /// The result for the engine first, then the dispatch of each new command.
-    func outputs(of output: WorkflowTaskOutput, for envelope: WorkflowExecutorEnvelope, now: Date) -> [Outbound] {
+    /// The result for the engine first, then the dispatch of each new command. With `stickyExecutor` (the id of
+    /// this executor's own topic), the result says where the replay is kept parked, if it is.
+    func outputs(
+        of output: WorkflowTaskOutput, for envelope: WorkflowExecutorEnvelope, now: Date,
+        stickyExecutor: String? = nil
+    ) -> [Outbound] {
         let task = envelope.message
         var stamp = MessageStamp(
             inputMessageId: envelope.messageId, emitterName: emitterName, now: now, headers: envelope.headers)
         let requester = Requester.workflow(name: task.workflowName, id: task.workflowId, methodId: task.method.methodId)
-        let completed = WorkflowTaskCompleted(
+        var completed = WorkflowTaskCompleted(
             workflowName: task.workflowName, workflowId: task.workflowId, workflowTaskId: task.workflowTaskId,
             methodId: task.method.methodId, output: output)
+        if let stickyExecutor, let point = output.parked {
+            completed.parkedAt = ParkedAt(
+                executor: stickyExecutor, taskIndex: point.taskIndex, position: point.position,
+                ongoingCommandIds: point.ongoingCommandIds)
+        }
         var outputs: [Outbound] = [
             .workflowEngine(stamp.envelope(.workflowTaskCompleted(completed), requester: requester))
         ]

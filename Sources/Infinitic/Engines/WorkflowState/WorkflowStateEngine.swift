@@ -36,6 +36,11 @@ public struct WorkflowStateEngine: Sendable {
     /// The parts of states this engine decoded or encoded, by their bytes: the next step of an instance reads
     /// back what the previous one wrote, and does not decode it again.
     let partCache: DecodedValueCache
+    /// Whether the engine sends a long method's next workflow task, with only what changed, to the executor that
+    /// keeps its replay parked (`WorkflowTaskCompleted.parkedAt`), and how long that executor has to complete it
+    /// before the task goes whole to the shared executor topic (nil: every workflow task goes whole to the shared
+    /// topic). See `WorkerConfiguration.stickyTaskTimeout`.
+    public var stickyTaskTimeout: Duration?
 
     public init(
         workflowName: String, emitterName: String, codec: any PayloadCodec = BinaryPayloadCodec(),
@@ -49,6 +54,11 @@ public struct WorkflowStateEngine: Sendable {
     }
 
     private var retention: TimeInterval { max(0, resultRetention.inSeconds) }
+
+    private var stickyTimeout: TimeInterval? {
+        guard let stickyTaskTimeout, stickyTaskTimeout > .zero else { return nil }
+        return stickyTaskTimeout.inSeconds
+    }
 
     /// The state read from the store, its parts decoded through this engine's cache.
     func state(stored: StateFields) throws -> WorkflowState {
@@ -67,7 +77,8 @@ public struct WorkflowStateEngine: Sendable {
     ) throws -> WorkflowEngineTransition {
         var machine: WorkflowStateMachine? = stored.map {
             WorkflowStateMachine(
-                state: $0, stamp: stamp(for: envelopes.first, now: now), retention: retention, sticky: sticky)
+                state: $0, stamp: stamp(for: envelopes.first, now: now), retention: retention, sticky: sticky,
+                stickyTimeout: stickyTimeout)
         }
         var outputs: [Outbound] = []
         var applied = false
@@ -131,7 +142,7 @@ public struct WorkflowStateEngine: Sendable {
                 meta: dispatch.meta, createdAt: envelope.emittedAt)
             var machine = WorkflowStateMachine(
                 state: WorkflowState(header: header, codec: codec, cache: partCache, replacingVersion: version),
-                stamp: stamp, retention: retention)
+                stamp: stamp, retention: retention, stickyTimeout: stickyTimeout)
             machine.create(envelope, dispatch)
             return (machine, [])
         case .dispatchMethod(let dispatch):
@@ -143,7 +154,7 @@ public struct WorkflowStateEngine: Sendable {
                 workflowName: wait.workflowName, workflowId: wait.workflowId, methodId: wait.methodId)
             return (nil, Self.unknown(unknown, to: envelope.requester, stamp: &stamp))
         case .cancelWorkflow, .commandResult, .workflowTaskCompleted, .sendSignal, .completeTimers,
-            .retryWorkflowTask, .retryTasks, .expireOutcomes:
+            .retryWorkflowTask, .retryTasks, .expireOutcomes, .redispatchWorkflowTask:
             // A late message for an instance already ended (and deleted), or canceled; a signal for an instance
             // that does not run is discarded; nothing is left to retry.
             return (nil, [])
@@ -199,6 +210,8 @@ public struct WorkflowStateEngine: Sendable {
                 fields.insert(StateField.receives)
             case .completeTimers(let complete):
                 if let methodId = complete.methodId { fields.insert(StateField.method(methodId)) }
+            case .redispatchWorkflowTask(let redispatch):
+                fields.insert(StateField.method(redispatch.methodId))
             case .cancelWorkflow, .retryWorkflowTask, .retryTasks, .expireOutcomes:
                 break
             }

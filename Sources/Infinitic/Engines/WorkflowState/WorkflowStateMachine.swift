@@ -15,15 +15,19 @@ struct WorkflowStateMachine {
     private let retention: TimeInterval
     /// Where a parked replay of a method stands (see `WorkflowStateEngine.handle(_:state:now:sticky:)`).
     private let sticky: (@Sendable (_ methodId: String) -> StickyPoint?)?
+    /// With sticky routing, how long an executor has to complete a workflow task sent to its own topic before it
+    /// goes whole to the shared one (nil: no sticky routing; see `WorkflowStateEngine.stickyTaskTimeout`).
+    private let stickyTimeout: TimeInterval?
 
     init(
         state: WorkflowState, stamp: MessageStamp, retention: TimeInterval = 0,
-        sticky: (@Sendable (_ methodId: String) -> StickyPoint?)? = nil
+        sticky: (@Sendable (_ methodId: String) -> StickyPoint?)? = nil, stickyTimeout: TimeInterval? = nil
     ) {
         self.state = state
         self.stamp = stamp
         self.retention = retention
         self.sticky = sticky
+        self.stickyTimeout = stickyTimeout
     }
 
     /// Stamps what follows with the stamp of the next message of the batch.
@@ -75,7 +79,7 @@ struct WorkflowStateMachine {
             return header.methodIndex(dispatch.methodId) != nil
                 && !Self.attachesClient(envelope, dispatch.clientWaiting)
         case .waitMethod, .cancelWorkflow, .sendSignal, .completeTimers, .retryWorkflowTask, .retryTasks,
-            .expireOutcomes:
+            .expireOutcomes, .redispatchWorkflowTask:
             return false
         }
     }
@@ -127,6 +131,8 @@ struct WorkflowStateMachine {
             try retryTasks(retry.selection)
         case .expireOutcomes(let expire):
             expireOutcomes(expire)
+        case .redispatchWorkflowTask(let redispatch):
+            try redispatchWholly(redispatch)
         }
         try tidy()
     }
@@ -286,6 +292,13 @@ struct WorkflowStateMachine {
         }
         record.history.pastSteps += output.passedSteps
         if case .waiting(let step) = output.outcome { record.history.currentStep = step }
+        // The executor keeps the replay parked where the method now waits: its next workflow task may go there.
+        record.parkedAt = nil
+        if stickyTimeout != nil, let parked = completed.parkedAt, parked.taskIndex == generation,
+            case .waiting(let step) = output.outcome, step.position == parked.position
+        {
+            record.parkedAt = parked
+        }
         state.setMethodRecord(record)
         state.setProperties(output.properties)
         for commandId in added where header.earlyResultIds.contains(commandId) {
@@ -598,15 +611,24 @@ struct WorkflowStateMachine {
         // A parked replay that waits at the method's current step since its last workflow task needs only the
         // commands it knows without outcome that have one now; any other replay needs them all.
         let summary = header.methods[index]
-        let parked = sticky?(methodId).flatMap { point -> StickyPoint? in
-            guard summary.started, let last = summary.lastTaskIndex, point.taskIndex == last,
-                point.position == record.history.currentStep?.position
-            else { return nil }
-            return point
+        let waitsWhereParked = { (taskIndex: Int, position: Int) -> Bool in
+            summary.started && taskIndex == summary.lastTaskIndex && position == record.history.currentStep?.position
         }
+        let parked = sticky?(methodId).flatMap { point in
+            waitsWhereParked(point.taskIndex, point.position) ? point : nil
+        }
+        // Sticky routing: an executor keeps the replay parked (never when this engine replays inline), and the
+        // method is long enough for a replay from its start to weigh.
+        let routed = record.parkedAt.flatMap { parked in
+            stickyTimeout != nil && waitsWhereParked(parked.taskIndex, parked.position)
+                && Self.routesSticky(record) ? parked : nil
+        }
+        record.parkedAt = nil
+        let known = parked.map { (taskIndex: $0.taskIndex, ongoing: $0.ongoingCommandIds) }
+            ?? routed.map { (taskIndex: $0.taskIndex, ongoing: $0.ongoingCommandIds) }
         // Without a parked replay to resume, the workflow task carries the method's whole history.
-        let sealed = parked == nil ? try state.sealedHistory(of: record) : nil
-        let commands = try state.commands(parked?.ongoingCommandIds ?? (sealed?.commandIds ?? []) + record.commandIds)
+        let sealed = known == nil ? try state.sealedHistory(of: record) : nil
+        let commands = try state.commands(known?.ongoing ?? (sealed?.commandIds ?? []) + record.commandIds)
         header.workflowTaskIndex += 1
         let taskIndex = header.workflowTaskIndex
         let instant = max(header.lastInstant, trigger)
@@ -624,19 +646,66 @@ struct WorkflowStateMachine {
         header.methods[index].lastTaskIndex = taskIndex
         state.setMethodRecord(record)
         let taskId = StableId.workflowTask(workflowId: header.workflowId, index: taskIndex)
-        header.runningWorkflowTask = RunningWorkflowTask(id: taskId, methodId: methodId, index: taskIndex)
+        header.runningWorkflowTask = RunningWorkflowTask(
+            id: taskId, methodId: methodId, index: taskIndex, executor: routed?.executor)
         var history = record.history
         history.commands = commands.compactMap { $0?.record }
         if let sealed, !sealed.pastSteps.isEmpty { history.pastSteps = sealed.pastSteps + history.pastSteps }
-        if parked != nil {
+        if known != nil {
             history.commands.removeAll { !$0.status.isTerminated }
             history.pastSteps = history.pastSteps.suffix(1)
         }
-        var task = WorkflowTask(
-            workflowTaskId: taskId, workflowName: header.workflowName, workflowId: header.workflowId,
-            tags: header.tags, meta: header.meta, taskIndex: taskIndex, instant: instant, method: history,
+        var task = workflowTask(id: taskId, index: taskIndex, instant: instant, history: history)
+        task.historyFrom = known?.taskIndex
+        let envelope = stamp.envelope(task, requester: record.requester, headers: record.headers ?? [:])
+        guard let routed, let timeout = stickyTimeout else {
+            outputs.append(.workflowExecutor(envelope))
+            return
+        }
+        outputs.append(.stickyWorkflowExecutor(envelope, executor: routed.executor))
+        // If that executor does not complete it in time (it may be gone), the task goes whole to the others.
+        let redispatch = RedispatchWorkflowTask(
+            workflowName: header.workflowName, workflowId: header.workflowId, workflowTaskId: taskId,
+            methodId: methodId, reason: .timedOut)
+        outputs.append(
+            .delayedWorkflowEngine(
+                stamp.envelope(.redispatchWorkflowTask(redispatch), requester: nil),
+                at: stamp.now.addingTimeInterval(timeout)))
+    }
+
+    /// Whether a method's workflow tasks may go to the executor keeping its replay parked: once its history
+    /// outgrew its record (`WorkflowState.recordTail`), when a replay from the start and a whole history weigh
+    /// more than the timeout message a sticky workflow task costs.
+    static func routesSticky(_ record: MethodRecord) -> Bool {
+        record.sealedChunks != nil
+    }
+
+    /// A workflow task of this instance.
+    private func workflowTask(id: String, index: Int, instant: Date, history: MethodHistory) -> WorkflowTask {
+        WorkflowTask(
+            workflowTaskId: id, workflowName: header.workflowName, workflowId: header.workflowId, tags: header.tags,
+            meta: header.meta, taskIndex: index, instant: instant, method: history,
             workflowVersion: header.workflowVersion)
-        task.historyFrom = parked?.taskIndex
+    }
+
+    /// Sends the running workflow task again with the method's whole history to the shared executor topic, if it
+    /// is the one `message` names and went to an executor's own topic (sticky routing): that executor could not
+    /// resume it, or did not complete it in time. The task is the same (id, index, instant, history as of its
+    /// dispatch: commands resolved since are ongoing for it, `CommandRecord.status(asOf:)`): whichever executor
+    /// completes it first is applied, the other result is ignored.
+    private mutating func redispatchWholly(_ message: RedispatchWorkflowTask) throws {
+        guard var running = header.runningWorkflowTask, running.id == message.workflowTaskId,
+            running.methodId == message.methodId, running.executor != nil,
+            let record = try state.methodRecord(running.methodId),
+            let resumption = record.history.pastSteps.last?.resumption, resumption.taskIndex == running.index
+        else { return }
+        running.executor = nil
+        header.runningWorkflowTask = running
+        let sealed = try state.sealedHistory(of: record)
+        var history = record.history
+        history.pastSteps = sealed.pastSteps + history.pastSteps
+        history.commands = try state.commands(sealed.commandIds + record.commandIds).compactMap { $0?.record }
+        let task = workflowTask(id: running.id, index: running.index, instant: resumption.instant, history: history)
         outputs.append(
             .workflowExecutor(stamp.envelope(task, requester: record.requester, headers: record.headers ?? [:])))
     }

@@ -103,11 +103,15 @@ public struct RunningWorkflowTask: Sendable, Hashable, Codable {
     public var id: String
     public var methodId: String
     public var index: Int
+    /// The executor whose own topic it went to with only what changed (sticky routing); nil when it went whole to
+    /// the shared topic (or runs inline).
+    public var executor: String?
 
-    public init(id: String, methodId: String, index: Int) {
+    public init(id: String, methodId: String, index: Int, executor: String? = nil) {
         self.id = id
         self.methodId = methodId
         self.index = index
+        self.executor = executor
     }
 }
 
@@ -132,6 +136,9 @@ public struct MethodRecord: Sendable, Codable {
     /// How many chunks of its oldest past steps and command ids were sealed into parts of their own
     /// (`MethodChunk`), so that the record a step rewrites stays small however long the method runs (nil: none).
     public var sealedChunks: Int?
+    /// Where an executor keeps the method's replay parked since its last workflow task (sticky routing): its next
+    /// workflow task goes to that executor with only what changed (`WorkflowStateMachine.advance`).
+    public var parkedAt: ParkedAt?
 
     public init(
         history: MethodHistory, requester: Requester?, waitingClients: Set<String> = [],

@@ -16,7 +16,7 @@ public struct WorkflowStateEngineRole: Role {
     /// at once, such as one awaiting nothing in a loop, hands the next one to the executors).
     public static let inlineReplaysPerStep = 8
 
-    public let engine: WorkflowStateEngine
+    public var engine: WorkflowStateEngine
     /// Whether each step's events go to the events topic, in the step's commit.
     public let events: EventSettings?
     /// Replays the workflow tasks of this engine's instances inline, in the step that dispatches them, instead
