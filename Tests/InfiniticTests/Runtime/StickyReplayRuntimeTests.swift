@@ -24,7 +24,7 @@ import Testing
                 }
                 #expect(total == steps * (steps - 1) / 2)
                 let runs = StickyChainImpl.turns.count(key)
-                if system.inlineWorkflowTasks && stickyReplays > 0 {
+                if stickyReplays > 0 {
                     #expect(runs == steps, "each turn ran once")
                 } else {
                     // Workflow task k (1 to steps) runs turns 0 to k - 1; the last one runs them all to return.

@@ -1,0 +1,142 @@
+import Foundation
+import Testing
+
+@testable import Infinitic
+
+/// Sticky routing in the state engine: once a method outgrew its record, its next workflow task goes to the
+/// executor that reported its replay parked, with only what changed, together with a delayed message to the
+/// engine itself; that message, or the executor saying it missed, sends the task again whole to the shared topic,
+/// the same task a state engine without sticky routing would have sent.
+@Suite struct StickyRoutingEngineTests {
+    let base = WorkflowStateEngineTests()
+    let timeout = Duration.seconds(10)
+
+    var routing: WorkflowStateEngine {
+        var engine = base.engine
+        engine.stickyTaskTimeout = timeout
+        return engine
+    }
+
+    /// What a transition sends: workflow tasks to the shared topic, to executors' own topics, and redispatches
+    /// the engine sends itself later.
+    struct Sent {
+        var shared: [WorkflowTask] = []
+        var sticky: [(task: WorkflowTask, executor: String)] = []
+        var redispatches: [(message: RedispatchWorkflowTask, at: Date)] = []
+
+        init(_ transition: WorkflowEngineTransition) {
+            for output in transition.outputs {
+                switch output {
+                case .workflowExecutor(let envelope): shared.append(envelope.message)
+                case .stickyWorkflowExecutor(let envelope, let executor): sticky.append((envelope.message, executor))
+                case .delayedWorkflowEngine(let envelope, let at):
+                    if case .redispatchWorkflowTask(let message) = envelope.message { redispatches.append((message, at)) }
+                default: break
+                }
+            }
+        }
+    }
+
+    /// The result of the running workflow task `step` of a sequential method: it created `c<step>` and waits on
+    /// it, with its replay parked at executor `x` (knowing `bg`, created by the first task and never awaited).
+    func stepCompleted(_ state: WorkflowState?, step: Int) throws -> WorkflowEngineEnvelope {
+        let id = "c\(step)"
+        var output = WorkflowTaskOutput(
+            newCommands: [base.command(id, position: 2 * step, createdAt: step)],
+            outcome: .waiting(WaitingStep(position: 2 * step + 1, step: .command(id))))
+        if step == 1 { output.newCommands.insert(base.command("bg", position: 1), at: 0) }
+        guard case .workflowTaskCompleted(var completed) = try base.taskCompleted(state, output) else {
+            throw WorkflowUsageError("expected a workflow task result")
+        }
+        completed.parkedAt = ParkedAt(
+            executor: "x", taskIndex: step, position: 2 * step + 1, ongoingCommandIds: ["bg", id])
+        return base.envelope(.workflowTaskCompleted(completed))
+    }
+
+    /// Runs `steps` steps of the method on `engine`: each step's result, then its command's result; returns the
+    /// state and what the last command result sent.
+    func run(_ engine: WorkflowStateEngine, steps: Int) throws -> (WorkflowState?, [Sent]) {
+        var state = try engine.handle(base.envelope(base.dispatchWorkflow()), state: nil, now: base.now)
+            .state(after: nil)
+        var sent: [Sent] = []
+        for step in 1...steps {
+            state = try engine.handle(try stepCompleted(state, step: step), state: state, now: base.now)
+                .state(after: state)
+            let transition = try engine.handle(base.envelope(try base.result("c\(step)")), state: state, now: base.now)
+            sent.append(Sent(transition))
+            state = transition.state(after: state)
+        }
+        return (state, sent)
+    }
+
+    @Test func aLongMethodsTasksGoToTheExecutorKeepingItsReplayWithOnlyWhatChanged() throws {
+        let (_, sent) = try run(routing, steps: 30)
+        // Short, the method's tasks go whole to the shared topic; once sealed, to `x` with what changed.
+        let firstSticky = try #require(sent.firstIndex { !$0.sticky.isEmpty })
+        #expect(firstSticky > 10 && firstSticky < 25, "routed once the history outgrew the record (\(firstSticky))")
+        for (index, step) in sent.enumerated() {
+            if index < firstSticky {
+                #expect(step.shared.count == 1 && step.sticky.isEmpty && step.redispatches.isEmpty)
+                continue
+            }
+            #expect(step.shared.isEmpty && step.sticky.count == 1, "step \(index + 1)")
+            guard let (task, executor) = step.sticky.first else { continue }
+            #expect(executor == "x")
+            #expect(task.historyFrom == index + 1 && task.taskIndex == index + 2)
+            #expect(task.method.commands.map(\.id) == ["c\(index + 1)"], "only the command that ended")
+            #expect(task.method.pastSteps.count == 1 && task.method.pastSteps.first?.resumption?.taskIndex == index + 2)
+            // Its timeout: a redispatch of that very task, delivered to the engine after `stickyTaskTimeout`.
+            let redispatch = try #require(step.redispatches.first)
+            #expect(redispatch.message.workflowTaskId == task.workflowTaskId && redispatch.message.reason == .timedOut)
+            #expect(redispatch.at == base.now.addingTimeInterval(10))
+        }
+        // Without sticky routing, the reports of parked replays change nothing.
+        let (_, plain) = try run(base.engine, steps: 30)
+        #expect(plain.allSatisfy { $0.shared.count == 1 && $0.sticky.isEmpty && $0.redispatches.isEmpty })
+    }
+
+    /// The redispatch sends the task whole, as an engine without sticky routing sent it: a result that arrived
+    /// meanwhile is recorded, but the task sees that command as ongoing (`CommandRecord.status(asOf:)`).
+    @Test func aRedispatchSendsTheSameTaskWholeToTheSharedTopic() throws {
+        let steps = 25
+        let (state, sent) = try run(routing, steps: steps)
+        let sticky = try #require(sent.last?.sticky.first?.task)
+        let (_, plainSent) = try run(base.engine, steps: steps)
+        let plain = try #require(plainSent.last?.shared.first)
+
+        // `bg` ends while the sticky task runs.
+        var current = try base.apply([base.envelope(try base.result("bg"))], to: state).0
+        for reason in [RedispatchWorkflowTask.Reason.missed, .timedOut] {
+            let redispatch = RedispatchWorkflowTask(
+                workflowName: "Trips", workflowId: "wf", workflowTaskId: sticky.workflowTaskId, methodId: "wf",
+                reason: reason)
+            let transition = try routing.handle(
+                base.envelope(.redispatchWorkflowTask(redispatch)), state: current, now: base.now)
+            let again = Sent(transition)
+            current = transition.state(after: current)
+            guard reason == .missed else {
+                #expect(again.shared.isEmpty && again.sticky.isEmpty, "the task was already sent whole")
+                continue
+            }
+            let whole = try #require(again.shared.first)
+            #expect(again.sticky.isEmpty && again.redispatches.isEmpty)
+            #expect(whole.workflowTaskId == plain.workflowTaskId && whole.taskIndex == plain.taskIndex)
+            #expect(whole.instant == plain.instant && whole.historyFrom == nil)
+            #expect(whole.method.pastSteps == plain.method.pastSteps)
+            let seen = whole.method.commands.map { ($0.id, $0.status(asOf: whole.taskIndex)) }
+            let plainSeen = plain.method.commands.map { ($0.id, $0.status(asOf: plain.taskIndex)) }
+            #expect(seen.map(\.0) == plainSeen.map(\.0) && seen.map(\.1) == plainSeen.map(\.1))
+            #expect(whole.method.command("bg")?.status.isTerminated == true, "recorded, not yet seen")
+        }
+
+        // Its result is applied as any; a late redispatch of it changes nothing.
+        let completed = try stepCompleted(current, step: steps + 1)
+        current = try base.apply([completed], to: current).0
+        let late = RedispatchWorkflowTask(
+            workflowName: "Trips", workflowId: "wf", workflowTaskId: sticky.workflowTaskId, methodId: "wf",
+            reason: .timedOut)
+        let lateSent = Sent(
+            try routing.handle(base.envelope(.redispatchWorkflowTask(late)), state: current, now: base.now))
+        #expect(lateSent.shared.isEmpty && lateSent.sticky.isEmpty)
+    }
+}
