@@ -238,6 +238,13 @@ let package = Package(
             path: "Tests/TransportProbe"
         ),
 
+        // A worker or client of a small fleet the sticky-routing crash test starts and SIGKILLs.
+        .executableTarget(
+            name: "FleetProbe",
+            dependencies: ["Infinitic", "InfiniticRedis", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/FleetProbe"
+        ),
+
         // Fixtures shared by the test targets: a redis-server per test process, waiting helpers.
         .target(
             name: "TestSupport",
@@ -286,7 +293,7 @@ let package = Package(
         ),
         .testTarget(
             name: "InfiniticRedisTests",
-            dependencies: ["InfiniticRedis", "InfiniticTransport", "TestSupport", "TransportProbe"]
+            dependencies: ["InfiniticRedis", "InfiniticTransport", "TestSupport", "TransportProbe", "FleetProbe"]
         ),
     ]
 )

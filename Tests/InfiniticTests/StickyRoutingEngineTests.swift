@@ -30,7 +30,9 @@ import Testing
                 case .workflowExecutor(let envelope): shared.append(envelope.message)
                 case .stickyWorkflowExecutor(let envelope, let executor): sticky.append((envelope.message, executor))
                 case .delayedWorkflowEngine(let envelope, let at):
-                    if case .redispatchWorkflowTask(let message) = envelope.message { redispatches.append((message, at)) }
+                    if case .redispatchWorkflowTask(let message) = envelope.message {
+                        redispatches.append((message, at))
+                    }
                 default: break
                 }
             }

@@ -128,7 +128,8 @@ public final class InfiniticWorker: Service {
                 definitions, environment: environment, stickyReplays: configuration.stickyReplays,
                 stickyReplayCommands: configuration.stickyReplayCommands, stickyExecutor: executorId)
             return [
-                runner(WorkflowExecutorRole(runner: sticky)), runner(WorkflowExecutorRole(runner: sticky, ownTopic: true)),
+                runner(WorkflowExecutorRole(runner: sticky)),
+                runner(WorkflowExecutorRole(runner: sticky, ownTopic: true)),
             ]
         case .workflowStateEngine(let name):
             var engine = WorkflowStateEngineRole(

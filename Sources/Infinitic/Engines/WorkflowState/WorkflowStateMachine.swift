@@ -624,7 +624,8 @@ struct WorkflowStateMachine {
                 && Self.routesSticky(record) ? parked : nil
         }
         record.parkedAt = nil
-        let known = parked.map { (taskIndex: $0.taskIndex, ongoing: $0.ongoingCommandIds) }
+        let known =
+            parked.map { (taskIndex: $0.taskIndex, ongoing: $0.ongoingCommandIds) }
             ?? routed.map { (taskIndex: $0.taskIndex, ongoing: $0.ongoingCommandIds) }
         // Without a parked replay to resume, the workflow task carries the method's whole history.
         let sealed = known == nil ? try state.sealedHistory(of: record) : nil
