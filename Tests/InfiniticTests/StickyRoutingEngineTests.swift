@@ -4,9 +4,9 @@ import Testing
 @testable import Infinitic
 
 /// Sticky routing in the state engine: once a method outgrew its record, its next workflow task goes to the
-/// executor that reported its replay parked, with only what changed, together with a delayed message to the
-/// engine itself; that message, or the executor saying it missed, sends the task again whole to the shared topic,
-/// the same task a state engine without sticky routing would have sent.
+/// executor that reported its replay parked, with only what changed, watched by one delayed message to the engine
+/// itself; that watch, when the task is late, or the executor saying it missed, sends the task again whole to the
+/// shared topic: the same task a state engine without sticky routing would have sent.
 @Suite struct StickyRoutingEngineTests {
     let base = WorkflowStateEngineTests()
     let timeout = Duration.seconds(10)
@@ -17,12 +17,12 @@ import Testing
         return engine
     }
 
-    /// What a transition sends: workflow tasks to the shared topic, to executors' own topics, and redispatches
-    /// the engine sends itself later.
+    /// What a transition sends: workflow tasks to the shared topic, to executors' own topics, and watches the
+    /// engine sends itself for later.
     struct Sent {
         var shared: [WorkflowTask] = []
         var sticky: [(task: WorkflowTask, executor: String)] = []
-        var redispatches: [(message: RedispatchWorkflowTask, at: Date)] = []
+        var watches: [(message: WatchStickyTask, at: Date)] = []
 
         init(_ transition: WorkflowEngineTransition) {
             for output in transition.outputs {
@@ -30,9 +30,7 @@ import Testing
                 case .workflowExecutor(let envelope): shared.append(envelope.message)
                 case .stickyWorkflowExecutor(let envelope, let executor): sticky.append((envelope.message, executor))
                 case .delayedWorkflowEngine(let envelope, let at):
-                    if case .redispatchWorkflowTask(let message) = envelope.message {
-                        redispatches.append((message, at))
-                    }
+                    if case .watchStickyTask(let message) = envelope.message { watches.append((message, at)) }
                 default: break
                 }
             }
@@ -55,20 +53,27 @@ import Testing
         return base.envelope(.workflowTaskCompleted(completed))
     }
 
-    /// Runs `steps` steps of the method on `engine`: each step's result, then its command's result; returns the
-    /// state and what the last command result sent.
+    /// Runs `steps` steps of the method on `engine`, at `now` plus a second per step: each step's result, then its
+    /// command's result; returns the state and what each command result sent.
     func run(_ engine: WorkflowStateEngine, steps: Int) throws -> (WorkflowState?, [Sent]) {
         var state = try engine.handle(base.envelope(base.dispatchWorkflow()), state: nil, now: base.now)
             .state(after: nil)
         var sent: [Sent] = []
         for step in 1...steps {
-            state = try engine.handle(try stepCompleted(state, step: step), state: state, now: base.now)
-                .state(after: state)
-            let transition = try engine.handle(base.envelope(try base.result("c\(step)")), state: state, now: base.now)
+            let now = at(step)
+            state = try engine.handle(try stepCompleted(state, step: step), state: state, now: now).state(after: state)
+            let transition = try engine.handle(base.envelope(try base.result("c\(step)")), state: state, now: now)
             sent.append(Sent(transition))
             state = transition.state(after: state)
         }
         return (state, sent)
+    }
+
+    /// The clock of step `step`.
+    func at(_ step: Int) -> Date { base.now.addingTimeInterval(Double(step)) }
+
+    func watch(_ sent: [Sent]) throws -> WatchStickyTask {
+        try #require(sent.compactMap(\.watches.first).last?.message)
     }
 
     @Test func aLongMethodsTasksGoToTheExecutorKeepingItsReplayWithOnlyWhatChanged() throws {
@@ -78,7 +83,7 @@ import Testing
         #expect(firstSticky > 10 && firstSticky < 25, "routed once the history outgrew the record (\(firstSticky))")
         for (index, step) in sent.enumerated() {
             if index < firstSticky {
-                #expect(step.shared.count == 1 && step.sticky.isEmpty && step.redispatches.isEmpty)
+                #expect(step.shared.count == 1 && step.sticky.isEmpty && step.watches.isEmpty)
                 continue
             }
             #expect(step.shared.isEmpty && step.sticky.count == 1, "step \(index + 1)")
@@ -87,14 +92,13 @@ import Testing
             #expect(task.historyFrom == index + 1 && task.taskIndex == index + 2)
             #expect(task.method.commands.map(\.id) == ["c\(index + 1)"], "only the command that ended")
             #expect(task.method.pastSteps.count == 1 && task.method.pastSteps.first?.resumption?.taskIndex == index + 2)
-            // Its timeout: a redispatch of that very task, delivered to the engine after `stickyTaskTimeout`.
-            let redispatch = try #require(step.redispatches.first)
-            #expect(redispatch.message.workflowTaskId == task.workflowTaskId && redispatch.message.reason == .timedOut)
-            #expect(redispatch.at == base.now.addingTimeInterval(10))
+            // One watch for them all: sent with the first, due after `stickyTaskTimeout`.
+            #expect(step.watches.count == (index == firstSticky ? 1 : 0), "step \(index + 1)")
+            if let watch = step.watches.first { #expect(watch.at == at(index + 1).addingTimeInterval(10)) }
         }
         // Without sticky routing, the reports of parked replays change nothing.
         let (_, plain) = try run(base.engine, steps: 30)
-        #expect(plain.allSatisfy { $0.shared.count == 1 && $0.sticky.isEmpty && $0.redispatches.isEmpty })
+        #expect(plain.allSatisfy { $0.shared.count == 1 && $0.sticky.isEmpty && $0.watches.isEmpty })
     }
 
     /// The redispatch sends the task whole, as an engine without sticky routing sent it: a result that arrived
@@ -108,20 +112,19 @@ import Testing
 
         // `bg` ends while the sticky task runs.
         var current = try base.apply([base.envelope(try base.result("bg"))], to: state).0
-        for reason in [RedispatchWorkflowTask.Reason.missed, .timedOut] {
+        for attempt in 0..<2 {
             let redispatch = RedispatchWorkflowTask(
-                workflowName: "Trips", workflowId: "wf", workflowTaskId: sticky.workflowTaskId, methodId: "wf",
-                reason: reason)
+                workflowName: "Trips", workflowId: "wf", workflowTaskId: sticky.workflowTaskId, methodId: "wf")
             let transition = try routing.handle(
                 base.envelope(.redispatchWorkflowTask(redispatch)), state: current, now: base.now)
             let again = Sent(transition)
             current = transition.state(after: current)
-            guard reason == .missed else {
+            guard attempt == 0 else {
                 #expect(again.shared.isEmpty && again.sticky.isEmpty, "the task was already sent whole")
                 continue
             }
             let whole = try #require(again.shared.first)
-            #expect(again.sticky.isEmpty && again.redispatches.isEmpty)
+            #expect(again.sticky.isEmpty && again.watches.isEmpty)
             #expect(whole.workflowTaskId == plain.workflowTaskId && whole.taskIndex == plain.taskIndex)
             #expect(whole.instant == plain.instant && whole.historyFrom == nil)
             #expect(whole.method.pastSteps == plain.method.pastSteps)
@@ -131,14 +134,37 @@ import Testing
             #expect(whole.method.command("bg")?.status.isTerminated == true, "recorded, not yet seen")
         }
 
-        // Its result is applied as any; a late redispatch of it changes nothing.
+        // Its result is applied as any; the watch then finds no sticky task and ends.
         let completed = try stepCompleted(current, step: steps + 1)
         current = try base.apply([completed], to: current).0
-        let late = RedispatchWorkflowTask(
-            workflowName: "Trips", workflowId: "wf", workflowTaskId: sticky.workflowTaskId, methodId: "wf",
-            reason: .timedOut)
-        let lateSent = Sent(
-            try routing.handle(base.envelope(.redispatchWorkflowTask(late)), state: current, now: base.now))
-        #expect(lateSent.shared.isEmpty && lateSent.sticky.isEmpty)
+        let late = try routing.handle(
+            base.envelope(.watchStickyTask(try watch(sent))), state: current, now: at(steps + 20))
+        #expect(Sent(late).shared.isEmpty && Sent(late).sticky.isEmpty && Sent(late).watches.isEmpty)
+        #expect(late.state(after: current)?.header.stickyWatch == nil)
+    }
+
+    /// The watch sends the running sticky task whole once it is late; one sent later is watched again; a watch that
+    /// is not the pending one is ignored.
+    @Test func theWatchSendsALateTaskWholeAndWatchesALaterOne() throws {
+        let steps = 25
+        let (state, sent) = try run(routing, steps: steps)
+        let first = try watch(sent)
+        let sticky = try #require(sent.last?.sticky.first?.task)
+        // The last task went at `at(steps)`; the watch, due 10 s after the first sticky one, comes before it is late.
+        let early = try routing.handle(base.envelope(.watchStickyTask(first)), state: state, now: at(steps))
+        let again = try #require(Sent(early).watches.first)
+        #expect(Sent(early).shared.isEmpty && again.at == at(steps).addingTimeInterval(10))
+        let watching = early.state(after: state)
+
+        // A duplicate of the consumed watch changes nothing; the new one, when due, sends the task whole.
+        let duplicate = try routing.handle(
+            base.envelope(.watchStickyTask(first)), state: watching, now: at(steps + 10))
+        #expect(Sent(duplicate).shared.isEmpty && Sent(duplicate).watches.isEmpty)
+        let due = try routing.handle(
+            base.envelope(.watchStickyTask(again.message)), state: watching, now: at(steps + 10))
+        let whole = try #require(Sent(due).shared.first)
+        #expect(whole.workflowTaskId == sticky.workflowTaskId && whole.historyFrom == nil)
+        #expect(whole.method.commands.count == steps + 1 && Sent(due).watches.isEmpty)
+        #expect(due.state(after: watching)?.runningWorkflowTask?.executor == nil)
     }
 }

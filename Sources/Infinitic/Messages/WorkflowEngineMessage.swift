@@ -25,8 +25,11 @@ public enum WorkflowEngineMessage: Sendable, Codable {
     /// The retention of some methods' outcomes is over: forget them (sent by the state engine to itself).
     case expireOutcomes(ExpireOutcomes)
     /// Send a workflow task routed to an executor's own topic again, whole, to the shared one (sent by that
-    /// executor when it cannot resume it, and by the state engine to itself when it is not done in time).
+    /// executor when it cannot resume it).
     case redispatchWorkflowTask(RedispatchWorkflowTask)
+    /// Check that the workflow task routed to an executor's own topic is not late (sent by the state engine to
+    /// itself, delayed).
+    case watchStickyTask(WatchStickyTask)
 
     /// The instance the message is for (the topic key).
     public var workflowId: String {
@@ -43,6 +46,7 @@ public enum WorkflowEngineMessage: Sendable, Codable {
         case .retryTasks(let message): message.workflowId
         case .expireOutcomes(let message): message.workflowId
         case .redispatchWorkflowTask(let message): message.workflowId
+        case .watchStickyTask(let message): message.workflowId
         }
     }
 
@@ -61,6 +65,7 @@ public enum WorkflowEngineMessage: Sendable, Codable {
         case .retryTasks(let message): message.workflowName
         case .expireOutcomes(let message): message.workflowName
         case .redispatchWorkflowTask(let message): message.workflowName
+        case .watchStickyTask(let message): message.workflowName
         }
     }
 }

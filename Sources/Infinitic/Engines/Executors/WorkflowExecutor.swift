@@ -91,7 +91,7 @@ public struct WorkflowExecutor: Sendable {
             inputMessageId: envelope.messageId, emitterName: emitterName, now: now, headers: envelope.headers)
         let redispatch = RedispatchWorkflowTask(
             workflowName: task.workflowName, workflowId: task.workflowId, workflowTaskId: task.workflowTaskId,
-            methodId: task.method.methodId, reason: .missed)
+            methodId: task.method.methodId)
         let requester = Requester.workflow(name: task.workflowName, id: task.workflowId, methodId: task.method.methodId)
         return [.workflowEngine(stamp.envelope(.redispatchWorkflowTask(redispatch), requester: requester))]
     }

@@ -154,7 +154,7 @@ public struct WorkflowStateEngine: Sendable {
                 workflowName: wait.workflowName, workflowId: wait.workflowId, methodId: wait.methodId)
             return (nil, Self.unknown(unknown, to: envelope.requester, stamp: &stamp))
         case .cancelWorkflow, .commandResult, .workflowTaskCompleted, .sendSignal, .completeTimers,
-            .retryWorkflowTask, .retryTasks, .expireOutcomes, .redispatchWorkflowTask:
+            .retryWorkflowTask, .retryTasks, .expireOutcomes, .redispatchWorkflowTask, .watchStickyTask:
             // A late message for an instance already ended (and deleted), or canceled; a signal for an instance
             // that does not run is discarded; nothing is left to retry.
             return (nil, [])
@@ -212,7 +212,7 @@ public struct WorkflowStateEngine: Sendable {
                 if let methodId = complete.methodId { fields.insert(StateField.method(methodId)) }
             case .redispatchWorkflowTask(let redispatch):
                 fields.insert(StateField.method(redispatch.methodId))
-            case .cancelWorkflow, .retryWorkflowTask, .retryTasks, .expireOutcomes:
+            case .cancelWorkflow, .retryWorkflowTask, .retryTasks, .expireOutcomes, .watchStickyTask:
                 break
             }
         }

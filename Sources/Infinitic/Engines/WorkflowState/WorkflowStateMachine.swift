@@ -79,7 +79,7 @@ struct WorkflowStateMachine {
             return header.methodIndex(dispatch.methodId) != nil
                 && !Self.attachesClient(envelope, dispatch.clientWaiting)
         case .waitMethod, .cancelWorkflow, .sendSignal, .completeTimers, .retryWorkflowTask, .retryTasks,
-            .expireOutcomes, .redispatchWorkflowTask:
+            .expireOutcomes, .redispatchWorkflowTask, .watchStickyTask:
             return false
         }
     }
@@ -132,7 +132,12 @@ struct WorkflowStateMachine {
         case .expireOutcomes(let expire):
             expireOutcomes(expire)
         case .redispatchWorkflowTask(let redispatch):
-            try redispatchWholly(redispatch)
+            guard let running = header.runningWorkflowTask, running.id == redispatch.workflowTaskId,
+                running.methodId == redispatch.methodId
+            else { break }
+            try redispatchWholly(running)
+        case .watchStickyTask(let watch):
+            try checkStickyTask(watch)
         }
         try tidy()
     }
@@ -648,7 +653,8 @@ struct WorkflowStateMachine {
         state.setMethodRecord(record)
         let taskId = StableId.workflowTask(workflowId: header.workflowId, index: taskIndex)
         header.runningWorkflowTask = RunningWorkflowTask(
-            id: taskId, methodId: methodId, index: taskIndex, executor: routed?.executor)
+            id: taskId, methodId: methodId, index: taskIndex, executor: routed?.executor,
+            routedAt: routed == nil ? nil : stamp.now)
         var history = record.history
         history.commands = commands.compactMap { $0?.record }
         if let sealed, !sealed.pastSteps.isEmpty { history.pastSteps = sealed.pastSteps + history.pastSteps }
@@ -665,13 +671,32 @@ struct WorkflowStateMachine {
         }
         outputs.append(.stickyWorkflowExecutor(envelope, executor: routed.executor))
         // If that executor does not complete it in time (it may be gone), the task goes whole to the others.
-        let redispatch = RedispatchWorkflowTask(
-            workflowName: header.workflowName, workflowId: header.workflowId, workflowTaskId: taskId,
-            methodId: methodId, reason: .timedOut)
-        outputs.append(
-            .delayedWorkflowEngine(
-                stamp.envelope(.redispatchWorkflowTask(redispatch), requester: nil),
-                at: stamp.now.addingTimeInterval(timeout)))
+        if header.stickyWatch == nil { watchStickyTask(at: stamp.now.addingTimeInterval(timeout)) }
+    }
+
+    /// Sends the instance's watch of its sticky workflow tasks, due at `due`.
+    private mutating func watchStickyTask(at due: Date) {
+        let milliseconds = Int((due.timeIntervalSince1970 * 1000).rounded(.up))
+        header.stickyWatch = milliseconds
+        let watch = WatchStickyTask(
+            workflowName: header.workflowName, workflowId: header.workflowId, dueMilliseconds: milliseconds)
+        outputs.append(.delayedWorkflowEngine(stamp.envelope(.watchStickyTask(watch), requester: nil), at: due))
+    }
+
+    /// The pending watch is due: the running workflow task, if it went to an executor's own topic at least the
+    /// sticky timeout ago, goes whole to the shared topic; one sent later is watched again. A watch that is not the
+    /// pending one (a duplicate) is ignored.
+    private mutating func checkStickyTask(_ watch: WatchStickyTask) throws {
+        guard header.stickyWatch == watch.dueMilliseconds else { return }
+        header.stickyWatch = nil
+        guard let running = header.runningWorkflowTask, running.executor != nil else { return }
+        // Without sticky routing any more (the engine's configuration changed), the task goes whole at once.
+        let due = (running.routedAt ?? .distantPast).addingTimeInterval(stickyTimeout ?? 0)
+        if stamp.now >= due {
+            try redispatchWholly(running)
+        } else {
+            watchStickyTask(at: due)
+        }
     }
 
     /// Whether a method's workflow tasks may go to the executor keeping its replay parked: once its history
@@ -690,17 +715,17 @@ struct WorkflowStateMachine {
     }
 
     /// Sends the running workflow task again with the method's whole history to the shared executor topic, if it
-    /// is the one `message` names and went to an executor's own topic (sticky routing): that executor could not
-    /// resume it, or did not complete it in time. The task is the same (id, index, instant, history as of its
-    /// dispatch: commands resolved since are ongoing for it, `CommandRecord.status(asOf:)`): whichever executor
-    /// completes it first is applied, the other result is ignored.
-    private mutating func redispatchWholly(_ message: RedispatchWorkflowTask) throws {
-        guard var running = header.runningWorkflowTask, running.id == message.workflowTaskId,
-            running.methodId == message.methodId, running.executor != nil,
-            let record = try state.methodRecord(running.methodId),
+    /// went to an executor's own topic (sticky routing): that executor could not resume it, or did not complete it
+    /// in time. The task is the same (id, index, instant, history as of its dispatch: commands resolved since are
+    /// ongoing for it, `CommandRecord.status(asOf:)`): whichever executor completes it first is applied, the other
+    /// result is ignored.
+    private mutating func redispatchWholly(_ task: RunningWorkflowTask) throws {
+        var running = task
+        guard running.executor != nil, let record = try state.methodRecord(running.methodId),
             let resumption = record.history.pastSteps.last?.resumption, resumption.taskIndex == running.index
         else { return }
         running.executor = nil
+        running.routedAt = nil
         header.runningWorkflowTask = running
         let sealed = try state.sealedHistory(of: record)
         var history = record.history

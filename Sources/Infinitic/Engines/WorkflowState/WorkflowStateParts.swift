@@ -36,6 +36,9 @@ public struct WorkflowStateHeader: Sendable, Codable {
     /// workflow task carries it. Nil until then, and in states written before versions (their instances ran
     /// version 0: see `WorkflowTask.workflowVersion`).
     public var workflowVersion: Int?
+    /// The pending `WatchStickyTask` of the instance (its due time in milliseconds since 1970), nil when none: one
+    /// at a time, set when a workflow task goes to an executor's own topic (sticky routing) and none is pending.
+    public var stickyWatch: Int?
 
     /// Whether the instance ended and only retained outcomes are left.
     public var isClosed: Bool { closed ?? false }
@@ -106,12 +109,15 @@ public struct RunningWorkflowTask: Sendable, Hashable, Codable {
     /// The executor whose own topic it went to with only what changed (sticky routing); nil when it went whole to
     /// the shared topic (or runs inline).
     public var executor: String?
+    /// When it went to `executor`'s topic (the engine's clock).
+    public var routedAt: Date?
 
-    public init(id: String, methodId: String, index: Int, executor: String? = nil) {
+    public init(id: String, methodId: String, index: Int, executor: String? = nil, routedAt: Date? = nil) {
         self.id = id
         self.methodId = methodId
         self.index = index
         self.executor = executor
+        self.routedAt = routedAt
     }
 }
 
