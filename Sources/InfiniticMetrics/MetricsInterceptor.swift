@@ -14,9 +14,10 @@ import Infinitic
 /// - `infinitic_workflow_tasks_total{workflow, outcome}`: workflow task replays, by a workflow executor or inline
 ///   by a state engine (`WorkerConfiguration.inlineWorkflowTasks`), `success` or `failure` (the workflow task
 ///   failed: an error of the replay, not of the workflow code);
-/// - `infinitic_workflow_tasks_resumed_total{workflow}`: those of them that resumed a replay parked where its method
-///   waited instead of replaying the method from its start (sticky replay, `WorkerConfiguration.stickyReplays`): over
-///   `infinitic_workflow_tasks_total`, the cache's hit rate;
+/// - `infinitic_workflow_tasks_resumed_total{workflow}`: those of them that carried only what changed and resumed a
+///   replay parked where its method waited instead of replaying the method from its start (sticky replay and
+///   routing, `WorkerConfiguration.stickyReplays`); an executor that resumes a parked replay with a whole workflow
+///   task (it got it from the shared topic) does not count it;
 /// - `infinitic_workflows_running{workflow}`: instances created minus instances ended by this process's state
 ///   engines (summed over a fleet's state engines it is the number of instances in progress; an ended instance
 ///   whose outcomes are retained, see `WorkerConfiguration.resultRetention`, no longer counts), with the counters

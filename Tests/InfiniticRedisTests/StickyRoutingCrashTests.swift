@@ -13,15 +13,7 @@ import Testing
 struct StickyRoutingCrashTests {
     /// The `FleetProbe` executable, next to the test bundle.
     static var executable: String {
-        get throws {
-            var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            for _ in 0..<4 {
-                let candidate = folder.appendingPathComponent("FleetProbe").path
-                if FileManager.default.fileExists(atPath: candidate) { return candidate }
-                folder = folder.deletingLastPathComponent()
-            }
-            throw RedisError(.connectionFailed, "FleetProbe not found near \(CommandLine.arguments[0])")
-        }
+        get throws { try ProbeProcess.testExecutable("FleetProbe") }
     }
 
     /// A fleet process restarted under the same arguments.
