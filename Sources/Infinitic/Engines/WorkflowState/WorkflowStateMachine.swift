@@ -700,8 +700,9 @@ struct WorkflowStateMachine {
     }
 
     /// Whether a method's workflow tasks may go to the executor keeping its replay parked: once its history
-    /// outgrew its record (`WorkflowState.recordTail`), when a replay from the start and a whole history weigh
-    /// more than the timeout message a sticky workflow task costs.
+    /// outgrew its record (`WorkflowState.recordTail`), when a replay from the start and a whole history weigh.
+    /// Shorter methods stay free to go to any executor of the shared topic (an executor gone only delays theirs by
+    /// the visibility timeout of its held messages, not by the sticky timeout as well).
     static func routesSticky(_ record: MethodRecord) -> Bool {
         record.sealedChunks != nil
     }
