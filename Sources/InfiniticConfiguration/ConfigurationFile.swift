@@ -25,6 +25,7 @@ import InfiniticRedis
 ///     stateEngine: {concurrency: 16}
 ///     tagEngine: {concurrency: 4}
 /// workflowTaskTimeoutSeconds: 60
+/// replay: {inlineWorkflowTasks: true, stickyReplays: 1000, stickyReplayCommands: 100000, stickyTaskTimeoutSeconds: 10}
 /// resultRetentionSeconds: 300           # a method's outcome stays retrievable by id this long (0: none)
 /// events: {retainedEvents: 100000, source: infinitic/trip-booking}
 /// eventListener: {name: audit, concurrency: 1, attempts: 5}
@@ -43,6 +44,8 @@ public struct ConfigurationFile: Sendable, Codable, Hashable {
     public var services: [ServiceSection]?
     public var workflows: [WorkflowSection]?
     public var workflowTaskTimeoutSeconds: Double?
+    /// How workflow tasks are replayed: inline, sticky replay and routing.
+    public var replay: ReplaySection?
     /// `WorkerConfiguration.resultRetention`, in seconds.
     public var resultRetentionSeconds: Double?
     public var events: EventsSection?
@@ -114,6 +117,15 @@ public struct ConfigurationFile: Sendable, Codable, Hashable {
             self.port = port
             self.host = host
         }
+    }
+
+    /// `WorkerConfiguration.inlineWorkflowTasks`, `stickyReplays`, `stickyReplayCommands` and `stickyTaskTimeout`
+    /// (in seconds, 0 for no sticky routing).
+    public struct ReplaySection: Sendable, Codable, Hashable {
+        public var inlineWorkflowTasks: Bool?
+        public var stickyReplays: Int?
+        public var stickyReplayCommands: Int?
+        public var stickyTaskTimeoutSeconds: Double?
     }
 
     public struct ClientSection: Sendable, Codable, Hashable {

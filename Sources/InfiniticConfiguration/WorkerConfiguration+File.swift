@@ -2,6 +2,30 @@ import Foundation
 import Infinitic
 import InfiniticRedis
 
+extension ConfigurationFile.ReplaySection {
+    /// Sets the replay settings it gives; a negative count or timeout is an error naming its key.
+    func apply(to configuration: inout WorkerConfiguration) throws(ConfigurationFileError) {
+        func invalid(_ key: String, _ reason: String) -> ConfigurationFileError {
+            ConfigurationFileError(file: "", key: "replay.\(key)", line: nil, reason: reason)
+        }
+        if let inlineWorkflowTasks { configuration.inlineWorkflowTasks = inlineWorkflowTasks }
+        if let stickyReplays {
+            guard stickyReplays >= 0 else { throw invalid("stickyReplays", "must be 0 (none) or more") }
+            configuration.stickyReplays = stickyReplays
+        }
+        if let stickyReplayCommands {
+            guard stickyReplayCommands >= 1 else { throw invalid("stickyReplayCommands", "must be 1 or more") }
+            configuration.stickyReplayCommands = stickyReplayCommands
+        }
+        if let seconds = stickyTaskTimeoutSeconds {
+            guard seconds >= 0, seconds.isFinite else {
+                throw invalid("stickyTaskTimeoutSeconds", "must be 0 (no sticky routing) or more seconds")
+            }
+            configuration.stickyTaskTimeout = seconds > 0 ? .seconds(seconds) : nil
+        }
+    }
+}
+
 extension ConfigurationFile {
     /// The Redis transport the file describes.
     public var transportFactory: RedisTransportFactory {
@@ -62,6 +86,7 @@ extension ConfigurationFile {
             }
         }
         if let timeout = workflowTaskTimeoutSeconds { configuration.workflowTaskTimeout = .seconds(timeout) }
+        if let replay { try replay.apply(to: &configuration) }
         if let retention = resultRetentionSeconds {
             guard retention >= 0, retention.isFinite else {
                 throw ConfigurationFileError(

@@ -28,6 +28,7 @@ struct ConfigurationFileTests {
             stateEngine: {concurrency: 9}
         events: {retainedEvents: 500, source: infinitic/test}
         resultRetentionSeconds: 30
+        replay: {inlineWorkflowTasks: false, stickyReplays: 50, stickyReplayCommands: 5000, stickyTaskTimeoutSeconds: 3}
         eventListener: {name: audit, attempts: 3}
         roles: [service-executor:HotelService, event-listener:audit]
         client: {callTimeoutSeconds: 12}
@@ -61,6 +62,11 @@ struct ConfigurationFileTests {
         #expect(worker.roles == [.serviceExecutor("HotelService"), .eventListener("audit")])
         #expect(worker.resultRetention == .seconds(30))
         #expect(Self.base().resultRetention == .seconds(300), "5 minutes unless configured")
+        #expect(!worker.inlineWorkflowTasks && worker.stickyReplays == 50 && worker.stickyReplayCommands == 5_000)
+        #expect(worker.stickyTaskTimeout == .seconds(3))
+        let defaults = Self.base()
+        #expect(defaults.inlineWorkflowTasks && defaults.stickyReplays == 1_000)
+        #expect(defaults.stickyTaskTimeout == .seconds(10), "10 seconds unless configured")
         var client = ClientConfiguration(transport: .redis(url: "redis://unused"))
         try file.apply(to: &client)
         #expect(client.callTimeout == .seconds(12))
@@ -115,6 +121,27 @@ struct ConfigurationFileTests {
             yaml: "transport: {redis: {url: redis://x}}\nresultRetentionSeconds: 0\n", environment: [:])
         try zero.apply(to: &worker)
         #expect(worker.resultRetention == .zero)
+    }
+
+    @Test(arguments: [
+        ("stickyReplays: -1", "replay.stickyReplays"), ("stickyReplayCommands: 0", "replay.stickyReplayCommands"),
+        ("stickyTaskTimeoutSeconds: -2", "replay.stickyTaskTimeoutSeconds"),
+    ])
+    func aNegativeReplaySettingIsAnError(_ setting: String, _ key: String) throws {
+        let file = try ConfigurationFile(
+            yaml: "transport: {redis: {url: redis://x}}\nreplay: {\(setting)}\n", environment: [:])
+        var worker = Self.base()
+        let error = #expect(throws: ConfigurationFileError.self) { try file.apply(to: &worker) }
+        #expect(error?.key == key, "\(String(describing: error))")
+    }
+
+    @Test
+    func aZeroStickyTaskTimeoutTurnsStickyRoutingOff() throws {
+        let file = try ConfigurationFile(
+            yaml: "transport: {redis: {url: redis://x}}\nreplay: {stickyTaskTimeoutSeconds: 0}\n", environment: [:])
+        var worker = Self.base()
+        try file.apply(to: &worker)
+        #expect(worker.stickyTaskTimeout == nil && worker.stickyReplays == 1_000)
     }
 
     @Test
