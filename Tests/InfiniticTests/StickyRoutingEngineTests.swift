@@ -114,7 +114,8 @@ import Testing
         var current = try base.apply([base.envelope(try base.result("bg"))], to: state).0
         for attempt in 0..<2 {
             let redispatch = RedispatchWorkflowTask(
-                workflowName: "Trips", workflowId: "wf", workflowTaskId: sticky.workflowTaskId, methodId: "wf")
+                workflowName: "Trips", workflowId: "wf", methodId: "wf", executor: "x",
+                workflowTaskId: sticky.workflowTaskId)
             let transition = try routing.handle(
                 base.envelope(.redispatchWorkflowTask(redispatch)), state: current, now: base.now)
             let again = Sent(transition)
@@ -141,6 +142,36 @@ import Testing
             base.envelope(.watchStickyTask(try watch(sent))), state: current, now: at(steps + 20))
         #expect(Sent(late).shared.isEmpty && Sent(late).sticky.isEmpty && Sent(late).watches.isEmpty)
         #expect(late.state(after: current)?.header.stickyWatch == nil)
+    }
+
+    /// An executor that stops hands its parked replays over: the method's running task routed to it goes whole to
+    /// the shared topic, and a method waiting with its replay parked there gets its next task on the shared topic.
+    @Test func anExecutorHandingOverSendsTheMethodsTasksToTheOthers() throws {
+        let steps = 25
+        let (state, sent) = try run(routing, steps: steps)
+        let sticky = try #require(sent.last?.sticky.first?.task)
+        func handOver(_ executor: String) -> WorkflowEngineEnvelope {
+            base.envelope(
+                .redispatchWorkflowTask(
+                    RedispatchWorkflowTask(
+                        workflowName: "Trips", workflowId: "wf", methodId: "wf", executor: executor,
+                        workflowTaskId: nil)))
+        }
+        // Another executor's hand-over changes nothing; that of the task's executor sends it whole.
+        let other = try routing.handle(handOver("y"), state: state, now: at(steps))
+        #expect(Sent(other).shared.isEmpty)
+        let handed = try routing.handle(handOver("x"), state: state, now: at(steps))
+        let whole = try #require(Sent(handed).shared.first)
+        #expect(whole.workflowTaskId == sticky.workflowTaskId && whole.historyFrom == nil)
+
+        // The task completes at `x` (which parked its replay before it stopped); the hand-over arrives while the
+        // method waits: its next task goes to the shared topic.
+        var current = handed.state(after: state)
+        current = try base.apply([try stepCompleted(current, step: steps + 1)], to: current).0
+        current = try routing.handle(handOver("x"), state: current, now: at(steps + 1)).state(after: current)
+        let next = Sent(
+            try routing.handle(base.envelope(try base.result("c\(steps + 1)")), state: current, now: at(steps + 1)))
+        #expect(next.sticky.isEmpty && next.shared.first?.historyFrom == nil && next.shared.count == 1)
     }
 
     /// The watch sends the running sticky task whole once it is late; one sent later is watched again; a watch that

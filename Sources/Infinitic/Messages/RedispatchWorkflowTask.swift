@@ -1,17 +1,22 @@
-/// Send a workflow task that went to an executor's own topic (sticky routing) again, with the method's whole
-/// history, to the shared executor topic: sent by that executor when it has no parked replay the task continues
-/// (dropped from its cache, or the executor restarted). Ignored unless that task still runs there.
+/// An executor can no longer resume a method's workflow tasks (sticky routing): it got one with only what changed
+/// and has no parked replay it continues (dropped from its cache, or the executor restarted), or it stops and hands
+/// its parked replays over. The state engine sends that method's running task, if it went to that executor, again
+/// with the whole history to the shared executor topic, and no longer routes the method's tasks to it.
 public struct RedispatchWorkflowTask: Sendable, Codable {
     public var workflowName: String
     public var workflowId: String
-    public var workflowTaskId: String
     public var methodId: String
+    /// The executor's id (`WorkflowTaskRunner.stickyExecutor`).
+    public var executor: String
+    /// The task it got and could not resume; nil when it stops (whichever task of the method went to it).
+    public var workflowTaskId: String?
 
-    public init(workflowName: String, workflowId: String, workflowTaskId: String, methodId: String) {
+    public init(workflowName: String, workflowId: String, methodId: String, executor: String, workflowTaskId: String?) {
         self.workflowName = workflowName
         self.workflowId = workflowId
-        self.workflowTaskId = workflowTaskId
         self.methodId = methodId
+        self.executor = executor
+        self.workflowTaskId = workflowTaskId
     }
 }
 

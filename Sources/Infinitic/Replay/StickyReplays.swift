@@ -89,16 +89,18 @@ public final class StickyReplays: Sendable {
         return true
     }
 
-    /// Drops every parked replay.
-    public func removeAll() {
+    /// Drops every parked replay; returns the methods they were of (workflow id, method id).
+    @discardableResult
+    public func removeAll() -> [(workflowId: String, methodId: String)] {
         let dropped = entries.withLock { entries in
             defer {
                 entries.byKey = [:]
                 entries.commands = 0
             }
-            return entries.byKey.values.map(\.replay)
+            return entries.byKey.map { ($0.key, $0.value.replay) }
         }
-        for replay in dropped { replay.abandon() }
+        for (_, replay) in dropped { replay.abandon() }
+        return dropped.map { (workflowId: $0.0.workflowId, methodId: $0.0.methodId) }
     }
 }
 

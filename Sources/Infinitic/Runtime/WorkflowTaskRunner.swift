@@ -72,7 +72,7 @@ public struct WorkflowTaskRunner: Sendable {
         if task.historyFrom != nil && parked == nil {
             if lease != nil { throw StickyReplayMissed() }
             // Without sticky replay, such a task fails in `WorkflowExecutor.replay`.
-            if stickyExecutor != nil { return executor.missed(envelope, now: context.now()) }
+            if let stickyExecutor { return executor.missed(envelope, executor: stickyExecutor, now: context.now()) }
         }
         let sticky = parks ? WorkflowExecutor.Sticky(resuming: parked, keepingIn: stickyReplays) : nil
         let output = await replay(envelope, context: context, sticky: sticky)

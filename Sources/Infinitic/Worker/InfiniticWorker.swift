@@ -128,8 +128,10 @@ public final class InfiniticWorker: Service {
                 definitions, environment: environment, stickyReplays: configuration.stickyReplays,
                 stickyReplayCommands: configuration.stickyReplayCommands, stickyExecutor: executorId)
             return [
-                runner(WorkflowExecutorRole(runner: sticky)),
-                runner(WorkflowExecutorRole(runner: sticky, ownTopic: true)),
+                StickyExecutorService(
+                    shared: runner(WorkflowExecutorRole(runner: sticky)),
+                    own: runner(WorkflowExecutorRole(runner: sticky, ownTopic: true)), runner: sticky,
+                    environment: environment)
             ]
         case .workflowStateEngine(let name):
             var engine = WorkflowStateEngineRole(

@@ -7,8 +7,9 @@ import Testing
 /// Sticky routing on every transport, with split roles (one worker runs the state engine, others only the
 /// workflow executor): the executor that keeps a long method's replay parked gets its next workflow task on its
 /// own topic with only what changed, so each loop turn runs once whichever executor the shared topic would pick;
-/// an executor that goes away leaves its tasks to the others after `stickyTaskTimeout`; one whose cache dropped
-/// the replay has the task sent again whole at once. Results are always those of replays from the start.
+/// an executor that stops hands its methods over to the others at once (one killed leaves them after
+/// `stickyTaskTimeout`: `StickyRoutingCrashTests`); one whose cache dropped the replay has the task sent again whole
+/// at once. Results are always those of replays from the start.
 @Suite(.timeLimit(.minutes(2))) struct StickyRoutingRuntimeTests {
     static let workflowName = WorkflowDefinition(LongChainStub.self) { LongChainImpl(context: $0) }.name
 
@@ -36,10 +37,10 @@ import Testing
         }
     }
 
-    /// The executor keeping the replay stops while the method waits at a gate; another starts. The next task,
-    /// sent to the stopped executor's topic, goes whole to the shared one after the sticky timeout, and the method
-    /// ends with the right result, its later tasks routed to the new executor.
-    @Test(arguments: [TransportKind.memory, .redis]) func anExecutorThatWentAwayLeavesItsTasksToTheOthers(
+    /// The executor keeping the replay stops while the method waits at a gate, and hands it over; another starts.
+    /// The next task goes whole to the shared topic at once (not after the minute of sticky timeout), and the
+    /// method ends with the right result, its later tasks routed to the new executor.
+    @Test(arguments: [TransportKind.memory, .redis]) func anExecutorThatStopsHandsItsMethodsOverAtOnce(
         _ kind: TransportKind
     ) async throws {
         let steps = 40
@@ -47,7 +48,7 @@ import Testing
         try await RuntimeSystem.run(kind, startWorker: false) { system in
             let key = RuntimeSystem.uniqueKey("gone")
             let (first, second) = (TaskKinds(), TaskKinds())
-            let total = try await system.withEngineWorker(stickyTaskTimeout: .seconds(1)) {
+            let total = try await system.withEngineWorker(stickyTaskTimeout: .seconds(60)) {
                 let handle = try await system.withExecutor("first", interceptor: first) {
                     let chain = system.client.workflow(LongChainStub.self)
                     let handle = try await system.client.dispatch {
@@ -58,8 +59,11 @@ import Testing
                 }
                 #expect(first.counts.partial > 0, "the first executor got routed tasks")
                 return try await system.withExecutor("second", interceptor: second) {
+                    let opened = ContinuousClock.now
                     system.controls.open(key)
-                    return try await handle.result()
+                    let total = try await handle.result()
+                    #expect(ContinuousClock.now - opened < .seconds(30), "handed over, not timed out")
+                    return total
                 }
             }
             #expect(total == steps * (steps - 1) / 2)

@@ -83,17 +83,31 @@ public struct WorkflowExecutor: Sendable {
         return output
     }
 
-    /// What an executor sends when it gets a workflow task with only what changed (sticky routing) and has no
-    /// parked replay that the task continues: the state engine sends it again with the whole history.
-    func missed(_ envelope: WorkflowExecutorEnvelope, now: Date) -> [Outbound] {
+    /// What the executor `executor` sends when it gets a workflow task with only what changed (sticky routing) and
+    /// has no parked replay that the task continues: the state engine sends it again with the whole history.
+    func missed(_ envelope: WorkflowExecutorEnvelope, executor: String, now: Date) -> [Outbound] {
         let task = envelope.message
         var stamp = MessageStamp(
             inputMessageId: envelope.messageId, emitterName: emitterName, now: now, headers: envelope.headers)
         let redispatch = RedispatchWorkflowTask(
-            workflowName: task.workflowName, workflowId: task.workflowId, workflowTaskId: task.workflowTaskId,
-            methodId: task.method.methodId)
+            workflowName: task.workflowName, workflowId: task.workflowId, methodId: task.method.methodId,
+            executor: executor, workflowTaskId: task.workflowTaskId)
         let requester = Requester.workflow(name: task.workflowName, id: task.workflowId, methodId: task.method.methodId)
         return [.workflowEngine(stamp.envelope(.redispatchWorkflowTask(redispatch), requester: requester))]
+    }
+
+    /// What the executor `executor` sends when it stops with the parked replays of `methods` (workflow id, method
+    /// id) of workflow `workflowName`: their state engines send their next tasks to the other executors, at once.
+    func handOver(
+        _ methods: [(workflowId: String, methodId: String)], of workflowName: String, executor: String, now: Date
+    ) -> [Outbound] {
+        var stamp = MessageStamp(inputMessageId: "hand-over:\(executor)", emitterName: emitterName, now: now)
+        return methods.map { method in
+            let redispatch = RedispatchWorkflowTask(
+                workflowName: workflowName, workflowId: method.workflowId, methodId: method.methodId,
+                executor: executor, workflowTaskId: nil)
+            return .workflowEngine(stamp.envelope(.redispatchWorkflowTask(redispatch), requester: nil))
+        }
     }
 
     /// How a replay uses sticky replay: the parked replay it resumes, and where it parks.

@@ -131,11 +131,8 @@ struct WorkflowStateMachine {
             try retryTasks(retry.selection)
         case .expireOutcomes(let expire):
             expireOutcomes(expire)
-        case .redispatchWorkflowTask(let redispatch):
-            guard let running = header.runningWorkflowTask, running.id == redispatch.workflowTaskId,
-                running.methodId == redispatch.methodId
-            else { break }
-            try redispatchWholly(running)
+        case .redispatchWorkflowTask(let message):
+            try redispatch(message)
         case .watchStickyTask(let watch):
             try checkStickyTask(watch)
         }
@@ -672,6 +669,19 @@ struct WorkflowStateMachine {
         outputs.append(.stickyWorkflowExecutor(envelope, executor: routed.executor))
         // If that executor does not complete it in time (it may be gone), the task goes whole to the others.
         if header.stickyWatch == nil { watchStickyTask(at: stamp.now.addingTimeInterval(timeout)) }
+    }
+
+    /// An executor can no longer resume a method's tasks: its running task, if it went there (and is the one named),
+    /// goes whole to the shared topic, and the method's next tasks no longer go there.
+    private mutating func redispatch(_ message: RedispatchWorkflowTask) throws {
+        if var record = try state.methodRecord(message.methodId), record.parkedAt?.executor == message.executor {
+            record.parkedAt = nil
+            state.setMethodRecord(record)
+        }
+        guard let running = header.runningWorkflowTask, running.methodId == message.methodId,
+            running.executor == message.executor, message.workflowTaskId.map({ $0 == running.id }) ?? true
+        else { return }
+        try redispatchWholly(running)
     }
 
     /// Sends the instance's watch of its sticky workflow tasks, due at `due`.
