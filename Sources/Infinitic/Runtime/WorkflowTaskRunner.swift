@@ -61,10 +61,12 @@ public struct WorkflowTaskRunner: Sendable {
     ) async throws -> [Outbound] {
         let task = envelope.message
         let parks = lease != nil || stickyExecutor != nil
-        var parked =
-            if let lease { lease.take(methodId: task.method.methodId) } else if stickyExecutor != nil {
-                stickyReplays?.take(workflowId: task.workflowId, methodId: task.method.methodId)
-            } else { ParkedReplay?.none }
+        var parked: ParkedReplay?
+        if let lease {
+            parked = lease.take(methodId: task.method.methodId)
+        } else if stickyExecutor != nil {
+            parked = stickyReplays?.take(workflowId: task.workflowId, methodId: task.method.methodId)
+        }
         if let replay = parked, !replay.isContinued(by: task) {
             replay.abandon()
             parked = nil

@@ -58,8 +58,9 @@ public struct WorkerConfiguration: Sendable {
     /// replay parked has to complete the method's next workflow task, sent to its own topic with only what
     /// changed, before the task goes with the whole history to the other executors (10 seconds by default; nil or
     /// zero: every workflow task goes whole to the shared executor topic). Only methods whose history outgrew
-    /// their record (more than 16 steps or 64 commands) are routed so: each such task costs a delayed message.
-    /// An executor that no longer has the replay answers at once, and the task goes whole without waiting.
+    /// their record (more than 16 steps or 64 commands) are routed so; one delayed message per instance watches
+    /// them. An executor that no longer has the replay answers at once, and one that stops gracefully hands its
+    /// replays over: their tasks go whole without waiting.
     public var stickyTaskTimeout: Duration? = .seconds(10)
     /// The codec of messages, states and payloads: `BinaryPayloadCodec` by default, `JSONPayloadCodec` to read
     /// them in Redis. Must be the same for every worker and client of a deployment (neither reads the other's
