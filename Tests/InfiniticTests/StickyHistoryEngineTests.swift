@@ -87,6 +87,37 @@ import Testing
     }
 }
 
+/// A method waiting on a timer in a loop: the ids of its ended timers leave its record, so that the record a step
+/// rewrites does not grow with the loop; the running timer is still completed by `completeTimers`.
+@Suite struct TimerIdsInTheRecordTests {
+    let base = WorkflowStateEngineTests()
+
+    @Test func onlyRunningTimersStayListed() throws {
+        var (state, _) = try base.apply([base.envelope(base.dispatchWorkflow())], to: nil)
+        let timer = CommandDescriptor(kind: .timer, targetName: "timer", methodName: "sleep")
+        let loops = 100
+        for step in 1...loops {
+            let id = "t\(step)"
+            let output = WorkflowTaskOutput(
+                newCommands: [
+                    CommandRecord(id: id, position: 2 * step - 1, descriptor: timer, createdAtTaskIndex: step)
+                ],
+                outcome: .waiting(WaitingStep(position: 2 * step, step: .command(id))))
+            (state, _) = try base.apply([base.envelope(try base.taskCompleted(state, output))], to: state)
+            if step < loops { (state, _) = try base.apply([base.envelope(try base.result(id))], to: state) }
+        }
+        var stored = try #require(state)
+        let listed = try #require(try stored.methodRecord("wf")?.timerIds)
+        #expect(listed.count <= WorkflowStateMachine.timerIdsKept + 1 && listed.last == "t\(loops)", "\(listed)")
+
+        let complete = WorkflowEngineMessage.completeTimers(
+            CompleteTimers(workflowName: "Trips", workflowId: "wf", methodId: nil))
+        let (_, transition) = try base.apply([base.envelope(complete)], to: state)
+        let task = try #require(base.workflowTasks(transition).first, "the running timer completed")
+        #expect(task.method.command("t\(loops)")?.status.isTerminated == true)
+    }
+}
+
 /// The cache of parked replays keeps the most recently parked within its count and its command budget.
 @Suite struct StickyReplaysCacheTests {
     /// Parks a method of the workflow `workflowId`: `sequential` waits on its first task (one command known),

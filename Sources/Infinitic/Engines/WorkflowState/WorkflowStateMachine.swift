@@ -287,6 +287,7 @@ struct WorkflowStateMachine {
             }
             added.append(command.id)
         }
+        try pruneEndedTimers(of: &record)
         if !opened.isEmpty {
             var receives = try state.receives()
             receives.open += opened
@@ -317,6 +318,20 @@ struct WorkflowStateMachine {
             try fail(methodId, cause: failure)
         case .workflowTaskFailed:
             break
+        }
+    }
+
+    /// How many timer ids a method record lists before those of ended timers go (`pruneEndedTimers`).
+    static let timerIdsKept = 32
+
+    /// Drops the ids of ended timers from a record listing more than `timerIdsKept`: only running timers are
+    /// completed by `completeTimers`, and a method that waits on a timer in a loop would otherwise rewrite every id
+    /// it ever had at each step.
+    private mutating func pruneEndedTimers(of record: inout MethodRecord) throws {
+        guard let timerIds = record.timerIds, timerIds.count > Self.timerIdsKept else { return }
+        let entries = try state.commands(timerIds)
+        record.timerIds = zip(timerIds, entries).compactMap { id, entry in
+            entry.map { $0.record.status.isTerminated } == false ? id : nil
         }
     }
 

@@ -135,7 +135,7 @@ public struct MethodRecord: Sendable, Codable {
     public var outcome: MethodOutcome?
     /// The headers of the message that started it: its workflow tasks, and the outcome, carry them.
     public var headers: [String: String]?
-    /// Its timers (for `completeTimers`).
+    /// Its timers (for `completeTimers`); those that ended go once there are more than `timerIdsKept`.
     public var timerIds: [String]?
     /// The child workflows it started (canceled with the instance).
     public var children: [ChildWorkflow]?
