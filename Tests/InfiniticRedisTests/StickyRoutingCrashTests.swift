@@ -13,7 +13,7 @@ import Testing
 struct StickyRoutingCrashTests {
     /// The `FleetProbe` executable, next to the test bundle.
     static var executable: String {
-        get throws { try ProbeProcess.testExecutable("FleetProbe") }
+        get throws { try testExecutable("FleetProbe") }
     }
 
     /// A fleet process restarted under the same arguments.

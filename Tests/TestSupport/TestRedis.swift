@@ -129,3 +129,14 @@ public final class Locked<Value: Sendable>: Sendable {
 
     public var value: Value { mutex.withLock { $0 } }
 }
+
+/// The executable `name` built with the tests (a probe, an example's command), next to the test bundle.
+public func testExecutable(_ name: String) throws -> String {
+    var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for _ in 0..<4 {
+        let candidate = folder.appendingPathComponent(name).path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        folder = folder.deletingLastPathComponent()
+    }
+    throw RedisError(.connectionFailed, "\(name) not found near \(CommandLine.arguments[0])")
+}

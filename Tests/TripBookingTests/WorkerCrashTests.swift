@@ -146,12 +146,6 @@ final class WorkerProcess: Sendable {
 
     /// An executable built with the tests, next to the test bundle.
     static func locate(_ name: String) throws -> String {
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = folder.appendingPathComponent(name).path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            folder = folder.deletingLastPathComponent()
-        }
-        throw RedisError(.connectionFailed, "\(name) not found near \(CommandLine.arguments[0])")
+        try testExecutable(name)
     }
 }

@@ -13,17 +13,6 @@ struct ProbeProcess {
         get throws { try testExecutable("TransportProbe") }
     }
 
-    /// The executable `name` built with the tests, next to the test bundle.
-    static func testExecutable(_ name: String) throws -> String {
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = folder.appendingPathComponent(name).path
-            if FileManager.default.fileExists(atPath: candidate) { return candidate }
-            folder = folder.deletingLastPathComponent()
-        }
-        throw RedisError(.connectionFailed, "\(name) not found near \(CommandLine.arguments[0])")
-    }
-
     static func start(
         url: String, namespace: String, topic: String, group: String, keyed: Bool, handleMilliseconds: Int,
         visibilityMilliseconds: Int, logKey: String, keyBatchSize: Int = 1
