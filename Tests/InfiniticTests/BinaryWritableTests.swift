@@ -86,7 +86,9 @@ import Testing
         summary.step = tracker
         summary.ongoingCommands = 2
         header.lastMessageId = "msg"
-        header.runningWorkflowTask = RunningWorkflowTask(id: "wt", methodId: "m", index: 4)
+        header.runningWorkflowTask = RunningWorkflowTask(
+            id: "wt", methodId: "m", index: 4, executor: "x-1", routedAt: instant)
+        header.stickyWatch = 1_900_000_010_000
         header.methods = [summary, MethodSummary(methodId: "n")]
         header.earlyResultIds = ["e1", "e0"]
         header.retainedUntil = instant
@@ -102,6 +104,8 @@ import Testing
         method.outcome = .completed(payload("r"))
         method.timerIds = ["t"]
         method.children = [ChildWorkflow(workflowName: "Child", workflowId: "ch")]
+        method.sealedChunks = 2
+        method.parkedAt = ParkedAt(executor: "x-1", taskIndex: 3, position: 7, ongoingCommandIds: ["c2", "c1"])
         try expectSameBytes(method)
         try expectSameBytes(MethodRecord(history: history, requester: nil))
 
@@ -165,6 +169,18 @@ import Testing
             .cancelWorkflow(CancelWorkflow(workflowName: "Trips", workflowId: "wf")),
             .expireOutcomes(
                 ExpireOutcomes(workflowName: "Trips", workflowId: "wf", methodIds: ["m"], expiresAt: instant)),
+            .redispatchWorkflowTask(
+                RedispatchWorkflowTask(
+                    workflowName: "Trips", workflowId: "wf", methodId: "m", executor: "x-1", workflowTaskId: "wt")),
+            .redispatchWorkflowTask(
+                RedispatchWorkflowTask(
+                    workflowName: "Trips", workflowId: "wf", methodId: "m", executor: "x-1", workflowTaskId: nil)),
+            .watchStickyTask(WatchStickyTask(workflowName: "Trips", workflowId: "wf", dueMilliseconds: 42)),
+            .workflowTaskCompleted(
+                WorkflowTaskCompleted(
+                    workflowName: "Trips", workflowId: "wf", workflowTaskId: "wt", methodId: "m",
+                    output: WorkflowTaskOutput(outcome: .returned(payload("r"))),
+                    parkedAt: ParkedAt(executor: "x-1", taskIndex: 3, position: 7, ongoingCommandIds: ["c"]))),
         ]
         for message in messages
             + statuses.map({
