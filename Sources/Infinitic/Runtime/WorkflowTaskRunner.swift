@@ -76,7 +76,10 @@ public struct WorkflowTaskRunner: Sendable {
             // Without sticky replay, such a task fails in `WorkflowExecutor.replay`.
             if let stickyExecutor { return executor.missed(envelope, executor: stickyExecutor, now: context.now()) }
         }
-        let sticky = parks ? WorkflowExecutor.Sticky(resuming: parked, keepingIn: stickyReplays) : nil
+        // An executor (no lease) says where the replay parks; a state engine's lease knows it.
+        let sticky =
+            parks
+            ? WorkflowExecutor.Sticky(resuming: parked, keepingIn: stickyReplays, reportsPoint: lease == nil) : nil
         let output = await replay(envelope, context: context, sticky: sticky)
         try Task.checkCancellation()
         return executor.outputs(

@@ -76,7 +76,8 @@ public struct WorkflowExecutor: Sendable {
         }
         var output = replayed.output
         if let parked = replayed.parked {
-            let point = parked.point
+            // Where it parks, read before the cache may drop it again.
+            let point = sticky?.reportsPoint == true ? parked.point : nil
             if let cache = sticky?.keepingIn, cache.keep(parked) { output.parked = point } else { parked.abandon() }
         }
         output.workflowVersion = version
@@ -116,6 +117,9 @@ public struct WorkflowExecutor: Sendable {
         var resuming: ParkedReplay?
         /// Where the replay parks if the method waits (nil: it does not park).
         var keepingIn: StickyReplays?
+        /// Whether the output says where it parked (`WorkflowTaskOutput.parked`): an executor routing its tasks to
+        /// itself reports it, a state engine replaying inline does not need it.
+        var reportsPoint = false
     }
 
     /// The output of a workflow task that failed with `error` before its replay could say anything (or whose
