@@ -42,6 +42,19 @@ struct Fleet: Sendable {
             ],
             consumerSettings: settings)
         configuration.inlineWorkflowTasks = bench.inline
+        configuration.stickyTaskTimeout = bench.stickyRouting ? .seconds(10) : nil
+        // With executor workers, this one runs every role but the workflow executors, and they run only those.
+        var executorWorkers: [InfiniticWorker] = []
+        if bench.executors > 0 {
+            let executorRoles = configuration.workflows.map { WorkerRole.workflowExecutor($0.name) }
+            var executor = configuration
+            executor.roles = executorRoles
+            configuration.roles = configuration.resolvedRoles.filter { !executorRoles.contains($0) }
+            for index in 0..<bench.executors {
+                executor.name = "shapes-executor-\(index)"
+                executorWorkers.append(try InfiniticWorker(configuration: executor, logger: logger))
+            }
+        }
         // A gate's task runs as long as its instance lives: no redelivery meanwhile.
         var gateSettings = settings
         gateSettings.visibilityTimeout = .seconds(24 * 3600)
@@ -52,6 +65,7 @@ struct Fleet: Sendable {
 
         let result = await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await worker.run() }
+            for executor in executorWorkers { group.addTask { try await executor.run() } }
             group.addTask { try await client.run() }
             let result: Result<Value, any Error>
             do {

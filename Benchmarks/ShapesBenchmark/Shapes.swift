@@ -24,6 +24,12 @@ struct Bench: Sendable {
     /// Whether the fleet runs on the in-memory transport instead of Redis (`--memory`): the engine's own cost,
     /// without the Redis transport's. The Redis figures are then those of the stats connection alone.
     let inMemory: Bool
+    /// With `--executors N`, the workflow executors run in N workers of their own beside the worker running every
+    /// other role (as in a fleet with several executor processes); 0: one worker runs every role.
+    var executors = 0
+    /// Whether state engines that do not replay inline route long methods' tasks to the executor keeping their
+    /// replays (`WorkerConfiguration.stickyTaskTimeout`); off with `--no-sticky-routing`.
+    var stickyRouting = true
 }
 
 /// What one phase did: `done` of `items` (workflows, tasks or methods) in `seconds`, and Redis meanwhile.

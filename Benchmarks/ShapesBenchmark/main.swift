@@ -15,6 +15,8 @@
 //       --step-counts a,b       steps of one method, for the steps table (10,100,1000,2500); 20 such workflows
 //                               run at once in each row
 //       --no-inline             workflow tasks go through the executors' stream, as with split roles
+//       --executors N           the workflow executors in N workers of their own (implies --no-inline)
+//       --no-sticky-routing     state engines send every workflow task whole to the shared executor topic
 //       --memory                the fleet on the in-memory transport: the engine's cost without Redis's (the
 //                               raw baseline and the stats connection still use Redis)
 //       --no-aof, --url U       as the other benchmarks
@@ -34,10 +36,10 @@ import Logging
 
 let options = BenchmarkOptions(
     defaultMessages: 0,
-    extra: ["row-budget", "inflight", "concurrency", "widths", "method-counts", "step-counts"],
-    flags: ["quick", "no-inline", "memory"],
+    extra: ["row-budget", "inflight", "concurrency", "widths", "method-counts", "step-counts", "executors"],
+    flags: ["quick", "no-inline", "memory", "no-sticky-routing"],
     usage:
-        "ShapesBenchmark [--quick] [--no-inline] [--memory] [--only one-task,ten-step,fan-out,methods,idle,fan-out-table,"
+        "ShapesBenchmark [--quick] [--no-inline] [--executors N] [--no-sticky-routing] [--memory] [--only one-task,ten-step,fan-out,methods,idle,fan-out-table,"
         + "methods-table,steps-table,codec,parked-memory] "
         + "[--rounds N] [--row-budget S] [--inflight N] [--concurrency N] [--widths a,b] [--method-counts a,b] "
         + "[--step-counts a,b] "
@@ -70,19 +72,23 @@ logger.logLevel = .error
 // Automatic AOF rewrites off on our own server: the AOF's growth is then every byte appended (each fleet's
 // keys are deleted and the AOF rewritten between phases).
 let redis = try await BenchmarkRedis(options, serverArguments: ["--auto-aof-rewrite-percentage", "0"])
-let bench = Bench(
+let executors = Int(options.extra["executors"] ?? "") ?? 0
+var bench = Bench(
     redis: redis, logger: logger,
     settings: ConsumerSettings(
         concurrency: Int(options.extra["concurrency"] ?? "") ?? 256, batchSize: 200),
     budget: .seconds(Int(options.extra["row-budget"] ?? "") ?? 60),
     inflight: Int(options.extra["inflight"] ?? "") ?? 100,
     stats: RedisClient(configuration: redis.configuration, logger: logger),
-    inline: !options.flags.contains("no-inline"), inMemory: options.flags.contains("memory"))
+    inline: !options.flags.contains("no-inline") && executors == 0, inMemory: options.flags.contains("memory"))
+bench.executors = executors
+bench.stickyRouting = !options.flags.contains("no-sticky-routing")
 print(
     "ShapesBenchmark \(Date().formatted(.iso8601)), \(Report.load), \(ProcessInfo.processInfo.activeProcessorCount) "
         + "cores; redis-server at \(redis.url) (AOF \(options.appendOnly ? "everysec" : "off")); "
         + "\(bench.inflight) in flight, handler concurrency \(bench.settings.concurrency), row budget \(bench.budget), "
         + "\(options.rounds) rounds, workflow tasks \(bench.inline ? "inline" : "through the executors")"
+        + (executors > 0 ? " (\(executors) executor workers)" : "") + (bench.stickyRouting ? "" : ", no sticky routing")
         + (bench.inMemory ? ", fleet on the in-memory transport" : ""))
 
 /// Runs `rounds` rounds of a shape in one fleet (warmed up first), after a raw baseline; prints each round and
