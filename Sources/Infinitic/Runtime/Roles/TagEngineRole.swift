@@ -87,13 +87,7 @@ public struct TagEngineRole<Engine: TagEngine>: Role {
                 var read = try await context.store.members(of: key)
                 // The set writes of the batch's earlier messages (a tag added just before a signal by tag) are not
                 // stored yet: they apply on top of what the store holds.
-                for write in writes where write.key == key {
-                    switch write.operation {
-                    case .addToSet(let members): read.formUnion(members)
-                    case .removeFromSet(let members): read.subtract(members)
-                    case .put, .setFields, .delete, .expire: break
-                    }
-                }
+                Self.apply(writes.filter { $0.key == key }, to: &read)
                 ids = read
             }
             var stored: [UInt8]?
@@ -109,15 +103,20 @@ public struct TagEngineRole<Engine: TagEngine>: Role {
             let step = engine.handle(input.value, ids: ids ?? [], stored: stored, now: context.now(), codec: codec)
             writes += step.writes
             outputs += step.outputs
-            for write in step.writes {
-                switch write.operation {
-                case .addToSet(let members): ids?.formUnion(members)
-                case .removeFromSet(let members): ids?.subtract(members)
-                case .put, .setFields, .delete, .expire: break
-                }
-            }
+            if ids != nil { Self.apply(step.writes, to: &ids!) }
         }
         return .ack(Commit(messages: try outputs.map { try $0.outgoingMessage(codec: codec) }, writes: writes))
+    }
+
+    /// `ids` with the set additions and removals of `writes` applied, in order.
+    private static func apply(_ writes: [StateWrite], to ids: inout Set<String>) {
+        for write in writes {
+            switch write.operation {
+            case .addToSet(let members): ids.formUnion(members)
+            case .removeFromSet(let members): ids.subtract(members)
+            case .put, .setFields, .delete, .expire: break
+            }
+        }
     }
 }
 
