@@ -1,6 +1,5 @@
 import Foundation
 import Infinitic
-import Synchronization
 import Testing
 
 /// Whole workflows driven through the state engine, the executors and the tag engines by `EngineLoop`.
@@ -262,7 +261,7 @@ import Testing
     /// outputs again under other ids.)
     @Test(arguments: 60..<68)
     func stickyReplaysUnderConflictsAndRetriesStillGiveEveryResultOnce(seed: UInt64) async throws {
-        let resumed = ResumedTasks()
+        let resumed = TaskKinds()
         let batched = seed.isMultiple(of: 2)
         let loop = EngineLoop(
             shuffleSeed: seed, duplicateEvery: 5, engineBatch: batched ? 4 : 1, partialStateReads: batched,
@@ -270,7 +269,7 @@ import Testing
             stickyReplays: 3)
         try await runManyWorkflows(loop, inline: true)
         #expect(loop.versionConflicts > 0)
-        #expect(resumed.count > 0, "workflow tasks resumed parked replays")
+        #expect(resumed.counts.partial > 0, "workflow tasks resumed parked replays")
     }
 
     /// Lost writes with batched steps, with and without inline replays: a step run again after its write was lost
@@ -351,19 +350,5 @@ import Testing
         }
         #expect(loop.ids(Topics.workflowTagIds("Trips", tag: "batch")).isEmpty)
         if !inline { #expect(loop.resultsWhileWorkflowTaskRan > 0, "results arrived while workflow tasks ran") }
-    }
-}
-
-/// Counts the workflow tasks that resumed a parked replay (sent with only what changed).
-final class ResumedTasks: InfiniticInterceptor {
-    private let resumed = Mutex(0)
-
-    var count: Int { resumed.withLock { $0 } }
-
-    func replayWorkflowTask(
-        _ input: ReplayWorkflowTaskInput, next: (ReplayWorkflowTaskInput) async -> WorkflowTaskOutput
-    ) async -> WorkflowTaskOutput {
-        if input.task.historyFrom != nil { resumed.withLock { $0 += 1 } }
-        return await next(input)
     }
 }

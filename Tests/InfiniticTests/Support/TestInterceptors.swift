@@ -133,3 +133,28 @@ final class StepCounter: InfiniticInterceptor {
         return try await next()
     }
 }
+
+/// Counts workflow task replays (an executor's, or a state engine's inline): whole, or with only what changed (they
+/// resume a parked replay); and the whole ones of instances whose tasks already came with only what changed (sent
+/// again whole: their replay was missed, or too late).
+final class TaskKinds: InfiniticInterceptor {
+    private let state = Mutex<(whole: Int, partial: Int, routed: Set<String>, wholeAfterRouted: Int)>((0, 0, [], 0))
+
+    var counts: (whole: Int, partial: Int) { state.withLock { ($0.whole, $0.partial) } }
+    var wholeAfterRouted: Int { state.withLock { $0.wholeAfterRouted } }
+
+    func replayWorkflowTask(
+        _ input: ReplayWorkflowTaskInput, next: (ReplayWorkflowTaskInput) async -> WorkflowTaskOutput
+    ) async -> WorkflowTaskOutput {
+        state.withLock {
+            if input.task.historyFrom == nil {
+                $0.whole += 1
+                if $0.routed.contains(input.task.workflowId) { $0.wholeAfterRouted += 1 }
+            } else {
+                $0.partial += 1
+                $0.routed.insert(input.task.workflowId)
+            }
+        }
+        return await next(input)
+    }
+}
