@@ -105,7 +105,8 @@ import Testing
         method.timerIds = ["t"]
         method.children = [ChildWorkflow(workflowName: "Child", workflowId: "ch")]
         method.sealedChunks = 2
-        method.parkedAt = ParkedAt(executor: "x-1", taskIndex: 3, position: 7, ongoingCommandIds: ["c2", "c1"])
+        method.parkedAt = ParkedAt(
+            executor: "x-1", point: StickyPoint(taskIndex: 3, position: 7, ongoingCommandIds: ["c2", "c1"]))
         try expectSameBytes(method)
         try expectSameBytes(MethodRecord(history: history, requester: nil))
 
@@ -180,7 +181,8 @@ import Testing
                 WorkflowTaskCompleted(
                     workflowName: "Trips", workflowId: "wf", workflowTaskId: "wt", methodId: "m",
                     output: WorkflowTaskOutput(outcome: .returned(payload("r"))),
-                    parkedAt: ParkedAt(executor: "x-1", taskIndex: 3, position: 7, ongoingCommandIds: ["c"]))),
+                    parkedAt: ParkedAt(
+                        executor: "x-1", point: StickyPoint(taskIndex: 3, position: 7, ongoingCommandIds: ["c"])))),
         ]
         for message in messages
             + statuses.map({

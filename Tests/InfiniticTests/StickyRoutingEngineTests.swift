@@ -49,7 +49,7 @@ import Testing
             throw WorkflowUsageError("expected a workflow task result")
         }
         completed.parkedAt = ParkedAt(
-            executor: "x", taskIndex: step, position: 2 * step + 1, ongoingCommandIds: ["bg", id])
+            executor: "x", point: StickyPoint(taskIndex: step, position: 2 * step + 1, ongoingCommandIds: ["bg", id]))
         return base.envelope(.workflowTaskCompleted(completed))
     }
 

@@ -5,16 +5,27 @@
 public struct ParkedAt: Sendable, Hashable, Codable {
     /// The executor's id: the name of its own topic.
     public var executor: String
-    /// The workflow task whose replay parked.
+    /// Where the replay waits there.
+    public var point: StickyPoint
+
+    public init(executor: String, point: StickyPoint) {
+        self.executor = executor
+        self.point = point
+    }
+}
+
+/// Where a parked replay of a method stands, for the state engine building the method's next workflow task: it
+/// may send only what changed since `taskIndex` if the method still waits at the step at `position`.
+@BinaryWritable
+public struct StickyPoint: Sendable, Hashable, Codable {
+    /// The workflow task that parked the code.
     public var taskIndex: Int
-    /// The position of the step the parked code waits at.
+    /// The position of the step the code waits at.
     public var position: Int
-    /// The commands the parked code knows without outcome: the only ones whose outcome the next workflow task
-    /// must bring.
+    /// The commands the parked code knows without outcome (the only ones whose outcome can have changed).
     public var ongoingCommandIds: [String]
 
-    public init(executor: String, taskIndex: Int, position: Int, ongoingCommandIds: [String]) {
-        self.executor = executor
+    public init(taskIndex: Int, position: Int, ongoingCommandIds: [String]) {
         self.taskIndex = taskIndex
         self.position = position
         self.ongoingCommandIds = ongoingCommandIds

@@ -104,23 +104,6 @@ public final class StickyReplays: Sendable {
     }
 }
 
-/// Where a parked replay of a method stands, for the state engine building the method's next workflow task: it
-/// may send only what changed since `taskIndex` if the method still waits at the step at `position`.
-public struct StickyPoint: Sendable, Hashable {
-    /// The workflow task that parked the code.
-    public var taskIndex: Int
-    /// The position of the step the code waits at.
-    public var position: Int
-    /// The commands the parked code knows without outcome (the only ones whose outcome can have changed).
-    public var ongoingCommandIds: [String]
-
-    public init(taskIndex: Int, position: Int, ongoingCommandIds: [String]) {
-        self.taskIndex = taskIndex
-        self.position = position
-        self.ongoingCommandIds = ongoingCommandIds
-    }
-}
-
 /// The parked replays one state engine step took out of the cache, by method: the step's engine asks where they
 /// stand (the same answer however often it runs), its inline replay resumes one; `release()` drops the rest (the
 /// step built a full workflow task for them, or failed).

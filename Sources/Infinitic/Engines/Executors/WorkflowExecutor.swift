@@ -148,9 +148,7 @@ public struct WorkflowExecutor: Sendable {
             workflowName: task.workflowName, workflowId: task.workflowId, workflowTaskId: task.workflowTaskId,
             methodId: task.method.methodId, output: output)
         if let stickyExecutor, let point = output.parked {
-            completed.parkedAt = ParkedAt(
-                executor: stickyExecutor, taskIndex: point.taskIndex, position: point.position,
-                ongoingCommandIds: point.ongoingCommandIds)
+            completed.parkedAt = ParkedAt(executor: stickyExecutor, point: point)
         }
         var outputs: [Outbound] = [
             .workflowEngine(stamp.envelope(.workflowTaskCompleted(completed), requester: requester))

@@ -195,6 +195,16 @@ public struct WorkflowState: Sendable {
         return (sealed.pastSteps + record.history.pastSteps, sealed.commandIds + record.commandIds)
     }
 
+    /// A method's history as a workflow task replaying it from its start carries it: every past step and every
+    /// command, those of its sealed chunks first.
+    mutating func wholeMethodHistory(of record: MethodRecord) throws -> MethodHistory {
+        let whole = try wholeHistory(of: record)
+        var history = record.history
+        history.pastSteps = whole.pastSteps
+        history.commands = try commands(whole.commandIds).compactMap { $0?.record }
+        return history
+    }
+
     /// The past steps and command ids of a method's sealed chunks, oldest first (read all at once).
     mutating func sealedHistory(of record: MethodRecord) throws -> (pastSteps: [PastStep], commandIds: [String]) {
         let count = record.sealedChunks ?? 0

@@ -297,8 +297,8 @@ struct WorkflowStateMachine {
         if case .waiting(let step) = output.outcome { record.history.currentStep = step }
         // The executor keeps the replay parked where the method now waits: its next workflow task may go there.
         record.parkedAt = nil
-        if stickyTimeout != nil, let parked = completed.parkedAt, parked.taskIndex == generation,
-            case .waiting(let step) = output.outcome, step.position == parked.position
+        if stickyTimeout != nil, let parked = completed.parkedAt, parked.point.taskIndex == generation,
+            case .waiting(let step) = output.outcome, step.position == parked.point.position
         {
             record.parkedAt = parked
         }
@@ -628,25 +628,19 @@ struct WorkflowStateMachine {
         // A parked replay that waits at the method's current step since its last workflow task needs only the
         // commands it knows without outcome that have one now; any other replay needs them all.
         let summary = header.methods[index]
-        let waitsWhereParked = { (taskIndex: Int, position: Int) -> Bool in
-            summary.started && taskIndex == summary.lastTaskIndex && position == record.history.currentStep?.position
+        let waitsWhereParked = { (point: StickyPoint) -> Bool in
+            summary.started && point.taskIndex == summary.lastTaskIndex
+                && point.position == record.history.currentStep?.position
         }
-        let parked = sticky?(methodId).flatMap { point in
-            waitsWhereParked(point.taskIndex, point.position) ? point : nil
-        }
+        let parked = sticky?(methodId).flatMap { waitsWhereParked($0) ? $0 : nil }
         // Sticky routing: an executor keeps the replay parked (never when this engine replays inline), and the
         // method is long enough for a replay from its start to weigh.
-        let routed = record.parkedAt.flatMap { parked in
-            stickyTimeout != nil && waitsWhereParked(parked.taskIndex, parked.position)
-                && Self.routesSticky(record) ? parked : nil
+        let routed = record.parkedAt.flatMap {
+            stickyTimeout != nil && waitsWhereParked($0.point) && Self.routesSticky(record) ? $0 : nil
         }
         record.parkedAt = nil
-        let known =
-            parked.map { (taskIndex: $0.taskIndex, ongoing: $0.ongoingCommandIds) }
-            ?? routed.map { (taskIndex: $0.taskIndex, ongoing: $0.ongoingCommandIds) }
-        // Without a parked replay to resume, the workflow task carries the method's whole history.
-        let sealed = known == nil ? try state.sealedHistory(of: record) : nil
-        let commands = try state.commands(known?.ongoing ?? (sealed?.commandIds ?? []) + record.commandIds)
+        let known = parked ?? routed?.point
+        let changed = try known.map { try state.commands($0.ongoingCommandIds) }
         header.workflowTaskIndex += 1
         let taskIndex = header.workflowTaskIndex
         let instant = max(header.lastInstant, trigger)
@@ -667,12 +661,15 @@ struct WorkflowStateMachine {
         header.runningWorkflowTask = RunningWorkflowTask(
             id: taskId, methodId: methodId, index: taskIndex, executor: routed?.executor,
             routedAt: routed == nil ? nil : stamp.now)
-        var history = record.history
-        history.commands = commands.compactMap { $0?.record }
-        if let sealed, !sealed.pastSteps.isEmpty { history.pastSteps = sealed.pastSteps + history.pastSteps }
-        if known != nil {
-            history.commands.removeAll { !$0.status.isTerminated }
+        var history: MethodHistory
+        if let changed {
+            // The commands the parked code knew without outcome that have one now, and the step it resumes at.
+            history = record.history
+            history.commands = changed.compactMap { $0?.record }.filter(\.status.isTerminated)
             history.pastSteps = history.pastSteps.suffix(1)
+        } else {
+            // Without a parked replay to resume, the workflow task carries the method's whole history.
+            history = try state.wholeMethodHistory(of: record)
         }
         var task = workflowTask(id: taskId, index: taskIndex, instant: instant, history: history)
         task.historyFrom = known?.taskIndex
@@ -753,10 +750,7 @@ struct WorkflowStateMachine {
         running.executor = nil
         running.routedAt = nil
         header.runningWorkflowTask = running
-        let sealed = try state.sealedHistory(of: record)
-        var history = record.history
-        history.pastSteps = sealed.pastSteps + history.pastSteps
-        history.commands = try state.commands(sealed.commandIds + record.commandIds).compactMap { $0?.record }
+        let history = try state.wholeMethodHistory(of: record)
         let task = workflowTask(id: running.id, index: running.index, instant: resumption.instant, history: history)
         outputs.append(
             .workflowExecutor(stamp.envelope(task, requester: record.requester, headers: record.headers ?? [:])))
