@@ -6,8 +6,10 @@ import Synchronization
 ///
 /// At most `capacity` are kept, knowing at most `commandBudget` commands in all (a parked replay's memory grows
 /// with the commands of its method: about 1 KB each, see Benchmarks/README.md); beyond either, the least recently
-/// parked are dropped (a later workflow task of theirs replays from the start, as without the cache). A state engine replaying its workflow tasks inline takes the
-/// parked replay of a method for the step that dispatches its next workflow task (`StickyLease`).
+/// parked are dropped (a later workflow task of theirs replays from the start, as without the cache). A state
+/// engine replaying its workflow tasks inline takes the parked replay of a method for the step that dispatches its
+/// next workflow task (`StickyLease`); an executor with sticky routing takes it for the task that continues it
+/// (`WorkflowTaskRunner.stickyExecutor`).
 public final class StickyReplays: Sendable {
     /// The most replays kept parked.
     public let capacity: Int
