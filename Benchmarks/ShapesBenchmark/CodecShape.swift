@@ -2,29 +2,50 @@ import BenchmarkSupport
 import Foundation
 import Infinitic
 
-/// What a ten-step workflow's state engine step encodes (its header, its method record after ten steps, a command
-/// entry, a message envelope), encoded by `BinaryPayloadCodec` with its hand-written field writers
-/// (`BinaryWritable`) and through `Encodable` alone, alternating in this process: the ratio is the writers' gain.
+/// What a ten-step workflow's state engine step encodes and decodes (its header, its method record after ten
+/// steps, a command entry, a message envelope), through `BinaryPayloadCodec` with its hand-written field writers and
+/// readers (`BinaryWritable`, `BinaryReadable`) and through `Encodable` and `Decodable` alone, alternating in this
+/// process: the ratios are the writers' and the readers' gains.
 enum CodecShape {
     static func run(rounds: Int, quick: Bool) throws {
         let values = try sample()
         let fast = BinaryPayloadCodec()
-        let reference = BinaryPayloadCodec(writesFields: false)
+        let reference = BinaryPayloadCodec(writesFields: false, readsFields: false)
         let repeats = quick ? 2_000 : 20_000
-        var bytes = 0
-        for value in values { bytes += try fast.encode(value).count }
+        let documents = try values.map { try $0.encode(fast) }
+        let bytes = documents.reduce(0) { $0 + $1.count }
         print("\n## codec: \(values.count) values of a ten-step step (\(bytes) bytes), \(repeats) times per round")
-        var ratios: [Double] = []
+        var ratios: [(write: Double, read: Double)] = []
         for round in 1...max(1, rounds) {
-            let reference = try time(repeats) { for value in values { _ = try reference.encode(value) } }
-            let written = try time(repeats) { for value in values { _ = try fast.encode(value) } }
-            ratios.append(reference / written)
+            let encoded = try time(repeats) { for value in values { _ = try value.encode(reference) } }
+            let written = try time(repeats) { for value in values { _ = try value.encode(fast) } }
+            let decoded = try time(repeats) {
+                for (value, document) in zip(values, documents) { try value.decode(reference, document) }
+            }
+            let read = try time(repeats) {
+                for (value, document) in zip(values, documents) { try value.decode(fast, document) }
+            }
+            ratios.append((encoded / written, decoded / read))
+            let ns = { (seconds: Double) in Report.short(seconds * 1e9 / Double(repeats)) }
             print(
-                "round \(round): \(Report.short(written * 1e9 / Double(repeats))) ns with the field writers, "
-                    + "\(Report.short(reference * 1e9 / Double(repeats))) ns through Encodable alone: "
-                    + "×\(Report.short(reference / written)) faster")
+                "round \(round): encode \(ns(written)) ns with the field writers, \(ns(encoded)) ns through Encodable "
+                    + "alone: ×\(Report.short(encoded / written)) faster; decode \(ns(read)) ns with the field "
+                    + "readers, \(ns(decoded)) ns through Decodable alone: ×\(Report.short(decoded / read)) faster")
         }
-        print("median: ×\(Report.short(ratios.sorted()[ratios.count / 2])) faster")
+        let median = { (values: [Double]) in Report.short(values.sorted()[values.count / 2]) }
+        print(
+            "median: encode ×\(median(ratios.map(\.write))) faster, decode ×\(median(ratios.map(\.read))) faster")
+    }
+
+    /// A value to encode, and to decode as its type.
+    private struct Sample {
+        let encode: (BinaryPayloadCodec) throws -> [UInt8]
+        let decode: (BinaryPayloadCodec, [UInt8]) throws -> Void
+
+        init<Value: Codable>(_ value: Value) {
+            encode = { try $0.encode(value) }
+            decode = { _ = try $0.decode(Value.self, from: $1) }
+        }
     }
 
     /// Seconds taken by `body` run `repeats` times.
@@ -34,7 +55,7 @@ enum CodecShape {
         return seconds(ContinuousClock.now - start)
     }
 
-    private static func sample() throws -> [any Encodable & Sendable] {
+    private static func sample() throws -> [Sample] {
         let codec = BinaryPayloadCodec()
         let instant = Date(timeIntervalSince1970: 1_900_000_000)
         let resumption = { (index: Int) in Resumption(taskIndex: index, instant: instant, properties: [:]) }
@@ -72,6 +93,6 @@ enum CodecShape {
         let envelope = Envelope(
             messageId: "message-id-0123456789", emitterName: "shapes-worker", emittedAt: instant, requester: nil,
             message: WorkflowEngineMessage.commandResult(result))
-        return [header, method, entry, envelope]
+        return [Sample(header), Sample(method), Sample(entry), Sample(envelope)]
     }
 }

@@ -23,14 +23,12 @@ public enum BinaryWritableMacro: ExtensionMacro {
             guard let fields = structFields(declaration.memberBlock, context: context) else { return [] }
             body = fields.joined(separator: "\n")
         } else if let enumDecl = declaration.as(EnumDeclSyntax.self) {
-            if hasRawValues(enumDecl) {
+            if CodedDeclaration.hasRawValues(enumDecl) {
                 context.diagnose(Diagnostic(node: node, message: BinaryWritableMessage.rawValues))
                 return []
             }
-            let cases = enumDecl.memberBlock.members.flatMap {
-                $0.decl.as(EnumCaseDeclSyntax.self)?.elements.map { $0 } ?? []
-            }
-            body = "switch self {\n" + cases.map(caseLine).joined(separator: "\n") + "\n}"
+            body =
+                "switch self {\n" + CodedDeclaration.cases(of: enumDecl).map(caseLine).joined(separator: "\n") + "\n}"
         } else {
             context.diagnose(Diagnostic(node: node, message: BinaryWritableMessage.notStructOrEnum))
             return []
@@ -49,38 +47,12 @@ public enum BinaryWritableMacro: ExtensionMacro {
     private static func structFields(
         _ members: MemberBlockSyntax, context: some MacroExpansionContext
     ) -> [String]? {
-        var lines: [String] = []
-        var failed = false
-        for member in members.members {
-            guard let variable = member.decl.as(VariableDeclSyntax.self),
-                !variable.modifiers.contains(where: { ["static", "class"].contains($0.name.text) })
-            else { continue }
-            for binding in variable.bindings {
-                // Computed properties are not encoded (observers alone keep a property stored).
-                if let accessors = binding.accessorBlock, !isObserversOnly(accessors) { continue }
-                guard let name = binding.pattern.as(IdentifierPatternSyntax.self)?.identifier.text else { continue }
-                guard let type = binding.typeAnnotation?.type else {
-                    context.diagnose(Diagnostic(node: binding, message: BinaryWritableMessage.untyped(name)))
-                    failed = true
-                    continue
-                }
-                let method = isOptional(type) ? "fieldIfPresent" : "field"
-                lines.append("try fields.\(method)(\"\(name)\", \(name))")
-            }
+        let properties = CodedDeclaration.properties(members) { name, binding in
+            context.diagnose(Diagnostic(node: binding, message: BinaryWritableMessage.untyped(name)))
         }
-        return failed ? nil : lines
-    }
-
-    private static func isObserversOnly(_ accessors: AccessorBlockSyntax) -> Bool {
-        guard case .accessors(let list) = accessors.accessors else { return false }
-        return list.allSatisfy { ["willSet", "didSet"].contains($0.accessorSpecifier.text) }
-    }
-
-    private static func isOptional(_ type: TypeSyntax) -> Bool {
-        if type.is(OptionalTypeSyntax.self) || type.is(ImplicitlyUnwrappedOptionalTypeSyntax.self) { return true }
-        if let identifier = type.as(IdentifierTypeSyntax.self) { return identifier.name.text == "Optional" }
-        if let member = type.as(MemberTypeSyntax.self) { return member.name.text == "Optional" }
-        return false
+        return properties?.map { property in
+            "try fields.\(property.isOptional ? "fieldIfPresent" : "field")(\"\(property.name)\", \(property.name))"
+        }
     }
 
     /// One case of the `switch`: the case's name, then its associated values under their labels (`_0`...).
@@ -91,24 +63,12 @@ public enum BinaryWritableMacro: ExtensionMacro {
         }
         let bindings = (0..<parameters.count).map { "let v\($0)" }
         let entries = parameters.enumerated().map { index, parameter in
-            let key = parameter.firstName.map { $0.text == "_" ? "_\(index)" : $0.text } ?? "_\(index)"
-            let method = isOptional(parameter.type) ? "fieldIfPresent" : "field"
+            let key = CodedDeclaration.associatedValueKey(parameter, index: index)
+            let method = CodedDeclaration.isOptional(parameter.type) ? "fieldIfPresent" : "field"
             return "try $0.\(method)(\"\(key)\", v\(index))"
         }
         return "case .\(name)(\(bindings.joined(separator: ", "))): try fields.enumCase(\"\(name)\") {\n"
             + entries.joined(separator: "\n") + "\n}"
-    }
-
-    /// Whether the enum declares a raw type (its first inherited type, a standard library value type).
-    private static func hasRawValues(_ declaration: EnumDeclSyntax) -> Bool {
-        let rawTypes: Set<String> = [
-            "String", "Int", "Int8", "Int16", "Int32", "Int64", "UInt", "UInt8", "UInt16", "UInt32", "UInt64",
-            "Double", "Float", "Character",
-        ]
-        guard let first = declaration.inheritanceClause?.inheritedTypes.first?.type.trimmedDescription else {
-            return false
-        }
-        return rawTypes.contains(first)
     }
 
     /// A hand-written `encode(to:)` or `CodingKeys`, if the type has one.

@@ -3,8 +3,9 @@ import Testing
 
 @testable import Infinitic
 
-/// Every `BinaryWritable` type writes, field for field, the bytes its `Encodable` conformance writes: with each
-/// optional set, and with none. (Debug builds also check every value encoded in the other tests.)
+/// Every `BinaryWritable` type writes, field for field, the bytes its `Encodable` conformance writes, and every
+/// `BinaryReadable` type reads what its `Decodable` conformance reads: with each optional set, and with none. (Debug
+/// builds also check every value encoded and every readable document decoded in the other tests.)
 @Suite struct BinaryWritableTests {
     let fast = BinaryPayloadCodec()
     let reference = BinaryPayloadCodec(writesFields: false)
@@ -12,16 +13,19 @@ import Testing
 
     func payload(_ text: String) -> Payload { Payload(Array(text.utf8)) }
 
-    /// `value` writes itself (its type is `BinaryWritable`, unless `writable` is false), both codecs give the same
-    /// bytes, and those decode back to a value that encodes to them again.
+    /// `value` writes and reads itself (its type is `BinaryWritable` and `BinaryReadable`, unless `conforms` is
+    /// false), both codecs give the same bytes, and those decode, both ways, to a value that encodes to them again.
     func expectSameBytes<Value: Codable>(
-        _ value: Value, writable: Bool = true, sourceLocation: SourceLocation = #_sourceLocation
+        _ value: Value, conforms: Bool = true, sourceLocation: SourceLocation = #_sourceLocation
     ) throws {
-        #expect((value is any BinaryWritable) == writable, "\(Value.self)", sourceLocation: sourceLocation)
+        #expect((value is any BinaryWritable) == conforms, "\(Value.self)", sourceLocation: sourceLocation)
+        #expect((value is any BinaryReadable) == conforms, "\(Value.self)", sourceLocation: sourceLocation)
         let written = try fast.encode(value)
         let encoded = try reference.encode(value)
         #expect(written == encoded, "\(Value.self)", sourceLocation: sourceLocation)
         #expect(try fast.encode(fast.decode(Value.self, from: written)) == written, sourceLocation: sourceLocation)
+        #expect(
+            try fast.encode(reference.decode(Value.self, from: written)) == written, sourceLocation: sourceLocation)
     }
 
     var descriptor: CommandDescriptor {
@@ -157,6 +161,19 @@ import Testing
         try expectSameBytes(Requester.client(name: "c"))
         try expectSameBytes(Requester.workflow(name: "W", id: "w", methodId: "m"))
         try expectSameBytes(StepSpec.all([.command("a"), .any([.command("b"), .all([])])]))
+        try expectSameBytes(StepResult.all([.value(payload("a")), .first(index: 1, result: .value(payload("b")))]))
+        var task = WorkflowTask(
+            workflowTaskId: "wt", workflowName: "Trips", workflowId: "wf", tags: ["b", "a"], meta: ["k": "v"],
+            taskIndex: 3, instant: instant, method: history)
+        try expectSameBytes(task)
+        task.workflowVersion = 2
+        task.historyFrom = 1
+        try expectSameBytes(task)
+        try expectSameBytes(
+            WorkflowTaskOutput(
+                newCommands: [record], passedSteps: [PastStep(position: 1, step: .command("c"))],
+                properties: ["p": payload("1")], outcome: .waiting(WaitingStep(position: 2, step: .command("c"))),
+                workflowVersion: 1))
 
         let messages: [WorkflowEngineMessage] = [
             .dispatchWorkflow(
@@ -209,8 +226,60 @@ import Testing
     /// closes each container where it belongs.
     @Test func writableValuesNestedInOtherContainers() throws {
         try expectSameBytes(
-            ["x": [PastStep(position: 1, step: .command("c")), PastStep(position: 2, step: .all([]))]], writable: false)
-        try expectSameBytes([Optional(resumption), nil], writable: false)
+            ["x": [PastStep(position: 1, step: .command("c")), PastStep(position: 2, step: .all([]))]], conforms: false)
+        try expectSameBytes([Optional(resumption), nil], conforms: false)
+    }
+
+    /// Documents that are not a value of the type fail to read as they fail to decode: the same kind of
+    /// `DecodingError`, at the same coding path. Keys the type does not know are skipped both ways.
+    @Test func readingFailsWhereDecodingFails() throws {
+        let message: [String: [String: [String: String]]] = [
+            "waitMethod": ["_0": ["workflowName": "Trips", "workflowId": "wf", "methodId": "m"]]
+        ]
+        var envelope = TestDocument(entries: [
+            ("messageId", "id"), ("emitterName", "e"), ("emittedAt", 3), ("message", message), ("unknown", 1),
+        ])
+        let read = try fast.decode(WorkflowEngineEnvelope.self, from: try fast.encode(envelope))
+        #expect(read.messageId == "id" && read.message.workflowId == "wf")
+        try expectSameFailure(WorkflowEngineEnvelope.self, TestDocument(entries: Array(envelope.entries.dropFirst())))
+        envelope.entries[1].value = 4
+        try expectSameFailure(WorkflowEngineEnvelope.self, envelope)
+        try expectSameFailure(WorkflowEngineMessage.self, ["waitMethod": ["_0": ["workflowName": "Trips"]]])
+        try expectSameFailure(WorkflowEngineMessage.self, ["newerCase": ["_0": ["workflowName": "Trips"]]])
+        try expectSameFailure(WorkflowEngineMessage.self, [String: [String: String]]())
+        try expectSameFailure(
+            WorkflowEngineMessage.self, ["waitMethod": ["_0": [:]], "cancelWorkflow": ["_0": [String: String]()]])
+        try expectSameFailure(SampleChoice.self, ["none": "not a container"])
+        try expectSameFailure(CommandDescriptor.Kind.self, "newerKind")
+        try expectSameFailure([PastStep].self, [["position": "one"]])
+    }
+
+    /// `document` fails to decode as `Value` both ways, with the same kind of error at the same coding path.
+    func expectSameFailure<Value: Decodable>(
+        _ type: Value.Type, _ document: some Encodable, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        let bytes = try fast.encode(document)
+        func failure(_ codec: BinaryPayloadCodec) -> String {
+            do {
+                _ = try codec.decode(Value.self, from: bytes)
+                return "no error"
+            } catch let error as DecodingError {
+                switch error {
+                case .keyNotFound(let key, let context):
+                    return "keyNotFound \(key.stringValue) at \(context.codingPath.map(\.stringValue))"
+                case .typeMismatch(_, let context): return "typeMismatch at \(context.codingPath.map(\.stringValue))"
+                case .valueNotFound(_, let context): return "valueNotFound at \(context.codingPath.map(\.stringValue))"
+                case .dataCorrupted(let context): return "dataCorrupted at \(context.codingPath.map(\.stringValue))"
+                @unknown default: return "\(error)"
+                }
+            } catch {
+                return "\(error)"
+            }
+        }
+        let read = failure(fast)
+        let decoded = failure(BinaryPayloadCodec(writesFields: true, readsFields: false))
+        #expect(read != "no error", sourceLocation: sourceLocation)
+        #expect(read == decoded, sourceLocation: sourceLocation)
     }
 
     /// What `@BinaryWritable` writes for declarations the engine's types do not have: a property with a default, an
@@ -226,6 +295,7 @@ import Testing
 }
 
 @BinaryWritable
+@BinaryReadable
 private struct Sample: Codable {
     static let ignored = 1
     var id: String
@@ -237,8 +307,19 @@ private struct Sample: Codable {
 }
 
 @BinaryWritable
+@BinaryReadable
 private enum SampleChoice: Codable {
     case none
     case one(String)
     case labeled(name: String, Int, String?)
+}
+
+/// A keyed document with the given entries (keys made at run time: written sorted).
+private struct TestDocument: Encodable {
+    var entries: [(key: String, value: any Encodable)]
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: BinaryCodingKey.self)
+        for (key, value) in entries { try container.encode(value, forKey: BinaryCodingKey(stringValue: key)) }
+    }
 }

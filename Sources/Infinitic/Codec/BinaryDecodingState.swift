@@ -21,6 +21,8 @@ final class BinaryDecodingState {
         var hintOwner = -1
         var hintPosition = 0
         var depth = 0
+        /// Whether `BinaryReadable` values read themselves (else they go through `Decodable`).
+        var readsFields = true
     }
 
     private let variables: UnsafeMutablePointer<Variables>
@@ -34,10 +36,12 @@ final class BinaryDecodingState {
     private static let slot = ThreadReuseSlot<BinaryDecodingState>()
 
     /// A state for the document at `base`: the thread's last one (see `ThreadReuseSlot`), or a new one.
-    static func takeForThisThread(base: UnsafeRawPointer, owner: [UInt8]?) -> BinaryDecodingState {
-        guard let state = slot.take() else { return BinaryDecodingState(base: base, owner: owner) }
+    static func takeForThisThread(
+        base: UnsafeRawPointer, owner: [UInt8]?, readsFields: Bool = true
+    ) -> BinaryDecodingState {
+        let state = slot.take() ?? BinaryDecodingState(base: base, owner: owner)
         state.owner = owner
-        state.variables.pointee = Variables(base: base)
+        state.variables.pointee = Variables(base: base, readsFields: readsFields)
         return state
     }
 
@@ -110,12 +114,37 @@ final class BinaryDecodingState {
                 }
             }
         }
+        if variables.pointee.readsFields, let readable = T.self as? any BinaryReadable.Type {
+            return try read(readable, at: position, limit: limit)
+        }
+        try enter()
+        defer { leave() }
+        return try T(from: BinaryDecoder(state: self, position: position, limit: limit))
+    }
+
+    /// A `Readable` (which is `T`) read by itself.
+    private func read<Readable: BinaryReadable, T>(_ type: Readable.Type, at position: Int, limit: Int) throws -> T {
+        try Readable(binary: self, at: position, limit: limit) as! T
+    }
+
+    /// Makes `BinaryReadable` values go through `Decodable` (or not) in this state's decodes.
+    func setReadsFields(_ readsFields: Bool) {
+        variables.pointee.readsFields = readsFields
+    }
+
+    /// Counts a container entered, refusing documents nested deeper than `BinaryFormat.maximumDepth`.
+    @inline(__always)
+    func enter() throws {
         variables.pointee.depth += 1
-        defer { variables.pointee.depth -= 1 }
         guard variables.pointee.depth <= BinaryFormat.maximumDepth else {
+            variables.pointee.depth -= 1
             throw BinaryFormat.corrupted("values nested more than \(BinaryFormat.maximumDepth) levels deep")
         }
-        return try T(from: BinaryDecoder(state: self, position: position, limit: limit))
+    }
+
+    @inline(__always)
+    func leave() {
+        variables.pointee.depth -= 1
     }
 
     private func stringSet(at position: Int, limit: Int) throws -> Set<String> {
@@ -389,20 +418,24 @@ final class BinaryDecodingState {
     /// nil if there is none.
     func find(_ key: String, start: Int, end: Int) throws -> (position: Int, end: Int)? {
         var key = key
-        return try key.withUTF8 { key in
-            let hint = variables.pointee.hintPosition
-            if variables.pointee.hintOwner == start && hint < end {
-                let found = try entry(at: hint, end: end, matching: key)
-                if found.matches { return found.value }
-            }
-            var next = start
-            while next < end {
-                let found = try entry(at: next, end: end, matching: key)
-                if found.matches { return found.value }
-                next = found.value.end
-            }
-            return nil
+        return try key.withUTF8 { try find($0, start: start, end: end) }
+    }
+
+    /// The value of the entry whose key has the UTF-8 bytes `key` (see `find(_:start:end:)`).
+    @inline(__always)
+    func find(_ key: UnsafeBufferPointer<UInt8>, start: Int, end: Int) throws -> (position: Int, end: Int)? {
+        let hint = variables.pointee.hintPosition
+        if variables.pointee.hintOwner == start && hint < end {
+            let found = try entry(at: hint, end: end, matching: key)
+            if found.matches { return found.value }
         }
+        var next = start
+        while next < end {
+            let found = try entry(at: next, end: end, matching: key)
+            if found.matches { return found.value }
+            next = found.value.end
+        }
+        return nil
     }
 
     /// The entry at `position` of a keyed container ending at `end`: its value, and whether its key is `key`.

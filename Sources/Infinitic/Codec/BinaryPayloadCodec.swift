@@ -18,15 +18,19 @@
 public struct BinaryPayloadCodec: PayloadCodec {
     /// Whether `BinaryWritable` values write their fields themselves (the same bytes as through `Encodable`).
     let writesFields: Bool
+    /// Whether `BinaryReadable` values read their fields themselves (the same values as through `Decodable`).
+    let readsFields: Bool
 
     public init() {
         self.writesFields = true
+        self.readsFields = true
     }
 
-    /// A codec whose `BinaryWritable` values go through `Encodable` too (to compare the bytes of both, and their
-    /// cost in `ShapesBenchmark --only codec`).
-    package init(writesFields: Bool) {
+    /// A codec whose `BinaryWritable` and `BinaryReadable` values go through `Encodable` and `Decodable` too (to
+    /// compare the results of both, and their cost in `ShapesBenchmark --only codec`).
+    package init(writesFields: Bool, readsFields: Bool? = nil) {
         self.writesFields = writesFields
+        self.readsFields = readsFields ?? writesFields
     }
 
     public func encode<Value: Encodable>(_ value: Value) throws -> [UInt8] {
@@ -65,12 +69,38 @@ public struct BinaryPayloadCodec: PayloadCodec {
         guard let base = buffer.baseAddress, !buffer.isEmpty else { throw BinaryFormat.corrupted("empty input") }
         guard buffer[0] == BinaryFormat.magic else { throw BinaryFormat.unsupported(firstByte: buffer[0]) }
         guard buffer.count <= Int32.max else { throw BinaryFormat.corrupted("documents are limited to 2 GB") }
-        var state = BinaryDecodingState.takeForThisThread(base: base, owner: owner)
+        var state = BinaryDecodingState.takeForThisThread(base: base, owner: owner, readsFields: readsFields)
         defer { BinaryDecodingState.giveBackToThisThread(&state) }
         let end = try state.scanner.skip(1, limit: buffer.count)
         guard end == buffer.count else {
             throw BinaryFormat.corrupted("\(buffer.count - end) unexpected bytes after the value")
         }
+        // Debug builds (the test suite) check every readable document against `Decodable`.
+        assert(
+            !readsFields || !(Value.self is any BinaryReadable.Type)
+                || readsAsDecodable(type, from: buffer, state: state, end: end),
+            "a BinaryReadable inside \(Value.self) does not read what its Decodable conformance reads")
         return try state.decodeValue(type, at: 1, limit: end)
+    }
+
+    /// Whether the document decodes to the same value (compared by its bytes) with and without `BinaryReadable`,
+    /// or fails both ways.
+    private func readsAsDecodable<Value: Decodable>(
+        _ type: Value.Type, from buffer: UnsafeRawBufferPointer, state: BinaryDecodingState, end: Int
+    ) -> Bool {
+        let reference = BinaryDecodingState(base: buffer.baseAddress!, owner: nil)
+        reference.setReadsFields(false)
+        let read = Result { try state.decodeValue(type, at: 1, limit: end) }
+        let decoded = Result { try reference.decodeValue(type, at: 1, limit: end) }
+        switch (read, decoded) {
+        case (.failure, .failure):
+            return true
+        case (.success(let read), .success(let decoded)):
+            guard let read = read as? any Encodable, let decoded = decoded as? any Encodable else { return true }
+            let codec = BinaryPayloadCodec(writesFields: false)
+            return (try? codec.encode(read)) == (try? codec.encode(decoded))
+        default:
+            return false
+        }
     }
 }

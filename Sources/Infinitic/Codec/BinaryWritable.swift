@@ -62,9 +62,23 @@ struct BinaryFields {
         try writer.encodeValue(value)
     }
 
+    /// An entry whose value writes itself (chosen over `field(_:_:)` where the type is known to be writable).
+    @inline(__always)
+    mutating func field<Value: BinaryWritable>(_ key: StaticString, _ value: Value) throws {
+        guard writer.prepare(header: header, depth: depth) else { throw BinaryEncodingNeedsTree() }
+        writer.writeKey(key)
+        try writer.encodeWritable(value)
+    }
+
     /// An entry if `value` is not nil (`encodeIfPresent`).
     @inline(__always)
     mutating func fieldIfPresent<Value: Encodable>(_ key: StaticString, _ value: Value?) throws {
+        guard let value else { return }
+        try field(key, value)
+    }
+
+    @inline(__always)
+    mutating func fieldIfPresent<Value: BinaryWritable>(_ key: StaticString, _ value: Value?) throws {
         guard let value else { return }
         try field(key, value)
     }

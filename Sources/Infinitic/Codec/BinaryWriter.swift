@@ -322,6 +322,16 @@ final class BinaryWriter {
     }
 
     /// Writes any value at the end (in a one-pass encoding).
+    /// Encodes a value known to be writable: no look-up of its conformance (see `encodeValue(_:)`).
+    @inline(__always)
+    func encodeWritable<T: BinaryWritable>(_ value: T) throws {
+        if writesFields {
+            try value.write(to: self, depth: frames.count)
+        } else {
+            try encodeValue(value)
+        }
+    }
+
     func encodeValue<T: Encodable>(_ value: T) throws {
         if writeDirect(value) { return }
         let slot = bytes.count

@@ -3,6 +3,7 @@ import Foundation
 /// What a command of a workflow asks for. Replay compares the recorded descriptor with the one the code
 /// produces at the same position (see `CheckMode`).
 @BinaryWritable
+@BinaryReadable
 public struct CommandDescriptor: Sendable, Hashable, Codable, CustomStringConvertible {
     public enum Kind: String, Sendable, Hashable, Codable {
         /// A task of a service.
@@ -92,4 +93,4 @@ public struct CommandDescriptor: Sendable, Hashable, Codable, CustomStringConver
     }
 }
 
-extension CommandDescriptor.Kind: BinaryWritable {}
+extension CommandDescriptor.Kind: BinaryWritable, BinaryReadable {}

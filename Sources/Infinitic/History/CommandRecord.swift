@@ -1,6 +1,7 @@
 /// A command of a workflow method: what it asked for, its id and position, and its outcome with the moment
 /// the outcome became visible to replay.
 @BinaryWritable
+@BinaryReadable
 public struct CommandRecord: Sendable, Hashable, Codable {
     /// The command id (also the task id, or the method id of a workflow method).
     public var id: String

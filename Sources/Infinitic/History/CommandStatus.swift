@@ -1,5 +1,6 @@
 /// The state of a command as recorded by the state engine.
 @BinaryWritable
+@BinaryReadable
 public enum CommandStatus: Sendable, Hashable, Codable {
     case ongoing
     case completed(Payload)

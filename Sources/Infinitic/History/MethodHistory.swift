@@ -1,6 +1,7 @@
 /// Everything replay needs about one running method of a workflow: how it was called, when it started, the
 /// steps it went past, the step it waits on, and its commands.
 @BinaryWritable
+@BinaryReadable
 public struct MethodHistory: Sendable, Hashable, Codable {
     public var methodId: String
     public var methodName: String

@@ -1,4 +1,6 @@
 /// The value of a completed step, shaped like its `StepSpec`.
+@BinaryWritable
+@BinaryReadable
 public indirect enum StepResult: Sendable, Hashable, Codable {
     case value(Payload)
     /// The results of an `and`, in declaration order.

@@ -1,5 +1,6 @@
 /// What an `await` waits on: one command, all of several (`and`), or the first of several (`or`).
 @BinaryWritable
+@BinaryReadable
 public indirect enum StepSpec: Sendable, Hashable, Codable, CustomStringConvertible {
     case command(String)
     case all([StepSpec])

@@ -1,5 +1,6 @@
 /// The `await` a method is blocked on.
 @BinaryWritable
+@BinaryReadable
 public struct WaitingStep: Sendable, Hashable, Codable {
     public var position: Int
     public var step: StepSpec

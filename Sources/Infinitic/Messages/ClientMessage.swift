@@ -1,5 +1,6 @@
 /// Responses to a client.
 @BinaryWritable
+@BinaryReadable
 public enum ClientMessage: Sendable, Codable {
     case methodCompleted(MethodCompleted)
     case methodFailed(WorkflowFailedError)
@@ -17,6 +18,8 @@ public enum ClientMessage: Sendable, Codable {
 }
 
 /// The instance a dispatch attached to instead of starting (see `ClientMessage.methodRedirected`).
+@BinaryWritable
+@BinaryReadable
 public struct MethodRedirect: Sendable, Codable {
     public var workflowName: String
     /// The id the client drew for the instance it asked for.
@@ -33,6 +36,7 @@ public struct MethodRedirect: Sendable, Codable {
 
 /// A workflow method returned `value`.
 @BinaryWritable
+@BinaryReadable
 public struct MethodCompleted: Sendable, Codable {
     public var workflowName: String
     public var workflowId: String
@@ -48,6 +52,8 @@ public struct MethodCompleted: Sendable, Codable {
 }
 
 /// The ids carrying a tag (workflow ids of a workflow name, or task ids of a service).
+@BinaryWritable
+@BinaryReadable
 public struct IdsByTag: Sendable, Codable {
     /// The workflow or service name.
     public var name: String

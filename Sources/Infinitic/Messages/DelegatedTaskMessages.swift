@@ -2,6 +2,8 @@
 /// The service tag engine keeps it under the task's own key (`DelegatedTask.tag(of:)`) until it completes,
 /// then keeps it marked completed for `ServiceTagEngine.completionMemory` (a second completion meanwhile is a
 /// no-op; afterwards the task is unknown).
+@BinaryWritable
+@BinaryReadable
 public struct DelegatedTask: Sendable, Codable {
     public var serviceName: String
     public var taskId: String
@@ -39,6 +41,8 @@ public struct DelegatedTask: Sendable, Codable {
 
 /// The end of the memory of a completed delegated task: its marker is deleted (sent by the service tag engine to
 /// itself, delayed, when the task completes).
+@BinaryWritable
+@BinaryReadable
 public struct ForgetDelegatedTask: Sendable, Codable {
     public var serviceName: String
     public var taskId: String
@@ -50,6 +54,8 @@ public struct ForgetDelegatedTask: Sendable, Codable {
 }
 
 /// A client completes a delegated task with `result` (encoded from a value of type `resultType`).
+@BinaryWritable
+@BinaryReadable
 public struct CompleteDelegatedTask: Sendable, Codable {
     public var serviceName: String
     public var taskId: String
@@ -65,6 +71,8 @@ public struct CompleteDelegatedTask: Sendable, Codable {
 }
 
 /// The service tag engine's answer to a `CompleteDelegatedTask`.
+@BinaryWritable
+@BinaryReadable
 public struct DelegatedTaskAnswer: Sendable, Codable {
     public enum Outcome: Sendable, Codable {
         /// The result went to the waiting workflow.
@@ -91,6 +99,8 @@ public struct DelegatedTaskAnswer: Sendable, Codable {
 /// stands and this changes nothing; otherwise the attempt's registration is deleted and what the failure leads to
 /// is sent: the task's next attempt after `retryDelayMilliseconds` (`retry`), or its failure result for the
 /// waiting workflow (`failure`). A stale abandon (another attempt registered since) changes nothing.
+@BinaryWritable
+@BinaryReadable
 public struct AbandonDelegatedTask: Sendable, Codable {
     public var serviceName: String
     public var taskId: String

@@ -74,6 +74,17 @@ public typealias ServiceTagEnvelope = Envelope<ServiceTagMessage>
 /// Responses to a client (`client:<clientName>`).
 public typealias ClientEnvelope = Envelope<ClientMessage>
 
+extension Envelope: BinaryKeyedReadable {
+    init(fields: BinaryReadFields) throws {
+        messageId = try fields.field("messageId", as: String.self)
+        emitterName = try fields.field("emitterName", as: String.self)
+        emittedAt = try fields.field("emittedAt", as: Date.self)
+        requester = try fields.fieldIfPresent("requester", as: Requester.self)
+        message = try fields.field("message", as: Message.self)
+        headers = try fields.fieldIfPresent("headers", as: [String: String].self) ?? [:]
+    }
+}
+
 extension Envelope: BinaryKeyedWritable {
     func writeFields(_ fields: inout BinaryFields) throws {
         try fields.field("messageId", messageId)

@@ -2,6 +2,7 @@
 /// state engine sends the method's next workflow task, with only what changed, to that executor's own topic
 /// (`Topics.stickyWorkflowExecutor`) while the method still waits at that step.
 @BinaryWritable
+@BinaryReadable
 public struct ParkedAt: Sendable, Hashable, Codable {
     /// The executor's id: the name of its own topic.
     public var executor: String
@@ -17,6 +18,7 @@ public struct ParkedAt: Sendable, Hashable, Codable {
 /// Where a parked replay of a method stands, for the state engine building the method's next workflow task: it
 /// may send only what changed since `taskIndex` if the method still waits at the step at `position`.
 @BinaryWritable
+@BinaryReadable
 public struct StickyPoint: Sendable, Hashable, Codable {
     /// The workflow task that parked the code.
     public var taskIndex: Int

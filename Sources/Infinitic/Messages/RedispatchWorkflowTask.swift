@@ -2,6 +2,8 @@
 /// and has no parked replay it continues (dropped from its cache, or the executor restarted), or it stops and hands
 /// its parked replays over. The state engine sends that method's running task, if it went to that executor, again
 /// with the whole history to the shared executor topic, and no longer routes the method's tasks to it.
+@BinaryWritable
+@BinaryReadable
 public struct RedispatchWorkflowTask: Sendable, Codable {
     public var workflowName: String
     public var workflowId: String
@@ -25,6 +27,8 @@ public struct RedispatchWorkflowTask: Sendable, Codable {
 /// executor may be gone), it goes again whole to the shared executor topic; if a later one runs, the watch is set
 /// again for it. One watch at a time per instance, whatever the number of tasks sent meanwhile. Ignored unless it is
 /// the instance's pending watch (`WorkflowStateHeader.stickyWatch`).
+@BinaryWritable
+@BinaryReadable
 public struct WatchStickyTask: Sendable, Codable {
     public var workflowName: String
     public var workflowId: String

@@ -1,6 +1,7 @@
 /// Who asked for the work a message carries: a client, or a method of a workflow instance. Results and
 /// outcomes go back to it.
 @BinaryWritable
+@BinaryReadable
 public enum Requester: Sendable, Hashable, Codable, CustomStringConvertible {
     case client(name: String)
     case workflow(name: String, id: String, methodId: String)

@@ -1,5 +1,7 @@
 /// Retry the failed workflow task of an instance: each method that failed because its workflow task failed
 /// is resumed by a new workflow task (after a fix of the workflow code is deployed).
+@BinaryWritable
+@BinaryReadable
 public struct RetryWorkflowTask: Sendable, Codable {
     public var workflowName: String
     public var workflowId: String
@@ -12,6 +14,8 @@ public struct RetryWorkflowTask: Sendable, Codable {
 
 /// Retry the tasks of an instance that `selection` picks: each goes back to ongoing with its retry sequence
 /// + 1 and runs again, and its failed method resumes where it failed.
+@BinaryWritable
+@BinaryReadable
 public struct RetryTasks: Sendable, Codable {
     public var workflowName: String
     public var workflowId: String
@@ -25,6 +29,8 @@ public struct RetryTasks: Sendable, Codable {
 }
 
 /// `RetryTasks` for every instance carrying `tag`.
+@BinaryWritable
+@BinaryReadable
 public struct RetryTasksByTag: Sendable, Codable {
     public var workflowName: String
     public var tag: String
@@ -40,6 +46,8 @@ public struct RetryTasksByTag: Sendable, Codable {
 /// Which tasks of a workflow instance a retry applies to: one task id, or the tasks with one of `statuses`
 /// (of the service `serviceName` only, when given). Only tasks whose failure failed their method are
 /// retried: a failure the workflow caught (it went on, or returned) stays final.
+@BinaryWritable
+@BinaryReadable
 public struct TaskSelection: Sendable, Hashable, Codable {
     /// How a task to retry ended.
     public enum Status: String, Sendable, Hashable, Codable, CaseIterable {

@@ -1,4 +1,6 @@
 /// Messages to a service tag engine, keyed by tag.
+@BinaryWritable
+@BinaryReadable
 public enum ServiceTagMessage: Sendable, Codable {
     case addTag(TaskTagChange)
     case removeTag(TaskTagChange)
@@ -41,6 +43,8 @@ public enum ServiceTagMessage: Sendable, Codable {
 }
 
 /// A task id to add to, or remove from, a tag's set.
+@BinaryWritable
+@BinaryReadable
 public struct TaskTagChange: Sendable, Codable {
     public var serviceName: String
     public var tag: String
@@ -54,6 +58,8 @@ public struct TaskTagChange: Sendable, Codable {
 }
 
 /// A tag of a service.
+@BinaryWritable
+@BinaryReadable
 public struct TaskTagQuery: Sendable, Codable {
     public var serviceName: String
     public var tag: String

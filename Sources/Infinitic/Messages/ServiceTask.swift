@@ -1,6 +1,7 @@
 /// A task for a service executor: run one method of a service. The envelope's requester (a workflow method)
 /// receives the outcome.
 @BinaryWritable
+@BinaryReadable
 public struct ServiceTask: Sendable, Codable {
     /// Stable across retries and redeliveries (for a workflow's task, the command id).
     public var taskId: String

@@ -2,6 +2,7 @@ import Foundation
 
 /// Commands and events for one workflow instance, consumed by its state engine.
 @BinaryWritable
+@BinaryReadable
 public enum WorkflowEngineMessage: Sendable, Codable {
     /// Start a workflow instance with its first method.
     case dispatchWorkflow(DispatchWorkflow)
@@ -72,6 +73,7 @@ public enum WorkflowEngineMessage: Sendable, Codable {
 
 /// Start a workflow instance. Its first method's id is the workflow id.
 @BinaryWritable
+@BinaryReadable
 public struct DispatchWorkflow: Sendable, Codable {
     public var workflowName: String
     public var workflowId: String
@@ -100,6 +102,7 @@ public struct DispatchWorkflow: Sendable, Codable {
 
 /// Start another method on an existing instance; it shares the instance's properties.
 @BinaryWritable
+@BinaryReadable
 public struct DispatchMethod: Sendable, Codable {
     public var workflowName: String
     public var workflowId: String
@@ -124,6 +127,7 @@ public struct DispatchMethod: Sendable, Codable {
 
 /// A client (the envelope's requester) wants the outcome of a method.
 @BinaryWritable
+@BinaryReadable
 public struct WaitMethod: Sendable, Codable {
     public var workflowName: String
     public var workflowId: String
@@ -137,6 +141,8 @@ public struct WaitMethod: Sendable, Codable {
 }
 
 /// Cancel every running method of an instance; its state is deleted.
+@BinaryWritable
+@BinaryReadable
 public struct CancelWorkflow: Sendable, Codable {
     public var workflowName: String
     public var workflowId: String
@@ -149,6 +155,7 @@ public struct CancelWorkflow: Sendable, Codable {
 
 /// The outcome of a command: a service task's result or failure, a workflow method's outcome.
 @BinaryWritable
+@BinaryReadable
 public struct CommandResult: Sendable, Codable {
     public var workflowName: String
     public var workflowId: String
@@ -167,6 +174,8 @@ public struct CommandResult: Sendable, Codable {
 }
 
 /// What a workflow task produced for one method.
+@BinaryWritable
+@BinaryReadable
 public struct WorkflowTaskCompleted: Sendable, Codable {
     public var workflowName: String
     public var workflowId: String
@@ -191,6 +200,8 @@ public struct WorkflowTaskCompleted: Sendable, Codable {
 }
 
 /// A signal on the channel `channel` of an instance (see `WorkflowChannel`).
+@BinaryWritable
+@BinaryReadable
 public struct SendSignal: Sendable, Codable {
     public var workflowName: String
     public var workflowId: String
@@ -209,6 +220,8 @@ public struct SendSignal: Sendable, Codable {
 }
 
 /// Complete the running timers of the method `methodId` (of every method when nil) of an instance.
+@BinaryWritable
+@BinaryReadable
 public struct CompleteTimers: Sendable, Codable {
     public var workflowName: String
     public var workflowId: String
@@ -225,6 +238,8 @@ public struct CompleteTimers: Sendable, Codable {
 /// (`WorkerConfiguration.resultRetention`): the state engine forgets them (and deletes the state of an ended
 /// instance if this was its last retention; since the state of a closed instance expires by itself, only states
 /// closed by earlier versions need that). A duplicate or late one changes nothing.
+@BinaryWritable
+@BinaryReadable
 public struct ExpireOutcomes: Sendable, Codable {
     public var workflowName: String
     public var workflowId: String

@@ -1,4 +1,6 @@
 /// Messages to a workflow tag engine, keyed by tag.
+@BinaryWritable
+@BinaryReadable
 public enum WorkflowTagMessage: Sendable, Codable {
     case addTag(WorkflowTagChange)
     case removeTag(WorkflowTagChange)
@@ -51,6 +53,8 @@ public enum WorkflowTagMessage: Sendable, Codable {
 }
 
 /// A workflow id to add to, or remove from, a tag's set.
+@BinaryWritable
+@BinaryReadable
 public struct WorkflowTagChange: Sendable, Codable {
     public var workflowName: String
     public var tag: String
@@ -64,6 +68,8 @@ public struct WorkflowTagChange: Sendable, Codable {
 }
 
 /// A tag of a workflow name.
+@BinaryWritable
+@BinaryReadable
 public struct WorkflowTagQuery: Sendable, Codable {
     public var workflowName: String
     public var tag: String
@@ -75,6 +81,8 @@ public struct WorkflowTagQuery: Sendable, Codable {
 }
 
 /// A method to start on every instance carrying `tag`.
+@BinaryWritable
+@BinaryReadable
 public struct DispatchMethodByTag: Sendable, Codable {
     public var workflowName: String
     public var tag: String
@@ -94,6 +102,8 @@ public struct DispatchMethodByTag: Sendable, Codable {
 }
 
 /// A signal to send to every instance carrying `tag`.
+@BinaryWritable
+@BinaryReadable
 public struct SendSignalByTag: Sendable, Codable {
     public var workflowName: String
     public var tag: String
@@ -111,6 +121,8 @@ public struct SendSignalByTag: Sendable, Codable {
 }
 
 /// Complete the timers of the instances carrying `tag` (of the method `methodId` only, when given).
+@BinaryWritable
+@BinaryReadable
 public struct CompleteTimersByTag: Sendable, Codable {
     public var workflowName: String
     public var tag: String

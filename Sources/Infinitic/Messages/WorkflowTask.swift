@@ -1,6 +1,8 @@
 import Foundation
 
 /// A workflow task: replay one method of one workflow instance against its history.
+@BinaryWritable
+@BinaryReadable
 public struct WorkflowTask: Sendable, Codable {
     public var workflowTaskId: String
     public var workflowName: String

@@ -1,6 +1,8 @@
 /// What replaying a method produced: new commands, steps it went past, updated properties, and where the
 /// method now stands.
 public struct WorkflowTaskOutput: Sendable, Hashable, Codable {
+    @BinaryWritable
+    @BinaryReadable
     public enum Outcome: Sendable, Hashable, Codable {
         /// The method waits on this step.
         case waiting(WaitingStep)
@@ -42,5 +44,24 @@ public struct WorkflowTaskOutput: Sendable, Hashable, Codable {
         self.properties = properties
         self.outcome = outcome
         self.workflowVersion = workflowVersion
+    }
+}
+
+extension WorkflowTaskOutput: BinaryKeyedWritable, BinaryKeyedReadable {
+    func writeFields(_ fields: inout BinaryFields) throws {
+        try fields.field("newCommands", newCommands)
+        try fields.field("passedSteps", passedSteps)
+        try fields.field("properties", properties)
+        try fields.field("outcome", outcome)
+        try fields.fieldIfPresent("workflowVersion", workflowVersion)
+    }
+
+    init(fields: BinaryReadFields) throws {
+        self.init(
+            newCommands: try fields.field("newCommands", as: [CommandRecord].self),
+            passedSteps: try fields.field("passedSteps", as: [PastStep].self),
+            properties: try fields.field("properties", as: [String: Payload].self),
+            outcome: try fields.field("outcome", as: Outcome.self),
+            workflowVersion: try fields.fieldIfPresent("workflowVersion", as: Int.self))
     }
 }

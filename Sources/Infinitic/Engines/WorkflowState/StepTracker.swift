@@ -6,8 +6,10 @@
 /// completed, an `or` when a child completed or all failed. The tracker only says *whether* the step can go
 /// on; the workflow task evaluates *how* (which branch won, which failure) from the history it receives.
 @BinaryWritable
+@BinaryReadable
 public struct StepTracker: Sendable, Hashable, Codable {
     @BinaryWritable
+    @BinaryReadable
     public struct Node: Sendable, Hashable, Codable {
         /// `and` (true) or `or` (false).
         public var isAll: Bool

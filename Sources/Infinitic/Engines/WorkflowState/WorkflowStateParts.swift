@@ -3,6 +3,7 @@ import Foundation
 /// The header of a workflow's state: small, read and written with every message. It names the methods that
 /// run; their histories, their commands and the properties are parts of their own (`WorkflowState`).
 @BinaryWritable
+@BinaryReadable
 public struct WorkflowStateHeader: Sendable, Codable {
     /// The schema this code writes. A state with a higher version was written by newer code.
     public static let currentSchemaVersion = 2
@@ -66,6 +67,7 @@ public struct WorkflowStateHeader: Sendable, Codable {
 
 /// What the header keeps of a method: enough to know whether it can progress or leave, without its history.
 @BinaryWritable
+@BinaryReadable
 public struct MethodSummary: Sendable, Hashable, Codable {
     public enum Ending: String, Sendable, Hashable, Codable {
         case completed, failed, canceled
@@ -102,6 +104,7 @@ public struct MethodSummary: Sendable, Hashable, Codable {
 
 /// The workflow task in flight.
 @BinaryWritable
+@BinaryReadable
 public struct RunningWorkflowTask: Sendable, Hashable, Codable {
     public var id: String
     public var methodId: String
@@ -124,6 +127,7 @@ public struct RunningWorkflowTask: Sendable, Hashable, Codable {
 /// A method's part of the state: its history without the commands (each is a part of its own), who asked for
 /// it, who waits for it and how it ended.
 @BinaryWritable
+@BinaryReadable
 public struct MethodRecord: Sendable, Codable {
     /// `commands` is always empty here; `pastSteps` holds those after the sealed chunks.
     public var history: MethodHistory
@@ -164,6 +168,7 @@ public struct MethodRecord: Sendable, Codable {
 /// The oldest past steps and command ids of a method, moved out of its record once (`MethodRecord.sealedChunks`):
 /// written once, read only to send the whole history or to remove the method.
 @BinaryWritable
+@BinaryReadable
 public struct MethodChunk: Sendable, Codable {
     public var pastSteps: [PastStep]
     public var commandIds: [String]
@@ -176,6 +181,7 @@ public struct MethodChunk: Sendable, Codable {
 
 /// A child workflow a method started.
 @BinaryWritable
+@BinaryReadable
 public struct ChildWorkflow: Sendable, Hashable, Codable {
     public var workflowName: String
     public var workflowId: String
@@ -189,6 +195,7 @@ public struct ChildWorkflow: Sendable, Hashable, Codable {
 /// The receives of the instance's methods waiting for signals, and the ids of the signals applied lately: the
 /// part a signal reads (`StateField.receives`).
 @BinaryWritable
+@BinaryReadable
 public struct ReceivesPart: Sendable, Codable {
     public var open: [OpenReceive] = []
     /// Oldest first, at most `ReceivesPart.signalIdsKept`: a signal id among them is ignored.
@@ -201,6 +208,7 @@ public struct ReceivesPart: Sendable, Codable {
 
 /// A receive with room for more signals.
 @BinaryWritable
+@BinaryReadable
 public struct OpenReceive: Sendable, Hashable, Codable {
     public var methodId: String
     /// The receive's command id (its first slot, see `ReceiveSlots`).
@@ -223,6 +231,7 @@ public struct OpenReceive: Sendable, Hashable, Codable {
 
 /// A command's part of the state.
 @BinaryWritable
+@BinaryReadable
 public struct CommandEntry: Sendable, Codable {
     /// The method that created it.
     public var methodId: String
@@ -239,6 +248,7 @@ public struct CommandEntry: Sendable, Codable {
 
 /// Where a command sits in the step its method waits on.
 @BinaryWritable
+@BinaryReadable
 public struct AwaitMark: Sendable, Hashable, Codable {
     public var generation: Int
     public var nodes: [Int]
@@ -251,6 +261,7 @@ public struct AwaitMark: Sendable, Hashable, Codable {
 
 /// A command result that arrived before its command was recorded, with its place in the arrival order.
 @BinaryWritable
+@BinaryReadable
 public struct EarlyResult: Sendable, Codable {
     public var result: CommandResult
     public var sequence: Int
@@ -263,6 +274,7 @@ public struct EarlyResult: Sendable, Codable {
 
 /// How a method ended.
 @BinaryWritable
+@BinaryReadable
 public enum MethodOutcome: Sendable, Hashable, Codable {
     case completed(Payload)
     /// Failed: the state is kept so the method can be resumed by a retry.
@@ -273,6 +285,7 @@ public enum MethodOutcome: Sendable, Hashable, Codable {
 /// The outcome of a method that left the state, kept until its retention is over (`StateField.retained`): a
 /// `WaitMethod` for it is answered with it.
 @BinaryWritable
+@BinaryReadable
 public struct RetainedOutcome: Sendable, Codable {
     public var outcome: MethodOutcome
     public var expiresAt: Date
@@ -325,4 +338,4 @@ public struct StatePartsNeeded: Error, Sendable, CustomStringConvertible {
     public var description: String { "the state parts \(fields.sorted()) are needed" }
 }
 
-extension MethodSummary.Ending: BinaryWritable {}
+extension MethodSummary.Ending: BinaryWritable, BinaryReadable {}

@@ -1,0 +1,178 @@
+import Foundation
+
+/// A value that reads its binary form for `BinaryPayloadCodec` itself: what its `Decodable` conformance reads,
+/// without going through `Decoder`. Each container a `Decoder` opens costs a box and look-ups of generic metadata
+/// at run time, which made up most of the time spent decoding the engine's messages and states.
+///
+/// What `init(binary:at:limit:)` reads must be what `init(from:)` reads, errors included (a missing key, a wrong
+/// type): debug builds decode every readable document both ways and compare (`BinaryPayloadCodec.decode`), and
+/// `BinaryWritableTests` every conforming type. `JSONPayloadCodec` still goes through `Decodable`.
+protocol BinaryReadable: Decodable {
+    /// Reads the value at `position` of `state`'s document, which ends at `limit` (-1 for both: absent).
+    init(binary state: BinaryDecodingState, at position: Int, limit: Int) throws
+}
+
+/// Writes a struct's or an enum's conformance to `BinaryKeyedReadable` from its declaration: the fields its
+/// synthesized `Decodable` conformance decodes (an enum's case and associated values), with the same keys, optionals
+/// nil when absent (see `BinaryReadableMacro`). A type with a hand-written `init(from:)` reads its fields by hand;
+/// an enum with `String` raw values conforms to `BinaryReadable` with an empty extension.
+@attached(extension, conformances: BinaryKeyedReadable, names: named(init(fields:)))
+macro BinaryReadable() = #externalMacro(module: "InfiniticMacros", type: "BinaryReadableMacro")
+
+/// A struct, or an enum with associated values, read from a keyed container of its fields (or of its case).
+protocol BinaryKeyedReadable: BinaryReadable {
+    /// Reads the value from the entries of its keyed container.
+    init(fields: BinaryReadFields) throws
+}
+
+extension BinaryKeyedReadable {
+    init(binary state: BinaryDecodingState, at position: Int, limit: Int) throws {
+        try state.enter()
+        defer { state.leave() }
+        let (start, end) = try state.content(at: position, limit: limit, tag: BinaryFormat.keyed)
+        try self.init(fields: BinaryReadFields(state: state, start: start, end: end))
+    }
+}
+
+/// An enum with `String` raw values, decoded from its raw value: it conforms with an empty extension.
+extension BinaryReadable where Self: RawRepresentable, RawValue == String {
+    init(binary state: BinaryDecodingState, at position: Int, limit: Int) throws {
+        let raw = try state.string(at: position, limit: limit)
+        guard let value = Self(rawValue: raw) else {
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: [], debugDescription: "Cannot initialize \(Self.self) from invalid String value \(raw)")
+            )
+        }
+        self = value
+    }
+}
+
+/// An array of readable elements: an unkeyed container, as `Array.init(from:)` reads it.
+extension Array: BinaryReadable where Element: BinaryReadable {
+    init(binary state: BinaryDecodingState, at position: Int, limit: Int) throws {
+        try state.enter()
+        defer { state.leave() }
+        let (start, end) = try state.content(at: position, limit: limit, tag: BinaryFormat.unkeyed)
+        var elements: [Element] = []
+        var next = start
+        while next < end {
+            do {
+                let valueEnd = try state.scanner.skip(next, limit: end)
+                elements.append(try Element(binary: state, at: next, limit: valueEnd))
+                next = valueEnd
+            } catch let error as DecodingError {
+                throw error.prefixed(by: BinaryCodingKey(intValue: elements.count))
+            }
+        }
+        self = elements
+    }
+}
+
+/// The entries of a keyed container a `BinaryKeyedReadable` value reads: a key is looked up where the entry after
+/// the last one read is, then linearly (as `BinaryKeyedDecodingContainer` does); keys not asked for are skipped.
+struct BinaryReadFields {
+    let state: BinaryDecodingState
+    let start: Int
+    let end: Int
+
+    /// The value of `key`, which must be there (`KeyedDecodingContainer.decode(_:forKey:)`).
+    @inline(__always)
+    func field<Value: BinaryReadable>(_ key: StaticString, as type: Value.Type) throws -> Value {
+        try value(key, required: true) { try Value(binary: state, at: $0, limit: $1) }!
+    }
+
+    @inline(__always)
+    func field<Value: Decodable>(_ key: StaticString, as type: Value.Type) throws -> Value {
+        try value(key, required: true) { try state.decodeValue(Value.self, at: $0, limit: $1) }!
+    }
+
+    /// The value of `key`; nil if the key is absent or its value nil (`decodeIfPresent`).
+    @inline(__always)
+    func fieldIfPresent<Value: BinaryReadable>(_ key: StaticString, as type: Value.Type) throws -> Value? {
+        try value(key, required: false) { try Value(binary: state, at: $0, limit: $1) }
+    }
+
+    @inline(__always)
+    func fieldIfPresent<Value: Decodable>(_ key: StaticString, as type: Value.Type) throws -> Value? {
+        try value(key, required: false) { try state.decodeValue(Value.self, at: $0, limit: $1) }
+    }
+
+    /// Reads the value of `key` with `read`, given its position and end; nil when it is absent or nil and not
+    /// `required` (when required, a missing key throws `keyNotFound` and nil is read by `read`, which throws).
+    @inline(__always)
+    private func value<Value>(
+        _ key: StaticString, required: Bool, _ read: (Int, Int) throws -> Value
+    ) throws -> Value? {
+        let bytes = UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
+        guard let (position, valueEnd) = try state.find(bytes, start: start, end: end) else {
+            guard required else { return nil }
+            let codingKey = BinaryCodingKey(stringValue: "\(key)")
+            throw DecodingError.keyNotFound(
+                codingKey, .init(codingPath: [], debugDescription: "No value for key \"\(key)\""))
+        }
+        if !required && state.byte(position) == BinaryFormat.null {
+            state.setHint(owner: start, position: valueEnd)
+            return nil
+        }
+        do {
+            let value = try read(position, valueEnd)
+            state.setHint(owner: start, position: valueEnd)
+            return value
+        } catch let error as DecodingError {
+            throw error.prefixed(by: BinaryCodingKey(stringValue: "\(key)"))
+        }
+    }
+
+    /// The case of an enum as synthesized `Decodable` reads it: the one entry of the container, whose key is the
+    /// case's name and whose value is a keyed container of its associated values.
+    func enumCase() throws -> (name: BinaryKeyName, values: BinaryReadFields) {
+        guard start < end else { throw wrongCaseCount() }
+        var keyStart = start
+        let keyCount = try state.scanner.length(&keyStart, limit: end)
+        let valuePosition = keyStart + keyCount
+        let valueEnd = try state.scanner.skip(valuePosition, limit: end)
+        guard valueEnd == end else { throw wrongCaseCount() }
+        let name = BinaryKeyName(state: state, start: keyStart, count: keyCount)
+        do {
+            let (start, end) = try state.content(at: valuePosition, limit: valueEnd, tag: BinaryFormat.keyed)
+            return (name, BinaryReadFields(state: state, start: start, end: end))
+        } catch let error as DecodingError {
+            throw error.prefixed(by: BinaryCodingKey(stringValue: name.string))
+        }
+    }
+
+    private func wrongCaseCount() -> DecodingError {
+        .typeMismatch(
+            Any.self, .init(codingPath: [], debugDescription: "Invalid number of keys found, expected one."))
+    }
+
+    /// The error for an enum case this code does not know (written by newer code?).
+    func unknownCase(_ name: BinaryKeyName, of type: Any.Type) -> DecodingError {
+        .typeMismatch(
+            type,
+            .init(codingPath: [], debugDescription: "Unknown case '\(name.string.prefix(64))' of \(type)"))
+    }
+}
+
+/// The key of an entry, compared without making a `String`.
+struct BinaryKeyName {
+    let state: BinaryDecodingState
+    let start: Int
+    let count: Int
+
+    /// Whether the key's bytes are `name`'s.
+    @inline(__always)
+    func matches(_ name: StaticString) -> Bool {
+        name.utf8CodeUnitCount == count
+            && (count == 0 || memcmp(state.scanner.base + start, name.utf8Start, count) == 0)
+    }
+
+    /// The key as a string (for errors; invalid UTF-8 repaired).
+    var string: String {
+        String(
+            decoding: UnsafeBufferPointer(
+                start: (state.scanner.base + start).assumingMemoryBound(to: UInt8.self), count: count),
+            as: UTF8.self)
+    }
+}
