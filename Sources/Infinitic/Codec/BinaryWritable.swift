@@ -9,6 +9,15 @@ protocol BinaryWritable: Encodable {
     func write(to writer: BinaryWriter, depth: Int) throws
 }
 
+extension BinaryWritable {
+    /// Writes `value`, which is a `Self` (its type was found to conform at run time).
+    static func write<Value>(_ value: Value, to writer: BinaryWriter, depth: Int) throws {
+        try withUnsafePointer(to: value) { pointer in
+            try UnsafeRawPointer(pointer).assumingMemoryBound(to: Self.self).pointee.write(to: writer, depth: depth)
+        }
+    }
+}
+
 /// Writes a struct's or an enum's conformance to `BinaryKeyedWritable` from its declaration: the fields its
 /// synthesized `Encodable` conformance encodes (an enum's case and associated values), with the same keys in the
 /// same order (see `BinaryWritableMacro`). A type with a hand-written `encode(to:)` writes its fields by hand; an

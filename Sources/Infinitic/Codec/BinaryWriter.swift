@@ -336,8 +336,9 @@ final class BinaryWriter {
         if writeDirect(value) { return }
         let slot = bytes.count
         let depth = frames.count
-        if writesFields, let writable = value as? any BinaryWritable {
-            try writable.write(to: self, depth: depth)
+        // The type is cast, not the value: casting a value to `any BinaryWritable` boxes a copy of it.
+        if writesFields, let writable = T.self as? any BinaryWritable.Type {
+            try writable.write(value, to: self, depth: depth)
             return
         }
         valueType = T.self
