@@ -84,28 +84,31 @@ public struct WorkflowStateEngine: Sendable {
         var applied = false
         var trigger = Date.distantPast
         for envelope in envelopes {
-            let stamp = stamp(for: envelope, now: now)
-            if var current = machine, try !current.isReplaced(by: envelope) {
-                current.restamp(stamp)
-                if try current.isIgnored(envelope) { continue }
-                try current.receive(envelope)
+            var stamp = stamp(for: envelope, now: now)
+            // Taken out of `machine` while it changes: a second reference would copy its state at each message.
+            if var current = machine.take() {
+                if try !current.isReplaced(by: envelope) {
+                    if try !current.isIgnored(envelope) {
+                        current.restamp(stamp)
+                        try current.receive(envelope)
+                        applied = true
+                        trigger = envelope.emittedAt
+                    }
+                    if current.deleted {
+                        outputs += current.outputs
+                    } else {
+                        machine = current
+                    }
+                    continue
+                }
+                machine = current
+            }
+            let (created, answer) = handleWithoutState(envelope, stamp: &stamp, replacing: stored?.version)
+            outputs += answer
+            if let created {
                 applied = true
                 trigger = envelope.emittedAt
-                if current.deleted {
-                    outputs += current.outputs
-                    machine = nil
-                } else {
-                    machine = current
-                }
-            } else {
-                var stamp = stamp
-                let (created, answer) = handleWithoutState(envelope, stamp: &stamp, replacing: stored?.version)
-                outputs += answer
-                if let created {
-                    applied = true
-                    trigger = envelope.emittedAt
-                    machine = created
-                }
+                machine = created
             }
         }
         guard applied else { return WorkflowEngineTransition(state: .unchanged, outputs: outputs) }
