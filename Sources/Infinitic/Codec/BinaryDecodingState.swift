@@ -65,6 +65,23 @@ final class BinaryDecodingState {
         variables.pointee.hintPosition = position
     }
 
+    /// Reads the value of a keyed container's entry (at `position`, ending at `end`) with `read`, then hints the
+    /// container's next lookup (the container whose content starts at `owner`) past it. A `DecodingError` gets
+    /// `key` in front of its coding path.
+    @inline(__always)
+    func readEntry<Value>(
+        at position: Int, end: Int, owner: Int, key: @autoclosure () -> any CodingKey,
+        _ read: (Int, Int) throws -> Value
+    ) throws -> Value {
+        do {
+            let value = try read(position, end)
+            setHint(owner: owner, position: end)
+            return value
+        } catch let error as DecodingError {
+            throw error.prefixed(by: key())
+        }
+    }
+
     @inline(__always)
     func byte(_ position: Int) -> UInt8 {
         scanner.byte(position)

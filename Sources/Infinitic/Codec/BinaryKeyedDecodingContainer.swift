@@ -38,13 +38,7 @@ struct BinaryKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProto
     @inline(__always)
     private func value<T>(_ key: Key, _ read: (Int, Int) throws -> T) throws -> T {
         guard let (position, valueEnd) = try find(key) else { throw keyNotFound(key) }
-        do {
-            let value = try read(position, valueEnd)
-            state.setHint(owner: start, position: valueEnd)
-            return value
-        } catch let error as DecodingError {
-            throw error.prefixed(by: key)
-        }
+        return try state.readEntry(at: position, end: valueEnd, owner: start, key: key, read)
     }
 
     /// Reads the value of `key` with `read`; nil if the key is absent or its value is nil.
@@ -55,13 +49,7 @@ struct BinaryKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProto
             state.setHint(owner: start, position: valueEnd)
             return nil
         }
-        do {
-            let value = try read(position, valueEnd)
-            state.setHint(owner: start, position: valueEnd)
-            return value
-        } catch let error as DecodingError {
-            throw error.prefixed(by: key)
-        }
+        return try state.readEntry(at: position, end: valueEnd, owner: start, key: key, read)
     }
 
     func decodeNil(forKey key: Key) throws -> Bool {

@@ -115,13 +115,8 @@ struct BinaryReadFields {
             state.setHint(owner: start, position: valueEnd)
             return nil
         }
-        do {
-            let value = try read(position, valueEnd)
-            state.setHint(owner: start, position: valueEnd)
-            return value
-        } catch let error as DecodingError {
-            throw error.prefixed(by: BinaryCodingKey(stringValue: "\(key)"))
-        }
+        return try state.readEntry(
+            at: position, end: valueEnd, owner: start, key: BinaryCodingKey(stringValue: "\(key)"), read)
     }
 
     /// The case of an enum as synthesized `Decodable` reads it: the one entry of the container, whose key is the
