@@ -111,9 +111,12 @@ enum Report {
     }
 
     /// `612 µs ours + 301 µs Redis`: the CPU time per item of this process and of Redis.
+    /// `… µs ours + … µs Redis (ours ÷ Redis' ×…)`: the last figure compares two builds in runs of different load
+    /// (Redis runs the same commands for both, and its CPU per item inflates with the contention as ours does).
     static func cpu(_ phase: Phase) -> String {
         let (ours, redis) = phase.cpuPerItem
-        return "\(grouped(ours)) µs ours + \(grouped(redis)) µs Redis"
+        let ratio = redis > 0 ? " (ours ÷ Redis' ×\(short(ours / redis)))" : ""
+        return "\(grouped(ours)) µs ours + \(grouped(redis)) µs Redis\(ratio)"
     }
 
     /// `name 12.3, name 4.5…`: the most called commands, per item.
