@@ -1,7 +1,8 @@
 import Foundation
-import Infinitic
 import Synchronization
 import Testing
+
+@testable import Infinitic
 
 /// The state engine's rules, one message at a time.
 @Suite struct WorkflowStateEngineTests {
@@ -433,6 +434,21 @@ import Testing
         header.schemaVersion = WorkflowStateHeader.currentSchemaVersion + 1
         let stored = StateFields(version: 3, fields: ["h": try codec.encode(header)], isComplete: true)
         #expect(throws: WorkflowUsageError.self) { try WorkflowState(stored: stored, codec: codec) }
+    }
+
+    /// JSON writes a set in its iteration order, which differs between equal sets: a state with several tags,
+    /// written as the store keeps it and read back, has them all.
+    @Test func aStateWithSeveralTagsReadsBackThroughJSON() throws {
+        let tags: Set<String> = ["a", "b", "c", "d", "e"]
+        let created = try #require(
+            try engine.handle(envelope(dispatchWorkflow(tags: tags)), state: nil, now: now).state(after: nil))
+        let writes = try created.writes(to: Topics.workflowState("Trips", workflowId: "wf"), now: now)
+        guard writes.count == 1, case .setFields(let fields, _, _) = writes[0].operation else {
+            Issue.record("one write setting the fields expected, got \(writes)")
+            return
+        }
+        let read = try WorkflowState(stored: StateFields(version: 1, fields: fields, isComplete: true), codec: codec)
+        #expect(read.header.tags == tags)
     }
 }
 

@@ -12,7 +12,6 @@ public struct WorkflowState: Sendable {
     public internal(set) var header: WorkflowStateHeader
     private(set) var codec: any PayloadCodec
     /// Parts already decoded by this process, by their bytes (the engine's; nil: every part is decoded).
-    private let cache: DecodedValueCache?
     /// Parts read and not decoded yet, by field.
     private var raw: [String: [UInt8]] = [:]
     /// Parts decoded or set, by field (`StateField`): the properties, the ended method ids, method records,
@@ -38,13 +37,8 @@ public struct WorkflowState: Sendable {
     /// A new instance; `replacingVersion` is the version of what is stored under its key, if anything (an
     /// instance that ended in the same step).
     public init(header: WorkflowStateHeader, codec: any PayloadCodec, replacingVersion: Int? = nil) {
-        self.init(header: header, codec: codec, cache: nil, replacingVersion: replacingVersion)
-    }
-
-    init(header: WorkflowStateHeader, codec: any PayloadCodec, cache: DecodedValueCache?, replacingVersion: Int?) {
         self.header = header
         self.codec = codec
-        self.cache = cache
         self.isComplete = true
         self.version = replacingVersion
         self.isReplacing = true
@@ -52,15 +46,10 @@ public struct WorkflowState: Sendable {
 
     /// The state read from the store (some or all of its parts).
     public init(stored: StateFields, codec: any PayloadCodec) throws {
-        try self.init(stored: stored, codec: codec, cache: nil)
-    }
-
-    /// The state read from the store; `cache` saves decoding parts this process decoded or encoded before.
-    init(stored: StateFields, codec: any PayloadCodec, cache: DecodedValueCache?) throws {
         guard let headerBytes = stored.fields[StateField.header] else {
             throw WorkflowUsageError("the stored workflow state has no header (field '\(StateField.header)')")
         }
-        let header = try Self.decode(WorkflowStateHeader.self, from: headerBytes, codec: codec, cache: cache)
+        let header = try codec.decode(WorkflowStateHeader.self, from: headerBytes)
         guard header.schemaVersion <= WorkflowStateHeader.currentSchemaVersion else {
             throw WorkflowUsageError(
                 "state schema \(header.schemaVersion) is newer than this code's "
@@ -68,7 +57,6 @@ public struct WorkflowState: Sendable {
         }
         self.header = header
         self.codec = codec
-        self.cache = cache
         self.isComplete = stored.isComplete
         self.version = stored.version
         self.isReplacing = false
@@ -111,7 +99,7 @@ public struct WorkflowState: Sendable {
     private mutating func part<Part: Codable & Sendable>(_ field: String, as type: Part.Type) throws -> Part? {
         if let part = parts[field] { return part as? Part }
         if let bytes = raw.removeValue(forKey: field) {
-            let decoded = try Self.decode(type, from: bytes, codec: codec, cache: cache)
+            let decoded = try codec.decode(type, from: bytes)
             parts[field] = decoded
             return decoded
         }
@@ -323,9 +311,9 @@ public struct WorkflowState: Sendable {
     /// state of an instance that closes in this step also expires when its last retention is over (measured from
     /// `now`): nothing has to run to delete it, and later writes of its fields keep that expiry.
     func writes(to key: StateKey, now: Date) throws -> [StateWrite] {
-        var set: [String: [UInt8]] = [StateField.header: try encode(header)]
+        var set: [String: [UInt8]] = [StateField.header: try codec.encode(header)]
         for field in changed {
-            if let part = parts[field] { set[field] = try encode(part) }
+            if let part = parts[field] { set[field] = try codec.encode(part) }
         }
         let write = StateWrite(
             key: key,
@@ -333,29 +321,6 @@ public struct WorkflowState: Sendable {
             expectedVersion: version ?? 0)
         guard closesNow, let retainedUntil = header.retainedUntil else { return [write] }
         return [write, StateWrite(key: key, operation: .expire(after: .seconds(retainedUntil.timeIntervalSince(now))))]
-    }
-
-    /// `bytes` decoded as a `Part`, through `cache` when there is one.
-    private static func decode<Part: Codable & Sendable>(
-        _ type: Part.Type, from bytes: [UInt8], codec: any PayloadCodec, cache: DecodedValueCache?
-    ) throws -> Part {
-        guard let cache else { return try codec.decode(type, from: bytes) }
-        return try cache.decode(type, from: bytes, codec: codec)
-    }
-
-    /// The bytes of `part`, kept in the cache as what they decode to (the next step of this instance reads
-    /// them back).
-    private func encode<Part: Codable & Sendable>(_ part: Part) throws -> [UInt8] {
-        let bytes = try codec.encode(part)
-        if let cache {
-            // With the binary codec (equal values, equal bytes: sets in a canonical order), what the bytes decode to
-            // encodes to the same bytes; JSON writes a set in its iteration order, which differs between equal sets.
-            assert(
-                !(codec is BinaryPayloadCodec) || (try? codec.encode(codec.decode(Part.self, from: bytes))) == bytes,
-                "\(Part.self) does not decode to what it encodes: it cannot be kept by the value it was encoded from")
-            cache.keep(part, for: bytes)
-        }
-        return bytes
     }
 
     // MARK: inspection

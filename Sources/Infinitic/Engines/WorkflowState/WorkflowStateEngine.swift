@@ -33,9 +33,6 @@ public struct WorkflowStateEngine: Sendable {
     public let codec: any PayloadCodec
     /// How long the outcome of a method that left the state can still be asked for (zero: not at all).
     public let resultRetention: Duration
-    /// The parts of states this engine decoded or encoded, by their bytes: the next step of an instance reads
-    /// back what the previous one wrote, and does not decode it again.
-    let partCache: DecodedValueCache
     /// Whether the engine sends a long method's next workflow task, with only what changed, to the executor that
     /// keeps its replay parked (`WorkflowTaskCompleted.parkedAt`), and how long that executor has to complete it
     /// before the task goes whole to the shared executor topic (nil: every workflow task goes whole to the shared
@@ -50,7 +47,6 @@ public struct WorkflowStateEngine: Sendable {
         self.emitterName = emitterName
         self.codec = codec
         self.resultRetention = resultRetention
-        self.partCache = DecodedValueCache.forCodec(codec)
     }
 
     private var retention: TimeInterval { max(0, resultRetention.inSeconds) }
@@ -60,9 +56,9 @@ public struct WorkflowStateEngine: Sendable {
         return stickyTaskTimeout.inSeconds
     }
 
-    /// The state read from the store, its parts decoded through this engine's cache.
+    /// The state read from the store.
     func state(stored: StateFields) throws -> WorkflowState {
-        try WorkflowState(stored: stored, codec: codec, cache: partCache)
+        try WorkflowState(stored: stored, codec: codec)
     }
 
     /// Applies `envelopes`, in order, to `state` (nil if the instance has no state). `now` stamps emitted
@@ -144,7 +140,7 @@ public struct WorkflowStateEngine: Sendable {
                 workflowName: dispatch.workflowName, workflowId: dispatch.workflowId, tags: dispatch.tags,
                 meta: dispatch.meta, createdAt: envelope.emittedAt)
             var machine = WorkflowStateMachine(
-                state: WorkflowState(header: header, codec: codec, cache: partCache, replacingVersion: version),
+                state: WorkflowState(header: header, codec: codec, replacingVersion: version),
                 stamp: stamp, retention: retention, stickyTimeout: stickyTimeout)
             machine.create(envelope, dispatch)
             return (machine, [])
