@@ -5,9 +5,11 @@ import SwiftSyntaxMacros
 
 /// `@BinaryReadable` (internal to `Infinitic`): writes the `BinaryKeyedReadable` conformance of a struct or of an
 /// enum from its declaration: what its synthesized `Decodable` conformance decodes (for an enum, its one case and
-/// associated values), with the same keys; optionals are nil when absent, a `let` with an initial value is not
-/// read. A type with its own `init(from:)` or `CodingKeys` is refused (its conformance is written by hand), and so
-/// is an enum with raw values (decoded from its raw value: an empty extension makes it `BinaryReadable`).
+/// associated values), with the same keys (backticks dropped); optionals are nil when absent, a `let` with an
+/// initial value is not read, each value's type is the one it is assigned to. A type with its own `init(from:)` or
+/// `CodingKeys`, or members inside `#if`, is refused (its conformance is written by hand), and so is an enum with raw
+/// values (decoded from its raw value: an empty extension makes it `BinaryReadable`). It reads the declaration as
+/// written: an optional must be spelled as one (`T?`, `T!`, `Optional<T>`), not through a type alias.
 public enum BinaryReadableMacro: ExtensionMacro {
     public static func expansion(
         of node: AttributeSyntax, attachedTo declaration: some DeclGroupSyntax,
@@ -18,6 +20,10 @@ public enum BinaryReadableMacro: ExtensionMacro {
             context.diagnose(Diagnostic(node: custom, message: BinaryReadableMessage.customDecoding))
             return []
         }
+        if let conditional = CodedDeclaration.conditionalMembers(declaration.memberBlock) {
+            context.diagnose(Diagnostic(node: conditional, message: BinaryReadableMessage.conditionalMembers))
+            return []
+        }
         let body: String
         if declaration.is(StructDeclSyntax.self) {
             let properties = CodedDeclaration.properties(declaration.memberBlock) { name, binding in
@@ -25,21 +31,14 @@ public enum BinaryReadableMacro: ExtensionMacro {
             }
             guard let properties else { return [] }
             body = properties.filter { !$0.isInitializedConstant }.map { property in
-                let method = method(optional: property.isOptional)
-                return
-                    "self.\(property.name) = try fields.\(method)(\"\(property.name)\", as: \(property.valueType).self)"
+                "self.\(property.name) = try fields.\(method(optional: property.isOptional))(\"\(property.key)\")"
             }.joined(separator: "\n")
         } else if let enumDecl = declaration.as(EnumDeclSyntax.self) {
             if CodedDeclaration.hasRawValues(enumDecl) {
                 context.diagnose(Diagnostic(node: node, message: BinaryReadableMessage.rawValues))
                 return []
             }
-            let branches = CodedDeclaration.cases(of: enumDecl).map(caseBranch)
-            body =
-                "let (name, values) = try fields.enumCase()\n"
-                + branches.joined(separator: " else ")
-                + (branches.isEmpty ? "" : " else ")
-                + "{\nthrow fields.unknownCase(name, of: Self.self)\n}"
+            body = enumBody(CodedDeclaration.cases(of: enumDecl))
         } else {
             context.diagnose(Diagnostic(node: node, message: BinaryReadableMessage.notStructOrEnum))
             return []
@@ -58,21 +57,30 @@ public enum BinaryReadableMacro: ExtensionMacro {
         optional ? "fieldIfPresent" : "field"
     }
 
-    /// One branch of the `if`: the case whose name the key is, made from its associated values (`_0`... when
-    /// unlabeled).
-    private static func caseBranch(_ element: EnumCaseElementSyntax) -> String {
-        let name = element.name.text
-        guard let parameters = element.parameterClause?.parameters, !parameters.isEmpty else {
-            return "if name.matches(\"\(name)\") {\nself = .\(name)\n}"
+    /// The case found among the names of all cases, then the value made of its associated values (`_0`... when
+    /// unlabeled); the last case is the `default` of the `switch`.
+    private static func enumBody(_ cases: [EnumCaseElementSyntax]) -> String {
+        guard !cases.isEmpty else { return "throw BinaryReadFields.caseCountMismatch(Self.self)" }
+        let names = cases.map { "\"\(CodedDeclaration.key($0.name))\"" }.joined(separator: ", ")
+        let branches = cases.enumerated().map { index, element in
+            let label = index == cases.count - 1 ? "default:" : "case \(index):"
+            return "\(label)\nself = \(construction(element))"
         }
+        return "let (index, values) = try fields.enumCase(of: Self.self, names: [\(names)])\n"
+            + "switch index {\n\(branches.joined(separator: "\n"))\n}"
+    }
+
+    /// `.name` or `.name(label: value, value...)`, each value read under its key.
+    private static func construction(_ element: EnumCaseElementSyntax) -> String {
+        let name = element.name.text
+        guard let parameters = element.parameterClause?.parameters, !parameters.isEmpty else { return ".\(name)" }
         let arguments = parameters.enumerated().map { index, parameter in
             let key = CodedDeclaration.associatedValueKey(parameter, index: index)
             let label = parameter.firstName.map { $0.text == "_" ? "" : "\($0.text): " } ?? ""
             let method = method(optional: CodedDeclaration.isOptional(parameter.type))
-            let type = CodedDeclaration.valueType(parameter.type)
-            return "\(label)try values.\(method)(\"\(key)\", as: \(type).self)"
+            return "\(label)try values.\(method)(\"\(key)\")"
         }
-        return "if name.matches(\"\(name)\") {\nself = .\(name)(\(arguments.joined(separator: ", ")))\n}"
+        return ".\(name)(\(arguments.joined(separator: ", ")))"
     }
 
     /// A hand-written `init(from:)` or `CodingKeys`, if the type has one.
@@ -93,6 +101,7 @@ public enum BinaryReadableMacro: ExtensionMacro {
 
 enum BinaryReadableMessage: DiagnosticMessage {
     case customDecoding
+    case conditionalMembers
     case notStructOrEnum
     case rawValues
     case untyped(String)
@@ -102,6 +111,8 @@ enum BinaryReadableMessage: DiagnosticMessage {
         case .customDecoding:
             "@BinaryReadable cannot mirror a hand-written 'init(from:)' or 'CodingKeys': write the "
                 + "'BinaryKeyedReadable' conformance by hand"
+        case .conditionalMembers:
+            "@BinaryReadable cannot mirror members inside '#if': write the 'BinaryKeyedReadable' conformance by hand"
         case .notStructOrEnum:
             "@BinaryReadable applies to a struct or an enum"
         case .rawValues:
@@ -116,6 +127,7 @@ enum BinaryReadableMessage: DiagnosticMessage {
         let id: String
         switch self {
         case .customDecoding: id = "customDecoding"
+        case .conditionalMembers: id = "conditionalMembers"
         case .notStructOrEnum: id = "notStructOrEnum"
         case .rawValues: id = "rawValues"
         case .untyped: id = "untyped"

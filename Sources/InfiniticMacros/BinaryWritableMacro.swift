@@ -18,6 +18,10 @@ public enum BinaryWritableMacro: ExtensionMacro {
             context.diagnose(Diagnostic(node: custom, message: BinaryWritableMessage.customCoding))
             return []
         }
+        if let conditional = CodedDeclaration.conditionalMembers(declaration.memberBlock) {
+            context.diagnose(Diagnostic(node: conditional, message: BinaryWritableMessage.conditionalMembers))
+            return []
+        }
         let body: String
         if declaration.is(StructDeclSyntax.self) {
             guard let fields = structFields(declaration.memberBlock, context: context) else { return [] }
@@ -51,7 +55,7 @@ public enum BinaryWritableMacro: ExtensionMacro {
             context.diagnose(Diagnostic(node: binding, message: BinaryWritableMessage.untyped(name)))
         }
         return properties?.map { property in
-            "try fields.\(property.isOptional ? "fieldIfPresent" : "field")(\"\(property.name)\", \(property.name))"
+            "try fields.\(property.isOptional ? "fieldIfPresent" : "field")(\"\(property.key)\", \(property.name))"
         }
     }
 
@@ -59,7 +63,7 @@ public enum BinaryWritableMacro: ExtensionMacro {
     private static func caseLine(_ element: EnumCaseElementSyntax) -> String {
         let name = element.name.text
         guard let parameters = element.parameterClause?.parameters, !parameters.isEmpty else {
-            return "case .\(name): try fields.enumCase(\"\(name)\")"
+            return "case .\(name): try fields.enumCase(\"\(CodedDeclaration.key(element.name))\")"
         }
         let bindings = (0..<parameters.count).map { "let v\($0)" }
         let entries = parameters.enumerated().map { index, parameter in
@@ -67,7 +71,8 @@ public enum BinaryWritableMacro: ExtensionMacro {
             let method = CodedDeclaration.isOptional(parameter.type) ? "fieldIfPresent" : "field"
             return "try $0.\(method)(\"\(key)\", v\(index))"
         }
-        return "case .\(name)(\(bindings.joined(separator: ", "))): try fields.enumCase(\"\(name)\") {\n"
+        return
+            "case .\(name)(\(bindings.joined(separator: ", "))): try fields.enumCase(\"\(CodedDeclaration.key(element.name))\") {\n"
             + entries.joined(separator: "\n") + "\n}"
     }
 
@@ -87,6 +92,7 @@ public enum BinaryWritableMacro: ExtensionMacro {
 
 enum BinaryWritableMessage: DiagnosticMessage {
     case customCoding
+    case conditionalMembers
     case notStructOrEnum
     case rawValues
     case untyped(String)
@@ -96,6 +102,8 @@ enum BinaryWritableMessage: DiagnosticMessage {
         case .customCoding:
             "@BinaryWritable cannot mirror a hand-written 'encode(to:)' or 'CodingKeys': write the "
                 + "'BinaryKeyedWritable' conformance by hand"
+        case .conditionalMembers:
+            "@BinaryWritable cannot mirror members inside '#if': write the 'BinaryKeyedWritable' conformance by hand"
         case .notStructOrEnum:
             "@BinaryWritable applies to a struct or an enum"
         case .rawValues:
@@ -110,6 +118,7 @@ enum BinaryWritableMessage: DiagnosticMessage {
         let id: String
         switch self {
         case .customCoding: id = "customCoding"
+        case .conditionalMembers: id = "conditionalMembers"
         case .notStructOrEnum: id = "notStructOrEnum"
         case .rawValues: id = "rawValues"
         case .untyped: id = "untyped"

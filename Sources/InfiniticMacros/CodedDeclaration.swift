@@ -5,9 +5,10 @@ import SwiftSyntax
 enum CodedDeclaration {
     /// A stored instance property.
     struct Property {
+        /// The name as written (backticks kept: for code naming the property).
         let name: String
-        /// The type as written; for an optional, the type it wraps.
-        let valueType: String
+        /// The coding key: the name without backticks.
+        let key: String
         let isOptional: Bool
         /// A `let` with an initial value: encoded, but never decoded (its value is fixed).
         let isInitializedConstant: Bool
@@ -28,7 +29,8 @@ enum CodedDeclaration {
             for binding in variable.bindings {
                 // Computed properties are not coded (observers alone keep a property stored).
                 if let accessors = binding.accessorBlock, !isObserversOnly(accessors) { continue }
-                guard let name = binding.pattern.as(IdentifierPatternSyntax.self)?.identifier.text else { continue }
+                guard let identifier = binding.pattern.as(IdentifierPatternSyntax.self)?.identifier else { continue }
+                let name = identifier.text
                 guard let type = binding.typeAnnotation?.type else {
                     untyped(name, binding)
                     failed = true
@@ -36,7 +38,7 @@ enum CodedDeclaration {
                 }
                 properties.append(
                     Property(
-                        name: name, valueType: valueType(type), isOptional: isOptional(type),
+                        name: name, key: key(identifier), isOptional: isOptional(type),
                         isInitializedConstant: isConstant && binding.initializer != nil))
             }
         }
@@ -54,21 +56,6 @@ enum CodedDeclaration {
         if let identifier = type.as(IdentifierTypeSyntax.self) { return identifier.name.text == "Optional" }
         if let member = type.as(MemberTypeSyntax.self) { return member.name.text == "Optional" }
         return false
-    }
-
-    /// The type as written, or the type an optional wraps (`T` of `T?`, `T!` and `Optional<T>`).
-    static func valueType(_ type: TypeSyntax) -> String {
-        if let optional = type.as(OptionalTypeSyntax.self) { return optional.wrappedType.trimmedDescription }
-        if let optional = type.as(ImplicitlyUnwrappedOptionalTypeSyntax.self) {
-            return optional.wrappedType.trimmedDescription
-        }
-        if isOptional(type) {
-            let arguments =
-                type.as(IdentifierTypeSyntax.self)?.genericArgumentClause?.arguments
-                ?? type.as(MemberTypeSyntax.self)?.genericArgumentClause?.arguments
-            if let argument = arguments?.first, arguments?.count == 1 { return argument.argument.trimmedDescription }
-        }
-        return type.trimmedDescription
     }
 
     /// Whether the enum declares a raw type (its first inherited type, a standard library value type).
@@ -90,6 +77,16 @@ enum CodedDeclaration {
 
     /// The key of an enum case's associated value at `index`: its label, or `_index` when unlabeled.
     static func associatedValueKey(_ parameter: EnumCaseParameterSyntax, index: Int) -> String {
-        parameter.firstName.map { $0.text == "_" ? "_\(index)" : $0.text } ?? "_\(index)"
+        parameter.firstName.map { $0.text == "_" ? "_\(index)" : key($0) } ?? "_\(index)"
+    }
+
+    /// The coding key of a name: its text without backticks, as synthesized `Codable` names it.
+    static func key(_ token: TokenSyntax) -> String {
+        token.identifier?.name ?? token.text
+    }
+
+    /// A `#if` block among the members: what it holds may or may not be compiled, so it cannot be mirrored.
+    static func conditionalMembers(_ members: MemberBlockSyntax) -> Syntax? {
+        members.members.first { $0.decl.is(IfConfigDeclSyntax.self) }.map { Syntax($0.decl) }
     }
 }

@@ -20,6 +20,7 @@ final class BinaryReadableMacroTests: XCTestCase {
                 let count: Int = 0
                 var tags: Optional<Set<String>>
                 var map: [String: Int]!
+                var `default`: Int
                 var isEmpty: Bool { id.isEmpty }
                 var observed: Int { didSet { print(observed) } }
             }
@@ -32,17 +33,19 @@ final class BinaryReadableMacroTests: XCTestCase {
                     let count: Int = 0
                     var tags: Optional<Set<String>>
                     var map: [String: Int]!
+                    var `default`: Int
                     var isEmpty: Bool { id.isEmpty }
                     var observed: Int { didSet { print(observed) } }
                 }
 
                 extension Part: BinaryKeyedReadable {
                     init(fields: BinaryReadFields) throws {
-                        self.id = try fields.field("id", as: String.self)
-                        self.note = try fields.fieldIfPresent("note", as: String.self)
-                        self.tags = try fields.fieldIfPresent("tags", as: Set<String>.self)
-                        self.map = try fields.fieldIfPresent("map", as: [String: Int].self)
-                        self.observed = try fields.field("observed", as: Int.self)
+                        self.id = try fields.field("id")
+                        self.note = try fields.fieldIfPresent("note")
+                        self.tags = try fields.fieldIfPresent("tags")
+                        self.map = try fields.fieldIfPresent("map")
+                        self.`default` = try fields.field("default")
+                        self.observed = try fields.field("observed")
                     }
                 }
                 """,
@@ -56,26 +59,38 @@ final class BinaryReadableMacroTests: XCTestCase {
             enum Step: Codable {
                 case none
                 case one(String), labeled(name: String, Int?)
+                case `default`(`in`: Int)
             }
+            @BinaryReadable
+            enum Never: Codable {}
             """,
             expandedSource: """
                 enum Step: Codable {
                     case none
                     case one(String), labeled(name: String, Int?)
+                    case `default`(`in`: Int)
                 }
+                enum Never: Codable {}
 
                 extension Step: BinaryKeyedReadable {
                     init(fields: BinaryReadFields) throws {
-                        let (name, values) = try fields.enumCase()
-                        if name.matches("none") {
+                        let (index, values) = try fields.enumCase(of: Self.self, names: ["none", "one", "labeled", "default"])
+                        switch index {
+                        case 0:
                             self = .none
-                        } else if name.matches("one") {
-                            self = .one(try values.field("_0", as: String.self))
-                        } else if name.matches("labeled") {
-                            self = .labeled(name: try values.field("name", as: String.self), try values.fieldIfPresent("_1", as: Int.self))
-                        } else {
-                            throw fields.unknownCase(name, of: Self.self)
+                        case 1:
+                            self = .one(try values.field("_0"))
+                        case 2:
+                            self = .labeled(name: try values.field("name"), try values.fieldIfPresent("_1"))
+                        default:
+                            self = .`default`(`in`: try values.field("in"))
                         }
+                    }
+                }
+
+                extension Never: BinaryKeyedReadable {
+                    init(fields: BinaryReadFields) throws {
+                        throw BinaryReadFields.caseCountMismatch(Self.self)
                     }
                 }
                 """,
@@ -100,6 +115,12 @@ final class BinaryReadableMacroTests: XCTestCase {
             }
             @BinaryReadable
             class Box: Codable {}
+            @BinaryReadable
+            struct Conditional: Codable {
+                #if DEBUG
+                var trace: String
+                #endif
+            }
             """,
             expandedSource: """
                 struct Custom: Codable {
@@ -113,6 +134,11 @@ final class BinaryReadableMacroTests: XCTestCase {
                     var id = "x"
                 }
                 class Box: Codable {}
+                struct Conditional: Codable {
+                    #if DEBUG
+                    var trace: String
+                    #endif
+                }
                 """,
             diagnostics: [
                 DiagnosticSpec(
@@ -128,6 +154,10 @@ final class BinaryReadableMacroTests: XCTestCase {
                         + "optional)",
                     line: 12, column: 9),
                 DiagnosticSpec(message: "@BinaryReadable applies to a struct or an enum", line: 14, column: 1),
+                DiagnosticSpec(
+                    message: "@BinaryReadable cannot mirror members inside '#if': write the 'BinaryKeyedReadable' "
+                        + "conformance by hand",
+                    line: 18, column: 5),
             ],
             macros: binaryReadableMacros)
     }

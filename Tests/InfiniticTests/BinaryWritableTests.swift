@@ -282,15 +282,31 @@ import Testing
         #expect(read == decoded, sourceLocation: sourceLocation)
     }
 
-    /// What `@BinaryWritable` writes for declarations the engine's types do not have: a property with a default, an
-    /// observed property, `Optional<...>` spelled out, an enum case with labels, an optional associated value and
-    /// none.
-    @Test func theMacroWritesWhatSynthesizedEncodableWrites() throws {
-        try expectSameBytes(Sample(id: "a", note: nil, tags: nil, observed: 1))
-        try expectSameBytes(Sample(id: "a", note: "n", tags: ["y", "x"], observed: 2))
-        for choice: SampleChoice in [.none, .one("x"), .labeled(name: "n", 2, nil), .labeled(name: "n", 2, "o")] {
-            try expectSameBytes(choice)
-        }
+    /// What `@BinaryWritable` writes and `@BinaryReadable` reads for declarations the engine's types do not have: a
+    /// property with a default, an observed property, `Optional<...>` spelled out, backticked names, an enum case
+    /// with labels, an optional associated value and none.
+    @Test func theMacrosWriteAndReadWhatSynthesizedCodableDoes() throws {
+        try expectSameBytes(Sample(id: "a", note: nil, tags: nil, default: 4, observed: 1))
+        try expectSameBytes(Sample(id: "a", note: "n", tags: ["y", "x"], default: 5, observed: 2))
+        let choices: [SampleChoice] = [
+            .none, .one("x"), .labeled(name: "n", 2, nil), .labeled(name: "n", 2, "o"), .default(in: 3),
+        ]
+        for choice in choices { try expectSameBytes(choice) }
+    }
+
+    /// Of an enum's container, only the entries named after a case count (as synthesized `Decodable` reads it):
+    /// others are skipped, and none or two cases fail.
+    @Test func anEnumReadsTheOneEntryNamedAfterACase() throws {
+        let document = TestDocument(entries: [("one", ["_0": "x"]), ("newer", 1)])
+        let bytes = try fast.encode(document)
+        let read = try fast.decode(SampleChoice.self, from: bytes)
+        let decoded = try BinaryPayloadCodec(writesFields: true, readsFields: false).decode(
+            SampleChoice.self, from: bytes)
+        #expect(try fast.encode(read) == fast.encode(SampleChoice.one("x")))
+        #expect(try fast.encode(decoded) == fast.encode(read))
+        try expectSameFailure(SampleChoice.self, TestDocument(entries: [("newer", 1)]))
+        try expectSameFailure(
+            SampleChoice.self, TestDocument(entries: [("one", ["_0": "x"]), ("none", [String: Int]())]))
     }
 }
 
@@ -302,6 +318,7 @@ private struct Sample: Codable {
     var note: String?
     var version: Int = 3
     var tags: Optional<Set<String>>
+    var `default`: Int
     var observed: Int { didSet { _ = oldValue } }
     var computed: Int { observed + 1 }
 }
@@ -312,6 +329,7 @@ private enum SampleChoice: Codable {
     case none
     case one(String)
     case labeled(name: String, Int, String?)
+    case `default`(`in`: Int)
 }
 
 /// A keyed document with the given entries (keys made at run time: written sorted).

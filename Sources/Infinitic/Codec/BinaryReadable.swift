@@ -76,25 +76,29 @@ struct BinaryReadFields {
     let start: Int
     let end: Int
 
-    /// The value of `key`, which must be there (`KeyedDecodingContainer.decode(_:forKey:)`).
+    /// The value of `key`, which must be there (`KeyedDecodingContainer.decode(_:forKey:)`); its type is the one
+    /// the result is assigned to. A readable type reads itself; any other goes through `decodeValue` (the
+    /// overload for it is disfavored: a type that is both takes the other).
     @inline(__always)
-    func field<Value: BinaryReadable>(_ key: StaticString, as type: Value.Type) throws -> Value {
+    func field<Value: BinaryReadable>(_ key: StaticString) throws -> Value {
         try value(key, required: true) { try Value(binary: state, at: $0, limit: $1) }!
     }
 
+    @_disfavoredOverload
     @inline(__always)
-    func field<Value: Decodable>(_ key: StaticString, as type: Value.Type) throws -> Value {
+    func field<Value: Decodable>(_ key: StaticString) throws -> Value {
         try value(key, required: true) { try state.decodeValue(Value.self, at: $0, limit: $1) }!
     }
 
     /// The value of `key`; nil if the key is absent or its value nil (`decodeIfPresent`).
     @inline(__always)
-    func fieldIfPresent<Value: BinaryReadable>(_ key: StaticString, as type: Value.Type) throws -> Value? {
+    func fieldIfPresent<Value: BinaryReadable>(_ key: StaticString) throws -> Value? {
         try value(key, required: false) { try Value(binary: state, at: $0, limit: $1) }
     }
 
+    @_disfavoredOverload
     @inline(__always)
-    func fieldIfPresent<Value: Decodable>(_ key: StaticString, as type: Value.Type) throws -> Value? {
+    func fieldIfPresent<Value: Decodable>(_ key: StaticString) throws -> Value? {
         try value(key, required: false) { try state.decodeValue(Value.self, at: $0, limit: $1) }
     }
 
@@ -119,34 +123,37 @@ struct BinaryReadFields {
             at: position, end: valueEnd, owner: start, key: BinaryCodingKey(stringValue: "\(key)"), read)
     }
 
-    /// The case of an enum as synthesized `Decodable` reads it: the one entry of the container, whose key is the
-    /// case's name and whose value is a keyed container of its associated values.
-    func enumCase() throws -> (name: BinaryKeyName, values: BinaryReadFields) {
-        guard start < end else { throw wrongCaseCount() }
-        var keyStart = start
-        let keyCount = try state.scanner.length(&keyStart, limit: end)
-        let valuePosition = keyStart + keyCount
-        let valueEnd = try state.scanner.skip(valuePosition, limit: end)
-        guard valueEnd == end else { throw wrongCaseCount() }
-        let name = BinaryKeyName(state: state, start: keyStart, count: keyCount)
+    /// The case of an enum `type` whose cases are `names`, as synthesized `Decodable` reads it: of the container's
+    /// entries, exactly one has the name of a case (others are skipped); its value is a keyed container of the
+    /// case's associated values. Returns the case's index in `names`.
+    func enumCase(of type: Any.Type, names: [StaticString]) throws -> (index: Int, values: BinaryReadFields) {
+        var found: (index: Int, keyStart: Int, keyCount: Int, position: Int, end: Int)?
+        var next = start
+        while next < end {
+            var keyStart = next
+            let keyCount = try state.scanner.length(&keyStart, limit: end)
+            let valuePosition = keyStart + keyCount
+            let valueEnd = try state.scanner.skip(valuePosition, limit: end)
+            let name = BinaryKeyName(state: state, start: keyStart, count: keyCount)
+            if let index = names.firstIndex(where: name.matches) {
+                guard found == nil else { throw Self.caseCountMismatch(type) }
+                found = (index, keyStart, keyCount, valuePosition, valueEnd)
+            }
+            next = valueEnd
+        }
+        guard let found else { throw Self.caseCountMismatch(type) }
         do {
-            let (start, end) = try state.content(at: valuePosition, limit: valueEnd, tag: BinaryFormat.keyed)
-            return (name, BinaryReadFields(state: state, start: start, end: end))
+            let (start, end) = try state.content(at: found.position, limit: found.end, tag: BinaryFormat.keyed)
+            return (found.index, BinaryReadFields(state: state, start: start, end: end))
         } catch let error as DecodingError {
+            let name = BinaryKeyName(state: state, start: found.keyStart, count: found.keyCount)
             throw error.prefixed(by: BinaryCodingKey(stringValue: name.string))
         }
     }
 
-    private func wrongCaseCount() -> DecodingError {
-        .typeMismatch(
-            Any.self, .init(codingPath: [], debugDescription: "Invalid number of keys found, expected one."))
-    }
-
-    /// The error for an enum case this code does not know (written by newer code?).
-    func unknownCase(_ name: BinaryKeyName, of type: Any.Type) -> DecodingError {
-        .typeMismatch(
-            type,
-            .init(codingPath: [], debugDescription: "Unknown case '\(name.string.prefix(64))' of \(type)"))
+    /// The error of synthesized `Decodable` for an enum whose container has no case, or several.
+    static func caseCountMismatch(_ type: Any.Type) -> DecodingError {
+        .typeMismatch(type, .init(codingPath: [], debugDescription: "Invalid number of keys found, expected one."))
     }
 }
 

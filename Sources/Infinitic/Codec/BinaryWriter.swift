@@ -321,7 +321,6 @@ final class BinaryWriter {
         return true
     }
 
-    /// Writes any value at the end (in a one-pass encoding).
     /// Encodes a value known to be writable: no look-up of its conformance (see `encodeValue(_:)`).
     @inline(__always)
     func encodeWritable<T: BinaryWritable>(_ value: T) throws {
@@ -332,6 +331,7 @@ final class BinaryWriter {
         }
     }
 
+    /// Writes any value at the end (in a one-pass encoding).
     func encodeValue<T: Encodable>(_ value: T) throws {
         if writeDirect(value) { return }
         let slot = bytes.count

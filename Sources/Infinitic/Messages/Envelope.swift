@@ -76,12 +76,12 @@ public typealias ClientEnvelope = Envelope<ClientMessage>
 
 extension Envelope: BinaryKeyedReadable {
     init(fields: BinaryReadFields) throws {
-        messageId = try fields.field("messageId", as: String.self)
-        emitterName = try fields.field("emitterName", as: String.self)
-        emittedAt = try fields.field("emittedAt", as: Date.self)
-        requester = try fields.fieldIfPresent("requester", as: Requester.self)
-        message = try fields.field("message", as: Message.self)
-        headers = try fields.fieldIfPresent("headers", as: [String: String].self) ?? [:]
+        messageId = try fields.field("messageId")
+        emitterName = try fields.field("emitterName")
+        emittedAt = try fields.field("emittedAt")
+        requester = try fields.fieldIfPresent("requester")
+        message = try fields.field("message")
+        headers = try fields.fieldIfPresent("headers") ?? [:]
     }
 }
 

@@ -58,10 +58,10 @@ extension WorkflowTaskOutput: BinaryKeyedWritable, BinaryKeyedReadable {
 
     init(fields: BinaryReadFields) throws {
         self.init(
-            newCommands: try fields.field("newCommands", as: [CommandRecord].self),
-            passedSteps: try fields.field("passedSteps", as: [PastStep].self),
-            properties: try fields.field("properties", as: [String: Payload].self),
-            outcome: try fields.field("outcome", as: Outcome.self),
-            workflowVersion: try fields.fieldIfPresent("workflowVersion", as: Int.self))
+            newCommands: try fields.field("newCommands"),
+            passedSteps: try fields.field("passedSteps"),
+            properties: try fields.field("properties"),
+            outcome: try fields.field("outcome"),
+            workflowVersion: try fields.fieldIfPresent("workflowVersion"))
     }
 }
