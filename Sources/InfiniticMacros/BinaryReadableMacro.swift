@@ -17,17 +17,20 @@ public enum BinaryReadableMacro: ExtensionMacro {
         in context: some MacroExpansionContext
     ) throws -> [ExtensionDeclSyntax] {
         if let custom = customDecoding(in: declaration.memberBlock) {
-            context.diagnose(Diagnostic(node: custom, message: BinaryReadableMessage.customDecoding))
+            context.diagnose(Diagnostic(node: custom, message: CodedMacroMessage(macro: .readable, problem: .custom)))
             return []
         }
         if let conditional = CodedDeclaration.conditionalMembers(declaration.memberBlock) {
-            context.diagnose(Diagnostic(node: conditional, message: BinaryReadableMessage.conditionalMembers))
+            context.diagnose(
+                Diagnostic(
+                    node: conditional, message: CodedMacroMessage(macro: .readable, problem: .conditionalMembers)))
             return []
         }
         let body: String
         if declaration.is(StructDeclSyntax.self) {
             let properties = CodedDeclaration.properties(declaration.memberBlock) { name, binding in
-                context.diagnose(Diagnostic(node: binding, message: BinaryReadableMessage.untyped(name)))
+                context.diagnose(
+                    Diagnostic(node: binding, message: CodedMacroMessage(macro: .readable, problem: .untyped(name))))
             }
             guard let properties else { return [] }
             body = properties.filter { !$0.isInitializedConstant }.map { property in
@@ -35,12 +38,14 @@ public enum BinaryReadableMacro: ExtensionMacro {
             }.joined(separator: "\n")
         } else if let enumDecl = declaration.as(EnumDeclSyntax.self) {
             if CodedDeclaration.hasRawValues(enumDecl) {
-                context.diagnose(Diagnostic(node: node, message: BinaryReadableMessage.rawValues))
+                context.diagnose(
+                    Diagnostic(node: node, message: CodedMacroMessage(macro: .readable, problem: .rawValues)))
                 return []
             }
             body = enumBody(CodedDeclaration.cases(of: enumDecl))
         } else {
-            context.diagnose(Diagnostic(node: node, message: BinaryReadableMessage.notStructOrEnum))
+            context.diagnose(
+                Diagnostic(node: node, message: CodedMacroMessage(macro: .readable, problem: .notStructOrEnum)))
             return []
         }
         let decl: DeclSyntax = """
@@ -97,43 +102,4 @@ public enum BinaryReadableMacro: ExtensionMacro {
         }
         return nil
     }
-}
-
-enum BinaryReadableMessage: DiagnosticMessage {
-    case customDecoding
-    case conditionalMembers
-    case notStructOrEnum
-    case rawValues
-    case untyped(String)
-
-    var message: String {
-        switch self {
-        case .customDecoding:
-            "@BinaryReadable cannot mirror a hand-written 'init(from:)' or 'CodingKeys': write the "
-                + "'BinaryKeyedReadable' conformance by hand"
-        case .conditionalMembers:
-            "@BinaryReadable cannot mirror members inside '#if': write the 'BinaryKeyedReadable' conformance by hand"
-        case .notStructOrEnum:
-            "@BinaryReadable applies to a struct or an enum"
-        case .rawValues:
-            "@BinaryReadable cannot read an enum with raw values (decoded from its raw value): declare its "
-                + "'BinaryReadable' conformance with an empty extension"
-        case .untyped(let name):
-            "@BinaryReadable needs the type of '\(name)' written out (it tells whether the field is optional)"
-        }
-    }
-
-    var diagnosticID: MessageID {
-        let id: String
-        switch self {
-        case .customDecoding: id = "customDecoding"
-        case .conditionalMembers: id = "conditionalMembers"
-        case .notStructOrEnum: id = "notStructOrEnum"
-        case .rawValues: id = "rawValues"
-        case .untyped: id = "untyped"
-        }
-        return MessageID(domain: "InfiniticMacros", id: "binaryReadable." + id)
-    }
-
-    var severity: DiagnosticSeverity { .error }
 }

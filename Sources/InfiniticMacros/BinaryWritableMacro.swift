@@ -15,11 +15,13 @@ public enum BinaryWritableMacro: ExtensionMacro {
         in context: some MacroExpansionContext
     ) throws -> [ExtensionDeclSyntax] {
         if let custom = customCoding(in: declaration.memberBlock) {
-            context.diagnose(Diagnostic(node: custom, message: BinaryWritableMessage.customCoding))
+            context.diagnose(Diagnostic(node: custom, message: CodedMacroMessage(macro: .writable, problem: .custom)))
             return []
         }
         if let conditional = CodedDeclaration.conditionalMembers(declaration.memberBlock) {
-            context.diagnose(Diagnostic(node: conditional, message: BinaryWritableMessage.conditionalMembers))
+            context.diagnose(
+                Diagnostic(
+                    node: conditional, message: CodedMacroMessage(macro: .writable, problem: .conditionalMembers)))
             return []
         }
         let body: String
@@ -28,13 +30,15 @@ public enum BinaryWritableMacro: ExtensionMacro {
             body = fields.joined(separator: "\n")
         } else if let enumDecl = declaration.as(EnumDeclSyntax.self) {
             if CodedDeclaration.hasRawValues(enumDecl) {
-                context.diagnose(Diagnostic(node: node, message: BinaryWritableMessage.rawValues))
+                context.diagnose(
+                    Diagnostic(node: node, message: CodedMacroMessage(macro: .writable, problem: .rawValues)))
                 return []
             }
             body =
                 "switch self {\n" + CodedDeclaration.cases(of: enumDecl).map(caseLine).joined(separator: "\n") + "\n}"
         } else {
-            context.diagnose(Diagnostic(node: node, message: BinaryWritableMessage.notStructOrEnum))
+            context.diagnose(
+                Diagnostic(node: node, message: CodedMacroMessage(macro: .writable, problem: .notStructOrEnum)))
             return []
         }
         let decl: DeclSyntax = """
@@ -52,7 +56,8 @@ public enum BinaryWritableMacro: ExtensionMacro {
         _ members: MemberBlockSyntax, context: some MacroExpansionContext
     ) -> [String]? {
         let properties = CodedDeclaration.properties(members) { name, binding in
-            context.diagnose(Diagnostic(node: binding, message: BinaryWritableMessage.untyped(name)))
+            context.diagnose(
+                Diagnostic(node: binding, message: CodedMacroMessage(macro: .writable, problem: .untyped(name))))
         }
         return properties?.map { property in
             "try fields.\(property.isOptional ? "fieldIfPresent" : "field")(\"\(property.key)\", \(property.name))"
@@ -88,43 +93,4 @@ public enum BinaryWritableMacro: ExtensionMacro {
         }
         return nil
     }
-}
-
-enum BinaryWritableMessage: DiagnosticMessage {
-    case customCoding
-    case conditionalMembers
-    case notStructOrEnum
-    case rawValues
-    case untyped(String)
-
-    var message: String {
-        switch self {
-        case .customCoding:
-            "@BinaryWritable cannot mirror a hand-written 'encode(to:)' or 'CodingKeys': write the "
-                + "'BinaryKeyedWritable' conformance by hand"
-        case .conditionalMembers:
-            "@BinaryWritable cannot mirror members inside '#if': write the 'BinaryKeyedWritable' conformance by hand"
-        case .notStructOrEnum:
-            "@BinaryWritable applies to a struct or an enum"
-        case .rawValues:
-            "@BinaryWritable cannot write an enum with raw values (encoded as its raw value): declare its "
-                + "'BinaryWritable' conformance with an empty extension"
-        case .untyped(let name):
-            "@BinaryWritable needs the type of '\(name)' written out (it tells whether the field is optional)"
-        }
-    }
-
-    var diagnosticID: MessageID {
-        let id: String
-        switch self {
-        case .customCoding: id = "customCoding"
-        case .conditionalMembers: id = "conditionalMembers"
-        case .notStructOrEnum: id = "notStructOrEnum"
-        case .rawValues: id = "rawValues"
-        case .untyped: id = "untyped"
-        }
-        return MessageID(domain: "InfiniticMacros", id: "binaryWritable." + id)
-    }
-
-    var severity: DiagnosticSeverity { .error }
 }
