@@ -1,8 +1,16 @@
+import SwiftDiagnostics
 import SwiftSyntax
+import SwiftSyntaxMacros
 
 /// What a synthesized `Codable` conformance codes, read from a declaration (for `@BinaryWritable` and
-/// `@BinaryReadable`).
+/// `@BinaryReadable`), and what those macros refuse to mirror.
 enum CodedDeclaration {
+    /// A struct's stored properties, or an enum's cases.
+    enum Shape {
+        case structure([Property])
+        case enumeration([Case])
+    }
+
     /// A stored instance property.
     struct Property {
         /// The name as written (backticks kept: for code naming the property).
@@ -14,13 +22,81 @@ enum CodedDeclaration {
         let isInitializedConstant: Bool
     }
 
-    /// The stored instance properties of `members` in declaration order, or nil if one has no written type
-    /// (`untyped` is called for each: the type tells whether the property is optional).
-    static func properties(
+    /// An enum case.
+    struct Case {
+        /// The name as written (for code naming the case).
+        let name: String
+        /// The coding key of the case.
+        let key: String
+        let values: [AssociatedValue]
+    }
+
+    /// An associated value of an enum case.
+    struct AssociatedValue {
+        /// The label as written, nil when unlabeled.
+        let label: String?
+        /// Its coding key: the label without backticks, or `_index` when unlabeled.
+        let key: String
+        let isOptional: Bool
+    }
+
+    /// The `BinaryFields` / `BinaryReadFields` method for a value: `fieldIfPresent` for an optional, else `field`.
+    static func fieldMethod(optional: Bool) -> String {
+        optional ? "fieldIfPresent" : "field"
+    }
+
+    /// The shape `macro`, attached by `attribute`, mirrors; nil once it diagnosed why it cannot: a hand-written
+    /// `encode(to:)` (writable) or `init(from:)` (readable) or `CodingKeys`, members inside `#if`, a property
+    /// without a written type, raw values, or a declaration that is neither a struct nor an enum.
+    static func shape(
+        of declaration: some DeclGroupSyntax, attribute: AttributeSyntax, macro: CodedMacroMessage.Macro,
+        in context: some MacroExpansionContext
+    ) -> Shape? {
+        var refused = false
+        func refuse(_ node: some SyntaxProtocol, _ problem: CodedMacroMessage.Problem) {
+            context.diagnose(Diagnostic(node: node, message: CodedMacroMessage(macro: macro, problem: problem)))
+            refused = true
+        }
+        let members = declaration.memberBlock
+        if let custom = customCoding(in: members, macro: macro) {
+            refuse(custom, .custom)
+        } else if let conditional = members.members.first(where: { $0.decl.is(IfConfigDeclSyntax.self) }) {
+            refuse(conditional.decl, .conditionalMembers)
+        } else if declaration.is(StructDeclSyntax.self) {
+            let properties = storedProperties(members) { refuse($1, .untyped($0)) }
+            return refused ? nil : .structure(properties)
+        } else if let enumeration = declaration.as(EnumDeclSyntax.self) {
+            if hasRawValues(enumeration) {
+                refuse(attribute, .rawValues)
+            } else {
+                return .enumeration(cases(of: enumeration))
+            }
+        } else {
+            refuse(attribute, .notStructOrEnum)
+        }
+        return nil
+    }
+
+    /// `extension <type>: <conformance> { <member> { <body> } }`.
+    static func conformance(
+        of type: some TypeSyntaxProtocol, _ conformance: String, member: String, body: String
+    ) -> ExtensionDeclSyntax {
+        let decl: DeclSyntax = """
+            extension \(type.trimmed): \(raw: conformance) {
+            \(raw: member) {
+            \(raw: body)
+            }
+            }
+            """
+        return decl.cast(ExtensionDeclSyntax.self)
+    }
+
+    /// The stored instance properties of `members` in declaration order; `untyped` is called for each one without
+    /// a written type (the type tells whether the property is optional), which is left out.
+    private static func storedProperties(
         _ members: MemberBlockSyntax, untyped: (String, PatternBindingSyntax) -> Void
-    ) -> [Property]? {
+    ) -> [Property] {
         var properties: [Property] = []
-        var failed = false
         for member in members.members {
             guard let variable = member.decl.as(VariableDeclSyntax.self),
                 !variable.modifiers.contains(where: { ["static", "class"].contains($0.name.text) })
@@ -30,19 +106,17 @@ enum CodedDeclaration {
                 // Computed properties are not coded (observers alone keep a property stored).
                 if let accessors = binding.accessorBlock, !isObserversOnly(accessors) { continue }
                 guard let identifier = binding.pattern.as(IdentifierPatternSyntax.self)?.identifier else { continue }
-                let name = identifier.text
                 guard let type = binding.typeAnnotation?.type else {
-                    untyped(name, binding)
-                    failed = true
+                    untyped(identifier.text, binding)
                     continue
                 }
                 properties.append(
                     Property(
-                        name: name, key: key(identifier), isOptional: isOptional(type),
+                        name: identifier.text, key: key(identifier), isOptional: isOptional(type),
                         isInitializedConstant: isConstant && binding.initializer != nil))
             }
         }
-        return failed ? nil : properties
+        return properties
     }
 
     private static func isObserversOnly(_ accessors: AccessorBlockSyntax) -> Bool {
@@ -51,7 +125,7 @@ enum CodedDeclaration {
     }
 
     /// Whether `type` is written as an optional (`T?`, `T!`, `Optional<T>`).
-    static func isOptional(_ type: TypeSyntax) -> Bool {
+    private static func isOptional(_ type: TypeSyntax) -> Bool {
         if type.is(OptionalTypeSyntax.self) || type.is(ImplicitlyUnwrappedOptionalTypeSyntax.self) { return true }
         if let identifier = type.as(IdentifierTypeSyntax.self) { return identifier.name.text == "Optional" }
         if let member = type.as(MemberTypeSyntax.self) { return member.name.text == "Optional" }
@@ -59,7 +133,7 @@ enum CodedDeclaration {
     }
 
     /// Whether the enum declares a raw type (its first inherited type, a standard library value type).
-    static func hasRawValues(_ declaration: EnumDeclSyntax) -> Bool {
+    private static func hasRawValues(_ declaration: EnumDeclSyntax) -> Bool {
         let rawTypes: Set<String> = [
             "String", "Int", "Int8", "Int16", "Int32", "Int64", "UInt", "UInt8", "UInt16", "UInt32", "UInt64",
             "Double", "Float", "Character",
@@ -70,23 +144,47 @@ enum CodedDeclaration {
         return rawTypes.contains(first)
     }
 
-    /// The cases of an enum, in declaration order.
-    static func cases(of declaration: EnumDeclSyntax) -> [EnumCaseElementSyntax] {
-        declaration.memberBlock.members.flatMap { $0.decl.as(EnumCaseDeclSyntax.self)?.elements.map { $0 } ?? [] }
-    }
-
-    /// The key of an enum case's associated value at `index`: its label, or `_index` when unlabeled.
-    static func associatedValueKey(_ parameter: EnumCaseParameterSyntax, index: Int) -> String {
-        parameter.firstName.map { $0.text == "_" ? "_\(index)" : key($0) } ?? "_\(index)"
+    /// The cases of an enum, in declaration order, with their associated values.
+    private static func cases(of declaration: EnumDeclSyntax) -> [Case] {
+        let elements = declaration.memberBlock.members.flatMap {
+            $0.decl.as(EnumCaseDeclSyntax.self)?.elements.map { $0 } ?? []
+        }
+        return elements.map { element in
+            let parameters = element.parameterClause?.parameters.map { $0 } ?? []
+            let values = parameters.enumerated().map { index, parameter in
+                let label = parameter.firstName.flatMap { $0.text == "_" ? nil : $0 }
+                return AssociatedValue(
+                    label: label?.text, key: label.map(key) ?? "_\(index)", isOptional: isOptional(parameter.type))
+            }
+            return Case(name: element.name.text, key: key(element.name), values: values)
+        }
     }
 
     /// The coding key of a name: its text without backticks, as synthesized `Codable` names it.
-    static func key(_ token: TokenSyntax) -> String {
+    private static func key(_ token: TokenSyntax) -> String {
         token.identifier?.name ?? token.text
     }
 
-    /// A `#if` block among the members: what it holds may or may not be compiled, so it cannot be mirrored.
-    static func conditionalMembers(_ members: MemberBlockSyntax) -> Syntax? {
-        members.members.first { $0.decl.is(IfConfigDeclSyntax.self) }.map { Syntax($0.decl) }
+    /// A hand-written `encode(to:)` (for `@BinaryWritable`) or `init(from:)` (for `@BinaryReadable`), or
+    /// `CodingKeys`, if the type has one.
+    private static func customCoding(in members: MemberBlockSyntax, macro: CodedMacroMessage.Macro) -> Syntax? {
+        for member in members.members {
+            switch macro {
+            case .writable:
+                if let function = member.decl.as(FunctionDeclSyntax.self), function.name.text == "encode" {
+                    return Syntax(function.name)
+                }
+            case .readable:
+                if let initializer = member.decl.as(InitializerDeclSyntax.self),
+                    initializer.signature.parameterClause.parameters.first?.firstName.text == "from"
+                {
+                    return Syntax(initializer.initKeyword)
+                }
+            }
+            if let nested = member.decl.as(EnumDeclSyntax.self), nested.name.text == "CodingKeys" {
+                return Syntax(nested.name)
+            }
+        }
+        return nil
     }
 }
