@@ -604,17 +604,42 @@ import Testing
             try codec.decode(String.self, from: [BinaryFormat.magic, BinaryFormat.shortString | 2, 0xC3, 0x28])
         }
         // 1,000 nested lists, each the `children` of a keyed container: decoding stops at the depth limit.
-        var value: [UInt8] = [BinaryFormat.keyed, 0]
-        for _ in 0..<1_000 {
-            let list = [BinaryFormat.unkeyed] + varint(value.count) + value
-            let entry = [UInt8(8)] + Array("children".utf8) + list
-            value = [BinaryFormat.keyed] + varint(entry.count) + entry
+        #expect(describe { try codec.decode(Tree.self, from: nestedTree(levels: 1_000)) }.contains("nested"))
+    }
+
+    /// The field readers keep the depth limit too: a readable tree nested 1,000 levels deep is an error, not a
+    /// stack overflow; one 200 levels deep (400 containers) decodes.
+    @Test func readersStopAtTheDepthLimit() throws {
+        #expect(describe { try codec.decode(ReadableTree.self, from: nestedTree(levels: 1_000)) }.contains("nested"))
+        var depth = 0
+        var tree = try codec.decode(ReadableTree.self, from: nestedTree(levels: 200))
+        while let child = tree.children.first {
+            depth += 1
+            tree = child
         }
-        #expect(describe { try codec.decode(Tree.self, from: [BinaryFormat.magic] + value) }.contains("nested"))
+        #expect(depth == 200)
     }
 
     struct Tree: Codable {
         var children: [Tree]
+    }
+
+    @BinaryWritable
+    @BinaryReadable
+    struct ReadableTree: Codable {
+        var children: [ReadableTree]
+    }
+
+    /// A tree `levels` deep, each level a keyed container whose `children` is a list of the next one, down to a leaf
+    /// whose `children` list is empty.
+    private func nestedTree(levels: Int) -> [UInt8] {
+        func node(children list: [UInt8]) -> [UInt8] {
+            let entry = [UInt8(8)] + Array("children".utf8) + [BinaryFormat.unkeyed] + varint(list.count) + list
+            return [BinaryFormat.keyed] + varint(entry.count) + entry
+        }
+        var value = node(children: [])
+        for _ in 0..<levels { value = node(children: value) }
+        return [BinaryFormat.magic] + value
     }
 
     /// Random mutations of valid encodings (bytes changed, inserted, removed, duplicated, truncated): each

@@ -27,10 +27,11 @@ final class BinaryDecodingState {
 
     private let variables: UnsafeMutablePointer<Variables>
 
-    init(base: UnsafeRawPointer, owner: [UInt8]?) {
+    /// A state for the document at `base`; unless `readsFields`, `BinaryReadable` values go through `Decodable`.
+    init(base: UnsafeRawPointer, owner: [UInt8]?, readsFields: Bool = true) {
         self.owner = owner
         variables = .allocate(capacity: 1)
-        variables.initialize(to: Variables(base: base))
+        variables.initialize(to: Variables(base: base, readsFields: readsFields))
     }
 
     private static let slot = ThreadReuseSlot<BinaryDecodingState>()
@@ -144,11 +145,6 @@ final class BinaryDecodingState {
         try Readable(binary: self, at: position, limit: limit) as! T
     }
 
-    /// Makes `BinaryReadable` values go through `Decodable` (or not) in this state's decodes.
-    func setReadsFields(_ readsFields: Bool) {
-        variables.pointee.readsFields = readsFields
-    }
-
     /// Counts a container entered, refusing documents nested deeper than `BinaryFormat.maximumDepth`.
     @inline(__always)
     func enter() throws {
@@ -195,7 +191,7 @@ final class BinaryDecodingState {
 
     /// Calls `body` with the position and end of each value of the unkeyed container at `position`; errors say
     /// which element.
-    private func forEachElement(at position: Int, limit: Int, _ body: (Int, Int) throws -> Void) throws {
+    func forEachElement(at position: Int, limit: Int, _ body: (Int, Int) throws -> Void) throws {
         let (start, end) = try content(at: position, limit: limit, tag: BinaryFormat.unkeyed)
         var next = start
         var index = 0
@@ -460,13 +456,23 @@ final class BinaryDecodingState {
     private func entry(
         at position: Int, end: Int, matching key: UnsafeBufferPointer<UInt8>
     ) throws -> (matches: Bool, value: (position: Int, end: Int)) {
+        let entry = try entryBounds(at: position, end: end)
+        return (self.key(at: entry.keyStart, count: entry.keyCount, is: key), (entry.position, entry.end))
+    }
+
+    /// Where the key (its bytes) and the value of the entry at `position` of a keyed container ending at `end` are.
+    @inline(__always)
+    func entryBounds(at position: Int, end: Int) throws -> (keyStart: Int, keyCount: Int, position: Int, end: Int) {
         var keyStart = position
         let keyCount = try scanner.length(&keyStart, limit: end)
         let valuePosition = keyStart + keyCount
-        let valueEnd = try scanner.skip(valuePosition, limit: end)
-        let matches =
-            keyCount == key.count && (keyCount == 0 || memcmp(scanner.base + keyStart, key.baseAddress!, keyCount) == 0)
-        return (matches, (valuePosition, valueEnd))
+        return (keyStart, keyCount, valuePosition, try scanner.skip(valuePosition, limit: end))
+    }
+
+    /// Whether the key of `count` bytes at `start` is `key`.
+    @inline(__always)
+    func key(at start: Int, count: Int, is key: UnsafeBufferPointer<UInt8>) -> Bool {
+        count == key.count && (count == 0 || memcmp(scanner.base + start, key.baseAddress!, count) == 0)
     }
 
     /// The key of the entry at `position` of a keyed container ending at `end`, and where the entry ends.

@@ -88,8 +88,7 @@ public struct BinaryPayloadCodec: PayloadCodec {
     private func readsAsDecodable<Value: Decodable>(
         _ type: Value.Type, from buffer: UnsafeRawBufferPointer, state: BinaryDecodingState, end: Int
     ) -> Bool {
-        let reference = BinaryDecodingState(base: buffer.baseAddress!, owner: nil)
-        reference.setReadsFields(false)
+        let reference = BinaryDecodingState(base: buffer.baseAddress!, owner: nil, readsFields: false)
         let read = Result { try state.decodeValue(type, at: 1, limit: end) }
         let decoded = Result { try reference.decodeValue(type, at: 1, limit: end) }
         switch (read, decoded) {

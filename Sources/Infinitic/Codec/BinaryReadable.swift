@@ -53,17 +53,9 @@ extension Array: BinaryReadable where Element: BinaryReadable {
     init(binary state: BinaryDecodingState, at position: Int, limit: Int) throws {
         try state.enter()
         defer { state.leave() }
-        let (start, end) = try state.content(at: position, limit: limit, tag: BinaryFormat.unkeyed)
         var elements: [Element] = []
-        var next = start
-        while next < end {
-            do {
-                let valueEnd = try state.scanner.skip(next, limit: end)
-                elements.append(try Element(binary: state, at: next, limit: valueEnd))
-                next = valueEnd
-            } catch let error as DecodingError {
-                throw error.prefixed(by: BinaryCodingKey(intValue: elements.count))
-            }
+        try state.forEachElement(at: position, limit: limit) {
+            elements.append(try Element(binary: state, at: $0, limit: $1))
         }
         self = elements
     }
@@ -127,27 +119,23 @@ struct BinaryReadFields {
     /// entries, exactly one has the name of a case (others are skipped); its value is a keyed container of the
     /// case's associated values. Returns the case's index in `names`.
     func enumCase(of type: Any.Type, names: [StaticString]) throws -> (index: Int, values: BinaryReadFields) {
-        var found: (index: Int, keyStart: Int, keyCount: Int, position: Int, end: Int)?
+        var found: (index: Int, name: BinaryKeyName, position: Int, end: Int)?
         var next = start
         while next < end {
-            var keyStart = next
-            let keyCount = try state.scanner.length(&keyStart, limit: end)
-            let valuePosition = keyStart + keyCount
-            let valueEnd = try state.scanner.skip(valuePosition, limit: end)
-            let name = BinaryKeyName(state: state, start: keyStart, count: keyCount)
+            let entry = try state.entryBounds(at: next, end: end)
+            let name = BinaryKeyName(state: state, start: entry.keyStart, count: entry.keyCount)
             if let index = names.firstIndex(where: name.matches) {
                 guard found == nil else { throw Self.caseCountMismatch(type) }
-                found = (index, keyStart, keyCount, valuePosition, valueEnd)
+                found = (index, name, entry.position, entry.end)
             }
-            next = valueEnd
+            next = entry.end
         }
         guard let found else { throw Self.caseCountMismatch(type) }
         do {
             let (start, end) = try state.content(at: found.position, limit: found.end, tag: BinaryFormat.keyed)
             return (found.index, BinaryReadFields(state: state, start: start, end: end))
         } catch let error as DecodingError {
-            let name = BinaryKeyName(state: state, start: found.keyStart, count: found.keyCount)
-            throw error.prefixed(by: BinaryCodingKey(stringValue: name.string))
+            throw error.prefixed(by: BinaryCodingKey(stringValue: found.name.string))
         }
     }
 
@@ -166,8 +154,8 @@ struct BinaryKeyName {
     /// Whether the key's bytes are `name`'s.
     @inline(__always)
     func matches(_ name: StaticString) -> Bool {
-        name.utf8CodeUnitCount == count
-            && (count == 0 || memcmp(state.scanner.base + start, name.utf8Start, count) == 0)
+        state.key(
+            at: start, count: count, is: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
     }
 
     /// The key as a string (for errors; invalid UTF-8 repaired).

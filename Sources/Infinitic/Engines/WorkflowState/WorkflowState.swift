@@ -11,7 +11,6 @@ import InfiniticTransport
 public struct WorkflowState: Sendable {
     public internal(set) var header: WorkflowStateHeader
     private(set) var codec: any PayloadCodec
-    /// Parts already decoded by this process, by their bytes (the engine's; nil: every part is decoded).
     /// Parts read and not decoded yet, by field.
     private var raw: [String: [UInt8]] = [:]
     /// Parts decoded or set, by field (`StateField`): the properties, the ended method ids, method records,
