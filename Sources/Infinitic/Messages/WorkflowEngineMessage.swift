@@ -1,9 +1,12 @@
 import Foundation
 
 /// Commands and events for one workflow instance, consumed by its state engine.
+///
+/// Indirect (one reference): its largest case is several hundred bytes, and envelopes of it pass through the
+/// async frames of every state engine step.
 @BinaryWritable
 @BinaryReadable
-public enum WorkflowEngineMessage: Sendable, Codable {
+public indirect enum WorkflowEngineMessage: Sendable, Codable {
     /// Start a workflow instance with its first method.
     case dispatchWorkflow(DispatchWorkflow)
     /// Start another method on an existing instance.

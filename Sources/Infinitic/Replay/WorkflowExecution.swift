@@ -663,6 +663,19 @@ extension WorkflowExecution: InvocationHandler {
     func invoke(
         _ target: InvocationTarget, method: String, arguments: [Payload], timeout: Duration?
     ) async throws -> Payload {
+        let id = try command(target, method: method, arguments: arguments, timeout: timeout)
+        guard case .value(let payload) = try await awaitStep(.command(id)) else {
+            throw WorkflowUsageError("a command step resolved to something else than a value")
+        }
+        return payload
+    }
+
+    /// Records the command of a stub call; returns its id. Kept out of `invoke`'s async frame (allocated at every
+    /// call).
+    @inline(never)
+    private func command(
+        _ target: InvocationTarget, method: String, arguments: [Payload], timeout: Duration?
+    ) throws -> String {
         var descriptor: CommandDescriptor
         switch target {
         case .service(let name, let tags, let meta):
@@ -677,11 +690,7 @@ extension WorkflowExecution: InvocationHandler {
                 meta: meta)
         }
         descriptor.timeout = timeout
-        let id = try command(descriptor)
-        guard case .value(let payload) = try await awaitStep(.command(id)) else {
-            throw WorkflowUsageError("a command step resolved to something else than a value")
-        }
-        return payload
+        return try command(descriptor)
     }
 }
 

@@ -2,7 +2,10 @@ import Foundation
 
 /// A message an engine or executor wants sent, with its destination. `outgoingMessage(codec:)` turns it into
 /// the transport's `OutgoingMessage` (topic, key, bytes), so routing lives here and nowhere else.
-public enum Outbound: Sendable {
+///
+/// Indirect: its cases hold envelopes of several hundred bytes, and outbounds pass through the async frames of
+/// every step (which the task allocator takes from the heap); indirect, an outbound is one reference.
+public indirect enum Outbound: Sendable {
     case workflowEngine(WorkflowEngineEnvelope)
     /// To a workflow state engine at `at` (a timer, a caller-side timeout), through the transport's scheduled
     /// delivery.

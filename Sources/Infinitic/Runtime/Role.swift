@@ -35,6 +35,20 @@ extension Role {
     /// dead-lettered on its own), then the step over the others through the context's interceptors
     /// (`InfiniticInterceptor.step`), or directly when there are none.
     public func handle(_ batch: MessageBatch, context: RoleContext) async throws -> BatchDisposition {
+        let (inputs, deadLetters) = decodeAll(batch)
+        guard !inputs.isEmpty else { return .ack(deadLetters: deadLetters) }
+        var decision =
+            context.interceptors.isEmpty
+            ? try await step(inputs, context: context) : try await stepIntercepted(inputs, context: context)
+        if !deadLetters.isEmpty { decision.deadLetters.merge(deadLetters) { first, _ in first } }
+        return decision
+    }
+
+    // `handle`'s synchronous and rare parts, kept out of its async frame (allocated for every batch).
+
+    /// The batch's messages decoded, and the reasons of those that cannot be, by message id.
+    @inline(never)
+    private func decodeAll(_ batch: MessageBatch) -> (inputs: [RoleInput<Input>], deadLetters: [String: String]) {
         var inputs: [RoleInput<Input>] = []
         var deadLetters: [String: String] = [:]
         for message in batch.messages {
@@ -44,18 +58,18 @@ extension Role {
                 deadLetters[message.id] = "undecodable \(Self.group) message: \(error)"
             }
         }
-        guard !inputs.isEmpty else { return .ack(deadLetters: deadLetters) }
-        var decision: BatchDisposition
-        if context.interceptors.isEmpty {
-            decision = try await step(inputs, context: context)
-        } else {
-            let input = RoleStep(
-                group: Self.group, name: name, messages: inputs.map { $0.message },
-                headers: inputs.map { ($0.value as? any CarriesHeaders)?.headers ?? [:] })
-            decision = try await context.interceptors.step(input) { try await step(inputs, context: context) }
-        }
-        decision.deadLetters.merge(deadLetters) { first, _ in first }
-        return decision
+        return (inputs, deadLetters)
+    }
+
+    /// The step through the interceptors.
+    @inline(never)
+    private func stepIntercepted(
+        _ inputs: [RoleInput<Input>], context: RoleContext
+    ) async throws -> BatchDisposition {
+        let input = RoleStep(
+            group: Self.group, name: name, messages: inputs.map { $0.message },
+            headers: inputs.map { ($0.value as? any CarriesHeaders)?.headers ?? [:] })
+        return try await context.interceptors.step(input) { try await step(inputs, context: context) }
     }
 }
 

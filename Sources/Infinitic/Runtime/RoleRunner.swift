@@ -41,9 +41,15 @@ public struct RoleRunner<R: Role>: Service {
 
     private func handle(_ batch: MessageBatch, context: RoleContext) async throws -> BatchDisposition {
         let decision = try await role.handle(batch, context: context)
-        for (id, reason) in decision.deadLetters {
+        if !decision.deadLetters.isEmpty { logDeadLetters(decision.deadLetters) }
+        return decision
+    }
+
+    /// Kept out of `handle`'s async frame (allocated for every batch).
+    @inline(never)
+    private func logDeadLetters(_ deadLetters: [String: String]) {
+        for (id, reason) in deadLetters {
             logger.warning("dead-lettering a message", metadata: [LogKeys.id: "\(id)", LogKeys.reason: "\(reason)"])
         }
-        return decision
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// Runs workflow tasks of one workflow the way a worker does: each replay through the interceptors
 /// (`InfiniticInterceptor.replayWorkflowTask`), within the workflow task timeout, and turns its output into the
@@ -93,6 +94,15 @@ public struct WorkflowTaskRunner: Sendable {
         guard !context.interceptors.isEmpty else {
             return await replayInTime(envelope, context: context, sticky: sticky)
         }
+        return await replayIntercepted(envelope, context: context, sticky: sticky)
+    }
+
+    /// Replays the workflow task through the interceptors (kept out of `replay`'s async frame, which is allocated at
+    /// every task even without interceptors).
+    @inline(never)
+    private func replayIntercepted(
+        _ envelope: WorkflowExecutorEnvelope, context: RoleContext, sticky: WorkflowExecutor.Sticky?
+    ) async -> WorkflowTaskOutput {
         let input = ReplayWorkflowTaskInput(task: envelope.message, headers: envelope.headers)
         return await context.interceptors.replayWorkflowTask(input) { input in
             var envelope = envelope
@@ -121,16 +131,22 @@ public struct WorkflowTaskRunner: Sendable {
             case .finished(let output):
                 return output
             case .timedOut:
-                context.logger.warning(
-                    "workflow task exceeded its timeout, failing the method",
-                    metadata: [LogKeys.workflowId: "\(task.workflowId)", LogKeys.method: "\(task.method.methodName)"])
-                let error = WorkflowTaskTimeoutError(
-                    workflowName: task.workflowName, workflowId: task.workflowId, methodName: task.method.methodName,
-                    timeoutSeconds: timeout.inSeconds)
-                return executor.failedOutput(for: task, error: error)
+                return timedOut(task, after: timeout, logger: context.logger)
             }
         } catch {
             return executor.failedOutput(for: task, error: error)
         }
+    }
+
+    /// The output of a workflow task whose replay exceeded `timeout`.
+    @inline(never)
+    private func timedOut(_ task: WorkflowTask, after timeout: Duration, logger: Logger) -> WorkflowTaskOutput {
+        logger.warning(
+            "workflow task exceeded its timeout, failing the method",
+            metadata: [LogKeys.workflowId: "\(task.workflowId)", LogKeys.method: "\(task.method.methodName)"])
+        let error = WorkflowTaskTimeoutError(
+            workflowName: task.workflowName, workflowId: task.workflowId, methodName: task.method.methodName,
+            timeoutSeconds: timeout.inSeconds)
+        return executor.failedOutput(for: task, error: error)
     }
 }

@@ -382,36 +382,12 @@ final class PartitionConsumer: Sendable {
             let attempt = conflicts == 0 ? batch : Self.counting(batch, extraDeliveries: conflicts)
             guard var decision = await HandlerRunner.run(handler, attempt, maxDeliveries: subscription.maxDeliveries)
             else { return nil }
-            if case .ack(var commit) = decision.disposition {
+            if case .ack(let commit) = decision.disposition {
                 if let problem = unsupported(commit) {
                     decision.disposition = .deadLetter(reason: problem)
-                } else {
-                    // Messages for other partitions cannot join the atomic step: publish them first (at least
-                    // once: if the commit then fails, the handler runs again and they may be sent twice).
-                    // A message without a routing key may go to any partition: it stays in this one (drawing a
-                    // random partition here, once to pick and once to remove, could drop it).
-                    let keyspace = configuration.keyspace
-                    let partition = self.partition
-                    let isRemote = { (message: OutgoingMessage) in
-                        message.routingKey.map { keyspace.partition(for: $0) != partition } ?? false
-                    }
-                    let remote = commit.messages.filter(isRemote)
-                    if !remote.isEmpty {
-                        do {
-                            try await publish(remote)
-                            commit.messages.removeAll(where: isRemote)
-                            decision.disposition = .ack(commit)
-                        } catch {
-                            if Task.isCancelled { return nil }
-                            decision = HandlerRunner.resolve(
-                                BatchDisposition(
-                                    .retry(
-                                        after: .milliseconds(100),
-                                        reason: "publishing to other partitions failed: \(error)"),
-                                    deadLetters: decision.deadLetters),
-                                for: batch, maxDeliveries: subscription.maxDeliveries)
-                        }
-                    }
+                } else if hasRemoteMessages(commit) {
+                    guard let published = await publishRemoteMessages(of: decision, batch: batch) else { return nil }
+                    decision = published
                 }
             }
             let request = makeRequest(attempt, decision)
@@ -430,26 +406,76 @@ final class PartitionConsumer: Sendable {
                 return handedOver
             case .conflict(let key):
                 conflicts += 1
-                logger.debug(
-                    "commit conflict, handling again",
-                    metadata: [LogKeys.key: "\(key)", LogKeys.id: "\(batch.messages[0].id)"])
-                // Each run that conflicted counts as a delivery: a message that always conflicts reaches the
-                // delivery limit like one that always fails. Three runs in a row at most, then a delayed retry.
-                let delivered = attempt.messages.map(\.deliveryCount).max() ?? 1
-                if conflicts >= 3 || delivered >= subscription.maxDeliveries {
-                    let retry = HandlerRunner.resolve(
-                        BatchDisposition(.retry(after: .milliseconds(100), reason: "state conflict on \(key)")),
-                        for: attempt, maxDeliveries: subscription.maxDeliveries)
-                    guard
-                        case .applied(let handedOver)? = try? await commitRetryingConnectionErrors(
-                            makeRequest(attempt, retry))
-                    else {
-                        return nil
-                    }
-                    return handedOver
+                switch await afterConflict(on: key, attempt: attempt, conflicts: conflicts) {
+                case .runAgain: continue
+                case .done(let handedOver): return handedOver
                 }
             }
         }
+    }
+
+    // The rare paths of `handleBatch`, kept out of its async frame (allocated for every batch).
+
+    /// Whether the commit publishes messages to other partitions.
+    @inline(never)
+    private func hasRemoteMessages(_ commit: Commit) -> Bool {
+        commit.messages.contains(where: isRemote)
+    }
+
+    /// Whether `message` goes to another partition than this consumer's. A message without a routing key may go to
+    /// any partition: it stays in this one (drawing a random partition here, once to pick and once to remove, could
+    /// drop it).
+    private func isRemote(_ message: OutgoingMessage) -> Bool {
+        message.routingKey.map { configuration.keyspace.partition(for: $0) != partition } ?? false
+    }
+
+    /// Messages for other partitions cannot join the atomic step: publishes them first (at least once: if the
+    /// commit then fails, the handler runs again and they may be sent twice) and returns the decision without
+    /// them, or a retry if publishing failed. Nil when cancelled.
+    @inline(never)
+    private func publishRemoteMessages(of decision: BatchDisposition, batch: MessageBatch) async -> BatchDisposition? {
+        guard case .ack(var commit) = decision.disposition else { return decision }
+        do {
+            try await publish(commit.messages.filter(isRemote))
+            commit.messages.removeAll(where: isRemote)
+            var published = decision
+            published.disposition = .ack(commit)
+            return published
+        } catch {
+            if Task.isCancelled { return nil }
+            return HandlerRunner.resolve(
+                BatchDisposition(
+                    .retry(after: .milliseconds(100), reason: "publishing to other partitions failed: \(error)"),
+                    deadLetters: decision.deadLetters),
+                for: batch, maxDeliveries: subscription.maxDeliveries)
+        }
+    }
+
+    private enum AfterConflict {
+        /// Handle the batch again on fresh state.
+        case runAgain
+        /// The batch is settled (a delayed retry was committed): the messages handed over, or nil if it could not.
+        case done([ReceivedMessage]?)
+    }
+
+    /// After the `conflicts`-th commit of `attempt` failed its version check on `key`: run it again, or after three
+    /// runs in a row (or at the delivery limit) commit a delayed retry. Each run that conflicted counts as a
+    /// delivery: a message that always conflicts reaches the delivery limit like one that always fails.
+    @inline(never)
+    private func afterConflict(on key: String, attempt: MessageBatch, conflicts: Int) async -> AfterConflict {
+        logger.debug(
+            "commit conflict, handling again",
+            metadata: [LogKeys.key: "\(key)", LogKeys.id: "\(attempt.messages[0].id)"])
+        let delivered = attempt.messages.map(\.deliveryCount).max() ?? 1
+        guard conflicts >= 3 || delivered >= subscription.maxDeliveries else { return .runAgain }
+        let retry = HandlerRunner.resolve(
+            BatchDisposition(.retry(after: .milliseconds(100), reason: "state conflict on \(key)")),
+            for: attempt, maxDeliveries: subscription.maxDeliveries)
+        guard case .applied(let handedOver)? = try? await commitRetryingConnectionErrors(makeRequest(attempt, retry))
+        else {
+            return .done(nil)
+        }
+        return .done(handedOver)
     }
 
     /// `batch` without its prefetched state, each message counted as delivered `extraDeliveries` more times.
@@ -480,6 +506,7 @@ final class PartitionConsumer: Sendable {
     }
 
     /// Effects a single atomic step cannot hold: state keys of another partition, messages over the size limits.
+    @inline(never)
     private func unsupported(_ commit: Commit) -> String? {
         let keyspace = configuration.keyspace
         for message in commit.messages {
@@ -501,6 +528,7 @@ final class PartitionConsumer: Sendable {
         return nil
     }
 
+    @inline(never)
     private func makeRequest(_ batch: MessageBatch, _ decision: BatchDisposition) -> CommitRequest {
         var request = CommitRequest(entryIDs: batch.messages.map(\.id))
         if subscription.topic.isKeyed, let key = batch.key {

@@ -31,14 +31,11 @@ public struct ServiceExecutor: Sendable {
     /// Runs the task's method with its `TaskContext` and returns the encoded result or the error.
     func invoke(_ envelope: ServiceExecutorEnvelope) async -> Result<Payload, any Error> {
         let task = envelope.message
-        guard let definition = definitions[task.serviceName] else {
-            return .failure(InvocationError(.unknownService, "no service \(task.serviceName) is registered here"))
-        }
+        guard let definition = definitions[task.serviceName] else { return .failure(Self.unknownService(task)) }
         if let batchMethod = definition.batchMethods[task.methodName] {
             return await invokeBatch([envelope], method: batchMethod).results[0]
         }
-        var context = taskContext(task, requester: envelope.requester)
-        context.headers = envelope.headers
+        let context = taskContext(of: envelope)
         do {
             let payload = try await TaskContext.$current.withValue(context) {
                 try await definition.invoke(method: task.methodName, arguments: task.arguments, codec: codec)
@@ -47,6 +44,21 @@ public struct ServiceExecutor: Sendable {
         } catch {
             return .failure(error)
         }
+    }
+
+    // `invoke`'s synchronous parts, kept out of its async frame (allocated at every task).
+
+    @inline(never)
+    private static func unknownService(_ task: ServiceTask) -> InvocationError {
+        InvocationError(.unknownService, "no service \(task.serviceName) is registered here")
+    }
+
+    /// The context of the task's method: its task, requester and headers.
+    @inline(never)
+    private func taskContext(of envelope: ServiceExecutorEnvelope) -> TaskContext {
+        var context = taskContext(envelope.message, requester: envelope.requester)
+        context.headers = envelope.headers
+        return context
     }
 
     /// Runs the tasks of one batch (same service, method and batch key) through the batch method, with a

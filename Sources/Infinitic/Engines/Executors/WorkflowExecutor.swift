@@ -46,34 +46,47 @@ public struct WorkflowExecutor: Sendable {
         _ envelope: WorkflowExecutorEnvelope, interceptors: Interceptors, sticky: Sticky? = nil
     ) async -> WorkflowTaskOutput {
         var task = envelope.message
-        guard let versions = definitions[task.workflowName], let version = version(for: task) else {
-            let error = InvocationError(.unknownWorkflow, "no workflow \(task.workflowName) is registered here")
-            return failedOutput(for: task, error: error)
-        }
-        guard let definition = versions[version] else {
-            let error = WorkflowVersionUnavailableError(
-                workflowName: task.workflowName, workflowId: task.workflowId, version: version,
-                availableVersions: versions.keys.sorted())
-            return failedOutput(for: task, error: error)
+        let definition: WorkflowDefinition
+        let version: Int
+        switch self.definition(for: task) {
+        case .success(let found): (definition, version) = found
+        case .failure(let failed): return failed.output
         }
         task.workflowVersion = version
         let replayed: (output: WorkflowTaskOutput, parked: ParkedReplay?)
         if let parked = sticky?.resuming {
             guard let resumed = await parked.resume(with: task, headers: envelope.headers) else {
                 parked.abandon()
-                let error = WorkflowUsageError("the parked replay of the method does not continue with this task")
-                return failedOutput(for: task, error: error)
+                return failedOutput(for: task, usage: .notContinued)
             }
             replayed = resumed
         } else if task.historyFrom != nil {
-            let error = WorkflowUsageError(
-                "workflow task \(task.workflowTaskId) carries only what changed since task \(task.historyFrom ?? 0), "
-                    + "and no parked replay of its method is here: retry the workflow task")
-            return failedOutput(for: task, error: error)
+            return failedOutput(for: task, usage: .noParkedReplay)
         } else {
-            replayed = await Replayer(definition: definition, checkMode: checkMode, codec: codec)
-                .replay(task, headers: envelope.headers, interceptors: interceptors, parking: sticky?.keepingIn != nil)
+            replayed = await replay(
+                task, definition: definition, headers: envelope.headers, interceptors: interceptors,
+                parking: sticky?.keepingIn != nil)
         }
+        return Self.output(of: replayed, version: version, sticky: sticky)
+    }
+
+    /// Replays the task from the start of its method's history (kept out of `replay`'s async frame, as is the rest
+    /// of its work: that frame is allocated at every task).
+    @inline(never)
+    private func replay(
+        _ task: WorkflowTask, definition: WorkflowDefinition, headers: [String: String], interceptors: Interceptors,
+        parking: Bool
+    ) async -> (output: WorkflowTaskOutput, parked: ParkedReplay?) {
+        await Replayer(definition: definition, checkMode: checkMode, codec: codec)
+            .replay(task, headers: headers, interceptors: interceptors, parking: parking)
+    }
+
+    /// The output of a replay of version `version`: its parked replay, if any, kept in the sticky cache (and where
+    /// it parks said, if asked) or abandoned.
+    @inline(never)
+    private static func output(
+        of replayed: (output: WorkflowTaskOutput, parked: ParkedReplay?), version: Int, sticky: Sticky?
+    ) -> WorkflowTaskOutput {
         var output = replayed.output
         if let parked = replayed.parked {
             // Where it parks, read before the cache may drop it again.
@@ -82,6 +95,54 @@ public struct WorkflowExecutor: Sendable {
         }
         output.workflowVersion = version
         return output
+    }
+
+    /// The definition and version that run `task`, or the output of its failure when none is registered here.
+    /// (The synchronous parts of `replay` are kept out of its async frame, which is allocated at every task.)
+    @inline(never)
+    private func definition(
+        for task: WorkflowTask
+    ) -> Result<(WorkflowDefinition, Int), FailedWorkflowTask> {
+        guard let versions = definitions[task.workflowName], let version = version(for: task) else {
+            let error = InvocationError(.unknownWorkflow, "no workflow \(task.workflowName) is registered here")
+            return .failure(FailedWorkflowTask(failedOutput(for: task, error: error)))
+        }
+        guard let definition = versions[version] else {
+            let error = WorkflowVersionUnavailableError(
+                workflowName: task.workflowName, workflowId: task.workflowId, version: version,
+                availableVersions: versions.keys.sorted())
+            return .failure(FailedWorkflowTask(failedOutput(for: task, error: error)))
+        }
+        return .success((definition, version))
+    }
+
+    /// The output of a workflow task that cannot use sticky replay as it asks.
+    @inline(never)
+    private func failedOutput(for task: WorkflowTask, usage: StickyUsage) -> WorkflowTaskOutput {
+        let error =
+            switch usage {
+            case .notContinued:
+                WorkflowUsageError("the parked replay of the method does not continue with this task")
+            case .noParkedReplay:
+                WorkflowUsageError(
+                    "workflow task \(task.workflowTaskId) carries only what changed since task "
+                        + "\(task.historyFrom ?? 0), and no parked replay of its method is here: retry the workflow task"
+                )
+            }
+        return failedOutput(for: task, error: error)
+    }
+
+    private enum StickyUsage {
+        /// The parked replay does not continue with the task.
+        case notContinued
+        /// The task carries only what changed, and no parked replay is here.
+        case noParkedReplay
+    }
+
+    /// The output of a workflow task that failed before its replay, as an error for `Result`.
+    private struct FailedWorkflowTask: Error {
+        let output: WorkflowTaskOutput
+        init(_ output: WorkflowTaskOutput) { self.output = output }
     }
 
     /// What the executor `executor` sends when it gets a workflow task with only what changed (sticky routing) and
@@ -124,6 +185,7 @@ public struct WorkflowExecutor: Sendable {
 
     /// The output of a workflow task that failed with `error` before its replay could say anything (or whose
     /// replay timed out): its version is the one that ran, if registered here.
+    @inline(never)
     func failedOutput(for task: WorkflowTask, error: any Error) -> WorkflowTaskOutput {
         let version = version(for: task).flatMap { definitions[task.workflowName]?[$0] == nil ? nil : $0 }
         return WorkflowTaskOutput(
@@ -136,6 +198,7 @@ public struct WorkflowExecutor: Sendable {
 
     /// The result for the engine first, then the dispatch of each new command. With `stickyExecutor` (the id of
     /// this executor's own topic), the result says where the replay is kept parked, if it is.
+    @inline(never)
     func outputs(
         of output: WorkflowTaskOutput, for envelope: WorkflowExecutorEnvelope, now: Date,
         stickyExecutor: String? = nil

@@ -9,7 +9,16 @@ import InfiniticTransport
 ///
 /// Stored as one versioned value of the transport's state store, one field per part (`StateField`).
 public struct WorkflowState: Sendable {
-    public internal(set) var header: WorkflowStateHeader
+    /// The header (held out of line: it is most of a state's size, and a state goes through async frames).
+    public internal(set) var header: WorkflowStateHeader {
+        get { headerBox.value }
+        set { CopyOnWriteBox.unique(&headerBox).value = newValue }
+        _modify {
+            let box = CopyOnWriteBox.unique(&headerBox)
+            yield &box.value
+        }
+    }
+    private var headerBox: CopyOnWriteBox<WorkflowStateHeader>
     private(set) var codec: any PayloadCodec
     /// Parts read and not decoded yet, by field.
     private var raw: [String: [UInt8]] = [:]
@@ -36,7 +45,7 @@ public struct WorkflowState: Sendable {
     /// A new instance; `replacingVersion` is the version of what is stored under its key, if anything (an
     /// instance that ended in the same step).
     public init(header: WorkflowStateHeader, codec: any PayloadCodec, replacingVersion: Int? = nil) {
-        self.header = header
+        self.headerBox = CopyOnWriteBox(header)
         self.codec = codec
         self.isComplete = true
         self.version = replacingVersion
@@ -54,7 +63,7 @@ public struct WorkflowState: Sendable {
                 "state schema \(header.schemaVersion) is newer than this code's "
                     + "\(WorkflowStateHeader.currentSchemaVersion)")
         }
-        self.header = header
+        self.headerBox = CopyOnWriteBox(header)
         self.codec = codec
         self.isComplete = stored.isComplete
         self.version = stored.version

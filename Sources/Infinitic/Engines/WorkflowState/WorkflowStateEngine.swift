@@ -57,6 +57,7 @@ public struct WorkflowStateEngine: Sendable {
     }
 
     /// The state read from the store.
+    @inline(never)
     func state(stored: StateFields) throws -> WorkflowState {
         try WorkflowState(stored: stored, codec: codec)
     }
@@ -67,6 +68,7 @@ public struct WorkflowStateEngine: Sendable {
     /// `sticky` says where the parked replay of a method of the instance stands, if one is parked where the
     /// workflow task the step dispatches runs (see `StickyReplays`): a workflow task that continues it carries only
     /// what changed (`WorkflowTask.historyFrom`).
+    @inline(never)
     public func handle(
         _ envelopes: [WorkflowEngineEnvelope], state stored: WorkflowState?, now: Date,
         sticky: (@Sendable (_ methodId: String) -> StickyPoint?)? = nil

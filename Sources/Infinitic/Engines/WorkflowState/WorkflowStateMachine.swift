@@ -38,6 +38,7 @@ struct WorkflowStateMachine {
     private var header: WorkflowStateHeader {
         get { state.header }
         set { state.header = newValue }
+        _modify { yield &state.header }
     }
 
     // MARK: entry points

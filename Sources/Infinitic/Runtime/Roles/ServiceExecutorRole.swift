@@ -39,16 +39,31 @@ public struct ServiceExecutorRole: Role {
     ) async throws -> BatchDisposition {
         // Delegated tasks are registered before any method runs, so that a completion sent as soon as a method
         // handed its task id out finds them; if the registration cannot be published, the batch is delivered again.
-        if !definition.delegatedMethods.isEmpty {
-            let now = context.now()
-            let registrations = try inputs.compactMap {
-                try executor.delegatedRegistration(for: $0.value, now: now)?.outgoingMessage(codec: executor.codec)
-            }
-            if !registrations.isEmpty { try await context.publish(registrations) }
+        if !definition.delegatedMethods.isEmpty { try await registerDelegated(inputs, context: context) }
+        let attempts = await attempts(of: inputs.map(\.value), context: context)
+        return try settle(inputs, attempts: attempts, context: context)
+    }
+
+    /// Publishes the registrations of the batch's delegated tasks (kept out of `step`'s async frame, allocated at
+    /// every message).
+    @inline(never)
+    private func registerDelegated(_ inputs: [RoleInput<ServiceExecutorEnvelope>], context: RoleContext) async throws {
+        let now = context.now()
+        let registrations = try inputs.compactMap {
+            try executor.delegatedRegistration(for: $0.value, now: now)?.outgoingMessage(codec: executor.codec)
         }
+        if !registrations.isEmpty { try await context.publish(registrations) }
+    }
+
+    /// The commit of the attempts: each task's result (or retry) and events. Synchronous and not inlined into
+    /// `step`, so that its temporaries stay on the thread's stack instead of enlarging `step`'s async frame (which
+    /// the task allocator takes from the heap at every message).
+    @inline(never)
+    private func settle(
+        _ inputs: [RoleInput<ServiceExecutorEnvelope>], attempts: [Attempt], context: RoleContext
+    ) throws -> BatchDisposition {
         var messages: [OutgoingMessage] = []
         var events: [CloudEvent] = []
-        let attempts = await attempts(of: inputs.map(\.value), context: context)
         for (input, attempt) in zip(inputs, attempts) {
             let envelope = input.value
             let task = envelope.message
@@ -83,17 +98,31 @@ public struct ServiceExecutorRole: Role {
     /// Runs the tasks: one after the other, except the tasks of batch methods, which run at once so that they
     /// can share batches. Returns the attempts in order.
     private func attempts(of envelopes: [ServiceExecutorEnvelope], context: RoleContext) async -> [Attempt] {
-        @Sendable func attempt(_ envelope: ServiceExecutorEnvelope) async -> Attempt {
-            let startedAt = context.now()
-            let result = await execute(envelope, context: context)
-            return (startedAt, result, context.now())
-        }
         let batched = envelopes.indices.filter { definition.batchMethods[envelopes[$0].message.methodName] != nil }
         guard batched.count > 1 else {
             // No batch to share (the usual case): no task group.
             var attempts: [Attempt] = []
-            for envelope in envelopes { attempts.append(await attempt(envelope)) }
+            for envelope in envelopes { attempts.append(await attempt(envelope, context: context)) }
             return attempts
+        }
+        return await attempts(of: envelopes, batching: batched, context: context)
+    }
+
+    /// Runs one task: when it started, its result, when it ended.
+    private func attempt(_ envelope: ServiceExecutorEnvelope, context: RoleContext) async -> Attempt {
+        let startedAt = context.now()
+        let result = await execute(envelope, context: context)
+        return (startedAt, result, context.now())
+    }
+
+    /// Runs the tasks, those of batch methods (`batched`, two or more) at once. Kept out of `attempts(of:context:)`:
+    /// a task group makes the async frame large, and that frame is allocated at every message.
+    @inline(never)
+    private func attempts(
+        of envelopes: [ServiceExecutorEnvelope], batching batched: [Int], context: RoleContext
+    ) async -> [Attempt] {
+        @Sendable func attempt(_ envelope: ServiceExecutorEnvelope) async -> Attempt {
+            await self.attempt(envelope, context: context)
         }
         let together = Set(batched)
         var attempts: [Attempt?] = Array(repeating: nil, count: envelopes.count)
@@ -113,6 +142,14 @@ public struct ServiceExecutorRole: Role {
     private func execute(_ envelope: ServiceExecutorEnvelope, context: RoleContext) async -> Result<Payload, any Error>
     {
         guard !context.interceptors.isEmpty else { return await run(envelope, context: context) }
+        return await executeIntercepted(envelope, context: context)
+    }
+
+    /// Runs the task through the interceptors (kept out of `execute`'s async frame, allocated at every task).
+    @inline(never)
+    private func executeIntercepted(
+        _ envelope: ServiceExecutorEnvelope, context: RoleContext
+    ) async -> Result<Payload, any Error> {
         let input = ExecuteTaskInput(task: envelope.message, requester: envelope.requester, headers: envelope.headers)
         return await context.interceptors.executeTask(input) { input in
             var envelope = envelope

@@ -86,6 +86,7 @@ public struct WorkflowStateEngineRole: Role {
         }
     }
 
+    @inline(never)
     private func step(
         _ inputs: [RoleInput<WorkflowEngineEnvelope>], context: RoleContext, sticky useSticky: Bool
     ) async throws -> BatchDisposition {
@@ -119,28 +120,46 @@ public struct WorkflowStateEngineRole: Role {
                     with: runner, workflowId: workflowId, state: &outcome, outputs: &outputs, events: &events,
                     read: read, context: context, lease: lease)
             }
-            var writes: [StateWrite] = []
-            switch outcome {
-            case .unchanged:
-                break
-            case .updated(let state):
-                writes += try state.writes(to: key, now: now)
-            case .deleted:
-                if let version = before?.version {
-                    writes.append(StateWrite(key: key, operation: .delete, expectedVersion: version))
-                }
-            }
-            var messages = try outputs.map { try $0.outgoingMessage(codec: engine.codec) }
-            if let message = try self.events?.message(events) { messages.append(message) }
-            return .ack(Commit(messages: messages, writes: writes))
+            return .ack(
+                try commit(outcome, of: before, to: key, outputs: outputs, events: events, now: now))
         } catch is CancellationError {
             throw CancellationError()
         } catch let missed as StickyReplayMissed {
             throw missed
         } catch {
-            return BatchDisposition(
-                .retry(after: .seconds(1), reason: "cannot apply messages to the state of \(workflowId): \(error)"))
+            return Self.retry(workflowId, after: error)
         }
+    }
+
+    /// The disposition of a step that failed with `error`: a retry in a second.
+    @inline(never)
+    private static func retry(_ workflowId: String, after error: any Error) -> BatchDisposition {
+        BatchDisposition(
+            .retry(after: .seconds(1), reason: "cannot apply messages to the state of \(workflowId): \(error)"))
+    }
+
+    /// The step's commit: the changed parts of the state (or its deletion), the outputs and the events, encoded.
+    /// Synchronous and not inlined into `step`, so that its temporaries stay on the thread's stack instead of
+    /// enlarging `step`'s async frame (which the task allocator takes from the heap at every message).
+    @inline(never)
+    private func commit(
+        _ outcome: WorkflowEngineTransition.StateChange, of before: WorkflowState?, to key: StateKey,
+        outputs: [Outbound], events: [CloudEvent], now: Date
+    ) throws -> Commit {
+        var writes: [StateWrite] = []
+        switch outcome {
+        case .unchanged:
+            break
+        case .updated(let state):
+            writes += try state.writes(to: key, now: now)
+        case .deleted:
+            if let version = before?.version {
+                writes.append(StateWrite(key: key, operation: .delete, expectedVersion: version))
+            }
+        }
+        var messages = try outputs.map { try $0.outgoingMessage(codec: engine.codec) }
+        if let message = try self.events?.message(events) { messages.append(message) }
+        return Commit(messages: messages, writes: writes)
     }
 
     /// Replays the workflow task among `outputs` (the one the step dispatches to its own instance) with `runner`
@@ -195,6 +214,7 @@ public struct WorkflowStateEngineRole: Role {
         return envelope.message.workflowId == workflowId
     }
 
+    @inline(never)
     private func eventsOf(
         _ envelopes: [WorkflowEngineEnvelope], before: WorkflowState?, transition: WorkflowEngineTransition,
         now: Date
