@@ -45,12 +45,15 @@ public enum BinaryReadableMacro: ExtensionMacro {
             + "switch index {\n\(branches.joined(separator: "\n"))\n}"
     }
 
-    /// `.name` or `.name(label: value, value...)`, each value read under its key.
+    /// `.name` or `.name(label: value, value...)`, each value read under its key. A label is written without
+    /// backticks (a keyword needs none as an argument label, and escaping it draws a warning), except the three
+    /// that must keep them.
     private static func construction(_ enumCase: CodedDeclaration.Case) -> String {
         guard !enumCase.values.isEmpty else { return ".\(enumCase.name)" }
         let arguments = enumCase.values.map { value in
             let method = CodedDeclaration.fieldMethod(optional: value.isOptional)
-            return "\(value.label.map { "\($0): " } ?? "")try values.\(method)(\"\(value.key)\")"
+            let label = value.label.map { ["inout", "var", "let"].contains(value.key) ? $0 : value.key }
+            return "\(label.map { "\($0): " } ?? "")try values.\(method)(\"\(value.key)\")"
         }
         return ".\(enumCase.name)(\(arguments.joined(separator: ", ")))"
     }

@@ -83,7 +83,7 @@ final class BinaryReadableMacroTests: XCTestCase {
                         case 2:
                             self = .labeled(name: try values.field("name"), try values.fieldIfPresent("_1"))
                         default:
-                            self = .`default`(`in`: try values.field("in"))
+                            self = .`default`(in: try values.field("in"))
                         }
                     }
                 }

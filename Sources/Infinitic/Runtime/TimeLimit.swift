@@ -48,7 +48,8 @@ struct TimeLimit {
         }
     }
 
-    private enum Ending<Value: Sendable>: Sendable {
+    /// Indirect: a settlement's waiting frames then hold a reference, not the value (a replay's output is large).
+    private indirect enum Ending<Value: Sendable>: Sendable {
         case finished(Value)
         case timedOut
         case abandoned

@@ -103,11 +103,25 @@ public final class RedisStreamsTransport: Transport {
     /// script (one call per partition) so that their sorted set and data stay consistent.
     public func publish(_ messages: [OutgoingMessage]) async throws {
         if messages.isEmpty { return }
-        let publishedAt = Array(String(StreamEntry.milliseconds(Date())).utf8)
+        let publication = try self.publication(of: messages)
+        guard publication.scheduled.isEmpty else { return try await publishScheduling(publication) }
+        if !publication.appended.isEmpty { try await sendAppends(of: publication) }
+    }
+
+    /// The commands that publish messages: appends to streams, in one pipeline, and the scheduling commits of
+    /// those delivered later, by partition.
+    private struct Publication {
         var appends = RedisPipeline()
         var appended: [RedisPipeline.Slot<XADD>] = []
         var expiries: [RedisPipeline.Slot<PEXPIRE>] = []
         var scheduled: [Int: [CommitOp]] = [:]
+    }
+
+    /// The publication of `messages` (kept out of `publish`'s async frame, allocated at every call).
+    @inline(never)
+    private func publication(of messages: [OutgoingMessage]) throws -> Publication {
+        let publishedAt = Array(String(StreamEntry.milliseconds(Date())).utf8)
+        var publication = Publication()
         for message in messages {
             try keyspace.validate(name: message.topic.name, what: "topic")
             if let problem = Self.sizeProblem(of: message, limit: configuration.maxMessageBytes) {
@@ -122,32 +136,43 @@ public final class RedisStreamsTransport: Transport {
                 if let key = message.key { fields.append(RedisStreamEntry.Field(StreamEntry.key, key)) }
                 fields.append(RedisStreamEntry.Field(StreamEntry.payload, message.payload))
                 fields.append(RedisStreamEntry.Field(StreamEntry.publishedAt, publishedAt))
-                appended.append(
-                    appends.append(
+                publication.appended.append(
+                    publication.appends.append(
                         XADD(stream, fields: fields, maxLength: keyspace.retainedPerPartition(message.topic))))
                 if let idle = message.topic.expiresAfterIdle {
-                    expiries.append(appends.append(PEXPIRE(stream, after: idle)))
+                    publication.expiries.append(publication.appends.append(PEXPIRE(stream, after: idle)))
                 }
             } else {
-                scheduled[partition, default: []].append(
+                publication.scheduled[partition, default: []].append(
                     Self.op(for: message, keyspace: keyspace, partition: partition))
             }
         }
+        return publication
+    }
+
+    /// Sends the publication's appends (and waits for their fsync when asked).
+    private func sendAppends(of publication: Publication) async throws {
+        var appends = publication.appends
+        // On the connection of the writes, so it waits for their fsync.
+        let fsync = waitsForFsync.load(ordering: .relaxed) ? appends.append(WAITAOF()) : nil
+        let replies = try await sendRetryingConnectionErrors(appends)
+        for slot in publication.appended { _ = try replies[slot] }
+        for slot in publication.expiries { _ = try replies[slot] }
+        if let fsync, try replies[fsync].local < 1 {
+            throw TransportError(.unavailable, "Redis did not fsync the published messages to its AOF")
+        }
+    }
+
+    /// Commits the scheduling of the publication's later deliveries, one commit per partition, beside its appends
+    /// (a task group: kept out of `publish`'s async frame).
+    @inline(never)
+    private func publishScheduling(_ publication: Publication) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for (partition, ops) in scheduled {
+            for (partition, ops) in publication.scheduled {
                 let publisher = publisher(for: partition)
                 group.addTask { _ = try await publisher.commit(CommitRequest(ops: ops)) }
             }
-            if !appended.isEmpty {
-                // On the connection of the writes, so it waits for their fsync.
-                let fsync = waitsForFsync.load(ordering: .relaxed) ? appends.append(WAITAOF()) : nil
-                let replies = try await sendRetryingConnectionErrors(appends)
-                for slot in appended { _ = try replies[slot] }
-                for slot in expiries { _ = try replies[slot] }
-                if let fsync, try replies[fsync].local < 1 {
-                    throw TransportError(.unavailable, "Redis did not fsync the published messages to its AOF")
-                }
-            }
+            if !publication.appended.isEmpty { try await sendAppends(of: publication) }
             try await group.waitForAll()
         }
     }
