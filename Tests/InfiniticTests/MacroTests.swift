@@ -85,6 +85,8 @@ struct MacroCheckoutImpl: MacroCheckout {
         #expect(currency.name == "Currency" && currency.methodNames == ["convert", "record", "rates"])
         let refunds = ServiceDefinition(RefundsStub.self, implementation: CurrencyImpl())
         #expect(refunds.name == "Refunds" && refunds.methodNames == ["refund"])
+        // Default names are computed once per contract (`ContractNames`): read again, each keeps its own.
+        #expect(CurrencyStub.serviceName == "Currency" && RefundsStub.serviceName == "Refunds")
     }
 
     @Test func aGeneratedStubSendsWhatAHandWrittenOneSends() async throws {

@@ -30,5 +30,5 @@ public protocol ServiceStub: Sendable {
 }
 
 extension ServiceStub {
-    public static var serviceName: String { String(describing: Contract.self) }
+    public static var serviceName: String { ContractNames.name(of: Contract.self) }
 }

@@ -39,6 +39,6 @@ public protocol WorkflowStub: Sendable {
 }
 
 extension WorkflowStub {
-    public static var workflowName: String { String(describing: Contract.self) }
+    public static var workflowName: String { ContractNames.name(of: Contract.self) }
     public static var methodTimeouts: [String: Duration] { [:] }
 }
