@@ -450,6 +450,24 @@ import Testing
         let read = try WorkflowState(stored: StateFields(version: 1, fields: fields, isComplete: true), codec: codec)
         #expect(read.header.tags == tags)
     }
+
+    /// The header is held out of line and shared by copies (`CopyOnWriteBox`): changing it in one copy, by
+    /// assignment or in place, leaves the others as they were.
+    @Test func aCopiedStateKeepsItsHeaderWhenTheCopyChanges() throws {
+        let original = try #require(
+            try engine.handle(envelope(dispatchWorkflow(tags: ["a"])), state: nil, now: now).state(after: nil))
+        var copy = original
+        copy.header.tags.insert("b")
+        copy.header.workflowTaskIndex += 5
+        var replaced = original
+        var header = replaced.header
+        header.lastMessageId = "other"
+        replaced.header = header
+        #expect(original.header.tags == ["a"] && copy.header.tags == ["a", "b"])
+        #expect(copy.header.workflowTaskIndex == original.header.workflowTaskIndex + 5)
+        #expect(replaced.header.lastMessageId == "other" && original.header.lastMessageId != "other")
+        #expect(replaced.header.tags == ["a"])
+    }
 }
 
 /// A store a step must not read (everything it needs came with the batch).
