@@ -305,15 +305,16 @@ struct RedisStreamsTransportTests {
         let server = try await TestRedis.server()
         let topic = Topic("ttl", keyed: true)
         let lock = transport.keyspace.lockPrefix(topic, group: "g", partition: 0) + "K"
-        // Alive: a handler running 3 times the lock TTL keeps the key (renewed), so the second message waits. (The
+        // Alive: a handler running twice the lock TTL keeps the key (renewed), so the second message waits. (The
         // TTL leaves the renewal, every third of it, room for a stall of the loaded machine running the suite: 900 ms
-        // once lost the key to one, with a 300 ms renewal.)
+        // once lost the key to one, with a 300 ms renewal, and 1.5 s once, with a 500 ms renewal, in a fresh-clone
+        // run where other tests took 20 times as long as alone.)
         try await transport.publish((0..<2).map { OutgoingMessage(topic: topic, key: "K", payload: "\($0)".bytes) })
         let running = Locked(0)
         let overlap = Locked(false)
         let handled = Recorder<String>()
         let subscription = Subscription(
-            topic: topic, group: "g", visibilityTimeout: .seconds(5), lockTimeToLive: .milliseconds(1500))
+            topic: topic, group: "g", visibilityTimeout: .seconds(5), lockTimeToLive: .seconds(3))
         try await whileConsuming(transport, subscription) { message in
             if running.withLock({
                 $0 += 1; return $0
@@ -321,8 +322,8 @@ struct RedisStreamsTransportTests {
                 overlap.withLock { $0 = true }
             }
             if message.payload.text == "0" {
-                for _ in 0..<3 {
-                    try await Task.sleep(for: .milliseconds(1500))
+                for _ in 0..<2 {
+                    try await Task.sleep(for: .seconds(3))
                     let ttl = try await transport.client.send(PTTL(lock))
                     #expect(ttl > 0, "the lock of a live holder must not expire")
                 }
