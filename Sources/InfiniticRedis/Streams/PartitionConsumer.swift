@@ -506,7 +506,6 @@ final class PartitionConsumer: Sendable {
     }
 
     /// Effects a single atomic step cannot hold: state keys of another partition, messages over the size limits.
-    @inline(never)
     private func unsupported(_ commit: Commit) -> String? {
         let keyspace = configuration.keyspace
         for message in commit.messages {
@@ -528,7 +527,6 @@ final class PartitionConsumer: Sendable {
         return nil
     }
 
-    @inline(never)
     private func makeRequest(_ batch: MessageBatch, _ decision: BatchDisposition) -> CommitRequest {
         var request = CommitRequest(entryIDs: batch.messages.map(\.id))
         if subscription.topic.isKeyed, let key = batch.key {

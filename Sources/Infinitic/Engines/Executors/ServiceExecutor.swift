@@ -53,14 +53,6 @@ public struct ServiceExecutor: Sendable {
         InvocationError(.unknownService, "no service \(task.serviceName) is registered here")
     }
 
-    /// The context of the task's method: its task, requester and headers.
-    @inline(never)
-    private func taskContext(of envelope: ServiceExecutorEnvelope) -> TaskContext {
-        var context = taskContext(envelope.message, requester: envelope.requester)
-        context.headers = envelope.headers
-        return context
-    }
-
     /// Runs the tasks of one batch (same service, method and batch key) through the batch method, with a
     /// `BatchContext`, and returns each task's result in the order of `envelopes`, with the task ids the method
     /// returned that were not in the batch.
@@ -72,9 +64,7 @@ public struct ServiceExecutor: Sendable {
         var contexts: [String: TaskContext] = [:]
         for envelope in envelopes where arguments[envelope.message.taskId] == nil {
             arguments[envelope.message.taskId] = envelope.message.arguments
-            var context = taskContext(envelope.message, requester: envelope.requester)
-            context.headers = envelope.headers
-            contexts[envelope.message.taskId] = context
+            contexts[envelope.message.taskId] = taskContext(of: envelope)
         }
         let batch = BatchContext(
             serviceName: first.serviceName, methodName: first.methodName,
@@ -190,12 +180,17 @@ public struct ServiceExecutor: Sendable {
         return stamp.envelope(.commandResult(result), requester: envelope.requester)
     }
 
-    private func taskContext(_ task: ServiceTask, requester: Requester?) -> TaskContext {
+    /// The context of the task's method: its task, requester and headers (not inlined: `invoke`'s async frame,
+    /// allocated at every task, stays small).
+    @inline(never)
+    private func taskContext(of envelope: ServiceExecutorEnvelope) -> TaskContext {
+        let task = envelope.message
         var context = TaskContext(
             taskId: task.taskId, serviceName: task.serviceName, methodName: task.methodName, tags: task.tags,
             meta: task.meta, retryIndex: task.retryIndex, retrySequence: task.retrySequence,
             lastFailure: task.lastFailure)
-        if case .workflow(let name, let id, let methodId) = requester {
+        context.headers = envelope.headers
+        if case .workflow(let name, let id, let methodId) = envelope.requester {
             context.workflowName = name
             context.workflowId = id
             context.methodId = methodId

@@ -49,8 +49,8 @@ public struct WorkflowExecutor: Sendable {
         let definition: WorkflowDefinition
         let version: Int
         switch self.definition(for: task) {
-        case .success(let found): (definition, version) = found
-        case .failure(let failed): return failed.output
+        case .found(let found, let foundVersion): (definition, version) = (found, foundVersion)
+        case .failed(let output): return output
         }
         task.workflowVersion = version
         let replayed: (output: WorkflowTaskOutput, parked: ParkedReplay?)
@@ -100,20 +100,24 @@ public struct WorkflowExecutor: Sendable {
     /// The definition and version that run `task`, or the output of its failure when none is registered here.
     /// (The synchronous parts of `replay` are kept out of its async frame, which is allocated at every task.)
     @inline(never)
-    private func definition(
-        for task: WorkflowTask
-    ) -> Result<(WorkflowDefinition, Int), FailedWorkflowTask> {
+    private func definition(for task: WorkflowTask) -> DefinitionLookup {
         guard let versions = definitions[task.workflowName], let version = version(for: task) else {
             let error = InvocationError(.unknownWorkflow, "no workflow \(task.workflowName) is registered here")
-            return .failure(FailedWorkflowTask(failedOutput(for: task, error: error)))
+            return .failed(failedOutput(for: task, error: error))
         }
         guard let definition = versions[version] else {
             let error = WorkflowVersionUnavailableError(
                 workflowName: task.workflowName, workflowId: task.workflowId, version: version,
                 availableVersions: versions.keys.sorted())
-            return .failure(FailedWorkflowTask(failedOutput(for: task, error: error)))
+            return .failed(failedOutput(for: task, error: error))
         }
-        return .success((definition, version))
+        return .found(definition, version: version)
+    }
+
+    private enum DefinitionLookup {
+        case found(WorkflowDefinition, version: Int)
+        /// The output of the task's failure: no such workflow or version here.
+        case failed(WorkflowTaskOutput)
     }
 
     /// The output of a workflow task that cannot use sticky replay as it asks.
@@ -137,12 +141,6 @@ public struct WorkflowExecutor: Sendable {
         case notContinued
         /// The task carries only what changed, and no parked replay is here.
         case noParkedReplay
-    }
-
-    /// The output of a workflow task that failed before its replay, as an error for `Result`.
-    private struct FailedWorkflowTask: Error {
-        let output: WorkflowTaskOutput
-        init(_ output: WorkflowTaskOutput) { self.output = output }
     }
 
     /// What the executor `executor` sends when it gets a workflow task with only what changed (sticky routing) and
@@ -185,7 +183,6 @@ public struct WorkflowExecutor: Sendable {
 
     /// The output of a workflow task that failed with `error` before its replay could say anything (or whose
     /// replay timed out): its version is the one that ran, if registered here.
-    @inline(never)
     func failedOutput(for task: WorkflowTask, error: any Error) -> WorkflowTaskOutput {
         let version = version(for: task).flatMap { definitions[task.workflowName]?[$0] == nil ? nil : $0 }
         return WorkflowTaskOutput(
@@ -198,7 +195,6 @@ public struct WorkflowExecutor: Sendable {
 
     /// The result for the engine first, then the dispatch of each new command. With `stickyExecutor` (the id of
     /// this executor's own topic), the result says where the replay is kept parked, if it is.
-    @inline(never)
     func outputs(
         of output: WorkflowTaskOutput, for envelope: WorkflowExecutorEnvelope, now: Date,
         stickyExecutor: String? = nil

@@ -1,6 +1,6 @@
 /// Holds a value out of line for a struct that copies it on write: the struct stays small (one reference), so
 /// copying it and keeping it in an async function's frame costs a retain rather than the value's size and a
-/// retain of each of its fields. Mutate only through `CopyOnWriteBox.unique(_:)`.
+/// retain of each of its fields. Mutate only through `unique(_:)` or `replace(_:with:)`.
 final class CopyOnWriteBox<Value: Sendable>: @unchecked Sendable {
     /// Read by anyone; written only through a box that `unique(_:)` returned (no other reference exists then).
     var value: Value
@@ -13,5 +13,11 @@ final class CopyOnWriteBox<Value: Sendable>: @unchecked Sendable {
     static func unique(_ box: inout CopyOnWriteBox) -> CopyOnWriteBox {
         if !isKnownUniquelyReferenced(&box) { box = CopyOnWriteBox(box.value) }
         return box
+    }
+
+    /// Sets `box`'s value to `value`: in place if no one else holds it, else in a new box (the old value is not
+    /// copied first).
+    static func replace(_ box: inout CopyOnWriteBox, with value: Value) {
+        if isKnownUniquelyReferenced(&box) { box.value = value } else { box = CopyOnWriteBox(value) }
     }
 }

@@ -12,7 +12,7 @@ public struct WorkflowState: Sendable {
     /// The header (held out of line: it is most of a state's size, and a state goes through async frames).
     public internal(set) var header: WorkflowStateHeader {
         get { headerBox.value }
-        set { CopyOnWriteBox.unique(&headerBox).value = newValue }
+        set { CopyOnWriteBox.replace(&headerBox, with: newValue) }
         _modify {
             let box = CopyOnWriteBox.unique(&headerBox)
             yield &box.value

@@ -56,7 +56,8 @@ public struct WorkflowStateEngine: Sendable {
         return stickyTaskTimeout.inSeconds
     }
 
-    /// The state read from the store.
+    /// The state read from the store. (Not inlined, as `handle`: the state engine role's async frames, allocated
+    /// at every step, stay smaller; `Scripts/async-frames.py`.)
     @inline(never)
     func state(stored: StateFields) throws -> WorkflowState {
         try WorkflowState(stored: stored, codec: codec)

@@ -86,7 +86,6 @@ public struct WorkflowStateEngineRole: Role {
         }
     }
 
-    @inline(never)
     private func step(
         _ inputs: [RoleInput<WorkflowEngineEnvelope>], context: RoleContext, sticky useSticky: Bool
     ) async throws -> BatchDisposition {
