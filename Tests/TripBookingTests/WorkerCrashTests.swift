@@ -68,10 +68,24 @@ struct WorkerCrashTests {
             // Nothing left: no workflow state, no tag set (the tag engine removes a finished workflow's tags just
             // after the result is sent, possibly after a reclaim: wait for it).
             let redis = transport.client
-            try await eventually("no workflow state and no tag set left", timeout: .seconds(30)) {
-                let states = try await redis.send(KEYS("\(namespace):*:state:*"))
-                let sets = try await redis.send(KEYS("\(namespace):*:set:workflow-tag-ids:*"))
-                return states.isEmpty && sets.isEmpty
+            let left = Locked<[String]>([])
+            do {
+                try await eventually("no workflow state and no tag set left", timeout: .seconds(30)) {
+                    let states = try await redis.send(KEYS("\(namespace):*:state:*"))
+                    let sets = try await redis.send(KEYS("\(namespace):*:set:workflow-tag-ids:*"))
+                    left.withLock { $0 = states + sets }
+                    return states.isEmpty && sets.isEmpty
+                }
+            } catch {
+                // Say what stayed, for the next one to look at (a state or a tag set, of which workflow).
+                var found: [String] = []
+                for key in left.value.prefix(5) {
+                    let fields = (try? await redis.send(HGETALL(key)))?.keys.sorted() ?? []
+                    let members = (try? await redis.send(SMEMBERS(key))) ?? []
+                    found.append("\(key): fields \(fields.prefix(10)), members \(members.prefix(10))")
+                }
+                Issue.record("left in Redis (\(left.value.count) keys):\n\(found.joined(separator: "\n"))")
+                throw error
             }
             // A late duplicate outcome would have arrived by now (the engines are idle).
             ledger.duplicateOutcomes = client.duplicateOutcomes
