@@ -265,8 +265,13 @@ struct RedisStreamsTransportTests {
     }
 
     /// A holder killed in the middle of a batch of its key: the batch's entries come back oldest first, before
-    /// the entries parked behind the batch meanwhile.
-    @Test func aKilledHoldersBatchComesBackBeforeWhatWasParkedBehindIt() async throws {
+    /// the entries parked behind the batch meanwhile. Also when the consumer taking them back reclaims one entry
+    /// at a time (one free permit: its reclaim pass reads one pending entry): the batch comes back whole with its
+    /// first entry, so handing the key on after that entry cannot pass the rest of the batch.
+    @Test(arguments: [(concurrency: 32, batchSize: 100), (concurrency: 1, batchSize: 1)])
+    func aKilledHoldersBatchComesBackBeforeWhatWasParkedBehindIt(taker: (concurrency: Int, batchSize: Int))
+        async throws
+    {
         let transport = try await TestRedis.transport()
         let server = try await TestRedis.server()
         let log = "probe-log-\(UUID())"
@@ -287,7 +292,9 @@ struct RedisStreamsTransportTests {
         probe.kill()
 
         let order = Recorder<String>()
-        var subscription = Subscription(topic: topic, group: "engine", visibilityTimeout: .milliseconds(1000))
+        var subscription = Subscription(
+            topic: topic, group: "engine", concurrency: taker.concurrency, batchSize: taker.batchSize,
+            visibilityTimeout: .milliseconds(1000))
         subscription.keyBatchSize = 4
         try await whileConsuming(transport, subscription) { message in
             order.append(message.payload.text)
@@ -297,6 +304,47 @@ struct RedisStreamsTransportTests {
             try await Task.sleep(for: .milliseconds(300))
         }
         #expect(order.all == (0..<7).map(String.init))
+    }
+
+    /// A fleet down longer than the lock TTL: the dead holder's lock expired, yet its lost message still runs
+    /// before a newer message of its key, even when the first reclaim pass is cut short (one free permit, and a
+    /// pending entry gone from the stream first in the pending list): a consumer reads new entries only once its
+    /// first reclaim pass went through the whole pending list.
+    @Test func aKeyWhoseLockExpiredWhileTheFleetWasDownKeepsItsOrder() async throws {
+        let transport = try await TestRedis.transport()
+        let server = try await TestRedis.server()
+        let log = "probe-log-\(UUID())"
+        let topic = Topic("keyed-down", keyed: true)
+        // Visibility 200 ms: the probe's locks live five times that, 1 s.
+        let probe = try ProbeProcess.start(
+            url: server.url, namespace: transport.keyspace.namespace, topic: topic.name, group: "engine", keyed: true,
+            handleMilliseconds: 60_000, visibilityMilliseconds: 200, logKey: log)
+        try await eventually("probe ready") { try await ProbeEvent.readyCount(transport.client, log) == 1 }
+        try await transport.publish(OutgoingMessage(topic: topic, key: "J", payload: "gone".bytes))
+        try await transport.publish(OutgoingMessage(topic: topic, key: "K", payload: "lost".bytes))
+        try await eventually("the probe holds both") {
+            try await ProbeEvent.read(transport.client, log).filter { $0.event == "start" }.count == 2
+        }
+        probe.kill()
+        let gone = try #require(try await ProbeEvent.read(transport.client, log).first { $0.payload == "gone" })
+        _ = try await transport.client.send(XDEL(transport.keyspace.stream(topic, partition: 0), ids: [gone.id]))
+        let lock = transport.keyspace.lockPrefix(topic, group: "engine", partition: 0) + "K"
+        try await eventually("the dead holder's lock expired", timeout: .seconds(10)) {
+            try await transport.client.send(EXISTS([lock])) == 0
+        }
+        try await transport.publish(OutgoingMessage(topic: topic, key: "K", payload: "new".bytes))
+
+        let order = Recorder<String>()
+        let subscription = Subscription(
+            topic: topic, group: "engine", concurrency: 1, batchSize: 1, visibilityTimeout: .milliseconds(200))
+        try await whileConsuming(transport, subscription) { message in
+            order.append(message.payload.text)
+            return .ack
+        } _: {
+            try await eventually("both of K handled") { order.count >= 2 }
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        #expect(order.all == ["lost", "new"])
     }
 
     /// A live holder renews its key's lock past its TTL; a dead holder's lock expires by itself.

@@ -131,6 +131,10 @@ final class PartitionConsumer: Sendable {
         let visibility = subscription.visibilityTimeout
         var reclaimCursor = "0-0"
         var nextReclaim = ContinuousClock.now
+        /// New entries are read only once a first reclaim pass went through the whole pending list: after the
+        /// fleet was down longer than the lock TTL, a dead holder's key is free, and a new entry of that key read
+        /// before its lost entry was taken back would run first.
+        var scannedPending = false
         var nextMove = ContinuousClock.now
         var nextTrim = ContinuousClock.now
         /// Removing idle consumers waits a pass: at start, those of a process that just died are not idle yet.
@@ -162,6 +166,7 @@ final class PartitionConsumer: Sendable {
                     messages += reclaimed
                     reclaimCursor = cursor
                     nextReclaim = now + (cursor == "0-0" ? visibility / 2 : .zero)
+                    if cursor == "0-0" { scannedPending = true }
                 }
                 // A retained topic is trimmed by length when appended to, not by acknowledgements.
                 let trimsAcknowledged = subscription.topic.isShared && subscription.topic.retainedEntries == nil
@@ -178,7 +183,7 @@ final class PartitionConsumer: Sendable {
                     await removeIdleConsumers(idleFor: idle)
                     nextHygiene = now + hygienePeriod
                 }
-                if messages.count < slots {
+                if messages.count < slots && scannedPending {
                     now = ContinuousClock.now
                     var wakeAt = min(nextMove, nextReclaim)
                     if configuration.idleConsumerRemoval != nil { wakeAt = min(wakeAt, nextHygiene) }

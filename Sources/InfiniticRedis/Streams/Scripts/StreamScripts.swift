@@ -92,7 +92,10 @@ enum StreamScripts {
     /// Unkeyed topics use `XAUTOCLAIM`. Keyed topics scan the PEL (`XPENDING IDLE`) so that parked entries
     /// (owned by `parked`) are not mistaken for lost ones: a parked entry whose key has no holder any more is
     /// handed over instead (the holder died); a lost entry takes its key back if the lock still names it
-    /// or is free, else it is parked behind the current holder.
+    /// or is free, else it is parked behind the current holder. A lost entry that takes its key back brings back
+    /// with it the rest of the batch its silent consumer read with it (the consumer's other pending entries of that
+    /// key): a scan cut short by `count` would otherwise leave them behind, and the entries parked behind the batch
+    /// would be handed the key before them.
     ///
     /// An entry that is not of this format (see `invalid` in `LuaPrelude`) goes to the dead letters, freeing its
     /// key if it held it (entries written before this check existed).
@@ -142,14 +145,63 @@ enum StreamScripts {
                 return {ready, r[1]}
             end
 
+            -- Entries taken back in this call as part of a batch (skipped when the scan reaches them).
+            local taken_back = {}
+            -- A silent consumer's pending entries, read once per call: {ids, fields, counts}.
+            local held_by = {}
+
+            -- Takes back the other pending entries of `key` that the silent `owner` holds after `id`: the rest of the
+            -- batch it read with `id`. When `id` took its key back (`holding`), up to the batch size in all join its
+            -- batch; otherwise (`id` was dead-lettered) the first of them takes the key. The others are parked in
+            -- stream order, ahead of what arrived after them. Returns whether the key was taken.
+            local function take_back_batch(owner, id, key, lock, park, holding)
+                local held = held_by[owner]
+                if not held then
+                    local ids = {}
+                    for _, p in ipairs(redis.call('XPENDING', stream, group, 'IDLE', min_idle, '-', '+', 1000, owner)) do
+                        ids[#ids + 1] = p[1]
+                    end
+                    local fields, counts = {}, {}
+                    if #ids > 0 then fields, counts = fetch_pending(stream, group, owner, ids) end
+                    held = {ids = ids, fields = fields, counts = counts}
+                    held_by[owner] = held
+                end
+                local in_batch = holding and 1 or 0
+                for _, other in ipairs(held.ids) do
+                    local f = held.fields[other]
+                    if not taken_back[other] and f and id_before(id, other) and field(f, 'k') == key then
+                        taken_back[other] = true
+                        local n = held.counts[other] or 1
+                        local total = total_deliveries(n + 1, f)
+                        local bad = invalid(f)
+                        if bad or total > max_deliveries then
+                            dead_letter(stream, dead, group, other, f, bad and n or total - 1,
+                                        bad and ('invalid entry: ' .. bad) or reason, shared)
+                        elseif #redis.call('XCLAIM', stream, group, consumer, min_idle, other,
+                                           'RETRYCOUNT', n + 1, 'JUSTID') > 0 then
+                            if in_batch == 0 then redis.call('SET', lock, consumer .. '/' .. other, 'PX', ttl) end
+                            if in_batch < max_per_key then
+                                in_batch = in_batch + 1
+                                ready[#ready + 1] = entry(other, f, total, in_batch == 1)
+                            else
+                                park_in_order(stream, group, parked, park, other)
+                            end
+                        end
+                    end
+                end
+                return in_batch > 0
+            end
+
             local start = cursor == '0-0' and '-' or '(' .. cursor
             local pending = redis.call('XPENDING', stream, group, 'IDLE', min_idle, start, '+', count)
             local last = '0-0'
             for _, p in ipairs(pending) do
                 local id, owner, n = p[1], p[2], tonumber(p[4])
                 last = id
-                local e = redis.call('XRANGE', stream, id, id)
-                if #e == 0 then
+                local e = not taken_back[id] and redis.call('XRANGE', stream, id, id)
+                if not e then
+                    -- Taken back above with the entry its batch started with.
+                elseif #e == 0 then
                     redis.call('XACK', stream, group, id)
                 elseif is_marker(e[1][2]) then
                     ack(stream, group, id, shared)
@@ -176,8 +228,11 @@ enum StreamScripts {
                                 -- Free the key if the dead entry held it, and let the next parked entry run.
                                 local holder = redis.call('GET', lock)
                                 if not holder or string.sub(holder, -(#id + 1)) == '/' .. id then
-                                    local head = take_head(stream, group, consumer, lock, park, ttl, max_per_key)
-                                    if head then append_all(head) else redis.call('DEL', lock) end
+                                    -- The rest of its batch first, if its consumer went silent.
+                                    if owner == parked or not take_back_batch(owner, id, key, lock, park, false) then
+                                        local head = take_head(stream, group, consumer, lock, park, ttl, max_per_key)
+                                        if head then append_all(head) else redis.call('DEL', lock) end
+                                    end
                                 end
                             end
                         else
@@ -197,6 +252,7 @@ enum StreamScripts {
                                     if not holder or string.sub(holder, -(#id + 1)) == '/' .. id then
                                         redis.call('SET', lock, consumer .. '/' .. id, 'PX', ttl)
                                         ready[#ready + 1] = entry(id, fields, total, true)
+                                        if owner ~= parked then take_back_batch(owner, id, key, lock, park, true) end
                                     else
                                         park_in_order(stream, group, parked, park, id)
                                     end
