@@ -20,7 +20,9 @@ public struct Subscription: Sendable, Hashable {
     /// message it held is reclaimed after the visibility timeout *together with its key*, so messages with that
     /// key keep their order; the TTL only frees a key whose holder and message are both gone. It must exceed
     /// the visibility timeout by a good margin (a lock expiring first lets a later message of that key run
-    /// before the reclaimed one): it defaults to five times the visibility timeout.
+    /// before the reclaimed one, should every live consumer's reclaim pass be late by that margin): it defaults to
+    /// five times the visibility timeout. A consumer that starts reads new messages only after a first reclaim
+    /// pass over all pending ones, so a fleet down longer than the TTL keeps each key's order.
     public var lockTimeToLive: Duration
     /// The longest pause between checks of scheduled (delayed) messages. A consumer looks at the schedule at
     /// the next due time and whenever a newly scheduled message becomes the soonest due (the transport wakes
