@@ -120,6 +120,38 @@ struct RedisStreamsTransportTests {
         #expect(redelivered.all.allSatisfy { $0.1 == 2 }, "second delivery of each")
     }
 
+    /// Handlers that hold every thread of the cooperative pool (CPU-bound code) for more than two visibility
+    /// timeouts: their consumer still renews what it holds (from a thread of its own), so a live consumer of the
+    /// same group in another process never takes those messages back as lost.
+    @Test func handlersHoldingEveryPoolThreadKeepTheirMessages() async throws {
+        let transport = try await TestRedis.transport()
+        let server = try await TestRedis.server()
+        let log = "probe-log-\(UUID())"
+        let topic = Topic("busy-pool")
+        // As many as the pool has threads (one per core), each blocking its thread 5 s; visibility timeout 2 s.
+        let count = max(2, ProcessInfo.processInfo.activeProcessorCount)
+        try await transport.publish((0..<count).map { OutgoingMessage(topic: topic, payload: "\($0)".bytes) })
+        let probe = try ProbeProcess.start(
+            url: server.url, namespace: transport.keyspace.namespace, topic: topic.name, group: "g", keyed: false,
+            handleMilliseconds: 5000, visibilityMilliseconds: 2000, logKey: log, blocksItsThreads: true)
+        defer { probe.kill() }
+        try await eventually("the probe runs them all") {
+            try await ProbeEvent.read(transport.client, log).filter { $0.event == "start" }.count == count
+        }
+        let taken = Recorder<String>()
+        let subscription = Subscription(topic: topic, group: "g", visibilityTimeout: .seconds(2))
+        try await whileConsuming(transport, subscription) { message in
+            taken.append(message.payload.text)
+            return .ack
+        } _: {
+            try await eventually("the probe ended them all", timeout: .seconds(30)) {
+                try await ProbeEvent.read(transport.client, log).filter { $0.event == "end" }.count == count
+            }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        #expect(taken.all.isEmpty, "messages of a live consumer were taken back: \(taken.all)")
+    }
+
     @Test func aMessageKillingItsConsumersEveryTimeEndsInTheDeadLetters() async throws {
         let transport = try await TestRedis.transport()
         let topic = Topic("crashy")

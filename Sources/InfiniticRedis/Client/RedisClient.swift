@@ -92,6 +92,45 @@ public final class RedisClient: Sendable {
         RedisPipeline.Replies(replies: try await self.pipeline(pipeline.commands))
     }
 
+    /// Sends one command without awaiting it, from any thread: `completion` runs on a connection's thread (keep
+    /// it short). The command is written by a connection's own thread (on a cluster, one to the master its slot is
+    /// known to map to), so neither sending it nor hearing back needs Swift's cooperative pool: code that keeps
+    /// the pool busy does not delay it. What needs more goes through `send` in a task (on the pool): the slot map
+    /// not learnt yet, a cluster redirection, a script to load after `NOSCRIPT`.
+    func sendDetached(
+        _ command: RedisCommand, completion: @escaping @Sendable (Result<RedisReply, any Error>) -> Void
+    ) {
+        let viaTask: @Sendable () -> Void = {
+            Task {
+                do {
+                    completion(.success(try await self.pipeline([command])[0]))
+                } catch {
+                    completion(.failure(error))
+                }
+            }
+        }
+        let connection: RedisConnection?
+        if let router {
+            connection = ((try? command.slot()) ?? nil).flatMap(router.knownConnection(forSlot:))
+        } else {
+            connection = pick()
+        }
+        guard let connection else { return viaTask() }
+        connection.enqueue([command]) { result in
+            switch result {
+            case .success(let replies):
+                if case .error(let message) = replies[0],
+                    ["NOSCRIPT", "MOVED", "ASK", "TRYAGAIN", "CLUSTERDOWN"].contains(where: message.hasPrefix)
+                {
+                    return viaTask()
+                }
+                completion(.success(replies[0]))
+            case .failure(let error):
+                completion(.failure(error))
+            }
+        }
+    }
+
     /// Sends raw commands in one round trip on one connection (on a cluster, one per master involved); error
     /// replies come back in place.
     func pipeline(_ commands: [RedisCommand]) async throws -> [RedisReply] {

@@ -44,6 +44,13 @@ final class ClusterRouter: Sendable {
         }
     }
 
+    /// A pooled connection to the master known to serve `slot`, or nil while the slot map does not say (no
+    /// waiting, no refresh: for callers that must not wait on the cooperative pool).
+    func knownConnection(forSlot slot: Int) -> RedisConnection? {
+        guard let endpoint = state.withLock({ $0.topology.master(forSlot: slot) }) else { return nil }
+        return connection(to: endpoint)
+    }
+
     /// The master serving `slot`, learning the slot map first if needed.
     func master(forSlot slot: Int) async throws -> RedisEndpoint {
         if let known = state.withLock({ $0.topology.master(forSlot: slot) }) { return known }

@@ -34,12 +34,17 @@ final class PartitionConsumer: Sendable {
     private let inFlight = Mutex<[String: String?]>([:])
     /// Set by `stop()`: no new read starts, and a blocking read not yet sent is not sent.
     private let stopping = CancelFlag()
+    /// Calls `renewNow` while the consumer runs.
+    private let renewals: RenewalThread
+    /// A renewal was sent and has no reply yet.
+    private let renewing = Atomic(false)
 
     init(
         subscription: Subscription, partition: Int, client: RedisClient, configuration: RedisStreamsConfiguration,
         handler: @escaping BatchHandler, publish: @escaping @Sendable ([OutgoingMessage]) async throws -> Void,
-        logger: Logger
+        renewals: RenewalThread, logger: Logger
     ) {
+        self.renewals = renewals
         let keyspace = configuration.keyspace
         let topic = subscription.topic
         self.subscription = subscription
@@ -93,15 +98,15 @@ final class PartitionConsumer: Sendable {
         if let idle = subscription.topic.expiresAfterIdle {
             try await client.send(PEXPIRE(stream, after: idle))
         }
-        await withTaskGroup(of: Void.self) { background in
-            background.addTask { await self.renewLoop() }
-            await withDiscardingTaskGroup { handlers in
-                await readLoop { batch, permits in
-                    handlers.addTask { await self.handle(batch, permits: permits) }
-                }
+        // Renew well before either the visibility timeout or the lock TTL runs out.
+        let period = min(subscription.visibilityTimeout, subscription.lockTimeToLive) / 3
+        let renewal = renewals.schedule(every: period) { [self] in renewNow() }
+        await withDiscardingTaskGroup { handlers in
+            await readLoop { batch, permits in
+                handlers.addTask { await self.handle(batch, permits: permits) }
             }
-            background.cancelAll()
         }
+        if let renewal { renewals.cancel(renewal) }
         await releaseUnfinished()
         blocking.close()
     }
@@ -603,36 +608,36 @@ final class PartitionConsumer: Sendable {
 
     // MARK: - Renewal and shutdown
 
-    private func renewLoop() async {
-        // Renew well before either the visibility timeout or the lock TTL runs out.
-        let period = min(subscription.visibilityTimeout, subscription.lockTimeToLive) / 3
-        while !Task.isCancelled {
-            do {
-                try await Task.sleep(for: period)
-            } catch {
-                return
-            }
-            if let idle = subscription.topic.expiresAfterIdle {
-                // A consumed topic is in use: keep it from expiring.
-                _ = try? await client.send(PEXPIRE(stream, after: idle))
-            }
-            let held = inFlight.withLock { $0 }
-            if held.isEmpty { continue }
-            var renew = RedisCommand.argumentList()
-            renew.append(contentsOf: [subscription.group, subscription.consumer])
-            renew.append(subscription.lockTimeToLive.redisMilliseconds)
-            renew.append(lockPrefix)
-            for (id, key) in held {
-                renew.append(id)
-                renew.append((key ?? nil) ?? "")
-            }
-            do {
-                let lost = try await client.send(StreamScripts.renew.call(keys: [stream], arguments: renew)).array ?? []
+    /// One renewal, called on the renewal thread (never waiting for the cooperative pool): keeps a consumed
+    /// expiring topic from expiring, and renews the entries and key locks this consumer holds. Skipped while the
+    /// previous renewal has no reply yet.
+    private func renewNow() {
+        if let idle = subscription.topic.expiresAfterIdle {
+            client.sendDetached(PEXPIRE(stream, after: idle).command) { _ in }
+        }
+        let held = inFlight.withLock { $0 }
+        if held.isEmpty { return }
+        guard renewing.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+        else { return }
+        var renew = RedisCommand.argumentList()
+        renew.append(contentsOf: [subscription.group, subscription.consumer])
+        renew.append(subscription.lockTimeToLive.redisMilliseconds)
+        renew.append(lockPrefix)
+        for (id, key) in held {
+            renew.append(id)
+            renew.append((key ?? nil) ?? "")
+        }
+        client.sendDetached(StreamScripts.renew.call(keys: [stream], arguments: renew).command) { [self] result in
+            renewing.store(false, ordering: .releasing)
+            switch result {
+            case .success(.array(let lost)):
                 if !lost.isEmpty {
                     logger.warning(
                         "\(lost.count) in-flight messages were reclaimed by another consumer (this one stalled)")
                 }
-            } catch {
+            case .success(let reply):
+                logger.warning("renewal failed", metadata: [LogKeys.error: "\(reply)"])
+            case .failure(let error):
                 logger.warning("renewal failed", metadata: [LogKeys.error: "\(error)"])
             }
         }

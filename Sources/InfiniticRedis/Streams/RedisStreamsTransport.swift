@@ -10,14 +10,17 @@ import Synchronization
 /// - Keyed topics take a per-key lock when an entry is read (in the same script that reads it, so stream
 ///   order decides); an entry whose key is busy is parked and handed over when the holder commits.
 /// - Scheduled messages wait in a sorted set per topic; consumers move due ones atomically.
-/// - Live consumers renew their entries and locks; entries of silent consumers are reclaimed after the
-///   visibility timeout, and dead-lettered after `maxDeliveries`.
+/// - Live consumers renew their entries and locks, from a thread of their own (`RenewalThread`: handlers keeping
+///   the cooperative pool busy do not make them look dead); entries of silent consumers are reclaimed after the
+///   visibility timeout, with the rest of their key's batch, and dead-lettered after `maxDeliveries`.
 /// - A handler's outcome (acknowledgement, state writes, messages) is one atomic script call, batched with
 ///   concurrent ones (group commit).
 public final class RedisStreamsTransport: Transport {
     public let configuration: RedisStreamsConfiguration
     /// The pool the transport uses (also usable for inspection).
     public let client: RedisClient
+    /// Renews what this transport's consumers hold, from a thread of its own.
+    let renewals = RenewalThread()
     private let logger: Logger
     private let publishers = Mutex<[Int: CommitBatcher]>([:])
     /// Whether immediate publishes are followed by `WAITAOF` (`PublishDurability.fsynced` on Redis 7.2+).
@@ -90,8 +93,13 @@ public final class RedisStreamsTransport: Transport {
         client.register(StreamScripts.all)
     }
 
-    /// Closes the connections; consumers still running fail.
+    deinit {
+        renewals.stop()
+    }
+
+    /// Closes the connections and ends the renewal thread; consumers still running fail.
     public func close() {
+        renewals.stop()
         client.close()
     }
 
@@ -259,7 +267,7 @@ public final class RedisStreamsTransport: Transport {
             PartitionConsumer(
                 subscription: subscription, partition: partition, client: client, configuration: configuration,
                 handler: handler, publish: { [weak self] messages in try await self?.publish(messages) },
-                logger: logger)
+                renewals: renewals, logger: logger)
         }
         try await withGracefulShutdownHandler {
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -15,14 +15,14 @@ struct ProbeProcess {
 
     static func start(
         url: String, namespace: String, topic: String, group: String, keyed: Bool, handleMilliseconds: Int,
-        visibilityMilliseconds: Int, logKey: String, keyBatchSize: Int = 1
+        visibilityMilliseconds: Int, logKey: String, keyBatchSize: Int = 1, blocksItsThreads: Bool = false
     ) throws -> ProbeProcess {
         let pid = try ChildProcess.spawn(
             try executable,
             [
                 url, namespace, topic, group, keyed ? "1" : "0", String(handleMilliseconds),
                 String(visibilityMilliseconds), logKey, String(keyBatchSize),
-            ])
+            ] + (blocksItsThreads ? ["block"] : []))
         return ProbeProcess(pid: pid)
     }
 
