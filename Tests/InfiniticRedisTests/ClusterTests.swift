@@ -170,6 +170,23 @@ struct RedisClusterTests {
         #expect(perMaster.reduce(0) { $0 + $1.response.count } == 300)
     }
 
+    /// `sendDetached` (the renewals' way, off the cooperative pool) reaches the master of each key's slot.
+    @Test func detachedCommandsGoToTheMasterOfTheirSlot() async throws {
+        let client = try await TestCluster.client()
+        defer { client.close() }
+        let prefix = TestRedis.uniqueNamespace("detached")
+        for round in 0..<2 {
+            for index in 0..<30 {
+                let key = "\(prefix):{\(index)}"
+                if round == 0 { try await client.send(SET(key, Array("value-\(index)".utf8))) }
+                let reply = try await withCheckedThrowingContinuation { continuation in
+                    client.sendDetached(GET(key).command) { continuation.resume(with: $0) }
+                }
+                #expect(reply.string == "value-\(index)")
+            }
+        }
+    }
+
     @Test func aCrossSlotScriptIsRefusedWithAClearError() async throws {
         let client = try await TestCluster.client()
         defer { client.close() }

@@ -126,6 +126,12 @@ struct RedisClientTests {
         #expect(try await client.send(pipeline)[first].hasPrefix("a"))
         try await client.send(SCRIPT.FLUSH())
         #expect(try await client.send(echo("b")).hasPrefix("b"))
+        // A detached call (the renewals' way) answered NOSCRIPT loads the script through the async path.
+        try await client.send(SCRIPT.FLUSH())
+        let detached = try await withCheckedThrowingContinuation { continuation in
+            client.sendDetached(echo("c").command) { continuation.resume(with: $0) }
+        }
+        #expect(detached.string?.hasPrefix("c") == true)
     }
 
     @Test func aSyncConnectionSendsCommandsAndPipelines() async throws {
