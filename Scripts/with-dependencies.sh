@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Installs what a fresh Debian machine with only the Swift toolchain lacks (redis-server, libhiredis-dev), quickly
-# skipped when present, then runs the command given: `bash Scripts/with-dependencies.sh swift test`.
+# Installs what a fresh Debian machine with only the Swift toolchain lacks (redis-server, libhiredis-dev,
+# libjemalloc-dev), quickly skipped when present, then runs the command given:
+# `bash Scripts/with-dependencies.sh swift test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 [ -f /usr/include/hiredis/hiredis.h ] || missing+=(libhiredis-dev)
+[ -f /usr/include/jemalloc/jemalloc.h ] || missing+=(libjemalloc-dev)
 if [ ${#missing[@]} -gt 0 ]; then
     if ! command -v apt-get >/dev/null 2>&1; then
-        echo "missing: ${missing[*]} (Redis 7.0+ and hiredis 0.14+ headers); this machine has no apt-get:" >&2
+        echo "missing: ${missing[*]} (Redis 7.0+, hiredis 0.14+ and jemalloc 5 headers); this machine has no apt-get:" >&2
         echo "install them with your package manager, then run: $*" >&2
         exit 1
     fi

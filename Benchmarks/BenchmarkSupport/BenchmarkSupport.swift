@@ -2,6 +2,7 @@
 // counts and small statistics. Figures on shared machines are noisy: every benchmark measures its baseline
 // in the same run and reports ratios.
 import Foundation
+import InfiniticJemalloc
 import InfiniticRedis
 import Logging
 import Synchronization
@@ -179,3 +180,7 @@ public final class Counter: Sendable {
     public func add(_ amount: Int) { count.add(amount, ordering: .relaxed) }
     public var value: Int { count.load(ordering: .relaxed) }
 }
+
+/// The allocator serving the benchmark's `malloc` (jemalloc, linked through `InfiniticJemalloc` as the worker
+/// executables link it; `LD_PRELOAD` another to compare), for the header of a report.
+public var allocatorDescription: String { Jemalloc.description }

@@ -129,7 +129,8 @@ defer { single.stopAndRemoveData() }
 let cluster = try await RedisClusterProcess.start(masters: 3)
 defer { cluster.stopAndRemoveData() }
 print(
-    "ClusterBenchmark \(Date()), \(ProcessInfo.processInfo.activeProcessorCount) cores; \(options.workflows) one-task "
+    "ClusterBenchmark \(Date()), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(allocatorDescription); "
+        + "\(options.workflows) one-task "
         + "workflows per round, \(options.inflight) in flight; cluster: 3 masters, \(options.partitions) partitions")
 
 var singleRates: [Double] = []

@@ -85,7 +85,7 @@ bench.executors = executors
 bench.stickyRouting = !options.flags.contains("no-sticky-routing")
 print(
     "ShapesBenchmark \(Date().formatted(.iso8601)), \(Report.load), \(ProcessInfo.processInfo.activeProcessorCount) "
-        + "cores; redis-server at \(redis.url) (AOF \(options.appendOnly ? "everysec" : "off")); "
+        + "cores, \(allocatorDescription); redis-server at \(redis.url) (AOF \(options.appendOnly ? "everysec" : "off")); "
         + "\(bench.inflight) in flight, handler concurrency \(bench.settings.concurrency), row budget \(bench.budget), "
         + "\(options.rounds) rounds, workflow tasks \(bench.inline ? "inline" : "through the executors")"
         + (executors > 0 ? " (\(executors) executor workers)" : "") + (bench.stickyRouting ? "" : ", no sticky routing")

@@ -24,7 +24,7 @@ let payload = [UInt8](repeating: UInt8(ascii: "x"), count: 64)
 let redis = try await BenchmarkRedis(options)
 print(
     "redis-server at \(redis.url) (AOF \(options.appendOnly ? "everysec" : "off")), \(options.messages) messages of "
-        + "\(payload.count) bytes, \(options.rounds) rounds")
+        + "\(payload.count) bytes, \(options.rounds) rounds, \(allocatorDescription)")
 
 /// Publishes `count` messages from 4 concurrent producers (batches of 100) while one consumer (handler
 /// concurrency 512) acknowledges them; returns messages/s from the first publish to the last ack.

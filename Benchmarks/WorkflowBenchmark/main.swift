@@ -78,7 +78,7 @@ if options.only == "observability" {
 print(
     "redis-server at \(redis.url) (AOF \(options.appendOnly ? "everysec" : "off")); \(workflows) one-task workflows "
         + "per round, \(inflight) in flight, handler concurrency \(concurrency), \(options.rounds) rounds, "
-        + "\(codecName) codec")
+        + "\(codecName) codec, \(allocatorDescription)")
 
 let namespace = "bench-\(UUID().uuidString.prefix(6))"
 let transport = try await RedisStreamsTransport.connect(

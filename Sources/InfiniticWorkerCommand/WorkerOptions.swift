@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Infinitic
 import InfiniticConfiguration
+import InfiniticJemalloc
 import InfiniticMetrics
 import InfiniticRedis
 import InfiniticTracing
@@ -193,6 +194,7 @@ public struct WorkerOptions: ParsableArguments {
             configuration.interceptors.chain.insert(metrics.interceptor, at: 0)
         }
         let worker = try InfiniticWorker(configuration: configuration, logger: logger)
+        logger.info("allocator: \(Jemalloc.description)")
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: worker)]
         if let metrics, let address {
             let endpoint = try metrics.endpoint(host: address.host, port: address.port, worker: worker)
