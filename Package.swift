@@ -40,7 +40,7 @@ let package = Package(
             providers: [.apt(["libhiredis-dev"]), .brew(["hiredis"])]),
 
         // jemalloc from Debian's libjemalloc-dev, as the allocator of the worker executables that link
-        // InfiniticJemalloc (a tenth less CPU per workflow than glibc's malloc: Benchmarks/README.md, "Allocator").
+        // InfiniticJemalloc (a sixth less CPU per workflow than glibc's malloc: Benchmarks/README.md, "jemalloc linked").
         .systemLibrary(
             name: "CJemalloc", path: "Sources/CJemalloc", pkgConfig: "jemalloc",
             providers: [.apt(["libjemalloc-dev"]), .brew(["jemalloc"])]),

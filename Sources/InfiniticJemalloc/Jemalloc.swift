@@ -12,7 +12,7 @@ import Darwin
 ///
 /// Why: a worker allocates and frees many short-lived objects (messages, states, async frames), often freeing on
 /// another thread than the one that allocated (tasks hop threads). glibc's allocator spends a sixth of a worker's
-/// CPU on that; with jemalloc a workflow costs about a tenth less CPU (Benchmarks/README.md, "jemalloc linked"). Redis
+/// CPU on that; with jemalloc a workflow costs about a sixth less CPU (Benchmarks/README.md, "jemalloc linked"). Redis
 /// itself runs on jemalloc for the same reasons.
 public enum Jemalloc {
     /// Whether jemalloc serves this process' `malloc` (the C library's allocator does otherwise, e.g. on a
