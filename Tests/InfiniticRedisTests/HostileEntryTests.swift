@@ -190,6 +190,41 @@ struct HostileEntryTests {
         #expect(letter.deliveryCount == 4)
     }
 
+    /// A commit Redis refuses (the state key was overwritten with a value of another type): its live consumer does
+    /// not keep renewing the message forever; it is delivered again after the visibility timeout, dead-lettered
+    /// once delivered too often, and the key's next message runs.
+    @Test func aCommitRedisRefusesIsDeliveredAgainThenDeadLettered() async throws {
+        let transport = try await TestRedis.transport()
+        defer { transport.close() }
+        let topic = Topic("refused", keyed: true)
+        let state = StateKey("refused", partitionKey: "a")
+        try await transport.client.send(SET(transport.keyspace.state(state), Array("not a hash".utf8)))
+        try await transport.publish(OutgoingMessage(topic: topic, key: "a", payload: "refused".bytes))
+        try await transport.publish(OutgoingMessage(topic: topic, key: "a", payload: "next".bytes))
+        let runs = Recorder<Int>()
+        let next = Recorder<String>()
+        let subscription = Subscription(
+            topic: topic, group: "g", visibilityTimeout: .milliseconds(300), maxDeliveries: 3,
+            schedulerInterval: .milliseconds(20))
+        try await whileConsuming(transport, subscription) { message in
+            if message.payload.text == "next" {
+                next.append("ok")
+                return .ack
+            }
+            runs.append(message.deliveryCount)
+            return .ack(Commit(writes: [StateWrite(key: state, operation: .put([1]))]))
+        } _: {
+            try await eventually("dead-lettered", timeout: .seconds(20)) {
+                try await !transport.deadLetters(of: topic, limit: 10).isEmpty
+            }
+            try await eventually("the key's next message ran") { next.count == 1 }
+        }
+        #expect(runs.all == [1, 2, 3], "\(runs.all)")
+        let letter = try #require(try await transport.deadLetters(of: topic, limit: 10).first)
+        #expect(letter.payload.text == "refused")
+        try await expectNothingPending(transport, topic, group: "g")
+    }
+
     func expectNothingPending(_ transport: RedisStreamsTransport, _ topic: Topic, group: String) async throws {
         let stream = transport.keyspace.stream(topic, partition: 0)
         try await eventually("nothing pending") {

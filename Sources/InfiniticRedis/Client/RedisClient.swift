@@ -95,8 +95,9 @@ public final class RedisClient: Sendable {
     /// Sends one command without awaiting it, from any thread: `completion` runs on a connection's thread (keep
     /// it short). The command is written by a connection's own thread (on a cluster, one to the master its slot is
     /// known to map to), so neither sending it nor hearing back needs Swift's cooperative pool: code that keeps
-    /// the pool busy does not delay it. What needs more goes through `send` in a task (on the pool): the slot map
-    /// not learnt yet, a cluster redirection, a script to load after `NOSCRIPT`.
+    /// the pool busy does not delay it. A registered script answered `NOSCRIPT` is loaded and called again the same
+    /// way. What needs more goes through `send` in a task (on the pool): the slot map not learnt yet, a cluster
+    /// redirection.
     func sendDetached(
         _ command: RedisCommand, completion: @escaping @Sendable (Result<RedisReply, any Error>) -> Void
     ) {
@@ -119,16 +120,31 @@ public final class RedisClient: Sendable {
         connection.enqueue([command]) { result in
             switch result {
             case .success(let replies):
-                if case .error(let message) = replies[0],
-                    ["NOSCRIPT", "MOVED", "ASK", "TRYAGAIN", "CLUSTERDOWN"].contains(where: message.hasPrefix)
-                {
-                    return viaTask()
+                if case .error(let message) = replies[0] {
+                    if message.hasPrefix("NOSCRIPT"), let load = self.scriptLoad(for: command) {
+                        // Loaded and called again on this connection, still from its thread.
+                        return connection.enqueue([load, command]) { again in
+                            completion(again.map { $0.last ?? .null }.mapError { $0 })
+                        }
+                    }
+                    if ["NOSCRIPT", "MOVED", "ASK", "TRYAGAIN", "CLUSTERDOWN"].contains(where: message.hasPrefix) {
+                        return viaTask()
+                    }
                 }
                 completion(.success(replies[0]))
             case .failure(let error):
                 completion(.failure(error))
             }
         }
+    }
+
+    /// `SCRIPT LOAD` of the registered script an `EVALSHA` command calls, if it is one.
+    private func scriptLoad(for command: RedisCommand) -> RedisCommand? {
+        guard command.name == "EVALSHA" else { return nil }
+        let arguments = command.arguments
+        guard arguments.count > 1 else { return nil }
+        let sha = String(decoding: arguments[1], as: UTF8.self)
+        return scripts.withLock { $0[sha] }.map { SCRIPT.LOAD($0.source).command }
     }
 
     /// Sends raw commands in one round trip on one connection (on a cluster, one per master involved); error

@@ -38,6 +38,8 @@ final class PartitionConsumer: Sendable {
     private let renewals: RenewalThread
     /// A renewal was sent and has no reply yet.
     private let renewing = Atomic(false)
+    /// Set when the consumer ends: no renewal starts after it.
+    private let renewalsEnded = Atomic(false)
 
     init(
         subscription: Subscription, partition: Int, client: RedisClient, configuration: RedisStreamsConfiguration,
@@ -107,6 +109,7 @@ final class PartitionConsumer: Sendable {
             }
         }
         if let renewal { renewals.cancel(renewal) }
+        await endRenewals()
         await releaseUnfinished()
         blocking.close()
     }
@@ -139,7 +142,7 @@ final class PartitionConsumer: Sendable {
         /// New entries are read only once a first reclaim pass went through the whole pending list: after the
         /// fleet was down longer than the lock TTL, a dead holder's key is free, and a new entry of that key read
         /// before its lost entry was taken back would run first.
-        var scannedPending = false
+        var scannedPending = !subscription.topic.isKeyed
         var nextMove = ContinuousClock.now
         var nextTrim = ContinuousClock.now
         /// Removing idle consumers waits a pass: at start, those of a process that just died are not idle yet.
@@ -248,6 +251,13 @@ final class PartitionConsumer: Sendable {
             byKey[key, default: []].append(message)
         }
         return batches + order.map { MessageBatch(byKey[$0]!) }
+    }
+
+    /// Stops renewing a batch's entries.
+    private func untrack(_ batch: MessageBatch) {
+        inFlight.withLock { held in
+            for message in batch.messages { held[message.id] = nil }
+        }
     }
 
     /// Records a batch as in flight (renewed while handled); only its first entry holds the key lock.
@@ -370,10 +380,13 @@ final class PartitionConsumer: Sendable {
         var next: MessageBatch? = first
         while let batch = next {
             next = nil
-            guard let handedOver = await handleBatch(batch) else { return }  // cancelled: left for redelivery
-            inFlight.withLock { held in
-                for message in batch.messages { held[message.id] = nil }
+            // Nil: cancelled (stopping: `releaseUnfinished` hands the batch on), or its commit failed (left for a
+            // reclaim pass after the visibility timeout, as a further delivery).
+            guard let handedOver = await handleBatch(batch) else {
+                if !isStopping { untrack(batch) }
+                return
             }
+            untrack(batch)
             if !handedOver.isEmpty {
                 let following = MessageBatch(handedOver)
                 track(following)
@@ -409,6 +422,7 @@ final class PartitionConsumer: Sendable {
             do {
                 outcome = try await commitRetryingConnectionErrors(request)
             } catch {
+                if !isStopping { logCommitFailure(error, batch: batch) }
                 return nil
             }
             switch outcome {
@@ -425,6 +439,16 @@ final class PartitionConsumer: Sendable {
     }
 
     // The rare paths of `handleBatch`, kept out of its async frame (allocated for every batch).
+
+    /// A commit Redis refused (not a lost connection: those are retried), e.g. a state key of another type that
+    /// someone wrote: the batch is left to be delivered again after the visibility timeout, and dead-lettered
+    /// once it was delivered too often.
+    @inline(never)
+    private func logCommitFailure(_ error: any Error, batch: MessageBatch) {
+        logger.error(
+            "a commit failed; its messages will be delivered again after the visibility timeout",
+            metadata: [LogKeys.id: "\(batch.messages.map(\.id))", LogKeys.error: "\(error)"])
+    }
 
     /// Whether the commit publishes messages to other partitions.
     @inline(never)
@@ -617,8 +641,13 @@ final class PartitionConsumer: Sendable {
         }
         let held = inFlight.withLock { $0 }
         if held.isEmpty { return }
-        guard renewing.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+        guard renewing.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent).exchanged
         else { return }
+        // Checked once this renewal holds the flag: `endRenewals` sets `renewalsEnded`, then waits for the flag.
+        if renewalsEnded.load(ordering: .sequentiallyConsistent) {
+            renewing.store(false, ordering: .sequentiallyConsistent)
+            return
+        }
         var renew = RedisCommand.argumentList()
         renew.append(contentsOf: [subscription.group, subscription.consumer])
         renew.append(subscription.lockTimeToLive.redisMilliseconds)
@@ -628,7 +657,7 @@ final class PartitionConsumer: Sendable {
             renew.append((key ?? nil) ?? "")
         }
         client.sendDetached(StreamScripts.renew.call(keys: [stream], arguments: renew).command) { [self] result in
-            renewing.store(false, ordering: .releasing)
+            renewing.store(false, ordering: .sequentiallyConsistent)
             switch result {
             case .success(.array(let lost)):
                 if !lost.isEmpty {
@@ -665,6 +694,17 @@ final class PartitionConsumer: Sendable {
 
     /// Entries this consumer still holds unfinished (handlers cancelled): mark them idle for a full
     /// visibility timeout so the next reclaim pass of any consumer takes them at once.
+    /// Stops renewals and waits (up to a few seconds) for one sent before to be answered: a renewal landing after
+    /// `releaseUnfinished` would make what it released look held again for a whole visibility timeout.
+    private func endRenewals() async {
+        renewalsEnded.store(true, ordering: .sequentiallyConsistent)
+        var waits = 0
+        while renewing.load(ordering: .sequentiallyConsistent) && waits < 300 {
+            try? await Task.sleep(for: .milliseconds(10))
+            waits += 1
+        }
+    }
+
     private func releaseUnfinished() async {
         let held = inFlight.withLock { $0 }
         guard !held.isEmpty else { return }

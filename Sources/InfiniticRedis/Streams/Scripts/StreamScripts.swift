@@ -115,9 +115,15 @@ enum StreamScripts {
             local max_per_key = tonumber(ARGV[15]) or 1
             set_limits(ARGV[16], ARGV[17])
             local ready = {}
+            -- Entries given out in this call (with their key, or as the rest of a lost batch): skipped when the
+            -- scan reaches them.
+            local taken_back = {}
             local function append_all(head)
                 if head then
-                    for _, h in ipairs(head) do ready[#ready + 1] = h end
+                    for _, h in ipairs(head) do
+                        ready[#ready + 1] = h
+                        taken_back[h[1]] = true
+                    end
                 end
             end
             local reason = 'its consumer stopped renewing it (crashed or stalled) too many times'
@@ -145,33 +151,25 @@ enum StreamScripts {
                 return {ready, r[1]}
             end
 
-            -- Entries taken back in this call as part of a batch (skipped when the scan reaches them).
-            local taken_back = {}
-            -- A silent consumer's pending entries, read once per call: {ids, fields, counts}.
-            local held_by = {}
-
             -- Takes back the other pending entries of `key` that the silent `owner` holds after `id`: the rest of the
             -- batch it read with `id`. When `id` took its key back (`holding`), up to the batch size in all join its
             -- batch; otherwise (`id` was dead-lettered) the first of them takes the key. The others are parked in
             -- stream order, ahead of what arrived after them. Returns whether the key was taken.
             local function take_back_batch(owner, id, key, lock, park, holding)
-                local held = held_by[owner]
-                if not held then
-                    local ids = {}
-                    for _, p in ipairs(redis.call('XPENDING', stream, group, 'IDLE', min_idle, '-', '+', 1000, owner)) do
-                        ids[#ids + 1] = p[1]
-                    end
-                    local fields, counts = {}, {}
-                    if #ids > 0 then fields, counts = fetch_pending(stream, group, owner, ids) end
-                    held = {ids = ids, fields = fields, counts = counts}
-                    held_by[owner] = held
+                -- The batch came from one read: its rest lies within the owner's next pending entries (a read
+                -- takes at most a batch size of entries, 100 by default).
+                local ids = {}
+                for _, p in ipairs(redis.call('XPENDING', stream, group, 'IDLE', min_idle, '(' .. id, '+', 1000, owner)) do
+                    ids[#ids + 1] = p[1]
                 end
+                if #ids == 0 then return false end
+                local fields, counts = fetch_pending(stream, group, owner, ids)
                 local in_batch = holding and 1 or 0
-                for _, other in ipairs(held.ids) do
-                    local f = held.fields[other]
-                    if not taken_back[other] and f and id_before(id, other) and field(f, 'k') == key then
+                for _, other in ipairs(ids) do
+                    local f = fields[other]
+                    if not taken_back[other] and f and field(f, 'k') == key then
                         taken_back[other] = true
-                        local n = held.counts[other] or 1
+                        local n = counts[other] or 1
                         local total = total_deliveries(n + 1, f)
                         local bad = invalid(f)
                         if bad or total > max_deliveries then
