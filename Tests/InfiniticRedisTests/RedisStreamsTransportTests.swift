@@ -152,6 +152,39 @@ struct RedisStreamsTransportTests {
         #expect(taken.all.isEmpty, "messages of a live consumer were taken back: \(taken.all)")
     }
 
+    /// A consumer whose renewal of a message it is still handling came too late (here the message is made to look
+    /// idle again and again) does not take it back from itself in a reclaim pass and run it a second time beside
+    /// the first run.
+    @Test func aConsumerDoesNotTakeBackWhatItIsStillHandling() async throws {
+        let transport = try await TestRedis.transport()
+        let topic = Topic("self-reclaim")
+        let stream = transport.keyspace.stream(topic, partition: 0)
+        try await transport.publish(OutgoingMessage(topic: topic, payload: "slow".bytes))
+        let runs = Locked(0)
+        let subscription = Subscription(
+            topic: topic, group: "g", consumer: "self", visibilityTimeout: .milliseconds(300))
+        try await whileConsuming(transport, subscription) { _ in
+            runs.withLock { $0 += 1 }
+            try await Task.sleep(for: .seconds(2))
+            return .ack
+        } _: {
+            try await eventually("handling") { runs.value == 1 }
+            let pending = try await transport.client.send(XPENDING(stream, group: "g", count: 10))
+            let id = try #require(pending.first?.id)
+            // For 1.5 s (five visibility timeouts), the entry looks idle for 10 s whatever its renewals do.
+            let end = ContinuousClock.now + .milliseconds(1500)
+            while ContinuousClock.now < end {
+                let idle = XCLAIM(stream, group: "g", consumer: "self", minIdle: .zero, ids: [id], idle: .seconds(10))
+                _ = try await transport.client.send(XCLAIM.JUSTID(idle))
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            try await eventually("acknowledged") {
+                try await transport.client.send(XPENDING(stream, group: "g", count: 10)).isEmpty
+            }
+        }
+        #expect(runs.value == 1, "the message ran \(runs.value) times")
+    }
+
     @Test func aMessageKillingItsConsumersEveryTimeEndsInTheDeadLetters() async throws {
         let transport = try await TestRedis.transport()
         let topic = Topic("crashy")

@@ -171,7 +171,7 @@ final class PartitionConsumer: Sendable {
                 }
                 if now >= nextReclaim {
                     let (reclaimed, cursor) = try await reclaim(cursor: reclaimCursor, count: slots)
-                    messages += reclaimed
+                    messages += notHandledHere(reclaimed)
                     reclaimCursor = cursor
                     nextReclaim = now + (cursor == "0-0" ? visibility / 2 : .zero)
                     if cursor == "0-0" { scannedPending = true }
@@ -251,6 +251,13 @@ final class PartitionConsumer: Sendable {
             byKey[key, default: []].append(message)
         }
         return batches + order.map { MessageBatch(byKey[$0]!) }
+    }
+
+    /// Of entries a reclaim pass took back, those this consumer is not handling already: one still handled here
+    /// (its renewal came after the visibility timeout) is left to the run under way, not run a second time.
+    private func notHandledHere(_ messages: [ReceivedMessage]) -> [ReceivedMessage] {
+        if messages.isEmpty { return messages }
+        return inFlight.withLock { held in messages.filter { held[$0.id] == nil } }
     }
 
     /// Stops renewing a batch's entries.
