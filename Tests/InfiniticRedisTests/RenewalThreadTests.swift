@@ -22,6 +22,18 @@ struct RenewalThreadTests {
         #expect(fast.value <= atCancel + 1, "a cancelled job is not called again (one call may have been under way)")
     }
 
+    @Test func aJobBroughtForwardRunsSoonThenKeepsItsPeriod() async throws {
+        let thread = RenewalThread(name: "test-renewals")
+        defer { thread.stop() }
+        let calls = Locked(0)
+        let job = try #require(thread.schedule(every: .seconds(30)) { calls.withLock { $0 += 1 } })
+        thread.bringForward(job, to: .now + .milliseconds(20))
+        try await eventually("called once, long before its period") { calls.value == 1 }
+        thread.bringForward(job, to: .now + .seconds(60))  // later than its next call: no change
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(calls.value == 1, "after the early call, the next one is a period away")
+    }
+
     @Test func aStoppedThreadTakesNoJob() {
         let thread = RenewalThread(name: "test-renewals")
         _ = thread.schedule(every: .milliseconds(10)) {}

@@ -40,6 +40,8 @@ final class PartitionConsumer: Sendable {
     private let renewing = Atomic(false)
     /// Set when the consumer ends: no renewal starts after it.
     private let renewalsEnded = Atomic(false)
+    /// The renewal's job on `renewals`, while the consumer runs.
+    private let renewalJob = Mutex<Int?>(nil)
 
     init(
         subscription: Subscription, partition: Int, client: RedisClient, configuration: RedisStreamsConfiguration,
@@ -103,6 +105,7 @@ final class PartitionConsumer: Sendable {
         // Renew well before either the visibility timeout or the lock TTL runs out.
         let period = min(subscription.visibilityTimeout, subscription.lockTimeToLive) / 3
         let renewal = renewals.schedule(every: period) { [self] in renewNow() }
+        renewalJob.withLock { $0 = renewal }
         await withDiscardingTaskGroup { handlers in
             await readLoop { batch, permits in
                 handlers.addTask { await self.handle(batch, permits: permits) }
@@ -672,11 +675,19 @@ final class PartitionConsumer: Sendable {
                         "\(lost.count) in-flight messages were reclaimed by another consumer (this one stalled)")
                 }
             case .success(let reply):
-                logger.warning("renewal failed", metadata: [LogKeys.error: "\(reply)"])
+                logger.warning("renewal failed, trying again in a second", metadata: [LogKeys.error: "\(reply)"])
+                renewSoon()
             case .failure(let error):
-                logger.warning("renewal failed", metadata: [LogKeys.error: "\(error)"])
+                logger.warning("renewal failed, trying again in a second", metadata: [LogKeys.error: "\(error)"])
+                renewSoon()
             }
         }
+    }
+
+    /// After a failed renewal: the next in a second (or at its due time if sooner), not a whole period later.
+    private func renewSoon() {
+        guard let job = renewalJob.withLock({ $0 }) else { return }
+        renewals.bringForward(job, to: .now + min(.seconds(1), subscription.visibilityTimeout / 6))
     }
 
     /// Removes the consumers of this group idle for `idle` with nothing pending (see

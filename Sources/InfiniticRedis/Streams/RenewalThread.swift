@@ -54,6 +54,17 @@ final class RenewalThread: Sendable {
         return id
     }
 
+    /// Calls a job at `instant` if that is sooner than its next call (a renewal that failed is tried again soon,
+    /// not a whole period later); its period then counts from that call.
+    func bringForward(_ id: Int, to instant: ContinuousClock.Instant) {
+        let sooner: Bool = state.withLock { state in
+            guard let due = state.jobs[id]?.due, instant < due else { return false }
+            state.jobs[id]!.due = instant
+            return true
+        }
+        if sooner { wakeup.signal() }
+    }
+
     /// Stops calling a job (a call already started finishes).
     func cancel(_ id: Int) {
         state.withLock { _ = $0.jobs.removeValue(forKey: id) }
