@@ -710,8 +710,6 @@ final class PartitionConsumer: Sendable {
         }
     }
 
-    /// Entries this consumer still holds unfinished (handlers cancelled): mark them idle for a full
-    /// visibility timeout so the next reclaim pass of any consumer takes them at once.
     /// Stops renewals and waits (up to a few seconds) for one sent before to be answered: a renewal landing after
     /// `releaseUnfinished` would make what it released look held again for a whole visibility timeout.
     private func endRenewals() async {
@@ -723,6 +721,8 @@ final class PartitionConsumer: Sendable {
         }
     }
 
+    /// Entries this consumer still holds unfinished (handlers cancelled): mark them idle for a full
+    /// visibility timeout so the next reclaim pass of any consumer takes them at once.
     private func releaseUnfinished() async {
         let held = inFlight.withLock { $0 }
         guard !held.isEmpty else { return }
