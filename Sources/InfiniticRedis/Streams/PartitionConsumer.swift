@@ -102,6 +102,14 @@ final class PartitionConsumer: Sendable {
         if let idle = subscription.topic.expiresAfterIdle {
             try await client.send(PEXPIRE(stream, after: idle))
         }
+        if subscription.topic.isKeyed && subscription.lockTimeToLive < subscription.visibilityTimeout * 2 {
+            logger.warning(
+                """
+                the lock TTL (\(subscription.lockTimeToLive)) is not well above the visibility timeout \
+                (\(subscription.visibilityTimeout)): a dead holder's key may be free before its message is \
+                reclaimed, and a later message of that key run first (the default TTL is five times the timeout)
+                """)
+        }
         // Renew well before either the visibility timeout or the lock TTL runs out.
         let period = min(subscription.visibilityTimeout, subscription.lockTimeToLive) / 3
         let renewal = renewals.schedule(every: period) { [self] in renewNow() }
