@@ -94,13 +94,10 @@ struct RedisStreamsTransportTests {
     @Test func aMessageWhoseConsumerWasKilledIsRedeliveredToAnother() async throws {
         let transport = try await TestRedis.transport()
         let server = try await TestRedis.server()
-        let namespace = transport.keyspace.namespace
-        let log = "probe-log-\(UUID())"
         let topic = Topic("fragile")
-        let probe = try ProbeProcess.start(
-            url: server.url, namespace: namespace, topic: topic.name, group: "workers", keyed: false,
-            handleMilliseconds: 60_000, visibilityMilliseconds: 1000, logKey: log)
-        try await eventually("probe ready") { try await ProbeEvent.readyCount(transport.client, log) == 1 }
+        let (probe, log) = try await ProbeProcess.startReady(
+            transport: transport, url: server.url, topic: topic, group: "workers", handleMilliseconds: 60_000,
+            visibilityMilliseconds: 1000)
         try await transport.publish((0..<3).map { OutgoingMessage(topic: topic, payload: "job\($0)".bytes) })
         try await eventually("probe took all three") {
             try await ProbeEvent.read(transport.client, log).filter { $0.event == "start" }.count == 3
@@ -299,12 +296,10 @@ struct RedisStreamsTransportTests {
     @Test func theKeyOfAKilledHolderIsHandedToTheParkedMessagesInOrder() async throws {
         let transport = try await TestRedis.transport()
         let server = try await TestRedis.server()
-        let log = "probe-log-\(UUID())"
         let topic = Topic("keyed-crash", keyed: true)
-        let probe = try ProbeProcess.start(
-            url: server.url, namespace: transport.keyspace.namespace, topic: topic.name, group: "engine", keyed: true,
-            handleMilliseconds: 60_000, visibilityMilliseconds: 1000, logKey: log)
-        try await eventually("probe ready") { try await ProbeEvent.readyCount(transport.client, log) == 1 }
+        let (probe, log) = try await ProbeProcess.startReady(
+            transport: transport, url: server.url, topic: topic, group: "engine", handleMilliseconds: 60_000,
+            visibilityMilliseconds: 1000)
         try await transport.publish(OutgoingMessage(topic: topic, key: "K", payload: "0".bytes))
         try await eventually("the probe holds K") {
             try await ProbeEvent.read(transport.client, log).contains { $0.event == "start" }
@@ -376,13 +371,11 @@ struct RedisStreamsTransportTests {
     @Test func aKeyWhoseLockExpiredWhileTheFleetWasDownKeepsItsOrder() async throws {
         let transport = try await TestRedis.transport()
         let server = try await TestRedis.server()
-        let log = "probe-log-\(UUID())"
         let topic = Topic("keyed-down", keyed: true)
         // Visibility 200 ms: the probe's locks live five times that, 1 s.
-        let probe = try ProbeProcess.start(
-            url: server.url, namespace: transport.keyspace.namespace, topic: topic.name, group: "engine", keyed: true,
-            handleMilliseconds: 60_000, visibilityMilliseconds: 200, logKey: log)
-        try await eventually("probe ready") { try await ProbeEvent.readyCount(transport.client, log) == 1 }
+        let (probe, log) = try await ProbeProcess.startReady(
+            transport: transport, url: server.url, topic: topic, group: "engine", handleMilliseconds: 60_000,
+            visibilityMilliseconds: 200)
         try await transport.publish(OutgoingMessage(topic: topic, key: "J", payload: "gone".bytes))
         try await transport.publish(OutgoingMessage(topic: topic, key: "K", payload: "lost".bytes))
         try await eventually("the probe holds both") {
@@ -450,11 +443,9 @@ struct RedisStreamsTransportTests {
 
         // Dead: a holder killed mid-flight leaves its lock, which expires after its TTL (5 s for the probe: five
         // times its 1 s visibility timeout).
-        let log = "probe-log-\(UUID())"
-        let probe = try ProbeProcess.start(
-            url: server.url, namespace: transport.keyspace.namespace, topic: "ttl-dead", group: "g", keyed: true,
-            handleMilliseconds: 60_000, visibilityMilliseconds: 1000, logKey: log)
-        try await eventually("probe ready") { try await ProbeEvent.readyCount(transport.client, log) == 1 }
+        let (probe, log) = try await ProbeProcess.startReady(
+            transport: transport, url: server.url, topic: Topic("ttl-dead", keyed: true), group: "g",
+            handleMilliseconds: 60_000, visibilityMilliseconds: 1000)
         try await transport.publish(
             OutgoingMessage(topic: Topic("ttl-dead", keyed: true), key: "K", payload: "x".bytes))
         try await eventually("the probe holds K") {

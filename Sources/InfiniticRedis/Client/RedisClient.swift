@@ -121,13 +121,13 @@ public final class RedisClient: Sendable {
             switch result {
             case .success(let replies):
                 if case .error(let message) = replies[0] {
-                    if message.hasPrefix("NOSCRIPT"), let load = self.scriptLoad(for: command) {
+                    if message.hasPrefix("NOSCRIPT"), let script = self.registeredScript(calledBy: command) {
                         // Loaded and called again on this connection, still from its thread.
-                        return connection.enqueue([load, command]) { again in
+                        return connection.enqueue([SCRIPT.LOAD(script.source).command, command]) { again in
                             completion(again.map { $0.last ?? .null }.mapError { $0 })
                         }
                     }
-                    if ["NOSCRIPT", "MOVED", "ASK", "TRYAGAIN", "CLUSTERDOWN"].contains(where: message.hasPrefix) {
+                    if ["MOVED", "ASK", "TRYAGAIN", "CLUSTERDOWN"].contains(where: message.hasPrefix) {
                         return viaTask()
                     }
                 }
@@ -138,13 +138,13 @@ public final class RedisClient: Sendable {
         }
     }
 
-    /// `SCRIPT LOAD` of the registered script an `EVALSHA` command calls, if it is one.
-    private func scriptLoad(for command: RedisCommand) -> RedisCommand? {
+    /// The registered script an `EVALSHA` command calls, if it is one (to load it after `NOSCRIPT`).
+    private func registeredScript(calledBy command: RedisCommand) -> RedisScript? {
         guard command.name == "EVALSHA" else { return nil }
         let arguments = command.arguments
         guard arguments.count > 1 else { return nil }
         let sha = String(decoding: arguments[1], as: UTF8.self)
-        return scripts.withLock { $0[sha] }.map { SCRIPT.LOAD($0.source).command }
+        return scripts.withLock { $0[sha] }
     }
 
     /// Sends raw commands in one round trip on one connection (on a cluster, one per master involved); error
@@ -169,11 +169,11 @@ public final class RedisClient: Sendable {
         var loads: [SCRIPT.LOAD] = []
         var loaded = Set<String>()
         for index in missing {
-            let sha = String(decoding: commands[index].arguments[1], as: UTF8.self)
-            guard !loaded.contains(sha), let script = scripts.withLock({ $0[sha] }) else { continue }
-            loaded.insert(sha)
+            guard let script = registeredScript(calledBy: commands[index]), loaded.insert(script.sha1).inserted
+            else { continue }
             loads.append(SCRIPT.LOAD(script.source))
-            logger.debug("loading Lua script", metadata: [LogKeys.script: "\(script.name)", LogKeys.sha: "\(sha)"])
+            logger.debug(
+                "loading Lua script", metadata: [LogKeys.script: "\(script.name)", LogKeys.sha: "\(script.sha1)"])
         }
         guard !loads.isEmpty else { return replies }
         try await load(loads, on: connection)

@@ -38,9 +38,7 @@ final class PartitionConsumer: Sendable {
     private let renewals: RenewalThread
     /// A renewal was sent and has no reply yet.
     private let renewing = Atomic(false)
-    /// Set when the consumer ends: no renewal starts after it.
-    private let renewalsEnded = Atomic(false)
-    /// The renewal's job on `renewals`, while the consumer runs.
+    /// The renewal's job on `renewals`, while the consumer runs (nil once it ended: no renewal starts after).
     private let renewalJob = Mutex<Int?>(nil)
 
     init(
@@ -112,14 +110,12 @@ final class PartitionConsumer: Sendable {
         }
         // Renew well before either the visibility timeout or the lock TTL runs out.
         let period = min(subscription.visibilityTimeout, subscription.lockTimeToLive) / 3
-        let renewal = renewals.schedule(every: period) { [self] in renewNow() }
-        renewalJob.withLock { $0 = renewal }
+        renewalJob.withLock { $0 = renewals.schedule(every: period) { [self] in renewNow() } }
         await withDiscardingTaskGroup { handlers in
             await readLoop { batch, permits in
                 handlers.addTask { await self.handle(batch, permits: permits) }
             }
         }
-        if let renewal { renewals.cancel(renewal) }
         await endRenewals()
         await releaseUnfinished()
         blocking.close()
@@ -661,8 +657,8 @@ final class PartitionConsumer: Sendable {
         if held.isEmpty { return }
         guard renewing.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent).exchanged
         else { return }
-        // Checked once this renewal holds the flag: `endRenewals` sets `renewalsEnded`, then waits for the flag.
-        if renewalsEnded.load(ordering: .sequentiallyConsistent) {
+        // Checked once this renewal holds the flag: `endRenewals` removes the job, then waits for the flag.
+        if renewalJob.withLock({ $0 == nil }) {
             renewing.store(false, ordering: .sequentiallyConsistent)
             return
         }
@@ -721,7 +717,7 @@ final class PartitionConsumer: Sendable {
     /// Stops renewals and waits (up to a few seconds) for one sent before to be answered: a renewal landing after
     /// `releaseUnfinished` would make what it released look held again for a whole visibility timeout.
     private func endRenewals() async {
-        renewalsEnded.store(true, ordering: .sequentiallyConsistent)
+        if let job = renewalJob.withLock({ $0.take() }) { renewals.cancel(job) }
         var waits = 0
         while renewing.load(ordering: .sequentiallyConsistent) && waits < 300 {
             try? await Task.sleep(for: .milliseconds(10))

@@ -1,6 +1,8 @@
 import Foundation
 import InfiniticRedis
+import InfiniticTransport
 import TestSupport
+import Testing
 
 @testable import InfiniticRedis
 
@@ -24,6 +26,20 @@ struct ProbeProcess {
                 String(visibilityMilliseconds), logKey, String(keyBatchSize),
             ] + (blocksItsThreads ? ["block"] : []))
         return ProbeProcess(pid: pid)
+    }
+
+    /// Starts a probe consuming `topic` for `group` in `transport`'s namespace (on the server at `url`), logging to
+    /// a new list, and waits until it consumes. Returns the probe and its log's key.
+    static func startReady(
+        transport: RedisStreamsTransport, url: String, topic: Topic, group: String, handleMilliseconds: Int,
+        visibilityMilliseconds: Int
+    ) async throws -> (probe: ProbeProcess, log: String) {
+        let log = "probe-log-\(UUID())"
+        let probe = try start(
+            url: url, namespace: transport.keyspace.namespace, topic: topic.name, group: group, keyed: topic.isKeyed,
+            handleMilliseconds: handleMilliseconds, visibilityMilliseconds: visibilityMilliseconds, logKey: log)
+        try await eventually("probe ready") { try await ProbeEvent.readyCount(transport.client, log) == 1 }
+        return (probe, log)
     }
 
     func kill() {

@@ -151,6 +151,25 @@ enum StreamScripts {
                 return {ready, r[1]}
             end
 
+            -- A lost entry's deliveries counting this one (`n` in the PEL; the last of a parked entry was not one),
+            -- or nil once it went to the dead letters: not of this format (`bad`), or delivered too often.
+            local function deliverable(id, fields, n, was_parked, bad)
+                local total = total_deliveries(n + 1, fields)
+                if was_parked then total = total - 1 end
+                if bad or total > max_deliveries then
+                    dead_letter(stream, dead, group, id, fields, bad and n or total - 1,
+                                bad and ('invalid entry: ' .. bad) or reason, shared)
+                    return nil
+                end
+                return total
+            end
+
+            -- Whether `lock` is free or names entry `id`.
+            local function free_or_names(lock, id)
+                local holder = redis.call('GET', lock)
+                return not holder or string.sub(holder, -(#id + 1)) == '/' .. id
+            end
+
             -- Takes back the other pending entries of `key` that the silent `owner` holds after `id`: the rest of the
             -- batch it read with `id`. When `id` took its key back (`holding`), up to the batch size in all join its
             -- batch; otherwise (`id` was dead-lettered) the first of them takes the key. The others are parked in
@@ -170,13 +189,9 @@ enum StreamScripts {
                     if not taken_back[other] and f and field(f, 'k') == key then
                         taken_back[other] = true
                         local n = counts[other] or 1
-                        local total = total_deliveries(n + 1, f)
-                        local bad = invalid(f)
-                        if bad or total > max_deliveries then
-                            dead_letter(stream, dead, group, other, f, bad and n or total - 1,
-                                        bad and ('invalid entry: ' .. bad) or reason, shared)
-                        elseif #redis.call('XCLAIM', stream, group, consumer, min_idle, other,
-                                           'RETRYCOUNT', n + 1, 'JUSTID') > 0 then
+                        local total = deliverable(other, f, n, false, invalid(f))
+                        if total and #redis.call('XCLAIM', stream, group, consumer, min_idle, other,
+                                                 'RETRYCOUNT', n + 1, 'JUSTID') > 0 then
                             if in_batch == 0 then redis.call('SET', lock, consumer .. '/' .. other, 'PX', ttl) end
                             if in_batch < max_per_key then
                                 in_batch = in_batch + 1
@@ -217,20 +232,14 @@ enum StreamScripts {
                             append_all(take_head(stream, group, consumer, lock, park, ttl, max_per_key))
                         end
                     else
-                        local total = total_deliveries(n + 1, fields)
-                        if owner == parked then total = total - 1 end
-                        if bad or total > max_deliveries then
-                            dead_letter(stream, dead, group, id, fields, bad and n or total - 1,
-                                        bad and ('invalid entry: ' .. bad) or reason, shared)
-                            if key then
-                                -- Free the key if the dead entry held it, and let the next parked entry run.
-                                local holder = redis.call('GET', lock)
-                                if not holder or string.sub(holder, -(#id + 1)) == '/' .. id then
-                                    -- The rest of its batch first, if its consumer went silent.
-                                    if owner == parked or not take_back_batch(owner, id, key, lock, park, false) then
-                                        local head = take_head(stream, group, consumer, lock, park, ttl, max_per_key)
-                                        if head then append_all(head) else redis.call('DEL', lock) end
-                                    end
+                        local total = deliverable(id, fields, n, owner == parked, bad)
+                        if not total then
+                            -- If the dead entry held the key: the rest of its batch takes it (its consumer went
+                            -- silent), else the next parked entries, else nobody.
+                            if key and free_or_names(lock, id) then
+                                if owner == parked or not take_back_batch(owner, id, key, lock, park, false) then
+                                    local head = take_head(stream, group, consumer, lock, park, ttl, max_per_key)
+                                    if head then append_all(head) else redis.call('DEL', lock) end
                                 end
                             end
                         else
@@ -245,15 +254,12 @@ enum StreamScripts {
                             if #claimed > 0 then
                                 if not key then
                                     ready[#ready + 1] = entry(id, fields, total, false)
+                                elseif free_or_names(lock, id) then
+                                    redis.call('SET', lock, consumer .. '/' .. id, 'PX', ttl)
+                                    ready[#ready + 1] = entry(id, fields, total, true)
+                                    if owner ~= parked then take_back_batch(owner, id, key, lock, park, true) end
                                 else
-                                    local holder = redis.call('GET', lock)
-                                    if not holder or string.sub(holder, -(#id + 1)) == '/' .. id then
-                                        redis.call('SET', lock, consumer .. '/' .. id, 'PX', ttl)
-                                        ready[#ready + 1] = entry(id, fields, total, true)
-                                        if owner ~= parked then take_back_batch(owner, id, key, lock, park, true) end
-                                    else
-                                        park_in_order(stream, group, parked, park, id)
-                                    end
+                                    park_in_order(stream, group, parked, park, id)
                                 end
                             end
                         end
