@@ -170,21 +170,48 @@ struct RedisClusterTests {
         #expect(perMaster.reduce(0) { $0 + $1.response.count } == 300)
     }
 
-    /// `sendDetached` (the renewals' way, off the cooperative pool) reaches the master of each key's slot.
+    /// `sendDetached` (the renewals' way, off the cooperative pool) writes each command straight to the master of
+    /// its key's slot: no master answers one with a redirection (a redirected command counts as a rejected call in
+    /// `INFO commandstats`; the control at the end shows that the count sees one). `STRLEN`: no other test uses it.
     @Test func detachedCommandsGoToTheMasterOfTheirSlot() async throws {
         let client = try await TestCluster.client()
         defer { client.close() }
         let prefix = TestRedis.uniqueNamespace("detached")
-        for round in 0..<2 {
-            for index in 0..<30 {
-                let key = "\(prefix):{\(index)}"
-                if round == 0 { try await client.send(SET(key, Array("value-\(index)".utf8))) }
-                let reply = try await withCheckedThrowingContinuation { continuation in
-                    client.sendDetached(GET(key).command) { continuation.resume(with: $0) }
-                }
-                #expect(reply.string == "value-\(index)")
+        func strlen(_ key: String) -> RedisCommand {
+            var command = RedisCommand.argumentList()
+            command.append(contentsOf: ["STRLEN", key])
+            return command
+        }
+        func rejected() async throws -> Int {
+            try await client.sendToEveryMaster(INFO("commandstats")).reduce(0) { total, master in
+                let line = master.response.split(whereSeparator: \.isNewline).first { $0.hasPrefix("cmdstat_strlen:") }
+                let field = line?.split(separator: ",").first { $0.hasPrefix("rejected_calls=") }
+                return total + (field.flatMap { Int($0.dropFirst("rejected_calls=".count)) } ?? 0)
             }
         }
+        let keys = (0..<30).map { "\(prefix):{\($0)}" }
+        for key in keys { try await client.send(SET(key, Array("value of \(key)".utf8))) }
+        let before = try await rejected()
+        for key in keys {
+            let reply = try await withCheckedThrowingContinuation { continuation in
+                client.sendDetached(strlen(key)) { continuation.resume(with: $0) }
+            }
+            #expect(reply == .integer(Int64("value of \(key)".utf8.count)))
+        }
+        #expect(try await rejected() == before, "a master redirected a detached command")
+
+        // The control: the same command sent to a master that does not serve the key's slot is redirected, and counted.
+        let masters = try await client.masters()
+        var owner: RedisEndpoint?
+        for endpoint in masters where try await self.owner(of: HashSlot.of(keys[0]), askedTo: endpoint) == endpoint {
+            owner = endpoint
+        }
+        let other = try #require(masters.first { $0 != owner })
+        let wrong = RedisConnection(configuration: RedisConfiguration(host: other.host, port: other.port))
+        defer { wrong.close() }
+        let redirected = try await wrong.pipeline([strlen(keys[0])])
+        #expect(redirected[0].description.contains("MOVED"))
+        #expect(try await rejected() == before + 1)
     }
 
     @Test func aCrossSlotScriptIsRefusedWithAClearError() async throws {
