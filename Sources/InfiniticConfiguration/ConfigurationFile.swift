@@ -27,6 +27,7 @@ import InfiniticRedis
 /// workflowTaskTimeoutSeconds: 60
 /// replay: {inlineWorkflowTasks: true, stickyReplays: 1000, stickyReplayCommands: 100000, stickyTaskTimeoutSeconds: 10}
 /// resultRetentionSeconds: 300           # a method's outcome stays retrievable by id this long (0: none)
+/// cachedStates: 1000                    # instances' states each state engine keeps decoded (0: none)
 /// events: {retainedEvents: 100000, source: infinitic/trip-booking}
 /// eventListener: {name: audit, concurrency: 1, attempts: 5}
 /// roles: [service-executor:HotelService]   # default: every role of what the program registers
@@ -48,6 +49,8 @@ public struct ConfigurationFile: Sendable, Codable, Hashable {
     public var replay: ReplaySection?
     /// `WorkerConfiguration.resultRetention`, in seconds.
     public var resultRetentionSeconds: Double?
+    /// `WorkerConfiguration.cachedStates`.
+    public var cachedStates: Int?
     public var events: EventsSection?
     public var eventListener: EventListenerSection?
     public var roles: [String]?

@@ -95,6 +95,13 @@ extension ConfigurationFile {
             }
             configuration.resultRetention = .seconds(retention)
         }
+        if let cachedStates {
+            guard cachedStates >= 0 else {
+                throw ConfigurationFileError(
+                    file: "", key: "cachedStates", line: nil, reason: "must be 0 (none) or more, not \(cachedStates)")
+            }
+            configuration.cachedStates = cachedStates
+        }
         if let events {
             let defaults = EventSettings()
             configuration.events = EventSettings(

@@ -28,6 +28,7 @@ struct ConfigurationFileTests {
             stateEngine: {concurrency: 9}
         events: {retainedEvents: 500, source: infinitic/test}
         resultRetentionSeconds: 30
+        cachedStates: 250
         replay: {inlineWorkflowTasks: false, stickyReplays: 50, stickyReplayCommands: 5000, stickyTaskTimeoutSeconds: 3}
         eventListener: {name: audit, attempts: 3}
         roles: [service-executor:HotelService, event-listener:audit]
@@ -58,6 +59,7 @@ struct ConfigurationFileTests {
         #expect(hotel.retryPolicy.maximumRetries == 7 && hotel.retryPolicy.minimumSeconds == 0.5)
         #expect(hotel.executionTimeout == .seconds(1.5))
         #expect(worker.events == EventSettings(retainedEvents: 500, source: "infinitic/test"))
+        #expect(worker.cachedStates == 250)
         #expect(worker.eventListenerSettings.name == "audit" && worker.eventListenerSettings.attempts == 3)
         #expect(worker.roles == [.serviceExecutor("HotelService"), .eventListener("audit")])
         #expect(worker.resultRetention == .seconds(30))
@@ -108,6 +110,16 @@ struct ConfigurationFileTests {
         #expect(error?.line == line, "\(String(describing: error))")
         #expect(error?.description.contains(reason) == true, "\(String(describing: error))")
         #expect(error?.description.hasPrefix("worker.yml:\(line)") == true)
+    }
+
+    @Test
+    func aNegativeStateCacheIsAnError() throws {
+        let file = try ConfigurationFile(
+            yaml: "transport: {redis: {url: redis://x}}\ncachedStates: -1\n", environment: [:])
+        var worker = Self.base()
+        let error = #expect(throws: ConfigurationFileError.self) { try file.apply(to: &worker) }
+        #expect(error?.key == "cachedStates")
+        #expect(worker.cachedStates == 1_000, "unchanged")
     }
 
     @Test

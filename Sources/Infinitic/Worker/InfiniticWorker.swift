@@ -136,6 +136,9 @@ public final class InfiniticWorker: Service {
         case .workflowStateEngine(let name):
             var engine = WorkflowStateEngineRole(
                 workflowName: name, environment: environment, resultRetention: configuration.resultRetention)
+            if configuration.cachedStates > 0 {
+                engine.stateCache = WorkflowStateCache(capacity: configuration.cachedStates)
+            }
             // Every version of the workflow.
             let definitions = configuration.workflows.filter { $0.name == name }
             if replaysInline(name) {

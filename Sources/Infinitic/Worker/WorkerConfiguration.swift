@@ -54,6 +54,13 @@ public struct WorkerConfiguration: Sendable {
     /// memory grows with its method's commands, about 1 KB each, so this bounds the cache's memory per workflow
     /// (about 100 MB by default) whatever the methods' lengths. The least recently parked are dropped first.
     public var stickyReplayCommands: Int = 100_000
+    /// How many instances' states each workflow state engine keeps decoded between their steps (1,000 by default,
+    /// 0 for none): an instance's next step then starts from the parts its last step decoded and wrote instead of
+    /// decoding them again. A kept state is used only when the store still holds what its step wrote (same version,
+    /// same header): the store stays the truth; the cache only saves decoding. Each kept state holds its header, its
+    /// method records and a few more parts (see `WorkflowStateCache`); beyond that many instances, the least recently
+    /// kept are dropped.
+    public var cachedStates: Int = 1_000
     /// Sticky routing, for state engines that do not replay inline: how long the executor that keeps a method's
     /// replay parked has to complete the method's next workflow task, sent to its own topic with only what
     /// changed, before the task goes with the whole history to the other executors (10 seconds by default; nil or

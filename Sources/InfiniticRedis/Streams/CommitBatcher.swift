@@ -40,7 +40,11 @@ final class CommitBatcher: Sendable {
             self.prefetch = prefetch
             self.statePrefix = statePrefix
             self.keyBatchSize = keyBatchSize
-            self.prefetchSpec = prefetch.map { ([String($0.wholeUpTo)] + $0.fields).joined(separator: "|") } ?? ""
+            self.prefetchSpec =
+                prefetch.map {
+                    ([($0.fieldsOnlyAfterOwnWrite ? "*" : "") + String($0.wholeUpTo)] + $0.fields)
+                        .joined(separator: "|")
+                } ?? ""
         }
     }
 

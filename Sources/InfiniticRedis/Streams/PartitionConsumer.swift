@@ -567,9 +567,9 @@ final class PartitionConsumer: Sendable {
                 return "state key '\(write.key)' is in partition \(other), not the message's (\(partition))"
             }
             if case .setFields(let set, let removing, _) = write.operation,
-                set.keys.contains("v") || removing.contains("v")
+                let reserved = ["v", "w"].first(where: { set.keys.contains($0) || removing.contains($0) })
             {
-                return "state key '\(write.key)': the field name 'v' is reserved for the version"
+                return "state key '\(write.key)': the field name '\(reserved)' is reserved (version, last writer)"
             }
         }
         return nil

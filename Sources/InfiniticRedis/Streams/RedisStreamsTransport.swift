@@ -294,6 +294,8 @@ public final class RedisStreamsTransport: Transport {
         guard let fields else {
             var all = try await client.send(HGETALL(redisKey))
             guard let version = all.removeValue(forKey: "v").flatMap(StreamEntry.integer) else { return nil }
+            // The consumer that wrote it last (see the commit script) is not a field of the value.
+            all["w"] = nil
             return StateFields(version: version, fields: all, isComplete: true)
         }
         let values = try await client.send(HMGET(redisKey, fields: ["v"] + fields))

@@ -30,7 +30,7 @@ public struct WorkflowState: Sendable {
     /// Parts read and found absent.
     private var absent: Set<String> = []
     /// The stored version this view started from (nil for a new instance).
-    public let version: Int?
+    public private(set) var version: Int?
     /// Parts to write, and to remove.
     private(set) var changed: Set<String> = []
     private(set) var removed: Set<String> = []
@@ -329,6 +329,42 @@ public struct WorkflowState: Sendable {
             expectedVersion: version ?? 0)
         guard closesNow, let retainedUntil = header.retainedUntil else { return [write] }
         return [write, StateWrite(key: key, operation: .expire(after: .seconds(retainedUntil.timeIntervalSince(now))))]
+    }
+
+    /// The state as stored once the writes of this step land (`writes(to:now:)`, one version later), with the parts
+    /// it decoded and wrote: what the next step of the instance can start from (`WorkflowStateCache`).
+    func committed() -> WorkflowState {
+        var stored = self
+        stored.version = (version ?? 0) + 1
+        stored.changed = []
+        stored.removed = []
+        stored.isReplacing = false
+        stored.closesNow = false
+        return stored
+    }
+
+    /// This state holding at most `limit` parts: beyond it, the parts other than the properties, the ended method
+    /// ids, the receives and the method records are dropped (read again when a step needs them). Only for a state
+    /// with nothing to write (`committed()`).
+    func trimmed(toParts limit: Int) -> WorkflowState {
+        guard parts.count + raw.count > limit else { return self }
+        var trimmed = self
+        let kept: (String) -> Bool = {
+            $0 == StateField.properties || $0 == StateField.endedMethods || $0 == StateField.receives
+                || $0.hasPrefix(StateField.methodPrefix)
+        }
+        trimmed.parts = parts.filter { kept($0.key) }
+        trimmed.raw = raw.filter { kept($0.key) }
+        // A dropped part is not known absent: a step that needs it reads it. The kept kinds that a complete state
+        // does not hold stay known absent.
+        if isComplete {
+            let keptFields =
+                [StateField.properties, StateField.endedMethods, StateField.receives]
+                + header.methods.map { StateField.method($0.methodId) }
+            for field in keptFields where !isLoaded(field) { trimmed.absent.insert(field) }
+        }
+        trimmed.isComplete = false
+        return trimmed
     }
 
     // MARK: inspection

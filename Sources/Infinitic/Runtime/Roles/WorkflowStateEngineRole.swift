@@ -22,6 +22,9 @@ public struct WorkflowStateEngineRole: Role {
     /// Replays the workflow tasks of this engine's instances inline, in the step that dispatches them, instead
     /// of sending them to the executors (nil: sends them; see `WorkerConfiguration.inlineWorkflowTasks`).
     public var inline: WorkflowTaskRunner?
+    /// Keeps the states of this engine's instances decoded between their steps (nil: every step decodes what it
+    /// reads; see `WorkerConfiguration.cachedStates`).
+    public var stateCache: WorkflowStateCache?
 
     /// `resultRetention`: how long the outcome of a method that left the state can still be asked for by id
     /// (zero: not at all; see `WorkerConfiguration.resultRetention`).
@@ -37,13 +40,17 @@ public struct WorkflowStateEngineRole: Role {
     public var name: String { engine.workflowName }
     public var topic: Topic { Topics.workflowEngine(engine.workflowName) }
     public var keyBatchSize: Int { Self.batchSize }
-    public var prefetch: StatePrefetch? { Self.prefetch(engine.workflowName) }
+    public var prefetch: StatePrefetch? {
+        Self.prefetch(engine.workflowName, fieldsOnlyAfterOwnWrite: stateCache != nil)
+    }
 
-    /// The fields the transport reads together with each batch: the header, or every part of a small state.
-    public static func prefetch(_ workflowName: String) -> StatePrefetch {
+    /// The fields the transport reads together with each batch: the header, or every part of a small state; with
+    /// `fieldsOnlyAfterOwnWrite` (an engine keeping its states, `stateCache`), the header only when this engine's
+    /// consumer wrote the state last (its step then starts from the state it kept).
+    public static func prefetch(_ workflowName: String, fieldsOnlyAfterOwnWrite: Bool = false) -> StatePrefetch {
         StatePrefetch(
             namePrefix: Topics.workflowStatePrefetch(workflowName).namePrefix, fields: [StateField.header],
-            wholeUpTo: 16)
+            wholeUpTo: 16, fieldsOnlyAfterOwnWrite: fieldsOnlyAfterOwnWrite)
     }
 
     public func decode(_ message: ReceivedMessage) throws -> WorkflowEngineEnvelope {
@@ -108,9 +115,10 @@ public struct WorkflowStateEngineRole: Role {
             } else {
                 stored = try await read([])
             }
+            let cached = stateCache?.take(workflowId, matching: stored)
             let now = context.now()
             let (first, before) = try await transition(
-                for: envelopes, stored: stored, read: read, now: now, sticky: lease.map(Self.hint))
+                for: envelopes, stored: stored, cached: cached, read: read, now: now, sticky: lease.map(Self.hint))
             var outcome = first.state
             var outputs = first.outputs
             var events = eventsOf(envelopes, before: before, transition: first, now: now)
@@ -119,8 +127,9 @@ public struct WorkflowStateEngineRole: Role {
                     with: runner, workflowId: workflowId, state: &outcome, outputs: &outputs, events: &events,
                     read: read, context: context, lease: lease)
             }
-            return .ack(
-                try commit(outcome, of: before, to: key, outputs: outputs, events: events, now: now))
+            let commit = try commit(outcome, of: before, to: key, outputs: outputs, events: events, now: now)
+            if let stateCache { Self.keep(outcome, of: before, stored: stored, writes: commit.writes, in: stateCache) }
+            return .ack(commit)
         } catch is CancellationError {
             throw CancellationError()
         } catch let missed as StickyReplayMissed {
@@ -159,6 +168,32 @@ public struct WorkflowStateEngineRole: Role {
         var messages = try outputs.map { try $0.outgoingMessage(codec: engine.codec) }
         if let message = try self.events?.message(events) { messages.append(message) }
         return Commit(messages: messages, writes: writes)
+    }
+
+    /// Keeps the state as the step leaves it for the instance's next step: as its writes store it, or as read when
+    /// the step changed nothing.
+    @inline(never)
+    private static func keep(
+        _ outcome: WorkflowEngineTransition.StateChange, of before: WorkflowState?, stored: StateFields?,
+        writes: [StateWrite], in cache: WorkflowStateCache
+    ) {
+        switch outcome {
+        case .updated(let state):
+            for write in writes {
+                if case .setFields(let fields, _, _) = write.operation, let header = fields[StateField.header] {
+                    cache.keep(state.committed(), header: header)
+                    return
+                }
+            }
+        case .unchanged:
+            if let before, let stored, before.version == stored.version,
+                let header = stored.fields[StateField.header]
+            {
+                cache.keep(before, header: header)
+            }
+        case .deleted:
+            break
+        }
     }
 
     /// Replays the workflow task among `outputs` (the one the step dispatches to its own instance) with `runner`
@@ -223,13 +258,13 @@ public struct WorkflowStateEngineRole: Role {
             of: envelopes, before: before, transition: transition, now: now, settings: settings)
     }
 
-    /// Runs the engine from the stored state. Returns the transition and the state it started from (with the
+    /// Runs the engine from the stored state (or `cached`, the same state already decoded). Returns the transition and the state it started from (with the
     /// parts read).
     private func transition(
-        for envelopes: [WorkflowEngineEnvelope], stored: StateFields?,
+        for envelopes: [WorkflowEngineEnvelope], stored: StateFields?, cached: WorkflowState?,
         read: @Sendable ([String]?) async throws -> StateFields?, now: Date, sticky: StickyHint?
     ) async throws -> (WorkflowEngineTransition, WorkflowState?) {
-        var state = try stored.map { try engine.state(stored: $0) }
+        var state = try cached ?? stored.map { try engine.state(stored: $0) }
         let transition = try await run(envelopes, on: &state, read: read, now: now, strict: false, sticky: sticky)
         return (transition, state)
     }

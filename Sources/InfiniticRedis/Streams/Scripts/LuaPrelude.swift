@@ -64,36 +64,56 @@ enum LuaPrelude {
             return tonumber(t[1]) * 1000 + (round_up and math.ceil(ms) or math.floor(ms))
         end
 
-        -- The state prefetched with each entry: the Redis key prefix ('' for none), the fields always read, and
-        -- the field count up to which a value is read whole. Set by the script from its prefetch arguments.
+        -- The state prefetched with each entry: the Redis key prefix ('' for none), the fields always read, the
+        -- field count up to which a value is read whole, and whether a value this consumer wrote last (field `w`)
+        -- is read as its fields only (its reader keeps what it wrote). Set by the script from its prefetch arguments.
         local state_prefix = ''
         local state_fields = {}
         local state_whole = 0
+        local state_own, state_consumer = false, ''
 
-        -- Parses a prefetch spec 'whole|field|field...' (see `StatePrefetch`).
-        local function set_prefetch(prefix, spec)
+        -- Parses a prefetch spec '[*]whole|field|field...' (see `StatePrefetch`; `*`: fields only after an own write)
+        -- for the reading consumer.
+        local function set_prefetch(prefix, spec, consumer)
             state_prefix = prefix or ''
             state_fields = {}
             state_whole = 0
+            state_own, state_consumer = false, consumer or ''
             if state_prefix == '' or not spec or spec == '' then return end
             local first = true
             for part in string.gmatch(spec, '[^|]+') do
-                if first then state_whole = tonumber(part) or 0; first = false
+                if first then
+                    if string.sub(part, 1, 1) == '*' then state_own = true; part = string.sub(part, 2) end
+                    state_whole = tonumber(part) or 0
+                    first = false
                 else state_fields[#state_fields + 1] = part end
             end
         end
 
-        -- The prefetched state of a key: {version or false, {field, value, ...}, complete 1/0}.
+        -- The prefetched state of a key: {version or false, {field, value, ...}, complete 1/0}. Fields `v` (the
+        -- version) and `w` (the consumer that wrote it last) are not parts of the value.
         local function read_state(key)
             local k = state_prefix .. key
+            if state_own then
+                local values = redis.call('HMGET', k, 'v', 'w', unpack(state_fields))
+                if not values[1] then return {false, {}, 1} end
+                if values[2] == state_consumer then
+                    local flat = {}
+                    for j = 1, #state_fields do
+                        if values[j + 2] then flat[#flat + 1] = state_fields[j]; flat[#flat + 1] = values[j + 2] end
+                    end
+                    return {values[1], flat, 0}
+                end
+            end
             local n = redis.call('HLEN', k)
             if n == 0 then return {false, {}, 1} end
             if n - 1 <= state_whole then
                 local all = redis.call('HGETALL', k)
                 local version, flat = false, {}
                 for j = 1, #all, 2 do
-                    if all[j] == 'v' then version = all[j + 1]
-                    else flat[#flat + 1] = all[j]; flat[#flat + 1] = all[j + 1] end
+                    local name = all[j]
+                    if name == 'v' then version = all[j + 1]
+                    elseif name ~= 'w' then flat[#flat + 1] = name; flat[#flat + 1] = all[j + 1] end
                 end
                 return {version, flat, 1}
             end

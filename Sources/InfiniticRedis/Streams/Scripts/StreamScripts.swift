@@ -20,7 +20,7 @@ enum StreamScripts {
             local stream, dead = KEYS[1], KEYS[2]
             local group, consumer, count, ttl = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
             local lock_prefix, park_prefix, parked = ARGV[5], ARGV[6], ARGV[7]
-            set_prefetch(ARGV[8], ARGV[9])
+            set_prefetch(ARGV[8], ARGV[9], consumer)
             local max_per_key = tonumber(ARGV[10]) or 1
             local shared = ARGV[11] == '1'
             set_limits(ARGV[12], ARGV[13])
@@ -111,7 +111,7 @@ enum StreamScripts {
             local group, consumer, min_idle, count, cursor = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
             local max_deliveries, keyed, ttl = tonumber(ARGV[6]), ARGV[7] == '1', tonumber(ARGV[8])
             local lock_prefix, park_prefix, parked, shared = ARGV[9], ARGV[10], ARGV[11], ARGV[12] == '1'
-            set_prefetch(ARGV[13], ARGV[14])
+            set_prefetch(ARGV[13], ARGV[14], consumer)
             local max_per_key = tonumber(ARGV[15]) or 1
             set_limits(ARGV[16], ARGV[17])
             local ready = {}
@@ -394,7 +394,8 @@ enum StreamScripts {
     /// `X idx n fields...` XADD; `Y idx ttl n fields...` XADD then PEXPIRE; `M idx maxlen n fields...` XADD MAXLEN (~ from 1,000, = below); `Z idx data-idx stream-idx id a|d ms
     /// n fields...` schedule at an instant or after a delay (once per id; a wake marker to the stream when it
     /// becomes the soonest); `P idx value` put; `U idx replace n
-    /// (field value)... m field...` set and remove fields; `D idx` delete; `E idx ms` expire after ms (PEXPIRE);
+    /// (field value)... m field...` set and remove fields (and `w`, the last writer, to the consumer: see
+    /// `StatePrefetch.fieldsOnlyAfterOwnWrite`); `D idx` delete; `E idx ms` expire after ms (PEXPIRE);
     /// `S idx n members...` add to set;
     /// `R idx n members...` remove.
     /// Returns per commit `{1, handed-over entries or nil}` or `{0, conflicting key}`.
@@ -403,7 +404,7 @@ enum StreamScripts {
         source: LuaPrelude.source + #"""
             local stream = KEYS[1]
             local group, consumer, ttl, shared = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1'
-            set_prefetch(ARGV[6], ARGV[7])
+            set_prefetch(ARGV[6], ARGV[7], consumer)
             local max_per_key = tonumber(ARGV[8]) or 1
             local i = 9
 
@@ -473,7 +474,7 @@ enum StreamScripts {
                             known[key] = version
                             if replace then redis.call('DEL', key)
                             elseif m > 0 then call_chunked('HDEL', key, removed) end
-                            call_chunked('HSET', key, set, {'v', version})
+                            call_chunked('HSET', key, set, {'v', version, 'w', consumer})
                         end
                     elseif op == 'D' then
                         if apply then

@@ -1,0 +1,79 @@
+import Synchronization
+
+/// The states a workflow state engine keeps decoded between the steps of their instances: the next step of an
+/// instance starts from the parts the last one decoded or wrote instead of decoding them again from the bytes it
+/// read.
+///
+/// An entry is used only when what the step read from the store is what the entry's step wrote: the same version
+/// and the same header bytes (the header changes with every step: it names the last message applied). A commit that
+/// did not land, a step of another worker, a state deleted or expired: the version or the header differs and the
+/// step decodes what it read, as without the cache. The store stays the only truth; the cache saves decoding.
+///
+/// At most `capacity` instances are kept (the least recently kept are dropped beyond it), each with at most
+/// `WorkflowStateCache.partsKept` decoded parts (beyond it, the parts other than the header, the method records and
+/// the properties are dropped from the kept state and read again when a step needs them).
+public final class WorkflowStateCache: Sendable {
+    /// The most instances kept.
+    public let capacity: Int
+
+    /// The most parts a kept state holds before its commands, early results and chunks are dropped from it.
+    static let partsKept = 32
+
+    private struct Entry {
+        var state: WorkflowState
+        /// The header as stored: a step uses the entry only when it read these bytes.
+        var header: [UInt8]
+        var tick: UInt64
+    }
+
+    private struct Entries {
+        var byWorkflowId: [String: Entry] = [:]
+        var tick: UInt64 = 0
+    }
+
+    private let entries = Mutex(Entries())
+
+    public init(capacity: Int) {
+        self.capacity = max(1, capacity)
+    }
+
+    /// How many instances are kept.
+    public var count: Int { entries.withLock { $0.byWorkflowId.count } }
+
+    /// Takes the state kept for `workflowId` out of the cache if it is the one `stored` holds (same version, same
+    /// header bytes); an entry that is not is dropped.
+    func take(_ workflowId: String, matching stored: StateFields?) -> WorkflowState? {
+        guard let entry = entries.withLock({ $0.byWorkflowId.removeValue(forKey: workflowId) }) else { return nil }
+        guard let stored, entry.state.version == stored.version, entry.header == stored.fields[StateField.header]
+        else {
+            return nil
+        }
+        return entry.state
+    }
+
+    /// Drops the state kept for `workflowId`, if any.
+    func remove(_ workflowId: String) {
+        _ = entries.withLock { $0.byWorkflowId.removeValue(forKey: workflowId) }
+    }
+
+    /// Keeps `state`, as stored with `header` (its header's bytes), for the next step of its instance. A closed
+    /// instance (only retained outcomes left) is not kept: what is left for it is rare and reads little.
+    func keep(_ state: WorkflowState, header: [UInt8]) {
+        let workflowId = state.workflowId
+        guard !state.header.isClosed else {
+            remove(workflowId)
+            return
+        }
+        let trimmed = state.trimmed(toParts: Self.partsKept)
+        entries.withLock { entries in
+            entries.tick += 1
+            entries.byWorkflowId[workflowId] = Entry(state: trimmed, header: header, tick: entries.tick)
+            guard entries.byWorkflowId.count > capacity else { return }
+            // Drop the least recently kept down to nine tenths of the capacity: a sort per tenth, not per keep.
+            let excess = entries.byWorkflowId.count - (capacity - capacity / 10)
+            let ticks = entries.byWorkflowId.map(\.value.tick).sorted()
+            let newestDropped = ticks[excess - 1]
+            entries.byWorkflowId = entries.byWorkflowId.filter { $0.value.tick > newestDropped }
+        }
+    }
+}
