@@ -127,8 +127,11 @@ public struct WorkflowState: Sendable {
         try part(StateField.properties, as: [String: Payload].self) ?? [:]
     }
 
+    /// Sets the properties, unless they are known to be these already (then nothing is written).
     mutating func setProperties(_ properties: [String: Payload]) {
-        setPart(StateField.properties, properties)
+        let field = StateField.properties
+        if isLoaded(field) || !mustRead(field), (try? self.properties()) == properties { return }
+        setPart(field, properties)
     }
 
     /// The ids of the methods that left the state lately, oldest first.

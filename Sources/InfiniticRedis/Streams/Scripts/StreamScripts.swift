@@ -427,17 +427,19 @@ enum StreamScripts {
                         local ttl = nil
                         if op == 'Y' then ttl = ARGV[i]; i = i + 1 end
                         local n = tonumber(ARGV[i]); i = i + 1
-                        local fields = slice(n)
                         if apply then
-                            redis.call('XADD', key, '*', unpack(fields))
+                            redis.call('XADD', key, '*', unpack(ARGV, i, i + n - 1))
                             if ttl then redis.call('PEXPIRE', key, ttl) end
                         end
+                        i = i + n
                     elseif op == 'M' then
                         local maxlen, n = ARGV[i], tonumber(ARGV[i + 1]); i = i + 2
-                        local fields = slice(n)
                         -- Approximate trimming keeps whole macro nodes (100 entries): exact below 1,000.
                         local mode = (tonumber(maxlen) or 0) < 1000 and '=' or '~'
-                        if apply then redis.call('XADD', key, 'MAXLEN', mode, maxlen, '*', unpack(fields)) end
+                        if apply then
+                            redis.call('XADD', key, 'MAXLEN', mode, maxlen, '*', unpack(ARGV, i, i + n - 1))
+                        end
+                        i = i + n
                     elseif op == 'Z' then
                         local data, target = KEYS[tonumber(ARGV[i])], KEYS[tonumber(ARGV[i + 1])]
                         local id, mode, ms, n = ARGV[i + 2], ARGV[i + 3], tonumber(ARGV[i + 4]), tonumber(ARGV[i + 5])
