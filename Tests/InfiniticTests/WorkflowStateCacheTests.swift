@@ -105,6 +105,38 @@ import Testing
     }
 }
 
+extension WorkflowStateCacheTests {
+    /// A long-lived instance kept between steps removes a method and its command at each: what its state knows
+    /// absent stays bounded (it grew with every removal, and the 10,000th method of an instance cost twice the 100th).
+    @Test func aKeptStateDoesNotAccumulateWhatItRemoved() throws {
+        var header = WorkflowStateHeader(workflowName: "Trips", workflowId: "wf", tags: [], meta: [:], createdAt: now)
+        header.methods = [MethodSummary(methodId: "main")]
+        var first = WorkflowState(header: header, codec: codec)
+        first.setCommand(
+            CommandEntry(
+                methodId: "main",
+                record: CommandRecord(id: "c", position: 0, descriptor: .inline, createdAtTaskIndex: 1)))
+        var state = first.committed().trimmed(toParts: 0)
+        #expect(state.knownAbsentCount > 0, "a trimmed state knows the parts it does not hold")
+        for index in 0..<1_000 {
+            let methodId = "m\(index)"
+            state.header.methods.append(MethodSummary(methodId: methodId))
+            var record = MethodRecord(
+                history: MethodHistory(methodId: methodId, methodName: "step", arguments: []), requester: nil)
+            record.commandIds = ["c\(index)"]
+            state.setMethodRecord(record)
+            state.setCommand(
+                CommandEntry(
+                    methodId: methodId,
+                    record: CommandRecord(id: "c\(index)", position: 0, descriptor: .inline, createdAtTaskIndex: 1)))
+            try state.removeMethod(record)
+            state = state.committed().trimmed(toParts: WorkflowStateCache.partsKept)
+        }
+        #expect(state.knownAbsentCount <= WorkflowState.absentKept + 8, "\(state.knownAbsentCount)")
+        #expect(state.version == 1_001)
+    }
+}
+
 /// The engine's steps with a state cache: a step whose prefetch brings the header only starts from the kept state
 /// when the store holds what the last step wrote, and decodes and reads what it needs otherwise: either way it
 /// writes what a step without the cache writes.

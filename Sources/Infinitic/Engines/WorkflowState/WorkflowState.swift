@@ -343,8 +343,17 @@ public struct WorkflowState: Sendable {
         stored.removed = []
         stored.isReplacing = false
         stored.closesNow = false
+        // What is known absent only saves reads of an incomplete state, and it grows with every part removed: a
+        // long-lived instance kept between steps would carry every id it ever removed.
+        if stored.isComplete || stored.absent.count > Self.absentKept { stored.absent = [] }
         return stored
     }
+
+    /// The most part names a state kept between steps remembers as absent (`committed()`).
+    static let absentKept = 256
+
+    /// How many part names this state knows absent.
+    var knownAbsentCount: Int { absent.count }
 
     /// This state holding at most `limit` parts: beyond it, the parts other than the properties, the ended method
     /// ids, the receives and the method records are dropped (read again when a step needs them). Only for a state
