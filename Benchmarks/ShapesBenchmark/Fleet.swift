@@ -43,6 +43,7 @@ struct Fleet: Sendable {
             consumerSettings: settings)
         configuration.inlineWorkflowTasks = bench.inline
         configuration.stickyTaskTimeout = bench.stickyRouting ? .seconds(10) : nil
+        configuration.cachedStates = bench.cachedStates
         // With executor workers, this one runs every role but the workflow executors, and they run only those.
         var executorWorkers: [InfiniticWorker] = []
         if bench.executors > 0 {

@@ -30,6 +30,8 @@ struct Bench: Sendable {
     /// Whether state engines that do not replay inline route long methods' tasks to the executor keeping their
     /// replays (`WorkerConfiguration.stickyTaskTimeout`); off with `--no-sticky-routing`.
     var stickyRouting = true
+    /// `WorkerConfiguration.cachedStates` of the fleet's workers (`--cached-states N`).
+    var cachedStates = WorkerConfiguration.defaultCachedStates
 }
 
 /// What one phase did: `done` of `items` (workflows, tasks or methods) in `seconds`, and Redis meanwhile.

@@ -17,6 +17,7 @@
 //       --no-inline             workflow tasks go through the executors' stream, as with split roles
 //       --executors N           the workflow executors in N workers of their own (implies --no-inline)
 //       --no-sticky-routing     state engines send every workflow task whole to the shared executor topic
+//       --cached-states N       instances' states each state engine keeps between steps (default 1,000; 0: none)
 //       --memory                the fleet on the in-memory transport: the engine's cost without Redis's (the
 //                               raw baseline and the stats connection still use Redis)
 //       --no-aof, --url U       as the other benchmarks
@@ -36,10 +37,12 @@ import Logging
 
 let options = BenchmarkOptions(
     defaultMessages: 0,
-    extra: ["row-budget", "inflight", "concurrency", "widths", "method-counts", "step-counts", "executors"],
+    extra: [
+        "row-budget", "inflight", "concurrency", "widths", "method-counts", "step-counts", "executors", "cached-states",
+    ],
     flags: ["quick", "no-inline", "memory", "no-sticky-routing"],
     usage:
-        "ShapesBenchmark [--quick] [--no-inline] [--executors N] [--no-sticky-routing] [--memory] [--only one-task,ten-step,fan-out,methods,idle,fan-out-table,"
+        "ShapesBenchmark [--quick] [--no-inline] [--executors N] [--no-sticky-routing] [--cached-states N] [--memory] [--only one-task,ten-step,fan-out,methods,idle,fan-out-table,"
         + "methods-table,steps-table,codec,parked-memory] "
         + "[--rounds N] [--row-budget S] [--inflight N] [--concurrency N] [--widths a,b] [--method-counts a,b] "
         + "[--step-counts a,b] "
@@ -83,13 +86,15 @@ var bench = Bench(
     inline: !options.flags.contains("no-inline") && executors == 0, inMemory: options.flags.contains("memory"))
 bench.executors = executors
 bench.stickyRouting = !options.flags.contains("no-sticky-routing")
+bench.cachedStates = Int(options.extra["cached-states"] ?? "") ?? WorkerConfiguration.defaultCachedStates
+let cachedStatesNote: String = ", \(bench.cachedStates) cached states per state engine"
 print(
     "ShapesBenchmark \(Date().formatted(.iso8601)), \(Report.load), \(ProcessInfo.processInfo.activeProcessorCount) "
         + "cores, \(allocatorDescription); redis-server at \(redis.url) (AOF \(options.appendOnly ? "everysec" : "off")); "
         + "\(bench.inflight) in flight, handler concurrency \(bench.settings.concurrency), row budget \(bench.budget), "
         + "\(options.rounds) rounds, workflow tasks \(bench.inline ? "inline" : "through the executors")"
         + (executors > 0 ? " (\(executors) executor workers)" : "") + (bench.stickyRouting ? "" : ", no sticky routing")
-        + (bench.inMemory ? ", fleet on the in-memory transport" : ""))
+        + (bench.inMemory ? ", fleet on the in-memory transport" : "") + cachedStatesNote)
 
 /// Runs `rounds` rounds of a shape in one fleet (warmed up first), after a raw baseline; prints each round and
 /// returns the summary row of the median one (by throughput). A stopped or failed round ends the shape (a

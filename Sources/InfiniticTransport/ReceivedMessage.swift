@@ -66,18 +66,19 @@ public struct StatePrefetch: Sendable, Hashable {
     public var fields: [String]
     /// A value with at most this many fields is read whole (`StateFields.isComplete`).
     public var wholeUpTo: Int
-    /// Whether a value whose last write came from the consumer reading it is read as its `fields` only, however
-    /// small: for a subscriber that keeps what it wrote (`WorkflowStateCache`). A hint: a transport may read more.
-    public var fieldsOnlyAfterOwnWrite: Bool
+    /// When set and on, a value whose last write came from the consumer reading it is read as its `fields` only,
+    /// however small: for a subscriber that keeps what it wrote (`WorkflowStateCache`), which turns it off while
+    /// what it keeps misses. A hint: a transport may read more.
+    public var ownWrites: OwnWriteHint?
 
     public init(
         namePrefix: String, fields: [String] = [StateFields.blobField], wholeUpTo: Int = 0,
-        fieldsOnlyAfterOwnWrite: Bool = false
+        ownWrites: OwnWriteHint? = nil
     ) {
         self.namePrefix = namePrefix
         self.fields = fields
         self.wholeUpTo = max(0, wholeUpTo)
-        self.fieldsOnlyAfterOwnWrite = fieldsOnlyAfterOwnWrite
+        self.ownWrites = ownWrites
     }
 
     /// The state key of a message key.

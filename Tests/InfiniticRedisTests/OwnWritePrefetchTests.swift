@@ -4,16 +4,17 @@ import InfiniticTransport
 import TestSupport
 import Testing
 
-/// `StatePrefetch.fieldsOnlyAfterOwnWrite` on Redis: a state the reading consumer wrote last comes with its named
-/// fields only (its reader keeps what it wrote); one another consumer wrote, or none, is read as usual. The last
-/// writer is bookkeeping of the store, never a field of the value.
+/// `StatePrefetch.ownWrites` on Redis: while the hint is on, a state the reading consumer wrote last comes with its
+/// named fields only (its reader keeps what it wrote); one another consumer wrote, or none, is read as usual, and so
+/// is every state while the hint is off. The last writer is bookkeeping of the store, never a field of the value.
 @Suite("Prefetch after an own write")
 struct OwnWritePrefetchTests {
     @Test func aStateTheConsumerWroteLastComesWithItsNamedFieldsOnly() async throws {
         let transport = try await TestRedis.transport()
         defer { transport.close() }
         let topic = Topic("own-writes", keyed: true)
-        let prefetch = StatePrefetch(namePrefix: "own:", fields: ["h"], wholeUpTo: 16, fieldsOnlyAfterOwnWrite: true)
+        let hint = OwnWriteHint(on: true)
+        let prefetch = StatePrefetch(namePrefix: "own:", fields: ["h"], wholeUpTo: 16, ownWrites: hint)
         let key = prefetch.stateKey(for: "k")
         let seen = Recorder<(consumer: String, state: StateFields?)>()
         /// Handles the next message of `topic` as `consumer`: records its prefetched state and writes two fields.
@@ -41,9 +42,11 @@ struct OwnWritePrefetchTests {
         try await handleOne(as: "a", prefetch: prefetch)
         try await handleOne(as: "b", prefetch: prefetch)
         try await handleOne(as: "b", prefetch: StatePrefetch(namePrefix: "own:", fields: ["h"], wholeUpTo: 16))
+        try await handleOne(as: "b", prefetch: prefetch)
+        hint.set(false)
         try await handleOne(as: "b", prefetch: prefetch, writes: false)
         let states = seen.all.map(\.state)
-        #expect(states.count == 5)
+        #expect(states.count == 6)
         #expect(states[0] == nil, "nothing stored yet")
         #expect(
             states[1] == StateFields(version: 1, fields: ["h": Array("header 0".utf8)], isComplete: false),
@@ -55,6 +58,7 @@ struct OwnWritePrefetchTests {
             "another consumer's write: read whole (a small state)")
         #expect(states[3]?.isComplete == true, "a subscription without the hint reads its own writes whole")
         #expect(states[4]?.fields.count == 1 && states[4]?.version == 4, "with the hint again")
+        #expect(states[5]?.isComplete == true && states[5]?.version == 5, "the hint off: read whole")
         let stored = try await transport.read(key, fields: nil)
         #expect(stored?.fields.keys.sorted() == ["h", "m"], "the last writer is not a field of the value")
     }

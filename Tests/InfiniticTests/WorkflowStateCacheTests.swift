@@ -41,6 +41,32 @@ import Testing
         }
     }
 
+    /// The prefetch reads only the header of an own write while three steps in four find their state kept, and the
+    /// whole small state while they do not (a miss then costs no read of its own).
+    @Test func theOwnWriteHintFollowsWhetherKeptStatesAreFound() throws {
+        let cache = WorkflowStateCache(capacity: 10)
+        let (state, header) = try stored("wf")
+        let same = StateFields(version: 1, fields: ["h": header], isComplete: false)
+        #expect(!cache.ownWriteHint.isOn, "off until steps show the states kept are found")
+        for _ in 0..<WorkflowStateCache.hintWindow {
+            cache.keep(state, header: header)
+            _ = cache.take("wf", matching: same)
+            _ = cache.take("new", matching: nil)  // a new instance's step counts for nothing
+        }
+        #expect(cache.ownWriteHint.isOn)
+        // Half the steps miss (their state was dropped, or written elsewhere): off.
+        for index in 0..<WorkflowStateCache.hintWindow {
+            if index.isMultiple(of: 2) { cache.keep(state, header: header) }
+            _ = cache.take("wf", matching: same)
+        }
+        #expect(!cache.ownWriteHint.isOn)
+        for index in 0..<WorkflowStateCache.hintWindow {
+            if index % 8 != 0 { cache.keep(state, header: header) }
+            _ = cache.take("wf", matching: same)
+        }
+        #expect(cache.ownWriteHint.isOn, "seven in eight found")
+    }
+
     @Test func aClosedInstanceIsNotKept() throws {
         let cache = WorkflowStateCache(capacity: 10)
         let (open, openHeader) = try stored("wf")

@@ -60,7 +60,9 @@ public struct WorkerConfiguration: Sendable {
     /// same header): the store stays the truth; the cache only saves decoding. Each kept state holds its header, its
     /// method records and a few more parts (see `WorkflowStateCache`); beyond that many instances, the least recently
     /// kept are dropped.
-    public var cachedStates: Int = 1_000
+    public var cachedStates: Int = Self.defaultCachedStates
+    /// The default of `cachedStates`.
+    public static let defaultCachedStates = 1_000
     /// Sticky routing, for state engines that do not replay inline: how long the executor that keeps a method's
     /// replay parked has to complete the method's next workflow task, sent to its own topic with only what
     /// changed, before the task goes with the whole history to the other executors (10 seconds by default; nil or

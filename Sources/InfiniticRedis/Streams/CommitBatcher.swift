@@ -24,7 +24,14 @@ final class CommitBatcher: Sendable {
         /// The most parked entries of one key handed over as one batch.
         let keyBatchSize: Int
         /// The prefetch as the scripts take it (`whole|field|field...`, '' for none), built once.
-        let prefetchSpec: String
+        let prefetchFields: String
+
+        /// The prefetch spec of a script call: `prefetchFields`, marked `*` while the subscriber's `ownWrites`
+        /// hint is on.
+        var prefetchSpec: String {
+            guard let hint = prefetch?.ownWrites, hint.isOn, !prefetchFields.isEmpty else { return prefetchFields }
+            return "*" + prefetchFields
+        }
 
         init(
             topic: Topic, partition: Int, stream: String, group: String, consumer: String, lockTTLMilliseconds: Int,
@@ -40,11 +47,7 @@ final class CommitBatcher: Sendable {
             self.prefetch = prefetch
             self.statePrefix = statePrefix
             self.keyBatchSize = keyBatchSize
-            self.prefetchSpec =
-                prefetch.map {
-                    ([($0.fieldsOnlyAfterOwnWrite ? "*" : "") + String($0.wholeUpTo)] + $0.fields)
-                        .joined(separator: "|")
-                } ?? ""
+            self.prefetchFields = prefetch.map { ([String($0.wholeUpTo)] + $0.fields).joined(separator: "|") } ?? ""
         }
     }
 

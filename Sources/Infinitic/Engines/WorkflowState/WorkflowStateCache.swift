@@ -1,3 +1,4 @@
+import InfiniticTransport
 import Synchronization
 
 /// The states a workflow state engine keeps decoded between the steps of their instances: the next step of an
@@ -9,6 +10,11 @@ import Synchronization
 /// did not land, a step of another worker, a state deleted or expired: the version or the header differs and the
 /// step decodes what it read, as without the cache. The store stays the only truth; the cache saves decoding.
 ///
+/// The cache also switches its engine's prefetch (`ownWriteHint`): while most steps find their state kept, the state
+/// read with a message the engine wrote last is its header only (the rest would be read for nothing); while they do
+/// not (more instances stepping than `capacity`, or instances whose steps other workers take too), the whole small
+/// state is read with the message as without the cache, so that a miss costs no read of its own.
+///
 /// At most `capacity` instances are kept (the least recently kept are dropped beyond it), each with at most
 /// `WorkflowStateCache.partsKept` decoded parts (beyond it, the parts other than the header, the method records and
 /// the properties are dropped from the kept state and read again when a step needs them).
@@ -18,6 +24,13 @@ public final class WorkflowStateCache: Sendable {
 
     /// The most parts a kept state holds before its commands, early results and chunks are dropped from it.
     static let partsKept = 32
+
+    /// On while at least three steps in four (over the last `hintWindow` steps that read a state) found their state
+    /// kept: the engine's prefetch then reads only the header of a state it wrote last.
+    public let ownWriteHint = OwnWriteHint()
+
+    /// How many steps reading a state decide the hint for the next ones.
+    static let hintWindow = 64
 
     private struct Entry {
         var state: WorkflowState
@@ -29,6 +42,9 @@ public final class WorkflowStateCache: Sendable {
     private struct Entries {
         var byWorkflowId: [String: Entry] = [:]
         var tick: UInt64 = 0
+        /// Steps that read a state in the current window, and those that found it kept.
+        var takes = 0
+        var hits = 0
     }
 
     private let entries = Mutex(Entries())
@@ -43,12 +59,22 @@ public final class WorkflowStateCache: Sendable {
     /// Takes the state kept for `workflowId` out of the cache if it is the one `stored` holds (same version, same
     /// header bytes); an entry that is not is dropped.
     func take(_ workflowId: String, matching stored: StateFields?) -> WorkflowState? {
-        guard let entry = entries.withLock({ $0.byWorkflowId.removeValue(forKey: workflowId) }) else { return nil }
-        guard let stored, entry.state.version == stored.version, entry.header == stored.fields[StateField.header]
-        else {
-            return nil
+        let (kept, window) = entries.withLock { entries -> (WorkflowState?, (takes: Int, hits: Int)?) in
+            let entry = entries.byWorkflowId.removeValue(forKey: workflowId)
+            // A step of a new instance reads nothing: it tells nothing about the hint.
+            guard let stored else { return (nil, nil) }
+            let kept = entry.flatMap { entry in
+                entry.state.version == stored.version && entry.header == stored.fields[StateField.header]
+                    ? entry.state : nil
+            }
+            entries.takes += 1
+            if kept != nil { entries.hits += 1 }
+            guard entries.takes >= Self.hintWindow else { return (kept, nil) }
+            defer { (entries.takes, entries.hits) = (0, 0) }
+            return (kept, (entries.takes, entries.hits))
         }
-        return entry.state
+        if let window { ownWriteHint.set(window.hits * 4 >= window.takes * 3) }
+        return kept
     }
 
     /// Drops the state kept for `workflowId`, if any.

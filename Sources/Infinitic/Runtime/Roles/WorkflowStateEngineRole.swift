@@ -41,16 +41,16 @@ public struct WorkflowStateEngineRole: Role {
     public var topic: Topic { Topics.workflowEngine(engine.workflowName) }
     public var keyBatchSize: Int { Self.batchSize }
     public var prefetch: StatePrefetch? {
-        Self.prefetch(engine.workflowName, fieldsOnlyAfterOwnWrite: stateCache != nil)
+        Self.prefetch(engine.workflowName, ownWrites: stateCache?.ownWriteHint)
     }
 
-    /// The fields the transport reads together with each batch: the header, or every part of a small state; with
-    /// `fieldsOnlyAfterOwnWrite` (an engine keeping its states, `stateCache`), the header only when this engine's
-    /// consumer wrote the state last (its step then starts from the state it kept).
-    public static func prefetch(_ workflowName: String, fieldsOnlyAfterOwnWrite: Bool = false) -> StatePrefetch {
+    /// The fields the transport reads together with each batch: the header, or every part of a small state; while
+    /// `ownWrites` is on (an engine whose kept states hit, `WorkflowStateCache.ownWriteHint`), the header only of a
+    /// state this engine's consumer wrote last (its step then starts from the state it kept).
+    public static func prefetch(_ workflowName: String, ownWrites: OwnWriteHint? = nil) -> StatePrefetch {
         StatePrefetch(
             namePrefix: Topics.workflowStatePrefetch(workflowName).namePrefix, fields: [StateField.header],
-            wholeUpTo: 16, fieldsOnlyAfterOwnWrite: fieldsOnlyAfterOwnWrite)
+            wholeUpTo: 16, ownWrites: ownWrites)
     }
 
     public func decode(_ message: ReceivedMessage) throws -> WorkflowEngineEnvelope {

@@ -395,7 +395,7 @@ enum StreamScripts {
     /// n fields...` schedule at an instant or after a delay (once per id; a wake marker to the stream when it
     /// becomes the soonest); `P idx value` put; `U idx replace n
     /// (field value)... m field...` set and remove fields (and `w`, the last writer, to the consumer: see
-    /// `StatePrefetch.fieldsOnlyAfterOwnWrite`); `D idx` delete; `E idx ms` expire after ms (PEXPIRE);
+    /// `StatePrefetch.ownWrites`); `D idx` delete; `E idx ms` expire after ms (PEXPIRE);
     /// `S idx n members...` add to set;
     /// `R idx n members...` remove.
     /// Returns per commit `{1, handed-over entries or nil}` or `{0, conflicting key}`.
