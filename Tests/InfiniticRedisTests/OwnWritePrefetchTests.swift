@@ -63,6 +63,36 @@ struct OwnWritePrefetchTests {
         #expect(stored?.fields.keys.sorted() == ["h", "m"], "the last writer is not a field of the value")
     }
 
+    /// The last writer field does not count as a field of the value: a value of `wholeUpTo` fields comes whole
+    /// with a message whoever wrote it, one field more and only the named fields come.
+    @Test func aSmallStateIsReadWholeUpToItsLimitWhateverItsWriter() async throws {
+        let transport = try await TestRedis.transport()
+        defer { transport.close() }
+        let topic = Topic("whole-up-to", keyed: true)
+        let prefetch = StatePrefetch(
+            namePrefix: "whole:", fields: ["h"], wholeUpTo: 4, ownWrites: OwnWriteHint(on: true))
+        let key = prefetch.stateKey(for: "k")
+        func prefetched() async throws -> StateFields? {
+            try await transport.publish(OutgoingMessage(topic: topic, key: "k", payload: [0]))
+            let seen = Recorder<StateFields?>()
+            let subscription = Subscription(topic: topic, group: "engine", consumer: "reader", prefetch: prefetch)
+            try await whileConsuming(transport, subscription) { message in
+                seen.append(message.prefetchedState?.fields)
+                return .ack
+            } _: {
+                try await eventually("handled") { seen.count > 0 }
+            }
+            return seen.all.first ?? nil
+        }
+        let four = ["h": [1], "a": [2], "b": [3], "c": [4]].mapValues { $0.map(UInt8.init) }
+        try await commitWrites(
+            [StateWrite(key: key, operation: .setFields(four))], on: transport, partitionKey: "k")
+        #expect(try await prefetched() == StateFields(version: 1, fields: four, isComplete: true))
+        try await commitWrites(
+            [StateWrite(key: key, operation: .setFields(["d": [5]]))], on: transport, partitionKey: "k")
+        #expect(try await prefetched() == StateFields(version: 2, fields: ["h": [1]], isComplete: false))
+    }
+
     @Test func aCommitCannotWriteTheLastWriterField() async throws {
         let transport = try await TestRedis.transport()
         defer { transport.close() }

@@ -67,6 +67,26 @@ import Testing
         #expect(cache.ownWriteHint.isOn, "seven in eight found")
     }
 
+    /// An instance running more methods at once than a kept state may hold is not kept (its steps decode what they
+    /// read): the cache's memory stays bounded by its capacity times `partsHeld` parts.
+    @Test func anInstanceWithMoreMethodsThanAKeptStateHoldsIsNotKept() throws {
+        var header = WorkflowStateHeader(workflowName: "Trips", workflowId: "wf", tags: [], meta: [:], createdAt: now)
+        let count = WorkflowStateCache.partsHeld + 1
+        header.methods = (0..<count).map { MethodSummary(methodId: "m\($0)") }
+        var state = WorkflowState(header: header, codec: codec)
+        for index in 0..<count {
+            state.setMethodRecord(
+                MethodRecord(
+                    history: MethodHistory(methodId: "m\(index)", methodName: "run", arguments: []), requester: nil))
+        }
+        let cache = WorkflowStateCache(capacity: 10)
+        cache.keep(state.committed(), header: try codec.encode(state.header))
+        #expect(cache.count == 0)
+        try state.removeMethod(try #require(try state.methodRecord("m0")))
+        cache.keep(state.committed(), header: try codec.encode(state.header))
+        #expect(cache.count == 1, "one method fewer: kept")
+    }
+
     @Test func aClosedInstanceIsNotKept() throws {
         let cache = WorkflowStateCache(capacity: 10)
         let (open, openHeader) = try stored("wf")

@@ -337,27 +337,36 @@ public struct WorkflowState: Sendable {
     /// The state as stored once the writes of this step land (`writes(to:now:)`, one version later), with the parts
     /// it decoded and wrote: what the next step of the instance can start from (`WorkflowStateCache`).
     func committed() -> WorkflowState {
-        var stored = self
+        var stored = settled()
         stored.version = (version ?? 0) + 1
+        return stored
+    }
+
+    /// This state with nothing left to write (what it changed counts as stored), to be kept between steps: what it
+    /// knows absent only saves reads of an incomplete state and grows with every part removed (a long-lived instance
+    /// would carry every id it ever removed), so it is bounded.
+    func settled() -> WorkflowState {
+        var stored = self
         stored.changed = []
         stored.removed = []
         stored.isReplacing = false
         stored.closesNow = false
-        // What is known absent only saves reads of an incomplete state, and it grows with every part removed: a
-        // long-lived instance kept between steps would carry every id it ever removed.
         if stored.isComplete || stored.absent.count > Self.absentKept { stored.absent = [] }
         return stored
     }
 
-    /// The most part names a state kept between steps remembers as absent (`committed()`).
+    /// The most part names a state kept between steps remembers as absent (`settled()`).
     static let absentKept = 256
 
     /// How many part names this state knows absent.
     var knownAbsentCount: Int { absent.count }
 
+    /// How many parts this state holds, decoded or not.
+    var heldPartCount: Int { parts.count + raw.count }
+
     /// This state holding at most `limit` parts: beyond it, the parts other than the properties, the ended method
     /// ids, the receives and the method records are dropped (read again when a step needs them). Only for a state
-    /// with nothing to write (`committed()`).
+    /// with nothing to write (`settled()`).
     func trimmed(toParts limit: Int) -> WorkflowState {
         guard parts.count + raw.count > limit else { return self }
         var trimmed = self

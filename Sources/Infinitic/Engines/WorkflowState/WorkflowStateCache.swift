@@ -15,9 +15,11 @@ import Synchronization
 /// not (more instances stepping than `capacity`, or instances whose steps other workers take too), the whole small
 /// state is read with the message as without the cache, so that a miss costs no read of its own.
 ///
-/// At most `capacity` instances are kept (the least recently kept are dropped beyond it), each with at most
-/// `WorkflowStateCache.partsKept` decoded parts (beyond it, the parts other than the header, the method records and
-/// the properties are dropped from the kept state and read again when a step needs them).
+/// At most `capacity` instances are kept (the least recently kept are dropped beyond it). A kept state holding more
+/// than `partsKept` parts keeps only its header, properties, receives, ended method ids and method records (the
+/// others are read again when a step needs them), and one still holding more than `partsHeld` then (an instance
+/// running that many methods at once) is not kept. Parts are kept whole: an instance whose properties weigh
+/// megabytes keeps them in memory between its steps, as its replays do.
 public final class WorkflowStateCache: Sendable {
     /// The most instances kept.
     public let capacity: Int
@@ -28,6 +30,9 @@ public final class WorkflowStateCache: Sendable {
     /// On while at least three steps in four (over the last `hintWindow` steps that read a state) found their state
     /// kept: the engine's prefetch then reads only the header of a state it wrote last.
     public let ownWriteHint = OwnWriteHint()
+
+    /// The most parts a kept state may hold once trimmed (`partsKept`): beyond it, the state is not kept.
+    static let partsHeld = 128
 
     /// How many steps reading a state decide the hint for the next ones.
     static let hintWindow = 64
@@ -91,6 +96,10 @@ public final class WorkflowStateCache: Sendable {
             return
         }
         let trimmed = state.trimmed(toParts: Self.partsKept)
+        guard trimmed.heldPartCount <= Self.partsHeld else {
+            remove(workflowId)
+            return
+        }
         entries.withLock { entries in
             entries.tick += 1
             entries.byWorkflowId[workflowId] = Entry(state: trimmed, header: header, tick: entries.tick)

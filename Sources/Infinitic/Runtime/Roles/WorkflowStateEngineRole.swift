@@ -86,19 +86,36 @@ public struct WorkflowStateEngineRole: Role {
     public func step(
         _ inputs: [RoleInput<WorkflowEngineEnvelope>], context: RoleContext
     ) async throws -> BatchDisposition {
+        let workflowId = inputs[0].value.message.workflowId
+        let key = Topics.workflowState(engine.workflowName, workflowId: workflowId)
+        // The transport read the state when it took the workflow's lock, unless this is a run after a conflict.
+        let stored: StateFields?
         do {
-            return try await step(inputs, context: context, sticky: true)
+            if let prefetched = context.prefetchedState, prefetched.key == key {
+                stored = prefetched.fields
+            } else {
+                stored = try await context.store.read(key, fields: [StateField.header])
+            }
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            return Self.retry(workflowId, after: error)
+        }
+        // Taken once for both runs: a run again with whole histories starts from the same state.
+        let cached = stateCache?.take(workflowId, matching: stored)
+        do {
+            return try await step(inputs, key: key, stored: stored, cached: cached, context: context, sticky: true)
         } catch is StickyReplayMissed {
-            return try await step(inputs, context: context, sticky: false)
+            return try await step(inputs, key: key, stored: stored, cached: cached, context: context, sticky: false)
         }
     }
 
     private func step(
-        _ inputs: [RoleInput<WorkflowEngineEnvelope>], context: RoleContext, sticky useSticky: Bool
+        _ inputs: [RoleInput<WorkflowEngineEnvelope>], key: StateKey, stored: StateFields?, cached: WorkflowState?,
+        context: RoleContext, sticky useSticky: Bool
     ) async throws -> BatchDisposition {
         let envelopes = inputs.map(\.value)
         let workflowId = envelopes[0].message.workflowId
-        let key = Topics.workflowState(engine.workflowName, workflowId: workflowId)
         let store = context.store
         let read: @Sendable ([String]?) async throws -> StateFields? = { fields in
             try await store.read(key, fields: fields.map { [StateField.header] + $0 })
@@ -107,15 +124,6 @@ public struct WorkflowStateEngineRole: Role {
         let lease = useSticky ? inline?.stickyReplays.map { StickyLease(replays: $0, workflowId: workflowId) } : nil
         defer { lease?.release() }
         do {
-            // The transport read the state when it took the workflow's lock, unless this is a run after a
-            // conflict.
-            let stored: StateFields?
-            if let prefetched = context.prefetchedState, prefetched.key == key {
-                stored = prefetched.fields
-            } else {
-                stored = try await read([])
-            }
-            let cached = stateCache?.take(workflowId, matching: stored)
             let now = context.now()
             let (first, before) = try await transition(
                 for: envelopes, stored: stored, cached: cached, read: read, now: now, sticky: lease.map(Self.hint))
@@ -189,7 +197,7 @@ public struct WorkflowStateEngineRole: Role {
             if let before, let stored, before.version == stored.version,
                 let header = stored.fields[StateField.header]
             {
-                cache.keep(before, header: header)
+                cache.keep(before.settled(), header: header)
             }
         case .deleted:
             break

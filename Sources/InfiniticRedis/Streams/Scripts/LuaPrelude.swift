@@ -107,7 +107,9 @@ enum LuaPrelude {
             end
             local n = redis.call('HLEN', k)
             if n == 0 then return {false, {}, 1} end
-            if n - 1 <= state_whole then
+            -- `n` counts `v` and, for a value written by a commit, `w`: a value of `state_whole` fields has up to two
+            -- more (read whole, then cut to the named fields if it had no `w` and one field too many).
+            if n - 2 <= state_whole then
                 local all = redis.call('HGETALL', k)
                 local version, flat = false, {}
                 for j = 1, #all, 2 do
@@ -115,7 +117,13 @@ enum LuaPrelude {
                     if name == 'v' then version = all[j + 1]
                     elseif name ~= 'w' then flat[#flat + 1] = name; flat[#flat + 1] = all[j + 1] end
                 end
-                return {version, flat, 1}
+                if #flat / 2 <= state_whole then return {version, flat, 1} end
+                local named = {}
+                for j = 1, #state_fields do
+                    local value = field(flat, state_fields[j])
+                    if value then named[#named + 1] = state_fields[j]; named[#named + 1] = value end
+                end
+                return {version, named, 0}
             end
             local values = redis.call('HMGET', k, 'v', unpack(state_fields))
             local flat = {}
