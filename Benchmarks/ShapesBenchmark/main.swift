@@ -42,7 +42,8 @@ let options = BenchmarkOptions(
     ],
     flags: ["quick", "no-inline", "memory", "no-sticky-routing"],
     usage:
-        "ShapesBenchmark [--quick] [--no-inline] [--executors N] [--no-sticky-routing] [--cached-states N] [--memory] [--only one-task,ten-step,fan-out,methods,idle,fan-out-table,"
+        "ShapesBenchmark [--quick] [--no-inline] [--executors N] [--no-sticky-routing] [--cached-states N] [--memory] "
+        + "[--only one-task,ten-step,fan-out,methods,idle,fan-out-table,"
         + "methods-table,steps-table,codec,parked-memory] "
         + "[--rounds N] [--row-budget S] [--inflight N] [--concurrency N] [--widths a,b] [--method-counts a,b] "
         + "[--step-counts a,b] "

@@ -266,8 +266,8 @@ public struct WorkflowStateEngineRole: Role {
             of: envelopes, before: before, transition: transition, now: now, settings: settings)
     }
 
-    /// Runs the engine from the stored state (or `cached`, the same state already decoded). Returns the transition and the state it started from (with the
-    /// parts read).
+    /// Runs the engine from the stored state (or `cached`, the same state already decoded). Returns the transition
+    /// and the state it started from (with the parts read).
     private func transition(
         for envelopes: [WorkflowEngineEnvelope], stored: StateFields?, cached: WorkflowState?,
         read: @Sendable ([String]?) async throws -> StateFields?, now: Date, sticky: StickyHint?
