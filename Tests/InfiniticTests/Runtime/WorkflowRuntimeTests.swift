@@ -1,5 +1,6 @@
 import Foundation
 import Infinitic
+import InfiniticRedis
 import TestSupport
 import Testing
 
@@ -171,5 +172,49 @@ import Testing
             throw CancellationError()
         }
         return failed
+    }
+}
+
+/// Two workers run the state engine of one workflow: an instance's steps go to either, so each engine's kept state
+/// (`WorkflowStateCache`) is often not what the store holds any more (the other wrote since) and must not be used.
+@Suite("Two state engines")
+struct TwoStateEngineTests {
+    @Test func anInstanceWhoseStepsAlternateBetweenTwoEnginesLosesNothing() async throws {
+        try await RuntimeSystem.run(.redis) { system in
+            let key = RuntimeSystem.uniqueKey()
+            let client = system.client
+            try await system.withWorker(
+                name: "second-engine", services: RuntimeFixtures.services(system.controls),
+                workflows: RuntimeFixtures.workflows
+            ) {
+                let handle = try await client.dispatch { try await client.workflow(OpsStub.self).holdThenNotes(key) }
+                let instance = client.workflow(OpsStub.self, id: handle.id)
+                // The consumer that wrote the instance's state last (bookkeeping of the Redis transport).
+                let redis = try #require(system.transport as? RedisStreamsTransport)
+                let stateKey = redis.configuration.keyspace.state(
+                    Topics.workflowState("Ops", workflowId: handle.id))
+                var writers: Set<String> = []
+                var expected: [String] = []
+                for round in 0..<20 {
+                    // Five methods at once, then one at a time: batches and single steps, on either engine.
+                    let texts = (0..<5).map { "r\(round)-\($0)" }
+                    try await withThrowingTaskGroup(of: Int.self) { group in
+                        for text in texts { group.addTask { try await instance.note(text) } }
+                        var counts: [Int] = []
+                        for try await count in group { counts.append(count) }
+                        #expect(Set(counts) == Set((expected.count + 1)...(expected.count + 5)), "\(counts)")
+                    }
+                    expected += texts
+                    let notes = try await instance.readNotes()
+                    #expect(notes.count == expected.count && Set(notes) == Set(expected), "round \(round): \(notes)")
+                    let writer = try await redis.client.send(HMGET(stateKey, fields: ["w"]))
+                    if let name = writer.first ?? nil { writers.insert(String(decoding: name, as: UTF8.self)) }
+                }
+                #expect(writers.count == 2, "both engines wrote the instance's state: \(writers)")
+                system.controls.open(key)
+                let final = try await handle.result()
+                #expect(final.count == 100 && Set(final) == Set(expected))
+            }
+        }
     }
 }
