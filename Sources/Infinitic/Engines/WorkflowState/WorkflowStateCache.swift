@@ -24,12 +24,12 @@ public final class WorkflowStateCache: Sendable {
     /// The most instances kept.
     public let capacity: Int
 
-    /// The most parts a kept state holds before its commands, early results and chunks are dropped from it.
-    static let partsKept = 32
-
     /// On while at least three steps in four (over the last `hintWindow` steps that read a state) found their state
     /// kept: the engine's prefetch then reads only the header of a state it wrote last.
     public let ownWriteHint = OwnWriteHint()
+
+    /// The most parts a kept state holds before its commands, early results and chunks are dropped from it.
+    static let partsKept = 32
 
     /// The most parts a kept state may hold once trimmed (`partsKept`): beyond it, the state is not kept.
     static let partsHeld = 128
