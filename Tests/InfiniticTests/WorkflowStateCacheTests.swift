@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 
 @testable import Infinitic
@@ -255,13 +254,13 @@ extension WorkflowStateCacheTests {
         let started = try await step(cached, start(messageId: "start"), prefetched: nil, store: NoReads())
         let stored = try applying(started, to: [:])
         let header = StateFields(version: 1, fields: ["h": stored["h"]!], isComplete: false)
-        let reads = RecordingStore(fields: stored, version: 1)
+        let reads = VersionBumpingStore(fields: stored, version: 1, consistentReads: .max)
         let next = try await step(cached, try hotelBooked(started), prefetched: header, store: reads)
         #expect(reads.reads.isEmpty, "the kept state has every part the step needs: \(reads.reads)")
 
         // Without the cache, the same step reads the parts and writes the same.
         let plain = role(cached: false)
-        let plainReads = RecordingStore(fields: stored, version: 1)
+        let plainReads = VersionBumpingStore(fields: stored, version: 1, consistentReads: .max)
         let expected = try await step(plain, try hotelBooked(started), prefetched: header, store: plainReads)
         #expect(!plainReads.reads.isEmpty)
         #expect(next.writes == expected.writes)
@@ -276,36 +275,13 @@ extension WorkflowStateCacheTests {
         let otherStored = try applying(other, to: [:])
         #expect(otherStored["h"] != (try applying(started, to: [:]))["h"])
         let header = StateFields(version: 1, fields: ["h": otherStored["h"]!], isComplete: false)
-        let reads = RecordingStore(fields: otherStored, version: 1)
+        let reads = VersionBumpingStore(fields: otherStored, version: 1, consistentReads: .max)
         let next = try await step(cached, try hotelBooked(other), prefetched: header, store: reads)
         #expect(!reads.reads.isEmpty, "the kept state is not the stored one: the step reads what it needs")
-        let plainReads = RecordingStore(fields: otherStored, version: 1)
+        let plainReads = VersionBumpingStore(fields: otherStored, version: 1, consistentReads: .max)
         let expected = try await step(
             role(cached: false), try hotelBooked(other), prefetched: header, store: plainReads)
         #expect(next.writes == expected.writes)
         #expect(next.messages.map(\.payload) == expected.messages.map(\.payload))
     }
-}
-
-/// Serves a stored state's fields, recording what is asked.
-final class RecordingStore: StateReading {
-    let fields: [String: [UInt8]]
-    let version: Int
-    private let asked = Mutex<[[String]]>([])
-
-    init(fields: [String: [UInt8]], version: Int) {
-        self.fields = fields
-        self.version = version
-    }
-
-    var reads: [[String]] { asked.withLock { $0 } }
-
-    func read(_ key: StateKey, fields wanted: [String]?) async throws -> StateFields? {
-        asked.withLock { $0.append(wanted ?? ["*"]) }
-        let names = wanted ?? Array(fields.keys)
-        return StateFields(
-            version: version, fields: fields.filter { names.contains($0.key) }, isComplete: wanted == nil)
-    }
-
-    func members(of key: StateKey) async throws -> Set<String> { [] }
 }

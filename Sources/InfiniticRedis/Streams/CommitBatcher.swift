@@ -23,14 +23,14 @@ final class CommitBatcher: Sendable {
         let statePrefix: String
         /// The most parked entries of one key handed over as one batch.
         let keyBatchSize: Int
-        /// The prefetch as the scripts take it (`whole|field|field...`, '' for none), built once.
-        let prefetchFields: String
+        /// The prefetch as the scripts take it (`whole|field|field...`, '' for none), and marked `*` (the fields
+        /// only after an own write), both built once.
+        private let prefetchFields: String
+        private let prefetchAfterOwnWrites: String
 
-        /// The prefetch spec of a script call: `prefetchFields`, marked `*` while the subscriber's `ownWrites`
-        /// hint is on.
+        /// The prefetch spec of a script call: marked while the subscriber's `ownWrites` hint is on.
         var prefetchSpec: String {
-            guard let hint = prefetch?.ownWrites, hint.isOn, !prefetchFields.isEmpty else { return prefetchFields }
-            return "*" + prefetchFields
+            prefetch?.ownWrites?.isOn == true ? prefetchAfterOwnWrites : prefetchFields
         }
 
         init(
@@ -47,7 +47,9 @@ final class CommitBatcher: Sendable {
             self.prefetch = prefetch
             self.statePrefix = statePrefix
             self.keyBatchSize = keyBatchSize
-            self.prefetchFields = prefetch.map { ([String($0.wholeUpTo)] + $0.fields).joined(separator: "|") } ?? ""
+            let fields = prefetch.map { ([String($0.wholeUpTo)] + $0.fields).joined(separator: "|") } ?? ""
+            self.prefetchFields = fields
+            self.prefetchAfterOwnWrites = fields.isEmpty ? "" : "*" + fields
         }
     }
 

@@ -176,7 +176,10 @@ import Testing
 }
 
 /// Two workers run the state engine of one workflow: an instance's steps go to either, so each engine's kept state
-/// (`WorkflowStateCache`) is often not what the store holds any more (the other wrote since) and must not be used.
+/// (`WorkflowStateCache`) is often not what the store holds any more (the other wrote since). Nothing is lost either
+/// way: a step started from a stale kept state would also be caught by its commit's version check and run again, so
+/// this proves the whole path end to end; that a stale kept state is not used at all is proven by
+/// `WorkflowStateCacheStepTests`.
 @Suite("Two state engines")
 struct TwoStateEngineTests {
     @Test func anInstanceWhoseStepsAlternateBetweenTwoEnginesLosesNothing() async throws {

@@ -368,7 +368,7 @@ public struct WorkflowState: Sendable {
     /// ids, the receives and the method records are dropped (read again when a step needs them). Only for a state
     /// with nothing to write (`settled()`).
     func trimmed(toParts limit: Int) -> WorkflowState {
-        guard parts.count + raw.count > limit else { return self }
+        guard heldPartCount > limit else { return self }
         var trimmed = self
         let kept: (String) -> Bool = {
             $0 == StateField.properties || $0 == StateField.endedMethods || $0 == StateField.receives

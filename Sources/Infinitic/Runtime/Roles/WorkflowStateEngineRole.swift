@@ -88,13 +88,17 @@ public struct WorkflowStateEngineRole: Role {
     ) async throws -> BatchDisposition {
         let workflowId = inputs[0].value.message.workflowId
         let key = Topics.workflowState(engine.workflowName, workflowId: workflowId)
+        let store = context.store
+        let read: @Sendable ([String]?) async throws -> StateFields? = { fields in
+            try await store.read(key, fields: fields.map { [StateField.header] + $0 })
+        }
         // The transport read the state when it took the workflow's lock, unless this is a run after a conflict.
         let stored: StateFields?
         do {
             if let prefetched = context.prefetchedState, prefetched.key == key {
                 stored = prefetched.fields
             } else {
-                stored = try await context.store.read(key, fields: [StateField.header])
+                stored = try await read([])
             }
         } catch is CancellationError {
             throw CancellationError()
@@ -102,31 +106,39 @@ public struct WorkflowStateEngineRole: Role {
             return Self.retry(workflowId, after: error)
         }
         // Taken once for both runs: a run again with whole histories starts from the same state.
-        let cached = stateCache?.take(workflowId, matching: stored)
+        let start = StepStart(
+            key: key, stored: stored, cached: stateCache?.take(workflowId, matching: stored), read: read)
         do {
-            return try await step(inputs, key: key, stored: stored, cached: cached, context: context, sticky: true)
+            return try await step(inputs, from: start, context: context, sticky: true)
         } catch is StickyReplayMissed {
-            return try await step(inputs, key: key, stored: stored, cached: cached, context: context, sticky: false)
+            return try await step(inputs, from: start, context: context, sticky: false)
         }
     }
 
+    /// What a step starts from: the instance's state key, what was read of it, the state its last step kept (when
+    /// that is what was read), and how to read more parts.
+    private struct StepStart: Sendable {
+        let key: StateKey
+        let stored: StateFields?
+        let cached: WorkflowState?
+        let read: @Sendable ([String]?) async throws -> StateFields?
+    }
+
     private func step(
-        _ inputs: [RoleInput<WorkflowEngineEnvelope>], key: StateKey, stored: StateFields?, cached: WorkflowState?,
-        context: RoleContext, sticky useSticky: Bool
+        _ inputs: [RoleInput<WorkflowEngineEnvelope>], from start: StepStart, context: RoleContext,
+        sticky useSticky: Bool
     ) async throws -> BatchDisposition {
         let envelopes = inputs.map(\.value)
         let workflowId = envelopes[0].message.workflowId
-        let store = context.store
-        let read: @Sendable ([String]?) async throws -> StateFields? = { fields in
-            try await store.read(key, fields: fields.map { [StateField.header] + $0 })
-        }
+        let (key, stored, read) = (start.key, start.stored, start.read)
         // The parked replays of the instance's methods this step may resume; those it does not are dropped.
         let lease = useSticky ? inline?.stickyReplays.map { StickyLease(replays: $0, workflowId: workflowId) } : nil
         defer { lease?.release() }
         do {
             let now = context.now()
             let (first, before) = try await transition(
-                for: envelopes, stored: stored, cached: cached, read: read, now: now, sticky: lease.map(Self.hint))
+                for: envelopes, stored: stored, cached: start.cached, read: read, now: now,
+                sticky: lease.map(Self.hint))
             var outcome = first.state
             var outputs = first.outputs
             var events = eventsOf(envelopes, before: before, transition: first, now: now)

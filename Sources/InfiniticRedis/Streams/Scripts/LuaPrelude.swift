@@ -94,16 +94,19 @@ enum LuaPrelude {
         -- version) and `w` (the consumer that wrote it last) are not parts of the value.
         local function read_state(key)
             local k = state_prefix .. key
-            if state_own then
-                local values = redis.call('HMGET', k, 'v', 'w', unpack(state_fields))
-                if not values[1] then return {false, {}, 1} end
-                if values[2] == state_consumer then
-                    local flat = {}
-                    for j = 1, #state_fields do
-                        if values[j + 2] then flat[#flat + 1] = state_fields[j]; flat[#flat + 1] = values[j + 2] end
-                    end
-                    return {values[1], flat, 0}
+            -- `v`, `w` and the named fields; the named ones as a flat list of those present.
+            local values
+            local function named()
+                local flat = {}
+                for j = 1, #state_fields do
+                    if values[j + 2] then flat[#flat + 1] = state_fields[j]; flat[#flat + 1] = values[j + 2] end
                 end
+                return flat
+            end
+            if state_own then
+                values = redis.call('HMGET', k, 'v', 'w', unpack(state_fields))
+                if not values[1] then return {false, {}, 1} end
+                if values[2] == state_consumer then return {values[1], named(), 0} end
             end
             local n = redis.call('HLEN', k)
             if n == 0 then return {false, {}, 1} end
@@ -118,19 +121,13 @@ enum LuaPrelude {
                     elseif name ~= 'w' then flat[#flat + 1] = name; flat[#flat + 1] = all[j + 1] end
                 end
                 if #flat / 2 <= state_whole then return {version, flat, 1} end
-                local named = {}
-                for j = 1, #state_fields do
-                    local value = field(flat, state_fields[j])
-                    if value then named[#named + 1] = state_fields[j]; named[#named + 1] = value end
-                end
-                return {version, named, 0}
+                values = {version, false}
+                for j = 1, #state_fields do values[j + 2] = field(flat, state_fields[j]) or false end
+                return {version, named(), 0}
             end
-            local values = redis.call('HMGET', k, 'v', unpack(state_fields))
-            local flat = {}
-            for j = 1, #state_fields do
-                if values[j + 1] then flat[#flat + 1] = state_fields[j]; flat[#flat + 1] = values[j + 1] end
-            end
-            return {values[1] or false, flat, 0}
+            -- A large value: its named fields (read already when the hint was on).
+            values = values or redis.call('HMGET', k, 'v', 'w', unpack(state_fields))
+            return {values[1] or false, named(), 0}
         end
 
         -- An entry for Swift: {id, fields, deliveries} or, with `with_state` on a keyed entry when the
